@@ -1,0 +1,109 @@
+/* swarmplay.h - the public API: what an embedder (a kiosk app) links against.
+ *
+ * A session runs one network thread ("net") that owns every socket, the
+ * trackers, the picker and storage bookkeeping. Every function here is
+ * callable from any thread unless it says otherwise; they post work to the
+ * net thread and never block on the network, except sp_reader_read(),
+ * which blocks until the bytes asked for are SHA-1-verified.
+ *
+ * Ownership: objects returned by _new/_add/_open are freed by the matching
+ * _free/_close. */
+#ifndef SWARMPLAY_H
+#define SWARMPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sp_error;
+struct sp_metainfo;
+struct sp_session;
+struct sp_torrent;
+struct sp_reader;
+
+enum sp_webseed_mode { SP_WEBSEED_FALLBACK = 0, SP_WEBSEED_ALWAYS, SP_WEBSEED_NEVER };
+
+struct sp_session_config {
+	uint16_t port;              /* listen port; 0 = pick one */
+	const char *bind_address;   /* NULL = 0.0.0.0 */
+	int max_peers_per_torrent;  /* 0 = default (50) */
+	int max_peers_total;        /* 0 = default (200) */
+	int upload_slots;           /* 0 = default (4 + optimistic) */
+	int64_t upload_rate_limit;  /* bytes/s, 0 = none */
+	int64_t download_rate_limit;/* bytes/s, 0 = none */
+	enum sp_webseed_mode webseed_mode;
+	bool no_trackers;           /* do not announce (tests with --peer only) */
+};
+
+/* Starts the net thread. */
+struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp_error **err);
+/* Stops every torrent (announcing `stopped`), saves resume state, joins. */
+void sp_session_free(struct sp_session *s);
+uint16_t sp_session_port(const struct sp_session *s);
+
+/* Adds a torrent downloading into dir (created if missing). Takes
+ * ownership of mi. Existing data in dir is checked against the resume
+ * file before any piece is requested. seed_only: never download. */
+struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metainfo *mi,
+					  const char *dir, bool seed_only, struct sp_error **err);
+const struct sp_metainfo *sp_torrent_metainfo(const struct sp_torrent *t);
+int sp_torrent_add_peer(struct sp_torrent *t, const char *host, uint16_t port);
+
+enum sp_byte_source { SP_FROM_PEERS = 0, SP_FROM_WEBSEED, SP_FROM_CACHE, SP_FROM_COUNT };
+
+struct sp_torrent_stats {
+	uint32_t num_pieces;
+	uint32_t have_pieces;
+	uint64_t total_length;
+	uint64_t verified_bytes;
+	uint64_t downloaded[SP_FROM_COUNT]; /* verified payload bytes by source */
+	uint64_t uploaded;
+	uint64_t wasted;           /* failed hashes, duplicates */
+	double down_rate;          /* bytes/s, recent */
+	double up_rate;
+	int peers;                 /* connected */
+	int seeds;                 /* connected peers that have everything */
+	bool checking;             /* verifying existing data */
+	bool complete;
+	int64_t complete_at_us;    /* monotonic time of 100 %, 0 if not yet */
+	char error[256];           /* last fatal error (disk full...), "" if none */
+	char tracker_status[256];  /* last tracker message ("failure reason"...) */
+};
+void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st);
+/* Copy of the verified-piece bitfield (wire order) into bits[len]. */
+int sp_torrent_get_pieces(struct sp_torrent *t, uint8_t *bits, size_t len);
+
+/* The stream reader: a file of the torrent as a blocking byte stream.
+ * Reads return only SHA-1-verified bytes. */
+struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
+					 struct sp_error **err);
+void sp_reader_close(struct sp_reader *r);
+int64_t sp_reader_size(const struct sp_reader *r);
+/* Blocks until at least one byte at offset is verified; returns bytes
+ * read (short reads allowed), 0 at end of file, -ECANCELED after
+ * sp_reader_cancel, another negative errno on error. Moving the offset
+ * moves the reader's cursor (a seek for the picker). One thread at a time
+ * reads a given reader. */
+ssize_t sp_reader_read(struct sp_reader *r, uint64_t offset, void *buf, size_t len);
+/* Any thread, never blocks: wakes the reader; reads fail with -ECANCELED
+ * until sp_reader_resume(). */
+void sp_reader_cancel(struct sp_reader *r);
+void sp_reader_resume(struct sp_reader *r);
+/* The demuxer's measured bitrate (bytes/s), replacing the metainfo hint. */
+void sp_reader_set_bitrate(struct sp_reader *r, double bytes_per_sec);
+/* Is [offset, offset+len) verified now? (the start rule, the OSD) */
+bool sp_reader_available(struct sp_reader *r, uint64_t offset, uint64_t len);
+/* Tribler's start rule: the data at the cursor is here and the expected
+ * download time of the next `ahead_s` seconds of video is no more than
+ * their play time. */
+bool sp_reader_ready_to_start(struct sp_reader *r, uint64_t offset, double ahead_s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

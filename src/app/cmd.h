@@ -1,0 +1,22 @@
+/* cmd.h - the swarmplay subcommands. Each returns an exit code:
+ * 0 ok, 1 runtime failure (network, disk, decode), 2 usage error,
+ * 3 bad input file (malformed metainfo, unsafe path), 4 not supported. */
+#ifndef SP_CMD_H
+#define SP_CMD_H
+
+enum {
+	SP_EXIT_OK = 0,
+	SP_EXIT_FAILURE = 1,
+	SP_EXIT_USAGE = 2,
+	SP_EXIT_BADINPUT = 3,
+	SP_EXIT_UNSUPPORTED = 4,
+};
+
+int sp_cmd_play(int argc, char **argv);
+int sp_cmd_create(int argc, char **argv);
+int sp_cmd_info(int argc, char **argv);
+int sp_cmd_download(int argc, char **argv);
+int sp_cmd_seed(int argc, char **argv);
+int sp_cmd_not_yet(const char *name, int argc, char **argv);
+
+#endif

@@ -1,0 +1,106 @@
+/* picker.h - the deadline piece picker: pure logic, no sockets, no clock.
+ *
+ * The caller (the net thread's session, the simulator, the unit tests)
+ * feeds it events and the time, and asks it for actions. Sources are peers
+ * and web seeds behind one interface, identified by a caller-chosen id.
+ *
+ * The picker owns the request bookkeeping: every block it hands out as a
+ * REQUEST stays outstanding until the caller reports it arrived, rejected,
+ * timed out, or the source left, or the picker itself emits a CANCEL.
+ * See picker.c's opening comment for the rules.
+ *
+ * Times are microseconds on a monotonic clock chosen by the caller. Not
+ * thread-safe: one owner (the net thread). */
+#ifndef SP_PICKER_H
+#define SP_PICKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SP_PICKER_BLOCK 16384
+
+struct sp_picker;
+
+struct sp_picker_config {
+	uint64_t total_length;
+	uint32_t piece_length;
+	uint32_t num_pieces;
+	double hedge_budget;   /* max duplicate bytes / downloaded bytes (e.g. 0.05) */
+	bool sequential;       /* baseline mode: plain in-order picking */
+};
+
+enum sp_source_kind { SP_SOURCE_PEER = 0, SP_SOURCE_WEBSEED = 1 };
+
+enum sp_action_type { SP_ACTION_REQUEST = 1, SP_ACTION_CANCEL };
+
+struct sp_picker_action {
+	enum sp_action_type type;
+	uint32_t source;
+	uint32_t piece;
+	uint32_t offset; /* byte offset in the piece, block aligned */
+	uint32_t length; /* block length (the last block of the torrent may be short) */
+};
+
+struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg);
+void sp_picker_free(struct sp_picker *p);
+
+/* Pieces we already have (resume, or verified). */
+void sp_picker_have_piece(struct sp_picker *p, uint32_t piece);
+/* A piece failed its hash: all its blocks are needed again. */
+void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece);
+bool sp_picker_complete(const struct sp_picker *p);
+
+/* Sources. A new source has nothing, is choked, rate unknown. */
+void sp_picker_source_add(struct sp_picker *p, uint32_t id, enum sp_source_kind kind);
+/* Its outstanding requests are dropped (no CANCEL actions needed). */
+void sp_picker_source_remove(struct sp_picker *p, uint32_t id);
+void sp_picker_source_have(struct sp_picker *p, uint32_t id, uint32_t piece);
+void sp_picker_source_have_all(struct sp_picker *p, uint32_t id);
+/* bits in wire order, num_pieces bits. */
+void sp_picker_source_bitfield(struct sp_picker *p, uint32_t id, const uint8_t *bits);
+/* Choked: its outstanding requests are dropped (BEP 3) unless fast ext
+ * keeps them, in which case the caller reports rejects one by one. */
+void sp_picker_source_choke(struct sp_picker *p, uint32_t id, bool choked, bool drop_requests);
+/* Measured download rate from this source (bytes/s) and round-trip time. */
+void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_sec, double rtt_s);
+/* The source's maximum outstanding requests (BEP 10 reqq); 0 = default. */
+void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n);
+/* Does the source have a piece we still need? (drives `interested`) */
+bool sp_picker_source_interesting(const struct sp_picker *p, uint32_t id);
+
+/* Block results. arrived returns true if the block was wanted (false: a
+ * duplicate or unrequested block; the caller discards the bytes). */
+bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
+			     int64_t now_us);
+void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset);
+/* The piece's blocks are all in: the caller hashes it; until verified or
+ * failed the picker requests nothing more of it. */
+bool sp_picker_piece_ready(const struct sp_picker *p, uint32_t piece);
+
+/* Readers (the player's demuxer is one; several may exist). offset is a
+ * torrent byte offset; bitrate in bytes/s (0: unknown, use a default).
+ * Setting a far position is a seek: requests out of every window are
+ * cancelled in the next sp_picker_next() call. */
+void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
+			  double bitrate, int64_t now_us);
+void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
+/* Bytes from the cursor that are already verified and contiguous. */
+uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader);
+
+/* Ask for actions at time now: new requests (per source, up to its
+ * pipeline depth), cancels (hedge losers, seeks), re-requests of timed-out
+ * blocks. Fills at most max actions, returns the count; call again while
+ * it returns max. */
+size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_action *out,
+		      size_t max);
+
+struct sp_picker_stats {
+	uint64_t requested_bytes;
+	uint64_t duplicate_bytes; /* blocks that arrived twice (hedges) */
+	uint64_t hedges;          /* hedged requests issued */
+	uint32_t outstanding;     /* requests in flight */
+};
+void sp_picker_get_stats(const struct sp_picker *p, struct sp_picker_stats *st);
+
+#endif
