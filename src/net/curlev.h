@@ -1,0 +1,25 @@
+/* curlev.h - libcurl's multi interface driven by a libevent loop (socket
+ * and timer callbacks, as curl's hiperfifo example: no polling thread, no
+ * blocking DNS on the loop; curl's threaded resolver does lookups).
+ * Trackers and web seeds share one sp_curlev per session. Net thread only. */
+#ifndef SP_CURLEV_H
+#define SP_CURLEV_H
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+struct sp_curlev;
+
+typedef void (*sp_curlev_done_fn)(void *ctx, CURL *easy, CURLcode result);
+
+struct sp_curlev *sp_curlev_new(struct event_base *base);
+/* Removes and cleans up every transfer still running (their done
+ * callbacks are not called). */
+void sp_curlev_free(struct sp_curlev *c);
+/* Start a transfer; done(ctx, easy, result) runs on the loop when it ends,
+ * after which the caller owns easy again (and usually cleans it up). */
+int sp_curlev_add(struct sp_curlev *c, CURL *easy, sp_curlev_done_fn done, void *ctx);
+/* Abort a running transfer; its done callback is not called. */
+void sp_curlev_remove(struct sp_curlev *c, CURL *easy);
+
+#endif
