@@ -21,5 +21,18 @@ void sp_curlev_free(struct sp_curlev *c);
 int sp_curlev_add(struct sp_curlev *c, CURL *easy, sp_curlev_done_fn done, void *ctx);
 /* Abort a running transfer; its done callback is not called. */
 void sp_curlev_remove(struct sp_curlev *c, CURL *easy);
+/* Hand a running transfer over to c: no done callback; c cleans the easy
+ * up when it ends (or in sp_curlev_free). For fire-and-forget requests
+ * such as a `stopped` announce that outlives its tracker: its write
+ * callback must not point at memory the caller frees. */
+void sp_curlev_detach(struct sp_curlev *c, CURL *easy);
+/* Transfers running (tests, stats). */
+size_t sp_curlev_count(const struct sp_curlev *c);
+struct event_base *sp_curlev_base(const struct sp_curlev *c);
+/* The session's shared evdns resolver (created on first use, freed with
+ * c), for lookups that are not curl's: UDP trackers. NULL if none can be
+ * made. */
+struct evdns_base;
+struct evdns_base *sp_curlev_dns(struct sp_curlev *c);
 
 #endif
