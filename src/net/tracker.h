@@ -33,7 +33,27 @@ struct sp_tracker_callbacks {
 	void (*on_status)(void *ctx, const char *url, const char *msg, bool is_error);
 	/* Current totals for the announce. */
 	void (*get_stats)(void *ctx, uint64_t *uploaded, uint64_t *downloaded, uint64_t *left);
+	/* Optional (may be NULL): the answer to sp_tracker_scrape(); -1 for
+	 * a count the tracker did not give. */
+	void (*on_scrape)(void *ctx, const char *url, int64_t seeders, int64_t leechers,
+			  int64_t downloaded);
 };
+/* The callbacks must not call sp_tracker_free() or sp_tracker_stop();
+ * defer those to the loop (an event) if needed. */
+
+/* Timers, all in milliseconds. The defaults suit the Internet; tests
+ * shrink them. */
+struct sp_tracker_timing {
+	uint32_t udp_base_ms;     /* BEP 15 timeout 15 s x 2^n ... */
+	uint32_t udp_max_retries; /* ... n up to 8, then the tracker failed */
+	uint32_t http_timeout_ms; /* whole HTTP announce (30 s) */
+	uint32_t interval_def_ms; /* when the tracker gives none (30 min) */
+	uint32_t interval_min_ms; /* floor for interval / min interval (30 s) */
+	uint32_t interval_max_ms; /* ceiling: enormous intervals are clamped (1 h) */
+	uint32_t retry_min_ms;    /* every tracker failed: retry after this (30 s), */
+	uint32_t retry_max_ms;    /* doubling up to this (30 min) */
+};
+void sp_tracker_timing_default(struct sp_tracker_timing *tm);
 
 struct sp_tracker *sp_tracker_new(struct event_base *base, struct sp_curlev *curl,
 				  const struct sp_metainfo *mi, const uint8_t peer_id[20],
@@ -44,5 +64,13 @@ void sp_tracker_completed(struct sp_tracker *t);
 void sp_tracker_stop(struct sp_tracker *t);
 /* Ask for more peers now (rate-limited by min interval). */
 void sp_tracker_want_peers(struct sp_tracker *t);
+/* Replace the timers (before start(), or they apply from the next wait). */
+void sp_tracker_set_timing(struct sp_tracker *t, const struct sp_tracker_timing *tm);
+/* numwant sent with each announce (default 50; -1: the tracker's). */
+void sp_tracker_set_numwant(struct sp_tracker *t, int32_t numwant);
+/* Scrape the first tracker that supports it; the answer goes to
+ * cb->on_scrape, failures to on_status. -EAGAIN if a scrape is running,
+ * -ENOTSUP if no tracker can scrape. */
+int sp_tracker_scrape(struct sp_tracker *t);
 
 #endif
