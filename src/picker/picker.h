@@ -26,9 +26,27 @@ struct sp_picker_config {
 	uint64_t total_length;
 	uint32_t piece_length;
 	uint32_t num_pieces;
-	double hedge_budget;   /* max duplicate bytes / downloaded bytes (e.g. 0.05) */
+	double hedge_budget;   /* max duplicate bytes / downloaded bytes; 0 = default
+				  (0.05), negative = never duplicate a request */
 	bool sequential;       /* baseline mode: plain in-order picking */
+	/* Added for issue 6 and the simulator (zero = the defaults). */
+	int webseed_mode;      /* enum sp_webseed_mode: 0 fallback, 1 always, 2 never */
+	int policy;            /* enum sp_picker_policy; sequential=true wins */
+	double rare_share;     /* share of each pipeline kept for rarest-first once the
+				  buffer is healthy; 0 = default (0.1), negative = none */
 };
+
+/* Picking policies: ours, and the two baselines the simulator compares
+ * against (doc/tstream-format.md describes SwarmPlayer's). */
+enum sp_picker_policy {
+	SP_PICKER_DEADLINE = 0,
+	SP_PICKER_SEQUENTIAL = 1,
+	SP_PICKER_SWARMPLAYER = 2,
+};
+
+/* Bitrate assumed for a reader that gives 0 (unknown): 1 MB/s, about an
+ * HD stream, so the window is not too short before the demuxer knows. */
+#define SP_PICKER_DEFAULT_BITRATE 1000000.0
 
 enum sp_source_kind { SP_SOURCE_PEER = 0, SP_SOURCE_WEBSEED = 1 };
 
@@ -100,7 +118,36 @@ struct sp_picker_stats {
 	uint64_t duplicate_bytes; /* blocks that arrived twice (hedges) */
 	uint64_t hedges;          /* hedged requests issued */
 	uint32_t outstanding;     /* requests in flight */
+	/* added */
+	uint64_t received_bytes;  /* wanted blocks that arrived */
+	uint64_t webseed_requested_bytes;
+	uint64_t timeouts;        /* requests declared lost */
+	uint64_t cancels;         /* CANCEL actions emitted */
 };
 void sp_picker_get_stats(const struct sp_picker *p, struct sp_picker_stats *st);
+
+/* A source whose requests timed out and has not delivered since: it gets
+ * urgent blocks only when nobody else can take them. */
+bool sp_picker_source_snubbed(const struct sp_picker *p, uint32_t id);
+/* The pipeline depth the picker currently allows the source (requests). */
+uint32_t sp_picker_source_depth(const struct sp_picker *p, uint32_t id);
+/* Outstanding requests to the source. */
+uint32_t sp_picker_source_outstanding(const struct sp_picker *p, uint32_t id);
+
+/* Tribler's start rule: the piece at the reader's cursor is verified and
+ * the bytes still missing in the next ahead_s seconds of video (at the
+ * reader's bitrate) can be downloaded at rate_Bps in at most ahead_s
+ * seconds. rate_Bps <= 0: the picker's own estimate (sum of its sources'
+ * rates). False for an unknown reader. */
+bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
+			      double rate_Bps);
+
+/* Introspection (tests, OSD). The earliest deadline any reader gives the
+ * piece at time now (microseconds), or INT64_MAX if none is in a window. */
+int64_t sp_picker_piece_deadline(const struct sp_picker *p, uint32_t piece);
+/* End (exclusive torrent byte offset) of the reader's current window. */
+uint64_t sp_picker_window_end(const struct sp_picker *p, uint32_t reader);
+/* Aggregate download rate the picker estimates (bytes/s). */
+double sp_picker_rate(const struct sp_picker *p);
 
 #endif

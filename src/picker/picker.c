@@ -1,0 +1,488 @@
+/* picker.c - the deadline piece picker: events and request bookkeeping.
+ *
+ * Pure logic: no sockets, no clock. One owner (the net thread, or the
+ * simulator, or a test). The policy itself lives in picker_next.c; the two
+ * baselines the simulator compares against in picker_base.c.
+ *
+ * The rules (as btpd writes its own at the top of its picker):
+ *
+ *  1. Every piece ahead of a reader's cursor, up to the window end, has a
+ *     deadline: the time the reader reported the cursor plus the piece's
+ *     distance from it at the reader's bitrate. With several readers (the
+ *     demuxer reading an mp4's moov at the end while playing from the
+ *     start) a piece takes its earliest deadline.
+ *  2. The window is PK_WIN_MIN_S seconds of video plus PK_WIN_GAIN_S times
+ *     (download rate / bitrate), at most PK_WIN_MAX_S: a fast swarm buffers
+ *     far ahead, a slow one spends everything on what is next.
+ *  3. Inside the windows, earliest deadline first. Each block goes to the
+ *     source expected to deliver it soonest: now + RTT + (its queued and
+ *     reserved bytes + the block) / its rate. If that source's pipeline is
+ *     full the block is reserved on it (counted in its queue) and no other
+ *     source takes it: slow sources end up with the far deadlines, fast ones
+ *     with the near ones. Snubbed sources count as four times slower.
+ *  4. A block whose request is expected after its deadline (minus
+ *     PK_HEDGE_SLACK_US) is asked again of the source that would deliver it
+ *     soonest, if that is sooner; at most PK_MAX_COPIES copies, and only while
+ *     the duplicate bytes requested stay under hedge_budget x bytes received
+ *     (plus PK_HEDGE_FLOOR). When the first copy lands the others are
+ *     cancelled.
+ *  5. Web seeds have everything and never choke. In fallback mode they get
+ *     only window blocks no peer is expected to deliver before the deadline
+ *     (which includes every block while no peer is unchoked); in always
+ *     mode they are ordinary sources; in never mode they get nothing.
+ *  6. Outside the windows, a source with room left continues the partial
+ *     pieces it has (fewest blocks missing first), then starts the rarest
+ *     piece it has. Once a reader has PK_RARE_BUFFER_S seconds buffered,
+ *     rare_share of each pipeline is kept for rarest first, so that we
+ *     always have something to upload.
+ *  7. Each source's pipeline is its bandwidth-delay product: rate x (RTT +
+ *     PK_PIPE_MARGIN_S) in blocks, plus two, within [PK_MIN_DEPTH, its
+ *     max requests]; PK_UNKNOWN_DEPTH until a rate is known. Rates and RTTs
+ *     come from the caller, or else from our own measure of arrivals.
+ *  8. A request outstanding longer than max(2 s, 4 x its expected time) is
+ *     lost: it is cancelled, its block is free again, and its source is
+ *     snubbed until it delivers something.
+ *  9. A seek (a cursor moving backwards, or beyond its window) cancels every
+ *     request outside every window in the next call, which also requests
+ *     the new window.
+ * 10. Endgame: once no block is free, sources with room duplicate the
+ *     outstanding blocks they can serve (same copy limit and budget).
+ * 11. A piece whose blocks are all in is asked for nothing more until it
+ *     is verified or failed; other copies still out are cancelled.
+ *
+ * Invariants: free_blocks counts the blocks of needed, non-ready pieces that
+ * are neither received nor requested; every pk_req has its block's request
+ * count included in the block state; a choked (or, in fallback, undeserving)
+ * source is never sent a request. */
+#include "picker/picker_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t pk_piece_len(const struct sp_picker *p, uint32_t piece)
+{
+	return piece + 1 == p->cfg.num_pieces ? p->last_piece_len : p->cfg.piece_length;
+}
+
+uint32_t pk_nblocks(const struct sp_picker *p, uint32_t piece)
+{
+	return (pk_piece_len(p, piece) + SP_PICKER_BLOCK - 1) / SP_PICKER_BLOCK;
+}
+
+uint32_t pk_block_len(const struct sp_picker *p, uint32_t piece, uint32_t block)
+{
+	uint32_t len = pk_piece_len(p, piece), off = block * SP_PICKER_BLOCK;
+	return len - off < SP_PICKER_BLOCK ? len - off : SP_PICKER_BLOCK;
+}
+
+/* ---- availability order: pieces sorted by how many peers have them ---- */
+
+static int buckets_ensure(struct sp_picker *p, uint32_t n)
+{
+	if (n <= p->nbuckets)
+		return 0;
+	uint32_t nn = p->nbuckets * 2 > n ? p->nbuckets * 2 : n + 8;
+	uint32_t *b = realloc(p->bstart, nn * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (uint32_t i = p->nbuckets; i < nn; i++)
+		b[i] = p->cfg.num_pieces;
+	p->bstart = b;
+	p->nbuckets = nn;
+	return 0;
+}
+
+static void order_swap(struct sp_picker *p, uint32_t i, uint32_t j)
+{
+	uint32_t a = p->order[i], b = p->order[j];
+	p->order[i] = b;
+	p->order[j] = a;
+	p->pos[a] = j;
+	p->pos[b] = i;
+}
+
+static void avail_inc(struct sp_picker *p, uint32_t piece)
+{
+	uint32_t a = p->avail[piece];
+	if (buckets_ensure(p, a + 3) < 0)
+		return; /* out of memory: availability stays approximate */
+	uint32_t last = p->bstart[a + 1] - 1;
+	order_swap(p, p->pos[piece], last);
+	p->bstart[a + 1]--;
+	p->avail[piece]++;
+}
+
+static void avail_dec(struct sp_picker *p, uint32_t piece)
+{
+	uint32_t a = p->avail[piece];
+	if (!a)
+		return;
+	order_swap(p, p->pos[piece], p->bstart[a]);
+	p->bstart[a]++;
+	p->avail[piece]--;
+}
+
+/* ---- lifecycle ---- */
+
+struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg)
+{
+	if (!cfg || !cfg->piece_length || !cfg->num_pieces || !cfg->total_length ||
+	    cfg->total_length > (uint64_t)cfg->piece_length * cfg->num_pieces ||
+	    cfg->total_length <= (uint64_t)cfg->piece_length * (cfg->num_pieces - 1))
+		return NULL;
+	struct sp_picker *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->cfg = *cfg;
+	if (p->cfg.sequential)
+		p->cfg.policy = SP_PICKER_SEQUENTIAL;
+	if (p->cfg.hedge_budget == 0)
+		p->cfg.hedge_budget = 0.05;
+	if (p->cfg.rare_share == 0)
+		p->cfg.rare_share = 0.1;
+	uint32_t n = cfg->num_pieces;
+	p->blocks_per_piece = (cfg->piece_length + SP_PICKER_BLOCK - 1) / SP_PICKER_BLOCK;
+	p->last_piece_len = (uint32_t)(cfg->total_length - (uint64_t)cfg->piece_length * (n - 1));
+	p->state = calloc(n, 1);
+	p->dl = calloc(n, sizeof(*p->dl));
+	p->avail = calloc(n, sizeof(uint32_t));
+	p->order = malloc(n * sizeof(uint32_t));
+	p->pos = malloc(n * sizeof(uint32_t));
+	p->win_stamp = calloc(n, sizeof(uint32_t));
+	p->deadline = calloc(n, sizeof(int64_t));
+	p->act = malloc(n * sizeof(uint32_t));
+	p->wlist = malloc(n * sizeof(uint32_t));
+	if (!p->state || !p->dl || !p->avail || !p->order || !p->pos || !p->win_stamp ||
+	    !p->deadline || !p->act || !p->wlist || buckets_ensure(p, 4) < 0) {
+		sp_picker_free(p);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		p->order[i] = p->pos[i] = i;
+	p->bstart[0] = 0;
+	p->win_gen = 1;
+	for (uint32_t i = 0; i < n; i++)
+		p->free_blocks += pk_nblocks(p, i);
+	return p;
+}
+
+static void source_free(struct pk_source *s)
+{
+	if (!s)
+		return;
+	sp_bitfield_fini(&s->has);
+	free(s->reqs);
+	free(s);
+}
+
+static void dl_free(struct pk_piece_dl *d)
+{
+	if (!d)
+		return;
+	free(d->blk);
+	free(d->from);
+	free(d->expect);
+	free(d);
+}
+
+void sp_picker_free(struct sp_picker *p)
+{
+	if (!p)
+		return;
+	for (uint32_t i = 0; i < p->nsrc; i++)
+		source_free(p->src[i]);
+	if (p->dl)
+		for (uint32_t i = 0; i < p->cfg.num_pieces; i++)
+			dl_free(p->dl[i]);
+	free(p->src);
+	free(p->scratch);
+	free(p->rd);
+	free(p->pending);
+	free(p->state);
+	free(p->dl);
+	free(p->avail);
+	free(p->order);
+	free(p->pos);
+	free(p->bstart);
+	free(p->win_stamp);
+	free(p->deadline);
+	free(p->act);
+	free(p->wlist);
+	free(p);
+}
+
+/* ---- blocks ---- */
+
+struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece)
+{
+	if (p->dl[piece])
+		return p->dl[piece];
+	uint32_t nb = pk_nblocks(p, piece);
+	struct pk_piece_dl *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->blk = calloc(nb, 1);
+	d->from = calloc(nb, sizeof(uint32_t));
+	d->expect = calloc(nb, sizeof(int64_t));
+	if (!d->blk || !d->from || !d->expect) {
+		dl_free(d);
+		return NULL;
+	}
+	d->nfree = nb;
+	p->dl[piece] = d;
+	p->act[p->nact++] = piece;
+	return d;
+}
+
+void pk_dl_drop(struct sp_picker *p, uint32_t piece)
+{
+	if (!p->dl[piece])
+		return;
+	dl_free(p->dl[piece]);
+	p->dl[piece] = NULL;
+	for (uint32_t i = 0; i < p->nact; i++)
+		if (p->act[i] == piece) {
+			p->act[i] = p->act[--p->nact];
+			break;
+		}
+}
+
+bool pk_piece_open(const struct sp_picker *p, uint32_t piece)
+{
+	if (p->state[piece] != PS_NEED)
+		return false;
+	return !p->dl[piece] || p->dl[piece]->nfree > 0;
+}
+
+uint8_t pk_blk_state(const struct sp_picker *p, uint32_t piece, uint32_t block)
+{
+	if (p->state[piece] != PS_NEED)
+		return BLK_GOT;
+	return p->dl[piece] ? p->dl[piece]->blk[block] : 0;
+}
+
+/* ---- sources ---- */
+
+struct pk_source *pk_find(const struct sp_picker *p, uint32_t id)
+{
+	for (uint32_t i = 0; i < p->nsrc; i++)
+		if (p->src[i]->id == id)
+			return p->src[i];
+	return NULL;
+}
+
+bool pk_src_has(const struct pk_source *s, uint32_t piece)
+{
+	return s->have_all || s->kind == SP_SOURCE_WEBSEED || sp_bitfield_get(&s->has, piece);
+}
+
+/* May be sent requests at all (choke, web seed mode, lying). */
+bool pk_src_usable(const struct sp_picker *p, const struct pk_source *s)
+{
+	if (s->choked || s->hashfails >= 2)
+		return false;
+	if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 2)
+		return false;
+	return true;
+}
+
+double pk_src_rate(const struct pk_source *s)
+{
+	if (s->rate_in > 0)
+		return s->rate_in;
+	if (s->rate_est > 0)
+		return s->rate_est;
+	return PK_UNKNOWN_RATE;
+}
+
+double pk_src_rtt(const struct pk_source *s)
+{
+	if (s->rtt_in > 0)
+		return s->rtt_in;
+	if (s->rtt_est > 0)
+		return s->rtt_est;
+	return PK_UNKNOWN_RTT;
+}
+
+uint32_t pk_src_depth(const struct pk_source *s)
+{
+	uint32_t max = s->max_req ? s->max_req
+				  : (s->kind == SP_SOURCE_WEBSEED ? PK_WEBSEED_MAX_REQ
+								  : PK_PEER_MAX_REQ);
+	uint32_t d;
+	if (s->rate_in <= 0 && s->rate_est <= 0) {
+		d = PK_UNKNOWN_DEPTH;
+	} else {
+		double bdp = pk_src_rate(s) * (pk_src_rtt(s) + PK_PIPE_MARGIN_S) / SP_PICKER_BLOCK;
+		d = bdp > 100000 ? 100000 : (uint32_t)bdp + 2;
+	}
+	if (d < PK_MIN_DEPTH)
+		d = PK_MIN_DEPTH;
+	return d > max ? max : d;
+}
+
+uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s)
+{
+	uint64_t q = 0;
+	for (uint32_t i = 0; i < s->nreq; i++)
+		q += pk_block_len(p, s->reqs[i].piece, s->reqs[i].block);
+	return q;
+}
+
+void sp_picker_source_add(struct sp_picker *p, uint32_t id, enum sp_source_kind kind)
+{
+	if (pk_find(p, id))
+		return;
+	if (p->nsrc == p->capsrc) {
+		uint32_t nc = p->capsrc ? p->capsrc * 2 : 16;
+		struct pk_source **ns = realloc(p->src, nc * sizeof(*ns));
+		if (!ns)
+			return;
+		p->src = ns;
+		p->capsrc = nc;
+	}
+	struct pk_source *s = calloc(1, sizeof(*s));
+	if (!s)
+		return;
+	if (sp_bitfield_init(&s->has, p->cfg.num_pieces) < 0) {
+		free(s);
+		return;
+	}
+	s->id = id;
+	s->kind = kind;
+	s->choked = kind != SP_SOURCE_WEBSEED;
+	p->src[p->nsrc++] = s;
+}
+
+static void drop_all(struct sp_picker *p, struct pk_source *s)
+{
+	while (s->nreq)
+		pk_drop_req(p, s, s->nreq - 1, false);
+}
+
+static void unhave_all(struct sp_picker *p, struct pk_source *s)
+{
+	if (s->kind == SP_SOURCE_WEBSEED)
+		return;
+	if (s->have_all) {
+		p->seeds--;
+		s->have_all = false;
+		return;
+	}
+	for (uint32_t i = 0; i < p->cfg.num_pieces && s->has.count; i++)
+		if (sp_bitfield_get(&s->has, i)) {
+			sp_bitfield_clear(&s->has, i);
+			avail_dec(p, i);
+		}
+}
+
+void sp_picker_source_remove(struct sp_picker *p, uint32_t id)
+{
+	for (uint32_t i = 0; i < p->nsrc; i++) {
+		struct pk_source *s = p->src[i];
+		if (s->id != id)
+			continue;
+		drop_all(p, s);
+		unhave_all(p, s);
+		/* cancels already queued for it would go to a closed peer */
+		uint32_t k = 0;
+		for (uint32_t j = 0; j < p->npending; j++)
+			if (p->pending[j].source != id)
+				p->pending[k++] = p->pending[j];
+		p->npending = k;
+		source_free(s);
+		p->src[i] = p->src[--p->nsrc];
+		return;
+	}
+}
+
+void sp_picker_source_have(struct sp_picker *p, uint32_t id, uint32_t piece)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (!s || piece >= p->cfg.num_pieces || s->kind == SP_SOURCE_WEBSEED || s->have_all ||
+	    sp_bitfield_get(&s->has, piece))
+		return;
+	sp_bitfield_set(&s->has, piece);
+	avail_inc(p, piece);
+}
+
+void sp_picker_source_have_all(struct sp_picker *p, uint32_t id)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (!s || s->kind == SP_SOURCE_WEBSEED || s->have_all)
+		return;
+	unhave_all(p, s);
+	s->have_all = true;
+	p->seeds++;
+}
+
+void sp_picker_source_bitfield(struct sp_picker *p, uint32_t id, const uint8_t *bits)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (!s || !bits || s->kind == SP_SOURCE_WEBSEED)
+		return;
+	unhave_all(p, s);
+	for (uint32_t i = 0; i < p->cfg.num_pieces; i++)
+		if (bits[i >> 3] & (0x80u >> (i & 7))) {
+			sp_bitfield_set(&s->has, i);
+			avail_inc(p, i);
+		}
+}
+
+void sp_picker_source_choke(struct sp_picker *p, uint32_t id, bool choked, bool drop_requests)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (!s || s->kind == SP_SOURCE_WEBSEED)
+		return;
+	s->choked = choked;
+	if (choked && drop_requests)
+		drop_all(p, s);
+}
+
+void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_sec, double rtt_s)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (!s)
+		return;
+	s->rate_in = bytes_per_sec > 0 ? bytes_per_sec : 0;
+	s->rtt_in = rtt_s > 0 ? rtt_s : 0;
+}
+
+void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (s)
+		s->max_req = n > 100000 ? 100000 : n;
+}
+
+bool sp_picker_source_interesting(const struct sp_picker *p, uint32_t id)
+{
+	const struct pk_source *s = pk_find(p, id);
+	if (!s || sp_picker_complete(p))
+		return false;
+	if (s->have_all || s->kind == SP_SOURCE_WEBSEED)
+		return true;
+	for (uint32_t i = 0; i < p->cfg.num_pieces; i++)
+		if (p->state[i] != PS_HAVE && sp_bitfield_get(&s->has, i))
+			return true;
+	return false;
+}
+
+bool sp_picker_source_snubbed(const struct sp_picker *p, uint32_t id)
+{
+	const struct pk_source *s = pk_find(p, id);
+	return s && s->snubbed;
+}
+
+uint32_t sp_picker_source_depth(const struct sp_picker *p, uint32_t id)
+{
+	const struct pk_source *s = pk_find(p, id);
+	return s ? pk_src_depth(s) : 0;
+}
+
+uint32_t sp_picker_source_outstanding(const struct sp_picker *p, uint32_t id)
+{
+	const struct pk_source *s = pk_find(p, id);
+	return s ? s->nreq : 0;
+}

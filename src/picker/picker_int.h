@@ -1,0 +1,174 @@
+/* picker_int.h - the picker's private state, shared by picker.c (events and
+ * bookkeeping), picker_next.c (the deadline policy) and picker_base.c (the
+ * two baselines). Not installed; nothing outside src/picker includes it. */
+#ifndef SP_PICKER_INT_H
+#define SP_PICKER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/bitfield.h"
+#include "picker/picker.h"
+
+/* Tunables; the rules at the top of picker.c say why each exists. */
+#define PK_UNKNOWN_RATE 65536.0     /* bytes/s assumed before a measure */
+#define PK_UNKNOWN_RTT 0.2          /* s */
+#define PK_UNKNOWN_DEPTH 6          /* pipeline of a source never measured */
+#define PK_MIN_DEPTH 3
+#define PK_PEER_MAX_REQ 128         /* when the peer gives no reqq */
+#define PK_WEBSEED_MAX_REQ 250
+#define PK_PIPE_MARGIN_S 0.35       /* pipeline = rate x (rtt + margin) */
+#define PK_TIMEOUT_MIN_US 2000000   /* a request is lost after max(2 s, */
+#define PK_TIMEOUT_FACTOR 4         /*   4 x its expected time) */
+#define PK_WIN_MIN_S 8.0            /* window in seconds of video */
+#define PK_WIN_GAIN_S 15.0          /* window += gain x (rate / bitrate) */
+#define PK_WIN_MAX_S 240.0
+#define PK_HEDGE_FLOOR 262144.0     /* duplicate bytes allowed before any data */
+#define PK_HEDGE_SLACK_US 300000    /* hedge when expected later than deadline - slack */
+#define PK_RARE_BUFFER_S 6.0        /* keep a rare share only with this much buffer */
+#define PK_RARE_SCAN 4096           /* pieces scanned per rarest-first pick */
+#define PK_SEEK_SLACK 1048576       /* a backward move smaller than this is no seek */
+#define PK_MAX_COPIES 2             /* outstanding copies of one block, at most */
+
+/* Block state byte: bit 7 received, bits 0-6 outstanding request count. */
+#define BLK_GOT 0x80u
+#define BLK_NREQ 0x7fu
+
+struct pk_piece_dl {          /* a piece being downloaded (lazily made) */
+	uint8_t *blk;         /* per block state */
+	uint32_t *from;       /* per block: id of the source that delivered it */
+	int64_t *expect;      /* per block: expected arrival of its first copy */
+	uint32_t got;         /* blocks received */
+	uint32_t nfree;       /* blocks neither received nor requested */
+};
+
+struct pk_req {
+	uint32_t piece;
+	uint32_t block;
+	int64_t sent_us;
+	int64_t expect_us;    /* expected arrival when sent */
+	uint32_t ahead;       /* bytes queued ahead of it when sent */
+	bool dup;             /* a second copy (hedge or endgame) */
+};
+
+struct pk_source {
+	uint32_t id;
+	enum sp_source_kind kind;
+	bool choked;
+	bool have_all;
+	bool snubbed;
+	bool missed;          /* swarmplayer baseline: missed a deadline once */
+	struct sp_bitfield has;
+	double rate_in, rtt_in;   /* given by the caller (0: none) */
+	double rate_est, rtt_est; /* our own measure from arrivals (0: none) */
+	int64_t meas_start_us;    /* rate measure: start of the current period */
+	uint64_t meas_bytes;
+	uint32_t max_req;
+	uint32_t hashfails;       /* pieces it contributed to that failed */
+	struct pk_req *reqs;
+	uint32_t nreq, capreq;
+	/* scratch of one sp_picker_next() call */
+	double vq;                /* queued + reserved bytes */
+	uint32_t depth;
+	uint32_t room;            /* requests it may still be sent */
+	uint32_t rare_room;       /* part of room kept for rarest-first */
+};
+
+struct pk_reader {
+	uint32_t id;
+	uint64_t offset;
+	double bitrate;
+	int64_t t_us;         /* when offset was reported */
+	uint64_t win_end;     /* computed by the last next() */
+};
+
+struct sp_picker {
+	struct sp_picker_config cfg;
+	uint32_t blocks_per_piece;
+	uint32_t last_piece_len;
+	uint8_t *state;           /* per piece: PS_* */
+	struct pk_piece_dl **dl;  /* per piece, NULL unless partial */
+	uint32_t have_count;
+	uint64_t free_blocks;     /* needed blocks no request covers */
+
+	/* availability among peers (web seeds and have-all peers apart) */
+	uint32_t *avail;
+	uint32_t *order;          /* pieces sorted by avail */
+	uint32_t *pos;            /* pos[piece] = index in order */
+	uint32_t *bstart;         /* bstart[a] = first index with avail >= a */
+	uint32_t nbuckets;
+	uint32_t seeds;           /* have-all peers */
+
+	struct pk_source **src;
+	uint32_t nsrc, capsrc;
+
+	struct pk_source **scratch; /* 2 x nsrc pointers for one call */
+	uint32_t capscratch;
+
+	struct pk_reader *rd;
+	uint32_t nrd, caprd;
+	bool seek_pending;
+
+	uint32_t *act;            /* pieces with a pk_piece_dl, unordered */
+	uint32_t nact;
+	uint32_t *wlist;          /* needed window pieces, by deadline */
+	uint32_t nwin;
+	uint32_t *win_stamp;      /* win_stamp[piece] == win_gen: in a window */
+	uint32_t win_gen;
+	int64_t *deadline;        /* valid where win_stamp matches */
+
+	struct sp_picker_action *pending; /* cancels decided by events */
+	uint32_t npending, cappending;
+
+	/* the output array of the sp_picker_next() call under way */
+	struct sp_picker_action *out;
+	size_t nout, maxout;
+
+	struct sp_picker_stats st;
+	uint64_t dup_allowance_used; /* duplicate requests' bytes issued */
+	uint32_t rr;                 /* round robin start over sources */
+};
+
+enum { PS_NEED = 0, PS_HAVE = 1, PS_READY = 2 };
+
+/* picker.c: bookkeeping shared with the policies */
+uint32_t pk_piece_len(const struct sp_picker *p, uint32_t piece);
+uint32_t pk_nblocks(const struct sp_picker *p, uint32_t piece);
+uint32_t pk_block_len(const struct sp_picker *p, uint32_t piece, uint32_t block);
+struct pk_source *pk_find(const struct sp_picker *p, uint32_t id);
+bool pk_src_has(const struct pk_source *s, uint32_t piece);
+bool pk_src_usable(const struct sp_picker *p, const struct pk_source *s);
+struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece);
+void pk_dl_drop(struct sp_picker *p, uint32_t piece);
+void pk_timeouts(struct sp_picker *p, int64_t now);
+/* Free blocks remain in the piece (needed, not received, not requested). */
+bool pk_piece_open(const struct sp_picker *p, uint32_t piece);
+uint8_t pk_blk_state(const struct sp_picker *p, uint32_t piece, uint32_t block);
+double pk_src_rate(const struct pk_source *s);
+double pk_src_rtt(const struct pk_source *s);
+uint32_t pk_src_depth(const struct pk_source *s);
+uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s);
+/* Record a request to s and append the REQUEST action; false if out is full. */
+bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t block,
+	      int64_t now, bool dup);
+/* Drop request i of s (emit CANCEL when cancel is set). */
+void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, bool cancel);
+int pk_emit(struct sp_picker *p, enum sp_action_type type, uint32_t src, uint32_t piece,
+	    uint32_t block);
+double pk_dup_allowance(const struct sp_picker *p);
+/* Effective bitrate of a reader. */
+double pk_reader_bitrate(const struct pk_reader *r);
+
+
+/* picker_next.c */
+void pk_next_deadline(struct sp_picker *p, int64_t now);
+void pk_compute_windows(struct sp_picker *p, int64_t now);
+/* Rarest-first for source s, up to its room. */
+void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit);
+void pk_endgame(struct sp_picker *p, int64_t now);
+
+/* picker_base.c */
+void pk_next_sequential(struct sp_picker *p, int64_t now);
+void pk_next_swarmplayer(struct sp_picker *p, int64_t now);
+
+#endif

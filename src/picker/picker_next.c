@@ -1,0 +1,429 @@
+/* picker_next.c - readers, windows and the deadline policy (rules 1-6, 9
+ * and 10 of picker.c's opening comment), plus sp_picker_next() itself.
+ *
+ * Each call recomputes the windows and each source's pipeline room from
+ * scratch; the only state carried between calls is the request
+ * bookkeeping, so the result depends only on the events fed in and the
+ * time given. Owner's thread. */
+#include "picker/picker_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SNUB_PENALTY 4.0
+#define EDF_MAX_BLOCKS 16384 /* block evaluations per call, a ceiling on work */
+
+/* ---- readers ---- */
+
+double pk_reader_bitrate(const struct pk_reader *r)
+{
+	return r->bitrate > 0 ? r->bitrate : SP_PICKER_DEFAULT_BITRATE;
+}
+
+static struct pk_reader *reader_find(const struct sp_picker *p, uint32_t id)
+{
+	for (uint32_t i = 0; i < p->nrd; i++)
+		if (p->rd[i].id == id)
+			return &p->rd[i];
+	return NULL;
+}
+
+void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset, double bitrate,
+			  int64_t now_us)
+{
+	if (offset >= p->cfg.total_length)
+		offset = p->cfg.total_length - 1;
+	struct pk_reader *r = reader_find(p, reader);
+	if (!r) {
+		if (p->nrd == p->caprd) {
+			uint32_t nc = p->caprd ? p->caprd * 2 : 4;
+			struct pk_reader *nr = realloc(p->rd, nc * sizeof(*nr));
+			if (!nr)
+				return;
+			p->rd = nr;
+			p->caprd = nc;
+		}
+		r = &p->rd[p->nrd++];
+		*r = (struct pk_reader){.id = reader, .offset = offset, .win_end = offset};
+	} else if (offset + PK_SEEK_SLACK < r->offset || offset > r->win_end) {
+		p->seek_pending = true;
+	}
+	r->offset = offset;
+	r->bitrate = bitrate;
+	r->t_us = now_us;
+	if (r->win_end < offset)
+		r->win_end = offset;
+}
+
+void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader)
+{
+	struct pk_reader *r = reader_find(p, reader);
+	if (r)
+		*r = p->rd[--p->nrd];
+}
+
+uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader)
+{
+	const struct pk_reader *r = reader_find(p, reader);
+	if (!r)
+		return 0;
+	uint64_t plen = p->cfg.piece_length, end = r->offset;
+	for (uint32_t i = (uint32_t)(r->offset / plen);
+	     i < p->cfg.num_pieces && p->state[i] == PS_HAVE; i++)
+		end = (uint64_t)i * plen + pk_piece_len(p, i);
+	return end > r->offset ? end - r->offset : 0;
+}
+
+double sp_picker_rate(const struct sp_picker *p)
+{
+	double sum = 0;
+	for (uint32_t i = 0; i < p->nsrc; i++) {
+		const struct pk_source *s = p->src[i];
+		if (!s->choked && (s->rate_in > 0 || s->rate_est > 0))
+			sum += pk_src_rate(s);
+	}
+	return sum;
+}
+
+bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
+			      double rate_Bps)
+{
+	const struct pk_reader *r = reader_find(p, reader);
+	if (!r || p->state[r->offset / p->cfg.piece_length] != PS_HAVE)
+		return false;
+	uint64_t end = r->offset + (uint64_t)(ahead_s * pk_reader_bitrate(r));
+	if (end > p->cfg.total_length)
+		end = p->cfg.total_length;
+	double missing = 0;
+	for (uint64_t i = r->offset / p->cfg.piece_length; i * p->cfg.piece_length < end; i++) {
+		uint32_t pc = (uint32_t)i;
+		if (p->state[pc] == PS_HAVE)
+			continue;
+		missing += pk_piece_len(p, pc);
+		if (p->dl[pc])
+			missing -= (double)p->dl[pc]->got * SP_PICKER_BLOCK;
+	}
+	if (missing <= 0)
+		return true;
+	double rate = rate_Bps > 0 ? rate_Bps : sp_picker_rate(p);
+	return rate > 0 && missing / rate <= ahead_s;
+}
+
+int64_t sp_picker_piece_deadline(const struct sp_picker *p, uint32_t piece)
+{
+	if (piece >= p->cfg.num_pieces || p->win_stamp[piece] != p->win_gen)
+		return INT64_MAX;
+	return p->deadline[piece];
+}
+
+uint64_t sp_picker_window_end(const struct sp_picker *p, uint32_t reader)
+{
+	const struct pk_reader *r = reader_find(p, reader);
+	return r ? r->win_end : 0;
+}
+
+/* ---- windows ---- */
+
+static double window_rate(const struct sp_picker *p)
+{
+	double sum = 0;
+	for (uint32_t i = 0; i < p->nsrc; i++) {
+		const struct pk_source *s = p->src[i];
+		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode != 1)
+			continue; /* a fallback server must not widen the window */
+		if (pk_src_usable(p, s) && (s->rate_in > 0 || s->rate_est > 0))
+			sum += pk_src_rate(s);
+	}
+	return sum;
+}
+
+static int cmp_deadline(const void *a, const void *b, void *ctx)
+{
+	const struct sp_picker *p = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (p->deadline[x] != p->deadline[y])
+		return p->deadline[x] < p->deadline[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+void pk_compute_windows(struct sp_picker *p, int64_t now)
+{
+	(void)now;
+	p->win_gen++;
+	if (!p->win_gen)
+		p->win_gen = 1;
+	p->nwin = 0;
+	double rate = window_rate(p);
+	uint64_t plen = p->cfg.piece_length;
+	for (uint32_t k = 0; k < p->nrd; k++) {
+		struct pk_reader *r = &p->rd[k];
+		double br = pk_reader_bitrate(r);
+		double ws = PK_WIN_MIN_S + PK_WIN_GAIN_S * rate / br;
+		if (ws > PK_WIN_MAX_S)
+			ws = PK_WIN_MAX_S;
+		uint64_t first = r->offset / plen;
+		uint64_t end = r->offset + (uint64_t)(ws * br);
+		if (p->cfg.policy != SP_PICKER_DEADLINE) {
+			/* SwarmPlayer's high range: max(10 s, 5 pieces), at most 50 */
+			uint64_t n = (uint64_t)ceil(10.0 * br / (double)plen);
+			n = n < 5 ? 5 : n > 50 ? 50 : n;
+			end = (first + n) * plen;
+		}
+		if (end < (first + 2) * plen)
+			end = (first + 2) * plen; /* the cursor's piece and the next */
+		if (end > p->cfg.total_length)
+			end = p->cfg.total_length;
+		r->win_end = end;
+		for (uint64_t i = first; i * plen < end; i++) {
+			uint32_t pc = (uint32_t)i;
+			uint64_t start = i * plen;
+			double dt = start > r->offset ? (double)(start - r->offset) / br : 0;
+			int64_t dl = r->t_us + (int64_t)(dt * 1e6);
+			if (p->win_stamp[pc] != p->win_gen) {
+				p->win_stamp[pc] = p->win_gen;
+				p->deadline[pc] = dl;
+				if (p->state[pc] == PS_NEED)
+					p->wlist[p->nwin++] = pc;
+			} else if (dl < p->deadline[pc]) {
+				p->deadline[pc] = dl;
+			}
+		}
+	}
+	qsort_r(p->wlist, p->nwin, sizeof(uint32_t), cmp_deadline, p);
+}
+
+/* ---- per call scratch ---- */
+
+static bool healthy_buffer(const struct sp_picker *p)
+{
+	if (!p->nrd)
+		return true;
+	for (uint32_t k = 0; k < p->nrd; k++) {
+		double b = (double)sp_picker_buffered(p, p->rd[k].id);
+		if (b < PK_RARE_BUFFER_S * pk_reader_bitrate(&p->rd[k]))
+			return false;
+	}
+	return true;
+}
+
+static void prepare_sources(struct sp_picker *p)
+{
+	bool keep_rare = p->cfg.rare_share > 0 && healthy_buffer(p);
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		struct pk_source *s = p->src[k];
+		s->depth = pk_src_depth(s);
+		s->vq = (double)pk_src_queued(p, s);
+		s->room = pk_src_usable(p, s) && s->depth > s->nreq ? s->depth - s->nreq : 0;
+		s->rare_room = 0;
+		if (keep_rare && s->kind == SP_SOURCE_PEER) {
+			uint32_t rr = (uint32_t)lround(s->depth * p->cfg.rare_share);
+			s->rare_room = rr > s->room ? s->room : rr;
+		}
+	}
+}
+
+/* When would s deliver one more block of len bytes? */
+static double finish_s(const struct pk_source *s, double len)
+{
+	double t = pk_src_rtt(s) + (s->vq + len) / pk_src_rate(s);
+	return s->snubbed ? SNUB_PENALTY * t + 1.0 : t;
+}
+
+static bool holds(const struct pk_source *s, uint32_t piece, uint32_t block)
+{
+	for (uint32_t i = 0; i < s->nreq; i++)
+		if (s->reqs[i].piece == piece && s->reqs[i].block == block)
+			return true;
+	return false;
+}
+
+struct cands {
+	struct pk_source **peer, **ws;
+	uint32_t npeer, nws;
+};
+
+static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
+{
+	c->npeer = c->nws = 0;
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		struct pk_source *s = p->src[k];
+		if (!pk_src_usable(p, s) || !pk_src_has(s, piece))
+			continue;
+		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 0)
+			c->ws[c->nws++] = s;
+		else
+			c->peer[c->npeer++] = s;
+	}
+}
+
+/* The source expected to deliver the block soonest, skipping those that
+ * already hold a copy when dup is set. *eta gets its time from now (s). */
+static struct pk_source *best_of(struct pk_source **v, uint32_t n, double len, uint32_t piece,
+				 uint32_t block, bool dup, double *eta)
+{
+	struct pk_source *best = NULL;
+	double bt = INFINITY;
+	for (uint32_t i = 0; i < n; i++) {
+		double t = finish_s(v[i], len);
+		if (t < bt && (!dup || !holds(v[i], piece, block))) {
+			bt = t;
+			best = v[i];
+		}
+	}
+	*eta = bt;
+	return best;
+}
+
+/* Pick the source for a block with deadline dl_s seconds from now: peers,
+ * and in fallback mode a web seed only if no peer makes the deadline. */
+static struct pk_source *choose(const struct cands *c, double len, uint32_t piece, uint32_t block,
+				double dl_s, bool dup, double *eta)
+{
+	struct pk_source *b = best_of(c->peer, c->npeer, len, piece, block, dup, eta);
+	if (c->nws && (!b || *eta > dl_s - PK_HEDGE_SLACK_US / 1e6)) {
+		double wt;
+		struct pk_source *w = best_of(c->ws, c->nws, len, piece, block, dup, &wt);
+		if (w && (!b || wt < *eta)) {
+			*eta = wt;
+			return w;
+		}
+	}
+	return b;
+}
+
+static uint32_t urgent_room(const struct pk_source *s)
+{
+	return s->room - s->rare_room;
+}
+
+/* Rule 3 and 4 for one piece; false once nobody has room left. */
+static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct cands *c,
+		      uint32_t *active, uint32_t *budget)
+{
+	gather(p, piece, c);
+	if (!c->npeer && !c->nws)
+		return true;
+	double dl_s = (double)(p->deadline[piece] - now) / 1e6;
+	uint32_t nb = pk_nblocks(p, piece);
+	for (uint32_t b = 0; b < nb && *active; b++) {
+		uint8_t st = pk_blk_state(p, piece, b);
+		if (st & BLK_GOT)
+			continue;
+		if (!*budget)
+			return false;
+		(*budget)--;
+		double len = pk_block_len(p, piece, b), eta;
+		uint32_t nreq = st & BLK_NREQ;
+		if (nreq) { /* rule 4: hedge a copy expected too late */
+			int64_t exp = p->dl[piece]->expect[b];
+			if (nreq >= PK_MAX_COPIES || exp <= p->deadline[piece] - PK_HEDGE_SLACK_US ||
+			    (double)p->dup_allowance_used + len > pk_dup_allowance(p))
+				continue;
+			struct pk_source *s = choose(c, len, piece, b, dl_s, true, &eta);
+			if (!s || !urgent_room(s) || now + (int64_t)(eta * 1e6) >= exp - 100000)
+				continue;
+			if (!pk_issue(p, s, piece, b, now, true))
+				return false;
+			if (!--s->room)
+				(*active)--;
+			continue;
+		}
+		struct pk_source *s = choose(c, len, piece, b, dl_s, false, &eta);
+		if (!s)
+			continue;
+		if (!urgent_room(s)) {
+			s->vq += len; /* reserved: it will take it when it has room */
+			continue;
+		}
+		if (!pk_issue(p, s, piece, b, now, false))
+			return false;
+		if (!--s->room || !urgent_room(s))
+			(*active)--;
+	}
+	return *active > 0;
+}
+
+void pk_next_deadline(struct sp_picker *p, int64_t now)
+{
+	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc};
+	uint32_t active = 0, budget = EDF_MAX_BLOCKS;
+	for (uint32_t k = 0; k < p->nsrc; k++)
+		if (urgent_room(p->src[k]))
+			active++;
+	for (uint32_t i = 0; i < p->nwin && active; i++)
+		if (!edf_piece(p, p->wlist[i], now, &c, &active, &budget))
+			break;
+	if (p->nout >= p->maxout)
+		return;
+	/* rule 6: the rest of each pipeline goes outside the windows */
+	for (uint32_t j = 0; j < p->nsrc; j++) {
+		struct pk_source *s = p->src[(j + p->rr) % p->nsrc];
+		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode != 1)
+			continue;
+		if (s->room)
+			pk_fill_rare(p, s, now, s->room);
+	}
+	p->rr++;
+	pk_endgame(p, now);
+}
+
+/* Rule 9: after a seek, requests outside every window are cancelled. */
+static void cancel_outside(struct sp_picker *p)
+{
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		struct pk_source *s = p->src[k];
+		for (uint32_t i = 0; i < s->nreq;) {
+			if (p->win_stamp[s->reqs[i].piece] != p->win_gen)
+				pk_drop_req(p, s, i, true);
+			else
+				i++;
+		}
+	}
+}
+
+size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_action *out,
+		      size_t max)
+{
+	if (!p || !out || !max)
+		return 0;
+	p->out = out;
+	p->nout = 0;
+	p->maxout = max;
+	/* cancels decided earlier go first */
+	uint32_t k = 0;
+	for (; k < p->npending && p->nout < max; k++)
+		out[p->nout++] = p->pending[k];
+	memmove(p->pending, p->pending + k, (p->npending - k) * sizeof(*p->pending));
+	p->npending -= k;
+	if (p->nsrc * 2 > p->capscratch) {
+		struct pk_source **ns = realloc(p->scratch, p->nsrc * 2 * sizeof(*ns));
+		if (!ns)
+			goto out;
+		p->scratch = ns;
+		p->capscratch = p->nsrc * 2;
+	}
+	pk_timeouts(p, now_us);
+	pk_compute_windows(p, now_us);
+	if (p->seek_pending) {
+		cancel_outside(p);
+		p->seek_pending = false;
+	}
+	if (p->nout >= max)
+		goto out;
+	prepare_sources(p);
+	switch (p->cfg.policy) {
+	case SP_PICKER_SEQUENTIAL:
+		pk_next_sequential(p, now_us);
+		break;
+	case SP_PICKER_SWARMPLAYER:
+		pk_next_swarmplayer(p, now_us);
+		break;
+	default:
+		pk_next_deadline(p, now_us);
+		break;
+	}
+out:
+	p->out = NULL;
+	return p->nout;
+}

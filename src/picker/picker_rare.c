@@ -1,0 +1,107 @@
+/* picker_rare.c - outside the windows: partial pieces first, then rarest
+ * first (rule 6 of picker.c), and the endgame (rule 10).
+ *
+ * Rarest first walks p->order, the pieces sorted by availability among
+ * peers, kept sorted in O(1) per have/leave by swapping a piece to the edge
+ * of its bucket; a walk stops after PK_RARE_SCAN pieces so that a call
+ * stays cheap with 100k pieces. Owner's thread. */
+#include "picker/picker_int.h"
+
+#define ENDGAME_PIECES 8
+
+/* Request up to *left free blocks of piece from s. */
+static bool take_blocks(struct sp_picker *p, struct pk_source *s, uint32_t piece, int64_t now,
+			uint32_t *left)
+{
+	uint32_t nb = pk_nblocks(p, piece);
+	for (uint32_t b = 0; b < nb && *left; b++) {
+		if (pk_blk_state(p, piece, b))
+			continue;
+		if (!pk_issue(p, s, piece, b, now, false))
+			return false;
+		(*left)--;
+		s->room--;
+		if (s->rare_room)
+			s->rare_room--;
+	}
+	return true;
+}
+
+static bool outside(const struct sp_picker *p, uint32_t piece)
+{
+	return p->win_stamp[piece] != p->win_gen;
+}
+
+/* The partial piece outside the windows that s has and that is nearest to
+ * complete, or UINT32_MAX. */
+static uint32_t best_partial(const struct sp_picker *p, const struct pk_source *s)
+{
+	uint32_t best = UINT32_MAX, bmiss = UINT32_MAX;
+	for (uint32_t i = 0; i < p->nact; i++) {
+		uint32_t pc = p->act[i];
+		const struct pk_piece_dl *d = p->dl[pc];
+		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc))
+			continue;
+		uint32_t miss = pk_nblocks(p, pc) - d->got;
+		if (miss < bmiss || (miss == bmiss && pc < best)) {
+			bmiss = miss;
+			best = pc;
+		}
+	}
+	return best;
+}
+
+void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit)
+{
+	uint32_t left = limit > s->room ? s->room : limit;
+	while (left) {
+		uint32_t pc = best_partial(p, s);
+		if (pc == UINT32_MAX)
+			break;
+		if (!take_blocks(p, s, pc, now, &left))
+			return;
+	}
+	/* seeds and web seeds can serve pieces no partial peer has */
+	uint32_t i = s->have_all || s->kind == SP_SOURCE_WEBSEED ? 0 : p->bstart[1];
+	for (uint32_t scanned = 0; left && i < p->cfg.num_pieces && scanned < PK_RARE_SCAN;
+	     i++, scanned++) {
+		uint32_t pc = p->order[i];
+		if (p->state[pc] != PS_NEED || p->dl[pc] || !outside(p, pc) || !pk_src_has(s, pc))
+			continue;
+		if (!take_blocks(p, s, pc, now, &left))
+			return;
+	}
+}
+
+void pk_endgame(struct sp_picker *p, int64_t now)
+{
+	uint32_t needed = p->cfg.num_pieces - p->have_count;
+	if (p->free_blocks && needed > ENDGAME_PIECES)
+		return;
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode != 1)
+			continue;
+		for (uint32_t i = 0; i < p->nact && s->room; i++) {
+			uint32_t pc = p->act[i];
+			if (p->state[pc] != PS_NEED || !pk_src_has(s, pc))
+				continue;
+			const struct pk_piece_dl *d = p->dl[pc];
+			for (uint32_t b = 0; b < pk_nblocks(p, pc) && s->room; b++) {
+				uint8_t st = d->blk[b];
+				uint32_t len = pk_block_len(p, pc, b);
+				if ((st & BLK_GOT) || (st & BLK_NREQ) != 1 ||
+				    (double)p->dup_allowance_used + len > pk_dup_allowance(p))
+					continue;
+				bool mine = false;
+				for (uint32_t r = 0; r < s->nreq && !mine; r++)
+					mine = s->reqs[r].piece == pc && s->reqs[r].block == b;
+				if (mine)
+					continue;
+				if (!pk_issue(p, s, pc, b, now, true))
+					return;
+				s->room--;
+			}
+		}
+	}
+}

@@ -1,0 +1,305 @@
+/* picker_req.c - the picker's requests: issuing, arrivals, rejects,
+ * cancels, timeouts, piece completion, and the per-source rate and RTT
+ * measured from arrivals (used when the caller gives none).
+ *
+ * Invariant: a REQUEST action is appended only together with its pk_req
+ * record; a pk_req leaves only through pk_drop_req (which may queue a
+ * CANCEL) or an arrival. CANCELs that do not fit in the caller's array
+ * wait in p->pending and go out first in the next call. Owner's thread. */
+#include "picker/picker_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int pending_push(struct sp_picker *p, const struct sp_picker_action *a)
+{
+	if (p->npending == p->cappending) {
+		uint32_t nc = p->cappending ? p->cappending * 2 : 64;
+		struct sp_picker_action *np = realloc(p->pending, nc * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		p->pending = np;
+		p->cappending = nc;
+	}
+	p->pending[p->npending++] = *a;
+	return 0;
+}
+
+int pk_emit(struct sp_picker *p, enum sp_action_type type, uint32_t src, uint32_t piece,
+	    uint32_t block)
+{
+	struct sp_picker_action a = {
+		.type = type,
+		.source = src,
+		.piece = piece,
+		.offset = block * SP_PICKER_BLOCK,
+		.length = pk_block_len(p, piece, block),
+	};
+	if (type == SP_ACTION_CANCEL)
+		p->st.cancels++;
+	if (p->out && p->nout < p->maxout) {
+		p->out[p->nout++] = a;
+		return 0;
+	}
+	/* requests are only made with room (pk_issue checks); cancels wait */
+	return type == SP_ACTION_CANCEL ? pending_push(p, &a) : -ENOSPC;
+}
+
+double pk_dup_allowance(const struct sp_picker *p)
+{
+	if (p->cfg.hedge_budget < 0)
+		return 0;
+	return p->cfg.hedge_budget * (double)p->st.received_bytes + PK_HEDGE_FLOOR;
+}
+
+bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t block,
+	      int64_t now, bool dup)
+{
+	if (!p->out || p->nout >= p->maxout)
+		return false;
+	struct pk_piece_dl *d = pk_dl_get(p, piece);
+	if (!d)
+		return false;
+	if (s->nreq == s->capreq) {
+		uint32_t nc = s->capreq ? s->capreq * 2 : 16;
+		struct pk_req *nr = realloc(s->reqs, nc * sizeof(*nr));
+		if (!nr)
+			return false;
+		s->reqs = nr;
+		s->capreq = nc;
+	}
+	uint32_t len = pk_block_len(p, piece, block);
+	uint64_t ahead = pk_src_queued(p, s);
+	double t = pk_src_rtt(s) + (double)(ahead + len) / pk_src_rate(s);
+	struct pk_req *r = &s->reqs[s->nreq++];
+	*r = (struct pk_req){.piece = piece, .block = block, .sent_us = now,
+			     .expect_us = now + (int64_t)(t * 1e6),
+			     .ahead = ahead > UINT32_MAX ? UINT32_MAX : (uint32_t)ahead,
+			     .dup = dup};
+	if (s->nreq == 1)
+		s->meas_start_us = now;
+	if (!(d->blk[block] & BLK_NREQ) && !(d->blk[block] & BLK_GOT)) {
+		d->nfree--;
+		p->free_blocks--;
+		d->expect[block] = r->expect_us;
+	} else if (r->expect_us < d->expect[block]) {
+		d->expect[block] = r->expect_us;
+	}
+	d->blk[block]++;
+	if (dup) {
+		p->st.hedges++;
+		p->dup_allowance_used += len;
+	}
+	p->st.requested_bytes += len;
+	if (s->kind == SP_SOURCE_WEBSEED)
+		p->st.webseed_requested_bytes += len;
+	p->st.outstanding++;
+	s->vq += len;
+	pk_emit(p, SP_ACTION_REQUEST, s->id, piece, block);
+	return true;
+}
+
+void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, bool cancel)
+{
+	struct pk_req r = s->reqs[i];
+	memmove(&s->reqs[i], &s->reqs[i + 1], (s->nreq - i - 1) * sizeof(*s->reqs));
+	s->nreq--;
+	p->st.outstanding--;
+	struct pk_piece_dl *d = p->dl[r.piece];
+	if (d && (d->blk[r.block] & BLK_NREQ)) {
+		d->blk[r.block]--;
+		if (!d->blk[r.block] && p->state[r.piece] == PS_NEED) {
+			d->nfree++;
+			p->free_blocks++;
+		}
+	}
+	if (cancel)
+		pk_emit(p, SP_ACTION_CANCEL, s->id, r.piece, r.block);
+}
+
+static int find_req(const struct pk_source *s, uint32_t piece, uint32_t block)
+{
+	for (uint32_t i = 0; i < s->nreq; i++)
+		if (s->reqs[i].piece == piece && s->reqs[i].block == block)
+			return (int)i;
+	return -1;
+}
+
+/* Cancel every outstanding copy of a block (it arrived, or its piece is
+ * done). */
+static void cancel_copies(struct sp_picker *p, uint32_t piece, uint32_t block)
+{
+	struct pk_piece_dl *d = p->dl[piece];
+	for (uint32_t k = 0; k < p->nsrc && d && (d->blk[block] & BLK_NREQ); k++) {
+		int i = find_req(p->src[k], piece, block);
+		if (i >= 0)
+			pk_drop_req(p, p->src[k], (uint32_t)i, true);
+	}
+}
+
+static void measure(struct sp_picker *p, struct pk_source *s, const struct pk_req *r,
+		    uint32_t len, int64_t now)
+{
+	/* RTT: the time it took, minus what was queued ahead at the rate */
+	double rate = pk_src_rate(s);
+	double rtt = (double)(now - r->sent_us) / 1e6 - (double)(r->ahead + len) / rate;
+	if (rtt < 0.001)
+		rtt = 0.001;
+	s->rtt_est = s->rtt_est > 0 ? 0.8 * s->rtt_est + 0.2 * rtt : rtt;
+	/* rate: bytes over busy time, in periods of at least 300 ms */
+	s->meas_bytes += len;
+	int64_t dt = now - s->meas_start_us;
+	if (dt >= 300000) {
+		double sample = (double)s->meas_bytes * 1e6 / (double)dt;
+		s->rate_est = s->rate_est > 0 ? 0.6 * s->rate_est + 0.4 * sample : sample;
+		s->meas_bytes = 0;
+		s->meas_start_us = now;
+	}
+	if (s->nreq == 0) { /* idle: the next period starts at the next request */
+		s->meas_bytes = 0;
+	}
+}
+
+static void piece_done(struct sp_picker *p, uint32_t piece)
+{
+	uint32_t nb = pk_nblocks(p, piece);
+	for (uint32_t b = 0; b < nb; b++)
+		cancel_copies(p, piece, b);
+	p->state[piece] = PS_READY;
+}
+
+bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
+			     int64_t now_us)
+{
+	if (piece >= p->cfg.num_pieces || offset % SP_PICKER_BLOCK ||
+	    offset >= pk_piece_len(p, piece))
+		return false;
+	uint32_t block = offset / SP_PICKER_BLOCK, len = pk_block_len(p, piece, block);
+	struct pk_source *s = pk_find(p, id);
+	if (s) {
+		int i = find_req(s, piece, block);
+		if (i >= 0) {
+			struct pk_req r = s->reqs[i];
+			pk_drop_req(p, s, (uint32_t)i, false);
+			measure(p, s, &r, len, now_us);
+			s->snubbed = false;
+			if (p->cfg.policy == SP_PICKER_SWARMPLAYER &&
+			    p->win_stamp[piece] == p->win_gen && now_us > p->deadline[piece])
+				s->missed = true;
+		}
+	}
+	struct pk_piece_dl *d = p->state[piece] == PS_NEED ? p->dl[piece] : NULL;
+	if (p->state[piece] == PS_NEED && !d)
+		d = pk_dl_get(p, piece); /* unrequested but wanted: keep it */
+	if (!d || (d->blk[block] & BLK_GOT)) {
+		p->st.duplicate_bytes += len;
+		return false;
+	}
+	if (!(d->blk[block] & BLK_NREQ)) {
+		d->nfree--;
+		p->free_blocks--;
+	}
+	d->blk[block] |= BLK_GOT;
+	d->from[block] = id;
+	d->got++;
+	p->st.received_bytes += len;
+	cancel_copies(p, piece, block);
+	if (d->got == pk_nblocks(p, piece))
+		piece_done(p, piece);
+	return true;
+}
+
+void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (!s || piece >= p->cfg.num_pieces)
+		return;
+	int i = find_req(s, piece, offset / SP_PICKER_BLOCK);
+	if (i >= 0)
+		pk_drop_req(p, s, (uint32_t)i, false);
+}
+
+bool sp_picker_piece_ready(const struct sp_picker *p, uint32_t piece)
+{
+	return piece < p->cfg.num_pieces && p->state[piece] == PS_READY;
+}
+
+void sp_picker_have_piece(struct sp_picker *p, uint32_t piece)
+{
+	if (piece >= p->cfg.num_pieces || p->state[piece] == PS_HAVE)
+		return;
+	uint32_t nb = pk_nblocks(p, piece);
+	for (uint32_t b = 0; b < nb; b++)
+		cancel_copies(p, piece, b);
+	struct pk_piece_dl *d = p->dl[piece];
+	if (p->state[piece] == PS_NEED)
+		p->free_blocks -= d ? d->nfree : nb;
+	pk_dl_drop(p, piece);
+	p->state[piece] = PS_HAVE;
+	p->have_count++;
+}
+
+void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
+{
+	if (piece >= p->cfg.num_pieces)
+		return;
+	struct pk_piece_dl *d = p->dl[piece];
+	uint32_t nb = pk_nblocks(p, piece);
+	if (p->state[piece] == PS_HAVE) {
+		p->have_count--;
+	} else if (d) {
+		/* blame: each source that sent a block of it */
+		for (uint32_t b = 0; b < nb; b++) {
+			if (!(d->blk[b] & BLK_GOT))
+				continue;
+			bool seen = false;
+			for (uint32_t c = 0; c < b && !seen; c++)
+				seen = (d->blk[c] & BLK_GOT) && d->from[c] == d->from[b];
+			struct pk_source *s = seen ? NULL : pk_find(p, d->from[b]);
+			if (s)
+				s->hashfails++;
+		}
+		for (uint32_t b = 0; b < nb; b++)
+			cancel_copies(p, piece, b);
+		if (p->state[piece] == PS_NEED)
+			p->free_blocks -= d->nfree;
+		pk_dl_drop(p, piece);
+	} else if (p->state[piece] == PS_NEED) {
+		return; /* nothing of it was here */
+	}
+	p->state[piece] = PS_NEED;
+	p->free_blocks += nb;
+}
+
+bool sp_picker_complete(const struct sp_picker *p)
+{
+	return p->have_count == p->cfg.num_pieces;
+}
+
+void sp_picker_get_stats(const struct sp_picker *p, struct sp_picker_stats *st)
+{
+	*st = p->st;
+}
+
+/* Requests outstanding far beyond their expected time are lost (rule 8). */
+void pk_timeouts(struct sp_picker *p, int64_t now)
+{
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		struct pk_source *s = p->src[k];
+		for (uint32_t i = 0; i < s->nreq;) {
+			struct pk_req *r = &s->reqs[i];
+			int64_t lim = PK_TIMEOUT_FACTOR * (r->expect_us - r->sent_us);
+			if (lim < PK_TIMEOUT_MIN_US)
+				lim = PK_TIMEOUT_MIN_US;
+			if (now - r->sent_us > lim) {
+				pk_drop_req(p, s, i, true);
+				p->st.timeouts++;
+				s->snubbed = true;
+				s->missed = true;
+				continue;
+			}
+			i++;
+		}
+	}
+}
