@@ -1,0 +1,88 @@
+/* ext.c - BEP 10 extension protocol: our extended handshake (v, reqq, p,
+ * yourip, an empty m dict that ut_metadata and ut_pex will fill later)
+ * and theirs (reqq sizes our pipeline to them, v names the client).
+ * Net thread only. A malformed handshake closes the peer; unknown
+ * extended messages are ignored, as BEP 10 asks. */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/bufferevent.h>
+
+#include "config.h"
+#include "core/bencode.h"
+#include "core/log.h"
+#include "net/peer.h"
+#include "net/wire.h"
+#include "picker/picker.h"
+
+#define MOD "ext"
+#define MAX_REQQ 2048
+
+int sp_ext_send_handshake(struct sp_peer *p)
+{
+	struct sp_buf b;
+	sp_buf_init(&b, 1024);
+	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "m");
+	sp_benc_dict_begin(&b);
+	sp_benc_end(&b);
+	sp_benc_put_cstr(&b, "p");
+	sp_benc_put_int(&b, p->s->port);
+	sp_benc_put_cstr(&b, "reqq");
+	sp_benc_put_int(&b, SP_PEER_MAX_UPLOAD_QUEUE);
+	sp_benc_put_cstr(&b, "v");
+	sp_benc_put_cstr(&b, "swarmplay " SP_VERSION);
+	if (p->addr.ss_family == AF_INET) {
+		sp_benc_put_cstr(&b, "yourip");
+		sp_benc_put_str(&b, &p->ip4, 4);
+	}
+	int r = sp_benc_end(&b);
+	struct sp_buf msg;
+	sp_buf_init(&msg, SP_WIRE_MAX_EXT + 16);
+	if (r == 0)
+		r = sp_wire_build_extended(&msg, 0, b.data, b.len);
+	if (r == 0)
+		bufferevent_write(p->bev, msg.data, msg.len);
+	sp_buf_fini(&msg);
+	sp_buf_fini(&b);
+	return r;
+}
+
+static int on_handshake(struct sp_peer *p, const uint8_t *data, size_t len)
+{
+	struct sp_benc_doc doc;
+	struct sp_benc_limits lim = {.max_depth = 8, .max_nodes = 4096, .max_str = len};
+	if (sp_benc_parse(data, len, &lim, &doc, NULL) < 0)
+		return -EBADMSG;
+	int r = 0;
+	const struct sp_benc *root = &doc.nodes[0];
+	if (root->type != SP_BENC_DICT) {
+		r = -EBADMSG;
+		goto out;
+	}
+	const struct sp_benc *v = sp_benc_dict_get_type(root, "v", SP_BENC_STR);
+	if (v) {
+		size_t n = v->len < sizeof(p->client) - 1 ? v->len : sizeof(p->client) - 1;
+		for (size_t i = 0; i < n; i++) /* a log line must stay printable */
+			p->client[i] = v->s[i] >= 32 && v->s[i] < 127 ? (char)v->s[i] : '?';
+		p->client[n] = 0;
+	}
+	const struct sp_benc *q = sp_benc_dict_get_type(root, "reqq", SP_BENC_INT);
+	if (q && q->i > 0) {
+		p->reqq = q->i > MAX_REQQ ? MAX_REQQ : (uint32_t)q->i;
+		if (p->t && p->source_id)
+			sp_picker_source_max_requests(p->t->picker, p->source_id, p->reqq);
+	}
+	SP_DEBUG(MOD, "%s: client \"%s\", reqq %u", p->name, p->client, p->reqq);
+out:
+	sp_benc_doc_free(&doc);
+	return r;
+}
+
+int sp_ext_on_message(struct sp_peer *p, uint8_t ext_id, const uint8_t *data, size_t len)
+{
+	if (ext_id == 0)
+		return on_handshake(p, data, len);
+	return 0; /* we advertised no extension messages: ignore */
+}

@@ -1,0 +1,108 @@
+/* peer.h - private: one BitTorrent wire connection (BEP 3, 6, 10) on a
+ * bufferevent. Net thread only.
+ *
+ * A peer starts either outbound (we know its torrent) or inbound (parked
+ * in the session's half_open list until its handshake names a torrent we
+ * have). It reports upward to its torrent (blocks in, gone) and is a
+ * source for the picker. Closing is always sp_peer_close(), which may be
+ * called from inside the peer's own callbacks: the peer is then freed on
+ * the next loop iteration, never under its own feet. */
+#ifndef SP_NET_PEER_H
+#define SP_NET_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/bitfield.h"
+#include "net/session.h"
+
+struct bufferevent;
+
+/* An upload request waiting for its turn. */
+struct sp_upload_req {
+	uint32_t piece, offset, length;
+};
+
+#define SP_PEER_MAX_UPLOAD_QUEUE 512 /* what we announce as reqq */
+#define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
+
+struct sp_sent_req {
+	uint32_t piece, offset, length;
+	int64_t sent_us;
+};
+
+struct sp_peer {
+	struct sp_session *s;
+	struct sp_torrent *t;      /* NULL while an inbound peer is half open */
+	struct bufferevent *bev;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	uint32_t ip4;              /* network order, 0 if not IPv4 */
+	char name[64];             /* "ip:port" for logs */
+	bool outbound;
+	bool connected;
+	bool handshaked;
+	bool closing;
+	bool fast;                 /* both sides support BEP 6 */
+	bool ext;                  /* both sides support BEP 10 */
+	uint8_t peer_id[20];
+	char client[64];           /* BEP 10 "v" */
+	uint32_t source_id;
+
+	/* state */
+	bool am_choking, am_interested, peer_choking, peer_interested;
+	bool snubbed;
+	bool bitfield_seen;
+	struct sp_bitfield have;
+	uint32_t reqq;             /* its BEP 10 reqq, 0 = unknown */
+	uint32_t *allowed_fast;    /* pieces we allow it while choked */
+	size_t num_allowed_fast;
+
+	/* our requests to it (for cancel, timeouts and RTT) */
+	struct sp_sent_req *sent;
+	size_t num_sent, cap_sent;
+	int64_t last_block_us;
+
+	/* its requests to us */
+	struct sp_upload_req *upq;
+	size_t upq_len;
+
+	/* accounting */
+	uint64_t downloaded, uploaded;        /* payload bytes, lifetime */
+	uint64_t down_window, up_window;      /* since the last rate tick */
+	double down_rate, up_rate;            /* bytes/s, smoothed */
+	double rtt_s;                         /* smoothed request->block time */
+	int64_t connected_us;
+	int64_t last_recv_us, last_send_us;
+	int64_t unchoked_us;
+
+	struct event *free_ev;
+	struct event *timeout_ev;
+	struct sp_peer *next;
+};
+
+/* Outbound connection to addr for torrent t. NULL on error. */
+struct sp_peer *sp_peer_connect(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len);
+/* Inbound: fd already accepted. */
+struct sp_peer *sp_peer_accept(struct sp_session *s, int fd, const struct sockaddr *sa,
+			       socklen_t len);
+/* Close with a logged reason; frees later. Safe inside callbacks. */
+void sp_peer_close(struct sp_peer *p, const char *why);
+/* Free now (session teardown; the loop no longer runs). */
+void sp_peer_free(struct sp_peer *p);
+
+void sp_peer_send_have(struct sp_peer *p, uint32_t piece);
+void sp_peer_set_choke(struct sp_peer *p, bool choke);
+void sp_peer_set_interested(struct sp_peer *p, bool interested);
+/* Re-evaluate interest after our have set changed. */
+void sp_peer_update_interest(struct sp_peer *p);
+/* Once per second: smooth rates, feed the picker, check timeouts. */
+void sp_peer_tick(struct sp_peer *p, int64_t now_us, double dt_s);
+bool sp_peer_is_seed(const struct sp_peer *p);
+
+/* ext.c: BEP 10 extended handshake */
+int sp_ext_send_handshake(struct sp_peer *p);
+int sp_ext_on_message(struct sp_peer *p, uint8_t ext_id, const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,309 @@
+/* session.c - the session: the net thread, its event_base, the post queue
+ * and the listen socket.
+ *
+ * Invariants: one thread (started here) runs the event_base and owns all
+ * torrent and peer state. Other threads reach it only through
+ * sp_session_post(): a mutex-protected FIFO plus event_active() on an
+ * event of the loop (libevent is made thread-aware with
+ * evthread_use_pthreads so event_active is safe from any thread). Items
+ * posted after the loop stopped are freed by sp_session_free, never run
+ * twice, never leaked. The session never calls exit() and never touches
+ * signals: the commands own those. */
+#include "net/session.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "net/curlev.h"
+#include "net/peer.h"
+
+#define MOD "session"
+
+static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
+
+static void evthread_init(void)
+{
+	evthread_use_pthreads();
+}
+
+bool sp_session_on_loop(const struct sp_session *s)
+{
+	return !atomic_load(&s->running) || pthread_equal(pthread_self(), s->loop_tid);
+}
+
+int sp_session_post(struct sp_session *s, void (*fn)(void *arg), void *arg)
+{
+	struct sp_post_item *it = calloc(1, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->fn = fn;
+	it->arg = arg;
+	pthread_mutex_lock(&s->post_lock);
+	if (s->post_tail)
+		s->post_tail->next = it;
+	else
+		s->post_head = it;
+	s->post_tail = it;
+	pthread_mutex_unlock(&s->post_lock);
+	event_active(s->post_ev, EV_READ, 0);
+	return 0;
+}
+
+static void on_post(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp_session *s = arg;
+	pthread_mutex_lock(&s->post_lock);
+	struct sp_post_item *it = s->post_head;
+	s->post_head = s->post_tail = NULL;
+	pthread_mutex_unlock(&s->post_lock);
+	while (it) {
+		struct sp_post_item *nx = it->next;
+		it->fn(it->arg);
+		free(it);
+		it = nx;
+	}
+}
+
+bool sp_session_banned(const struct sp_session *s, uint32_t ip)
+{
+	for (size_t i = 0; ip && i < s->num_banned; i++)
+		if (s->banned[i] == ip)
+			return true;
+	return false;
+}
+
+void sp_session_ban(struct sp_session *s, uint32_t ip)
+{
+	if (!ip || sp_session_banned(s, ip) || s->num_banned >= 4096)
+		return;
+	uint32_t *nb = realloc(s->banned, (s->num_banned + 1) * sizeof(*nb));
+	if (!nb)
+		return;
+	s->banned = nb;
+	s->banned[s->num_banned++] = ip;
+	char a[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &ip, a, sizeof(a));
+	SP_WARN(MOD, "banned %s for sending corrupt data", a);
+}
+
+struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t info_hash[20])
+{
+	for (struct sp_torrent *t = s->torrents; t; t = t->next)
+		if (!memcmp(t->mi->info_hash, info_hash, 20) && t->started && !t->stopping)
+			return t;
+	return NULL;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int len, void *arg)
+{
+	struct sp_session *s = arg;
+	uint32_t ip = sa->sa_family == AF_INET ? ((struct sockaddr_in *)sa)->sin_addr.s_addr : 0;
+	int max_total = s->cfg.max_peers_total ? s->cfg.max_peers_total : SP_SESSION_DEFAULT_TOTAL;
+	if (s->stopping || s->total_peers >= max_total || sp_session_banned(s, ip)) {
+		evutil_closesocket(fd);
+		return;
+	}
+	if (!sp_peer_accept(s, fd, sa, (socklen_t)len))
+		evutil_closesocket(fd);
+}
+
+static void *loop_main(void *arg)
+{
+	struct sp_session *s = arg;
+	event_base_loop(s->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+static int open_listener(struct sp_session *s, struct sp_error **err)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(s->cfg.port)};
+	const char *bind_addr = s->cfg.bind_address ? s->cfg.bind_address : "0.0.0.0";
+	if (inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1)
+		return sp_error_set(err, -EINVAL, _("bad bind address: %s"), bind_addr);
+	s->listener = evconnlistener_new_bind(s->base, on_accept, s,
+					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+						      LEV_OPT_CLOSE_ON_EXEC,
+					      64, (struct sockaddr *)&sin, sizeof(sin));
+	if (!s->listener)
+		return sp_error_set(err, -errno ? -errno : -EADDRINUSE,
+				    _("cannot listen on port %u: %s"), s->cfg.port,
+				    strerror(errno));
+	struct sockaddr_in got;
+	socklen_t gl = sizeof(got);
+	if (getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&got, &gl) == 0)
+		s->port = ntohs(got.sin_port);
+	return 0;
+}
+
+static void make_peer_id(uint8_t id[20])
+{
+	static const char alnum[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	uint8_t rnd[12];
+	memcpy(id, "-SP0001-", 8);
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (uint8_t)(rand() ^ (int)getpid());
+	for (int i = 0; i < 12; i++)
+		id[8 + i] = (uint8_t)alnum[rnd[i] % (sizeof(alnum) - 1)];
+}
+
+static int setup_rate_limit(struct sp_session *s)
+{
+	if (s->cfg.upload_rate_limit <= 0)
+		return 0;
+	struct timeval tick = {0, 50000};
+	size_t rate = (size_t)s->cfg.upload_rate_limit / 20 + 1; /* per 50 ms tick */
+	size_t burst = rate * 4 > 16384 + 13 ? rate * 4 : 16384 + 13;
+	s->up_bucket = ev_token_bucket_cfg_new(EV_RATE_LIMIT_MAX, EV_RATE_LIMIT_MAX, rate, burst,
+					       &tick);
+	if (!s->up_bucket)
+		return -ENOMEM;
+	s->up_group = bufferevent_rate_limit_group_new(s->base, s->up_bucket);
+	return s->up_group ? 0 : -ENOMEM;
+}
+
+struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp_error **err)
+{
+	pthread_once(&evthread_once, evthread_init);
+	struct sp_session *s = calloc(1, sizeof(*s));
+	if (!s) {
+		sp_error_set(err, -ENOMEM, _("out of memory"));
+		return NULL;
+	}
+	if (cfg)
+		s->cfg = *cfg;
+	s->cfg.bind_address = NULL; /* not owned; used only in open_listener below */
+	pthread_mutex_init(&s->post_lock, NULL);
+	make_peer_id(s->peer_id);
+	s->base = event_base_new();
+	if (!s->base) {
+		sp_error_set(err, -ENOMEM, _("cannot create the event loop"));
+		goto fail;
+	}
+	s->post_ev = event_new(s->base, -1, 0, on_post, s);
+	struct sp_session_config tmp = s->cfg;
+	tmp.bind_address = cfg ? cfg->bind_address : NULL;
+	s->cfg = tmp;
+	int r = open_listener(s, err);
+	s->cfg.bind_address = NULL;
+	if (r < 0 || !s->post_ev || setup_rate_limit(s) < 0)
+		goto fail;
+	s->curl = sp_curlev_new(s->base);
+	atomic_store(&s->running, true);
+	if (pthread_create(&s->thread, NULL, loop_main, s)) {
+		atomic_store(&s->running, false);
+		sp_error_set(err, -EAGAIN, _("cannot start the network thread"));
+		goto fail;
+	}
+	s->loop_tid = s->thread;
+	SP_INFO(MOD, "listening on port %u", s->port);
+	return s;
+fail:
+	if (s->curl)
+		sp_curlev_free(s->curl);
+	if (s->listener)
+		evconnlistener_free(s->listener);
+	if (s->up_group)
+		bufferevent_rate_limit_group_free(s->up_group);
+	if (s->up_bucket)
+		ev_token_bucket_cfg_free(s->up_bucket);
+	if (s->post_ev)
+		event_free(s->post_ev);
+	if (s->base)
+		event_base_free(s->base);
+	pthread_mutex_destroy(&s->post_lock);
+	free(s);
+	return NULL;
+}
+
+uint16_t sp_session_port(const struct sp_session *s)
+{
+	return s ? s->port : 0;
+}
+
+/* Stop: each torrent announces `stopped` and closes its peers; the loop
+ * then runs up to STOP_GRACE for the announces to leave. */
+#define STOP_GRACE_US 1500000
+
+static void on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp_session *s = arg;
+	static const struct timeval again = {0, 50000};
+	if (s->curl && sp_curlev_count(s->curl) > 0 && s->stop_deadline_us > sp_now_us()) {
+		evtimer_add(s->stop_ev, &again);
+		return;
+	}
+	event_base_loopbreak(s->base);
+}
+
+static void stop_on_loop(void *arg)
+{
+	struct sp_session *s = arg;
+	s->stopping = true;
+	if (s->listener) {
+		evconnlistener_free(s->listener);
+		s->listener = NULL;
+	}
+	while (s->half_open) {
+		struct sp_peer *p = s->half_open;
+		s->half_open = p->next;
+		sp_peer_free(p);
+	}
+	for (struct sp_torrent *t = s->torrents; t; t = t->next)
+		sp_torrent_stop_loop(t);
+	s->stop_deadline_us = sp_now_us() + STOP_GRACE_US;
+	s->stop_ev = evtimer_new(s->base, on_stop_check, s);
+	static const struct timeval soon = {0, 0};
+	if (!s->stop_ev || evtimer_add(s->stop_ev, &soon) < 0)
+		event_base_loopbreak(s->base);
+}
+
+void sp_session_free(struct sp_session *s)
+{
+	if (!s)
+		return;
+	if (atomic_load(&s->running)) {
+		if (sp_session_post(s, stop_on_loop, s) < 0)
+			event_base_loopbreak(s->base);
+		pthread_join(s->thread, NULL);
+		atomic_store(&s->running, false);
+	}
+	/* The loop is gone: this thread now owns everything. */
+	on_post(-1, 0, s); /* run leftovers: they free their args */
+	while (s->torrents) {
+		struct sp_torrent *t = s->torrents;
+		s->torrents = t->next;
+		sp_torrent_free_now(t);
+	}
+	if (s->stop_ev)
+		event_free(s->stop_ev);
+	if (s->curl)
+		sp_curlev_free(s->curl);
+	if (s->listener)
+		evconnlistener_free(s->listener);
+	if (s->up_group)
+		bufferevent_rate_limit_group_free(s->up_group);
+	if (s->up_bucket)
+		ev_token_bucket_cfg_free(s->up_bucket);
+	event_free(s->post_ev);
+	event_base_free(s->base);
+	pthread_mutex_destroy(&s->post_lock);
+	free(s->banned);
+	free(s);
+}

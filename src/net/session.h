@@ -1,0 +1,183 @@
+/* session.h - private: the session, its torrents and their sources, as
+ * shared by session.c (loop thread, post queue, listener), torrent.c
+ * (per-torrent swarm bookkeeping), peer.c (one wire connection each),
+ * choker.c and ext.c.
+ *
+ * Threads: everything below is owned by the net thread (sp_session_
+ * assert_loop() checks it), except the fields marked "any thread" which
+ * live under their mutex. The only way in from another thread is
+ * sp_session_post(). */
+#ifndef SP_NET_SESSION_H
+#define SP_NET_SESSION_H
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include "core/bitfield.h"
+#include "core/metainfo.h"
+#include "swarmplay/swarmplay.h"
+
+struct sp_curlev;
+struct sp_picker;
+struct sp_storage;
+struct sp_tracker;
+struct sp_peer;
+struct bufferevent;
+struct ev_token_bucket_cfg;
+struct bufferevent_rate_limit_group;
+
+#define SP_SESSION_DEFAULT_PEERS 50
+#define SP_SESSION_DEFAULT_TOTAL 200
+#define SP_SESSION_DEFAULT_SLOTS 4
+
+/* A source of blocks: a peer, later a web seed. The torrent hands it the
+ * picker's actions through these. */
+struct sp_source_ops {
+	void (*request)(void *src, uint32_t piece, uint32_t offset, uint32_t length);
+	void (*cancel)(void *src, uint32_t piece, uint32_t offset, uint32_t length);
+};
+
+struct sp_source {
+	uint32_t id; /* picker source id, unique in its torrent */
+	const struct sp_source_ops *ops;
+	void *obj;
+	struct sp_source *next;
+};
+
+/* A candidate address to connect to. */
+struct sp_candidate {
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	int fails;
+	bool connected; /* a peer to this address is alive */
+	int64_t next_try_us;
+	struct sp_candidate *next;
+};
+
+/* Who sent blocks of a piece: blamed if it fails its hash. */
+#define SP_MAX_SENDERS 8
+struct sp_piece_senders {
+	uint8_t n;
+	uint32_t ip[SP_MAX_SENDERS]; /* IPv4 in network order; 0 for others */
+};
+
+struct sp_strike {
+	uint32_t ip;
+	int failed_pieces;
+	struct sp_strike *next;
+};
+
+struct sp_torrent {
+	struct sp_session *s;
+	struct sp_metainfo *mi;
+	char *dir;
+	bool seed_only;
+
+	/* loop-owned */
+	struct sp_storage *storage;
+	struct sp_picker *picker;
+	struct sp_tracker *tracker;
+	struct sp_peer *peers;     /* list via sp_peer.next */
+	int num_peers;
+	struct sp_source *sources;
+	uint32_t next_source_id;
+	struct sp_candidate *candidates;
+	struct sp_piece_senders **senders; /* [num_pieces], lazily allocated */
+	struct sp_strike *strikes;
+	struct sp_bitfield have;   /* verified pieces (mirror of storage's) */
+	bool started;              /* checked, picker and tracker running */
+	bool stopping;
+	bool pump_pending;
+	struct event *pump_ev;     /* deferred sp_picker_next */
+	struct event *tick_ev;     /* 100 ms: picker timer, connects, stats */
+	int64_t last_rechoke_us;
+	int64_t last_optimistic_us;
+	struct sp_peer *optimistic;
+	int64_t last_resume_us;
+	int64_t last_rate_us;
+	uint64_t down_bytes_window, up_bytes_window;
+	uint64_t from_peers, from_cache; /* verified bytes by source */
+	uint64_t uploaded;               /* payload bytes, peers gone included */
+	uint64_t stats_wasted;
+	double down_rate, up_rate;
+	int64_t complete_at_us;
+	int64_t last_stats_us;
+	char tracker_status[256];
+	pthread_t check_thread;
+	bool check_thread_started;
+
+	/* any thread: the stats snapshot, under stats_lock */
+	pthread_mutex_t stats_lock;
+	struct sp_torrent_stats stats;
+
+	struct sp_torrent *next;
+};
+
+struct sp_post_item {
+	void (*fn)(void *arg);
+	void *arg;
+	struct sp_post_item *next;
+};
+
+struct sp_session {
+	struct sp_session_config cfg;
+	uint8_t peer_id[20];
+	struct event_base *base;
+	struct evconnlistener *listener;
+	uint16_t port;
+	struct sp_curlev *curl;
+	struct bufferevent_rate_limit_group *up_group;
+	struct ev_token_bucket_cfg *up_bucket;
+	pthread_t thread;
+	pthread_t loop_tid;
+	atomic_bool running;
+
+	/* the post queue: any thread */
+	pthread_mutex_t post_lock;
+	struct sp_post_item *post_head, *post_tail;
+	struct event *post_ev;
+	struct event *stop_ev;
+
+	/* loop-owned */
+	struct sp_torrent *torrents;
+	struct sp_peer *half_open;     /* inbound peers before their handshake */
+	int total_peers;
+	uint32_t *banned;              /* banned IPv4 addresses (network order) */
+	size_t num_banned;
+	bool stopping;
+	int64_t stop_deadline_us;
+};
+
+/* Run fn(arg) on the net thread. Any thread. fn owns arg. 0 or -ENOMEM. */
+int sp_session_post(struct sp_session *s, void (*fn)(void *arg), void *arg);
+bool sp_session_on_loop(const struct sp_session *s);
+#define sp_session_assert_loop(s) assert(sp_session_on_loop(s))
+bool sp_session_banned(const struct sp_session *s, uint32_t ip);
+void sp_session_ban(struct sp_session *s, uint32_t ip);
+struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t info_hash[20]);
+
+/* torrent.c, loop only */
+void sp_torrent_attach_peer(struct sp_torrent *t, struct sp_peer *p);
+void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p);
+void sp_torrent_pump(struct sp_torrent *t);
+void sp_torrent_block_in(struct sp_torrent *t, struct sp_peer *p, uint32_t piece,
+			 uint32_t offset, const uint8_t *data, uint32_t len);
+uint32_t sp_torrent_add_source(struct sp_torrent *t, const struct sp_source_ops *ops, void *obj);
+void sp_torrent_remove_source(struct sp_torrent *t, uint32_t id);
+void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len);
+void sp_torrent_stop_loop(struct sp_torrent *t);
+void sp_torrent_free_now(struct sp_torrent *t);
+bool sp_torrent_can_accept(const struct sp_torrent *t);
+
+/* choker.c, loop only */
+void sp_choker_run(struct sp_torrent *t, int64_t now_us);
+/* A peer became interested: unchoke it at once if a slot is free. */
+void sp_choker_interested(struct sp_torrent *t, struct sp_peer *p);
+
+#endif

@@ -1,0 +1,782 @@
+/* torrent.c - one torrent's swarm on the net thread: its storage, picker,
+ * tracker, peers (as picker sources), connect candidates, blame for bad
+ * pieces, and the stats snapshot other threads read.
+ *
+ * Invariants: every field is the net thread's except `stats` (under
+ * stats_lock, refreshed by the loop) and the immutable metainfo. The
+ * picker's outstanding requests always match what was sent: every
+ * REQUEST action goes to its source at once, and a source that leaves is
+ * removed from the picker before it is freed. A piece's senders are
+ * remembered until it verifies or fails, so a failure can be blamed: the
+ * sole sender of a bad piece, or any address seen in two bad pieces, is
+ * banned for the session. Thread: net, except the sp_torrent_* public
+ * functions marked "any thread" in swarmplay.h, which post. */
+#include "net/session.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/clock.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "net/peer.h"
+#include "net/tracker.h"
+#include "picker/picker.h"
+#include "storage/storage.h"
+
+#define MOD "torrent"
+#define TICK_US 100000
+#define RESUME_EVERY_US 5000000
+#define RETRY_BASE_US 2000000
+#define MAX_CANDIDATES 1000
+
+static int max_peers(const struct sp_torrent *t)
+{
+	return t->s->cfg.max_peers_per_torrent ? t->s->cfg.max_peers_per_torrent
+					       : SP_SESSION_DEFAULT_PEERS;
+}
+
+static int max_total(const struct sp_session *s)
+{
+	return s->cfg.max_peers_total ? s->cfg.max_peers_total : SP_SESSION_DEFAULT_TOTAL;
+}
+
+bool sp_torrent_can_accept(const struct sp_torrent *t)
+{
+	return t->started && !t->stopping && t->num_peers < max_peers(t) &&
+	       t->s->total_peers < max_total(t->s);
+}
+
+/* ---- sources ---- */
+
+uint32_t sp_torrent_add_source(struct sp_torrent *t, const struct sp_source_ops *ops, void *obj)
+{
+	struct sp_source *src = calloc(1, sizeof(*src));
+	if (!src)
+		return 0;
+	src->id = ++t->next_source_id;
+	src->ops = ops;
+	src->obj = obj;
+	src->next = t->sources;
+	t->sources = src;
+	sp_picker_source_add(t->picker, src->id, SP_SOURCE_PEER);
+	return src->id;
+}
+
+void sp_torrent_remove_source(struct sp_torrent *t, uint32_t id)
+{
+	for (struct sp_source **pp = &t->sources; *pp; pp = &(*pp)->next) {
+		if ((*pp)->id == id) {
+			struct sp_source *src = *pp;
+			*pp = src->next;
+			sp_picker_source_remove(t->picker, id);
+			free(src);
+			sp_torrent_pump(t);
+			return;
+		}
+	}
+}
+
+static struct sp_source *find_source(struct sp_torrent *t, uint32_t id)
+{
+	for (struct sp_source *src = t->sources; src; src = src->next)
+		if (src->id == id)
+			return src;
+	return NULL;
+}
+
+/* ---- the picker pump ---- */
+
+static void on_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp_torrent *t = arg;
+	t->pump_pending = false;
+	if (!t->started || t->stopping || t->seed_only)
+		return;
+	struct sp_picker_action acts[64];
+	int64_t now = sp_now_us();
+	for (int rounds = 0; rounds < 64; rounds++) {
+		size_t n = sp_picker_next(t->picker, now, acts, 64);
+		for (size_t i = 0; i < n; i++) {
+			struct sp_source *src = find_source(t, acts[i].source);
+			if (!src)
+				continue;
+			if (acts[i].type == SP_ACTION_REQUEST)
+				src->ops->request(src->obj, acts[i].piece, acts[i].offset,
+						  acts[i].length);
+			else
+				src->ops->cancel(src->obj, acts[i].piece, acts[i].offset,
+						 acts[i].length);
+		}
+		if (n < 64)
+			break;
+	}
+}
+
+void sp_torrent_pump(struct sp_torrent *t)
+{
+	if (t->pump_pending || !t->pump_ev)
+		return;
+	t->pump_pending = true;
+	event_active(t->pump_ev, EV_TIMEOUT, 0);
+}
+
+/* ---- candidates and connections ---- */
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (b->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len)
+{
+	if (len > sizeof(struct sockaddr_storage) ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return;
+	/* never ourselves */
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		if (ntohs(in->sin_port) == t->s->port &&
+		    (ntohl(in->sin_addr.s_addr) >> 24) == 127)
+			return;
+	}
+	int n = 0;
+	for (struct sp_candidate *c = t->candidates; c; c = c->next, n++)
+		if (same_addr(&c->addr, sa))
+			return;
+	if (n >= MAX_CANDIDATES)
+		return;
+	struct sp_candidate *c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	memcpy(&c->addr, sa, len);
+	c->addr_len = len;
+	c->next = t->candidates;
+	t->candidates = c;
+}
+
+static void connect_candidates(struct sp_torrent *t, int64_t now)
+{
+	if (!t->started || t->stopping)
+		return;
+	bool need = !t->stats.complete || t->seed_only;
+	for (struct sp_candidate *c = t->candidates; c; c = c->next) {
+		if (!sp_torrent_can_accept(t))
+			return;
+		if (c->connected || c->next_try_us > now || c->fails > 8)
+			continue;
+		if (!need && t->have.count == t->have.nbits && c->fails) /* seeds wait */
+			continue;
+		uint32_t ip = c->addr.ss_family == AF_INET
+				      ? ((struct sockaddr_in *)&c->addr)->sin_addr.s_addr
+				      : 0;
+		if (sp_session_banned(t->s, ip))
+			continue;
+		if (sp_peer_connect(t, (struct sockaddr *)&c->addr, c->addr_len)) {
+			c->connected = true;
+			c->next_try_us = now + RETRY_BASE_US;
+		} else {
+			c->fails++;
+			c->next_try_us = now + RETRY_BASE_US * c->fails;
+		}
+	}
+}
+
+void sp_torrent_attach_peer(struct sp_torrent *t, struct sp_peer *p)
+{
+	p->t = t;
+	p->next = t->peers;
+	t->peers = p;
+	t->num_peers++;
+}
+
+void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p)
+{
+	for (struct sp_peer **pp = &t->peers; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			t->num_peers--;
+			break;
+		}
+	}
+	if (t->optimistic == p)
+		t->optimistic = NULL;
+	if (p->source_id)
+		sp_torrent_remove_source(t, p->source_id);
+	p->source_id = 0;
+	int64_t now = sp_now_us();
+	for (struct sp_candidate *c = t->candidates; c; c = c->next) {
+		if (p->outbound && same_addr(&c->addr, (struct sockaddr *)&p->addr)) {
+			c->connected = false;
+			if (!p->handshaked || !p->downloaded)
+				c->fails++;
+			else
+				c->fails = 0;
+			c->next_try_us = now + RETRY_BASE_US * (c->fails + 1);
+		}
+	}
+}
+
+/* ---- blocks and pieces ---- */
+
+static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip)
+{
+	if (piece >= t->mi->num_pieces)
+		return;
+	struct sp_piece_senders *ps = t->senders[piece];
+	if (!ps) {
+		ps = t->senders[piece] = calloc(1, sizeof(*ps));
+		if (!ps)
+			return;
+	}
+	for (int i = 0; i < ps->n; i++)
+		if (ps->ip[i] == ip)
+			return;
+	if (ps->n < SP_MAX_SENDERS)
+		ps->ip[ps->n++] = ip;
+}
+
+void sp_torrent_block_in(struct sp_torrent *t, struct sp_peer *p, uint32_t piece,
+			 uint32_t offset, const uint8_t *data, uint32_t len)
+{
+	int64_t now = sp_now_us();
+	if (!sp_picker_block_arrived(t->picker, p->source_id, piece, offset, now)) {
+		t->stats_wasted += len;
+		return;
+	}
+	int r = sp_storage_write_block(t->storage, piece, offset, data, len);
+	if (r < 0 && r != -EEXIST) {
+		SP_WARN(MOD, "%s: block %u+%u rejected by storage: %d", p->name, piece, offset, r);
+		t->stats_wasted += len;
+		return;
+	}
+	note_sender(t, piece, p->ip4);
+	t->down_bytes_window += len;
+	sp_torrent_pump(t);
+}
+
+static void broadcast_have(struct sp_torrent *t, uint32_t piece)
+{
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing)
+			continue;
+		sp_peer_send_have(p, piece);
+		sp_peer_update_interest(p);
+	}
+}
+
+static void became_complete(struct sp_torrent *t)
+{
+	SP_INFO(MOD, "%s: complete", t->mi->name);
+	t->complete_at_us = sp_now_us();
+	if (t->tracker)
+		sp_tracker_completed(t->tracker);
+	sp_storage_save_resume(t->storage);
+	t->last_resume_us = sp_now_us();
+	/* Two seeds have nothing to say to each other. */
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (sp_peer_is_seed(p))
+			sp_peer_close(p, "both seeds");
+}
+
+static void on_verified(void *ctx, uint32_t piece)
+{
+	struct sp_torrent *t = ctx;
+	if (piece >= t->mi->num_pieces || sp_bitfield_get(&t->have, piece))
+		return;
+	sp_bitfield_set(&t->have, piece);
+	free(t->senders[piece]);
+	t->senders[piece] = NULL;
+	if (!t->started) /* found by the check: counted at start */
+		return;
+	sp_picker_have_piece(t->picker, piece);
+	t->from_peers += sp_metainfo_piece_size(t->mi, piece);
+	broadcast_have(t, piece);
+	if (sp_bitfield_full(&t->have))
+		became_complete(t);
+	sp_torrent_pump(t);
+}
+
+static void blame(struct sp_torrent *t, uint32_t ip, bool sole)
+{
+	if (!ip)
+		return;
+	struct sp_strike *sk;
+	for (sk = t->strikes; sk; sk = sk->next)
+		if (sk->ip == ip)
+			break;
+	if (!sk) {
+		sk = calloc(1, sizeof(*sk));
+		if (!sk)
+			return;
+		sk->ip = ip;
+		sk->next = t->strikes;
+		t->strikes = sk;
+	}
+	sk->failed_pieces++;
+	if (!sole && sk->failed_pieces < 2)
+		return;
+	sp_session_ban(t->s, ip);
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p->ip4 == ip)
+			sp_peer_close(p, "banned: corrupt data");
+}
+
+static void on_failed(void *ctx, uint32_t piece)
+{
+	struct sp_torrent *t = ctx;
+	if (piece >= t->mi->num_pieces)
+		return;
+	SP_WARN(MOD, "%s: piece %u failed its hash check", t->mi->name, piece);
+	t->stats_wasted += sp_metainfo_piece_size(t->mi, piece);
+	struct sp_piece_senders *ps = t->senders[piece];
+	t->senders[piece] = NULL;
+	if (ps) {
+		for (int i = 0; i < ps->n; i++)
+			blame(t, ps->ip[i], ps->n == 1);
+		free(ps);
+	}
+	if (t->started) {
+		sp_picker_piece_failed(t->picker, piece);
+		sp_torrent_pump(t);
+	}
+}
+
+static void on_storage_error(void *ctx, int code, const char *msg)
+{
+	struct sp_torrent *t = ctx;
+	SP_ERROR(MOD, "%s: storage: %s", t->mi->name, msg);
+	pthread_mutex_lock(&t->stats_lock);
+	snprintf(t->stats.error, sizeof(t->stats.error), "%s", msg);
+	pthread_mutex_unlock(&t->stats_lock);
+}
+
+static void storage_post(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct sp_torrent *t = ctx;
+	if (sp_session_post(t->s, fn, arg) < 0)
+		SP_ERROR(MOD, "cannot post a storage completion (out of memory)");
+}
+
+/* ---- trackers ---- */
+
+static void tracker_on_peers(void *ctx, const struct sp_tracker_peer *peers, size_t n)
+{
+	struct sp_torrent *t = ctx;
+	for (size_t i = 0; i < n; i++)
+		sp_torrent_add_candidate(t, (const struct sockaddr *)&peers[i].addr,
+					 peers[i].addr_len);
+	connect_candidates(t, sp_now_us());
+}
+
+static void tracker_on_status(void *ctx, const char *url, const char *msg, bool is_error)
+{
+	struct sp_torrent *t = ctx;
+	if (is_error)
+		SP_WARN(MOD, "tracker %s: %s", url, msg);
+	else
+		SP_INFO(MOD, "tracker %s: %s", url, msg);
+	snprintf(t->tracker_status, sizeof(t->tracker_status), "%s", msg);
+}
+
+static void tracker_get_stats(void *ctx, uint64_t *up, uint64_t *down, uint64_t *left)
+{
+	struct sp_torrent *t = ctx;
+	*up = t->uploaded;
+	*down = t->from_peers;
+	uint64_t have = 0;
+	for (uint32_t i = 0; i < t->mi->num_pieces; i++)
+		if (sp_bitfield_get(&t->have, i))
+			have += sp_metainfo_piece_size(t->mi, i);
+	*left = t->mi->total_length - have;
+}
+
+static void start_tracker(struct sp_torrent *t)
+{
+	if (t->s->cfg.no_trackers || t->mi->num_tiers == 0 || !t->s->curl)
+		return;
+	struct sp_tracker_callbacks cb = {
+		.ctx = t,
+		.on_peers = tracker_on_peers,
+		.on_status = tracker_on_status,
+		.get_stats = tracker_get_stats,
+	};
+	t->tracker = sp_tracker_new(t->s->base, t->s->curl, t->mi, t->s->peer_id, t->s->port, &cb);
+	if (t->tracker)
+		sp_tracker_start(t->tracker);
+}
+
+/* ---- the tick: rates, connects, choker, resume, stats ---- */
+
+static uint64_t verified_bytes(const struct sp_torrent *t)
+{
+	return t->from_cache + t->from_peers;
+}
+
+static void publish_stats(struct sp_torrent *t)
+{
+	struct sp_torrent_stats st;
+	pthread_mutex_lock(&t->stats_lock);
+	st = t->stats;
+	pthread_mutex_unlock(&t->stats_lock);
+	st.num_pieces = t->mi->num_pieces;
+	st.have_pieces = t->have.count;
+	st.total_length = t->mi->total_length;
+	st.verified_bytes = verified_bytes(t);
+	if (st.verified_bytes > st.total_length || sp_bitfield_full(&t->have))
+		st.verified_bytes = st.total_length;
+	st.downloaded[SP_FROM_PEERS] = t->from_peers;
+	st.downloaded[SP_FROM_CACHE] = t->from_cache;
+	st.uploaded = t->uploaded;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		st.uploaded += p->uploaded;
+	st.wasted = t->stats_wasted;
+	st.down_rate = t->down_rate;
+	st.up_rate = t->up_rate;
+	st.peers = 0;
+	st.seeds = 0;
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked)
+			continue;
+		st.peers++;
+		st.seeds += sp_peer_is_seed(p);
+	}
+	st.checking = !t->started;
+	st.complete = t->started && sp_bitfield_full(&t->have);
+	st.complete_at_us = t->complete_at_us;
+	snprintf(st.tracker_status, sizeof(st.tracker_status), "%s", t->tracker_status);
+	pthread_mutex_lock(&t->stats_lock);
+	t->stats = st;
+	pthread_mutex_unlock(&t->stats_lock);
+}
+
+static void rate_tick(struct sp_torrent *t, int64_t now)
+{
+	double dt = (double)(now - t->last_rate_us) / 1e6;
+	if (dt < 1.0)
+		return;
+	t->last_rate_us = now;
+	uint64_t down = 0, up = 0;
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		down += p->down_window;
+		up += p->up_window;
+		sp_peer_tick(p, now, dt);
+	}
+	/* Smooth over ~3 s: the progress bar and the choker want stability. */
+	t->down_rate = 0.6 * t->down_rate + 0.4 * (double)down / dt;
+	t->up_rate = 0.6 * t->up_rate + 0.4 * (double)up / dt;
+	connect_candidates(t, now);
+	sp_choker_run(t, now);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp_torrent *t = arg;
+	if (!t->started || t->stopping)
+		return;
+	int64_t now = sp_now_us();
+	rate_tick(t, now);
+	if (now - t->last_resume_us > RESUME_EVERY_US) {
+		t->last_resume_us = now;
+		sp_storage_save_resume(t->storage);
+	}
+	sp_torrent_pump(t);
+	publish_stats(t);
+}
+
+/* ---- lifecycle ---- */
+
+static void start_on_loop(void *arg)
+{
+	struct sp_torrent *t = arg;
+	if (t->s->stopping || t->stopping)
+		return;
+	uint32_t np = t->mi->num_pieces;
+	uint8_t *bits = calloc(sp_bitfield_bytes(np) + 1, 1);
+	if (bits) {
+		sp_storage_copy_bitfield(t->storage, bits, sp_bitfield_bytes(np));
+		for (uint32_t i = 0; i < np; i++)
+			if (bits[i >> 3] & (0x80u >> (i & 7)))
+				sp_bitfield_set(&t->have, i);
+		free(bits);
+	}
+	for (uint32_t i = 0; i < np; i++) {
+		if (sp_bitfield_get(&t->have, i)) {
+			sp_picker_have_piece(t->picker, i);
+			t->from_cache += sp_metainfo_piece_size(t->mi, i);
+		}
+	}
+	SP_INFO(MOD, "%s: %u of %u pieces verified at start", t->mi->name, t->have.count, np);
+	t->started = true;
+	int64_t now = sp_now_us();
+	t->last_rate_us = t->last_resume_us = now;
+	if (sp_bitfield_full(&t->have))
+		t->complete_at_us = now;
+	static const struct timeval tick = {0, TICK_US};
+	event_add(t->tick_ev, &tick);
+	start_tracker(t);
+	connect_candidates(t, now);
+	publish_stats(t);
+}
+
+static void *check_main(void *arg)
+{
+	struct sp_torrent *t = arg;
+	int r = sp_storage_check(t->storage, false, NULL, NULL);
+	if (r < 0)
+		SP_WARN(MOD, "%s: check failed: %d", t->mi->name, r);
+	if (sp_session_post(t->s, start_on_loop, t) < 0)
+		SP_ERROR(MOD, "cannot post the torrent start");
+	return NULL;
+}
+
+struct attach_job {
+	struct sp_torrent *t;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static void attach_on_loop(void *arg)
+{
+	struct attach_job *job = arg;
+	struct sp_torrent *t = job->t;
+	struct sp_session *s = t->s;
+	t->pump_ev = event_new(s->base, -1, 0, on_pump, t);
+	t->tick_ev = event_new(s->base, -1, EV_PERSIST, on_tick, t);
+	t->next = s->torrents;
+	s->torrents = t;
+	pthread_mutex_lock(&job->lock);
+	job->done = true;
+	pthread_cond_signal(&job->cond);
+	pthread_mutex_unlock(&job->lock);
+}
+
+static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo *mi,
+					const char *dir, bool seed_only, struct sp_error **err)
+{
+	struct sp_torrent *t = calloc(1, sizeof(*t));
+	if (!t || !(t->dir = strdup(dir)) || sp_bitfield_init(&t->have, mi->num_pieces) < 0 ||
+	    !(t->senders = calloc(mi->num_pieces, sizeof(*t->senders)))) {
+		sp_error_set(err, -ENOMEM, _("out of memory"));
+		goto fail;
+	}
+	t->s = s;
+	t->mi = mi;
+	t->seed_only = seed_only;
+	pthread_mutex_init(&t->stats_lock, NULL);
+	t->stats.checking = true;
+	t->stats.num_pieces = mi->num_pieces;
+	t->stats.total_length = mi->total_length;
+	struct sp_picker_config pc = {
+		.total_length = mi->total_length,
+		.piece_length = mi->piece_length,
+		.num_pieces = mi->num_pieces,
+		.hedge_budget = 0.05,
+	};
+	t->picker = sp_picker_new(&pc);
+	if (!t->picker) {
+		sp_error_set(err, -ENOMEM, _("out of memory"));
+		goto fail;
+	}
+	mkdir(dir, 0755);
+	struct sp_storage_hooks hooks = {
+		.ctx = t,
+		.post = storage_post,
+		.on_piece_verified = on_verified,
+		.on_piece_failed = on_failed,
+		.on_error = on_storage_error,
+	};
+	t->storage = sp_storage_new(mi, dir, &hooks, 2, err);
+	if (!t->storage)
+		goto fail;
+	return t;
+fail:
+	if (t) {
+		sp_picker_free(t->picker);
+		free(t->senders);
+		sp_bitfield_fini(&t->have);
+		free(t->dir);
+		free(t);
+	}
+	return NULL;
+}
+
+struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metainfo *mi,
+					  const char *dir, bool seed_only, struct sp_error **err)
+{
+	if (!s || !mi || !dir || mi->is_magnet || !mi->num_pieces) {
+		sp_error_set(err, -EINVAL, _("cannot add this torrent: no file list (magnet links "
+					     "are not supported yet)"));
+		return NULL;
+	}
+	struct sp_torrent *t = torrent_alloc(s, mi, dir, seed_only, err);
+	if (!t)
+		return NULL;
+	struct attach_job job = {.t = t, .done = false};
+	pthread_mutex_init(&job.lock, NULL);
+	pthread_cond_init(&job.cond, NULL);
+	if (sp_session_post(s, attach_on_loop, &job) == 0) {
+		pthread_mutex_lock(&job.lock);
+		while (!job.done)
+			pthread_cond_wait(&job.cond, &job.lock);
+		pthread_mutex_unlock(&job.lock);
+	}
+	pthread_mutex_destroy(&job.lock);
+	pthread_cond_destroy(&job.cond);
+	if (!job.done) {
+		sp_error_set(err, -ENOMEM, _("out of memory"));
+		t->mi = NULL;
+		sp_torrent_free_now(t);
+		return NULL;
+	}
+	/* Checking runs on its own thread so add_torrent returns at once. */
+	if (pthread_create(&t->check_thread, NULL, check_main, t) == 0)
+		t->check_thread_started = true;
+	else
+		check_main(t);
+	return t;
+}
+
+/* Stop on the loop: announce `stopped`, close peers, save resume. */
+void sp_torrent_stop_loop(struct sp_torrent *t)
+{
+	t->stopping = true;
+	if (t->tracker)
+		sp_tracker_stop(t->tracker);
+	while (t->peers) {
+		struct sp_peer *p = t->peers;
+		sp_torrent_peer_gone(t, p);
+		sp_peer_free(p);
+	}
+	if (t->tick_ev)
+		event_del(t->tick_ev);
+	publish_stats(t);
+}
+
+/* After the loop stopped (sp_session_free): this thread owns t. */
+void sp_torrent_free_now(struct sp_torrent *t)
+{
+	if (t->check_thread_started)
+		pthread_join(t->check_thread, NULL);
+	while (t->peers) {
+		struct sp_peer *p = t->peers;
+		t->peers = p->next;
+		sp_peer_free(p);
+	}
+	sp_tracker_free(t->tracker);
+	if (t->storage) {
+		sp_storage_save_resume(t->storage);
+		sp_storage_free(t->storage);
+	}
+	sp_picker_free(t->picker);
+	while (t->sources) {
+		struct sp_source *src = t->sources;
+		t->sources = src->next;
+		free(src);
+	}
+	while (t->candidates) {
+		struct sp_candidate *c = t->candidates;
+		t->candidates = c->next;
+		free(c);
+	}
+	while (t->strikes) {
+		struct sp_strike *sk = t->strikes;
+		t->strikes = sk->next;
+		free(sk);
+	}
+	for (uint32_t i = 0; t->senders && t->mi && i < t->mi->num_pieces; i++)
+		free(t->senders[i]);
+	free(t->senders);
+	if (t->pump_ev)
+		event_free(t->pump_ev);
+	if (t->tick_ev)
+		event_free(t->tick_ev);
+	sp_bitfield_fini(&t->have);
+	sp_metainfo_free(t->mi);
+	pthread_mutex_destroy(&t->stats_lock);
+	free(t->dir);
+	free(t);
+}
+
+/* ---- public, any thread ---- */
+
+const struct sp_metainfo *sp_torrent_metainfo(const struct sp_torrent *t)
+{
+	return t ? t->mi : NULL;
+}
+
+struct add_peer_job {
+	struct sp_torrent *t;
+	struct sockaddr_storage addr;
+	socklen_t len;
+};
+
+static void add_peer_on_loop(void *arg)
+{
+	struct add_peer_job *job = arg;
+	struct sp_torrent *t = job->t;
+	if (!t->s->stopping) {
+		sp_torrent_add_candidate(t, (struct sockaddr *)&job->addr, job->len);
+		connect_candidates(t, sp_now_us());
+	}
+	free(job);
+}
+
+int sp_torrent_add_peer(struct sp_torrent *t, const char *host, uint16_t port)
+{
+	if (!t || !host || !port)
+		return -EINVAL;
+	char ps[8];
+	snprintf(ps, sizeof(ps), "%u", port);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	/* Resolving blocks: it runs on the caller's thread, never the loop. */
+	if (getaddrinfo(host, ps, &hints, &res) != 0 || !res)
+		return -EINVAL;
+	struct add_peer_job *job = calloc(1, sizeof(*job));
+	int r = -ENOMEM;
+	if (job && res->ai_addrlen <= sizeof(job->addr)) {
+		job->t = t;
+		memcpy(&job->addr, res->ai_addr, res->ai_addrlen);
+		job->len = (socklen_t)res->ai_addrlen;
+		r = sp_session_post(t->s, add_peer_on_loop, job);
+		if (r == 0)
+			job = NULL;
+	}
+	free(job);
+	freeaddrinfo(res);
+	return r;
+}
+
+void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st)
+{
+	pthread_mutex_lock(&t->stats_lock);
+	*st = t->stats;
+	pthread_mutex_unlock(&t->stats_lock);
+}
+
+int sp_torrent_get_pieces(struct sp_torrent *t, uint8_t *bits, size_t len)
+{
+	if (!t || !bits || len < sp_bitfield_bytes(t->mi->num_pieces))
+		return -EINVAL;
+	sp_storage_copy_bitfield(t->storage, bits, len);
+	return 0;
+}
