@@ -81,9 +81,9 @@ static void curlev_on_socket(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(c->multi, fd, flags, &c->running);
+	/* No evtimer_del when nothing runs: a done callback may just have
+	 * added a transfer, whose kick-off timer must stay armed. */
 	check_done(c);
-	if (c->running <= 0)
-		evtimer_del(c->timer);
 }
 
 static void curlev_on_timer(evutil_socket_t fd, short what, void *arg)
