@@ -46,6 +46,9 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 void sp_session_free(struct sp_session *s);
 uint16_t sp_session_port(const struct sp_session *s);
 
+/* Readers opened with sp_torrent_open_reader must be closed before
+ * sp_session_free. */
+
 /* Adds a torrent downloading into dir (created if missing). Takes
  * ownership of mi. Existing data in dir is checked against the resume
  * file before any piece is requested. seed_only: never download. */
@@ -73,6 +76,8 @@ struct sp_torrent_stats {
 	int64_t complete_at_us;    /* monotonic time of 100 %, 0 if not yet */
 	char error[256];           /* last fatal error (disk full...), "" if none */
 	char tracker_status[256];  /* last tracker message ("failure reason"...) */
+	uint32_t pieces_at_start;  /* pieces verified by the check (resume/cache) */
+	uint64_t peers_seen;       /* connections that completed a handshake */
 };
 void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st);
 /* Copy of the verified-piece bitfield (wire order) into bits[len]. */

@@ -384,6 +384,7 @@ static void after_handshake(struct sp_peer *p)
 {
 	struct sp_torrent *t = p->t;
 	p->handshaked = true;
+	t->peers_seen++;
 	event_del(p->timeout_ev);
 	if (sp_bitfield_init(&p->have, t->mi->num_pieces) < 0) {
 		sp_peer_close(p, "out of memory");

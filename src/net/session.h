@@ -108,6 +108,8 @@ struct sp_torrent {
 	double down_rate, up_rate;
 	int64_t complete_at_us;
 	int64_t last_stats_us;
+	uint32_t pieces_at_start;
+	uint64_t peers_seen;
 	char tracker_status[256];
 	pthread_t check_thread;
 	bool check_thread_started;
@@ -170,6 +172,7 @@ void sp_torrent_block_in(struct sp_torrent *t, struct sp_peer *p, uint32_t piece
 			 uint32_t offset, const uint8_t *data, uint32_t len);
 uint32_t sp_torrent_add_source(struct sp_torrent *t, const struct sp_source_ops *ops, void *obj);
 void sp_torrent_remove_source(struct sp_torrent *t, uint32_t id);
+void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now);
 void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len);
 void sp_torrent_stop_loop(struct sp_torrent *t);
 void sp_torrent_free_now(struct sp_torrent *t);

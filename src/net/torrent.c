@@ -173,7 +173,7 @@ void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, s
 	t->candidates = c;
 }
 
-static void connect_candidates(struct sp_torrent *t, int64_t now)
+void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now)
 {
 	if (!t->started || t->stopping)
 		return;
@@ -384,7 +384,7 @@ static void tracker_on_peers(void *ctx, const struct sp_tracker_peer *peers, siz
 	for (size_t i = 0; i < n; i++)
 		sp_torrent_add_candidate(t, (const struct sockaddr *)&peers[i].addr,
 					 peers[i].addr_len);
-	connect_candidates(t, sp_now_us());
+	sp_torrent_connect_candidates(t, sp_now_us());
 }
 
 static void tracker_on_status(void *ctx, const char *url, const char *msg, bool is_error)
@@ -462,6 +462,8 @@ static void publish_stats(struct sp_torrent *t)
 	st.checking = !t->started;
 	st.complete = t->started && sp_bitfield_full(&t->have);
 	st.complete_at_us = t->complete_at_us;
+	st.pieces_at_start = t->pieces_at_start;
+	st.peers_seen = t->peers_seen;
 	snprintf(st.tracker_status, sizeof(st.tracker_status), "%s", t->tracker_status);
 	pthread_mutex_lock(&t->stats_lock);
 	t->stats = st;
@@ -483,7 +485,7 @@ static void rate_tick(struct sp_torrent *t, int64_t now)
 	/* Smooth over ~3 s: the progress bar and the choker want stability. */
 	t->down_rate = 0.6 * t->down_rate + 0.4 * (double)down / dt;
 	t->up_rate = 0.6 * t->up_rate + 0.4 * (double)up / dt;
-	connect_candidates(t, now);
+	sp_torrent_connect_candidates(t, now);
 	sp_choker_run(t, now);
 }
 
@@ -524,6 +526,7 @@ static void start_on_loop(void *arg)
 			t->from_cache += sp_metainfo_piece_size(t->mi, i);
 		}
 	}
+	t->pieces_at_start = t->have.count;
 	SP_INFO(MOD, "%s: %u of %u pieces verified at start", t->mi->name, t->have.count, np);
 	t->started = true;
 	int64_t now = sp_now_us();
@@ -533,7 +536,7 @@ static void start_on_loop(void *arg)
 	static const struct timeval tick = {0, TICK_US};
 	event_add(t->tick_ev, &tick);
 	start_tracker(t);
-	connect_candidates(t, now);
+	sp_torrent_connect_candidates(t, now);
 	publish_stats(t);
 }
 
@@ -715,68 +718,4 @@ void sp_torrent_free_now(struct sp_torrent *t)
 	pthread_mutex_destroy(&t->stats_lock);
 	free(t->dir);
 	free(t);
-}
-
-/* ---- public, any thread ---- */
-
-const struct sp_metainfo *sp_torrent_metainfo(const struct sp_torrent *t)
-{
-	return t ? t->mi : NULL;
-}
-
-struct add_peer_job {
-	struct sp_torrent *t;
-	struct sockaddr_storage addr;
-	socklen_t len;
-};
-
-static void add_peer_on_loop(void *arg)
-{
-	struct add_peer_job *job = arg;
-	struct sp_torrent *t = job->t;
-	if (!t->s->stopping) {
-		sp_torrent_add_candidate(t, (struct sockaddr *)&job->addr, job->len);
-		connect_candidates(t, sp_now_us());
-	}
-	free(job);
-}
-
-int sp_torrent_add_peer(struct sp_torrent *t, const char *host, uint16_t port)
-{
-	if (!t || !host || !port)
-		return -EINVAL;
-	char ps[8];
-	snprintf(ps, sizeof(ps), "%u", port);
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-	/* Resolving blocks: it runs on the caller's thread, never the loop. */
-	if (getaddrinfo(host, ps, &hints, &res) != 0 || !res)
-		return -EINVAL;
-	struct add_peer_job *job = calloc(1, sizeof(*job));
-	int r = -ENOMEM;
-	if (job && res->ai_addrlen <= sizeof(job->addr)) {
-		job->t = t;
-		memcpy(&job->addr, res->ai_addr, res->ai_addrlen);
-		job->len = (socklen_t)res->ai_addrlen;
-		r = sp_session_post(t->s, add_peer_on_loop, job);
-		if (r == 0)
-			job = NULL;
-	}
-	free(job);
-	freeaddrinfo(res);
-	return r;
-}
-
-void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st)
-{
-	pthread_mutex_lock(&t->stats_lock);
-	*st = t->stats;
-	pthread_mutex_unlock(&t->stats_lock);
-}
-
-int sp_torrent_get_pieces(struct sp_torrent *t, uint8_t *bits, size_t len)
-{
-	if (!t || !bits || len < sp_bitfield_bytes(t->mi->num_pieces))
-		return -EINVAL;
-	sp_storage_copy_bitfield(t->storage, bits, len);
-	return 0;
 }

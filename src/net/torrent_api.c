@@ -1,0 +1,151 @@
+/* torrent_api.c - the public sp_torrent_* functions (any thread): they
+ * read the stats snapshot under its mutex or post to the net thread, and
+ * sp_torrent_open_reader wires a storage reader's cursor to the picker.
+ * Readers must be closed before sp_session_free (their on_close posts to
+ * the session). */
+#include "net/session.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/i18n.h"
+#include "picker/picker.h"
+#include "storage/reader.h"
+#include "storage/storage.h"
+
+/* ---- public, any thread ---- */
+
+const struct sp_metainfo *sp_torrent_metainfo(const struct sp_torrent *t)
+{
+	return t ? t->mi : NULL;
+}
+
+struct add_peer_job {
+	struct sp_torrent *t;
+	struct sockaddr_storage addr;
+	socklen_t len;
+};
+
+static void add_peer_on_loop(void *arg)
+{
+	struct add_peer_job *job = arg;
+	struct sp_torrent *t = job->t;
+	if (!t->s->stopping) {
+		sp_torrent_add_candidate(t, (struct sockaddr *)&job->addr, job->len);
+		sp_torrent_connect_candidates(t, sp_now_us());
+	}
+	free(job);
+}
+
+int sp_torrent_add_peer(struct sp_torrent *t, const char *host, uint16_t port)
+{
+	if (!t || !host || !port)
+		return -EINVAL;
+	char ps[8];
+	snprintf(ps, sizeof(ps), "%u", port);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	/* Resolving blocks: it runs on the caller's thread, never the loop. */
+	if (getaddrinfo(host, ps, &hints, &res) != 0 || !res)
+		return -EINVAL;
+	struct add_peer_job *job = calloc(1, sizeof(*job));
+	int r = -ENOMEM;
+	if (job && res->ai_addrlen <= sizeof(job->addr)) {
+		job->t = t;
+		memcpy(&job->addr, res->ai_addr, res->ai_addrlen);
+		job->len = (socklen_t)res->ai_addrlen;
+		r = sp_session_post(t->s, add_peer_on_loop, job);
+		if (r == 0)
+			job = NULL;
+	}
+	free(job);
+	freeaddrinfo(res);
+	return r;
+}
+
+void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st)
+{
+	pthread_mutex_lock(&t->stats_lock);
+	*st = t->stats;
+	pthread_mutex_unlock(&t->stats_lock);
+}
+
+int sp_torrent_get_pieces(struct sp_torrent *t, uint8_t *bits, size_t len)
+{
+	if (!t || !bits || len < sp_bitfield_bytes(t->mi->num_pieces))
+		return -EINVAL;
+	sp_storage_copy_bitfield(t->storage, bits, len);
+	return 0;
+}
+
+/* ---- readers ---- */
+
+struct cursor_job {
+	struct sp_torrent *t;
+	uint32_t id;
+	uint64_t offset;
+	double bitrate;
+	bool remove;
+};
+
+static void cursor_on_loop(void *arg)
+{
+	struct cursor_job *job = arg;
+	struct sp_torrent *t = job->t;
+	if (!t->s->stopping) {
+		if (job->remove)
+			sp_picker_cursor_remove(t->picker, job->id);
+		else
+			sp_picker_cursor_set(t->picker, job->id, job->offset, job->bitrate,
+					     sp_now_us());
+		sp_torrent_pump(t);
+	}
+	free(job);
+}
+
+static void post_cursor(struct sp_torrent *t, uint32_t id, uint64_t off, double rate,
+			bool remove)
+{
+	struct cursor_job *job = malloc(sizeof(*job));
+	if (!job)
+		return;
+	*job = (struct cursor_job){t, id, off, rate, remove};
+	if (sp_session_post(t->s, cursor_on_loop, job) < 0)
+		free(job);
+}
+
+static void reader_on_cursor(void *ctx, struct sp_reader *r, uint64_t off, double bitrate)
+{
+	post_cursor(ctx, sp_reader_id(r), off, bitrate, false);
+}
+
+static void reader_on_close(void *ctx, struct sp_reader *r)
+{
+	post_cursor(ctx, sp_reader_id(r), 0, 0, true);
+}
+
+struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
+					 struct sp_error **err)
+{
+	if (!t || file_index < 0 || (size_t)file_index >= t->mi->num_files) {
+		sp_error_set(err, -EINVAL, _("no such file in the torrent: %d"), file_index);
+		return NULL;
+	}
+	struct sp_reader_hooks hooks = {
+		.ctx = t,
+		.on_cursor = reader_on_cursor,
+		.on_close = reader_on_close,
+	};
+	double hint = sp_metainfo_bitrate(t->mi, file_index, NULL);
+	struct sp_reader *r = sp_reader_new(t->storage, file_index, hint, &hooks);
+	if (!r) {
+		sp_error_set(err, -ENOMEM, _("cannot open a reader on file %d"), file_index);
+		return NULL;
+	}
+	/* The picker learns of the reader at once, before its first read. */
+	post_cursor(t, sp_reader_id(r), sp_reader_base(r), hint, false);
+	return r;
+}
