@@ -203,9 +203,16 @@ static void udp_on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		return; /* the job is being freed */
 	struct tjob *j = arg;
 	j->dns = NULL;
-	if (result == 0 && res && res->ai_addrlen <= sizeof(j->u->addr)) {
-		memcpy(&j->u->addr, res->ai_addr, res->ai_addrlen);
-		j->u->addr_len = (socklen_t)res->ai_addrlen;
+	/* IPv4 first when a name has both: more trackers listen there */
+	struct evutil_addrinfo *pick = res;
+	for (struct evutil_addrinfo *a = res; a; a = a->ai_next)
+		if (a->ai_family == AF_INET) {
+			pick = a;
+			break;
+		}
+	if (result == 0 && pick && pick->ai_addrlen <= sizeof(j->u->addr)) {
+		memcpy(&j->u->addr, pick->ai_addr, pick->ai_addrlen);
+		j->u->addr_len = (socklen_t)pick->ai_addrlen;
 	}
 	if (res)
 		evutil_freeaddrinfo(res);

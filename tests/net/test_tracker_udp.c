@@ -1,0 +1,355 @@
+/* test_tracker_udp.c - sp_tracker against an in-process BEP 15 tracker on
+ * 127.0.0.1 (and ::1 when the host has IPv6): connect + announce, the
+ * connection id reused, retransmission with backoff, every kind of bad
+ * packet reported and retried, silence, ICMP refusal, scrape, IPv6 peer
+ * records, and the fire-and-forget `stopped`. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "core/clock.h"
+#include "harness.h"
+#include "net/curlev.h"
+#include "net/tracker.h"
+
+enum mode { M_OK, M_WRONG_TXID, M_SHORT, M_WRONG_ACTION, M_ERROR, M_SILENT, M_BAD_CONNID };
+
+struct srv {
+	int fd;
+	struct event *ev;
+	enum mode mode;
+	int drop;            /* datagrams to ignore first */
+	int connects, announces, scrapes, stopped, started;
+	int bad_connid;
+};
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static const uint8_t conn_id[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+static size_t answer(struct srv *s, const uint8_t *in, size_t n, uint8_t *out, bool v6)
+{
+	uint32_t action = get32(in + 8), txid = get32(in + 12);
+	if (s->mode == M_WRONG_TXID)
+		txid++;
+	if (s->mode == M_SHORT) {
+		memcpy(out, "\0\0\0", 3);
+		return 3;
+	}
+	if (s->mode == M_ERROR) {
+		put32(out, 3);
+		put32(out + 4, txid);
+		memcpy(out + 8, "go away", 7);
+		return 15;
+	}
+	put32(out + 4, txid);
+	if (action == 0 && n >= 16) {
+		s->connects++;
+		put32(out, s->mode == M_WRONG_ACTION ? 2 : 0);
+		memcpy(out + 8, conn_id, 8);
+		return 16;
+	}
+	if (memcmp(in, conn_id, 8)) {
+		s->bad_connid++;
+		return 0;
+	}
+	if (action == 2) {
+		s->scrapes++;
+		put32(out, 2);
+		put32(out + 8, 11);
+		put32(out + 12, 12);
+		put32(out + 16, 13);
+		return 20;
+	}
+	if (action != 1 || n < 98)
+		return 0;
+	s->announces++;
+	uint32_t ev = get32(in + 80);
+	s->stopped += ev == 3;
+	s->started += ev == 2;
+	put32(out, 1);
+	put32(out + 8, 1); /* interval */
+	put32(out + 12, 5);
+	put32(out + 16, 6);
+	size_t rec = v6 ? 18 : 6;
+	for (int i = 0; i < 2; i++) {
+		uint8_t *p = out + 20 + i * rec;
+		memset(p, 0, rec);
+		p[v6 ? 15 : 0] = v6 ? 1 : 127;
+		if (!v6)
+			p[3] = (uint8_t)(i + 1);
+		p[rec - 2] = 0x1a;
+		p[rec - 1] = (uint8_t)(0xe1 + i);
+	}
+	return 20 + 2 * rec;
+}
+
+static void srv_on_read(evutil_socket_t fd, short w, void *arg)
+{
+	struct srv *s = arg;
+	uint8_t in[2048], out[2048];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+	if (n < 16 || s->mode == M_SILENT)
+		return;
+	if (s->drop > 0) {
+		s->drop--;
+		return;
+	}
+	size_t len = answer(s, in, (size_t)n, out, from.ss_family == AF_INET6);
+	if (len)
+		sendto(fd, out, len, 0, (struct sockaddr *)&from, fl);
+}
+
+/* Bind a UDP socket on addr:0; returns the port, 0 if the family is
+ * missing here. */
+static uint16_t srv_start(struct srv *s, struct event_base *base, int family)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_storage a = {0};
+	socklen_t al;
+	if (family == AF_INET) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		al = sizeof(*a4);
+	} else {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_loopback;
+		al = sizeof(*a6);
+	}
+	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, al) < 0)
+		return 0;
+	getsockname(s->fd, (struct sockaddr *)&a, &al);
+	s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, srv_on_read, s);
+	event_add(s->ev, NULL);
+	return ntohs(family == AF_INET ? ((struct sockaddr_in *)&a)->sin_port
+				       : ((struct sockaddr_in6 *)&a)->sin6_port);
+}
+
+struct ctx {
+	struct event_base *base;
+	struct sp_curlev *curl;
+	struct sp_tracker *t;
+	struct srv srv;
+	int peer_calls, errors, scrapes;
+	size_t npeers;
+	int family0;
+	int64_t seeders;
+	char last_err[512];
+};
+
+static void on_peers(void *arg, const struct sp_tracker_peer *p, size_t n)
+{
+	struct ctx *c = arg;
+	c->peer_calls++;
+	c->npeers = n;
+	c->family0 = p[0].addr.ss_family;
+}
+
+static void on_status(void *arg, const char *url, const char *msg, bool is_error)
+{
+	struct ctx *c = arg;
+	if (is_error) {
+		c->errors++;
+		snprintf(c->last_err, sizeof(c->last_err), "%s", msg);
+	}
+}
+
+static void on_scrape(void *arg, const char *url, int64_t s, int64_t l, int64_t d)
+{
+	struct ctx *c = arg;
+	c->scrapes++;
+	c->seeders = s;
+}
+
+static struct sp_metainfo mi;
+static char url_buf[128];
+static char *tier0[2] = {url_buf, NULL};
+static char **tiers[1] = {tier0};
+
+/* port 0: the fake tracker's port; else that port (for refusals). */
+static const char *host_name; /* instead of the numeric address */
+
+static void ctx_init(struct ctx *c, int family, uint16_t port)
+{
+	memset(c, 0, sizeof(*c));
+	c->base = event_base_new();
+	c->curl = sp_curlev_new(c->base);
+	uint16_t p = srv_start(&c->srv, c->base, family);
+	if (!p)
+		SP_SKIP("no %s loopback here", family == AF_INET6 ? "IPv6" : "IPv4");
+	snprintf(url_buf, sizeof(url_buf), family == AF_INET6 ? "udp://[::1]:%u/announce"
+							      : "udp://127.0.0.1:%u",
+		 port ? port : p);
+	if (host_name)
+		snprintf(url_buf, sizeof(url_buf), "udp://%s:%u", host_name, p);
+	memset(&mi, 0, sizeof(mi));
+	memset(mi.info_hash, 'I', 20);
+	mi.tiers = tiers;
+	mi.num_tiers = 1;
+	uint8_t pid[20];
+	memset(pid, 'P', 20);
+	struct sp_tracker_callbacks cb = {.ctx = c, .on_peers = on_peers, .on_status = on_status,
+					  .on_scrape = on_scrape};
+	c->t = sp_tracker_new(c->base, c->curl, &mi, pid, 6881, &cb);
+	SP_CHECK(c->t);
+	struct sp_tracker_timing tm;
+	sp_tracker_timing_default(&tm);
+	tm.udp_base_ms = 40;
+	tm.udp_max_retries = 2;
+	tm.interval_min_ms = 100;
+	tm.interval_max_ms = 200;
+	tm.retry_min_ms = 100;
+	tm.retry_max_ms = 200;
+	sp_tracker_set_timing(c->t, &tm);
+}
+
+static void on_tick(evutil_socket_t fd, short w, void *arg)
+{
+}
+
+static int run_until(struct ctx *c, const int *flag, int want, int ms)
+{
+	struct event *tick = event_new(c->base, -1, EV_PERSIST, on_tick, NULL);
+	struct timeval tv = {0, 10000};
+	event_add(tick, &tv);
+	int64_t end = sp_now_us() + ms * 1000LL;
+	while (*flag < want && sp_now_us() < end)
+		event_base_loop(c->base, EVLOOP_ONCE);
+	event_free(tick);
+	return *flag;
+}
+
+static void ctx_fini(struct ctx *c)
+{
+	sp_tracker_free(c->t);
+	sp_curlev_free(c->curl);
+	event_free(c->srv.ev);
+	close(c->srv.fd);
+	event_base_free(c->base);
+}
+
+SP_TEST(connect_announce_reuse_stop)
+{
+	struct ctx c;
+	ctx_init(&c, AF_INET, 0);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 2000), 1);
+	SP_CHECK_UINT(c.npeers, 2);
+	SP_CHECK_INT(c.family0, AF_INET);
+	SP_CHECK_INT(c.srv.started, 1);
+	/* interval (clamped to 200 ms): the connection id is reused */
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 3, 2000), 3);
+	SP_CHECK_INT(c.srv.connects, 1);
+	SP_CHECK_INT(c.srv.bad_connid, 0);
+	SP_CHECK_INT(c.errors, 0);
+	sp_tracker_stop(c.t);
+	SP_CHECK_INT(run_until(&c, &c.srv.stopped, 1, 2000), 1);
+	ctx_fini(&c);
+}
+
+SP_TEST(retransmits_after_loss)
+{
+	struct ctx c;
+	ctx_init(&c, AF_INET, 0);
+	c.srv.drop = 2; /* the connect and its first retransmission */
+	int64_t t0 = sp_now_us();
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 2000), 1);
+	/* 40 ms then 80 ms of backoff before the third try */
+	SP_CHECK_CMP((sp_now_us() - t0) / 1000, >=, 110);
+	SP_CHECK_INT(c.errors, 0);
+	ctx_fini(&c);
+}
+
+static void bad(enum mode m, const char *expect)
+{
+	struct ctx c;
+	ctx_init(&c, AF_INET, 0);
+	c.srv.mode = m;
+	sp_tracker_start(c.t);
+	/* reported, then retried after retry_min_ms */
+	SP_CHECK_INT(run_until(&c, &c.errors, 2, 3000), 2);
+	if (!strstr(c.last_err, expect))
+		SP_FAIL("mode %d: \"%s\" lacks \"%s\"", m, c.last_err, expect);
+	SP_CHECK_INT(c.peer_calls, 0);
+	ctx_fini(&c);
+}
+
+SP_TEST(bad_packets_are_reported)
+{
+	bad(M_WRONG_TXID, "another transaction");
+	bad(M_SHORT, "malformed");
+	bad(M_WRONG_ACTION, "action 2 instead of 0");
+	bad(M_ERROR, "go away");
+	bad(M_SILENT, "did not answer");
+}
+
+SP_TEST(refused_port_fails_fast)
+{
+	/* a port nobody listens on: take one and close it */
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	bind(fd, (struct sockaddr *)&a, al);
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	close(fd);
+	struct ctx c;
+	ctx_init(&c, AF_INET, ntohs(a.sin_port));
+	int64_t t0 = sp_now_us();
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.errors, 1, 2000), 1);
+	SP_CHECK(strstr(c.last_err, "refused"));
+	SP_CHECK_CMP((sp_now_us() - t0) / 1000, <, 40); /* before any timeout */
+	ctx_fini(&c);
+}
+
+SP_TEST(scrape)
+{
+	struct ctx c;
+	ctx_init(&c, AF_INET, 0);
+	SP_CHECK_INT(sp_tracker_scrape(c.t), 0);
+	SP_CHECK_INT(run_until(&c, &c.scrapes, 1, 2000), 1);
+	SP_CHECK_INT(c.seeders, 11);
+	ctx_fini(&c);
+}
+
+SP_TEST(host_name_resolved_without_blocking)
+{
+	struct ctx c;
+	host_name = "localhost"; /* evdns reads /etc/hosts */
+	ctx_init(&c, AF_INET, 0);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
+	SP_CHECK_INT(c.errors, 0);
+	ctx_fini(&c);
+}
+
+SP_TEST(ipv6_tracker_gives_ipv6_peers)
+{
+	struct ctx c;
+	ctx_init(&c, AF_INET6, 0);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 2000), 1);
+	SP_CHECK_UINT(c.npeers, 2);
+	SP_CHECK_INT(c.family0, AF_INET6);
+	ctx_fini(&c);
+}
+
+SP_TEST_MAIN()
