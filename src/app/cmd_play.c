@@ -1,7 +1,392 @@
-/* cmd_play.c - swarmplay play (placeholder until its module lands). */
+/* cmd_play.c - swarmplay play SRC: play a .tstream, a .torrent, a magnet
+ * link or a plain local media file.
+ *
+ * A torrent is added to a session (the same swarm options as download);
+ * without -d its data goes to the XDG cache (swarmplay/<infohash>) and is
+ * kept, so a second play starts from the local cache. The player reads the
+ * chosen file through the session's stream reader; a local file is read
+ * directly. Main thread: the player's loop runs here (SDL's rule); the
+ * session runs its own net thread. SIGINT/SIGTERM end playback cleanly. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "app/cmd.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/i18n.h"
+#include "core/metainfo.h"
+#include "player/player.h"
+#include "player/source.h"
+#include "swarmplay/swarmplay.h"
+
+#define MAX_PEERS_ARG 64
+#define SNIFF_BYTES 4096
+
+struct opts {
+	const char *src, *dir;
+	const char *peers[MAX_PEERS_ARG];
+	int npeers;
+	int file_index; /* -1: the main file */
+	struct sp_session_config scfg;
+	struct sp_player_config pcfg;
+};
+
+static volatile int quit_flag;
+
+static void on_signal(int sig)
+{
+	quit_flag = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, _("Usage: swarmplay play SRC [OPTIONS]\n"
+		     "Play a .tstream, .torrent, magnet link or local media file.\n\n"
+		     "  -d, --dir DIR        download into DIR (default: the cache)\n"
+		     "  --peer HOST:PORT     connect to this peer (repeatable)\n"
+		     "  --port N             listen port\n"
+		     "  --no-tracker         do not announce\n"
+		     "  --file N             play file N of a multi-file torrent\n"
+		     "  --start SECONDS      start at this position\n"
+		     "  --fullscreen         start in fullscreen\n"
+		     "  --no-video           no window (frames still decoded and paced)\n"
+		     "  --no-audio           no sound\n"
+		     "  --volume N           volume 0-100\n"
+		     "  --exit-at-end        quit at the end instead of seeding on\n"
+		     "  --fast               no pacing, no sound (for frame hashes)\n"
+		     "  --framehash FILE     write the MD5 of every decoded frame\n"
+		     "  --stats-json FILE    keep playback figures in FILE\n\n"
+		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
+		     "m mute, 9/0 volume, q quit.\n"));
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_PEER = 256, OPT_PORT, OPT_NOTR, OPT_FILE, OPT_START, OPT_FULL, OPT_NOVIDEO,
+	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON,
+};
+
+static int parse_opt(struct opts *o, int c, const char *arg)
+{
+	double v;
+	switch (c) {
+	case 'd': o->dir = arg; return 0;
+	case OPT_PEER:
+		if (o->npeers >= MAX_PEERS_ARG)
+			return -EINVAL;
+		o->peers[o->npeers++] = arg;
+		return 0;
+	case OPT_PORT:
+		if (parse_num(arg, 0, 65535, &v) < 0)
+			return -EINVAL;
+		o->scfg.port = (uint16_t)v;
+		return 0;
+	case OPT_NOTR: o->scfg.no_trackers = true; return 0;
+	case OPT_FILE:
+		if (parse_num(arg, 0, 1e6, &v) < 0)
+			return -EINVAL;
+		o->file_index = (int)v;
+		return 0;
+	case OPT_START: return parse_num(arg, 0, 1e7, &o->pcfg.start_s);
+	case OPT_FULL: o->pcfg.fullscreen = true; return 0;
+	case OPT_NOVIDEO: o->pcfg.no_video = true; return 0;
+	case OPT_NOAUDIO: o->pcfg.no_audio = true; return 0;
+	case OPT_VOLUME:
+		if (parse_num(arg, 0, 100, &v) < 0)
+			return -EINVAL;
+		o->pcfg.volume = (int)v;
+		return 0;
+	case OPT_EXIT: o->pcfg.exit_at_end = true; return 0;
+	case OPT_FAST: o->pcfg.fast = true; return 0;
+	case OPT_HASH: o->pcfg.framehash_path = arg; return 0;
+	case OPT_JSON: o->pcfg.stats_path = arg; return 0;
+	default: return -EINVAL;
+	}
+}
+
+/* 0, 100 for --help, -1 on a usage error. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{"dir", required_argument, NULL, 'd'},
+		{"peer", required_argument, NULL, OPT_PEER},
+		{"port", required_argument, NULL, OPT_PORT},
+		{"no-tracker", no_argument, NULL, OPT_NOTR},
+		{"file", required_argument, NULL, OPT_FILE},
+		{"start", required_argument, NULL, OPT_START},
+		{"fullscreen", no_argument, NULL, OPT_FULL},
+		{"no-video", no_argument, NULL, OPT_NOVIDEO},
+		{"no-audio", no_argument, NULL, OPT_NOAUDIO},
+		{"volume", required_argument, NULL, OPT_VOLUME},
+		{"exit-at-end", no_argument, NULL, OPT_EXIT},
+		{"fast", no_argument, NULL, OPT_FAST},
+		{"framehash", required_argument, NULL, OPT_HASH},
+		{"stats-json", required_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", longs, NULL)) != -1) {
+		if (c == 'h')
+			return 100;
+		if (c == '?' || parse_opt(o, c, optarg) < 0) {
+			if (c != '?')
+				fprintf(stderr, _("swarmplay: bad value for an option: %s\n"),
+					optarg ? optarg : "");
+			return -1;
+		}
+	}
+	if (argc - optind != 1)
+		return -1;
+	o->src = argv[optind];
+	return 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+/* A magnet link, a .torrent/.tstream by name, or bencode that holds an
+ * info dict: a torrent. Anything else goes to the demuxer. */
+static bool looks_like_torrent(const char *src)
+{
+	if (!strncmp(src, "magnet:", 7))
+		return true;
+	if (has_suffix(src, ".torrent") || has_suffix(src, ".tstream"))
+		return true;
+	FILE *f = fopen(src, "rb");
+	if (!f)
+		return false;
+	char buf[SNIFF_BYTES + 1];
+	size_t n = fread(buf, 1, SNIFF_BYTES, f);
+	fclose(f);
+	buf[n] = 0;
+	return n > 0 && buf[0] == 'd' && memmem(buf, n, "4:info", 6) != NULL;
+}
+
+static int mkdirs(const char *path)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* $XDG_CACHE_HOME/swarmplay/<infohash>, or ~/.cache/... */
+static int cache_dir(const struct sp_metainfo *mi, char *out, size_t n)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int w;
+	if (xdg && xdg[0] == '/')
+		w = snprintf(out, n, "%s/swarmplay/%s", xdg, mi->info_hash_hex);
+	else if (home && home[0])
+		w = snprintf(out, n, "%s/.cache/swarmplay/%s", home, mi->info_hash_hex);
+	else
+		w = snprintf(out, n, "/tmp/swarmplay-cache/%s", mi->info_hash_hex);
+	if (w < 0 || (size_t)w >= n)
+		return -ENAMETOOLONG;
+	return mkdirs(out);
+}
+
+static int add_peer_arg(struct sp_torrent *t, const char *arg)
+{
+	char host[256];
+	const char *colon = strrchr(arg, ':');
+	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host))
+		return -EINVAL;
+	const char *h = arg;
+	size_t hl = (size_t)(colon - arg);
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	double port;
+	if (parse_num(colon + 1, 1, 65535, &port) < 0)
+		return -EINVAL;
+	return sp_torrent_add_peer(t, host, (uint16_t)port);
+}
+
+struct net_ctx {
+	struct sp_torrent *t;
+	const struct sp_metainfo *mi;
+	int file;
+	uint8_t *bits;
+	size_t bits_len;
+};
+
+static bool piece_have(const uint8_t *bits, uint32_t i)
+{
+	return bits[i >> 3] & (0x80u >> (i & 7));
+}
+
+/* How much of [from, to) of the torrent's bytes is verified, 0..255. */
+static uint8_t cell_value(const struct net_ctx *n, uint64_t from, uint64_t to)
+{
+	uint32_t pl = n->mi->piece_length;
+	if (!pl || to <= from)
+		return 0;
+	uint32_t a = (uint32_t)(from / pl), b = (uint32_t)((to - 1) / pl);
+	uint32_t have = 0;
+	for (uint32_t i = a; i <= b && i < n->mi->num_pieces; i++)
+		have += piece_have(n->bits, i);
+	return (uint8_t)(have * 255 / (b - a + 1));
+}
+
+static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
+{
+	struct net_ctx *n = ctx;
+	struct sp_torrent_stats st;
+	sp_torrent_get_stats(n->t, &st);
+	out->torrent = true;
+	out->peers = st.peers;
+	out->down_rate = st.down_rate;
+	out->up_rate = st.up_rate;
+	out->from[SP_PLAYER_FROM_PEERS] = st.downloaded[SP_FROM_PEERS];
+	out->from[SP_PLAYER_FROM_WEBSEED] = st.downloaded[SP_FROM_WEBSEED];
+	out->from[SP_PLAYER_FROM_CACHE] = st.downloaded[SP_FROM_CACHE];
+	out->uploaded = st.uploaded;
+	out->complete = st.complete;
+	out->complete_at_us = st.complete_at_us;
+	if (sp_torrent_get_pieces(n->t, n->bits, n->bits_len) < 0)
+		return;
+	const struct sp_mi_file *f = &n->mi->files[n->file];
+	uint64_t len = f->length, have = 0;
+	for (int i = 0; i < SP_PLAYER_MAP_CELLS; i++) {
+		uint64_t a = f->offset + len * (uint64_t)i / SP_PLAYER_MAP_CELLS;
+		uint64_t b = f->offset + len * (uint64_t)(i + 1) / SP_PLAYER_MAP_CELLS;
+		out->map[i] = cell_value(n, a, b);
+		have += out->map[i];
+	}
+	out->progress = st.complete ? 1.0 : (double)have / (255.0 * SP_PLAYER_MAP_CELLS);
+}
+
+static int fail(struct sp_error *e, int code)
+{
+	fprintf(stderr, "swarmplay: %s\n", sp_error_msg(e));
+	sp_error_free(e);
+	return code;
+}
+
+static int play_torrent(struct opts *o)
+{
+	struct sp_error *e = NULL;
+	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
+	if (!mi)
+		return fail(e, SP_EXIT_BADINPUT);
+	int file = o->file_index >= 0 ? o->file_index : sp_metainfo_main_file(mi);
+	if (!mi->is_magnet && (file < 0 || (size_t)file >= mi->num_files || mi->files[file].is_pad)) {
+		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), file);
+		sp_metainfo_free(mi);
+		return SP_EXIT_USAGE;
+	}
+	char dir[4096];
+	if (o->dir) {
+		snprintf(dir, sizeof(dir), "%s", o->dir);
+	} else if (cache_dir(mi, dir, sizeof(dir)) < 0) {
+		fprintf(stderr, _("swarmplay: cannot create the cache directory %s\n"), dir);
+		sp_metainfo_free(mi);
+		return SP_EXIT_FAILURE;
+	}
+	struct sp_session *s = sp_session_new(&o->scfg, &e);
+	if (!s) {
+		sp_metainfo_free(mi);
+		return fail(e, SP_EXIT_FAILURE);
+	}
+	int code = SP_EXIT_FAILURE;
+	struct sp_torrent *t = sp_session_add_torrent(s, mi, dir, false, &e);
+	if (!t) {
+		sp_session_free(s);
+		return fail(e, SP_EXIT_FAILURE);
+	}
+	for (int i = 0; i < o->npeers; i++)
+		if (add_peer_arg(t, o->peers[i]) < 0)
+			fprintf(stderr, _("swarmplay: bad peer address: %s\n"), o->peers[i]);
+	mi = (struct sp_metainfo *)sp_torrent_metainfo(t);
+	struct sp_reader *r = sp_torrent_open_reader(t, file, &e);
+	struct sp_source *src = r ? sp_source_reader_new(r, mi->files[file].path, true) : NULL;
+	struct net_ctx n = {.t = t, .mi = mi, .file = file};
+	n.bits_len = ((size_t)mi->num_pieces + 7) / 8;
+	n.bits = calloc(1, n.bits_len + 1);
+	if (!src || !n.bits) {
+		if (!src && r)
+			sp_reader_close(r);
+		code = e ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_FAILURE;
+		goto out;
+	}
+	o->pcfg.netinfo = on_netinfo;
+	o->pcfg.netinfo_ctx = &n;
+	o->pcfg.title = mi->title ? mi->title : mi->name;
+	code = sp_player_run(src, &o->pcfg, &e) < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
+	sp_source_free(src);
+out:
+	free(n.bits);
+	sp_session_free(s);
+	return code;
+}
+
+static int play_file(struct opts *o)
+{
+	struct sp_error *e = NULL;
+	struct sp_source *src = sp_source_file_new(o->src, &e);
+	if (!src)
+		return fail(e, SP_EXIT_BADINPUT);
+	const char *slash = strrchr(o->src, '/');
+	o->pcfg.title = slash ? slash + 1 : o->src;
+	int code = sp_player_run(src, &o->pcfg, &e) < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
+	sp_source_free(src);
+	return code;
+}
 
 int sp_cmd_play(int argc, char **argv)
 {
-	return sp_cmd_not_yet("play", argc, argv);
+	struct opts o = {.file_index = -1};
+	sp_player_config_init(&o.pcfg);
+	o.pcfg.t0_us = sp_now_us();
+	int r = parse_args(argc, argv, &o);
+	if (r == 100) {
+		usage(stdout);
+		return SP_EXIT_OK;
+	}
+	if (r < 0) {
+		usage(stderr);
+		return SP_EXIT_USAGE;
+	}
+	o.pcfg.quit_flag = &quit_flag;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
 }

@@ -1,0 +1,154 @@
+/* osd.c - the on-screen display: a progress bar that shows which parts of
+ * the file are here, the play position, swarm figures (peers, rates, where
+ * bytes came from), and the buffering / paused / volume messages. Drawn
+ * with filled rectangles and the built-in bitmap font. Main thread. */
+#include <math.h>
+#include <stdio.h>
+
+#include "core/clock.h"
+#include "core/i18n.h"
+#include "player/font.h"
+#include "player/player_int.h"
+
+static int osd_scale(int w)
+{
+	return w >= 1200 ? 3 : w >= 480 ? 2 : 1;
+}
+
+SDL_Rect sp_render_bar_rect(struct player *p)
+{
+	int w = 0, h = 0;
+	if (p->ren)
+		SDL_GetRendererOutputSize(p->ren, &w, &h);
+	int s = osd_scale(w);
+	return (SDL_Rect){8 * s, h - 10 * s, w - 16 * s, 6 * s};
+}
+
+static void fill_rect(void *ctx, int x, int y, int w, int h)
+{
+	SDL_RenderFillRect(ctx, &(SDL_Rect){x, y, w, h});
+}
+
+/* Text with a one-pixel shadow so it reads on any picture. Scale shrinks
+ * until the text fits in maxw. Returns the width drawn. */
+static int text(SDL_Renderer *ren, const char *s, int x, int y, int scale, int maxw, bool right)
+{
+	while (scale > 1 && sp_font_text_width(s, scale) > maxw)
+		scale--;
+	int tw = sp_font_text_width(s, scale);
+	if (right)
+		x -= tw;
+	SDL_SetRenderDrawColor(ren, 0, 0, 0, 255);
+	sp_font_draw(s, x + 1, y + 1, scale, fill_rect, ren);
+	SDL_SetRenderDrawColor(ren, 240, 240, 240, 255);
+	sp_font_draw(s, x, y, scale, fill_rect, ren);
+	return tw;
+}
+
+static void fmt_time(char *out, size_t n, double s)
+{
+	if (!(s >= 0))
+		s = 0;
+	int t = (int)s;
+	if (t >= 3600)
+		snprintf(out, n, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(out, n, "%02d:%02d", t / 60, t % 60);
+}
+
+static void fmt_rate(char *out, size_t n, double bps)
+{
+	if (bps >= 1e6)
+		snprintf(out, n, "%.1f MB/s", bps / 1e6);
+	else
+		snprintf(out, n, "%.0f kB/s", bps / 1e3);
+}
+
+static void draw_bar(struct player *p, SDL_Rect bar, int s)
+{
+	SDL_Renderer *ren = p->ren;
+	SDL_SetRenderDrawColor(ren, 70, 70, 70, 220);
+	SDL_RenderFillRect(ren, &bar);
+	for (int i = 0; i < SP_PLAYER_MAP_CELLS; i++) {
+		int v = p->net.map[i];
+		if (!v)
+			continue;
+		int x0 = bar.x + (int)((int64_t)bar.w * i / SP_PLAYER_MAP_CELLS);
+		int x1 = bar.x + (int)((int64_t)bar.w * (i + 1) / SP_PLAYER_MAP_CELLS);
+		SDL_SetRenderDrawColor(ren, 60, 130, 220, (Uint8)(80 + v * 175 / 255));
+		SDL_RenderFillRect(ren, &(SDL_Rect){x0, bar.y, x1 - x0, bar.h});
+	}
+	if (p->duration > 0) {
+		double f = fmin(fmax(p->pos / p->duration, 0), 1);
+		int px = (int)(bar.w * f);
+		SDL_SetRenderDrawColor(ren, 230, 60, 60, 255);
+		SDL_RenderFillRect(ren, &(SDL_Rect){bar.x, bar.y + bar.h / 3, px, bar.h - 2 * (bar.h / 3)});
+		SDL_SetRenderDrawColor(ren, 255, 255, 255, 255);
+		SDL_RenderFillRect(ren, &(SDL_Rect){bar.x + px - s, bar.y - s, 2 * s, bar.h + 2 * s});
+	}
+}
+
+static void draw_figures(struct player *p, int w, int y, int s)
+{
+	char t1[16], t2[16], line[160];
+	fmt_time(t1, sizeof(t1), p->pos);
+	fmt_time(t2, sizeof(t2), p->duration);
+	snprintf(line, sizeof(line), "%s / %s", t1, t2);
+	int left = text(p->ren, line, 8 * s, y, s, w / 3, false);
+	int room = w - left - 24 * s;
+	const struct sp_player_netinfo *n = &p->net;
+	if (!n->torrent) {
+		text(p->ren, _("local file"), w - 8 * s, y, s, room, true);
+		return;
+	}
+	char down[32], up[32];
+	fmt_rate(down, sizeof(down), n->down_rate);
+	fmt_rate(up, sizeof(up), n->up_rate);
+	snprintf(line, sizeof(line), _("%d peers  down %s  up %s  %d%%"), n->peers, down, up,
+		 (int)(n->progress * 100));
+	text(p->ren, line, w - 8 * s, y, s, room, true);
+	uint64_t tot = n->from[0] + n->from[1] + n->from[2];
+	if (!tot)
+		return;
+	int pct[SP_PLAYER_FROM_N];
+	for (int i = 0; i < SP_PLAYER_FROM_N; i++)
+		pct[i] = (int)(100.0 * (double)n->from[i] / (double)tot + 0.5);
+	snprintf(line, sizeof(line), _("from peers %d%%  web seed %d%%  cache %d%%"), pct[0], pct[1],
+		 pct[2]);
+	text(p->ren, line, w - 8 * s, y - 10 * s, s, w - 16 * s, true);
+}
+
+static void draw_center(struct player *p, const char *msg, int w, int h, int s)
+{
+	int scale = 2 * s;
+	while (scale > 1 && sp_font_text_width(msg, scale) > w - 32)
+		scale--;
+	int tw = sp_font_text_width(msg, scale);
+	SDL_Rect box = {(w - tw) / 2 - 6 * scale, h / 2 - 6 * scale, tw + 12 * scale, 19 * scale};
+	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 160);
+	SDL_RenderFillRect(p->ren, &box);
+	text(p->ren, msg, (w - tw) / 2, h / 2 - 3 * scale + 3 * scale / 2, scale, w, false);
+}
+
+void sp_osd_draw(struct player *p, int w, int h)
+{
+	int s = osd_scale(w);
+	SDL_Rect bar = sp_render_bar_rect(p);
+	int panel_y = bar.y - (p->net.torrent ? 24 : 13) * s;
+	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 110);
+	SDL_RenderFillRect(p->ren, &(SDL_Rect){0, panel_y, w, h - panel_y});
+	draw_bar(p, bar, s);
+	draw_figures(p, w, bar.y - 11 * s, s);
+	char msg[64];
+	int64_t now = sp_now_us();
+	if (p->buffering || !p->opened) {
+		snprintf(msg, sizeof(msg), _("buffering %d%%"), (int)sp_player_buffer_percent(p));
+		draw_center(p, msg, w, h, s);
+	} else if (p->osd_msg[0] && now < p->osd_msg_until) {
+		draw_center(p, p->osd_msg, w, h, s);
+	} else if (p->paused) {
+		draw_center(p, _("paused"), w, h, s);
+	} else if (p->ended) {
+		draw_center(p, p->net.torrent ? _("the end - seeding") : _("the end"), w, h, s);
+	}
+}

@@ -1,0 +1,482 @@
+/* player.c - sp_player_run: the main thread's loop. It waits for the
+ * demux thread to open the container, chooses the streams, opens the
+ * decoders and the audio device, then paces video frames against the
+ * master clock (audio when a device plays, else a video clock), decides
+ * when to buffer and when to resume, handles input, draws, and notices
+ * the end.
+ *
+ * Invariants: the first frame (and the first frame after each seek) is
+ * shown at once, even while buffering, so time to first frame measures
+ * the data path, not the buffer policy; clocks stand still while paused or
+ * buffering; a stall is a buffering episode after playback started that no
+ * seek caused. Main thread only (SDL). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "player/player_int.h"
+
+#define MAX_SLEEP_S 0.01
+
+void sp_player_config_init(struct sp_player_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->start_s = -1;
+	cfg->volume = 100;
+}
+
+static double master_clock(struct player *p, int64_t now)
+{
+	if (atomic_load(&p->audio_on)) {
+		double a = sp_clock_get(&p->audclk, now);
+		if (!isnan(a))
+			return a;
+	}
+	return sp_clock_get(&p->extclk, now);
+}
+
+double sp_player_position(struct player *p)
+{
+	if (p->vidx < 0) {
+		double m = master_clock(p, sp_now_us());
+		if (!isnan(m))
+			p->pos = m;
+	}
+	return p->pos;
+}
+
+static void apply_hold(struct player *p, int64_t now)
+{
+	bool hold = p->paused || p->buffering;
+	atomic_store(&p->hold, hold);
+	sp_clock_pause(&p->extclk, hold, now);
+	sp_clock_pause(&p->audclk, hold, now);
+}
+
+void sp_player_toggle_pause(struct player *p)
+{
+	p->paused = !p->paused;
+	apply_hold(p, sp_now_us());
+}
+
+static bool stream_starving(struct sp_pktq *q, struct sp_frameq *fq)
+{
+	int n;
+	sp_pktq_sizes(q, &n, NULL, NULL);
+	return n == 0 && sp_frameq_count(fq) == 0;
+}
+
+double sp_player_buffer_percent(struct player *p)
+{
+	if (!p->opened)
+		return 0;
+	double target = p->started ? SP_BUFFER_RESUME_S : SP_BUFFER_START_S;
+	double f = 1;
+	if (p->vidx >= 0)
+		f = fmin(f, sp_player_queued_s(&p->vq, p->vst) / target);
+	if (p->aidx >= 0)
+		f = fmin(f, sp_player_queued_s(&p->aq, p->ast) / target);
+	return fmin(fmax(f * 100, 0), 99);
+}
+
+static bool buffer_ready(struct player *p)
+{
+	if (atomic_load(&p->eof))
+		return true;
+	int64_t vb = 0, ab = 0;
+	if (p->vidx >= 0)
+		sp_pktq_sizes(&p->vq, NULL, &vb, NULL);
+	if (p->aidx >= 0)
+		sp_pktq_sizes(&p->aq, NULL, &ab, NULL);
+	if (vb + ab >= SP_QUEUE_MAX_BYTES / 2)
+		return true;
+	double q = INFINITY;
+	if (p->vidx >= 0)
+		q = fmin(q, sp_player_queued_s(&p->vq, p->vst));
+	if (p->aidx >= 0)
+		q = fmin(q, sp_player_queued_s(&p->aq, p->ast));
+	if (q >= SP_BUFFER_RESUME_S)
+		return true;
+	/* at the start, half a second will do if the swarm keeps up */
+	return !p->started && q >= SP_BUFFER_START_S &&
+	       sp_source_ready(p->src, atomic_load(&p->avst.pos), SP_START_AHEAD_S);
+}
+
+static void update_buffering(struct player *p, int64_t now)
+{
+	if (p->cfg->fast || p->ended)
+		return;
+	if (!p->buffering) {
+		if (atomic_load(&p->eof) || p->paused)
+			return;
+		bool starving = (p->vidx >= 0 && stream_starving(&p->vq, &p->vfq)) ||
+				(p->aidx >= 0 && stream_starving(&p->aq, &p->afq));
+		if (!starving)
+			return;
+		p->buffering = true;
+		p->buffering_since = now;
+		p->stall_counted = p->started && !p->awaiting_seek;
+		if (p->stall_counted)
+			p->stalls++;
+		SP_INFO("player", "buffering (%s)", p->stall_counted ? "stall" : "seek");
+		apply_hold(p, now);
+		return;
+	}
+	if (p->vidx >= 0 && !p->first_shown && !atomic_load(&p->eof))
+		return; /* nothing to show yet: keep the clock at the first frame */
+	if (!buffer_ready(p))
+		return;
+	if (p->stall_counted)
+		p->stall_us += now - p->buffering_since;
+	p->buffering = false;
+	p->started = true;
+	apply_hold(p, now);
+}
+
+static void record_seek(struct player *p, int64_t now)
+{
+	p->awaiting_seek = false;
+	p->seeks_total++;
+	if (p->nseeks < SP_SEEKS_MAX) {
+		p->seeks[p->nseeks].target_s = p->seek_req_target;
+		p->seeks[p->nseeks].latency_ms = (now - p->seek_req_us) / 1000;
+		p->nseeks++;
+	}
+}
+
+static void present(struct player *p, struct sp_frameq_item *it, int64_t now)
+{
+	if (p->win)
+		sp_render_upload(p, it->frame);
+	if (!isnan(it->pts))
+		p->pos = it->pts;
+	if (!p->first_shown) {
+		p->first_shown = true;
+		p->ttff_us = now - p->cfg->t0_us;
+		SP_INFO("player", "first frame after %lld ms", (long long)(p->ttff_us / 1000));
+	}
+	if (it->serial != p->shown_serial)
+		sp_clock_set(&p->extclk, p->pos, now);
+	p->shown_serial = it->serial;
+	if (p->awaiting_seek && it->serial > p->seek_from_serial)
+		record_seek(p, now);
+	p->presented++;
+	p->last_present_us = now;
+	sp_frameq_next(&p->vfq);
+	if (p->win) {
+		sp_render_draw(p);
+		p->last_osd_us = now;
+	}
+}
+
+/* Show the frame that is due, drop the late ones. *remaining gets the
+ * time until the next one is due. */
+static void video_refresh(struct player *p, int64_t now, double *remaining)
+{
+	for (;;) {
+		struct sp_frameq_item *it = sp_frameq_peek(&p->vfq);
+		if (!it)
+			return;
+		if (it->serial != sp_pktq_serial(&p->vq)) {
+			sp_frameq_next(&p->vfq);
+			continue;
+		}
+		if (p->cfg->fast || !p->first_shown || it->serial != p->shown_serial) {
+			present(p, it, now);
+			if (p->cfg->fast)
+				continue;
+			return;
+		}
+		if (p->paused || p->buffering)
+			return;
+		double m = master_clock(p, now);
+		if (isnan(m)) {
+			*remaining = MAX_SLEEP_S;
+			return;
+		}
+		double pts = isnan(it->pts) ? m : it->pts;
+		if (pts > m) {
+			*remaining = fmin(*remaining, pts - m);
+			return;
+		}
+		struct sp_frameq_item *nx = sp_frameq_peek_next(&p->vfq);
+		if (nx && nx->serial == it->serial && !isnan(nx->pts) && nx->pts <= m) {
+			p->dropped++;
+			sp_frameq_next(&p->vfq);
+			continue;
+		}
+		present(p, it, now);
+		return;
+	}
+}
+
+static void check_end(struct player *p, int64_t now)
+{
+	if (p->ended || !atomic_load(&p->eof))
+		return;
+	bool vdone = p->vidx < 0 || (atomic_load(&p->vdec.finished) == sp_pktq_serial(&p->vq) &&
+				     sp_frameq_count(&p->vfq) == 0);
+	bool adone = p->aidx < 0 || (atomic_load(&p->adec.finished) == sp_pktq_serial(&p->aq) &&
+				     sp_frameq_count(&p->afq) == 0);
+	if (!vdone || !adone)
+		return;
+	p->ended = true;
+	p->ended_at_us = now;
+	if (p->buffering) {
+		p->buffering = false;
+		apply_hold(p, now);
+	}
+	SP_INFO("player", "end of stream");
+	sp_stats_maybe_write(p, now, true);
+	if (p->cfg->exit_at_end)
+		p->quit = true;
+	else if (p->win)
+		sp_render_draw(p);
+}
+
+static void warn_no_audio(const char *why)
+{
+	fprintf(stderr, _("swarmplay: %s; playing with the video clock\n"), why);
+}
+
+/* Audio: decoder + device, or a one-line warning and no audio. */
+static void setup_audio(struct player *p)
+{
+	char why[300];
+	if (!p->audio_init) {
+		if (SDL_InitSubSystem(SDL_INIT_AUDIO) < 0) {
+			snprintf(why, sizeof(why), _("no audio (%s)"), SDL_GetError());
+			warn_no_audio(why);
+			p->aidx = -1;
+			return;
+		}
+		p->audio_init = true;
+	}
+	struct sp_error *e = NULL;
+	if (sp_decoder_open(p, &p->adec, p->ast, &p->aq, &p->afq, false, &e) < 0) {
+		snprintf(why, sizeof(why), "%s", sp_error_msg(e));
+		sp_error_free(e);
+		warn_no_audio(why);
+		p->aidx = -1;
+		return;
+	}
+	if (sp_audio_open(p) < 0) {
+		snprintf(why, sizeof(why), _("no audio device (%s)"), SDL_GetError());
+		warn_no_audio(why);
+		sp_decoder_close(&p->adec);
+		p->aidx = -1;
+	}
+}
+
+static int setup_streams(struct player *p, struct sp_error **err)
+{
+	AVFormatContext *ic = p->ic;
+	p->vidx = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+	if (p->vidx >= 0 && (ic->streams[p->vidx]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+		p->vidx = -1;
+	p->aidx = -1;
+	int a = av_find_best_stream(ic, AVMEDIA_TYPE_AUDIO, -1, p->vidx, NULL, 0);
+	if (a >= 0 && !p->cfg->no_audio && !p->cfg->fast) {
+		p->aidx = a;
+		p->ast = ic->streams[a];
+		setup_audio(p);
+	} else if (a < 0 && !p->cfg->no_audio && !p->cfg->fast) {
+		warn_no_audio(_("no audio stream"));
+	}
+	if (p->vidx >= 0) {
+		p->vst = ic->streams[p->vidx];
+		if (sp_decoder_open(p, &p->vdec, p->vst, &p->vq, &p->vfq, true, err) < 0)
+			return -EINVAL;
+		AVCodecParameters *par = p->vst->codecpar;
+		sp_render_set_video_size(p, par->width, par->height,
+					 av_guess_sample_aspect_ratio(ic, p->vst, NULL));
+	}
+	if (p->vidx < 0 && p->aidx < 0)
+		return sp_error_set(err, -ENOTSUP, _("nothing to play: no video or audio stream"));
+	for (unsigned i = 0; i < ic->nb_streams; i++)
+		if ((int)i != p->vidx && (int)i != p->aidx)
+			ic->streams[i]->discard = AVDISCARD_ALL;
+	if (p->vidx >= 0 && sp_decoder_start(&p->vdec) < 0)
+		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));
+	if (p->aidx >= 0 && sp_decoder_start(&p->adec) < 0)
+		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));
+	return 0;
+}
+
+/* Waits for the demux thread's open; returns 1 when set up, 0 while
+ * opening, negative on failure. */
+static int poll_open(struct player *p, struct sp_error **err)
+{
+	pthread_mutex_lock(&p->mu);
+	int st = p->open_state;
+	char msg[sizeof(p->open_error)];
+	memcpy(msg, p->open_error, sizeof(msg));
+	pthread_mutex_unlock(&p->mu);
+	if (st == 0)
+		return 0;
+	if (st < 0)
+		return sp_error_set(err, -EBADMSG, _("cannot play %s: %s"), p->src->name, msg);
+	int r = setup_streams(p, err);
+	if (r < 0)
+		return r;
+	p->opened = true;
+	p->buffering = !p->cfg->fast;
+	apply_hold(p, sp_now_us());
+	pthread_mutex_lock(&p->mu);
+	p->go = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mu);
+	return 1;
+}
+
+static void poll_net(struct player *p, int64_t now)
+{
+	if (!p->cfg->netinfo || now - p->net_at_us < SP_NETINFO_PERIOD_US)
+		return;
+	p->net_at_us = now;
+	p->cfg->netinfo(p->cfg->netinfo_ctx, &p->net);
+}
+
+static int main_loop(struct player *p, struct sp_error **err)
+{
+	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag)) {
+		int64_t now = sp_now_us();
+		double remaining = MAX_SLEEP_S;
+		if (!p->opened) {
+			int r = poll_open(p, err);
+			if (r < 0)
+				return r;
+		}
+		if (p->video_init) {
+			SDL_Event ev;
+			while (SDL_PollEvent(&ev))
+				sp_input_handle(p, &ev);
+		}
+		poll_net(p, now);
+		if (p->opened) {
+			update_buffering(p, now);
+			if (p->vidx >= 0)
+				video_refresh(p, now, &remaining);
+			check_end(p, now);
+		}
+		if (p->win && now - p->last_osd_us >= SP_OSD_PERIOD_US) {
+			sp_render_draw(p);
+			p->last_osd_us = now;
+		}
+		sp_stats_maybe_write(p, now, false);
+		if (p->cfg->fast && p->opened && sp_frameq_count(&p->vfq) > 0)
+			continue;
+		if (p->cfg->fast)
+			remaining = 0.001;
+		if (remaining > 0)
+			usleep((useconds_t)(remaining * 1e6));
+	}
+	return 0;
+}
+
+static int init_player(struct player *p, struct sp_source *src, const struct sp_player_config *cfg,
+		       struct sp_error **err)
+{
+	p->cfg = cfg;
+	p->src = src;
+	p->vidx = p->aidx = -1;
+	p->shown_serial = -1;
+	atomic_store(&p->volume, cfg->volume < 0 ? 0 : cfg->volume > 100 ? 100 : cfg->volume);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	sp_pktq_init(&p->vq);
+	sp_pktq_init(&p->aq);
+	sp_clock_init(&p->audclk);
+	sp_clock_init(&p->extclk);
+	if (sp_frameq_init(&p->vfq, SP_VIDEO_FRAMES) < 0 ||
+	    sp_frameq_init(&p->afq, SP_AUDIO_FRAMES) < 0)
+		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	if (cfg->framehash_path) {
+		p->fh = sp_framehash_open(cfg->framehash_path, err);
+		if (!p->fh)
+			return -EIO;
+	}
+	p->pb = sp_source_avio_new(src, &p->avst);
+	if (!p->pb)
+		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+	if (!cfg->no_video && !cfg->fast) {
+		if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0)
+			return sp_error_set(err, -ENODEV, _("cannot open a window: %s"),
+					    SDL_GetError());
+		p->video_init = true;
+		int r = sp_render_init(p, err);
+		if (r < 0)
+			return r;
+	}
+	if (pthread_create(&p->demux_thread, NULL, sp_demux_thread, p) != 0)
+		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));
+	p->demux_started = true;
+	return 0;
+}
+
+static void stop_threads(struct player *p)
+{
+	atomic_store(&p->abort, 1);
+	pthread_mutex_lock(&p->mu);
+	sp_source_cancel(p->src);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mu);
+	sp_pktq_abort(&p->vq);
+	sp_pktq_abort(&p->aq);
+	sp_frameq_abort(&p->vfq);
+	sp_frameq_abort(&p->afq);
+	if (p->demux_started)
+		pthread_join(p->demux_thread, NULL);
+	sp_decoder_stop(&p->vdec);
+	sp_decoder_stop(&p->adec);
+}
+
+static int fini_player(struct player *p)
+{
+	stop_threads(p);
+	sp_audio_close(p);
+	sp_decoder_close(&p->vdec);
+	sp_decoder_close(&p->adec);
+	avformat_close_input(&p->ic);
+	sp_source_avio_free(&p->pb);
+	sp_source_resume(p->src);
+	int r = sp_framehash_close(p->fh);
+	sp_render_fini(p);
+	if (p->video_init)
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+	if (p->audio_init)
+		SDL_QuitSubSystem(SDL_INIT_AUDIO);
+	sp_pktq_fini(&p->vq);
+	sp_pktq_fini(&p->aq);
+	sp_frameq_fini(&p->vfq);
+	sp_frameq_fini(&p->afq);
+	sp_clock_fini(&p->audclk);
+	sp_clock_fini(&p->extclk);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cond);
+	return r;
+}
+
+int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
+		  struct sp_error **err)
+{
+	struct player *p = calloc(1, sizeof(*p));
+	if (!p)
+		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	int r = init_player(p, src, cfg, err);
+	if (r == 0)
+		r = main_loop(p, err);
+	sp_stats_maybe_write(p, sp_now_us(), true);
+	int fr = fini_player(p);
+	if (r == 0 && fr < 0)
+		r = sp_error_set(err, fr, _("cannot write %s"), cfg->framehash_path);
+	free(p);
+	return r;
+}

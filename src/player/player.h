@@ -1,0 +1,66 @@
+/* player.h - the video player: plays a byte source (a local file or a
+ * torrent's stream reader) with FFmpeg and SDL2.
+ *
+ * Threads (ffplay's layout): sp_player_run() runs on the caller's thread,
+ * which must be the main thread (SDL's rule): it owns the window, the
+ * renderer, the OSD and the event loop. It starts a demux thread (reads
+ * the source through an AVIOContext into one packet queue per stream),
+ * a video and an audio decode thread (packets → frame rings), and SDL's
+ * audio callback (frames → swresample → device; audio is the master
+ * clock). Without audio, a video clock paces frames.
+ *
+ * The netinfo callback is called on the main thread a few times a second
+ * to fill the OSD and the stats file; it must not block. */
+#ifndef SP_PLAYER_H
+#define SP_PLAYER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+struct sp_source;
+
+#define SP_PLAYER_MAP_CELLS 256
+
+enum { SP_PLAYER_FROM_PEERS, SP_PLAYER_FROM_WEBSEED, SP_PLAYER_FROM_CACHE, SP_PLAYER_FROM_N };
+
+struct sp_player_netinfo {
+	bool torrent;          /* false: a local file, no swarm figures */
+	int peers;
+	double down_rate;      /* bytes/s */
+	double up_rate;
+	uint64_t from[SP_PLAYER_FROM_N]; /* verified bytes by source */
+	uint64_t uploaded;
+	double progress;       /* 0..1, the played file */
+	bool complete;
+	int64_t complete_at_us; /* monotonic time of 100 %, 0 if not yet */
+	uint8_t map[SP_PLAYER_MAP_CELLS]; /* 0..255: how much of each cell is here */
+};
+
+struct sp_player_config {
+	const char *title;        /* window title */
+	bool no_video;            /* no window; frames still paced and counted */
+	bool no_audio;
+	bool fullscreen;
+	bool exit_at_end;
+	bool fast;                /* no pacing, no audio device: hashes only */
+	double start_s;           /* < 0: from the beginning */
+	const char *framehash_path;
+	const char *stats_path;
+	int64_t t0_us;            /* command start (sp_now_us), for ttff_ms */
+	int volume;               /* 0..100 */
+	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
+	void *netinfo_ctx;
+	volatile int *quit_flag;  /* optional: set from a signal handler */
+};
+
+void sp_player_config_init(struct sp_player_config *cfg);
+
+/* Plays src until the end (exit_at_end) or until the user quits. Returns
+ * 0, or a negative errno with *err filled (cannot open the container, no
+ * playable stream, no window). The source is borrowed. */
+int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
+		  struct sp_error **err);
+
+#endif

@@ -1,0 +1,199 @@
+/* player_int.h - the player's private state, shared by its files:
+ * player.c (main loop, buffering, end), demux.c (demux thread, seeks),
+ * decode.c (decoder threads), audio.c (SDL audio callback), render.c
+ * (window, textures, OSD), input.c (keys and mouse), stats.c (the stats
+ * file).
+ *
+ * Ownership by thread: fields marked [main] are touched only by the main
+ * thread; [demux] by the demux thread; [audio] by the SDL audio callback;
+ * [mu] under p->mu; atomics anywhere. Queues and clocks lock themselves. */
+#ifndef SP_PLAYER_INT_H
+#define SP_PLAYER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <SDL2/SDL.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "player/framehash.h"
+#include "player/player.h"
+#include "player/queue.h"
+#include "player/source.h"
+
+/* Named limits, as ffplay names its thresholds. */
+#define SP_QUEUE_MAX_BYTES (24 * 1024 * 1024) /* all packet queues together */
+#define SP_QUEUE_ENOUGH_S 5.0      /* a stream with this much queued is fed enough */
+#define SP_QUEUE_ENOUGH_PACKETS 25
+#define SP_BUFFER_RESUME_S 1.0     /* leave buffering with this much queued */
+#define SP_BUFFER_START_S 0.5      /* ... at the start, if the source says ready */
+#define SP_START_AHEAD_S 3.0       /* the reader's start rule: seconds ahead */
+#define SP_VIDEO_FRAMES 3
+#define SP_AUDIO_FRAMES 9
+#define SP_SEEKS_MAX 64            /* seeks kept in the stats file */
+#define SP_NETINFO_PERIOD_US 250000
+#define SP_STATS_PERIOD_US 1000000
+#define SP_OSD_PERIOD_US 100000
+
+struct sp_decoder {
+	AVCodecContext *avctx;
+	struct sp_pktq *q;
+	struct sp_frameq *fq;
+	AVStream *st;
+	AVPacket *pkt;
+	bool pending;          /* pkt holds a packet not yet accepted */
+	int pkt_serial;
+	atomic_int finished;   /* serial drained to the end, or 0 */
+	pthread_t thread;
+	bool started;
+	struct player *p;
+	bool video;
+};
+
+struct seek_stat {
+	double target_s;
+	int64_t latency_ms;
+};
+
+struct player {
+	const struct sp_player_config *cfg;
+	struct sp_source *src;
+	AVFormatContext *ic;
+	AVIOContext *pb;
+	struct sp_avio_stats avst;
+	atomic_int abort;
+
+	/* open handshake: demux thread opens, main sets up, then go */
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int open_state;        /* [mu] 0 opening, 1 opened, <0 failed */
+	char open_error[256];  /* [mu] */
+	bool go;               /* [mu] */
+	bool seek_req;         /* [mu] */
+	double seek_target;    /* [mu] seconds */
+	pthread_t demux_thread;
+	bool demux_started;
+	atomic_int eof;        /* the demuxer reached the end */
+	atomic_int seek_serial;/* video queue serial right after the last seek */
+
+	int vidx, aidx;
+	AVStream *vst, *ast;
+	double duration;       /* seconds, 0 if unknown */
+	double start_time;     /* container start, seconds */
+	struct sp_pktq vq, aq;
+	struct sp_frameq vfq, afq;
+	struct sp_decoder vdec, adec;
+	struct sp_framehash *fh;
+	atomic_uint_least64_t frames_decoded;
+
+	struct sp_clock audclk, extclk;
+	atomic_bool audio_on;
+	atomic_bool hold;      /* paused or buffering: audio outputs silence */
+	atomic_int volume;     /* 0..100 */
+	atomic_bool muted;
+
+	/* [audio] device state */
+	SDL_AudioDeviceID adev;
+	int a_freq, a_channels, a_bytes_per_sec, a_hw_buf;
+	struct SwrContext *swr;
+	int swr_fmt, swr_rate;
+	AVChannelLayout swr_layout;
+	uint8_t *abuf;
+	unsigned abuf_alloc, abuf_size, abuf_index;
+	double a_clock;        /* pts at the end of abuf */
+	int a_serial;
+
+	/* [main] playback state */
+	bool opened;           /* the container is open and threads run */
+	bool paused, buffering, ended, quit;
+	bool first_shown;
+	int shown_serial;
+	double pos;            /* last presented pts, seconds */
+	int64_t buffering_since;
+	bool awaiting_seek;
+	int64_t seek_req_us;
+	int seek_from_serial;   /* frames of a later serial end the seek */
+	bool stall_counted;
+	int64_t last_present_us;
+	double seek_req_target;
+	bool started;          /* left the initial buffering */
+	int64_t ended_at_us;
+
+	/* [main] display */
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	SDL_Texture *tex;
+	int tex_w, tex_h;
+	Uint32 tex_fmt;
+	AVRational sar;
+	struct SwsContext *sws;
+	AVFrame *sws_frame;
+	bool fullscreen;
+	bool video_init;       /* SDL video subsystem up */
+	bool audio_init;       /* SDL audio subsystem up */
+	int64_t last_osd_us;
+	int64_t last_click_us;
+	bool dragging;
+	int64_t last_drag_seek_us;
+	char osd_msg[64];
+	int64_t osd_msg_until;
+
+	/* [main] figures */
+	struct sp_player_netinfo net;
+	int64_t net_at_us;
+	int64_t ttff_us;       /* 0 until the first frame */
+	int stalls;
+	int64_t stall_us;
+	struct seek_stat seeks[SP_SEEKS_MAX];
+	int nseeks, seeks_total;
+	uint64_t presented, dropped;
+	int64_t stats_written_us;
+	char stats_last[2048];
+};
+
+/* demux.c */
+void *sp_demux_thread(void *arg);
+/* Main thread: ask for a seek to an absolute position (seconds). */
+void sp_player_seek(struct player *p, double target_s);
+/* Seconds of packets queued (any thread). */
+double sp_player_queued_s(struct sp_pktq *q, AVStream *st);
+
+/* decode.c */
+int sp_decoder_open(struct player *p, struct sp_decoder *d, AVStream *st, struct sp_pktq *q,
+		    struct sp_frameq *fq, bool video, struct sp_error **err);
+int sp_decoder_start(struct sp_decoder *d);
+void sp_decoder_stop(struct sp_decoder *d);
+void sp_decoder_close(struct sp_decoder *d);
+
+/* audio.c (main thread for open/close) */
+int sp_audio_open(struct player *p);
+void sp_audio_close(struct player *p);
+
+/* render.c [main] */
+int sp_render_init(struct player *p, struct sp_error **err);
+void sp_render_fini(struct player *p);
+void sp_render_set_video_size(struct player *p, int w, int h, AVRational sar);
+int sp_render_upload(struct player *p, const AVFrame *f);
+void sp_render_draw(struct player *p);
+void sp_render_toggle_fullscreen(struct player *p);
+/* The progress bar's rectangle in window pixels. */
+SDL_Rect sp_render_bar_rect(struct player *p);
+
+/* osd.c [main] */
+void sp_osd_draw(struct player *p, int w, int h);
+double sp_player_buffer_percent(struct player *p);
+
+/* input.c [main] */
+void sp_input_handle(struct player *p, const SDL_Event *ev);
+
+/* stats.c [main] */
+void sp_stats_maybe_write(struct player *p, int64_t now, bool force);
+
+/* player.c [main] */
+double sp_player_position(struct player *p);
+void sp_player_toggle_pause(struct player *p);
+
+#endif

@@ -1,0 +1,114 @@
+/* stats.c - the --stats-json file: the figures a monitor or a test reads
+ * while playing. Rewritten atomically (temp file + rename) when a figure
+ * changed, at most once per SP_STATS_PERIOD_US, and at exit (force).
+ * Main thread. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "player/player_int.h"
+
+#define STATS_MAX_BYTES (64 * 1024)
+
+static const char *state_name(struct player *p)
+{
+	if (!p->opened || p->buffering)
+		return "buffering";
+	if (p->ended)
+		return "ended";
+	return p->paused ? "paused" : "playing";
+}
+
+/* The figures, without the ones that change every frame (position), so
+ * that "changed" means a figure a monitor cares about. */
+static int format_figures(struct player *p, struct sp_buf *b)
+{
+	const struct sp_player_netinfo *n = &p->net;
+	int r = 0;
+	if (p->ttff_us)
+		r |= sp_buf_appendf(b, "{\"ttff_ms\": %lld", (long long)(p->ttff_us / 1000));
+	else
+		r |= sp_buf_appendf(b, "{\"ttff_ms\": null");
+	if (!n->torrent)
+		r |= sp_buf_appendf(b, ", \"download_ms\": 0");
+	else if (n->complete && n->complete_at_us)
+		r |= sp_buf_appendf(b, ", \"download_ms\": %lld",
+				    (long long)((n->complete_at_us - p->cfg->t0_us) / 1000));
+	else
+		r |= sp_buf_appendf(b, ", \"download_ms\": null");
+	r |= sp_buf_appendf(b, ", \"stalls\": %d, \"stall_ms\": %lld, \"seeks\": [", p->stalls,
+			    (long long)(p->stall_us / 1000));
+	for (int i = 0; i < p->nseeks; i++)
+		r |= sp_buf_appendf(b, "%s{\"target_s\": %.3f, \"latency_ms\": %lld}",
+				    i ? ", " : "", p->seeks[i].target_s,
+				    (long long)p->seeks[i].latency_ms);
+	r |= sp_buf_appendf(b,
+			    "], \"seeks_total\": %d, \"bytes\": {\"peers\": %llu, \"webseed\": %llu, "
+			    "\"cache\": %llu}, \"uploaded\": %llu, \"peers\": %d",
+			    p->seeks_total, (unsigned long long)n->from[SP_PLAYER_FROM_PEERS],
+			    (unsigned long long)n->from[SP_PLAYER_FROM_WEBSEED],
+			    (unsigned long long)n->from[SP_PLAYER_FROM_CACHE],
+			    (unsigned long long)n->uploaded, n->peers);
+	r |= sp_buf_appendf(b,
+			    ", \"frames_presented\": %llu, \"frames_dropped\": %llu, "
+			    "\"frames_decoded\": %llu, \"audio\": %s, \"duration_s\": %.3f, "
+			    "\"state\": \"%s\"",
+			    (unsigned long long)p->presented, (unsigned long long)p->dropped,
+			    (unsigned long long)atomic_load(&p->frames_decoded),
+			    atomic_load(&p->audio_on) ? "true" : "false", p->duration,
+			    state_name(p));
+	return r;
+}
+
+static int write_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	size_t w = fwrite(data, 1, len, f);
+	int r = fclose(f);
+	if (w != len || r != 0) {
+		remove(tmp);
+		return -EIO;
+	}
+	if (rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
+void sp_stats_maybe_write(struct player *p, int64_t now, bool force)
+{
+	if (!p->cfg->stats_path)
+		return;
+	if (!force && now - p->stats_written_us < SP_STATS_PERIOD_US)
+		return;
+	struct sp_buf b;
+	sp_buf_init(&b, STATS_MAX_BYTES);
+	if (format_figures(p, &b) < 0) {
+		sp_buf_fini(&b);
+		return;
+	}
+	bool same = b.len < sizeof(p->stats_last) && !memcmp(p->stats_last, b.data, b.len) &&
+		    p->stats_last[b.len] == 0;
+	if (same && !force) {
+		sp_buf_fini(&b);
+		return;
+	}
+	if (b.len < sizeof(p->stats_last)) {
+		memcpy(p->stats_last, b.data, b.len);
+		p->stats_last[b.len] = 0;
+	}
+	if (sp_buf_appendf(&b, ", \"position_s\": %.3f}\n", p->pos) == 0) {
+		int r = write_atomic(p->cfg->stats_path, b.data, b.len);
+		if (r < 0)
+			SP_WARN("player", "cannot write %s: %s", p->cfg->stats_path, strerror(-r));
+	}
+	p->stats_written_us = now;
+	sp_buf_fini(&b);
+}
