@@ -34,28 +34,62 @@ struct sp_storage_hooks {
 	void (*on_piece_verified)(void *ctx, uint32_t piece);
 	void (*on_piece_failed)(void *ctx, uint32_t piece); /* hash mismatch */
 	void (*on_error)(void *ctx, int code, const char *msg); /* disk full... */
+	/* Optional: the piece hashed fine but could not be written (on_error
+	 * said why). It is not verified; ask for it again later, blame no
+	 * peer. Owner's thread. */
+	void (*on_piece_lost)(void *ctx, uint32_t piece, int code);
 };
 
-/* Opens (creates) the files under dir as sparse files. Does not check. */
+/* Creates dir if needed and opens it; the torrent's files are opened (and
+ * created, sparse) lazily, when a piece is first written. Does not check.
+ * mi is borrowed: it must outlive the storage and every reader on it.
+ * workers <= 0: one per core, at least 2. Errors: -EINVAL, -ENOMEM, or the
+ * errno of the directory (message names the path). */
 struct sp_storage *sp_storage_new(const struct sp_metainfo *mi, const char *dir,
 				  const struct sp_storage_hooks *hooks, int workers,
 				  struct sp_error **err);
+/* Closes: waiters wake with -ECANCELED, queued hash jobs still run (and
+ * write), resume state is saved. Completions posted but not yet run stay
+ * valid (they hold a reference) and only free themselves when run: the
+ * owner must still run everything it was posted. Readers keep the storage
+ * alive until they are closed. Takes NULL. */
 void sp_storage_free(struct sp_storage *st);
 
 /* Check existing data: pieces listed in the resume file whose files are
- * unchanged (size, mtime) are trusted after a cheap check; others are
- * hashed (on the workers). full_check hashes everything. Blocks until
- * done; progress(ctx, done, total) may be NULL. Returns verified count. */
+ * unchanged (size, mtime) are trusted after a cheap check (a few random
+ * ones are hashed; one mismatch distrusts the whole file); others are
+ * hashed on the workers (data made by another client verifies without a
+ * download; pieces with a hole on disk are skipped). full_check hashes
+ * everything. Blocks until done; progress(ctx, done, total) may be NULL
+ * and runs on the calling thread. Call before writing blocks; no hooks
+ * are called (read the bitfield after). Saves the resume file. Returns
+ * the verified count or -ENOMEM. */
 int sp_storage_check(struct sp_storage *st, bool full_check,
 		     void (*progress)(void *ctx, uint32_t done, uint32_t total), void *ctx);
+/* What the last check did (logs, tests, the OSD). Owner's thread. */
+struct sp_storage_check_stats {
+	bool resume_used;  /* a valid resume file was found */
+	uint32_t trusted;  /* pieces taken from it without hashing */
+	uint32_t hashed;   /* pieces hashed (spot checks included) */
+	uint32_t verified; /* pieces verified at the end */
+};
+void sp_storage_get_check_stats(const struct sp_storage *st, struct sp_storage_check_stats *out);
 
 /* Store a received block (copied). -EINVAL out of range, -EEXIST if the
- * piece is verified already. When the piece's last block arrives it is
- * hashed and written on a worker. */
+ * piece is verified already, -EBUSY if it is being hashed, -ENOBUFS if the
+ * piece buffers are at their cap (sp_storage_set_buffer_cap), -ESHUTDOWN
+ * after free began. Blocks may overlap and come in any order. When every
+ * byte of the piece is in, it is hashed and written on a worker; then
+ * on_piece_verified / on_piece_failed / on_piece_lost run via post. */
 int sp_storage_write_block(struct sp_storage *st, uint32_t piece, uint32_t offset,
 			   const void *data, uint32_t len);
-/* Forget a partial piece's buffered blocks. */
+/* Forget a partial piece's buffered blocks (no-op while it is hashed). */
 void sp_storage_drop_piece(struct sp_storage *st, uint32_t piece);
+/* Is the piece complete in memory and being hashed/written? */
+bool sp_storage_piece_pending(const struct sp_storage *st, uint32_t piece);
+/* Ceiling on bytes held in piece buffers (default 64 MiB); owner's thread. */
+void sp_storage_set_buffer_cap(struct sp_storage *st, uint64_t bytes);
+uint64_t sp_storage_buffered(const struct sp_storage *st);
 /* Read verified bytes (uploads). -EAGAIN if the piece is not verified. */
 int sp_storage_read_block(struct sp_storage *st, uint32_t piece, uint32_t offset, void *buf,
 			  uint32_t len);
@@ -65,6 +99,9 @@ bool sp_storage_have(struct sp_storage *st, uint32_t piece);
 uint32_t sp_storage_have_count(struct sp_storage *st);
 /* Copy of the verified bitfield (wire order); any thread. */
 void sp_storage_copy_bitfield(struct sp_storage *st, uint8_t *bits, size_t len);
+/* Verified bytes per second over the last few seconds; any thread. */
+double sp_storage_rate(struct sp_storage *st);
+const struct sp_metainfo *sp_storage_metainfo(const struct sp_storage *st);
 
 /* Save resume state now (also done periodically and by free). */
 int sp_storage_save_resume(struct sp_storage *st);
