@@ -109,6 +109,8 @@ static inline char *tdir_new(void)
 {
 	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char *d = malloc(strlen(base) + 32);
+	if (!d)
+		SP_FAIL("out of memory");
 	sprintf(d, "%s/sp-storage-XXXXXX", base);
 	if (!mkdtemp(d))
 		SP_FAIL("mkdtemp: %s", strerror(errno));
