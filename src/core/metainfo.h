@@ -112,6 +112,8 @@ uint32_t sp_metainfo_piece_size(const struct sp_metainfo *mi, uint32_t piece);
 /* Index of the file that play would choose: the largest file with a video
  * extension, else the largest file; -1 for none. */
 int sp_metainfo_main_file(const struct sp_metainfo *mi);
+/* Whether a path has a video container's extension (.mp4, .mkv, ...). */
+bool sp_metainfo_is_video_path(const char *path);
 /* Bitrate hint in bytes per second for file idx by the rule of
  * TSTREAM-FORMAT.md (without Tribler's 1.2 margin); 0 if unknown. */
 double sp_metainfo_bitrate(const struct sp_metainfo *mi, int file_index,

@@ -17,7 +17,7 @@ uint32_t sp_metainfo_piece_size(const struct sp_metainfo *mi, uint32_t piece)
 	return (uint32_t)last;
 }
 
-static bool is_video(const char *path)
+bool sp_metainfo_is_video_path(const char *path)
 {
 	static const char *const exts[] = {
 		"mp4", "m4v", "mkv", "webm", "avi", "mov", "ts", "m2ts", "mts", "mpg",
@@ -45,7 +45,7 @@ int sp_metainfo_main_file(const struct sp_metainfo *mi)
 		/* ties go to the first file, so the choice is stable */
 		if (best < 0 || f->length > mi->files[best].length)
 			best = (int)i;
-		if (is_video(f->path) &&
+		if (sp_metainfo_is_video_path(f->path) &&
 		    (best_video < 0 || f->length > mi->files[best_video].length))
 			best_video = (int)i;
 	}
