@@ -12,6 +12,7 @@
 #ifndef SP_PLAYER_SOURCE_H
 #define SP_PLAYER_SOURCE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+"""play-local.py - swarmplay play on local files in every container we
+promise (mp4 with moov first and last, mkv H.264+Opus, webm VP9+Opus,
+MPEG-TS): the frames it decodes hash exactly like ffmpeg's framemd5 of
+the same file, hash for hash; with --start in the middle the frames are
+the matching run of the full list. Unpaced (--fast) so it stays quick;
+play-paced.py covers real-time playback."""
+import os, sys
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import swarm
+
+swarm.need("ffmpeg")
+root = swarm.workdir("play-local")
+errors = []
+for kind in ("mp4", "mp4-end", "mkv", "webm", "ts"):
+    ext = {"mp4-end": "mp4"}.get(kind, kind)
+    media = swarm.make_video(os.path.join(root, "%s.%s" % (kind, ext)), kind, seconds=4)
+    ref = swarm.framemd5(media)
+    for start in (None, 2.0):
+        hashes = os.path.join(root, "%s-%s.md5" % (kind, start))
+        args = [media, "--fast", "--exit-at-end", "--framehash", hashes]
+        if start:
+            args += ["--start", str(start)]
+        rc, out = swarm.play(args, timeout=60)
+        if rc != 0:
+            errors.append("%s start=%s: exit %s\n%s" % (kind, start, rc, out))
+            continue
+        got = swarm.read_hashes(hashes)
+        if start is None:
+            why = None if got == ref else "%d frames vs %d, first difference at %s" % (
+                len(got), len(ref), next((i for i, (a, b) in enumerate(zip(got, ref)) if a != b),
+                                         min(len(got), len(ref))))
+        else:
+            why = swarm.check_run(ref, got)
+            if not why and len(got) >= len(ref):
+                why = "--start %s decoded the whole file" % start
+        print("%-8s start=%-4s %3d/%3d frames  %s" % (kind, start, len(got), len(ref),
+                                                      why or "ok"))
+        if why:
+            errors.append("%s start=%s: %s" % (kind, start, why))
+if errors:
+    swarm.fail("\n".join(errors))
+print("all containers decode frame-exact")
