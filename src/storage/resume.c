@@ -133,6 +133,13 @@ static int write_atomically(struct sp_storage *st, const struct sp_buf *b)
 
 int sp_resume_save(struct sp_storage *st)
 {
+	/* Before the check has loaded the old state, or while it runs, our
+	 * bitfield says less than the file on disk: writing it would only
+	 * throw trust away. Once a piece is downloaded the state is worth
+	 * saving even without a check (what it lists is on disk). */
+	if (atomic_load(&st->checking) ||
+	    (!atomic_load(&st->checked) && !sp_storage_have_count(st)))
+		return 0;
 	size_t nb = sp_bitfield_bytes(st->mi->num_pieces);
 	uint8_t *bits = malloc(nb ? nb : 1);
 	if (!bits)
@@ -399,6 +406,7 @@ int sp_storage_check(struct sp_storage *st, bool full_check,
 		free(todo);
 		return -ENOMEM;
 	}
+	atomic_store(&st->checking, true);
 	pthread_mutex_lock(&st->vlock);
 	sp_bitfield_clear_all(&st->have);
 	pthread_mutex_unlock(&st->vlock);
@@ -427,6 +435,8 @@ int sp_storage_check(struct sp_storage *st, bool full_check,
 	cs->verified = sp_storage_have_count(st);
 	free(todo);
 	free(bits);
+	atomic_store(&st->checking, false);
+	atomic_store(&st->checked, true);
 	int rc = sp_resume_save(st);
 	if (rc < 0)
 		SP_WARN("storage", "saving resume state failed: %s", strerror(-rc));

@@ -103,7 +103,10 @@ void sp_storage_copy_bitfield(struct sp_storage *st, uint8_t *bits, size_t len);
 double sp_storage_rate(struct sp_storage *st);
 const struct sp_metainfo *sp_storage_metainfo(const struct sp_storage *st);
 
-/* Save resume state now (also done periodically and by free). */
+/* Save resume state now (also done periodically and by free). A no-op
+ * (returns 0) while a check runs, and before the first check when nothing
+ * has been verified (so an early free keeps the old resume file). The
+ * data files are fdatasynced first. Any thread but a worker. */
 int sp_storage_save_resume(struct sp_storage *st);
 
 /* For the reader: read verified torrent bytes [off, off+len) with pread;

@@ -78,6 +78,7 @@ struct sp_storage {
 
 	struct sp_storage_check_stats check_stats;
 	atomic_bool save_pending;
+	atomic_bool checking, checked; /* sp_storage_check running / done once */
 	pthread_mutex_t save_lock;
 	uint8_t zero_hash[20], zero_hash_last[20]; /* SHA-1 of an all-zero piece */
 };

@@ -166,6 +166,7 @@ SP_TEST(cancel_is_prompt_and_never_deadlocks)
 	struct sp_reader *r = sp_reader_new(fx.st, 1, 0, NULL);
 	uint8_t buf[64];
 	int64_t worst = 0;
+	int slow = 0;
 	for (int i = 0; i < 300; i++) {
 		struct job j = {.r = r, .off = 0, .len = sizeof(buf), .buf = buf};
 		pthread_t th;
@@ -182,11 +183,14 @@ SP_TEST(cancel_is_prompt_and_never_deadlocks)
 		SP_CHECK_CMP(cancel_us, <, 50000); /* cancel itself never blocks */
 		if (late > worst)
 			worst = late;
+		slow += late > 150000;
 		SP_CHECK_INT(sp_reader_read(r, 0, buf, sizeof(buf)), -ECANCELED);
 		sp_reader_resume(r);
 	}
-	/* Woken by the broadcast, not by the 200 ms slice. */
-	SP_CHECK_CMP(worst, <, 150000);
+	/* Woken by the broadcast, not by the 200 ms slice (a loaded machine
+	 * may delay a few), and never stuck. */
+	SP_CHECK_CMP(slow, <=, 10);
+	SP_CHECK_CMP(worst, <, 2000000);
 	/* After resume, reads work again. */
 	give(&fx, 2);
 	SP_CHECK_INT(sp_reader_read(r, 0, buf, sizeof(buf)), 64);
