@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,12 +119,42 @@ static int init_locks(struct sp_storage *st)
 	return rc ? -rc : 0;
 }
 
+/* The parser guarantees this; storage's offsets rely on it, so check. */
+static bool geometry_ok(const struct sp_metainfo *mi)
+{
+	if (mi->is_magnet || !mi->num_pieces || !mi->piece_length || !mi->piece_hashes ||
+	    (mi->num_files && !mi->files))
+		return false;
+	uint64_t full = (uint64_t)mi->num_pieces * mi->piece_length;
+	if (mi->total_length > full || mi->total_length <= full - mi->piece_length)
+		return false;
+	uint64_t off = 0;
+	for (size_t i = 0; i < mi->num_files; i++) {
+		if (mi->files[i].offset != off || !mi->files[i].path)
+			return false;
+		off += mi->files[i].length;
+	}
+	return off == mi->total_length;
+}
+
+/* Every file we touch keeps its fd (pread/pwrite from any thread without a
+ * lock), so a torrent of many files needs the hard limit, not the soft
+ * default of 1024. */
+static void raise_fd_limit(size_t files)
+{
+	struct rlimit rl;
+	if (files < 256 || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		SP_WARN("storage", "cannot raise the open-file limit: %s", strerror(errno));
+}
+
 struct sp_storage *sp_storage_new(const struct sp_metainfo *mi, const char *dir,
 				  const struct sp_storage_hooks *hooks, int workers,
 				  struct sp_error **err)
 {
-	if (!mi || !dir || !*dir || !hooks || !hooks->post || mi->is_magnet || !mi->num_pieces ||
-	    !mi->piece_length) {
+	if (!mi || !dir || !*dir || !hooks || !hooks->post || !geometry_ok(mi)) {
 		sp_error_set(err, -EINVAL, "%s", _("storage: invalid arguments"));
 		return NULL;
 	}
@@ -166,6 +197,7 @@ struct sp_storage *sp_storage_new(const struct sp_metainfo *mi, const char *dir,
 		goto fail;
 	}
 	zero_hashes(st);
+	raise_fd_limit(mi->num_files);
 	sp_sfiles_touch_empty(st);
 	return st;
 fail:

@@ -170,6 +170,48 @@ SP_TEST(corrupt_block_fails_and_writes_nothing)
 	fx_fini(&fx);
 }
 
+SP_TEST(blocks_in_any_order_and_overlapping)
+{
+	struct fixture fx = {0};
+	fx_init(&fx, 23);
+	const uint8_t *d = fx.t->data + 2 * 4096;
+	/* Reverse order, odd sizes, one overlap, one duplicate. */
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 2, 3000, d + 3000, 1096), 0);
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 2, 1000, d + 1000, 500), 0);
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 2, 1000, d + 1000, 500), 0);
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 2, 1400, d + 1400, 1700), 0);
+	SP_CHECK(!sp_storage_piece_pending(fx.st, 2));
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 2, 0, d, 1), 0);
+	SP_CHECK(!sp_storage_piece_pending(fx.st, 2));
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 2, 1, d + 1, 999), 0);
+	rec_wait(&fx.rec, &fx.rec.verified, 1);
+	SP_CHECK_UINT(fx.rec.verified_list[0], 2);
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 2, 4000, d, 97), -EINVAL);
+	SP_CHECK_INT(sp_storage_write_block(fx.st, 1, 0, d, 0), -EINVAL);
+	fx_fini(&fx);
+}
+
+SP_TEST(bad_geometry_refused)
+{
+	struct tmi *t = tmi_new(4096, layout, NLAYOUT, 24);
+	char *dir = tdir_new();
+	struct rec rec;
+	struct sp_storage_hooks h = rec_hooks(&rec);
+	struct sp_error *err = NULL;
+	t->mi.num_pieces++; /* one piece too many for the length */
+	SP_CHECK(sp_storage_new(&t->mi, dir, &h, 2, &err) == NULL);
+	SP_CHECK_INT(err->code, -EINVAL);
+	sp_error_free(err);
+	err = NULL;
+	t->mi.num_pieces--;
+	t->mi.files[2].offset++; /* files do not tile the torrent */
+	SP_CHECK(sp_storage_new(&t->mi, dir, &h, 2, &err) == NULL);
+	sp_error_free(err);
+	sp_postq_free(rec.q);
+	tdir_free(dir);
+	tmi_free(t);
+}
+
 SP_TEST(buffer_cap)
 {
 	struct fixture fx = {0};
