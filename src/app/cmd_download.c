@@ -1,7 +1,345 @@
-/* cmd_download.c - swarmplay download (placeholder until its module lands). */
+/* cmd_download.c - `swarmplay download` and `swarmplay seed`: run a
+ * session for one torrent and show its progress.
+ *
+ * Main thread. The session runs its own net thread; this thread only
+ * polls the stats snapshot and owns the signals: SIGINT/SIGTERM set a
+ * flag, and the loop below then frees the session, which announces
+ * `stopped` and saves the resume state. A progress bar is drawn on a
+ * terminal; otherwise one plain line about every second. --stats-json
+ * writes the final counters (pieces verified at start, bytes by source)
+ * for tests and scripts. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "app/cmd.h"
+#include "app/swarm_cmd.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/i18n.h"
+#include "core/metainfo.h"
+#include "swarmplay/swarmplay.h"
+
+#define MAX_PEERS_ARG 64
+
+struct opts {
+	const char *src, *dir, *stats_json;
+	const char *peers[MAX_PEERS_ARG];
+	int npeers;
+	bool seed, seed_cmd;
+	double exit_after;
+	struct sp_session_config cfg;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = sig;
+}
+
+static void usage(FILE *f, bool seed_cmd)
+{
+	if (seed_cmd)
+		fprintf(f, _("Usage: swarmplay seed SRC DIR [--port N] [--peer HOST:PORT]...\n"
+			     "       [--upload-limit KBPS] [--max-peers N] [--no-tracker]\n"
+			     "       [--exit-after SECONDS] [--stats-json FILE]\n"
+			     "Check the data of SRC (.torrent or .tstream) in DIR, then seed it\n"
+			     "until interrupted.\n"));
+	else
+		fprintf(f, _("Usage: swarmplay download SRC [-d DIR] [--peer HOST:PORT]... [--seed]\n"
+			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker]\n"
+			     "       [--exit-after SECONDS] [--stats-json FILE]\n"
+			     "Download SRC (.torrent or .tstream) into DIR (default: the current\n"
+			     "directory). Exits when complete, or keeps seeding with --seed.\n"));
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum { OPT_PEER = 256, OPT_SEED, OPT_PORT, OPT_MAXP, OPT_UPLIM, OPT_NOTR, OPT_EXIT, OPT_JSON };
+
+static int parse_opt(struct opts *o, int c, const char *arg)
+{
+	long v;
+	switch (c) {
+	case 'd': o->dir = arg; return 0;
+	case OPT_PEER:
+		if (o->npeers >= MAX_PEERS_ARG)
+			return -EINVAL;
+		o->peers[o->npeers++] = arg;
+		return 0;
+	case OPT_SEED: o->seed = true; return 0;
+	case OPT_PORT:
+		if (parse_int(arg, 0, 65535, &v) < 0)
+			return -EINVAL;
+		o->cfg.port = (uint16_t)v;
+		return 0;
+	case OPT_MAXP:
+		if (parse_int(arg, 1, 10000, &v) < 0)
+			return -EINVAL;
+		o->cfg.max_peers_per_torrent = (int)v;
+		return 0;
+	case OPT_UPLIM:
+		if (parse_int(arg, 0, 10000000, &v) < 0)
+			return -EINVAL;
+		o->cfg.upload_rate_limit = (int64_t)v * 1000;
+		return 0;
+	case OPT_NOTR: o->cfg.no_trackers = true; return 0;
+	case OPT_EXIT: {
+		char *end;
+		o->exit_after = strtod(arg, &end);
+		return *end || o->exit_after <= 0 ? -EINVAL : 0;
+	}
+	case OPT_JSON: o->stats_json = arg; return 0;
+	default: return -EINVAL;
+	}
+}
+
+/* Returns 0, SP_EXIT_OK + 100 for --help, or -1 on a usage error. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{"dir", required_argument, NULL, 'd'},
+		{"peer", required_argument, NULL, OPT_PEER},
+		{"seed", no_argument, NULL, OPT_SEED},
+		{"port", required_argument, NULL, OPT_PORT},
+		{"max-peers", required_argument, NULL, OPT_MAXP},
+		{"upload-limit", required_argument, NULL, OPT_UPLIM},
+		{"no-tracker", no_argument, NULL, OPT_NOTR},
+		{"exit-after", required_argument, NULL, OPT_EXIT},
+		{"stats-json", required_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, o->seed_cmd ? "h" : "d:h", longs, NULL)) != -1) {
+		if (c == 'h')
+			return 100;
+		if (c == '?' || parse_opt(o, c, optarg) < 0) {
+			if (c != '?')
+				fprintf(stderr, _("swarmplay: bad value for an option: %s\n"),
+					optarg ? optarg : "");
+			return -1;
+		}
+	}
+	int rest = argc - optind;
+	if (rest != (o->seed_cmd ? 2 : 1))
+		return -1;
+	o->src = argv[optind];
+	if (o->seed_cmd)
+		o->dir = argv[optind + 1];
+	else if (!o->dir)
+		o->dir = ".";
+	return 0;
+}
+
+static int add_peer_arg(struct sp_torrent *t, const char *arg)
+{
+	char host[256];
+	const char *colon = strrchr(arg, ':');
+	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host))
+		return -EINVAL;
+	const char *h = arg;
+	size_t hl = (size_t)(colon - arg);
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	long port;
+	if (parse_int(colon + 1, 1, 65535, &port) < 0)
+		return -EINVAL;
+	return sp_torrent_add_peer(t, host, (uint16_t)port);
+}
+
+static void human_rate(double bps, char *out, size_t n)
+{
+	if (bps >= 1e6)
+		snprintf(out, n, "%.1f MB/s", bps / 1e6);
+	else
+		snprintf(out, n, "%.0f kB/s", bps / 1e3);
+}
+
+static void show_progress(const struct sp_torrent_stats *st, bool tty, bool final)
+{
+	double pct = st->total_length ? 100.0 * (double)st->verified_bytes /
+						(double)st->total_length
+				      : 0;
+	char down[32], up[32], eta[32] = "-";
+	human_rate(st->down_rate, down, sizeof(down));
+	human_rate(st->up_rate, up, sizeof(up));
+	if (st->down_rate > 1 && !st->complete) {
+		long s = (long)((double)(st->total_length - st->verified_bytes) / st->down_rate);
+		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
+	}
+	if (st->checking) {
+		fprintf(stderr, tty ? _("\rchecking existing data...") : _("checking existing data...\n"));
+		return;
+	}
+	if (tty) {
+		char bar[31];
+		int fill = (int)(pct * 30 / 100);
+		for (int i = 0; i < 30; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[30] = 0;
+		fprintf(stderr, _("\r[%s] %5.1f%%  down %s  up %s  peers %d  ETA %s   "), bar,
+			pct, down, up, st->peers, eta);
+		if (final)
+			fputc('\n', stderr);
+	} else {
+		fprintf(stderr, _("%.1f%% down %s up %s peers %d ETA %s\n"), pct, down, up,
+			st->peers, eta);
+	}
+	fflush(stderr);
+}
+
+static void write_stats_json(const char *path, const struct sp_torrent_stats *st)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f,
+		"{\"num_pieces\": %" PRIu32 ", \"have_pieces\": %" PRIu32
+		", \"pieces_at_start\": %" PRIu32 ", \"complete\": %s"
+		", \"downloaded_peers\": %" PRIu64 ", \"downloaded_webseed\": %" PRIu64
+		", \"downloaded_cache\": %" PRIu64 ", \"uploaded\": %" PRIu64
+		", \"wasted\": %" PRIu64 ", \"peers_seen\": %" PRIu64 "}\n",
+		st->num_pieces, st->have_pieces, st->pieces_at_start, st->complete ? "true" : "false",
+		st->downloaded[SP_FROM_PEERS], st->downloaded[SP_FROM_WEBSEED],
+		st->downloaded[SP_FROM_CACHE], st->uploaded, st->wasted, st->peers_seen);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Poll the stats until done; returns the exit code. */
+static int watch(struct sp_torrent *t, const struct opts *o)
+{
+	bool tty = isatty(STDERR_FILENO);
+	int64_t start = sp_now_us(), last_line = 0;
+	bool announced_complete = false;
+	struct sp_torrent_stats st;
+	for (;;) {
+		struct timespec ts = {0, tty ? 250000000L : 200000000L};
+		nanosleep(&ts, NULL);
+		sp_torrent_get_stats(t, &st);
+		int64_t now = sp_now_us();
+		if (st.error[0]) {
+			show_progress(&st, tty, true);
+			fprintf(stderr, _("swarmplay: %s\n"), st.error);
+			return SP_EXIT_FAILURE;
+		}
+		if (tty || now - last_line >= 1000000) {
+			show_progress(&st, tty, false);
+			last_line = now;
+		}
+		if (o->stats_json && now - last_line < 300000)
+			write_stats_json(o->stats_json, &st);
+		if (st.complete && !announced_complete && !st.checking) {
+			announced_complete = true;
+			if (!o->seed_cmd) {
+				show_progress(&st, tty, true);
+				fprintf(stderr, _("download complete: %s\n"), o->dir);
+			}
+			if (!o->seed && !o->seed_cmd)
+				return SP_EXIT_OK;
+		}
+		if (stop_flag)
+			return st.complete || o->seed_cmd ? SP_EXIT_OK : SP_EXIT_FAILURE;
+		if (o->exit_after > 0 && (double)(now - start) / 1e6 >= o->exit_after)
+			return st.complete || o->seed_cmd ? SP_EXIT_OK : SP_EXIT_FAILURE;
+	}
+}
+
+int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
+{
+	struct opts o;
+	memset(&o, 0, sizeof(o));
+	o.seed_cmd = seed_cmd;
+	int r = parse_args(argc, argv, &o);
+	if (r == 100) {
+		usage(stdout, seed_cmd);
+		return SP_EXIT_OK;
+	}
+	if (r < 0) {
+		usage(stderr, seed_cmd);
+		return SP_EXIT_USAGE;
+	}
+	struct sp_error *err = NULL;
+	struct sp_metainfo *mi = sp_metainfo_load(o.src, &err);
+	if (!mi) {
+		fprintf(stderr, _("swarmplay: %s: %s\n"), o.src, sp_error_msg(err));
+		sp_error_free(err);
+		return SP_EXIT_BADINPUT;
+	}
+	if (mi->is_magnet) {
+		fprintf(stderr, _("swarmplay: magnet links are not supported by %s yet\n"), argv[0]);
+		sp_metainfo_free(mi);
+		return SP_EXIT_UNSUPPORTED;
+	}
+	install_signals();
+	struct sp_session *s = sp_session_new(&o.cfg, &err);
+	if (!s) {
+		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));
+		sp_error_free(err);
+		sp_metainfo_free(mi);
+		return SP_EXIT_FAILURE;
+	}
+	printf(_("listening on port %u\n"), sp_session_port(s));
+	fflush(stdout);
+	struct sp_torrent *t = sp_session_add_torrent(s, mi, o.dir, seed_cmd, &err);
+	if (!t) {
+		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));
+		sp_error_free(err);
+		sp_session_free(s);
+		return SP_EXIT_FAILURE;
+	}
+	for (int i = 0; i < o.npeers; i++)
+		if (add_peer_arg(t, o.peers[i]) < 0)
+			fprintf(stderr, _("swarmplay: cannot use peer address %s\n"), o.peers[i]);
+	int code = watch(t, &o);
+	struct sp_torrent_stats st;
+	sp_torrent_get_stats(t, &st);
+	sp_session_free(s); /* announces stopped, saves resume */
+	if (o.stats_json)
+		write_stats_json(o.stats_json, &st);
+	if (seed_cmd && !st.complete)
+		fprintf(stderr, _("swarmplay: warning: the data in %s was incomplete (%u of %u "
+				  "pieces)\n"),
+			o.dir, st.have_pieces, st.num_pieces);
+	return code;
+}
 
 int sp_cmd_download(int argc, char **argv)
 {
-	return sp_cmd_not_yet("download", argc, argv);
+	return sp_cmd_swarm(argc, argv, false);
 }

@@ -306,17 +306,22 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 		sp_picker_source_have(t->picker, p->source_id, m->index);
 		break;
 	case SP_WIRE_BITFIELD:
-		if (p->bitfield_seen || sp_bitfield_load(&p->have, m->data, m->data_len) < 0)
+		/* BEP 3 wants it first, but some clients send a have before it:
+		 * a late bitfield replaces what we knew. */
+		if (sp_bitfield_load(&p->have, m->data, m->data_len) < 0)
 			return -EPROTO;
 		sp_picker_source_bitfield(t->picker, p->source_id, p->have.bits);
 		break;
 	case SP_WIRE_HAVE_ALL:
 	case SP_WIRE_HAVE_NONE:
-		if (!p->fast || p->bitfield_seen)
+		if (!p->fast)
 			return -EPROTO;
 		if (m->type == SP_WIRE_HAVE_ALL) {
 			sp_bitfield_set_all(&p->have);
 			sp_picker_source_have_all(t->picker, p->source_id);
+		} else if (p->have.count) {
+			sp_bitfield_clear_all(&p->have);
+			sp_picker_source_bitfield(t->picker, p->source_id, p->have.bits);
 		}
 		break;
 	default:
@@ -439,7 +444,7 @@ static int read_handshake(struct sp_peer *p, struct evbuffer *in)
 	if (r == -EAGAIN)
 		return 0;
 	if (r < 0)
-		return r;
+		return -EPROTONOSUPPORT;
 	evbuffer_drain(in, SP_WIRE_HANDSHAKE_LEN);
 	if (!memcmp(hs.peer_id, p->s->peer_id, 20))
 		return -ELOOP;
@@ -469,6 +474,7 @@ static const char *close_reason(int r)
 	switch (r) {
 	case -ELOOP: return "connected to ourselves";
 	case -ENOENT: return "unknown info-hash";
+	case -EPROTONOSUPPORT: return "not a BitTorrent handshake (encrypted?)";
 	case -EMFILE: return "too many peers";
 	case -EEXIST: return "duplicate connection";
 	case -EOVERFLOW: return "message too long";

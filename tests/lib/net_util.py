@@ -160,8 +160,8 @@ def transmission(torrent, dir_, port, home, log):
     """transmission-cli: seeds if dir_ holds the data, else downloads."""
     os.makedirs(home, exist_ok=True)
     return subprocess.Popen(
-        ["transmission-cli", "-p", str(port), "-w", dir_, "-g", home, "-er", "-u", "-1",
-         "-d", "-1", torrent],
+        ["transmission-cli", "-p", str(port), "-w", dir_, "-g", home, "-et", "-U", "-D", "-M",
+         torrent],
         stdout=log, stderr=subprocess.STDOUT)
 
 
