@@ -168,7 +168,10 @@ struct sp_storage *sp_storage_new(const struct sp_metainfo *mi, const char *dir,
 	st->mi = mi;
 	st->hooks = *hooks;
 	st->dirfd = -1;
+	/* Room for at least 8 partial pieces even when pieces are big. */
 	st->buffer_cap = DEFAULT_BUFFER_CAP;
+	if (st->buffer_cap < 8ull * mi->piece_length)
+		st->buffer_cap = 8ull * mi->piece_length;
 	st->last_save_us = sp_now_us();
 	st->dir = strdup(dir);
 	st->files = calloc(mi->num_files ? mi->num_files : 1, sizeof(*st->files));

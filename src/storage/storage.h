@@ -87,7 +87,9 @@ int sp_storage_write_block(struct sp_storage *st, uint32_t piece, uint32_t offse
 void sp_storage_drop_piece(struct sp_storage *st, uint32_t piece);
 /* Is the piece complete in memory and being hashed/written? */
 bool sp_storage_piece_pending(const struct sp_storage *st, uint32_t piece);
-/* Ceiling on bytes held in piece buffers (default 64 MiB); owner's thread. */
+/* Ceiling on bytes held in piece buffers (default 64 MiB, at least 8
+ * pieces); owner's thread. A partial piece holds a whole piece's buffer,
+ * so the picker should keep few pieces partial at a time. */
 void sp_storage_set_buffer_cap(struct sp_storage *st, uint64_t bytes);
 uint64_t sp_storage_buffered(const struct sp_storage *st);
 /* Read verified bytes (uploads). -EAGAIN if the piece is not verified. */

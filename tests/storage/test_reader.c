@@ -337,4 +337,76 @@ SP_TEST(reader_outlives_storage)
 	tmi_free(fx.t);
 }
 
+/* ---- readers racing the download ---- */
+
+struct racer {
+	struct sp_reader *r;
+	const uint8_t *data; /* the file's expected bytes */
+	uint64_t size;
+	uint64_t seed;
+	bool seeks;
+	uint64_t got;
+};
+
+static void *race_main(void *arg)
+{
+	struct racer *rc = arg;
+	uint8_t *buf = malloc(9000);
+	uint64_t off = 0, s = rc->seed;
+	while (off < rc->size) {
+		uint64_t at = off;
+		if (rc->seeks && tmi_rand(&s) % 4 == 0)
+			at = tmi_rand(&s) % rc->size; /* a seek, then back */
+		size_t want = 1 + tmi_rand(&s) % 9000;
+		ssize_t n = sp_reader_read(rc->r, at, buf, want);
+		if (n <= 0 || (size_t)n > want)
+			SP_FAIL("read %zu at %llu: %zd", want, (unsigned long long)at, n);
+		if (memcmp(buf, rc->data + at, (size_t)n))
+			SP_FAIL("wrong bytes at %llu", (unsigned long long)at);
+		if (at == off)
+			off += (uint64_t)n;
+		rc->got += (uint64_t)n;
+	}
+	SP_CHECK_INT(sp_reader_read(rc->r, off, buf, 10), 0);
+	free(buf);
+	return NULL;
+}
+
+SP_TEST(readers_race_the_download)
+{
+	static const struct tfile big[] = {{"x/head.bin", 3000, false},
+					   {"x/movie.bin", 300000, false}};
+	struct fixture fx = {0};
+	fx.t = tmi_new(4096, big, 2, 9);
+	fx.dir = tdir_new();
+	fx.hooks = rec_hooks(&fx.rec);
+	fx.st = sp_storage_new(&fx.t->mi, fx.dir, &fx.hooks, 2, NULL);
+	SP_CHECK(fx.st != NULL);
+	struct racer rc[3];
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++) {
+		rc[i] = (struct racer){.r = sp_reader_new(fx.st, 1, 0, NULL),
+				       .data = fx.t->data + 3000,
+				       .size = 300000,
+				       .seed = (uint64_t)i + 1,
+				       .seeks = i == 2};
+		pthread_create(&th[i], NULL, race_main, &rc[i]);
+	}
+	/* Pieces arrive in a scrambled order while they read. */
+	uint32_t np = fx.t->mi.num_pieces;
+	for (uint32_t k = 0; k < np; k++) {
+		feed_piece(fx.st, fx.t, (k * 31) % np, 1024);
+		sp_postq_run(fx.rec.q, 0);
+		if (k % 8 == 0)
+			usleep(1000);
+	}
+	rec_wait(&fx.rec, &fx.rec.verified, (int)np);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		SP_CHECK_CMP(rc[i].got, >=, 300000);
+		sp_reader_close(rc[i].r);
+	}
+	fx_fini(&fx);
+}
+
 SP_TEST_MAIN()

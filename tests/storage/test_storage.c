@@ -545,6 +545,46 @@ SP_TEST(early_free_keeps_resume)
 	fx_fini(&fx);
 }
 
+/* Does this filesystem report holes? (ext4, tmpfs, xfs do.) */
+static bool fs_reports_holes(const char *dir)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/probe", dir);
+	int fd = open(p, O_CREAT | O_RDWR, 0644);
+	bool yes = fd >= 0 && pwrite(fd, "x", 1, 1 << 20) == 1 &&
+		   lseek(fd, 0, SEEK_HOLE) == 0;
+	if (fd >= 0)
+		close(fd);
+	unlink(p);
+	return yes;
+}
+
+SP_TEST(check_skips_holes)
+{
+	static const struct tfile one[] = {{"sparse.bin", 1 << 20, false}};
+	struct fixture fx = {0};
+	fx.t = tmi_new(65536, one, 1, 25);
+	fx.dir = tdir_new();
+	fx_open(&fx);
+	feed_piece(fx.st, fx.t, 0, 16384);
+	feed_piece(fx.st, fx.t, 15, 16384);
+	rec_wait(&fx.rec, &fx.rec.verified, 2);
+	fx_close(&fx);
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/.swarmplay/%s.resume", fx.dir, fx.t->mi.info_hash_hex);
+	SP_CHECK(unlink(p) == 0); /* no resume: everything must be looked at */
+	fx_open(&fx);
+	SP_CHECK_INT(sp_storage_check(fx.st, false, NULL, NULL), 2);
+	struct sp_storage_check_stats cs;
+	sp_storage_get_check_stats(fx.st, &cs);
+	SP_CHECK(!cs.resume_used);
+	if (fs_reports_holes(fx.dir))
+		SP_CHECK_UINT(cs.hashed, 2); /* the 14 holes were not read */
+	else
+		SP_CHECK_UINT(cs.hashed, 16);
+	fx_fini(&fx);
+}
+
 SP_TEST(many_pieces_parallel)
 {
 	/* 256 pieces of 1 KiB through the pool, then a full check. */
