@@ -216,6 +216,8 @@ static void video_refresh(struct player *p, int64_t now, double *remaining)
 	}
 }
 
+static void poll_net(struct player *p, int64_t now, bool force);
+
 static void check_end(struct player *p, int64_t now)
 {
 	if (p->ended || !atomic_load(&p->eof))
@@ -233,6 +235,7 @@ static void check_end(struct player *p, int64_t now)
 		apply_hold(p, now);
 	}
 	SP_INFO("player", "end of stream");
+	poll_net(p, now, true);
 	sp_stats_maybe_write(p, now, true);
 	if (p->cfg->exit_at_end)
 		p->quit = true;
@@ -335,9 +338,9 @@ static int poll_open(struct player *p, struct sp_error **err)
 	return 1;
 }
 
-static void poll_net(struct player *p, int64_t now)
+static void poll_net(struct player *p, int64_t now, bool force)
 {
-	if (!p->cfg->netinfo || now - p->net_at_us < SP_NETINFO_PERIOD_US)
+	if (!p->cfg->netinfo || (!force && now - p->net_at_us < SP_NETINFO_PERIOD_US))
 		return;
 	p->net_at_us = now;
 	p->cfg->netinfo(p->cfg->netinfo_ctx, &p->net);
@@ -358,7 +361,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 			while (SDL_PollEvent(&ev))
 				sp_input_handle(p, &ev);
 		}
-		poll_net(p, now);
+		poll_net(p, now, false);
 		if (p->opened) {
 			update_buffering(p, now);
 			if (p->vidx >= 0)
@@ -473,6 +476,7 @@ int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
 	int r = init_player(p, src, cfg, err);
 	if (r == 0)
 		r = main_loop(p, err);
+	poll_net(p, sp_now_us(), true);
 	sp_stats_maybe_write(p, sp_now_us(), true);
 	int fr = fini_player(p);
 	if (r == 0 && fr < 0)

@@ -34,9 +34,12 @@ static int format_figures(struct player *p, struct sp_buf *b)
 		r |= sp_buf_appendf(b, "{\"ttff_ms\": null");
 	if (!n->torrent)
 		r |= sp_buf_appendf(b, ", \"download_ms\": 0");
-	else if (n->complete && n->complete_at_us)
+	else if (n->complete)
+		/* complete before we started (the cache): 0 */
 		r |= sp_buf_appendf(b, ", \"download_ms\": %lld",
-				    (long long)((n->complete_at_us - p->cfg->t0_us) / 1000));
+				    n->complete_at_us > p->cfg->t0_us
+					    ? (long long)((n->complete_at_us - p->cfg->t0_us) / 1000)
+					    : 0LL);
 	else
 		r |= sp_buf_appendf(b, ", \"download_ms\": null");
 	r |= sp_buf_appendf(b, ", \"stalls\": %d, \"stall_ms\": %lld, \"seeks\": [", p->stalls,

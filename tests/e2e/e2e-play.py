@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""e2e-play.py KIND [MODE] - swarmplay plays a .tstream from a real swarm.
+
+The video (KIND: mp4, mp4-end, mkv, webm) is made now with ffmpeg, turned
+into a .tstream by `swarmplay create`, and seeded by libtorrent with an
+upload cap below the file's size per second (1.5 x its bitrate), so the
+download takes most of the play time. `swarmplay play` runs headless in
+real time to the end; its --framehash must equal ffmpeg's framemd5 of the
+source hash for hash, and the first frame must come before the download
+ends. MODE:
+  play   (default) as above;
+  seek   --start in the middle: the frames are the matching run;
+  seed   a libtorrent leecher that knows only swarmplay downloads the
+         torrent from it while it plays: byte-identical;
+  cache  no -d: the data goes to $XDG_CACHE_HOME/swarmplay/<infohash>, and
+         a second play with no peer at all plays it from the cache."""
+import os, signal, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import swarm
+
+kind = sys.argv[1] if len(sys.argv) > 1 else "mp4"
+mode = sys.argv[2] if len(sys.argv) > 2 else "play"
+SECONDS = 6
+swarm.need("ffmpeg")
+swarm.lt()
+exe = swarm.swarmplay()
+root = swarm.workdir("e2e-%s-%s" % (kind, mode))
+seed_dir = os.path.join(root, "seed")
+os.makedirs(seed_dir)
+ext = {"mp4-end": "mp4"}.get(kind, kind)
+media = swarm.make_video(os.path.join(seed_dir, "clip." + ext), kind, seconds=SECONDS,
+                         bitrate="1000k")
+ref = swarm.framemd5(media)
+tstream = swarm.create_tstream(media, os.path.join(root, "clip.tstream"))
+size = os.path.getsize(media)
+rate = int(size / SECONDS * 1.5)
+assert rate < size
+seeder = swarm.Seeder(tstream, seed_dir, rate)
+print("%s: %d bytes, %d frames, seeder capped at %d B/s on %s" % (kind, size, len(ref), rate,
+                                                                   seeder.peer))
+errors = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        errors.append(what)
+
+
+def finish():
+    seeder.stop()
+    if errors:
+        swarm.fail("; ".join(errors))
+    print("ok")
+    sys.exit(0)
+
+
+stats = os.path.join(root, "stats.json")
+hashes = os.path.join(root, "frames.md5")
+args = [tstream, "--peer", seeder.peer, "--no-tracker", "--no-video", "--stats-json", stats,
+        "--framehash", hashes]
+env = {"SWARMPLAY_LOG": "info"}
+if mode == "cache":
+    env["XDG_CACHE_HOME"] = os.path.join(root, "xdg-cache")
+else:
+    args += ["-d", os.path.join(root, "dl")]
+if mode == "seek":
+    args += ["--start", str(SECONDS / 2)]
+
+if mode == "seed":
+    port = swarm.free_port()
+    e = dict(os.environ, SDL_AUDIODRIVER="dummy", **env)
+    log = open(os.path.join(root, "play.log"), "w")
+    p = subprocess.Popen([exe, "play"] + args + ["--port", str(port)], env=e, stdout=log,
+                         stderr=subprocess.STDOUT)
+    leech_dir = os.path.join(root, "leech")
+    leecher = None
+    progress_while_playing = 0.0
+    t0 = time.time()
+    state = None
+    while time.time() - t0 < 60 and p.poll() is None:
+        try:
+            st = swarm.read_json(stats)
+            state = st.get("state")
+        except (OSError, ValueError):
+            st = {}
+        if leecher is None and st.get("ttff_ms") is not None:
+            leecher = swarm.Leecher(tstream, leech_dir, port)
+        if leecher and state != "ended":
+            progress_while_playing = leecher.progress()
+        if state == "ended" and leecher and leecher.done():
+            break
+        time.sleep(0.2)
+    done = leecher is not None and leecher.done()
+    swarm_stats = swarm.read_json(stats) if os.path.exists(stats) else {}
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    log.close()
+    check(rc == 0, "swarmplay exits 0 on SIGTERM after seeding on (rc %s)" % rc)
+    check(leecher is not None, "playback started")
+    check(progress_while_playing > 0,
+          "the leecher got data while swarmplay was playing (%.0f %%)" % (
+              100 * progress_while_playing))
+    check(done, "the leecher completed from swarmplay alone")
+    copy = os.path.join(leech_dir, os.path.basename(media))
+    check(done and swarm.md5_file(copy) == swarm.md5_file(media), "the leecher's copy is identical")
+    check(swarm_stats.get("uploaded", 0) >= size,
+          "swarmplay reports %s bytes uploaded" % swarm_stats.get("uploaded"))
+    got = swarm.read_hashes(hashes)
+    check(got == ref, "frames while seeding: %d hashes equal ffmpeg's %d" % (len(got), len(ref)))
+    if leecher:
+        leecher.stop()
+    finish()
+
+t0 = time.time()
+rc, out = swarm.play(args + ["--exit-at-end"], timeout=90, env=env,
+                     log=os.path.join(root, "play.log"))
+elapsed = time.time() - t0
+st = swarm.read_json(stats) if os.path.exists(stats) else {}
+print("play: rc=%s %.2f s stats=%s" % (rc, elapsed, st))
+check(rc == 0, "exit 0")
+got = swarm.read_hashes(hashes) if os.path.exists(hashes) else []
+if mode == "seek":
+    why = swarm.check_run(ref, got)
+    check(why is None and len(got) < len(ref),
+          "--start %g: %d frames, the matching run of %d (%s)" % (SECONDS / 2, len(got), len(ref),
+                                                                  why or "ok"))
+else:
+    check(got == ref, "%d hashes equal ffmpeg's %d" % (len(got), len(ref)))
+check(elapsed >= SECONDS * 0.8 * (0.5 if mode == "seek" else 1), "real-time paced (%.2f s)" % elapsed)
+ttff, dl = st.get("ttff_ms"), st.get("download_ms")
+check(isinstance(ttff, int) and isinstance(dl, int) and ttff < dl,
+      "first frame (%s ms) before the download ended (%s ms)" % (ttff, dl))
+check(st.get("bytes", {}).get("peers", 0) >= size * 0.99, "bytes from peers: %s" % st.get("bytes"))
+check(st.get("frames_presented", 0) + st.get("frames_dropped", 0) == len(got),
+      "every decoded frame presented or dropped")
+
+if mode == "cache":
+    seeder.stop()
+    cache = os.path.join(env["XDG_CACHE_HOME"], "swarmplay")
+    subdirs = os.listdir(cache) if os.path.isdir(cache) else []
+    check(len(subdirs) == 1 and len(subdirs[0]) == 40, "cache dir <infohash>: %s" % subdirs)
+    stats2 = os.path.join(root, "stats2.json")
+    hashes2 = os.path.join(root, "frames2.md5")
+    rc, out = swarm.play([tstream, "--no-tracker", "--no-video", "--fast", "--exit-at-end",
+                          "--stats-json", stats2, "--framehash", hashes2], timeout=60, env=env,
+                         log=os.path.join(root, "play2.log"))
+    st2 = swarm.read_json(stats2) if os.path.exists(stats2) else {}
+    print("second play: rc=%s stats=%s" % (rc, st2))
+    check(rc == 0 and swarm.read_hashes(hashes2) == ref, "second play from the cache, same frames")
+    check(st2.get("bytes", {}).get("cache", 0) >= size and st2.get("bytes", {}).get("peers") == 0,
+          "second play: bytes from the cache %s" % st2.get("bytes"))
+    seeder.stop = lambda: None
+finish()
