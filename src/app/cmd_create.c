@@ -163,7 +163,8 @@ static void progress_bar(void *ctx, uint64_t done, uint64_t total)
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, ' ', (size_t)(width - fill));
 	bar[width] = 0;
-	fprintf(stderr, _("\rhashing [%s] %3d%%  %.0f MiB/s "), bar, pct,
+	fputc('\r', stderr);
+	fprintf(stderr, _("hashing [%s] %3d%%  %.0f MiB/s "), bar, pct,
 		secs > 0 ? (double)done / secs / (1 << 20) : 0.0);
 	if (done == total)
 		fputc('\n', stderr);

@@ -34,8 +34,9 @@ def import_libtorrent():
 
 def sp_info(path):
     """(exit code, parsed JSON or None, stderr) of swarmplay info --json."""
+    env = dict(os.environ, LC_ALL="C", LANGUAGE="C")  # messages are matched in English
     p = subprocess.run([swarmplay(), "info", "--json", path], capture_output=True,
-                       timeout=60)
+                       timeout=60, env=env)
     doc = None
     if p.returncode == 0:
         doc = json.loads(p.stdout.decode("utf-8"))
