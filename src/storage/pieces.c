@@ -266,10 +266,15 @@ void sp_storage_maybe_save(struct sp_storage *st)
 	if (!st->verified_since_save ||
 	    (st->verified_since_save < SAVE_EVERY_PIECES && now - st->last_save_us < SAVE_EVERY_US))
 		return;
-	if (atomic_exchange(&st->save_pending, true))
+	sp_storage_request_save(st);
+}
+
+void sp_storage_request_save(struct sp_storage *st)
+{
+	if (atomic_load(&st->closed) || !st->pool || atomic_exchange(&st->save_pending, true))
 		return;
 	st->verified_since_save = 0;
-	st->last_save_us = now;
+	st->last_save_us = sp_now_us();
 	sp_storage_ref(st);
 	if (sp_hashpool_submit(st->pool, save_job, st) < 0) {
 		atomic_store(&st->save_pending, false);

@@ -147,7 +147,15 @@ int sp_resume_save(struct sp_storage *st)
 	pthread_mutex_lock(&st->save_lock);
 	/* Snapshot first, then sync: every piece in the snapshot was written
 	 * before it was marked, so the sync covers it. */
-	sp_storage_copy_bitfield(st, bits, nb);
+	pthread_mutex_lock(&st->vlock);
+	memcpy(bits, st->have.bits, nb);
+	uint64_t gen = st->gen;
+	pthread_mutex_unlock(&st->vlock);
+	if (gen == st->saved_gen) { /* nothing new: no write, no fsync */
+		pthread_mutex_unlock(&st->save_lock);
+		free(bits);
+		return 0;
+	}
 	int rc = sp_sfiles_sync(st);
 	struct sp_buf b;
 	sp_buf_init(&b, 64 + 2 * nb + 80 * st->mi->num_files + 256);
@@ -155,6 +163,8 @@ int sp_resume_save(struct sp_storage *st)
 		rc = render(st, bits, &b);
 	if (!rc)
 		rc = write_atomically(st, &b);
+	if (!rc)
+		st->saved_gen = gen;
 	pthread_mutex_unlock(&st->save_lock);
 	sp_buf_fini(&b);
 	free(bits);
@@ -409,6 +419,7 @@ int sp_storage_check(struct sp_storage *st, bool full_check,
 	atomic_store(&st->checking, true);
 	pthread_mutex_lock(&st->vlock);
 	sp_bitfield_clear_all(&st->have);
+	st->gen++;
 	pthread_mutex_unlock(&st->vlock);
 	struct sp_storage_check_stats *cs = &st->check_stats;
 	*cs = (struct sp_storage_check_stats){0};

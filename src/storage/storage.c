@@ -168,6 +168,7 @@ struct sp_storage *sp_storage_new(const struct sp_metainfo *mi, const char *dir,
 	st->mi = mi;
 	st->hooks = *hooks;
 	st->dirfd = -1;
+	st->saved_gen = UINT64_MAX;
 	/* Room for at least 8 partial pieces even when pieces are big. */
 	st->buffer_cap = DEFAULT_BUFFER_CAP;
 	if (st->buffer_cap < 8ull * mi->piece_length)
@@ -244,6 +245,7 @@ void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece)
 	pthread_mutex_lock(&st->vlock);
 	if (!sp_bitfield_get(&st->have, piece)) {
 		sp_bitfield_set(&st->have, piece);
+		st->gen++;
 		const struct sp_rate_sample *last =
 			&st->rate[(st->rate_head + SP_STORAGE_RATE_SAMPLES - 1) %
 				  SP_STORAGE_RATE_SAMPLES];

@@ -110,6 +110,11 @@ const struct sp_metainfo *sp_storage_metainfo(const struct sp_storage *st);
  * has been verified (so an early free keeps the old resume file). The
  * data files are fdatasynced first. Any thread but a worker. */
 int sp_storage_save_resume(struct sp_storage *st);
+/* The same on a worker, so the net thread never waits for fsync; a no-op
+ * if a save is already queued. Storage already does this by itself every
+ * 32 verified pieces or 10 s, so the owner needs it only for events of its
+ * own (e.g. 100 %). Owner's thread. */
+void sp_storage_request_save(struct sp_storage *st);
 
 /* For the reader: read verified torrent bytes [off, off+len) with pread;
  * returns bytes read or -EAGAIN if the first byte is not verified. Any

@@ -67,6 +67,8 @@ struct sp_storage {
 	pthread_cond_t vcond;
 	struct sp_bitfield have;
 	uint64_t verified_total; /* bytes verified since open (rate) */
+	uint64_t gen;            /* bumped on every change of `have` */
+	uint64_t saved_gen;      /* gen of the last resume write (save_lock) */
 	struct sp_rate_sample rate[SP_STORAGE_RATE_SAMPLES];
 	unsigned rate_head;
 

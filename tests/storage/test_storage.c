@@ -527,6 +527,36 @@ SP_TEST(disk_full_keeps_verified)
 	fx_fini(&fx);
 }
 
+static ino_t resume_ino(struct fixture *fx)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/.swarmplay/%s.resume", fx->dir, fx->t->mi.info_hash_hex);
+	struct stat sb;
+	return stat(p, &sb) == 0 ? sb.st_ino : 0;
+}
+
+SP_TEST(save_skipped_when_nothing_changed)
+{
+	struct fixture fx = {0};
+	fx_init(&fx, 26);
+	SP_CHECK_INT(sp_storage_save_resume(fx.st), 0);
+	SP_CHECK_UINT(resume_ino(&fx), 0); /* nothing verified, never checked */
+	feed_piece(fx.st, fx.t, 0, 4096);
+	rec_wait(&fx.rec, &fx.rec.verified, 1);
+	SP_CHECK_INT(sp_storage_save_resume(fx.st), 0);
+	ino_t a = resume_ino(&fx);
+	SP_CHECK(a != 0);
+	SP_CHECK_INT(sp_storage_save_resume(fx.st), 0);
+	SP_CHECK_UINT(resume_ino(&fx), a); /* not rewritten */
+	feed_piece(fx.st, fx.t, 1, 4096);
+	rec_wait(&fx.rec, &fx.rec.verified, 2);
+	sp_storage_request_save(fx.st); /* on a worker */
+	for (int i = 0; i < 100 && resume_ino(&fx) == a; i++)
+		usleep(10000);
+	SP_CHECK(resume_ino(&fx) != a);
+	fx_fini(&fx);
+}
+
 SP_TEST(early_free_keeps_resume)
 {
 	struct fixture fx = {0};
