@@ -67,8 +67,14 @@ struct sp_piece_senders {
 	uint32_t ip[SP_MAX_SENDERS]; /* IPv4 in network order; 0 for others */
 };
 
+/* Trust in an address: +1 per good piece it helped with (capped), -2 per
+ * failed one; banned at SP_TRUST_BAN, or at once as a bad piece's sole
+ * sender. The cap keeps a long-good peer from hiding a later lie. */
+#define SP_TRUST_MAX 8
+#define SP_TRUST_BAN (-7)
 struct sp_strike {
 	uint32_t ip;
+	int trust;
 	int failed_pieces;
 	struct sp_strike *next;
 };

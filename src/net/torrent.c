@@ -297,12 +297,52 @@ static void became_complete(struct sp_torrent *t)
 			sp_peer_close(p, "both seeds");
 }
 
+static struct sp_strike *strike_of(struct sp_torrent *t, uint32_t ip)
+{
+	struct sp_strike *sk;
+	for (sk = t->strikes; sk; sk = sk->next)
+		if (sk->ip == ip)
+			return sk;
+	sk = calloc(1, sizeof(*sk));
+	if (!sk)
+		return NULL;
+	sk->ip = ip;
+	sk->next = t->strikes;
+	t->strikes = sk;
+	return sk;
+}
+
+static void credit(struct sp_torrent *t, const struct sp_piece_senders *ps)
+{
+	for (int i = 0; ps && i < ps->n; i++) {
+		struct sp_strike *sk = ps->ip[i] ? strike_of(t, ps->ip[i]) : NULL;
+		if (sk && sk->trust < SP_TRUST_MAX)
+			sk->trust++;
+	}
+}
+
+static void blame(struct sp_torrent *t, uint32_t ip, bool sole)
+{
+	struct sp_strike *sk = ip ? strike_of(t, ip) : NULL;
+	if (!sk)
+		return;
+	sk->failed_pieces++;
+	sk->trust -= 2;
+	if (!sole && sk->trust > SP_TRUST_BAN)
+		return;
+	sp_session_ban(t->s, ip);
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p->ip4 == ip)
+			sp_peer_close(p, "banned: corrupt data");
+}
+
 static void on_verified(void *ctx, uint32_t piece)
 {
 	struct sp_torrent *t = ctx;
 	if (piece >= t->mi->num_pieces || sp_bitfield_get(&t->have, piece))
 		return;
 	sp_bitfield_set(&t->have, piece);
+	credit(t, t->senders[piece]);
 	free(t->senders[piece]);
 	t->senders[piece] = NULL;
 	if (!t->started) /* found by the check: counted at start */
@@ -313,31 +353,6 @@ static void on_verified(void *ctx, uint32_t piece)
 	if (sp_bitfield_full(&t->have))
 		became_complete(t);
 	sp_torrent_pump(t);
-}
-
-static void blame(struct sp_torrent *t, uint32_t ip, bool sole)
-{
-	if (!ip)
-		return;
-	struct sp_strike *sk;
-	for (sk = t->strikes; sk; sk = sk->next)
-		if (sk->ip == ip)
-			break;
-	if (!sk) {
-		sk = calloc(1, sizeof(*sk));
-		if (!sk)
-			return;
-		sk->ip = ip;
-		sk->next = t->strikes;
-		t->strikes = sk;
-	}
-	sk->failed_pieces++;
-	if (!sole && sk->failed_pieces < 2)
-		return;
-	sp_session_ban(t->s, ip);
-	for (struct sp_peer *p = t->peers; p; p = p->next)
-		if (p->ip4 == ip)
-			sp_peer_close(p, "banned: corrupt data");
 }
 
 static void on_failed(void *ctx, uint32_t piece)

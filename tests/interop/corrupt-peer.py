@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""corrupt-peer.py - a lying peer (127.0.0.2, tests/lib/net_liar.py)
+answers every request with garbage, next to an honest libtorrent seed
+(127.0.0.1, rate-limited so the liar gets its share of requests).
+swarmplay must ban the liar, never the honest seed, and finish with a
+byte-identical copy."""
+import binascii, os, sys, time
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import net_util as nu
+from net_liar import Liar
+
+lt = nu.lt()
+nu.swarmplay()
+root = nu.workdir("corrupt-peer")
+src = os.path.join(root, "seed")
+content = nu.make_payload(src)
+torrent = os.path.join(root, "t.torrent")
+ih = nu.make_torrent(lt, content, torrent)
+info = lt.torrent_info(torrent)
+try:
+    liar = Liar(binascii.unhexlify(ih), info.num_pieces())
+except OSError as e:
+    nu.skip("cannot bind 127.0.0.2: %s" % e)
+
+port = nu.free_port()
+ses = nu.lt_session(lt, port, upload_limit=1_000_000)
+h = nu.lt_add(lt, ses, torrent, src, seed=True)
+nu.wait_lt_seeding(h)
+
+dst = os.path.join(root, "dl")
+stats = os.path.join(root, "stats.json")
+log_path = os.path.join(root, "swarmplay.log")
+with open(log_path, "w") as log:
+    # the liar first, so it is asked for as much as possible
+    p = nu.start_swarmplay(["download", torrent, "-d", dst, "--no-tracker", "--stats-json", stats,
+                            "--peer", "%s:%d" % liar.addr, "--peer", "127.0.0.1:%d" % port], log)
+    try:
+        rc = p.wait(timeout=120)
+    except Exception:
+        nu.stop(p)
+        rc = None
+liar.stop()
+text = open(log_path, errors="replace").read()
+if rc != 0:
+    nu.show_log(log_path)
+    nu.fail("swarmplay exited with %s" % rc)
+diff = nu.same_tree(content, os.path.join(dst, "payload"))
+if diff:
+    nu.fail(diff)
+if liar.blocks_sent == 0:
+    nu.fail("the liar was never asked for a block: the test proves nothing")
+if "banned 127.0.0.2" not in text:
+    nu.show_log(log_path)
+    nu.fail("the liar (sent %d bad blocks) was not banned" % liar.blocks_sent)
+if "banned 127.0.0.1" in text:
+    nu.fail("the honest seed was banned")
+st = nu.read_json(stats)
+print("ok: liar sent %d bad blocks over %d connection(s), banned; wasted %d bytes; copy identical"
+      % (liar.blocks_sent, liar.connections, st["wasted"]))
