@@ -1,0 +1,229 @@
+/* webseed_http.c - one web seed Range transfer on the session's sp_curlev,
+ * and the BEP 19 URL mapping.
+ *
+ * Before the first byte is used the answer is checked: 206 with exactly
+ * the Content-Range asked for (and the file's length when the server
+ * says it), or 200 only when the whole file was asked for. More bytes than
+ * asked abort the transfer (the write callback refuses them, and
+ * CURLOPT_MAXFILESIZE stops a declared oversize early); fewer are a short
+ * answer. No compression is asked for, so byte offsets are the file's.
+ * Net thread only. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "core/buf.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "net/webseed_int.h"
+
+#define URL_MAX 8192
+
+static int put_component(struct sp_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+		char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+		int r = plain ? sp_buf_append(b, &c, 1) : sp_buf_append(b, e, 3);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+char *sp_webseed_file_url(const char *base, const struct sp_metainfo *mi, size_t i)
+{
+	size_t bl = strlen(base);
+	bool dir = bl && base[bl - 1] == '/';
+	if (!mi->multi_file && !dir)
+		return strdup(base); /* the URL is the file itself */
+	struct sp_buf b;
+	sp_buf_init(&b, URL_MAX);
+	int r = sp_buf_append(&b, base, bl);
+	if (!r && !dir)
+		r = sp_buf_append(&b, "/", 1);
+	/* files[i].path is "name/dir/file" (multi) or "name" (single) */
+	const char *p = mi->files[i].path;
+	while (!r && *p) {
+		size_t n = strcspn(p, "/");
+		r = put_component(&b, p, n);
+		p += n;
+		if (!r && *p == '/') {
+			r = sp_buf_append(&b, "/", 1);
+			p++;
+		}
+	}
+	if (r < 0) {
+		sp_buf_fini(&b);
+		return NULL;
+	}
+	size_t len;
+	return (char *)sp_buf_steal(&b, &len);
+}
+
+/* Is this the answer we asked for? Sets x->fail when not. */
+static bool check_answer(struct wxfer *x)
+{
+	const struct sp_mi_file *f = &x->ws->mi->files[x->file];
+	unsigned long long a = x->start - f->offset, b = x->end - 1 - f->offset;
+	long code = 0;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	x->checked = true;
+	if (code == 206) {
+		unsigned long long ra, rb, total;
+		char star;
+		int n = sscanf(x->content_range, "bytes %llu-%llu/%llu", &ra, &rb, &total);
+		if (n == 2 && sscanf(x->content_range, "bytes %*u-%*u/%c", &star) == 1 &&
+		    star == '*')
+			n = 3, total = f->length;
+		if (n != 3 || ra != a || rb != b) {
+			snprintf(x->fail, sizeof(x->fail),
+				 _("web seed answered another range (asked %llu-%llu, got \"%s\")"), a,
+				 b, x->content_range);
+			return false;
+		}
+		if (total != f->length) {
+			snprintf(x->fail, sizeof(x->fail),
+				 _("web seed's file has %llu bytes instead of %llu"), total,
+				 (unsigned long long)f->length);
+			return false;
+		}
+		return true;
+	}
+	if (code == 200 && a == 0 && b + 1 == f->length)
+		return true; /* the whole file was asked for */
+	if (code == 200)
+		snprintf(x->fail, sizeof(x->fail), _("web seed ignores Range requests"));
+	else if (code == 404)
+		snprintf(x->fail, sizeof(x->fail), _("file not found on the web seed (HTTP 404)"));
+	else
+		snprintf(x->fail, sizeof(x->fail), _("web seed answered HTTP %ld"), code);
+	return false;
+}
+
+static size_t webseed_on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct wxfer *x = arg;
+	struct sp_webseed *ws = x->ws;
+	if (!x->checked && !check_answer(x))
+		return 0;
+	if (n > x->end - x->pos) {
+		snprintf(x->fail, sizeof(x->fail), _("web seed sent more than asked"));
+		return 0;
+	}
+	const uint8_t *src = (const uint8_t *)p;
+	size_t left = n;
+	while (left) {
+		struct wblock *b = x->blk[x->cur];
+		uint64_t bend = b->start + b->len < x->end ? b->start + b->len : x->end;
+		size_t take = left < bend - x->pos ? left : (size_t)(bend - x->pos);
+		memcpy(b->data + (x->pos - b->start), src, take);
+		b->got += (uint32_t)take;
+		x->pos += take;
+		src += take;
+		left -= take;
+		if (b->got == b->len && !b->dead)
+			sp_webseed_deliver(ws, b);
+		if (x->pos == bend)
+			x->cur++;
+	}
+	sp_webseed_rate_add(ws, n);
+	return n;
+}
+
+static size_t webseed_on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct wxfer *x = arg;
+	if (n >= 5 && !strncmp(p, "HTTP/", 5)) {
+		x->content_range[0] = 0; /* a new answer (after a redirect) */
+	} else if (n > 14 && !strncasecmp(p, "Content-Range:", 14)) {
+		const char *v = p + 14;
+		size_t l = n - 14;
+		while (l && (*v == ' ' || *v == '\t'))
+			v++, l--;
+		while (l && (v[l - 1] == '\r' || v[l - 1] == '\n' || v[l - 1] == ' '))
+			l--;
+		if (l >= sizeof(x->content_range))
+			l = sizeof(x->content_range) - 1;
+		memcpy(x->content_range, v, l);
+		x->content_range[l] = 0;
+	}
+	return n;
+}
+
+static void webseed_on_done(void *ctx, CURL *easy, CURLcode res)
+{
+	struct wxfer *x = ctx;
+	struct sp_webseed *ws = x->ws;
+	char why[sizeof(x->fail) + CURL_ERROR_SIZE];
+	why[0] = 0;
+	long code = 0;
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	if (!x->checked && !x->fail[0] && code &&
+	    (res == CURLE_OK || res == CURLE_FILESIZE_EXCEEDED))
+		check_answer(x); /* the status says more than "too large" */
+	if (x->fail[0])
+		snprintf(why, sizeof(why), "%s", x->fail);
+	else if (res == CURLE_FILESIZE_EXCEEDED)
+		snprintf(why, sizeof(why), _("web seed sent more than asked"));
+	else if (res == CURLE_OPERATION_TIMEDOUT)
+		snprintf(why, sizeof(why), _("web seed too slow or silent"));
+	else if (res == CURLE_TOO_MANY_REDIRECTS)
+		snprintf(why, sizeof(why), _("web seed redirects too many times"));
+	else if (res != CURLE_OK)
+		snprintf(why, sizeof(why), _("web seed unreachable: %s"),
+			 x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+	else if (!x->checked)
+		snprintf(why, sizeof(why), _("web seed sent no answer"));
+	else if (x->pos < x->end)
+		snprintf(why, sizeof(why), _("short answer from the web seed (%llu of %llu bytes)"),
+			 (unsigned long long)(x->pos - x->start),
+			 (unsigned long long)(x->end - x->start));
+	sp_webseed_xfer_release(ws, x);
+	if (why[0])
+		sp_webseed_fail(ws, why);
+	else
+		sp_webseed_xfer_done(ws);
+}
+
+int sp_webseed_xfer_start(struct sp_webseed *ws, struct wxfer *x)
+{
+	const struct sp_mi_file *f = &ws->mi->files[x->file];
+	if (!ws->file_urls[x->file] &&
+	    !(ws->file_urls[x->file] = sp_webseed_file_url(ws->url, ws->mi, x->file)))
+		return -ENOMEM;
+	CURL *e = curl_easy_init();
+	if (!e)
+		return -ENOMEM;
+	x->easy = e;
+	char range[64];
+	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)(x->start - f->offset),
+		 (unsigned long long)(x->end - 1 - f->offset));
+	curl_easy_setopt(e, CURLOPT_URL, ws->file_urls[x->file]);
+	curl_easy_setopt(e, CURLOPT_RANGE, range);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)ws->cfg.connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)ws->cfg.low_speed_bytes);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)ws->cfg.low_speed_s);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)ws->cfg.max_redirects);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "swarmplay/" SP_VERSION);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(x->end - x->start));
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, webseed_on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, webseed_on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	if (getenv("SP_CURL_VERBOSE"))
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	SP_DEBUG("webseed", "GET %s bytes %s", ws->file_urls[x->file], range);
+	return sp_curlev_add(ws->curl, e, webseed_on_done, x);
+}
