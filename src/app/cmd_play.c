@@ -61,7 +61,8 @@ static void usage(FILE *f)
 		     "  --exit-at-end        quit at the end instead of seeding on\n"
 		     "  --fast               no pacing, no sound (for frame hashes)\n"
 		     "  --framehash FILE     write the MD5 of every decoded frame\n"
-		     "  --stats-json FILE    keep playback figures in FILE\n\n"
+		     "  --stats-json FILE    keep playback figures in FILE\n"
+		     "  --progress           print a status line every second\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
 		     "m mute, 9/0 volume, q quit.\n"));
 }
@@ -79,7 +80,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 
 enum {
 	OPT_PEER = 256, OPT_PORT, OPT_NOTR, OPT_FILE, OPT_START, OPT_FULL, OPT_NOVIDEO,
-	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON,
+	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS,
 };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
@@ -116,6 +117,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_FAST: o->pcfg.fast = true; return 0;
 	case OPT_HASH: o->pcfg.framehash_path = arg; return 0;
 	case OPT_JSON: o->pcfg.stats_path = arg; return 0;
+	case OPT_PROGRESS: o->pcfg.progress = true; return 0;
 	default: return -EINVAL;
 	}
 }
@@ -138,6 +140,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"fast", no_argument, NULL, OPT_FAST},
 		{"framehash", required_argument, NULL, OPT_HASH},
 		{"stats-json", required_argument, NULL, OPT_JSON},
+		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};

@@ -64,11 +64,13 @@ static int demux_open(struct player *p)
 		return r;
 	}
 	p->ic = ic;
+	SP_INFO("player", "container open (%s)", ic->iformat->name);
 	r = avformat_find_stream_info(ic, NULL);
 	if (r < 0) {
 		open_failed(p, "probe", r);
 		return r;
 	}
+	SP_INFO("player", "streams probed");
 	p->duration = ic->duration > 0 ? ic->duration / (double)AV_TIME_BASE : 0;
 	p->start_time = ic->start_time != AV_NOPTS_VALUE ? ic->start_time / (double)AV_TIME_BASE : 0;
 	int64_t size = sp_source_size(p->src);

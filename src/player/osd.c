@@ -88,34 +88,48 @@ static void draw_bar(struct player *p, SDL_Rect bar, int s)
 	}
 }
 
-static void draw_figures(struct player *p, int w, int y, int s)
+/* The swarm line ("3 peers  down 1.2 MB/s ...") and the sources line;
+ * either may come back empty. Shared by the OSD and --progress. */
+void sp_osd_swarm_lines(struct player *p, char *swarm_line, size_t n1, char *from_line, size_t n2)
 {
-	char t1[16], t2[16], line[160];
-	fmt_time(t1, sizeof(t1), p->pos);
-	fmt_time(t2, sizeof(t2), p->duration);
-	snprintf(line, sizeof(line), "%s / %s", t1, t2);
-	int left = text(p->ren, line, 8 * s, y, s, w / 3, false);
-	int room = w - left - 24 * s;
 	const struct sp_player_netinfo *n = &p->net;
+	swarm_line[0] = from_line[0] = 0;
 	if (!n->torrent) {
-		text(p->ren, _("local file"), w - 8 * s, y, s, room, true);
+		snprintf(swarm_line, n1, "%s", _("local file"));
 		return;
 	}
 	char down[32], up[32];
 	fmt_rate(down, sizeof(down), n->down_rate);
 	fmt_rate(up, sizeof(up), n->up_rate);
-	snprintf(line, sizeof(line), _("%d peers  down %s  up %s  %d%%"), n->peers, down, up,
+	snprintf(swarm_line, n1, _("%d peers  down %s  up %s  %d%%"), n->peers, down, up,
 		 (int)(n->progress * 100));
-	text(p->ren, line, w - 8 * s, y, s, room, true);
 	uint64_t tot = n->from[0] + n->from[1] + n->from[2];
 	if (!tot)
 		return;
 	int pct[SP_PLAYER_FROM_N];
 	for (int i = 0; i < SP_PLAYER_FROM_N; i++)
 		pct[i] = (int)(100.0 * (double)n->from[i] / (double)tot + 0.5);
-	snprintf(line, sizeof(line), _("from peers %d%%  web seed %d%%  cache %d%%"), pct[0], pct[1],
+	snprintf(from_line, n2, _("from peers %d%%  web seed %d%%  cache %d%%"), pct[0], pct[1],
 		 pct[2]);
-	text(p->ren, line, w - 8 * s, y - 10 * s, s, w - 16 * s, true);
+}
+
+void sp_osd_time_line(struct player *p, char *out, size_t n)
+{
+	char t1[16], t2[16];
+	fmt_time(t1, sizeof(t1), p->pos);
+	fmt_time(t2, sizeof(t2), p->duration);
+	snprintf(out, n, "%s / %s", t1, t2);
+}
+
+static void draw_figures(struct player *p, int w, int y, int s)
+{
+	char line[160], swarm_line[160], from_line[160];
+	sp_osd_time_line(p, line, sizeof(line));
+	int left = text(p->ren, line, 8 * s, y, s, w / 3, false);
+	sp_osd_swarm_lines(p, swarm_line, sizeof(swarm_line), from_line, sizeof(from_line));
+	text(p->ren, swarm_line, w - 8 * s, y, s, w - left - 24 * s, true);
+	if (from_line[0])
+		text(p->ren, from_line, w - 8 * s, y - 10 * s, s, w - 16 * s, true);
 }
 
 static void draw_center(struct player *p, const char *msg, int w, int h, int s)

@@ -217,6 +217,7 @@ static void video_refresh(struct player *p, int64_t now, double *remaining)
 }
 
 static void poll_net(struct player *p, int64_t now, bool force);
+static void print_progress(struct player *p, int64_t now, bool last);
 
 static void check_end(struct player *p, int64_t now)
 {
@@ -237,6 +238,7 @@ static void check_end(struct player *p, int64_t now)
 	SP_INFO("player", "end of stream");
 	poll_net(p, now, true);
 	sp_stats_maybe_write(p, now, true);
+	print_progress(p, now, true);
 	if (p->cfg->exit_at_end)
 		p->quit = true;
 	else if (p->win)
@@ -346,6 +348,23 @@ static void poll_net(struct player *p, int64_t now, bool force)
 	p->cfg->netinfo(p->cfg->netinfo_ctx, &p->net);
 }
 
+/* --progress: one status line a second on stderr (the headless demo). */
+static void print_progress(struct player *p, int64_t now, bool last)
+{
+	if (!p->cfg->progress || (!last && now - p->progress_us < SP_STATS_PERIOD_US))
+		return;
+	p->progress_us = now;
+	char t[64], sw[160], from[160], state[64];
+	sp_osd_time_line(p, t, sizeof(t));
+	sp_osd_swarm_lines(p, sw, sizeof(sw), from, sizeof(from));
+	if (!p->opened || p->buffering)
+		snprintf(state, sizeof(state), _("buffering %d%%"), (int)sp_player_buffer_percent(p));
+	else
+		snprintf(state, sizeof(state), "%s",
+			 p->ended ? _("the end") : p->paused ? _("paused") : _("playing"));
+	fprintf(stderr, "%s  %-14s %s%s%s\n", t, state, sw, from[0] ? "  " : "", from);
+}
+
 static int main_loop(struct player *p, struct sp_error **err)
 {
 	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag)) {
@@ -373,6 +392,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 			p->last_osd_us = now;
 		}
 		sp_stats_maybe_write(p, now, false);
+		print_progress(p, now, false);
 		if (p->cfg->fast && p->opened && sp_frameq_count(&p->vfq) > 0)
 			continue;
 		if (p->cfg->fast)

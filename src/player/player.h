@@ -45,6 +45,7 @@ struct sp_player_config {
 	bool fullscreen;
 	bool exit_at_end;
 	bool fast;                /* no pacing, no audio device: hashes only */
+	bool progress;            /* a status line on stderr every second */
 	double start_s;           /* < 0: from the beginning */
 	const char *framehash_path;
 	const char *stats_path;

@@ -151,6 +151,7 @@ struct player {
 	int nseeks, seeks_total;
 	uint64_t presented, dropped;
 	int64_t stats_written_us;
+	int64_t progress_us;    /* last --progress line */
 	char stats_last[2048];
 };
 
@@ -185,6 +186,8 @@ SDL_Rect sp_render_bar_rect(struct player *p);
 /* osd.c [main] */
 void sp_osd_draw(struct player *p, int w, int h);
 double sp_player_buffer_percent(struct player *p);
+void sp_osd_swarm_lines(struct player *p, char *swarm_line, size_t n1, char *from_line, size_t n2);
+void sp_osd_time_line(struct player *p, char *out, size_t n);
 
 /* input.c [main] */
 void sp_input_handle(struct player *p, const SDL_Event *ev);
