@@ -239,7 +239,7 @@ bool sp_reader_available(struct sp_reader *r, uint64_t offset, uint64_t len)
 	if (len > r->size - offset)
 		len = r->size - offset;
 	if (!len)
-		return offset == r->size || r->size == 0;
+		return true; /* nothing asked (or at the end) */
 	uint64_t a = (r->base + offset) / r->piece_length;
 	uint64_t b = (r->base + offset + len - 1) / r->piece_length;
 	for (uint64_t p = a; p <= b; p++)

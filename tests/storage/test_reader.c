@@ -147,6 +147,8 @@ SP_TEST(short_reads_and_eof)
 	SP_CHECK_INT(sp_reader_read(r, 0, buf, 0), 0);
 	SP_CHECK(sp_reader_available(r, 0, 8192));
 	SP_CHECK(!sp_reader_available(r, 0, 8193));
+	SP_CHECK(sp_reader_available(r, 9000, 0));
+	SP_CHECK(!sp_reader_available(r, 10001, 1));
 	sp_reader_close(r);
 	/* The last file: 5 bytes, read stops at its end, not the torrent's. */
 	r = sp_reader_new(fx.st, 2, 0, NULL);
