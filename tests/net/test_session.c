@@ -1,0 +1,347 @@
+/* test_session.c - two sessions in one process on 127.0.0.1: a seed and a
+ * leecher move a multi-file torrent (byte-identical, counted by source),
+ * a reader streams a file while it downloads, the upload limit holds, and
+ * a peer that sends malformed messages is closed without harming the
+ * session. The torrent is built here with the bencode encoder. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/bencode.h"
+#include "core/clock.h"
+#include "core/metainfo.h"
+#include "core/sha1.h"
+#include "harness.h"
+#include "swarmplay/swarmplay.h"
+
+#define PIECE 32768u
+
+struct fixture {
+	char root[256], seed_dir[300], leech_dir[300];
+	uint8_t *data; /* concatenated payload */
+	size_t total;
+	uint8_t *torrent;
+	size_t torrent_len;
+};
+
+static const struct {
+	const char *name;
+	size_t size;
+} layout[] = {{"a.bin", 300001}, {"small.txt", 777}, {"b.bin", 200003}};
+#define NFILES (sizeof(layout) / sizeof(layout[0]))
+
+static void write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	mkdir(dir, 0755);
+	FILE *f = fopen(path, "wb");
+	SP_CHECK(f != NULL);
+	SP_CHECK_UINT(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+static void build_torrent(struct fixture *fx)
+{
+	struct sp_buf b;
+	sp_buf_init(&b, 1 << 20);
+	uint32_t np = (uint32_t)((fx->total + PIECE - 1) / PIECE);
+	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "info");
+	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "files");
+	sp_benc_list_begin(&b);
+	for (size_t i = 0; i < NFILES; i++) {
+		sp_benc_dict_begin(&b);
+		sp_benc_put_cstr(&b, "length");
+		sp_benc_put_int(&b, (int64_t)layout[i].size);
+		sp_benc_put_cstr(&b, "path");
+		sp_benc_list_begin(&b);
+		sp_benc_put_cstr(&b, layout[i].name);
+		sp_benc_end(&b);
+		sp_benc_end(&b);
+	}
+	sp_benc_end(&b);
+	sp_benc_put_cstr(&b, "name");
+	sp_benc_put_cstr(&b, "payload");
+	sp_benc_put_cstr(&b, "piece length");
+	sp_benc_put_int(&b, PIECE);
+	sp_benc_put_cstr(&b, "pieces");
+	uint8_t *hashes = malloc((size_t)np * 20);
+	for (uint32_t i = 0; i < np; i++) {
+		size_t off = (size_t)i * PIECE;
+		size_t len = fx->total - off < PIECE ? fx->total - off : PIECE;
+		sp_sha1(fx->data + off, len, hashes + 20 * i);
+	}
+	sp_benc_put_str(&b, hashes, (size_t)np * 20);
+	free(hashes);
+	sp_benc_end(&b);
+	SP_CHECK_INT(sp_benc_end(&b), 0);
+	fx->torrent = sp_buf_steal(&b, &fx->torrent_len);
+}
+
+static void setup(struct fixture *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	snprintf(fx->root, sizeof(fx->root), "/tmp/sp-test-session-XXXXXX");
+	SP_CHECK(mkdtemp(fx->root) != NULL);
+	snprintf(fx->seed_dir, sizeof(fx->seed_dir), "%s/seed", fx->root);
+	snprintf(fx->leech_dir, sizeof(fx->leech_dir), "%s/leech", fx->root);
+	for (size_t i = 0; i < NFILES; i++)
+		fx->total += layout[i].size;
+	fx->data = malloc(fx->total);
+	srand(42);
+	for (size_t i = 0; i < fx->total; i++)
+		fx->data[i] = (uint8_t)rand();
+	mkdir(fx->seed_dir, 0755);
+	char top[400];
+	snprintf(top, sizeof(top), "%s/payload", fx->seed_dir);
+	size_t off = 0;
+	for (size_t i = 0; i < NFILES; i++) {
+		write_file(top, layout[i].name, fx->data + off, layout[i].size);
+		off += layout[i].size;
+	}
+	build_torrent(fx);
+}
+
+static struct sp_metainfo *mi_of(const struct fixture *fx)
+{
+	struct sp_error *err = NULL;
+	struct sp_metainfo *mi = sp_metainfo_parse(fx->torrent, fx->torrent_len, &err);
+	if (!mi)
+		SP_FAIL("metainfo: %s", sp_error_msg(err));
+	return mi;
+}
+
+static struct sp_session *session(int64_t up_limit)
+{
+	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
+					.upload_rate_limit = up_limit};
+	struct sp_error *err = NULL;
+	struct sp_session *s = sp_session_new(&cfg, &err);
+	if (!s)
+		SP_FAIL("session: %s", sp_error_msg(err));
+	SP_CHECK(sp_session_port(s) != 0);
+	return s;
+}
+
+static bool wait_complete(struct sp_torrent *t, double timeout_s, struct sp_torrent_stats *st)
+{
+	int64_t end = sp_now_us() + (int64_t)(timeout_s * 1e6);
+	while (sp_now_us() < end) {
+		sp_torrent_get_stats(t, st);
+		if (st->complete && !st->checking)
+			return true;
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static void check_copy(const struct fixture *fx)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < NFILES; i++) {
+		char path[600];
+		snprintf(path, sizeof(path), "%s/payload/%s", fx->leech_dir, layout[i].name);
+		FILE *f = fopen(path, "rb");
+		SP_CHECK(f != NULL);
+		uint8_t *buf = malloc(layout[i].size + 1);
+		SP_CHECK_UINT(fread(buf, 1, layout[i].size + 1, f), layout[i].size);
+		fclose(f);
+		SP_CHECK_MEM(buf, fx->data + off, layout[i].size);
+		free(buf);
+		off += layout[i].size;
+	}
+}
+
+SP_TEST(seed_to_leecher)
+{
+	struct fixture fx;
+	setup(&fx);
+	struct sp_session *a = session(0), *b = session(0);
+	struct sp_error *err = NULL;
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, &err);
+	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, &err);
+	SP_CHECK(ta && tb);
+	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
+	struct sp_torrent_stats sa, sb;
+	SP_CHECK(wait_complete(ta, 10, &sa));
+	SP_CHECK_UINT(sa.pieces_at_start, sa.num_pieces);
+	SP_CHECK_UINT(sa.downloaded[SP_FROM_CACHE], fx.total);
+	if (!wait_complete(tb, 20, &sb))
+		SP_FAIL("leecher stuck at %u/%u pieces, %d peers", sb.have_pieces, sb.num_pieces,
+			sb.peers);
+	SP_CHECK_UINT(sb.downloaded[SP_FROM_PEERS], fx.total);
+	SP_CHECK_UINT(sb.downloaded[SP_FROM_CACHE], 0);
+	SP_CHECK_UINT(sb.verified_bytes, fx.total);
+	SP_CHECK(sb.complete_at_us > 0);
+	/* the seed's counters are published on its next tick */
+	struct timespec ts = {0, 300000000};
+	nanosleep(&ts, NULL);
+	sp_torrent_get_stats(ta, &sa);
+	SP_CHECK_CMP(sa.uploaded, >=, fx.total);
+	uint8_t bits[64];
+	SP_CHECK_INT(sp_torrent_get_pieces(tb, bits, sizeof(bits)), 0);
+	SP_CHECK_UINT(bits[0], 0xff);
+	sp_session_free(b);
+	sp_session_free(a);
+	check_copy(&fx);
+}
+
+/* A reader opened before any data is here streams the whole file. */
+SP_TEST(reader_streams_while_downloading)
+{
+	struct fixture fx;
+	setup(&fx);
+	struct sp_session *a = session(0), *b = session(0);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
+	SP_CHECK(ta && tb);
+	struct sp_error *err = NULL;
+	struct sp_reader *r = sp_torrent_open_reader(tb, 2, &err); /* b.bin, the last file */
+	if (!r)
+		SP_FAIL("reader: %s", sp_error_msg(err));
+	SP_CHECK_INT(sp_reader_size(r), (int64_t)layout[2].size);
+	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
+	size_t base = layout[0].size + layout[1].size, got = 0;
+	uint8_t buf[7000];
+	while (got < layout[2].size) {
+		ssize_t n = sp_reader_read(r, got, buf, sizeof(buf));
+		SP_CHECK_CMP(n, >, 0);
+		SP_CHECK_MEM(buf, fx.data + base + got, (size_t)n);
+		got += (size_t)n;
+	}
+	SP_CHECK_INT(sp_reader_read(r, got, buf, sizeof(buf)), 0);
+	sp_reader_close(r);
+	sp_session_free(b);
+	sp_session_free(a);
+}
+
+SP_TEST(upload_limit_holds)
+{
+	struct fixture fx;
+	setup(&fx);
+	const int64_t limit = 150000; /* bytes/s: ~500 kB takes > 3 s */
+	struct sp_session *a = session(limit), *b = session(0);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
+	SP_CHECK(ta && tb);
+	struct sp_torrent_stats st;
+	SP_CHECK(wait_complete(ta, 10, &st));
+	int64_t t0 = sp_now_us();
+	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
+	SP_CHECK(wait_complete(tb, 30, &st));
+	double secs = (double)(sp_now_us() - t0) / 1e6;
+	double rate = (double)fx.total / secs;
+	fprintf(stderr, "%zu bytes in %.2f s: %.0f B/s (limit %lld)\n", fx.total, secs, rate,
+		(long long)limit);
+	SP_CHECK_CMP(rate, <, 1.3 * (double)limit);
+	SP_CHECK_CMP(rate, >, 0.3 * (double)limit);
+	sp_session_free(b);
+	sp_session_free(a);
+}
+
+static int raw_connect(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	SP_CHECK_INT(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+/* Read until the peer closes (returns true) or timeout. */
+static bool closed_within(int fd, int ms, size_t *got)
+{
+	*got = 0;
+	int64_t end = sp_now_us() + ms * 1000LL;
+	while (sp_now_us() < end) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		uint8_t buf[4096];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return true;
+		*got += (size_t)n;
+	}
+	return false;
+}
+
+static void send_handshake(int fd, const struct sp_metainfo *mi)
+{
+	uint8_t hs[68] = {19};
+	memcpy(hs + 1, "BitTorrent protocol", 19);
+	memcpy(hs + 28, mi->info_hash, 20);
+	memcpy(hs + 48, "-XX0000-malformedpee", 20);
+	SP_CHECK_INT(send(fd, hs, sizeof(hs), 0), 68);
+	/* wait for its answer, so what follows is read as messages */
+	uint8_t ans[68];
+	size_t got = 0;
+	int64_t end = sp_now_us() + 3000000;
+	while (got < sizeof(ans) && sp_now_us() < end) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		ssize_t n = recv(fd, ans + got, sizeof(ans) - got, 0);
+		SP_CHECK_CMP(n, >, 0);
+		got += (size_t)n;
+	}
+	SP_CHECK_UINT(got, 68);
+	SP_CHECK_MEM(ans + 28, mi->info_hash, 20);
+}
+
+SP_TEST(malformed_peers_are_closed)
+{
+	struct fixture fx;
+	setup(&fx);
+	struct sp_session *a = session(0);
+	struct sp_metainfo *mi = mi_of(&fx);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi, fx.seed_dir, true, NULL);
+	struct sp_torrent_stats st;
+	SP_CHECK(wait_complete(ta, 10, &st));
+	const struct sp_metainfo *m = sp_torrent_metainfo(ta);
+	size_t got;
+	/* 1: not BitTorrent at all */
+	int fd = raw_connect(sp_session_port(a));
+	SP_CHECK_INT(send(fd, "GET / HTTP/1.0\r\n\r\n", 18, 0), 18);
+	SP_CHECK(closed_within(fd, 3000, &got));
+	SP_CHECK_UINT(got, 0);
+	close(fd);
+	/* 2: a valid handshake, then a 2 GB length: closed from the header */
+	fd = raw_connect(sp_session_port(a));
+	send_handshake(fd, m);
+	static const uint8_t huge[5] = {0x7f, 0xff, 0xff, 0xff, 7};
+	SP_CHECK_INT(send(fd, huge, 5, 0), 5);
+	SP_CHECK(closed_within(fd, 3000, &got));
+	close(fd);
+	/* 3: a have with a length of 3 */
+	fd = raw_connect(sp_session_port(a));
+	send_handshake(fd, m);
+	static const uint8_t bad_have[7] = {0, 0, 0, 3, 4, 0, 0};
+	SP_CHECK_INT(send(fd, bad_have, 7, 0), 7);
+	SP_CHECK(closed_within(fd, 3000, &got));
+	close(fd);
+	/* 4: a request for a piece that does not exist */
+	fd = raw_connect(sp_session_port(a));
+	send_handshake(fd, m);
+	static const uint8_t bad_req[17] = {0, 0, 0, 13, 6, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x40, 0};
+	SP_CHECK_INT(send(fd, bad_req, 17, 0), 17);
+	SP_CHECK(closed_within(fd, 3000, &got));
+	close(fd);
+	/* The session still serves a well-behaved peer. */
+	fd = raw_connect(sp_session_port(a));
+	send_handshake(fd, m);
+	SP_CHECK(!closed_within(fd, 500, &got));
+	close(fd);
+	sp_session_free(a);
+}
+
+SP_TEST_MAIN()
