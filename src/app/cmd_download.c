@@ -190,7 +190,8 @@ static void show_progress(const struct sp_torrent_stats *st, bool tty, bool fina
 		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
 	}
 	if (st->checking) {
-		fprintf(stderr, tty ? _("\rchecking existing data...") : _("checking existing data...\n"));
+		fprintf(stderr, "%s%s%s", tty ? "\r" : "", _("checking existing data..."),
+			tty ? "" : "\n");
 		return;
 	}
 	if (tty) {
@@ -199,7 +200,8 @@ static void show_progress(const struct sp_torrent_stats *st, bool tty, bool fina
 		for (int i = 0; i < 30; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[30] = 0;
-		fprintf(stderr, _("\r[%s] %5.1f%%  down %s  up %s  peers %d  ETA %s   "), bar,
+		fputc('\r', stderr);
+		fprintf(stderr, _("[%s] %5.1f%%  down %s  up %s  peers %d  ETA %s   "), bar,
 			pct, down, up, st->peers, eta);
 		if (final)
 			fputc('\n', stderr);
