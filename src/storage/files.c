@@ -32,7 +32,7 @@
 
 /* Open rel (a '/'-separated relative path) beneath dirfd without following
  * any symlink. create: make missing directories and the file. */
-static int open_beneath(int dirfd, const char *rel, int flags, bool create)
+static int open_beneath(int dirfd, const char *rel, int flags, bool create, mode_t mode)
 {
 	char path[PATH_MAX];
 	if (strlen(rel) >= sizeof(path) || !*rel)
@@ -58,7 +58,7 @@ static int open_beneath(int dirfd, const char *rel, int flags, bool create)
 		cur = nfd;
 	}
 	int oflags = flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (create ? O_CREAT : 0);
-	int fd = openat(cur, comp, oflags, 0644);
+	int fd = openat(cur, comp, oflags, mode);
 	int e = errno;
 	if (cur != dirfd)
 		close(cur);
@@ -84,13 +84,15 @@ int sp_sfile_fd(struct sp_storage *st, size_t i, bool write)
 	}
 	int nfd;
 	if (write) {
-		nfd = open_beneath(st->dirfd, f->mf->path, O_RDWR, true);
+		/* BEP 47 attr 'x': the file was executable where it came from. */
+		nfd = open_beneath(st->dirfd, f->mf->path, O_RDWR, true,
+				   f->mf->executable ? 0755 : 0644);
 	} else {
 		/* Read-write if we may (so a later write needs no reopen),
 		 * read-only for data on a read-only medium (seeding). */
-		nfd = open_beneath(st->dirfd, f->mf->path, O_RDWR, false);
+		nfd = open_beneath(st->dirfd, f->mf->path, O_RDWR, false, 0);
 		if (nfd == -EACCES || nfd == -EROFS || nfd == -EPERM)
-			nfd = open_beneath(st->dirfd, f->mf->path, O_RDONLY, false);
+			nfd = open_beneath(st->dirfd, f->mf->path, O_RDONLY, false, 0);
 		else if (nfd >= 0)
 			write = true;
 	}
@@ -281,7 +283,7 @@ int sp_sfile_stat(struct sp_storage *st, size_t i, struct stat *sb)
 	pthread_mutex_unlock(&st->fd_lock);
 	if (fd >= 0)
 		return fstat(fd, sb) < 0 ? -errno : 0;
-	fd = open_beneath(st->dirfd, st->files[i].mf->path, O_RDONLY, false);
+	fd = open_beneath(st->dirfd, st->files[i].mf->path, O_RDONLY, false, 0);
 	if (fd < 0)
 		return fd;
 	int rc = fstat(fd, sb) < 0 ? -errno : 0;

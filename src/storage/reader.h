@@ -6,7 +6,9 @@
  * public read/cancel/... functions). Several readers may exist on one
  * storage. The reader holds a reference on the storage, so it may outlive
  * sp_storage_free() (reads of verified data still work; waits return
- * -ECANCELED once the storage is closed).
+ * -ECANCELED once the storage is closed). sp_reader_close() must not race
+ * a read on the same reader: cancel, let the reading thread return, then
+ * close.
  *
  * Threads: one thread at a time reads a reader (the demux thread); the
  * hooks on_cursor and ready_to_start run on that thread, on_close on the

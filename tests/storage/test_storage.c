@@ -92,7 +92,10 @@ SP_TEST(geometry)
 SP_TEST(multi_file_mapping_and_pads)
 {
 	struct fixture fx = {0};
-	fx_init(&fx, 7);
+	fx.t = tmi_new(4096, layout, NLAYOUT, 7);
+	fx.t->mi.files[4].executable = true; /* BEP 47 attr 'x' */
+	fx.dir = tdir_new();
+	fx_open(&fx);
 	/* Out of order, odd block sizes, overlapping duplicates. */
 	uint32_t order[] = {2, 0, 3, 1};
 	for (int k = 0; k < 4; k++)
@@ -109,6 +112,12 @@ SP_TEST(multi_file_mapping_and_pads)
 		if (!layout[i].pad)
 			check_file(&fx, i);
 	SP_CHECK(!exists(fx.dir, "t/.pad"));
+	struct stat sb;
+	char xp[4200];
+	snprintf(xp, sizeof(xp), "%s/t/d.bin", fx.dir);
+	SP_CHECK(stat(xp, &sb) == 0 && (sb.st_mode & 0100));
+	snprintf(xp, sizeof(xp), "%s/t/a.bin", fx.dir);
+	SP_CHECK(stat(xp, &sb) == 0 && !(sb.st_mode & 0100));
 	SP_CHECK(exists(fx.dir, "t/empty.txt"));
 	/* Reads across the file boundaries, the pad reading as zeros. */
 	uint8_t buf[13027];
