@@ -185,13 +185,15 @@ const char *sp_webseed_url(const struct sp_webseed *ws)
 
 /* A transfer failed: its blocks and every queued one go back to the
  * picker, and we keep away from the server for a while. */
-void sp_webseed_fail(struct sp_webseed *ws, const char *why)
+void sp_webseed_fail(struct sp_webseed *ws, const char *why, uint32_t retry_ms)
 {
 	ws->failures++;
 	unsigned shift = ws->failures - 1 < 16 ? ws->failures - 1 : 16;
 	uint64_t ms = (uint64_t)ws->cfg.backoff_min_ms << shift;
 	if (ms > ws->cfg.backoff_max_ms)
 		ms = ws->cfg.backoff_max_ms;
+	if (retry_ms)
+		ms = retry_ms; /* the server said when (BEP 17 503) */
 	ws->backoff_until_us = sp_now_us() + (int64_t)ms * 1000;
 	char msg[512];
 	snprintf(msg, sizeof(msg), _("%s; trying again in %g s"), why, (double)ms / 1000);
@@ -298,14 +300,17 @@ static void start_one(struct sp_webseed *ws, struct wblock *b)
 	const struct sp_metainfo *mi = ws->mi;
 	size_t f = file_at(mi, b->assigned);
 	uint64_t fend = mi->files[f].offset + mi->files[f].length;
-	if (mi->files[f].is_pad) {
+	if (ws->httpseed) {
+		/* BEP 17 asks by piece; the server maps it to its files */
+		fend = (uint64_t)b->piece * mi->piece_length + sp_metainfo_piece_size(mi, b->piece);
+	} else if (mi->files[f].is_pad) {
 		fill_pad(ws, b, fend);
 		return;
 	}
 	struct wxfer *x = calloc(1, sizeof(*x));
 	if (!x || gather(ws, b, fend, x) < 0) {
 		free(x);
-		sp_webseed_fail(ws, _("out of memory"));
+		sp_webseed_fail(ws, _("out of memory"), 0);
 		return;
 	}
 	x->ws = ws;
@@ -317,7 +322,7 @@ static void start_one(struct sp_webseed *ws, struct wblock *b)
 	int r = sp_webseed_xfer_start(ws, x);
 	if (r < 0) {
 		sp_webseed_xfer_release(ws, x);
-		sp_webseed_fail(ws, _("cannot start the web seed request"));
+		sp_webseed_fail(ws, _("cannot start the web seed request"), 0);
 	}
 }
 
@@ -366,6 +371,17 @@ void sp_webseed_xfer_done(struct sp_webseed *ws)
 }
 
 /* ---- lifecycle ---- */
+
+struct sp_webseed *sp_webseed_new_httpseed(struct sp_curlev *c, const struct sp_metainfo *mi,
+					   const char *url, const struct sp_webseed_callbacks *cb,
+					   const struct sp_webseed_config *cfg,
+					   struct sp_error **err)
+{
+	struct sp_webseed *ws = sp_webseed_new(c, mi, url, cb, cfg, err);
+	if (ws)
+		ws->httpseed = true;
+	return ws;
+}
 
 struct sp_webseed *sp_webseed_new(struct sp_curlev *c, const struct sp_metainfo *mi,
 				  const char *url, const struct sp_webseed_callbacks *cb,

@@ -61,6 +61,14 @@ void sp_webseed_config_default(struct sp_webseed_config *cfg);
 struct sp_webseed *sp_webseed_new(struct sp_curlev *c, const struct sp_metainfo *mi,
 				  const char *url, const struct sp_webseed_callbacks *cb,
 				  const struct sp_webseed_config *cfg, struct sp_error **err);
+/* A BEP 17 `httpseeds` entry: the same source object, but each request
+ * is url?info_hash=..&piece=N&ranges=A-B (blocks of one piece coalesced)
+ * answered 200 with exactly those bytes; a 503 answer's body is the
+ * number of seconds to wait, which replaces the back-off. */
+struct sp_webseed *sp_webseed_new_httpseed(struct sp_curlev *c, const struct sp_metainfo *mi,
+					   const char *url, const struct sp_webseed_callbacks *cb,
+					   const struct sp_webseed_config *cfg,
+					   struct sp_error **err);
 /* Aborts every transfer; no callback runs. */
 void sp_webseed_free(struct sp_webseed *ws);
 

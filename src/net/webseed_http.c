@@ -75,6 +75,12 @@ static bool check_answer(struct wxfer *x)
 	long code = 0;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	x->checked = true;
+	if (x->ws->httpseed && code == 200)
+		return true; /* BEP 17: the body is exactly the ranges asked */
+	if (x->ws->httpseed && code == 503) {
+		snprintf(x->fail, sizeof(x->fail), _("web seed is busy (HTTP 503)"));
+		return false;
+	}
 	if (code == 206) {
 		unsigned long long ra, rb, total;
 		char star;
@@ -107,12 +113,29 @@ static bool check_answer(struct wxfer *x)
 	return false;
 }
 
+/* BEP 17: a 503's body is the number of seconds to wait (1 s to 1 h). */
+static uint32_t retry_after(const char *p, size_t n)
+{
+	uint32_t s = 0;
+	size_t i = 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (; i < n && p[i] >= '0' && p[i] <= '9' && s < 3600; i++)
+		s = s * 10 + (uint32_t)(p[i] - '0');
+	if (!s)
+		return 0;
+	return (s > 3600 ? 3600 : s) * 1000;
+}
+
 static size_t webseed_on_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct wxfer *x = arg;
 	struct sp_webseed *ws = x->ws;
-	if (!x->checked && !check_answer(x))
+	if (!x->checked && !check_answer(x)) {
+		if (ws->httpseed && !x->retry_ms)
+			x->retry_ms = retry_after(p, n);
 		return 0;
+	}
 	if (n > x->end - x->pos) {
 		snprintf(x->fail, sizeof(x->fail), _("web seed sent more than asked"));
 		return 0;
@@ -185,28 +208,63 @@ static void webseed_on_done(void *ctx, CURL *easy, CURLcode res)
 		snprintf(why, sizeof(why), _("short answer from the web seed (%llu of %llu bytes)"),
 			 (unsigned long long)(x->pos - x->start),
 			 (unsigned long long)(x->end - x->start));
+	uint32_t retry_ms = x->retry_ms;
 	sp_webseed_xfer_release(ws, x);
 	if (why[0])
-		sp_webseed_fail(ws, why);
+		sp_webseed_fail(ws, why, retry_ms);
 	else
 		sp_webseed_xfer_done(ws);
+}
+
+/* BEP 17: url?info_hash=..&piece=N&ranges=A-B (inclusive, in the piece). */
+static char *httpseed_url(struct sp_webseed *ws, const struct wxfer *x)
+{
+	const struct sp_metainfo *mi = ws->mi;
+	uint32_t piece = x->blk[0]->piece;
+	uint64_t p0 = (uint64_t)piece * mi->piece_length;
+	struct sp_buf b;
+	sp_buf_init(&b, URL_MAX);
+	size_t n = strcspn(ws->url, "#");
+	const char *q = memchr(ws->url, '?', n);
+	int r = sp_buf_append(&b, ws->url, n);
+	if (!r)
+		r = sp_buf_append(&b, q ? "&info_hash=" : "?info_hash=", 11);
+	if (!r)
+		r = put_component(&b, (const char *)mi->info_hash, SP_INFOHASH_LEN);
+	if (!r)
+		r = sp_buf_appendf(&b, "&piece=%u&ranges=%llu-%llu", piece,
+				   (unsigned long long)(x->start - p0),
+				   (unsigned long long)(x->end - 1 - p0));
+	if (r < 0) {
+		sp_buf_fini(&b);
+		return NULL;
+	}
+	size_t len;
+	return (char *)sp_buf_steal(&b, &len);
 }
 
 int sp_webseed_xfer_start(struct sp_webseed *ws, struct wxfer *x)
 {
 	const struct sp_mi_file *f = &ws->mi->files[x->file];
-	if (!ws->file_urls[x->file] &&
-	    !(ws->file_urls[x->file] = sp_webseed_file_url(ws->url, ws->mi, x->file)))
+	char *hs_url = NULL;
+	if (ws->httpseed ? !(hs_url = httpseed_url(ws, x))
+			 : !ws->file_urls[x->file] &&
+				   !(ws->file_urls[x->file] =
+					     sp_webseed_file_url(ws->url, ws->mi, x->file)))
 		return -ENOMEM;
 	CURL *e = curl_easy_init();
-	if (!e)
+	if (!e) {
+		free(hs_url);
 		return -ENOMEM;
+	}
 	x->easy = e;
 	char range[64];
 	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)(x->start - f->offset),
 		 (unsigned long long)(x->end - 1 - f->offset));
-	curl_easy_setopt(e, CURLOPT_URL, ws->file_urls[x->file]);
-	curl_easy_setopt(e, CURLOPT_RANGE, range);
+	/* curl copies the URL string */
+	curl_easy_setopt(e, CURLOPT_URL, hs_url ? hs_url : ws->file_urls[x->file]);
+	if (!hs_url)
+		curl_easy_setopt(e, CURLOPT_RANGE, range);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)ws->cfg.connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)ws->cfg.low_speed_bytes);
@@ -224,6 +282,8 @@ int sp_webseed_xfer_start(struct sp_webseed *ws, struct wxfer *x)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	if (getenv("SP_CURL_VERBOSE"))
 		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-	SP_DEBUG("webseed", "GET %s bytes %s", ws->file_urls[x->file], range);
+	SP_DEBUG("webseed", "GET %s bytes %s", hs_url ? hs_url : ws->file_urls[x->file],
+		 hs_url ? "(BEP 17)" : range);
+	free(hs_url);
 	return sp_curlev_add(ws->curl, e, webseed_on_done, x);
 }

@@ -35,6 +35,7 @@ struct wxfer {
 	bool checked;        /* status and Content-Range looked at */
 	char content_range[96];
 	char fail[256];      /* why we stopped it, if we did */
+	uint32_t retry_ms;   /* BEP 17: a 503's "come back in N s" */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -44,6 +45,7 @@ struct sp_webseed {
 	struct sp_webseed_callbacks cb;
 	struct sp_webseed_config cfg;
 	char *url;
+	bool httpseed;       /* BEP 17 rather than BEP 19 */
 	char **file_urls;   /* built on first use */
 	struct wblock *blocks, *tail;
 	struct wxfer *xfers;
@@ -58,7 +60,8 @@ struct sp_webseed {
 
 /* webseed.c */
 void sp_webseed_deliver(struct sp_webseed *ws, struct wblock *b);
-void sp_webseed_fail(struct sp_webseed *ws, const char *why);
+/* retry_ms 0: the exponential back-off. */
+void sp_webseed_fail(struct sp_webseed *ws, const char *why, uint32_t retry_ms);
 /* Unlink x, drop its block references, abort and clean its easy. */
 void sp_webseed_xfer_release(struct sp_webseed *ws, struct wxfer *x);
 /* A transfer ended well: reset the failure count, dispatch more. */

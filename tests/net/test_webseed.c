@@ -37,6 +37,7 @@ static void make_torrent(bool multi, bool pad)
 			   {"name/sub dir/b c#?.bin", 70001, false},
 			   {"name/z.bin", 5, false}};
 	memset(&mi, 0, sizeof(mi));
+	memset(mi.info_hash, 'I', sizeof(mi.info_hash));
 	mi.piece_length = PIECE;
 	mi.multi_file = multi;
 	mi.files = files;
@@ -139,6 +140,29 @@ static void serve(struct evhttp_request *req, const char *mode, const struct sp_
 	}
 }
 
+/* BEP 17: /hs/seed.php?info_hash=..&piece=N&ranges=A-B */
+static void serve_httpseed(struct srv *s, struct evhttp_request *req, bool busy)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params;
+	evhttp_parse_query_str(q ? q : "", &params);
+	const char *ih = evhttp_find_header(&params, "info_hash");
+	const char *piece = evhttp_find_header(&params, "piece");
+	const char *ranges = evhttp_find_header(&params, "ranges");
+	unsigned long long a, b;
+	if (busy && s->flaky > 0) {
+		s->flaky--;
+		send_body(req, 503, (const uint8_t *)"1\n", 2);
+	} else if (!ih || strlen(ih) != 20 || memcmp(ih, "IIIIIIIIIIIIIIIIIIII", 20) || !piece ||
+		   !ranges || sscanf(ranges, "%llu-%llu", &a, &b) != 2) {
+		send_body(req, 400, (const uint8_t *)"bad", 3);
+	} else {
+		uint64_t p0 = strtoull(piece, NULL, 10) * PIECE;
+		send_body(req, 200, payload + p0 + a, (size_t)(b - a + 1));
+	}
+	evhttp_clear_headers(&params);
+}
+
 static void srv_on_request(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
@@ -158,7 +182,9 @@ static void srv_on_request(struct evhttp_request *req, void *arg)
 		s->flaky--;
 		strcpy(mode, "503");
 	}
-	if (!strcmp(mode, "redirect") || !strcmp(mode, "loop")) {
+	if (!strcmp(mode, "hs") || !strcmp(mode, "hsbusy")) {
+		serve_httpseed(s, req, mode[2] == 'b');
+	} else if (!strcmp(mode, "redirect") || !strcmp(mode, "loop")) {
 		char loc[512];
 		const char *raw_rest = raw ? strchr(raw + 1, '/') : NULL; /* still escaped */
 		snprintf(loc, sizeof(loc), "/%s%s", mode[0] == 'r' ? "ok" : "loop",
@@ -232,6 +258,8 @@ static void on_status(void *arg, struct sp_webseed *ws, const char *msg, bool is
 
 static uint32_t max_span = 65536;
 
+static bool httpseed; /* make BEP 17 web seeds */
+
 static void ctx_init(struct ctx *c, const char *mode, const char *suffix)
 {
 	memset(c, 0, sizeof(*c));
@@ -249,7 +277,8 @@ static void ctx_init(struct ctx *c, const char *mode, const char *suffix)
 	cfg.low_speed_s = 1;
 	cfg.max_span = max_span;
 	struct sp_error *err = NULL;
-	c->ws = sp_webseed_new(c->curl, &mi, url, &cb, &cfg, &err);
+	c->ws = (httpseed ? sp_webseed_new_httpseed : sp_webseed_new)(c->curl, &mi, url, &cb, &cfg,
+								     &err);
 	if (!c->ws)
 		SP_FAIL("sp_webseed_new: %s", sp_error_msg(err));
 }
@@ -436,6 +465,37 @@ SP_TEST(cancel_before_and_during)
 	SP_CHECK_UINT(sp_curlev_count(c.curl), 0);
 	SP_CHECK_INT(c.errors, 0);
 	ctx_fini(&c);
+}
+
+SP_TEST(httpseed_bep17)
+{
+	make_torrent(true, true);
+	httpseed = true;
+	struct ctx c;
+	ctx_init(&c, "hs", "seed.php");
+	int n = request_all(&c, 0, mi.num_pieces);
+	SP_CHECK_INT(run_until(&c, &c.blocks, n, 5000), n);
+	SP_CHECK_INT(c.bad_data, 0);
+	SP_CHECK_INT(c.errors, 0);
+	/* the blocks of a piece share one request, files do not split it */
+	SP_CHECK_INT(c.srv.requests, mi.num_pieces);
+	ctx_fini(&c);
+
+	/* 503 "1": wait one second, as told, rather than the back-off */
+	ctx_init(&c, "hsbusy", "seed.php?k=v");
+	c.srv.flaky = 1;
+	n = request_all(&c, 0, 1);
+	SP_CHECK_INT(run_until(&c, &c.rejects, n, 3000), n);
+	SP_CHECK(strstr(c.last_err, "busy"));
+	int64_t t0 = sp_now_us();
+	while (!sp_webseed_usable(c.ws) && sp_now_us() - t0 < 3000000)
+		event_base_loop(c.base, EVLOOP_ONCE);
+	SP_CHECK_CMP((sp_now_us() - t0) / 1000, >, 600);
+	n = request_all(&c, 0, 1);
+	SP_CHECK_INT(run_until(&c, &c.blocks, n, 3000), n);
+	SP_CHECK_INT(c.bad_data, 0);
+	ctx_fini(&c);
+	httpseed = false;
 }
 
 SP_TEST(bad_requests_refused)
