@@ -155,7 +155,7 @@ static void verify_job(void *arg)
 			j->code = rc;
 		} else {
 			j->outcome = OUT_VERIFIED;
-			sp_storage_mark_verified(st, pb->piece);
+			sp_storage_mark_verified(st, pb->piece, true);
 		}
 	}
 	/* The buffer is not needed by the completion but freeing it here

@@ -320,7 +320,7 @@ static void check_job(void *arg)
 		if (scratch && !atomic_load(&st->closed) &&
 		    sp_storage_hash_from_disk(st, c->todo[k], scratch, h) &&
 		    sp_storage_piece_hash_ok(st, c->todo[k], h))
-			sp_storage_mark_verified(st, c->todo[k]);
+			sp_storage_mark_verified(st, c->todo[k], false);
 		pthread_mutex_lock(&c->lock);
 		c->done++;
 		pthread_cond_signal(&c->cond);
@@ -431,7 +431,7 @@ int sp_storage_check(struct sp_storage *st, bool full_check,
 	struct check c = {.st = st, .todo = todo};
 	for (uint32_t p = 0; p < mi->num_pieces; p++) {
 		if (bits[p >> 3] & (0x80u >> (p & 7))) {
-			sp_storage_mark_verified(st, p);
+			sp_storage_mark_verified(st, p, false);
 			cs->trusted++;
 		} else if (worth_hashing(st, p))
 			todo[c.ntodo++] = p;

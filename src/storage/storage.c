@@ -238,7 +238,7 @@ uint64_t sp_storage_buffered(const struct sp_storage *st)
 
 /* ---- the verified set (any thread) ---- */
 
-void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece)
+void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece, bool downloaded)
 {
 	uint32_t size = sp_st_piece_size(st->mi, piece);
 	int64_t now = sp_now_us();
@@ -246,6 +246,12 @@ void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece)
 	if (!sp_bitfield_get(&st->have, piece)) {
 		sp_bitfield_set(&st->have, piece);
 		st->gen++;
+	} else {
+		downloaded = false;
+	}
+	/* Only downloads count towards the rate the start rule uses: data
+	 * found on disk by a check says nothing about the swarm. */
+	if (downloaded) {
 		const struct sp_rate_sample *last =
 			&st->rate[(st->rate_head + SP_STORAGE_RATE_SAMPLES - 1) %
 				  SP_STORAGE_RATE_SAMPLES];

@@ -101,7 +101,8 @@ bool sp_storage_have(struct sp_storage *st, uint32_t piece);
 uint32_t sp_storage_have_count(struct sp_storage *st);
 /* Copy of the verified bitfield (wire order); any thread. */
 void sp_storage_copy_bitfield(struct sp_storage *st, uint8_t *bits, size_t len);
-/* Verified bytes per second over the last few seconds; any thread. */
+/* Downloaded-and-verified bytes per second over the last few seconds
+ * (pieces found on disk by a check do not count); any thread. */
 double sp_storage_rate(struct sp_storage *st);
 const struct sp_metainfo *sp_storage_metainfo(const struct sp_storage *st);
 

@@ -66,7 +66,7 @@ struct sp_storage {
 	pthread_mutex_t vlock;
 	pthread_cond_t vcond;
 	struct sp_bitfield have;
-	uint64_t verified_total; /* bytes verified since open (rate) */
+	uint64_t verified_total; /* bytes downloaded and verified (rate) */
 	uint64_t gen;            /* bumped on every change of `have` */
 	uint64_t saved_gen;      /* gen of the last resume write (save_lock) */
 	struct sp_rate_sample rate[SP_STORAGE_RATE_SAMPLES];
@@ -123,9 +123,9 @@ int sp_sfile_stat(struct sp_storage *st, size_t i, struct stat *sb);
 void sp_sfiles_touch_empty(struct sp_storage *st);
 
 /* storage.c */
-/* Mark piece verified (any thread): sets the bit, updates the rate,
- * wakes readers. */
-void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece);
+/* Mark piece verified (any thread): sets the bit, wakes readers, and if
+ * it was downloaded (not found by a check) counts it in the rate. */
+void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece, bool downloaded);
 /* Hash piece from disk into out; false on read error. */
 bool sp_storage_hash_from_disk(struct sp_storage *st, uint32_t piece, uint8_t *scratch,
 			       uint8_t out[20]);

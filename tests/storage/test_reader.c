@@ -294,6 +294,28 @@ SP_TEST(start_rule)
 	fx_fini(&fx);
 }
 
+SP_TEST(start_rule_ignores_checked_data)
+{
+	/* Pieces found on disk by a check are not a download rate: with the
+	 * first pieces cached and nothing arriving, do not start early. */
+	struct fixture fx = {0};
+	fx_init(&fx, 16);
+	for (uint32_t p = 2; p < 5; p++)
+		give(&fx, p);
+	sp_storage_free(fx.st);
+	rec_settle(&fx.rec);
+	struct sp_error *err = NULL;
+	fx.st = sp_storage_new(&fx.t->mi, fx.dir, &fx.hooks, 2, &err);
+	SP_CHECK(fx.st != NULL);
+	SP_CHECK_INT(sp_storage_check(fx.st, false, NULL, NULL), 3);
+	SP_CHECK_CMP(sp_storage_rate(fx.st), ==, 0);
+	struct sp_reader *r = sp_reader_new(fx.st, 1, 1000, NULL);
+	SP_CHECK(sp_reader_ready_to_start(r, 0, 4));   /* 4000 of 10480 cached */
+	SP_CHECK(!sp_reader_ready_to_start(r, 0, 20)); /* needs a rate */
+	sp_reader_close(r);
+	fx_fini(&fx);
+}
+
 static bool say_no(void *ctx, struct sp_reader *r, uint64_t off, double ahead)
 {
 	(void)r, (void)ahead;
