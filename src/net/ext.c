@@ -17,7 +17,7 @@
 #include "picker/picker.h"
 
 #define MOD "ext"
-#define MAX_REQQ 2048
+#define MAX_REQQ SP_PEER_MAX_SENT_REQ
 
 int sp_ext_send_handshake(struct sp_peer *p)
 {

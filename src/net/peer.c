@@ -605,6 +605,9 @@ static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct socka
 	bufferevent_setcb(p->bev, on_read, on_write, on_event, p);
 	bufferevent_setwatermark(p->bev, EV_WRITE, OUT_LOW_WATER / 2, 0);
 	bufferevent_setwatermark(p->bev, EV_READ, 0, SP_WIRE_MAX_MSG * 4);
+	/* Fewer, larger reads: libevent's default is 16 KiB per read(). */
+	bufferevent_set_max_single_read(p->bev, 256 * 1024);
+	bufferevent_set_max_single_write(p->bev, 256 * 1024);
 	if (s->up_group)
 		bufferevent_add_to_rate_limit_group(p->bev, s->up_group);
 	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
