@@ -33,8 +33,8 @@
 void sp_webseed_config_default(struct sp_webseed_config *cfg)
 {
 	*cfg = (struct sp_webseed_config){
-		.max_transfers = 2,
-		.max_span = 4 << 20,
+		.max_transfers = 4,
+		.max_span = 1 << 20,
 		.max_queued = 2048,
 		.connect_timeout_ms = 10000,
 		.low_speed_bytes = 1024,

@@ -44,8 +44,8 @@ struct sp_webseed_callbacks {
 };
 
 struct sp_webseed_config {
-	uint32_t max_transfers;    /* concurrent Range requests (2) */
-	uint32_t max_span;         /* bytes per Range request (4 MiB) */
+	uint32_t max_transfers;    /* concurrent Range requests (4) */
+	uint32_t max_span;         /* bytes per Range request (1 MiB) */
 	uint32_t max_queued;       /* blocks accepted and not yet answered (2048) */
 	uint32_t connect_timeout_ms;   /* (10 s) */
 	uint32_t low_speed_bytes;  /* abort a transfer slower than this many bytes/s ... */

@@ -2,10 +2,12 @@
  * web seed through sp_webseed and check each piece's SHA-1 against the
  * torrent, for the interop scripts that run a real HTTP server.
  *
- *   webseed-fetch TORRENT URL [--window N]
+ *   webseed-fetch TORRENT URL [--window N] [--transfers N] [--span BYTES]
  *
  * Keeps N blocks (default 64) requested, in piece order, as a session
- * would. Prints "verified V/P pieces, B bytes in S s" and every web seed
+ * would; --transfers and --span set the web seed's parallel requests and
+ * request size (bench/webseed). Prints "first block after T ms",
+ * "verified V/P pieces, B bytes in S s" and every web seed
  * status; exits 0 when every piece verified, 1 otherwise (a fault, a bad
  * hash, or 60 s without progress). Single thread. */
 #include <stdio.h>
@@ -31,6 +33,7 @@ struct st {
 	uint32_t verified, bad, errors;
 	uint64_t bytes;
 	int64_t last_progress_us;
+	int64_t first_us;
 };
 
 static void fill(struct st *s);
@@ -40,6 +43,8 @@ static void on_block(void *arg, struct sp_webseed *ws, uint32_t piece, uint32_t 
 {
 	struct st *s = arg;
 	s->inflight--;
+	if (!s->bytes)
+		s->first_us = sp_now_us();
 	s->bytes += len;
 	s->last_progress_us = sp_now_us();
 	if (!s->pieces[piece])
@@ -111,8 +116,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct st s = {.window = 64};
-	if (argc == 5 && !strcmp(argv[3], "--window"))
-		s.window = (uint32_t)atoi(argv[4]);
+	struct sp_webseed_config cfg;
+	sp_webseed_config_default(&cfg);
+	for (int i = 3; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--window"))
+			s.window = (uint32_t)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--transfers"))
+			cfg.max_transfers = (uint32_t)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--span"))
+			cfg.max_span = (uint32_t)atoi(argv[i + 1]);
+	}
 	struct sp_error *err = NULL;
 	struct sp_metainfo *mi = sp_metainfo_load(argv[1], &err);
 	if (!mi) {
@@ -126,7 +139,7 @@ int main(int argc, char **argv)
 	struct sp_curlev *curl = sp_curlev_new(s.base);
 	struct sp_webseed_callbacks cb = {.ctx = &s, .on_block = on_block, .on_reject = on_reject,
 					  .on_status = on_status};
-	s.ws = sp_webseed_new(curl, mi, argv[2], &cb, NULL, &err);
+	s.ws = sp_webseed_new(curl, mi, argv[2], &cb, &cfg, &err);
 	if (!s.ws) {
 		fprintf(stderr, "%s: %s\n", argv[2], sp_error_msg(err));
 		return 1;
@@ -139,6 +152,8 @@ int main(int argc, char **argv)
 	fill(&s);
 	event_base_dispatch(s.base);
 	double secs = (double)(sp_now_us() - t0) / 1e6;
+	if (s.first_us)
+		printf("first block after %.1f ms\n", (double)(s.first_us - t0) / 1000);
 	printf("verified %u/%u pieces, %llu bytes in %.2f s (%.1f MB/s)\n", s.verified,
 	       mi->num_pieces, (unsigned long long)s.bytes, secs, (double)s.bytes / secs / 1e6);
 	int ok = s.verified == mi->num_pieces && !s.bad && !s.errors;
