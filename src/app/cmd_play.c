@@ -62,7 +62,9 @@ static void usage(FILE *f)
 		     "  --fast               no pacing, no sound (for frame hashes)\n"
 		     "  --framehash FILE     write the MD5 of every decoded frame\n"
 		     "  --stats-json FILE    keep playback figures in FILE\n"
-		     "  --progress           print a status line every second\n\n"
+		     "  --progress           print a status line every second\n"
+		     "  --seek-at POS:TARGET when playback reaches POS seconds, seek to\n"
+		     "                       TARGET (for scripts; repeatable)\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
 		     "m mute, 9/0 volume, q quit.\n"));
 }
@@ -80,7 +82,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 
 enum {
 	OPT_PEER = 256, OPT_PORT, OPT_NOTR, OPT_FILE, OPT_START, OPT_FULL, OPT_NOVIDEO,
-	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS,
+	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT,
 };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
@@ -118,6 +120,20 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_HASH: o->pcfg.framehash_path = arg; return 0;
 	case OPT_JSON: o->pcfg.stats_path = arg; return 0;
 	case OPT_PROGRESS: o->pcfg.progress = true; return 0;
+	case OPT_SEEKAT: {
+		char *end;
+		int i = o->pcfg.nseek_at;
+		if (i >= SP_PLAYER_SEEK_AT_MAX)
+			return -EINVAL;
+		o->pcfg.seek_at[i].at_s = strtod(arg, &end);
+		if (end == arg || *end != ':')
+			return -EINVAL;
+		if (parse_num(end + 1, 0, 1e7, &o->pcfg.seek_at[i].to_s) < 0 ||
+		    !(o->pcfg.seek_at[i].at_s >= 0))
+			return -EINVAL;
+		o->pcfg.nseek_at++;
+		return 0;
+	}
 	default: return -EINVAL;
 	}
 }
@@ -141,6 +157,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"framehash", required_argument, NULL, OPT_HASH},
 		{"stats-json", required_argument, NULL, OPT_JSON},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"seek-at", required_argument, NULL, OPT_SEEKAT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -308,8 +325,14 @@ static int play_torrent(struct opts *o)
 	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
 	if (!mi)
 		return fail(e, SP_EXIT_BADINPUT);
+	if (mi->is_magnet) {
+		/* needs metadata exchange (BEP 9) in the session first */
+		fprintf(stderr, _("swarmplay: magnet links cannot be played yet\n"));
+		sp_metainfo_free(mi);
+		return SP_EXIT_UNSUPPORTED;
+	}
 	int file = o->file_index >= 0 ? o->file_index : sp_metainfo_main_file(mi);
-	if (!mi->is_magnet && (file < 0 || (size_t)file >= mi->num_files || mi->files[file].is_pad)) {
+	if ((file < 0 || (size_t)file >= mi->num_files || mi->files[file].is_pad)) {
 		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), file);
 		sp_metainfo_free(mi);
 		return SP_EXIT_USAGE;

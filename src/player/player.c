@@ -365,6 +365,17 @@ static void print_progress(struct player *p, int64_t now, bool last)
 	fprintf(stderr, "%s  %-14s %s%s%s\n", t, state, sw, from[0] ? "  " : "", from);
 }
 
+/* --seek-at: the next scripted seek, once the position reaches it. */
+static void scripted_seek(struct player *p)
+{
+	if (p->seek_at_done >= p->cfg->nseek_at || p->awaiting_seek || !p->first_shown)
+		return;
+	if (sp_player_position(p) + 1e-6 < p->cfg->seek_at[p->seek_at_done].at_s)
+		return;
+	sp_player_seek(p, p->cfg->seek_at[p->seek_at_done].to_s);
+	p->seek_at_done++;
+}
+
 static int main_loop(struct player *p, struct sp_error **err)
 {
 	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag)) {
@@ -382,6 +393,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 		}
 		poll_net(p, now, false);
 		if (p->opened) {
+			scripted_seek(p);
 			update_buffering(p, now);
 			if (p->vidx >= 0)
 				video_refresh(p, now, &remaining);

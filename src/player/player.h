@@ -22,6 +22,7 @@
 struct sp_source;
 
 #define SP_PLAYER_MAP_CELLS 256
+#define SP_PLAYER_SEEK_AT_MAX 8
 
 enum { SP_PLAYER_FROM_PEERS, SP_PLAYER_FROM_WEBSEED, SP_PLAYER_FROM_CACHE, SP_PLAYER_FROM_N };
 
@@ -54,6 +55,10 @@ struct sp_player_config {
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
 	volatile int *quit_flag;  /* optional: set from a signal handler */
+	/* scripted seeks (tests, benchmarks): when the position first reaches
+	 * at_s, seek to to_s */
+	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
+	int nseek_at;
 };
 
 void sp_player_config_init(struct sp_player_config *cfg);

@@ -152,6 +152,7 @@ struct player {
 	uint64_t presented, dropped;
 	int64_t stats_written_us;
 	int64_t progress_us;    /* last --progress line */
+	int seek_at_done;       /* scripted seeks already made */
 	char stats_last[2048];
 };
 

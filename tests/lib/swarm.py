@@ -18,6 +18,7 @@
   play(args, timeout, env)          run `swarmplay play`; (rc, output)
   check_run(ref, got)               None if got is a contiguous run of ref
                                     ending where ref ends, else why not
+  runs(ref, got)                    got as [(start, length)] runs of ref
 
 Everything stays on 127.0.0.1; ports come from binding port 0."""
 import hashlib, json, os, shutil, socket, subprocess, sys, tempfile, time
@@ -119,6 +120,20 @@ def check_run(ref, got):
     if i + len(got) != len(ref):
         return "stopped after %d of %d frames" % (i + len(got), len(ref))
     return None
+
+
+def runs(ref, got):
+    """Split got into maximal runs of consecutive reference frames:
+    [(index in ref, length)]; index -1 for a frame not in ref."""
+    pos = {h: i for i, h in enumerate(ref)}
+    out = []
+    for h in got:
+        i = pos.get(h, -1)
+        if out and i >= 0 and out[-1][0] >= 0 and out[-1][0] + out[-1][1] == i:
+            out[-1] = (out[-1][0], out[-1][1] + 1)
+        else:
+            out.append((i, 1))
+    return out
 
 
 def create_tstream(media, out, extra=()):

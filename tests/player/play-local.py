@@ -39,6 +39,24 @@ for kind in ("mp4", "mp4-end", "mkv", "webm", "ts"):
                                                       why or "ok"))
         if why:
             errors.append("%s start=%s: %s" % (kind, start, why))
+# a seek while playing (--seek-at 1:3): the frames are the start of the
+# file, then the run from the keyframe at or before 3 s to the end
+media = os.path.join(root, "mp4.mp4")
+ref = swarm.framemd5(media)
+hashes = os.path.join(root, "seek-at.md5")
+stats = os.path.join(root, "seek-at.json")
+rc, out = swarm.play([media, "--fast", "--exit-at-end", "--seek-at", "1:3", "--framehash", hashes,
+                      "--stats-json", stats], timeout=60)
+got = swarm.read_hashes(hashes) if rc == 0 else []
+r = swarm.runs(ref, got)
+st = swarm.read_json(stats) if rc == 0 else {}
+print("seek-at 1:3: runs %s, seeks %s" % (r, st.get("seeks")))
+if not (len(r) == 2 and r[0][0] == 0 and r[0][1] >= 25 and r[1][0] == 75 and
+        sum(r[1]) == len(ref)):
+    errors.append("--seek-at 1:3: frames are the runs %s, not [0, >=25) + [75, %d)" %
+                  (r, len(ref)))
+if len(st.get("seeks", [])) != 1 or st["seeks"][0]["target_s"] != 3:
+    errors.append("--seek-at 1:3: stats seeks %s" % st.get("seeks"))
 if errors:
     swarm.fail("\n".join(errors))
 print("all containers decode frame-exact")
