@@ -1,11 +1,14 @@
 /* mk_hash.c - SHA-1 of every piece of a new torrent, on worker threads.
  *
- * The pieces are cut into one contiguous range per worker; a worker reads
- * its pieces with pread (no shared file position, so no locking) into its
- * own piece buffer, hashes them and writes each digest to its own slots of
- * the output. Nothing is shared but the byte counter (atomic) and the
- * stop flag (atomic). A contiguous range per worker keeps each worker's
- * reads sequential, which the kernel's readahead rewards.
+ * Workers take the next range of pieces (a few MiB) from an atomic
+ * counter, read it with pread (no shared file position, so no locking)
+ * into their own piece buffer, hash each piece and write the digest to
+ * that piece's own slot of the output. Nothing else is shared but the
+ * byte counter and the stop flag (atomics). Ranges taken in order keep
+ * the reads nearly sequential (the kernel's readahead rewards that), and
+ * taking them on demand rather than splitting the file in one half per
+ * worker keeps every core busy when one worker is slowed down by the rest
+ * of the machine: a static split finishes only when its slowest half does.
  * The caller's thread only waits, reporting progress every 100 ms. */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +25,15 @@
 #include "core/sha1.h"
 
 #define MAX_WORKERS 64
+#define CHUNK_BYTES (4u << 20) /* a range taken at once: small enough to balance */
 
 struct shared {
 	const struct sp_mk_list *l;
 	const uint64_t *offsets; /* offsets[i]: start of file i in the stream */
 	uint32_t plen;
 	uint8_t *hashes;
+	uint64_t pieces, chunk; /* pieces in all; pieces a worker takes at once */
+	atomic_uint_least64_t next; /* first piece of the next range to take */
 	atomic_uint_least64_t done;
 	atomic_bool stop;
 	atomic_int finished;
@@ -36,7 +42,6 @@ struct shared {
 struct worker {
 	pthread_t thread;
 	struct shared *sh;
-	uint64_t first, last; /* pieces [first, last) */
 	int fd, fd_file;
 	int err;
 	char msg[300];
@@ -107,13 +112,20 @@ static void *work(void *arg)
 	uint8_t *buf = malloc(sh->plen);
 	if (!buf)
 		fail(w, -ENOMEM, "hash", _("out of memory"));
-	for (uint64_t p = w->first; buf && p < w->last && !atomic_load(&sh->stop); p++) {
-		uint64_t off = p * sh->plen;
-		size_t len = sh->l->total - off < sh->plen ? (size_t)(sh->l->total - off) : sh->plen;
-		if (read_span(w, buf, off, len) < 0)
+	while (buf && !atomic_load(&sh->stop)) {
+		uint64_t first = atomic_fetch_add(&sh->next, sh->chunk);
+		if (first >= sh->pieces)
 			break;
-		sp_sha1(buf, len, sh->hashes + p * SP_SHA1_LEN);
-		atomic_fetch_add(&sh->done, len);
+		uint64_t last = first + sh->chunk < sh->pieces ? first + sh->chunk : sh->pieces;
+		for (uint64_t p = first; p < last && !atomic_load(&sh->stop); p++) {
+			uint64_t off = p * sh->plen;
+			size_t len = sh->l->total - off < sh->plen ? (size_t)(sh->l->total - off)
+								     : sh->plen;
+			if (read_span(w, buf, off, len) < 0)
+				break;
+			sp_sha1(buf, len, sh->hashes + p * SP_SHA1_LEN);
+			atomic_fetch_add(&sh->done, len);
+		}
 	}
 	free(buf);
 	if (w->fd >= 0)
@@ -164,15 +176,15 @@ int sp_mk_hash(const struct sp_mk_list *l, uint32_t piece_length, int threads,
 	}
 	for (size_t i = 0, off = 0; i < l->num_files; off += l->files[i].length, i++)
 		offsets[i] = off;
-	struct shared sh = {.l = l, .offsets = offsets, .plen = piece_length, .hashes = out};
+	struct shared sh = {.l = l, .offsets = offsets, .plen = piece_length, .hashes = out,
+			    .pieces = pieces, .chunk = (CHUNK_BYTES + piece_length - 1) / piece_length};
+	atomic_init(&sh.next, 0);
 	atomic_init(&sh.done, 0);
 	atomic_init(&sh.stop, false);
 	atomic_init(&sh.finished, 0);
 	int started = 0, r = 0;
 	for (int i = 0; i < n; i++) {
-		ws[i] = (struct worker){.sh = &sh, .fd = -1, .fd_file = -1,
-					.first = pieces * (uint64_t)i / (uint64_t)n,
-					.last = pieces * (uint64_t)(i + 1) / (uint64_t)n};
+		ws[i] = (struct worker){.sh = &sh, .fd = -1, .fd_file = -1};
 		if (pthread_create(&ws[i].thread, NULL, work, &ws[i]) != 0) {
 			atomic_store(&sh.stop, true);
 			r = sp_error_set(err, -EAGAIN, _("cannot start a hashing thread"));
