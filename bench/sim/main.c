@@ -3,7 +3,7 @@
  * bench/sim/README.md), or one scenario, or the picker's cost per call on a
  * large torrent (--perf). Developer output: not translated.
  *
- *   swarmplay-sim [--scenario NAME] [--perf] [--check]
+ *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--perf] [--check]
  *
  * --check exits 1 if swarmplay stalls more than a baseline anywhere, or
  * stalls at all where a web seed exists (fallback or always). */
@@ -35,11 +35,17 @@ static void row(const struct sim_scenario *sc, int pol, const struct sim_result 
 	       r->finished ? "yes" : "NO", r->wall_ms);
 }
 
+static int only_policy = -1;
+
 static int run_one(const struct sim_scenario *sc, bool check)
 {
 	struct sim_result r[3];
 	int npol = sc->webseed_x > 0 ? 1 : 3;
 	for (int pol = 0; pol < npol; pol++) {
+		if (only_policy >= 0 && pol != only_policy) {
+			r[pol] = (struct sim_result){.stalls = UINT32_MAX};
+			continue;
+		}
 		if (sim_run(sc, pol, &r[pol]) < 0) {
 			fprintf(stderr, "%s: cannot run\n", sc->name);
 			return 1;
@@ -110,12 +116,14 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--policy") && i + 1 < argc)
+			only_policy = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--check"))
 			check = true;
 		else if (!strcmp(argv[i], "--perf"))
 			do_perf = true;
 		else {
-			fprintf(stderr, "usage: %s [--scenario NAME] [--check] [--perf]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--check] [--perf]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -22,6 +22,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -87,6 +89,23 @@ struct sim {
 	struct sim_result *res;
 	uint32_t *copies;           /* outstanding copies per block */
 };
+
+static int trace_on = -1;
+
+/* SIM_TRACE=1 prints what happens (for whoever tunes the picker). */
+__attribute__((format(printf, 2, 3))) static void trace(const struct sim *s, const char *fmt, ...)
+{
+	if (trace_on < 0)
+		trace_on = getenv("SIM_TRACE") != NULL;
+	if (!trace_on)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%8.3f ", (double)s->now / 1e6);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
 
 /* ---- random (splitmix64) ---- */
 
@@ -346,6 +365,8 @@ static void player_update(struct sim *s)
 			s->pos = (double)end;
 			s->state = PL_STALLED;
 			s->res->stalls++;
+			trace(s, "STALL at %.0f (piece %u)", s->pos,
+			      (unsigned)(s->pos / s->sc->piece_length));
 		} else {
 			s->pos = np;
 		}
@@ -365,6 +386,8 @@ static void player_update(struct sim *s)
 				s->res->seek_max_s = lat;
 		}
 		s->state = PL_PLAYING;
+		trace(s, "PLAY at %.0f rate %.0f buffered %llu", s->pos, sp_picker_rate(s->pk),
+		      (unsigned long long)sp_picker_buffered(s->pk, 0));
 	}
 }
 
@@ -391,11 +414,13 @@ static void on_piece_ready(struct sim *s, uint32_t piece)
 	if (s->bad[piece]) {
 		s->bad[piece] = 0;
 		s->res->failed_pieces++;
+		trace(s, "piece %u failed", piece);
 		sp_picker_piece_failed(s->pk, piece);
 		return;
 	}
 	s->have[piece] = 1;
 	sp_picker_have_piece(s->pk, piece);
+	trace(s, "have %u (playing at piece %u)", piece, (unsigned)(s->pos / s->sc->piece_length));
 	player_update(s);
 }
 
@@ -474,6 +499,7 @@ static void on_peer_event(struct sim *s, const struct ev *e)
 	struct speer *p = &s->peer[e->slot];
 	if (!p->alive || e->gen != p->gen)
 		return;
+	trace(s, "peer %u %s", p->id, e->type == EV_LEAVE ? "leaves" : e->type == EV_CHOKE ? "chokes" : "unchokes");
 	switch (e->type) {
 	case EV_LEAVE:
 		forget_copies(s, p);

@@ -49,6 +49,9 @@
  *     outstanding blocks they can serve (same copy limit and budget).
  * 11. A piece whose blocks are all in is asked for nothing more until it
  *     is verified or failed; other copies still out are cancelled.
+ * 12. A piece that failed its hash is on parole: all its blocks then come
+ *     from one source, so that if it fails again we know whom to blame. A
+ *     source that alone sent a failed piece is never asked again.
  *
  * Invariants: free_blocks counts the blocks of needed, non-ready pieces that
  * are neither received nor requested; every pk_req has its block's request
@@ -145,6 +148,7 @@ struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg)
 	p->blocks_per_piece = (cfg->piece_length + SP_PICKER_BLOCK - 1) / SP_PICKER_BLOCK;
 	p->last_piece_len = (uint32_t)(cfg->total_length - (uint64_t)cfg->piece_length * (n - 1));
 	p->state = calloc(n, 1);
+	p->parole = calloc(n, 1);
 	p->dl = calloc(n, sizeof(*p->dl));
 	p->avail = calloc(n, sizeof(uint32_t));
 	p->order = malloc(n * sizeof(uint32_t));
@@ -153,7 +157,7 @@ struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg)
 	p->deadline = calloc(n, sizeof(int64_t));
 	p->act = malloc(n * sizeof(uint32_t));
 	p->wlist = malloc(n * sizeof(uint32_t));
-	if (!p->state || !p->dl || !p->avail || !p->order || !p->pos || !p->win_stamp ||
+	if (!p->state || !p->parole || !p->dl || !p->avail || !p->order || !p->pos || !p->win_stamp ||
 	    !p->deadline || !p->act || !p->wlist || buckets_ensure(p, 4) < 0) {
 		sp_picker_free(p);
 		return NULL;
@@ -182,7 +186,7 @@ static void dl_free(struct pk_piece_dl *d)
 		return;
 	free(d->blk);
 	free(d->from);
-	free(d->expect);
+	free(d->holder);
 	free(d);
 }
 
@@ -200,6 +204,7 @@ void sp_picker_free(struct sp_picker *p)
 	free(p->rd);
 	free(p->pending);
 	free(p->state);
+	free(p->parole);
 	free(p->dl);
 	free(p->avail);
 	free(p->order);
@@ -224,8 +229,8 @@ struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece)
 		return NULL;
 	d->blk = calloc(nb, 1);
 	d->from = calloc(nb, sizeof(uint32_t));
-	d->expect = calloc(nb, sizeof(int64_t));
-	if (!d->blk || !d->from || !d->expect) {
+	d->holder = calloc(nb, sizeof(uint32_t));
+	if (!d->blk || !d->from || !d->holder) {
 		dl_free(d);
 		return NULL;
 	}
@@ -280,11 +285,27 @@ bool pk_src_has(const struct pk_source *s, uint32_t piece)
 /* May be sent requests at all (choke, web seed mode, lying). */
 bool pk_src_usable(const struct sp_picker *p, const struct pk_source *s)
 {
-	if (s->choked || s->hashfails >= 2)
+	if (s->choked || s->banned)
 		return false;
 	if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 2)
 		return false;
 	return true;
+}
+
+bool pk_src_may(const struct sp_picker *p, const struct pk_source *s, uint32_t piece)
+{
+	const struct pk_piece_dl *d = p->dl[piece];
+	return !p->parole[piece] || !d || !d->owned || d->owner == s->id;
+}
+
+/* A parole piece's owner went away: let another source take it over. */
+void pk_release_parole(struct sp_picker *p, uint32_t id)
+{
+	for (uint32_t i = 0; i < p->nact; i++) {
+		struct pk_piece_dl *d = p->dl[p->act[i]];
+		if (d->owned && d->owner == id)
+			d->owned = false;
+	}
 }
 
 double pk_src_rate(const struct pk_source *s)
@@ -303,6 +324,18 @@ double pk_src_rtt(const struct pk_source *s)
 	if (s->rtt_est > 0)
 		return s->rtt_est;
 	return PK_UNKNOWN_RTT;
+}
+
+double pk_src_erate(const struct pk_source *s, int64_t now)
+{
+	double r = pk_src_rate(s);
+	if (!s->nreq)
+		return r;
+	double busy = (double)(now - s->meas_start_us) / 1e6 - pk_src_rtt(s);
+	if (busy <= 0.2)
+		return r;
+	double ub = (double)(s->meas_bytes + SP_PICKER_BLOCK) / busy;
+	return ub < r ? ub : r;
 }
 
 uint32_t pk_src_depth(const struct pk_source *s)
@@ -385,6 +418,7 @@ void sp_picker_source_remove(struct sp_picker *p, uint32_t id)
 			continue;
 		drop_all(p, s);
 		unhave_all(p, s);
+		pk_release_parole(p, id);
 		/* cancels already queued for it would go to a closed peer */
 		uint32_t k = 0;
 		for (uint32_t j = 0; j < p->npending; j++)
@@ -438,6 +472,8 @@ void sp_picker_source_choke(struct sp_picker *p, uint32_t id, bool choked, bool 
 	s->choked = choked;
 	if (choked && drop_requests)
 		drop_all(p, s);
+	if (choked)
+		pk_release_parole(p, id);
 }
 
 void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_sec, double rtt_s)

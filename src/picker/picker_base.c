@@ -19,6 +19,8 @@
 static bool take(struct sp_picker *p, struct pk_source *s, uint32_t piece, int64_t now)
 {
 	uint32_t nb = pk_nblocks(p, piece);
+	if (!pk_src_may(p, s, piece))
+		return true;
 	for (uint32_t b = 0; b < nb && s->room; b++) {
 		if (pk_blk_state(p, piece, b))
 			continue;
@@ -68,7 +70,7 @@ static bool mid_range(struct sp_picker *p, struct pk_source *s, int64_t now)
 		while (s->room) {
 			uint32_t best = UINT32_MAX;
 			for (uint32_t pc = hi_end; pc < end; pc++)
-				if (pk_piece_open(p, pc) && pk_src_has(s, pc) &&
+				if (pk_piece_open(p, pc) && pk_src_has(s, pc) && pk_src_may(p, s, pc) &&
 				    (best == UINT32_MAX || p->avail[pc] < p->avail[best]))
 					best = pc;
 			if (best == UINT32_MAX)

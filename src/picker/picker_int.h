@@ -37,7 +37,9 @@
 struct pk_piece_dl {          /* a piece being downloaded (lazily made) */
 	uint8_t *blk;         /* per block state */
 	uint32_t *from;       /* per block: id of the source that delivered it */
-	int64_t *expect;      /* per block: expected arrival of its first copy */
+	uint32_t *holder;     /* per block: source id of its latest request */
+	uint32_t owner;       /* on parole: the one source allowed */
+	bool owned;
 	uint32_t got;         /* blocks received */
 	uint32_t nfree;       /* blocks neither received nor requested */
 };
@@ -47,6 +49,7 @@ struct pk_req {
 	uint32_t block;
 	int64_t sent_us;
 	int64_t expect_us;    /* expected arrival when sent */
+	int64_t deadline_us;  /* its piece's deadline when sent (INT64_MAX: none) */
 	uint32_t ahead;       /* bytes queued ahead of it when sent */
 	bool dup;             /* a second copy (hedge or endgame) */
 };
@@ -65,10 +68,12 @@ struct pk_source {
 	uint64_t meas_bytes;
 	uint32_t max_req;
 	uint32_t hashfails;       /* pieces it contributed to that failed */
+	bool banned;              /* sole source of a piece that failed */
 	struct pk_req *reqs;
 	uint32_t nreq, capreq;
 	/* scratch of one sp_picker_next() call */
 	double vq;                /* queued + reserved bytes */
+	double erate;             /* rate, lowered if it has gone quiet */
 	uint32_t depth;
 	uint32_t room;            /* requests it may still be sent */
 	uint32_t rare_room;       /* part of room kept for rarest-first */
@@ -87,6 +92,7 @@ struct sp_picker {
 	uint32_t blocks_per_piece;
 	uint32_t last_piece_len;
 	uint8_t *state;           /* per piece: PS_* */
+	uint8_t *parole;          /* per piece: failed once, one source only */
 	struct pk_piece_dl **dl;  /* per piece, NULL unless partial */
 	uint32_t have_count;
 	uint64_t free_blocks;     /* needed blocks no request covers */
@@ -138,6 +144,9 @@ uint32_t pk_block_len(const struct sp_picker *p, uint32_t piece, uint32_t block)
 struct pk_source *pk_find(const struct sp_picker *p, uint32_t id);
 bool pk_src_has(const struct pk_source *s, uint32_t piece);
 bool pk_src_usable(const struct sp_picker *p, const struct pk_source *s);
+/* Parole (rule 12): may s be asked for blocks of this piece? */
+bool pk_src_may(const struct sp_picker *p, const struct pk_source *s, uint32_t piece);
+void pk_release_parole(struct sp_picker *p, uint32_t id);
 struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece);
 void pk_dl_drop(struct sp_picker *p, uint32_t piece);
 void pk_timeouts(struct sp_picker *p, int64_t now);
@@ -146,6 +155,9 @@ bool pk_piece_open(const struct sp_picker *p, uint32_t piece);
 uint8_t pk_blk_state(const struct sp_picker *p, uint32_t piece, uint32_t block);
 double pk_src_rate(const struct pk_source *s);
 double pk_src_rtt(const struct pk_source *s);
+/* The rate, bounded by what it delivered while busy lately (a source that
+ * stops sending slows down in our eyes before its requests time out). */
+double pk_src_erate(const struct pk_source *s, int64_t now);
 uint32_t pk_src_depth(const struct pk_source *s);
 uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s);
 /* Record a request to s and append the REQUEST action; false if out is full. */

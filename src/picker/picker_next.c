@@ -207,13 +207,14 @@ static bool healthy_buffer(const struct sp_picker *p)
 	return true;
 }
 
-static void prepare_sources(struct sp_picker *p)
+static void prepare_sources(struct sp_picker *p, int64_t now)
 {
 	bool keep_rare = p->cfg.rare_share > 0 && healthy_buffer(p);
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
 		s->depth = pk_src_depth(s);
 		s->vq = (double)pk_src_queued(p, s);
+		s->erate = pk_src_erate(s, now);
 		s->room = pk_src_usable(p, s) && s->depth > s->nreq ? s->depth - s->nreq : 0;
 		s->rare_room = 0;
 		if (keep_rare && s->kind == SP_SOURCE_PEER) {
@@ -226,7 +227,7 @@ static void prepare_sources(struct sp_picker *p)
 /* When would s deliver one more block of len bytes? */
 static double finish_s(const struct pk_source *s, double len)
 {
-	double t = pk_src_rtt(s) + (s->vq + len) / pk_src_rate(s);
+	double t = pk_src_rtt(s) + (s->vq + len) / s->erate;
 	return s->snubbed ? SNUB_PENALTY * t + 1.0 : t;
 }
 
@@ -248,7 +249,7 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 	c->npeer = c->nws = 0;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
-		if (!pk_src_usable(p, s) || !pk_src_has(s, piece))
+		if (!pk_src_usable(p, s) || !pk_src_has(s, piece) || !pk_src_may(p, s, piece))
 			continue;
 		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 0)
 			c->ws[c->nws++] = s;
@@ -297,16 +298,75 @@ static uint32_t urgent_room(const struct pk_source *s)
 	return s->room - s->rare_room;
 }
 
-/* Rule 3 and 4 for one piece; false once nobody has room left. */
+/* When will request i of s arrive, by what we know now? */
+static int64_t expected_arrival(const struct sp_picker *p, const struct pk_source *s, uint32_t i,
+				int64_t now)
+{
+	const struct pk_req *r = &s->reqs[i];
+	double rate = s->erate, len = pk_block_len(p, r->piece, r->block), ahead = 0;
+	for (uint32_t k = 0; k < i; k++)
+		ahead += pk_block_len(p, s->reqs[k].piece, s->reqs[k].block);
+	int64_t t1 = r->sent_us + (int64_t)((pk_src_rtt(s) + (r->ahead + len) / rate) * 1e6);
+	int64_t t2 = now + (int64_t)((ahead + len) / rate * 1e6);
+	return t1 > t2 ? t1 : t2;
+}
+
+static int req_index(const struct pk_source *s, uint32_t piece, uint32_t block)
+{
+	for (uint32_t i = 0; i < s->nreq; i++)
+		if (s->reqs[i].piece == piece && s->reqs[i].block == block)
+			return (int)i;
+	return -1;
+}
+
+/* Rule 4 for a requested block: if its request will miss the deadline and
+ * another source would deliver clearly sooner, move it there (cancel and
+ * re-request: free while the first source has not started it) or, if it is
+ * the one the source is sending, hedge it within the budget. False when
+ * the output is full. */
+static bool rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
+		   const struct cands *c, double dl_s, double len)
+{
+	struct pk_source *h = pk_find(p, p->dl[piece]->holder[b]);
+	int i = h ? req_index(h, piece, b) : -1;
+	if (i < 0)
+		return true;
+	int64_t exp = expected_arrival(p, h, (uint32_t)i, now);
+	if (exp <= p->deadline[piece] - PK_HEDGE_SLACK_US)
+		return true;
+	double eta;
+	struct pk_source *s = choose(c, len, piece, b, dl_s, true, &eta);
+	if (!s || s == h || !urgent_room(s))
+		return true;
+	int64_t ts = now + (int64_t)(eta * 1e6), gain = (exp - now) / 4;
+	if (ts >= exp - (gain > 200000 ? gain : 200000))
+		return true;
+	bool dup = i == 0;
+	if (dup && (double)p->dup_allowance_used + len > pk_dup_allowance(p))
+		return true;
+	if (!dup) {
+		pk_drop_req(p, h, (uint32_t)i, true);
+		h->vq -= len;
+		if (h->room < h->depth && pk_src_usable(p, h))
+			h->room++; /* its freed slot may take a later block */
+	}
+	if (!pk_issue(p, s, piece, b, now, dup))
+		return false;
+	s->room--;
+	return true;
+}
+
+/* Rules 3 and 4 for one piece; false when the output is full or the
+ * work ceiling is reached. */
 static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct cands *c,
-		      uint32_t *active, uint32_t *budget)
+		      uint32_t *budget)
 {
 	gather(p, piece, c);
 	if (!c->npeer && !c->nws)
 		return true;
 	double dl_s = (double)(p->deadline[piece] - now) / 1e6;
 	uint32_t nb = pk_nblocks(p, piece);
-	for (uint32_t b = 0; b < nb && *active; b++) {
+	for (uint32_t b = 0; b < nb; b++) {
 		uint8_t st = pk_blk_state(p, piece, b);
 		if (st & BLK_GOT)
 			continue;
@@ -315,18 +375,9 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 		(*budget)--;
 		double len = pk_block_len(p, piece, b), eta;
 		uint32_t nreq = st & BLK_NREQ;
-		if (nreq) { /* rule 4: hedge a copy expected too late */
-			int64_t exp = p->dl[piece]->expect[b];
-			if (nreq >= PK_MAX_COPIES || exp <= p->deadline[piece] - PK_HEDGE_SLACK_US ||
-			    (double)p->dup_allowance_used + len > pk_dup_allowance(p))
-				continue;
-			struct pk_source *s = choose(c, len, piece, b, dl_s, true, &eta);
-			if (!s || !urgent_room(s) || now + (int64_t)(eta * 1e6) >= exp - 100000)
-				continue;
-			if (!pk_issue(p, s, piece, b, now, true))
+		if (nreq) { /* rule 4: move or hedge a request expected too late */
+			if (nreq < PK_MAX_COPIES && !rescue(p, piece, b, now, c, dl_s, len))
 				return false;
-			if (!--s->room)
-				(*active)--;
 			continue;
 		}
 		struct pk_source *s = choose(c, len, piece, b, dl_s, false, &eta);
@@ -338,21 +389,25 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 		}
 		if (!pk_issue(p, s, piece, b, now, false))
 			return false;
-		if (!--s->room || !urgent_room(s))
-			(*active)--;
+		s->room--;
 	}
-	return *active > 0;
+	return true;
+}
+
+static bool any_urgent_room(const struct sp_picker *p)
+{
+	for (uint32_t k = 0; k < p->nsrc; k++)
+		if (urgent_room(p->src[k]))
+			return true;
+	return false;
 }
 
 void pk_next_deadline(struct sp_picker *p, int64_t now)
 {
 	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc};
-	uint32_t active = 0, budget = EDF_MAX_BLOCKS;
-	for (uint32_t k = 0; k < p->nsrc; k++)
-		if (urgent_room(p->src[k]))
-			active++;
-	for (uint32_t i = 0; i < p->nwin && active; i++)
-		if (!edf_piece(p, p->wlist[i], now, &c, &active, &budget))
+	uint32_t budget = EDF_MAX_BLOCKS;
+	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p); i++)
+		if (!edf_piece(p, p->wlist[i], now, &c, &budget))
 			break;
 	if (p->nout >= p->maxout)
 		return;
@@ -411,7 +466,7 @@ size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_acti
 	}
 	if (p->nout >= max)
 		goto out;
-	prepare_sources(p);
+	prepare_sources(p, now_us);
 	switch (p->cfg.policy) {
 	case SP_PICKER_SEQUENTIAL:
 		pk_next_sequential(p, now_us);

@@ -14,6 +14,8 @@ static bool take_blocks(struct sp_picker *p, struct pk_source *s, uint32_t piece
 			uint32_t *left)
 {
 	uint32_t nb = pk_nblocks(p, piece);
+	if (!pk_src_may(p, s, piece))
+		return true;
 	for (uint32_t b = 0; b < nb && *left; b++) {
 		if (pk_blk_state(p, piece, b))
 			continue;
@@ -40,7 +42,8 @@ static uint32_t best_partial(const struct sp_picker *p, const struct pk_source *
 	for (uint32_t i = 0; i < p->nact; i++) {
 		uint32_t pc = p->act[i];
 		const struct pk_piece_dl *d = p->dl[pc];
-		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc))
+		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc) ||
+		    !pk_src_may(p, s, pc))
 			continue;
 		uint32_t miss = pk_nblocks(p, pc) - d->got;
 		if (miss < bmiss || (miss == bmiss && pc < best)) {
@@ -84,7 +87,7 @@ void pk_endgame(struct sp_picker *p, int64_t now)
 			continue;
 		for (uint32_t i = 0; i < p->nact && s->room; i++) {
 			uint32_t pc = p->act[i];
-			if (p->state[pc] != PS_NEED || !pk_src_has(s, pc))
+			if (p->state[pc] != PS_NEED || !pk_src_has(s, pc) || p->parole[pc])
 				continue;
 			const struct pk_piece_dl *d = p->dl[pc];
 			for (uint32_t b = 0; b < pk_nblocks(p, pc) && s->room; b++) {

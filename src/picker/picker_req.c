@@ -75,6 +75,8 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 	struct pk_req *r = &s->reqs[s->nreq++];
 	*r = (struct pk_req){.piece = piece, .block = block, .sent_us = now,
 			     .expect_us = now + (int64_t)(t * 1e6),
+			     .deadline_us = p->win_stamp[piece] == p->win_gen ? p->deadline[piece]
+									      : INT64_MAX,
 			     .ahead = ahead > UINT32_MAX ? UINT32_MAX : (uint32_t)ahead,
 			     .dup = dup};
 	if (s->nreq == 1)
@@ -82,9 +84,11 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 	if (!(d->blk[block] & BLK_NREQ) && !(d->blk[block] & BLK_GOT)) {
 		d->nfree--;
 		p->free_blocks--;
-		d->expect[block] = r->expect_us;
-	} else if (r->expect_us < d->expect[block]) {
-		d->expect[block] = r->expect_us;
+	}
+	d->holder[block] = s->id;
+	if (p->parole[piece] && !d->owned) {
+		d->owned = true;
+		d->owner = s->id;
 	}
 	d->blk[block]++;
 	if (dup) {
@@ -184,8 +188,10 @@ bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, u
 			pk_drop_req(p, s, (uint32_t)i, false);
 			measure(p, s, &r, len, now_us);
 			s->snubbed = false;
-			if (p->cfg.policy == SP_PICKER_SWARMPLAYER &&
-			    p->win_stamp[piece] == p->win_gen && now_us > p->deadline[piece])
+			/* SwarmPlayer's bad peer: late for a high-range block (and
+			 * slow: deadlines before playback are all "now") */
+			if (p->cfg.policy == SP_PICKER_SWARMPLAYER && r.deadline_us != INT64_MAX &&
+			    now_us > r.deadline_us && now_us - r.sent_us > 2000000)
 				s->missed = true;
 		}
 	}
@@ -237,7 +243,36 @@ void sp_picker_have_piece(struct sp_picker *p, uint32_t piece)
 		p->free_blocks -= d ? d->nfree : nb;
 	pk_dl_drop(p, piece);
 	p->state[piece] = PS_HAVE;
+	p->parole[piece] = 0;
 	p->have_count++;
+}
+
+/* Each source that sent a block of a failed piece is suspect; one that
+ * sent all of it is guilty (rule 12). */
+static void blame(struct sp_picker *p, const struct pk_piece_dl *d, uint32_t nb)
+{
+	uint32_t distinct = 0, first = 0;
+	for (uint32_t b = 0; b < nb; b++) {
+		if (!(d->blk[b] & BLK_GOT))
+			continue;
+		bool seen = false;
+		for (uint32_t c = 0; c < b && !seen; c++)
+			seen = (d->blk[c] & BLK_GOT) && d->from[c] == d->from[b];
+		if (seen)
+			continue;
+		if (!distinct++)
+			first = d->from[b];
+		struct pk_source *s = pk_find(p, d->from[b]);
+		if (s)
+			s->hashfails++;
+	}
+	struct pk_source *s = distinct == 1 ? pk_find(p, first) : NULL;
+	if (s) {
+		s->banned = true;
+		while (s->nreq)
+			pk_drop_req(p, s, s->nreq - 1, true);
+		pk_release_parole(p, s->id);
+	}
 }
 
 void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
@@ -249,17 +284,7 @@ void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
 	if (p->state[piece] == PS_HAVE) {
 		p->have_count--;
 	} else if (d) {
-		/* blame: each source that sent a block of it */
-		for (uint32_t b = 0; b < nb; b++) {
-			if (!(d->blk[b] & BLK_GOT))
-				continue;
-			bool seen = false;
-			for (uint32_t c = 0; c < b && !seen; c++)
-				seen = (d->blk[c] & BLK_GOT) && d->from[c] == d->from[b];
-			struct pk_source *s = seen ? NULL : pk_find(p, d->from[b]);
-			if (s)
-				s->hashfails++;
-		}
+		blame(p, d, nb);
 		for (uint32_t b = 0; b < nb; b++)
 			cancel_copies(p, piece, b);
 		if (p->state[piece] == PS_NEED)
@@ -269,6 +294,7 @@ void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
 		return; /* nothing of it was here */
 	}
 	p->state[piece] = PS_NEED;
+	p->parole[piece] = 1;
 	p->free_blocks += nb;
 }
 
@@ -297,6 +323,7 @@ void pk_timeouts(struct sp_picker *p, int64_t now)
 				p->st.timeouts++;
 				s->snubbed = true;
 				s->missed = true;
+				pk_release_parole(p, s->id);
 				continue;
 			}
 			i++;
