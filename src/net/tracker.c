@@ -57,6 +57,7 @@ struct sp_tracker {
 	uint32_t retry_ms;
 	bool running;         /* between start() and stop() */
 	bool want_completed;
+	bool backing_off;     /* every tracker failed: wait for the retry timer */
 };
 
 void sp_tracker_timing_default(struct sp_tracker_timing *tm)
@@ -281,6 +282,7 @@ static int job_start(struct sp_tracker *t, struct turl *u, enum job_kind kind,
 static void all_failed(struct sp_tracker *t)
 {
 	SP_INFO("tracker", "every tracker failed; retrying in %u ms", t->retry_ms);
+	t->backing_off = true;
 	arm(t, t->retry_ms);
 	t->retry_ms = t->retry_ms > t->tm.retry_max_ms / 2 ? t->tm.retry_max_ms : t->retry_ms * 2;
 }
@@ -362,6 +364,7 @@ static void announce_ok(struct sp_tracker *t, struct tjob *j, struct sp_announce
 	promote(t, u);
 	t->last_ok_us = sp_now_us();
 	t->retry_ms = t->tm.retry_min_ms;
+	t->backing_off = false;
 	int64_t iv = sp_tracker_clamp_interval_ms(resp->interval, t->tm.interval_def_ms,
 						  t->tm.interval_min_ms, t->tm.interval_max_ms);
 	t->min_interval_ms = sp_tracker_clamp_interval_ms(
@@ -407,6 +410,7 @@ void sp_tracker_start(struct sp_tracker *t)
 		return;
 	t->running = true;
 	t->retry_ms = t->tm.retry_min_ms;
+	t->backing_off = false;
 	if (!t->num_tiers)
 		return;
 	announce_now(t);
@@ -421,7 +425,9 @@ void sp_tracker_completed(struct sp_tracker *t)
 
 void sp_tracker_want_peers(struct sp_tracker *t)
 {
-	if (!t->running || t->ajob)
+	/* failing trackers are not asked again before their back-off ends,
+	 * however often the session wants peers */
+	if (!t->running || t->ajob || t->backing_off)
 		return;
 	int64_t now = sp_now_us();
 	int64_t wait_ms = t->last_ok_us ? t->min_interval_ms - (now - t->last_ok_us) / 1000 : 0;

@@ -322,6 +322,37 @@ SP_TEST(enormous_interval_is_clamped)
 	ctx_fini(&c);
 }
 
+SP_TEST(want_peers_respects_min_interval_and_back_off)
+{
+	struct ctx c;
+	ctx_init(&c, "ok");
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
+	int64_t t0 = sp_now_us();
+	sp_tracker_want_peers(c.t); /* min interval: 150 ms in this test */
+	sp_tracker_want_peers(c.t);
+	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_OK], 2, 3000), 2);
+	int64_t dt = (sp_now_us() - t0) / 1000;
+	SP_CHECK_CMP(dt, >=, 100);
+	SP_CHECK_CMP(dt, <, 390); /* sooner than the 400 ms interval */
+	ctx_fini(&c);
+
+	ctx_init(&c, "fail");
+	struct sp_tracker_timing tm;
+	sp_tracker_timing_default(&tm);
+	tm.retry_min_ms = 5000;
+	sp_tracker_set_timing(c.t, &tm);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.errors, 1, 3000), 1);
+	for (int i = 0; i < 20; i++) {
+		sp_tracker_want_peers(c.t);
+		event_base_loop(c.base, EVLOOP_NONBLOCK);
+	}
+	run_until(&c, &c.srv.hits[M_FAIL], 2, 300);
+	SP_CHECK_INT(c.srv.hits[M_FAIL], 1);
+	ctx_fini(&c);
+}
+
 SP_TEST(scrape)
 {
 	struct ctx c;

@@ -308,4 +308,50 @@ SP_TEST(udp_answers)
 	SP_CHECK_INT(r.scrape.incomplete, 7);
 }
 
+/* A poor man's fuzzer that runs everywhere (and under ASan in CI):
+ * mutated good answers must parse or fail cleanly, never crash. */
+SP_TEST(mutated_answers_never_crash)
+{
+	static const char *const seeds[] = {
+		"d8:completei5e10:incompletei7e8:intervali1800e12:min intervali60e"
+		"5:peers12:\x7f\x00\x00\x01\x1a\xe1\x0a\x00\x00\x02\x00\x50" "e",
+		"d8:intervali900e5:peersld2:ip9:127.0.0.27:peer id2:ab4:porti7000eee",
+		"d14:failure reason4:nope15:warning message2:hie",
+	};
+	uint32_t rng = 12345;
+	uint8_t buf[256];
+	for (int iter = 0; iter < 30000; iter++) {
+		const char *seed = seeds[iter % 3];
+		size_t n = strlen(seed);
+		memcpy(buf, seed, n);
+		for (int k = 0; k < 1 + iter % 4; k++) {
+			rng = rng * 1103515245 + 12345;
+			size_t at = (rng >> 8) % n;
+			switch ((rng >> 4) % 4) {
+			case 0: buf[at] = (uint8_t)(rng >> 16); break;
+			case 1: n = at + 1; break;                         /* truncate */
+			case 2: buf[at] = (uint8_t)('0' + (rng >> 16) % 10); break; /* lengths */
+			default: if (n < sizeof(buf)) buf[n++] = 'e'; break;
+			}
+		}
+		struct sp_announce_resp r;
+		struct sp_error *err = NULL;
+		int ret = sp_tracker_parse_announce(buf, n, &r, &err);
+		if (ret == 0) {
+			SP_CHECK(r.num_peers <= SP_TRACKER_MAX_PEERS);
+			for (size_t i = 0; i < r.num_peers; i++)
+				SP_CHECK(r.peers[i].addr.ss_family == AF_INET ||
+					 r.peers[i].addr.ss_family == AF_INET6);
+			SP_CHECK(!r.failure || strlen(r.failure) <= SP_TRACKER_MAX_MSG);
+			sp_announce_resp_fini(&r);
+		} else {
+			SP_CHECK(err && err->msg[0]);
+		}
+		sp_error_free(err);
+		struct sp_udp_resp u;
+		if (sp_udp_parse(buf, n, 0x3a363a31, SP_UDP_ANNOUNCE, iter & 1, &u, NULL) == 0)
+			sp_udp_resp_fini(&u);
+	}
+}
+
 SP_TEST_MAIN()
