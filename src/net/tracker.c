@@ -71,6 +71,7 @@ void sp_tracker_timing_default(struct sp_tracker_timing *tm)
 		.interval_max_ms = 3600 * 1000,
 		.retry_min_ms = 30 * 1000,
 		.retry_max_ms = 1800 * 1000,
+		.udp_failover_retries = 2,
 	};
 }
 
@@ -256,6 +257,14 @@ static void fill_req(struct sp_tracker *t, struct turl *u, enum sp_tracker_event
 	req->tracker_id = u->tracker_id;
 }
 
+/* Does the announce walk have URLs after the current one? */
+static bool more_to_try(const struct sp_tracker *t)
+{
+	if (t->cur_tier >= t->num_tiers)
+		return false;
+	return t->cur_idx + 1 < t->tiers[t->cur_tier].n || t->cur_tier + 1 < t->num_tiers;
+}
+
 static int job_start(struct sp_tracker *t, struct turl *u, enum job_kind kind,
 		     struct tjob **out)
 {
@@ -270,6 +279,9 @@ static int job_start(struct sp_tracker *t, struct turl *u, enum job_kind kind,
 				   : t->want_completed ? SP_TRACKER_EV_COMPLETED
 						       : SP_TRACKER_EV_NONE;
 	fill_req(t, u, ev, &j->req);
+	j->max_retries = t->tm.udp_max_retries;
+	if ((kind == JOB_SCRAPE || more_to_try(t)) && t->tm.udp_failover_retries < j->max_retries)
+		j->max_retries = t->tm.udp_failover_retries;
 	int r = u->kind == TURL_HTTP ? sp_tracker_http_start(j) : sp_tracker_udp_start(j);
 	if (r < 0) {
 		job_free(j);

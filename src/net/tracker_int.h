@@ -49,6 +49,7 @@ struct tjob {
 	struct evdns_getaddrinfo_request *dns;
 	int state;
 	unsigned n; /* retransmissions so far */
+	unsigned max_retries;
 	uint32_t txid;
 };
 

@@ -6,7 +6,8 @@
  * anyone else, and an ICMP refusal shows up as ECONNREFUSED), get a
  * connection id unless we hold one younger than 60 s, then announce or
  * scrape. A request unanswered after base x 2^n is sent again with the
- * same transaction id, n up to udp_max_retries, then the tracker failed.
+ * same transaction id, n up to udp_max_retries (udp_failover_retries
+ * while other URLs remain to try), then the tracker failed.
  *
  * Every packet is checked (length, transaction id, action) before use;
  * an answer that does not fit ends the job with a message, and tracker.c
@@ -105,7 +106,7 @@ static void next_state(struct tjob *j)
 static void udp_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tjob *j = arg;
-	if (++j->n > sp_tracker_get_timing(j->t)->udp_max_retries) {
+	if (++j->n > j->max_retries) {
 		fail(j, -ETIMEDOUT, _("UDP tracker did not answer"));
 		return;
 	}

@@ -320,6 +320,41 @@ SP_TEST(refused_port_fails_fast)
 	ctx_fini(&c);
 }
 
+SP_TEST(silent_tracker_fails_over_quickly)
+{
+	struct ctx c;
+	ctx_init(&c, AF_INET, 0);
+	c.srv.mode = M_SILENT;
+	struct srv ok;
+	uint16_t ok_port = srv_start(&ok, c.base, AF_INET);
+	static char url2[128];
+	snprintf(url2, sizeof(url2), "udp://127.0.0.1:%u", ok_port);
+	static char *tier1[2] = {url2, NULL};
+	static char **two[2] = {tier0, tier1};
+	mi.tiers = two;
+	mi.num_tiers = 2;
+	sp_tracker_free(c.t);
+	uint8_t pid[20] = {0};
+	struct sp_tracker_callbacks cb = {.ctx = &c, .on_peers = on_peers, .on_status = on_status};
+	c.t = sp_tracker_new(c.base, c.curl, &mi, pid, 6881, &cb);
+	struct sp_tracker_timing tm;
+	sp_tracker_timing_default(&tm);
+	tm.udp_base_ms = 40;
+	tm.udp_max_retries = 8;      /* alone, 40 ms x (2^9 - 1) = 20 s */
+	tm.udp_failover_retries = 1; /* with a next tier: 40 + 80 ms */
+	sp_tracker_set_timing(c.t, &tm);
+	int64_t t0 = sp_now_us();
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
+	SP_CHECK_CMP((sp_now_us() - t0) / 1000, <, 1000);
+	SP_CHECK_INT(c.errors, 1);
+	SP_CHECK(strstr(c.last_err, "did not answer"));
+	SP_CHECK_INT(ok.announces, 1);
+	event_free(ok.ev);
+	close(ok.fd);
+	ctx_fini(&c);
+}
+
 SP_TEST(scrape)
 {
 	struct ctx c;
