@@ -3,7 +3,10 @@
  * bench/sim/README.md), or one scenario, or the picker's cost per call on a
  * large torrent (--perf). Developer output: not translated.
  *
- *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--perf] [--check]
+ *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--seeds N] [--perf] [--check]
+ *
+ * Each scenario runs with N seeds (default 5): the figures are the mean
+ * time to first frame, and sums of stalls and stalled time.
  *
  * --check exits 1 if swarmplay stalls more than a baseline anywhere, or
  * stalls at all where a web seed exists (fallback or always). */
@@ -17,49 +20,89 @@
 
 static const char *const pol_name[] = {"swarmplay", "sequential", "swarmplayer"};
 
-static void row(const struct sim_scenario *sc, int pol, const struct sim_result *r)
+/* Sums over the seeds of one scenario and policy. */
+struct agg {
+	double ttff, stall_s, seek_mean, seek_max, wall;
+	uint32_t stalls, never, unfinished, runs, choked;
+	uint64_t delivered, dup, server;
+};
+
+static void add(struct agg *a, const struct sim_result *r)
 {
-	double dup = r->delivered ? 100.0 * (double)r->dup_bytes / (double)r->delivered : 0;
-	double srv = r->delivered ? 100.0 * (double)r->server_bytes / (double)r->delivered : 0;
-	char ttff[32], seek[32];
+	a->runs++;
 	if (r->ttff_s < 0)
+		a->never++;
+	else
+		a->ttff += r->ttff_s;
+	a->stalls += r->stalls;
+	a->stall_s += r->stall_s;
+	a->seek_mean += r->seek_mean_s;
+	if (r->seek_max_s > a->seek_max)
+		a->seek_max = r->seek_max_s;
+	a->wall += r->wall_ms;
+	a->unfinished += !r->finished;
+	a->choked += r->choked_requests > 0;
+	a->delivered += r->delivered;
+	a->dup += r->dup_bytes;
+	a->server += r->server_bytes;
+}
+
+static void row(const struct sim_scenario *sc, int pol, const struct agg *a)
+{
+	double dup = a->delivered ? 100.0 * (double)a->dup / (double)a->delivered : 0;
+	double srv = a->delivered ? 100.0 * (double)a->server / (double)a->delivered : 0;
+	char ttff[32], seek[32];
+	if (a->never == a->runs)
 		snprintf(ttff, sizeof(ttff), "never");
 	else
-		snprintf(ttff, sizeof(ttff), "%.2f", r->ttff_s);
+		snprintf(ttff, sizeof(ttff), "%.2f%s", a->ttff / (a->runs - a->never),
+			 a->never ? " (some never)" : "");
 	if (sc->nseeks)
-		snprintf(seek, sizeof(seek), "%.2f / %.2f", r->seek_mean_s, r->seek_max_s);
+		snprintf(seek, sizeof(seek), "%.2f / %.2f", a->seek_mean / a->runs, a->seek_max);
 	else
 		snprintf(seek, sizeof(seek), "-");
-	printf("| %s | %s | %s | %u | %.1f | %s | %.2f | %.1f | %s | %.0f |\n", sc->name,
-	       pol_name[pol], ttff, r->stalls, r->stall_s, seek, dup, srv,
-	       r->finished ? "yes" : "NO", r->wall_ms);
+	printf("| %s | %s | %s | %u | %.1f | %s | %.2f | %.1f | %u/%u | %.0f |\n", sc->name,
+	       pol_name[pol], ttff, a->stalls, a->stall_s, seek, dup, srv, a->runs - a->unfinished,
+	       a->runs, a->wall / a->runs);
 }
 
 static int only_policy = -1;
+static unsigned nseeds = 5;
 
-static int run_one(const struct sim_scenario *sc, bool check)
+static int run_one(struct sim_scenario *sc, bool check)
 {
-	struct sim_result r[3];
+	struct agg a[3] = {{0}};
 	int npol = sc->webseed_x > 0 ? 1 : 3;
+	uint64_t seed0 = sc->seed;
 	for (int pol = 0; pol < npol; pol++) {
 		if (only_policy >= 0 && pol != only_policy) {
-			r[pol] = (struct sim_result){.stalls = UINT32_MAX};
+			a[pol].stalls = UINT32_MAX;
 			continue;
 		}
-		if (sim_run(sc, pol, &r[pol]) < 0) {
-			fprintf(stderr, "%s: cannot run\n", sc->name);
-			return 1;
+		for (unsigned k = 0; k < nseeds; k++) {
+			struct sim_result r;
+			sc->seed = seed0 + k;
+			if (sim_run(sc, pol, &r) < 0) {
+				fprintf(stderr, "%s: cannot run\n", sc->name);
+				return 1;
+			}
+			add(&a[pol], &r);
 		}
-		row(sc, pol, &r[pol]);
+		row(sc, pol, &a[pol]);
 	}
+	sc->seed = seed0;
 	int bad = 0;
 	for (int pol = 1; pol < npol; pol++)
-		if (r[0].stalls > r[pol].stalls || r[0].choked_requests) {
+		if (a[0].stalls > a[pol].stalls) {
 			fprintf(stderr, "CHECK %s: swarmplay %u stalls vs %s %u\n", sc->name,
-				r[0].stalls, pol_name[pol], r[pol].stalls);
+				a[0].stalls, pol_name[pol], a[pol].stalls);
 			bad = 1;
 		}
-	if (sc->webseed_x > 0 && sc->webseed_mode != 2 && r[0].stalls) {
+	if (a[0].choked) {
+		fprintf(stderr, "CHECK %s: requests to a choked peer\n", sc->name);
+		bad = 1;
+	}
+	if (sc->webseed_x > 0 && sc->webseed_mode != 2 && a[0].stalls) {
 		fprintf(stderr, "CHECK %s: stalls with a server\n", sc->name);
 		bad = 1;
 	}
@@ -116,6 +159,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--seeds") && i + 1 < argc)
+			nseeds = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--policy") && i + 1 < argc)
 			only_policy = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--check"))
@@ -123,7 +168,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--perf"))
 			do_perf = true;
 		else {
-			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--check] [--perf]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--seeds N] [--check] [--perf]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -132,7 +177,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	printf("| scenario | picker | first frame s | stalls | stalled s | seek s mean / max "
-	       "| dup %% | server %% | played | wall ms |\n");
+	       "| dup %% | server %% | played | wall ms per run |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	int bad = 0;
 	struct sim_scenario sc;

@@ -365,8 +365,9 @@ static void player_update(struct sim *s)
 			s->pos = (double)end;
 			s->state = PL_STALLED;
 			s->res->stalls++;
-			trace(s, "STALL at %.0f (piece %u)", s->pos,
-			      (unsigned)(s->pos / s->sc->piece_length));
+			trace(s, "STALL at %.0f (piece %u), delivered %llu, idle %.0f", s->pos,
+			      (unsigned)(s->pos / s->sc->piece_length),
+			      (unsigned long long)s->res->delivered, s->res->idle_bytes);
 		} else {
 			s->pos = np;
 		}
@@ -587,6 +588,17 @@ static void teardown(struct sim *s)
 	free(s->heap);
 }
 
+/* Capacity left unused: unchoked peers with nothing to send. */
+static void account_idle(struct sim *s, int64_t t)
+{
+	double dt = (double)(t - s->now) / SEC;
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		const struct speer *p = &s->peer[i];
+		if (p->alive && !p->choking && !p->serving && p->spec->liar == SIM_HONEST)
+			s->res->idle_bytes += p->rate * dt;
+	}
+}
+
 int sim_run(const struct sim_scenario *sc, int policy, struct sim_result *res)
 {
 	struct timespec t0, t1;
@@ -598,6 +610,7 @@ int sim_run(const struct sim_scenario *sc, int policy, struct sim_result *res)
 		struct ev e = pop(&s);
 		if (e.t > limit)
 			break;
+		account_idle(&s, e.t);
 		s.now = e.t;
 		switch (e.type) {
 		case EV_TICK:
@@ -636,6 +649,8 @@ int sim_run(const struct sim_scenario *sc, int policy, struct sim_result *res)
 		res->timeouts = st.timeouts;
 		res->seek_mean_s = s.seeks_done ? s.seek_sum / s.seeks_done : 0;
 	}
+	trace(&s, "end: delivered %llu, idle capacity %.0f bytes",
+	      (unsigned long long)res->delivered, res->idle_bytes);
 	teardown(&s);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res->wall_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

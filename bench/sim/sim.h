@@ -63,6 +63,7 @@ struct sim_result {
 	bool finished;        /* played to the end within the time limit */
 	double wall_ms;       /* real time the run took */
 	uint64_t next_calls;
+	double idle_bytes;    /* capacity unused by unchoked honest peers */
 };
 
 /* policy: enum sp_picker_policy. Returns 0, or -EINVAL / -ENOMEM. */

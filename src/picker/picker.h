@@ -137,8 +137,10 @@ uint32_t sp_picker_source_outstanding(const struct sp_picker *p, uint32_t id);
 /* Tribler's start rule: the piece at the reader's cursor is verified and
  * the bytes still missing in the next ahead_s seconds of video (at the
  * reader's bitrate) can be downloaded at rate_Bps in at most ahead_s
- * seconds. rate_Bps <= 0: the picker's own estimate (sum of its sources'
- * rates). False for an unknown reader. */
+ * seconds; and, since a piece is readable only whole, the same holds at
+ * each piece boundary inside the horizon (what is missing up to a piece
+ * arrives before playback reaches its start). rate_Bps <= 0: the picker's
+ * own estimate (sum of its sources' rates). False for an unknown reader. */
 bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
 			      double rate_Bps);
 

@@ -86,28 +86,49 @@ double sp_picker_rate(const struct sp_picker *p)
 	return sum;
 }
 
+/* How long one block takes from a typical source: the mean over unchoked
+ * sources of RTT + block / rate (0.3 s if none is measured yet). */
+static double block_latency(const struct sp_picker *p)
+{
+	double sum = 0;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->nsrc; i++) {
+		const struct pk_source *s = p->src[i];
+		if (s->choked || (s->rate_in <= 0 && s->rate_est <= 0))
+			continue;
+		sum += pk_src_rtt(s) + SP_PICKER_BLOCK / pk_src_rate(s);
+		n++;
+	}
+	return n ? sum / n : 0.3;
+}
+
 bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
 			      double rate_Bps)
 {
 	const struct pk_reader *r = reader_find(p, reader);
 	if (!r || p->state[r->offset / p->cfg.piece_length] != PS_HAVE)
 		return false;
-	uint64_t end = r->offset + (uint64_t)(ahead_s * pk_reader_bitrate(r));
+	double br = pk_reader_bitrate(r);
+	uint64_t end = r->offset + (uint64_t)(ahead_s * br), plen = p->cfg.piece_length;
 	if (end > p->cfg.total_length)
 		end = p->cfg.total_length;
-	double missing = 0;
-	for (uint64_t i = r->offset / p->cfg.piece_length; i * p->cfg.piece_length < end; i++) {
+	double rate = rate_Bps > 0 ? rate_Bps : sp_picker_rate(p), missing = 0;
+	double lat = block_latency(p);
+	/* Tribler's rule over the whole horizon, and at each piece boundary
+	 * inside it: a piece is readable only whole, so what is missing up to
+	 * and including it must arrive before playback reaches its start; its
+	 * last block comes from one source, hence the latency of one block. */
+	for (uint64_t i = r->offset / plen; i * plen < end; i++) {
 		uint32_t pc = (uint32_t)i;
 		if (p->state[pc] == PS_HAVE)
 			continue;
 		missing += pk_piece_len(p, pc);
 		if (p->dl[pc])
 			missing -= (double)p->dl[pc]->got * SP_PICKER_BLOCK;
+		if (rate <= 0 || missing / rate + lat > (double)(i * plen - r->offset) / br)
+			return false;
 	}
-	if (missing <= 0)
-		return true;
-	double rate = rate_Bps > 0 ? rate_Bps : sp_picker_rate(p);
-	return rate > 0 && missing / rate <= ahead_s;
+	return missing <= 0 || (rate > 0 && missing / rate <= ahead_s);
 }
 
 int64_t sp_picker_piece_deadline(const struct sp_picker *p, uint32_t piece)
