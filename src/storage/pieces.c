@@ -216,6 +216,7 @@ int sp_storage_write_block(struct sp_storage *st, uint32_t piece, uint32_t offse
 		return -EINVAL;
 	if (sp_storage_have(st, piece))
 		return -EEXIST;
+	sp_storage_rate_mark(st);
 	int rc = 0;
 	struct sp_pbuf *pb = pbuf_get(st, piece, &rc);
 	if (!pb)

@@ -238,6 +238,32 @@ uint64_t sp_storage_buffered(const struct sp_storage *st)
 
 /* ---- the verified set (any thread) ---- */
 
+/* The rate is read off a ring of (time, bytes verified so far) points.
+ * Points come at most every 250 ms: when a piece verifies (the total
+ * before it), and when blocks start arriving after a quiet spell, so the
+ * first piece's rate counts from its first block, not from its hash.
+ * Under vlock. */
+static void push_sample(struct sp_storage *st, int64_t now)
+{
+	const struct sp_rate_sample *last =
+		&st->rate[(st->rate_head + SP_STORAGE_RATE_SAMPLES - 1) % SP_STORAGE_RATE_SAMPLES];
+	if (last->t_us && now - last->t_us < 250000)
+		return;
+	st->rate[st->rate_head] = (struct sp_rate_sample){now, st->verified_total};
+	st->rate_head = (st->rate_head + 1) % SP_STORAGE_RATE_SAMPLES;
+}
+
+void sp_storage_rate_mark(struct sp_storage *st)
+{
+	int64_t now = sp_now_us();
+	if (now - st->rate_mark_us < 1000000)
+		return;
+	st->rate_mark_us = now;
+	pthread_mutex_lock(&st->vlock);
+	push_sample(st, now);
+	pthread_mutex_unlock(&st->vlock);
+}
+
 void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece, bool downloaded)
 {
 	uint32_t size = sp_st_piece_size(st->mi, piece);
@@ -252,15 +278,7 @@ void sp_storage_mark_verified(struct sp_storage *st, uint32_t piece, bool downlo
 	/* Only downloads count towards the rate the start rule uses: data
 	 * found on disk by a check says nothing about the swarm. */
 	if (downloaded) {
-		const struct sp_rate_sample *last =
-			&st->rate[(st->rate_head + SP_STORAGE_RATE_SAMPLES - 1) %
-				  SP_STORAGE_RATE_SAMPLES];
-		/* A sample (time, total before this piece) at most every
-		 * 250 ms keeps a few seconds of history. */
-		if (!last->t_us || now - last->t_us >= 250000) {
-			st->rate[st->rate_head] = (struct sp_rate_sample){now, st->verified_total};
-			st->rate_head = (st->rate_head + 1) % SP_STORAGE_RATE_SAMPLES;
-		}
+		push_sample(st, now);
 		st->verified_total += size;
 	}
 	pthread_cond_broadcast(&st->vcond);
@@ -305,8 +323,8 @@ double sp_storage_rate(struct sp_storage *st)
 		if (!s->t_us || now - s->t_us > 6000000)
 			continue;
 		int64_t dt = now - s->t_us;
-		if (dt < 500000)
-			dt = 500000;
+		if (dt < 100000) /* one piece in no time is not a rate */
+			dt = 100000;
 		rate = (double)(st->verified_total - s->bytes) * 1e6 / (double)dt;
 		break;
 	}

@@ -75,6 +75,7 @@ struct sp_storage {
 	/* owner's thread */
 	struct sp_pbuf **bufs; /* num_pieces slots */
 	uint64_t buffered, buffer_cap;
+	int64_t rate_mark_us; /* last rate point set by write_block */
 	uint32_t verified_since_save;
 	int64_t last_save_us;
 
@@ -133,6 +134,9 @@ bool sp_storage_piece_hash_ok(const struct sp_storage *st, uint32_t piece, const
 
 /* pieces.c: save the resume file on a worker if enough has changed. */
 void sp_storage_maybe_save(struct sp_storage *st);
+
+/* Owner's thread, on every block: a rate point at the start of a burst. */
+void sp_storage_rate_mark(struct sp_storage *st);
 
 /* resume.c */
 int sp_resume_save(struct sp_storage *st);

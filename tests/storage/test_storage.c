@@ -221,6 +221,25 @@ SP_TEST(bad_geometry_refused)
 	tmi_free(t);
 }
 
+SP_TEST(rate_counts_from_first_block)
+{
+	struct fixture fx = {0};
+	fx_init(&fx, 28);
+	SP_CHECK_CMP(sp_storage_rate(fx.st), ==, 0);
+	/* One piece in four blocks over ~300 ms: about 13.6 kB/s, not the
+	 * "4 KiB in no time" of a rate counted from the hash. */
+	for (uint32_t off = 0; off < 4096; off += 1024) {
+		SP_CHECK_INT(sp_storage_write_block(fx.st, 0, off, fx.t->data + off, 1024), 0);
+		if (off < 3072)
+			usleep(100000);
+	}
+	rec_wait(&fx.rec, &fx.rec.verified, 1);
+	double r = sp_storage_rate(fx.st);
+	SP_CHECK_CMP(r, >, 0);
+	SP_CHECK_CMP(r, <, 20000);
+	fx_fini(&fx);
+}
+
 SP_TEST(buffer_cap)
 {
 	struct fixture fx = {0};
