@@ -155,17 +155,15 @@ static int curlev_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 
 struct sp_curlev *sp_curlev_new(struct event_base *base)
 {
-	static bool global_done;
-	if (!global_done) {
-		/* Not thread-safe in old curls: the first session does it on
-		 * its net thread; later calls see the flag. */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		global_done = true;
-	}
-	struct sp_curlev *c = calloc(1, sizeof(*c));
-	if (!c)
+	/* Thread-safe and counted since curl 7.84 (Debian 12 has 7.88):
+	 * each sp_curlev holds one reference, dropped in sp_curlev_free. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return NULL;
+	struct sp_curlev *c = calloc(1, sizeof(*c));
+	if (!c) {
+		curl_global_cleanup();
+		return NULL;
+	}
 	c->base = base;
 	c->multi = curl_multi_init();
 	c->timer = evtimer_new(base, curlev_on_timer, c);
@@ -203,6 +201,7 @@ void sp_curlev_free(struct sp_curlev *c)
 	if (c->dns)
 		evdns_base_free(c->dns, 0);
 	free(c);
+	curl_global_cleanup();
 }
 
 int sp_curlev_add(struct sp_curlev *c, CURL *easy, sp_curlev_done_fn done, void *ctx)
