@@ -271,7 +271,10 @@ struct sp_metainfo *sp_metainfo_parse(const uint8_t *buf, size_t len, struct sp_
 		memcpy(mi->raw, buf, len);
 	mi->raw_len = len;
 	struct sp_benc_doc doc;
-	int r = sp_benc_parse(mi->raw, len, NULL, &doc, err);
+	/* depth as libtorrent allows (v2 file trees nest per directory); about
+	 * 6 nodes a file: room for ~300k files, at most ~110 MB of nodes */
+	const struct sp_benc_limits lim = {.max_depth = 100, .max_nodes = 1u << 21};
+	int r = sp_benc_parse(mi->raw, len, &lim, &doc, err);
 	if (r == 0) {
 		r = parse_doc(mi, &doc.nodes[0], err);
 		sp_benc_doc_free(&doc);
