@@ -14,6 +14,9 @@ ends. MODE:
          matching runs, and the seek's latency is in the stats;
   seed   a libtorrent leecher that knows only swarmplay downloads the
          torrent from it while it plays: byte-identical;
+  slow   the seeder is capped below the bitrate (0.7 x): playback must
+         buffer (stalls counted, the clock stops) and still end with every
+         frame right;
   cache  no -d: the data goes to $XDG_CACHE_HOME/swarmplay/<infohash>, and
          a second play with no peer at all plays it from the cache."""
 import os, signal, subprocess, sys, time
@@ -36,7 +39,7 @@ media = swarm.make_video(os.path.join(seed_dir, "clip." + ext), kind, seconds=SE
 ref = swarm.framemd5(media)
 tstream = swarm.create_tstream(media, os.path.join(root, "clip.tstream"))
 size = os.path.getsize(media)
-rate = int(size / SECONDS * 1.5)
+rate = int(size / SECONDS * (0.7 if mode == "slow" else 1.5))
 assert rate < size
 seeder = swarm.Seeder(tstream, seed_dir, rate)
 print("%s: %d bytes, %d frames, seeder capped at %d B/s on %s" % (kind, size, len(ref), rate,
@@ -139,6 +142,12 @@ if mode == "seek":
 else:
     check(got == ref, "%d hashes equal ffmpeg's %d" % (len(got), len(ref)))
 check(elapsed >= SECONDS * 0.8 * (0.5 if mode == "seek" else 1), "real-time paced (%.2f s)" % elapsed)
+if mode == "slow":
+    check(st.get("stalls", 0) >= 1 and st.get("stall_ms", 0) > 0,
+          "a swarm slower than the bitrate stalls: %s stalls, %s ms" % (st.get("stalls"),
+                                                                         st.get("stall_ms")))
+    check(st.get("frames_presented", 0) >= 0.9 * len(ref),
+          "frames are waited for, not dropped: %s presented" % st.get("frames_presented"))
 ttff, dl = st.get("ttff_ms"), st.get("download_ms")
 check(isinstance(ttff, int) and isinstance(dl, int) and ttff < dl,
       "first frame (%s ms) before the download ended (%s ms)" % (ttff, dl))
