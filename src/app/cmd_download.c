@@ -55,7 +55,7 @@ static void usage(FILE *f, bool seed_cmd)
 	else
 		fprintf(f, _("Usage: swarmplay download SRC [-d DIR] [--peer HOST:PORT]... [--seed]\n"
 			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker]\n"
-			     "       [--exit-after SECONDS] [--stats-json FILE]\n"
+			     "       [--exit-after SECONDS] [--stats-json FILE] [--webseed always|fallback|never]\n"
 			     "Download SRC (.torrent or .tstream) into DIR (default: the current\n"
 			     "directory). Exits when complete, or keeps seeding with --seed.\n"));
 }
@@ -71,7 +71,10 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
-enum { OPT_PEER = 256, OPT_SEED, OPT_PORT, OPT_MAXP, OPT_UPLIM, OPT_NOTR, OPT_EXIT, OPT_JSON };
+enum {
+	OPT_PEER = 256, OPT_SEED, OPT_PORT, OPT_MAXP, OPT_UPLIM, OPT_NOTR, OPT_EXIT, OPT_JSON,
+	OPT_WEBSEED,
+};
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -106,6 +109,18 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		return *end || o->exit_after <= 0 ? -EINVAL : 0;
 	}
 	case OPT_JSON: o->stats_json = arg; return 0;
+	case OPT_WEBSEED:
+		/* Without a player there is no deadline for "fallback" to protect:
+		 * a download uses the web seeds like peers unless told otherwise. */
+		if (!strcmp(arg, "always"))
+			o->cfg.webseed_mode = SP_WEBSEED_ALWAYS;
+		else if (!strcmp(arg, "fallback"))
+			o->cfg.webseed_mode = SP_WEBSEED_FALLBACK;
+		else if (!strcmp(arg, "never"))
+			o->cfg.webseed_mode = SP_WEBSEED_NEVER;
+		else
+			return -EINVAL;
+		return 0;
 	default: return -EINVAL;
 	}
 }
@@ -123,6 +138,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"no-tracker", no_argument, NULL, OPT_NOTR},
 		{"exit-after", required_argument, NULL, OPT_EXIT},
 		{"stats-json", required_argument, NULL, OPT_JSON},
+		{"webseed", required_argument, NULL, OPT_WEBSEED},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -287,6 +303,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	struct opts o;
 	memset(&o, 0, sizeof(o));
 	o.seed_cmd = seed_cmd;
+	o.cfg.webseed_mode = SP_WEBSEED_ALWAYS;
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {
 		usage(stdout, seed_cmd);

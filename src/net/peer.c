@@ -275,7 +275,8 @@ static int on_piece(struct sp_peer *p, const struct sp_wire_msg *m)
 		p->rtt_s = sample;
 	else
 		p->rtt_s = 0.98 * p->rtt_s + 0.02 * sample;
-	sp_torrent_block_in(t, p, m->index, m->begin, m->data, (uint32_t)m->data_len);
+	sp_torrent_block_in(t, p->source_id, p->ip4, false, m->index, m->begin, m->data,
+			    (uint32_t)m->data_len);
 	return 0;
 }
 
@@ -395,7 +396,7 @@ static void after_handshake(struct sp_peer *p)
 		sp_peer_close(p, "out of memory");
 		return;
 	}
-	p->source_id = sp_torrent_add_source(t, &peer_source_ops, p);
+	p->source_id = sp_torrent_add_source(t, SP_SOURCE_PEER, &peer_source_ops, p);
 	if (!p->source_id) {
 		sp_peer_close(p, "out of memory");
 		return;

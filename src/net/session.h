@@ -21,6 +21,7 @@
 
 #include "core/bitfield.h"
 #include "core/metainfo.h"
+#include "picker/picker.h"
 #include "swarmplay/swarmplay.h"
 
 struct sp_curlev;
@@ -65,6 +66,17 @@ struct sp_candidate {
 struct sp_piece_senders {
 	uint8_t n;
 	uint32_t ip[SP_MAX_SENDERS]; /* IPv4 in network order; 0 for others */
+	uint32_t webseed_bytes;      /* of the piece, from web seeds */
+};
+
+struct sp_webseed;
+/* A web seed as a source (torrent_ws.c). */
+struct sp_ws_source {
+	struct sp_torrent *t;
+	struct sp_webseed *ws;
+	uint32_t source_id;
+	bool choked; /* told the picker it is unusable (backing off) */
+	struct sp_ws_source *next;
 };
 
 /* Trust in an address: +1 per good piece it helped with (capped), -2 per
@@ -94,6 +106,7 @@ struct sp_torrent {
 	struct sp_source *sources;
 	uint32_t next_source_id;
 	struct sp_candidate *candidates;
+	struct sp_ws_source *webseeds;
 	struct sp_piece_senders **senders; /* [num_pieces], lazily allocated */
 	struct sp_strike *strikes;
 	struct sp_bitfield have;   /* verified pieces (mirror of storage's) */
@@ -108,7 +121,7 @@ struct sp_torrent {
 	int64_t last_resume_us;
 	int64_t last_rate_us;
 	uint64_t down_bytes_window, up_bytes_window;
-	uint64_t from_peers, from_cache; /* verified bytes by source */
+	uint64_t from_peers, from_cache, from_webseed; /* verified bytes by source */
 	uint64_t uploaded;               /* payload bytes, peers gone included */
 	uint64_t stats_wasted;
 	double down_rate, up_rate;
@@ -174,9 +187,16 @@ struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t i
 void sp_torrent_attach_peer(struct sp_torrent *t, struct sp_peer *p);
 void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p);
 void sp_torrent_pump(struct sp_torrent *t);
-void sp_torrent_block_in(struct sp_torrent *t, struct sp_peer *p, uint32_t piece,
-			 uint32_t offset, const uint8_t *data, uint32_t len);
-uint32_t sp_torrent_add_source(struct sp_torrent *t, const struct sp_source_ops *ops, void *obj);
+/* A block from a source: ip4 for blame (0: a web seed, never banned). */
+void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
+			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len);
+uint32_t sp_torrent_add_source(struct sp_torrent *t, enum sp_source_kind kind,
+			       const struct sp_source_ops *ops, void *obj);
+/* torrent_ws.c: web seeds of the metainfo (BEP 19 url-list), per the
+ * session's webseed_mode; their once-a-second rate tick; teardown. */
+void sp_torrent_ws_start(struct sp_torrent *t);
+void sp_torrent_ws_tick(struct sp_torrent *t);
+void sp_torrent_ws_free(struct sp_torrent *t);
 void sp_torrent_remove_source(struct sp_torrent *t, uint32_t id);
 void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now);
 void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len);

@@ -56,7 +56,8 @@ bool sp_torrent_can_accept(const struct sp_torrent *t)
 
 /* ---- sources ---- */
 
-uint32_t sp_torrent_add_source(struct sp_torrent *t, const struct sp_source_ops *ops, void *obj)
+uint32_t sp_torrent_add_source(struct sp_torrent *t, enum sp_source_kind kind,
+			       const struct sp_source_ops *ops, void *obj)
 {
 	struct sp_source *src = calloc(1, sizeof(*src));
 	if (!src)
@@ -66,7 +67,7 @@ uint32_t sp_torrent_add_source(struct sp_torrent *t, const struct sp_source_ops 
 	src->obj = obj;
 	src->next = t->sources;
 	t->sources = src;
-	sp_picker_source_add(t->picker, src->id, SP_SOURCE_PEER);
+	sp_picker_source_add(t->picker, src->id, kind);
 	return src->id;
 }
 
@@ -237,7 +238,8 @@ void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p)
 
 /* ---- blocks and pieces ---- */
 
-static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip)
+static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip, bool webseed,
+			uint32_t len)
 {
 	if (piece >= t->mi->num_pieces)
 		return;
@@ -247,6 +249,10 @@ static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip)
 		if (!ps)
 			return;
 	}
+	if (webseed) {
+		ps->webseed_bytes += len;
+		return;
+	}
 	for (int i = 0; i < ps->n; i++)
 		if (ps->ip[i] == ip)
 			return;
@@ -254,21 +260,22 @@ static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip)
 		ps->ip[ps->n++] = ip;
 }
 
-void sp_torrent_block_in(struct sp_torrent *t, struct sp_peer *p, uint32_t piece,
-			 uint32_t offset, const uint8_t *data, uint32_t len)
+void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
+			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len)
 {
 	int64_t now = sp_now_us();
-	if (!sp_picker_block_arrived(t->picker, p->source_id, piece, offset, now)) {
+	if (!sp_picker_block_arrived(t->picker, source_id, piece, offset, now)) {
 		t->stats_wasted += len;
 		return;
 	}
 	int r = sp_storage_write_block(t->storage, piece, offset, data, len);
 	if (r < 0 && r != -EEXIST) {
-		SP_WARN(MOD, "%s: block %u+%u rejected by storage: %d", p->name, piece, offset, r);
+		SP_WARN(MOD, "block %u+%u from source %u rejected by storage: %d", piece, offset,
+			source_id, r);
 		t->stats_wasted += len;
 		return;
 	}
-	note_sender(t, piece, p->ip4);
+	note_sender(t, piece, ip4, webseed, len);
 	t->down_bytes_window += len;
 	sp_torrent_pump(t);
 }
@@ -342,13 +349,17 @@ static void on_verified(void *ctx, uint32_t piece)
 	if (piece >= t->mi->num_pieces || sp_bitfield_get(&t->have, piece))
 		return;
 	sp_bitfield_set(&t->have, piece);
-	credit(t, t->senders[piece]);
-	free(t->senders[piece]);
+	struct sp_piece_senders *ps = t->senders[piece];
 	t->senders[piece] = NULL;
+	credit(t, ps);
+	uint32_t size = sp_metainfo_piece_size(t->mi, piece);
+	uint32_t ws = ps ? (ps->webseed_bytes < size ? ps->webseed_bytes : size) : 0;
+	free(ps);
 	if (!t->started) /* found by the check: counted at start */
 		return;
 	sp_picker_have_piece(t->picker, piece);
-	t->from_peers += sp_metainfo_piece_size(t->mi, piece);
+	t->from_webseed += ws;
+	t->from_peers += size - ws;
 	broadcast_have(t, piece);
 	if (sp_bitfield_full(&t->have))
 		became_complete(t);
@@ -443,7 +454,7 @@ static void start_tracker(struct sp_torrent *t)
 
 static uint64_t verified_bytes(const struct sp_torrent *t)
 {
-	return t->from_cache + t->from_peers;
+	return t->from_cache + t->from_peers + t->from_webseed;
 }
 
 static void publish_stats(struct sp_torrent *t)
@@ -460,6 +471,7 @@ static void publish_stats(struct sp_torrent *t)
 		st.verified_bytes = st.total_length;
 	st.downloaded[SP_FROM_PEERS] = t->from_peers;
 	st.downloaded[SP_FROM_CACHE] = t->from_cache;
+	st.downloaded[SP_FROM_WEBSEED] = t->from_webseed;
 	st.uploaded = t->uploaded;
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		st.uploaded += p->uploaded;
@@ -501,6 +513,7 @@ static void rate_tick(struct sp_torrent *t, int64_t now)
 	t->down_rate = 0.6 * t->down_rate + 0.4 * (double)down / dt;
 	t->up_rate = 0.6 * t->up_rate + 0.4 * (double)up / dt;
 	sp_torrent_connect_candidates(t, now);
+	sp_torrent_ws_tick(t);
 	sp_choker_run(t, now);
 }
 
@@ -551,6 +564,8 @@ static void start_on_loop(void *arg)
 	static const struct timeval tick = {0, TICK_US};
 	event_add(t->tick_ev, &tick);
 	start_tracker(t);
+	if (!sp_bitfield_full(&t->have) && !t->seed_only)
+		sp_torrent_ws_start(t);
 	sp_torrent_connect_candidates(t, now);
 	publish_stats(t);
 }
@@ -609,6 +624,7 @@ static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo
 		.piece_length = mi->piece_length,
 		.num_pieces = mi->num_pieces,
 		.hedge_budget = 0.05,
+		.webseed_mode = s->cfg.webseed_mode,
 	};
 	t->picker = sp_picker_new(&pc);
 	if (!t->picker) {
@@ -687,6 +703,7 @@ void sp_torrent_stop_loop(struct sp_torrent *t)
 	}
 	if (t->tick_ev)
 		event_del(t->tick_ev);
+	sp_torrent_ws_free(t);
 	publish_stats(t);
 }
 
@@ -701,6 +718,7 @@ void sp_torrent_free_now(struct sp_torrent *t)
 		sp_peer_free(p);
 	}
 	sp_tracker_free(t->tracker);
+	sp_torrent_ws_free(t);
 	if (t->storage) {
 		sp_storage_save_resume(t->storage);
 		sp_storage_free(t->storage);

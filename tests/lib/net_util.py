@@ -50,7 +50,7 @@ def free_port():
 
 
 def workdir(name):
-    base = os.environ.get("SP_BUILDDIR", tempfile.gettempdir())
+    base = os.path.abspath(os.environ.get("SP_BUILDDIR", tempfile.gettempdir()))
     d = tempfile.mkdtemp(prefix=name + "-", dir=os.path.join(base, "tests") if os.path.isdir(
         os.path.join(base, "tests")) else base)
     return d
@@ -237,3 +237,57 @@ def show_log(path, tail=40):
         print("".join(lines[-tail:]))
     except OSError:
         pass
+
+
+class Nginx:
+    """nginx (nginx-light) serving root on 127.0.0.1, from a config of our own."""
+
+    def __init__(self, work, root, log):
+        exe = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
+                                        else None)
+        if not exe:
+            skip("nginx is not installed")
+        # nginx's workers run as nobody: every directory on the way must be readable
+        d = os.path.abspath(root)
+        while d != "/":
+            os.chmod(d, os.stat(d).st_mode | 0o055)
+            d = os.path.dirname(d)
+        for dp, dirs, files in os.walk(root):
+            for f in files:
+                os.chmod(os.path.join(dp, f), 0o644)
+        prefix = os.path.join(work, "nginx")
+        os.makedirs(os.path.join(prefix, "tmp"), exist_ok=True)
+        self.port = free_port()
+        conf = os.path.join(prefix, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""daemon off;
+worker_processes 1;
+pid %(p)s/nginx.pid;
+error_log %(p)s/error.log;
+events { worker_connections 64; }
+http {
+    access_log %(p)s/access.log;
+    client_body_temp_path %(p)s/tmp/body;
+    proxy_temp_path %(p)s/tmp/proxy;
+    fastcgi_temp_path %(p)s/tmp/fastcgi;
+    uwsgi_temp_path %(p)s/tmp/uwsgi;
+    scgi_temp_path %(p)s/tmp/scgi;
+    server { listen 127.0.0.1:%(port)d; root %(root)s; }
+}
+""" % {"p": prefix, "port": self.port, "root": os.path.abspath(root)})
+        self.access_log = os.path.join(prefix, "access.log")
+        self.proc = subprocess.Popen([exe, "-c", conf, "-p", prefix], stdout=log,
+                                     stderr=subprocess.STDOUT)
+        self.url = "http://127.0.0.1:%d/" % self.port
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    fail("nginx exited")
+                time.sleep(0.05)
+        fail("nginx did not start")
+
+    def stop(self):
+        stop(self.proc)

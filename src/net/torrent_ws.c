@@ -1,0 +1,130 @@
+/* torrent_ws.c - web seeds (BEP 19 url-list, BEP 17 httpseeds are not
+ * used) as picker sources of kind SP_SOURCE_WEBSEED: the glue between the
+ * picker's actions and sp_webseed (webseed.c, the tracker engineer's
+ * HTTP layer). Net thread only.
+ *
+ * Invariants: a request the web seed refuses (backing off, queue full)
+ * goes straight back to the picker as rejected; while it backs off the
+ * picker sees it choked, so it is not offered blocks it would refuse. Its
+ * blocks count as SP_FROM_WEBSEED once their piece verifies, and a web
+ * seed is never banned (its address is not a peer's). */
+#include "net/session.h"
+
+#include <stdlib.h>
+
+#include "core/log.h"
+#include "net/webseed.h"
+
+#define MOD "webseed"
+#define WS_RTT_S 0.05 /* a guess until the picker measures: loopback to LAN */
+
+static void ws_request(void *obj, uint32_t piece, uint32_t off, uint32_t len)
+{
+	struct sp_ws_source *w = obj;
+	if (sp_webseed_request(w->ws, piece, off, len) < 0) {
+		sp_picker_block_rejected(w->t->picker, w->source_id, piece, off);
+		/* refused: backing off or full; no more offers until the tick */
+		if (!w->choked) {
+			w->choked = true;
+			sp_picker_source_choke(w->t->picker, w->source_id, true, false);
+		}
+	}
+}
+
+static void ws_cancel(void *obj, uint32_t piece, uint32_t off, uint32_t len)
+{
+	struct sp_ws_source *w = obj;
+	sp_webseed_cancel(w->ws, piece, off, len);
+}
+
+static const struct sp_source_ops ws_ops = {
+	.request = ws_request,
+	.cancel = ws_cancel,
+};
+
+static void on_block(void *ctx, struct sp_webseed *ws, uint32_t piece, uint32_t off,
+		     const uint8_t *data, uint32_t len)
+{
+	struct sp_ws_source *w = ctx;
+	sp_torrent_block_in(w->t, w->source_id, 0, true, piece, off, data, len);
+}
+
+static void on_reject(void *ctx, struct sp_webseed *ws, uint32_t piece, uint32_t off,
+		      uint32_t len)
+{
+	struct sp_ws_source *w = ctx;
+	/* A fault rejects every block of a range at once; each is one picker
+	 * block (16 KiB aligned) or the torrent's short last block. */
+	for (uint32_t o = off; o < off + len; o += SP_PICKER_BLOCK)
+		sp_picker_block_rejected(w->t->picker, w->source_id, piece, o);
+	sp_torrent_pump(w->t);
+}
+
+static void on_status(void *ctx, struct sp_webseed *ws, const char *msg, bool is_error)
+{
+	if (is_error)
+		SP_WARN(MOD, "%s: %s", sp_webseed_url(ws), msg);
+	else
+		SP_INFO(MOD, "%s: %s", sp_webseed_url(ws), msg);
+}
+
+void sp_torrent_ws_start(struct sp_torrent *t)
+{
+	if (t->s->cfg.webseed_mode == SP_WEBSEED_NEVER || !t->s->curl || t->webseeds)
+		return;
+	for (size_t i = 0; i < t->mi->num_web_seeds; i++) {
+		struct sp_ws_source *w = calloc(1, sizeof(*w));
+		if (!w)
+			return;
+		w->t = t;
+		struct sp_webseed_callbacks cb = {
+			.ctx = w,
+			.on_block = on_block,
+			.on_reject = on_reject,
+			.on_status = on_status,
+		};
+		struct sp_error *err = NULL;
+		w->ws = sp_webseed_new(t->s->curl, t->mi, t->mi->web_seeds[i], &cb, NULL, &err);
+		if (!w->ws) {
+			SP_WARN(MOD, "%s: %s", t->mi->web_seeds[i], sp_error_msg(err));
+			sp_error_free(err);
+			free(w);
+			continue;
+		}
+		w->source_id = sp_torrent_add_source(t, SP_SOURCE_WEBSEED, &ws_ops, w);
+		if (!w->source_id) {
+			sp_webseed_free(w->ws);
+			free(w);
+			continue;
+		}
+		sp_picker_source_choke(t->picker, w->source_id, false, false);
+		w->next = t->webseeds;
+		t->webseeds = w;
+		SP_INFO(MOD, "using web seed %s", t->mi->web_seeds[i]);
+	}
+	sp_torrent_pump(t);
+}
+
+void sp_torrent_ws_tick(struct sp_torrent *t)
+{
+	for (struct sp_ws_source *w = t->webseeds; w; w = w->next) {
+		bool usable = sp_webseed_usable(w->ws);
+		if (usable == w->choked) {
+			w->choked = !usable;
+			sp_picker_source_choke(t->picker, w->source_id, w->choked, false);
+		}
+		sp_picker_source_rate(t->picker, w->source_id, sp_webseed_rate(w->ws), WS_RTT_S);
+	}
+}
+
+void sp_torrent_ws_free(struct sp_torrent *t)
+{
+	while (t->webseeds) {
+		struct sp_ws_source *w = t->webseeds;
+		t->webseeds = w->next;
+		if (t->picker && w->source_id)
+			sp_torrent_remove_source(t, w->source_id);
+		sp_webseed_free(w->ws);
+		free(w);
+	}
+}
