@@ -2,8 +2,10 @@
  * hashing pool, resume state. Only verified pieces are ever readable.
  *
  * Threads: everything is called on the owner's thread (the net thread)
- * except sp_storage_have() and the wait/read functions the reader uses,
- * which take storage's verified-set mutex. Hashing and disk writes run on
+ * except sp_storage_have(), copy_bitfield, rate and the wait/read
+ * functions the reader uses, which take storage's verified-set mutex, and
+ * sp_storage_check(), which may run on a thread of its own before any
+ * block is written. Hashing and disk writes run on
  * a worker pool; completions come back through hooks->post so that the
  * on_piece_* hooks run on the owner's thread.
  *
