@@ -63,6 +63,12 @@ static uint64_t blk_end(const struct wblock *b)
 	return b->start + b->len;
 }
 
+static void kill_block(struct sp_webseed *ws, struct wblock *b)
+{
+	b->dead = true;
+	ws->live--;
+}
+
 /* ---- rate: an exponentially weighted byte count over ~RATE_TAU ---- */
 
 #define RATE_TAU_S 3.0
@@ -87,7 +93,7 @@ double sp_webseed_rate(const struct sp_webseed *ws)
 
 void sp_webseed_deliver(struct sp_webseed *ws, struct wblock *b)
 {
-	b->dead = true;
+	kill_block(ws, b);
 	if (ws->cb.on_block)
 		ws->cb.on_block(ws->cb.ctx, ws, b->piece, b->offset, b->data, b->len);
 }
@@ -96,7 +102,7 @@ static void reject(struct sp_webseed *ws, struct wblock *b)
 {
 	if (b->dead)
 		return;
-	b->dead = true;
+	kill_block(ws, b);
 	if (ws->cb.on_reject)
 		ws->cb.on_reject(ws->cb.ctx, ws, b->piece, b->offset, b->len);
 }
@@ -123,11 +129,10 @@ static void sweep(struct sp_webseed *ws)
 
 size_t sp_webseed_outstanding(const struct sp_webseed *ws)
 {
-	size_t n = 0;
-	for (const struct wblock *b = ws->blocks; b; b = b->next)
-		n += !b->dead;
-	return n;
+	return ws->live;
 }
+
+
 
 int sp_webseed_request(struct sp_webseed *ws, uint32_t piece, uint32_t offset, uint32_t len)
 {
@@ -150,6 +155,7 @@ int sp_webseed_request(struct sp_webseed *ws, uint32_t piece, uint32_t offset, u
 	b->len = len;
 	b->start = (uint64_t)piece * mi->piece_length + offset;
 	b->assigned = b->start;
+	ws->live++;
 	if (ws->tail)
 		ws->tail->next = b;
 	else
@@ -163,7 +169,7 @@ void sp_webseed_cancel(struct sp_webseed *ws, uint32_t piece, uint32_t offset, u
 {
 	for (struct wblock *b = ws->blocks; b; b = b->next) {
 		if (!b->dead && b->piece == piece && b->offset == offset && b->len == len) {
-			b->dead = true;
+			kill_block(ws, b);
 			b->cancelled = true;
 			kick(ws); /* the sweep, and aborting a transfer nobody wants */
 			return;

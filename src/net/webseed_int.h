@@ -48,6 +48,7 @@ struct sp_webseed {
 	bool httpseed;       /* BEP 17 rather than BEP 19 */
 	char **file_urls;   /* built on first use */
 	struct wblock *blocks, *tail;
+	size_t live;         /* blocks not dead */
 	struct wxfer *xfers;
 	unsigned nxfers;
 	struct event *kick;  /* deferred dispatch */
