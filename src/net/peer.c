@@ -41,6 +41,14 @@ static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 
+static bool allowed_fast(const struct sp_peer *p, uint32_t piece)
+{
+	for (size_t i = 0; i < p->num_allowed_fast; i++)
+		if (p->allowed_fast[i] == piece)
+			return true;
+	return false;
+}
+
 /* ---- sending ---- */
 
 static void send_buf(struct sp_peer *p, struct sp_buf *b)
@@ -105,10 +113,17 @@ void sp_peer_set_choke(struct sp_peer *p, bool choke)
 	if (choke) {
 		/* BEP 6: with the fast extension every pending request is
 		 * rejected explicitly; without it the choke discards them. */
-		for (size_t i = 0; p->fast && i < p->upq_len; i++)
-			send_req_like(p, SP_WIRE_REJECT, p->upq[i].piece, p->upq[i].offset,
-				      p->upq[i].length);
-		p->upq_len = 0;
+		size_t kept = 0;
+		for (size_t i = 0; i < p->upq_len; i++) {
+			if (allowed_fast(p, p->upq[i].piece)) {
+				p->upq[kept++] = p->upq[i];
+				continue;
+			}
+			if (p->fast)
+				send_req_like(p, SP_WIRE_REJECT, p->upq[i].piece,
+					      p->upq[i].offset, p->upq[i].length);
+		}
+		p->upq_len = kept;
 	} else {
 		p->unchoked_us = sp_now_us();
 	}
@@ -222,8 +237,8 @@ static int on_request(struct sp_peer *p, const struct sp_wire_msg *m)
 	if (m->index >= t->mi->num_pieces || m->length == 0 || m->length > MAX_REQ_LEN ||
 	    (uint64_t)m->begin + m->length > sp_metainfo_piece_size(t->mi, m->index))
 		return -EPROTO;
-	bool ok = !p->am_choking && sp_bitfield_get(&t->have, m->index) &&
-		  p->upq_len < SP_PEER_MAX_UPLOAD_QUEUE;
+	bool ok = (!p->am_choking || allowed_fast(p, m->index)) &&
+		  sp_bitfield_get(&t->have, m->index) && p->upq_len < SP_PEER_MAX_UPLOAD_QUEUE;
 	if (!ok) {
 		if (p->fast)
 			send_req_like(p, SP_WIRE_REJECT, m->index, m->begin, m->length);
@@ -386,6 +401,28 @@ static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 
 /* ---- handshake ---- */
 
+/* BEP 6: a few pieces this peer may fetch from us even while choked, so
+ * a newcomer has something to trade before its first unchoke. */
+#define ALLOWED_FAST_K 8
+static void send_allowed_fast(struct sp_peer *p)
+{
+	struct sp_torrent *t = p->t;
+	if (!p->fast || !p->ip4 || t->mi->num_pieces < 2 * ALLOWED_FAST_K || t->have.count == 0)
+		return;
+	p->allowed_fast = calloc(ALLOWED_FAST_K, sizeof(*p->allowed_fast));
+	if (!p->allowed_fast)
+		return;
+	p->num_allowed_fast = sp_wire_allowed_fast((const uint8_t *)&p->ip4, t->mi->info_hash,
+						   t->mi->num_pieces, ALLOWED_FAST_K,
+						   p->allowed_fast);
+	struct sp_buf b;
+	sp_buf_init(&b, 16 * ALLOWED_FAST_K);
+	for (size_t i = 0; i < p->num_allowed_fast; i++)
+		if (sp_bitfield_get(&t->have, p->allowed_fast[i]))
+			sp_wire_build_index(&b, SP_WIRE_ALLOWED_FAST, p->allowed_fast[i]);
+	send_buf(p, &b);
+}
+
 static void after_handshake(struct sp_peer *p)
 {
 	struct sp_torrent *t = p->t;
@@ -404,6 +441,7 @@ static void after_handshake(struct sp_peer *p)
 	if (p->ext)
 		sp_ext_send_handshake(p);
 	send_our_pieces(p);
+	send_allowed_fast(p);
 	SP_INFO(MOD, "%s: connected (%s%s)", p->name, p->fast ? "fast " : "", p->ext ? "ext" : "");
 }
 

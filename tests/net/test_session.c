@@ -18,6 +18,7 @@
 #include "core/metainfo.h"
 #include "core/sha1.h"
 #include "harness.h"
+#include "net/wire.h"
 #include "swarmplay/swarmplay.h"
 
 #define PIECE 32768u
@@ -275,9 +276,11 @@ static bool closed_within(int fd, int ms, size_t *got)
 	return false;
 }
 
-static void send_handshake(int fd, const struct sp_metainfo *mi)
+static void send_handshake_fast(int fd, const struct sp_metainfo *mi, bool fast)
 {
 	uint8_t hs[68] = {19};
+	if (fast)
+		hs[20 + SP_WIRE_RESERVED_FAST_BYTE] |= SP_WIRE_RESERVED_FAST_BIT;
 	memcpy(hs + 1, "BitTorrent protocol", 19);
 	memcpy(hs + 28, mi->info_hash, 20);
 	memcpy(hs + 48, "-XX0000-malformedpee", 20);
@@ -296,6 +299,11 @@ static void send_handshake(int fd, const struct sp_metainfo *mi)
 	}
 	SP_CHECK_UINT(got, 68);
 	SP_CHECK_MEM(ans + 28, mi->info_hash, 20);
+}
+
+static void send_handshake(int fd, const struct sp_metainfo *mi)
+{
+	send_handshake_fast(fd, mi, false);
 }
 
 SP_TEST(malformed_peers_are_closed)
@@ -341,6 +349,104 @@ SP_TEST(malformed_peers_are_closed)
 	send_handshake(fd, m);
 	SP_CHECK(!closed_within(fd, 500, &got));
 	close(fd);
+	sp_session_free(a);
+}
+
+/* Read messages until one of type `want` (returned in *m, its bytes in
+ * buf) or timeout; counts allowed-fast messages on the way. */
+static bool read_until(int fd, struct sp_buf *in, int want, uint32_t np, struct sp_wire_msg *m,
+		       int *allowed)
+{
+	int64_t end = sp_now_us() + 3000000;
+	for (;;) {
+		long n = sp_wire_parse(in->data, in->len, np, m);
+		if (n > 0) {
+			if (m->type == SP_WIRE_ALLOWED_FAST)
+				(*allowed)++;
+			if (m->type == want) {
+				/* keep the bytes m points into: consume on the next call */
+				static struct sp_buf keep;
+				sp_buf_fini(&keep);
+				sp_buf_init(&keep, 1 << 20);
+				sp_buf_append(&keep, in->data, (size_t)n);
+				sp_buf_consume(in, (size_t)n);
+				sp_wire_parse(keep.data, keep.len, np, m);
+				return true;
+			}
+			sp_buf_consume(in, (size_t)n);
+			continue;
+		}
+		SP_CHECK_INT(n, -EAGAIN);
+		if (sp_now_us() > end)
+			return false;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		uint8_t buf[65536];
+		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		if (r <= 0)
+			return false;
+		SP_CHECK_INT(sp_buf_append(in, buf, (size_t)r), 0);
+	}
+}
+
+/* BEP 6: a fast peer gets allowed-fast pieces it may fetch while choked;
+ * other requests while choked are rejected explicitly. */
+SP_TEST(fast_extension_while_choked)
+{
+	struct fixture fx;
+	setup(&fx);
+	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
+					.upload_slots = 1};
+	struct sp_session *a = sp_session_new(&cfg, NULL);
+	SP_CHECK(a != NULL);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent_stats st;
+	SP_CHECK(wait_complete(ta, 10, &st));
+	const struct sp_metainfo *m = sp_torrent_metainfo(ta);
+	int fd = raw_connect(sp_session_port(a));
+	send_handshake_fast(fd, m, true);
+	struct sp_buf in;
+	sp_buf_init(&in, 1 << 22);
+	struct sp_wire_msg msg;
+	int allowed = 0;
+	/* a seed with the fast extension says have-all */
+	SP_CHECK(read_until(fd, &in, SP_WIRE_HAVE_ALL, m->num_pieces, &msg, &allowed));
+	SP_CHECK(read_until(fd, &in, SP_WIRE_ALLOWED_FAST, m->num_pieces, &msg, &allowed));
+	uint32_t ok_piece = msg.index;
+	/* find a piece outside the allowed set: ask for every piece's first
+	 * block; the allowed one is served, the rest rejected */
+	uint8_t ip[4] = {127, 0, 0, 1};
+	uint32_t set[8];
+	size_t k = sp_wire_allowed_fast(ip, m->info_hash, m->num_pieces, 8, set);
+	SP_CHECK_UINT(k, 8);
+	bool in_set = false;
+	for (size_t i = 0; i < k; i++)
+		in_set |= set[i] == ok_piece;
+	SP_CHECK(in_set);
+	uint32_t bad_piece = m->num_pieces;
+	for (uint32_t pc = 0; pc < m->num_pieces && bad_piece == m->num_pieces; pc++) {
+		bool hit = false;
+		for (size_t i = 0; i < k; i++)
+			hit |= set[i] == pc;
+		if (!hit)
+			bad_piece = pc;
+	}
+	struct sp_buf out;
+	sp_buf_init(&out, 256);
+	sp_wire_build_request(&out, SP_WIRE_REQUEST, bad_piece, 0, 16384);
+	sp_wire_build_request(&out, SP_WIRE_REQUEST, ok_piece, 0, 16384);
+	SP_CHECK_INT(send(fd, out.data, out.len, 0), (ssize_t)out.len);
+	SP_CHECK(read_until(fd, &in, SP_WIRE_REJECT, m->num_pieces, &msg, &allowed));
+	SP_CHECK_UINT(msg.index, bad_piece);
+	SP_CHECK(read_until(fd, &in, SP_WIRE_PIECE, m->num_pieces, &msg, &allowed));
+	SP_CHECK_UINT(msg.index, ok_piece);
+	SP_CHECK_UINT(msg.data_len, 16384);
+	SP_CHECK_MEM(msg.data, fx.data + (size_t)ok_piece * PIECE, 16384);
+	SP_CHECK_CMP(allowed, >=, 1);
+	close(fd);
+	sp_buf_fini(&out);
+	sp_buf_fini(&in);
 	sp_session_free(a);
 }
 
