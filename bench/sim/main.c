@@ -3,7 +3,7 @@
  * bench/sim/README.md), or one scenario, or the picker's cost per call on a
  * large torrent (--perf). Developer output: not translated.
  *
- *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--seeds N] [--perf] [--check]
+ *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--perf] [--check]
  *
  * Each scenario runs with N seeds (default 5): the figures are the mean
  * time to first frame, and sums of stalls and stalled time.
@@ -68,12 +68,13 @@ static void row(const struct sim_scenario *sc, int pol, const struct agg *a)
 
 static int only_policy = -1;
 static unsigned nseeds = 5;
+static long seed_base = -1;
 
 static int run_one(struct sim_scenario *sc, bool check)
 {
 	struct agg a[3] = {{0}};
 	int npol = sc->webseed_x > 0 ? 1 : 3;
-	uint64_t seed0 = sc->seed;
+	uint64_t seed0 = seed_base >= 0 ? (uint64_t)seed_base : sc->seed;
 	for (int pol = 0; pol < npol; pol++) {
 		if (only_policy >= 0 && pol != only_policy) {
 			a[pol].stalls = UINT32_MAX;
@@ -90,7 +91,6 @@ static int run_one(struct sim_scenario *sc, bool check)
 		}
 		row(sc, pol, &a[pol]);
 	}
-	sc->seed = seed0;
 	int bad = 0;
 	for (int pol = 1; pol < npol; pol++)
 		if (a[0].stalls > a[pol].stalls) {
@@ -159,6 +159,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed_base = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--seeds") && i + 1 < argc)
 			nseeds = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--policy") && i + 1 < argc)
@@ -168,7 +170,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--perf"))
 			do_perf = true;
 		else {
-			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--seeds N] [--check] [--perf]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--check] [--perf]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -27,8 +27,9 @@
  *     (plus PK_HEDGE_FLOOR). When the first copy lands the others are
  *     cancelled.
  *  5. Web seeds have everything and never choke. In fallback mode they get
- *     only window blocks no peer is expected to deliver before the deadline
- *     (which includes every block while no peer is unchoked); in always
+ *     only window blocks due within PK_WS_HORIZON_S that no peer is expected
+ *     to deliver before the deadline (which includes every such block while
+ *     no peer is unchoked); in always
  *     mode they are ordinary sources; in never mode they get nothing.
  *  6. Outside the windows, a source with room left continues the partial
  *     pieces it has (fewest blocks missing first), then starts the rarest
@@ -336,6 +337,27 @@ double pk_src_erate(const struct pk_source *s, int64_t now)
 		return r;
 	double ub = (double)(s->meas_bytes + SP_PICKER_BLOCK) / busy;
 	return ub < r ? ub : r;
+}
+
+double pk_src_crate(const struct pk_source *s, int64_t now)
+{
+	double r = pk_src_erate(s, now);
+	/* never measured: assume slow, so that it is tried on far deadlines */
+	if (s->rate_in <= 0 && s->rate_est <= 0 && r > PK_UNKNOWN_CHOOSE_RATE)
+		r = PK_UNKNOWN_CHOOSE_RATE;
+	return r;
+}
+
+int64_t pk_req_eta(const struct sp_picker *p, const struct pk_source *s, uint32_t i, double rate,
+		   int64_t now)
+{
+	const struct pk_req *r = &s->reqs[i];
+	double len = pk_block_len(p, r->piece, r->block), ahead = 0;
+	for (uint32_t k = 0; k < i; k++)
+		ahead += pk_block_len(p, s->reqs[k].piece, s->reqs[k].block);
+	int64_t t1 = r->sent_us + (int64_t)((pk_src_rtt(s) + (r->ahead + len) / rate) * 1e6);
+	int64_t t2 = now + (int64_t)((ahead + len) / rate * 1e6);
+	return t1 > t2 ? t1 : t2;
 }
 
 uint32_t pk_src_depth(const struct pk_source *s)

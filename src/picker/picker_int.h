@@ -12,6 +12,7 @@
 
 /* Tunables; the rules at the top of picker.c say why each exists. */
 #define PK_UNKNOWN_RATE 65536.0     /* bytes/s assumed before a measure */
+#define PK_UNKNOWN_CHOOSE_RATE 16384.0 /* ... when choosing who is soonest */
 #define PK_UNKNOWN_RTT 0.2          /* s */
 #define PK_UNKNOWN_DEPTH 6          /* pipeline of a source never measured */
 #define PK_MIN_DEPTH 3
@@ -27,6 +28,7 @@
 #define PK_HEDGE_SLACK_US 300000    /* hedge when expected later than deadline - slack */
 #define PK_RARE_BUFFER_S 6.0        /* keep a rare share only with this much buffer */
 #define PK_RARE_SCAN 4096           /* pieces scanned per rarest-first pick */
+#define PK_WS_HORIZON_S 10.0        /* a fallback web seed serves only this near */
 #define PK_SEEK_SLACK 1048576       /* a backward move smaller than this is no seek */
 #define PK_MAX_COPIES 2             /* outstanding copies of one block, at most */
 
@@ -158,6 +160,11 @@ double pk_src_rtt(const struct pk_source *s);
 /* The rate, bounded by what it delivered while busy lately (a source that
  * stops sending slows down in our eyes before its requests time out). */
 double pk_src_erate(const struct pk_source *s, int64_t now);
+/* erate, and slow if never measured: the rate used to choose sources. */
+double pk_src_crate(const struct pk_source *s, int64_t now);
+/* Expected arrival of request i of s at the given rate. */
+int64_t pk_req_eta(const struct sp_picker *p, const struct pk_source *s, uint32_t i, double rate,
+		   int64_t now);
 uint32_t pk_src_depth(const struct pk_source *s);
 uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s);
 /* Record a request to s and append the REQUEST action; false if out is full. */

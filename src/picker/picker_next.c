@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define SNUB_PENALTY 4.0
-#define EDF_MAX_BLOCKS 16384 /* block evaluations per call, a ceiling on work */
+#define EDF_MAX_BLOCKS 4096 /* block evaluations per call, a ceiling on work */
 
 /* ---- readers ---- */
 
@@ -102,6 +102,37 @@ static double block_latency(const struct sp_picker *p)
 	return n ? sum / n : 0.3;
 }
 
+/* When will the last missing block of piece pc arrive, in seconds from
+ * now? Requested blocks by their source's queue; the others as if the
+ * aggregate rate fetched them in order after *unreq bytes. */
+static double piece_eta(const struct sp_picker *p, uint32_t pc, int64_t now, double rate,
+			double lat, double *unreq)
+{
+	const struct pk_piece_dl *d = p->dl[pc];
+	uint32_t nb = pk_nblocks(p, pc);
+	double eta = 0;
+	for (uint32_t b = 0; b < nb; b++) {
+		uint8_t st = d ? d->blk[b] : 0;
+		if (st & BLK_GOT)
+			continue;
+		double t = -1;
+		if (st & BLK_NREQ) {
+			const struct pk_source *s = pk_find(p, d->holder[b]);
+			for (uint32_t i = 0; s && i < s->nreq && t < 0; i++)
+				if (s->reqs[i].piece == pc && s->reqs[i].block == b)
+					t = (double)(pk_req_eta(p, s, i, pk_src_crate(s, now), now) -
+						     now) / 1e6;
+		}
+		if (t < 0) {
+			*unreq += pk_block_len(p, pc, b);
+			t = rate > 0 ? *unreq / rate + lat : INFINITY;
+		}
+		if (t > eta)
+			eta = t;
+	}
+	return eta;
+}
+
 bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
 			      double rate_Bps)
 {
@@ -112,20 +143,24 @@ bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double
 	uint64_t end = r->offset + (uint64_t)(ahead_s * br), plen = p->cfg.piece_length;
 	if (end > p->cfg.total_length)
 		end = p->cfg.total_length;
-	double rate = rate_Bps > 0 ? rate_Bps : sp_picker_rate(p), missing = 0;
+	double rate = rate_Bps > 0 ? rate_Bps : sp_picker_rate(p), missing = 0, unreq = 0;
 	double lat = block_latency(p);
 	/* Tribler's rule over the whole horizon, and at each piece boundary
 	 * inside it: a piece is readable only whole, so what is missing up to
-	 * and including it must arrive before playback reaches its start; its
-	 * last block comes from one source, hence the latency of one block. */
+	 * and including it must arrive before playback reaches its start (its
+	 * last block comes from one source: add one block's latency); and each
+	 * piece's own outstanding blocks must be expected by then. */
 	for (uint64_t i = r->offset / plen; i * plen < end; i++) {
 		uint32_t pc = (uint32_t)i;
 		if (p->state[pc] == PS_HAVE)
 			continue;
+		double t_play = (double)(i * plen - r->offset) / br;
 		missing += pk_piece_len(p, pc);
 		if (p->dl[pc])
 			missing -= (double)p->dl[pc]->got * SP_PICKER_BLOCK;
-		if (rate <= 0 || missing / rate + lat > (double)(i * plen - r->offset) / br)
+		if (rate <= 0 || missing / rate + lat > t_play)
+			return false;
+		if (t_play < 30 && piece_eta(p, pc, r->t_us, rate, lat, &unreq) > t_play)
 			return false;
 	}
 	return missing <= 0 || (rate > 0 && missing / rate <= ahead_s);
@@ -235,7 +270,7 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 		struct pk_source *s = p->src[k];
 		s->depth = pk_src_depth(s);
 		s->vq = (double)pk_src_queued(p, s);
-		s->erate = pk_src_erate(s, now);
+		s->erate = pk_src_crate(s, now);
 		s->room = pk_src_usable(p, s) && s->depth > s->nreq ? s->depth - s->nreq : 0;
 		s->rare_room = 0;
 		if (keep_rare && s->kind == SP_SOURCE_PEER) {
@@ -303,7 +338,7 @@ static struct pk_source *choose(const struct cands *c, double len, uint32_t piec
 				double dl_s, bool dup, double *eta)
 {
 	struct pk_source *b = best_of(c->peer, c->npeer, len, piece, block, dup, eta);
-	if (c->nws && (!b || *eta > dl_s - PK_HEDGE_SLACK_US / 1e6)) {
+	if (c->nws && dl_s <= PK_WS_HORIZON_S && (!b || *eta > dl_s - PK_HEDGE_SLACK_US / 1e6)) {
 		double wt;
 		struct pk_source *w = best_of(c->ws, c->nws, len, piece, block, dup, &wt);
 		if (w && (!b || wt < *eta)) {
@@ -317,19 +352,6 @@ static struct pk_source *choose(const struct cands *c, double len, uint32_t piec
 static uint32_t urgent_room(const struct pk_source *s)
 {
 	return s->room - s->rare_room;
-}
-
-/* When will request i of s arrive, by what we know now? */
-static int64_t expected_arrival(const struct sp_picker *p, const struct pk_source *s, uint32_t i,
-				int64_t now)
-{
-	const struct pk_req *r = &s->reqs[i];
-	double rate = s->erate, len = pk_block_len(p, r->piece, r->block), ahead = 0;
-	for (uint32_t k = 0; k < i; k++)
-		ahead += pk_block_len(p, s->reqs[k].piece, s->reqs[k].block);
-	int64_t t1 = r->sent_us + (int64_t)((pk_src_rtt(s) + (r->ahead + len) / rate) * 1e6);
-	int64_t t2 = now + (int64_t)((ahead + len) / rate * 1e6);
-	return t1 > t2 ? t1 : t2;
 }
 
 static int req_index(const struct pk_source *s, uint32_t piece, uint32_t block)
@@ -352,7 +374,7 @@ static bool rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	int i = h ? req_index(h, piece, b) : -1;
 	if (i < 0)
 		return true;
-	int64_t exp = expected_arrival(p, h, (uint32_t)i, now);
+	int64_t exp = pk_req_eta(p, h, (uint32_t)i, h->erate, now);
 	if (exp <= p->deadline[piece] - PK_HEDGE_SLACK_US)
 		return true;
 	double eta;
@@ -415,11 +437,17 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 	return true;
 }
 
-static bool any_urgent_room(const struct sp_picker *p)
+/* Could a source with room still be chosen for a piece due at dl? A
+ * fallback web seed only for the near future. */
+static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 {
-	for (uint32_t k = 0; k < p->nsrc; k++)
-		if (urgent_room(p->src[k]))
+	bool ws_ok = (double)(dl - now) / 1e6 <= PK_WS_HORIZON_S;
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (urgent_room(s) &&
+		    (ws_ok || s->kind != SP_SOURCE_WEBSEED || p->cfg.webseed_mode != 0))
 			return true;
+	}
 	return false;
 }
 
@@ -427,7 +455,7 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 {
 	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc};
 	uint32_t budget = EDF_MAX_BLOCKS;
-	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p); i++)
+	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p, p->deadline[p->wlist[i]], now); i++)
 		if (!edf_piece(p, p->wlist[i], now, &c, &budget))
 			break;
 	if (p->nout >= p->maxout)
