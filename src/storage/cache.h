@@ -1,0 +1,28 @@
+/* cache.h - size limit for a cache of torrent directories.
+ *
+ * `swarmplay play` without -d keeps each torrent's data in
+ * CACHE/<infohash-hex>/ so a second play starts from disk. The cache
+ * would grow without end; sp_cache_trim() removes whole torrent
+ * directories, least recently used first, until the cache fits.
+ *
+ * Safety: only entries of CACHE named by 40 lowercase hex digits are ever
+ * touched; symlinks are removed as links, never followed; nothing outside
+ * CACHE is read or removed. Any thread; not concurrently with a storage
+ * open on a directory it may remove (pass that one as keep). */
+#ifndef SP_STORAGE_CACHE_H
+#define SP_STORAGE_CACHE_H
+
+#include <stdint.h>
+
+/* Disk space used by the torrent directories of the cache (allocated
+ * blocks, so sparse files count what they really use). -errno on error. */
+int64_t sp_cache_usage(const char *cache_root);
+
+/* Remove least-recently-used torrent directories until the cache uses at
+ * most max_bytes. A directory's last use is the newest mtime of itself and
+ * of its resume file (written by every run). keep_hex (may be NULL) is the
+ * torrent in use: never removed, even if it alone exceeds the limit.
+ * Returns the bytes freed, or -errno if the cache cannot be read. */
+int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *keep_hex);
+
+#endif
