@@ -145,6 +145,8 @@ struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg)
 		p->cfg.hedge_budget = 0.05;
 	if (p->cfg.rare_share == 0)
 		p->cfg.rare_share = 0.1;
+	if (p->cfg.start_buffer_s == 0)
+		p->cfg.start_buffer_s = 1.0;
 	uint32_t n = cfg->num_pieces;
 	p->blocks_per_piece = (cfg->piece_length + SP_PICKER_BLOCK - 1) / SP_PICKER_BLOCK;
 	p->last_piece_len = (uint32_t)(cfg->total_length - (uint64_t)cfg->piece_length * (n - 1));

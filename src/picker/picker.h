@@ -34,6 +34,8 @@ struct sp_picker_config {
 	int policy;            /* enum sp_picker_policy; sequential=true wins */
 	double rare_share;     /* share of each pipeline kept for rarest-first once the
 				  buffer is healthy; 0 = default (0.1), negative = none */
+	double start_buffer_s; /* sp_picker_ready_to_start also wants this much video
+				  verified at the cursor; 0 = default (1 s), negative = none */
 };
 
 /* Picking policies: ours, and the two baselines the simulator compares
@@ -140,7 +142,10 @@ uint32_t sp_picker_source_outstanding(const struct sp_picker *p, uint32_t id);
  * seconds; and, since a piece is readable only whole, the same holds at
  * each piece boundary inside the horizon (what is missing up to a piece
  * arrives before playback reaches its start). rate_Bps <= 0: the picker's
- * own estimate (sum of its sources' rates). False for an unknown reader. */
+ * own estimate (sum of its sources' rates). Also wants the config's
+ * start_buffer_s seconds verified from the cursor (or up to the end): the
+ * simulator shows that one second absorbs the sudden loss of a third of the
+ * peers right after the start. False for an unknown reader. */
 bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
 			      double rate_Bps);
 

@@ -141,6 +141,10 @@ bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double
 		return false;
 	double br = pk_reader_bitrate(r);
 	uint64_t end = r->offset + (uint64_t)(ahead_s * br), plen = p->cfg.piece_length;
+	uint64_t want = r->offset + (uint64_t)(p->cfg.start_buffer_s * br);
+	if (p->cfg.start_buffer_s > 0 &&
+	    r->offset + sp_picker_buffered(p, reader) < (want < p->cfg.total_length ? want : p->cfg.total_length))
+		return false;
 	if (end > p->cfg.total_length)
 		end = p->cfg.total_length;
 	double rate = rate_Bps > 0 ? rate_Bps : sp_picker_rate(p), missing = 0, unreq = 0;
