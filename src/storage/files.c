@@ -145,12 +145,14 @@ static void io_msg(struct sp_storage *st, size_t i, int err, bool write, char *m
 {
 	if (!msg || !msglen)
 		return;
+	/* open_beneath says EINVAL for a FIFO, socket or device in the way. */
+	const char *why = err == EINVAL ? _("not a regular file") : strerror(err);
 	if (write)
 		snprintf(msg, msglen, _("cannot write %s/%s: %s"), st->dir, st->files[i].mf->path,
-			 strerror(err));
+			 why);
 	else
 		snprintf(msg, msglen, _("cannot read %s/%s: %s"), st->dir, st->files[i].mf->path,
-			 strerror(err));
+			 why);
 }
 
 /* One file's part of a transfer. Returns 0 or -errno. */

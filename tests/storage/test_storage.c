@@ -541,6 +541,35 @@ SP_TEST(planted_symlinks_not_followed)
 	tdir_free(outside);
 }
 
+SP_TEST(planted_fifo_and_resume_link)
+{
+	struct fixture fx = {0};
+	fx.t = tmi_new(4096, layout, NLAYOUT, 29);
+	fx.dir = tdir_new();
+	char *outside = tdir_new();
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/t", fx.dir);
+	SP_CHECK(mkdir(p, 0755) == 0);
+	/* A FIFO where a file belongs would block a plain open forever. */
+	snprintf(p, sizeof(p), "%s/t/a.bin", fx.dir);
+	SP_CHECK(mkfifo(p, 0644) == 0);
+	/* The resume directory points outside. */
+	snprintf(p, sizeof(p), "%s/.swarmplay", fx.dir);
+	SP_CHECK(symlink(outside, p) == 0);
+	fx_open(&fx);
+	feed_piece(fx.st, fx.t, 0, 4096);
+	rec_wait(&fx.rec, &fx.rec.errors, 1);
+	SP_CHECK(strstr(fx.rec.last_msg, "a.bin: not a regular file") != NULL);
+	feed_piece(fx.st, fx.t, 2, 4096);
+	rec_wait(&fx.rec, &fx.rec.verified, 1);
+	SP_CHECK(sp_storage_save_resume(fx.st) < 0); /* refused, not followed */
+	fx_close(&fx);
+	snprintf(p, sizeof(p), "%s.resume", fx.t->mi.info_hash_hex);
+	SP_CHECK(!exists(outside, p));
+	fx_fini(&fx);
+	tdir_free(outside);
+}
+
 SP_TEST(unusable_directory_is_a_clear_error)
 {
 	struct tmi *t = tmi_new(4096, layout, NLAYOUT, 18);
