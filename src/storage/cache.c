@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -22,6 +23,7 @@
 
 #define MAX_DEPTH 64
 #define MAX_ENTRIES 100000
+#define RECENT_NS (600 * 1000000000LL) /* 10 min */
 
 struct entry {
 	char name[41];
@@ -193,8 +195,13 @@ int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *ke
 		total += (uint64_t)v[i].bytes;
 	qsort(v, n, sizeof(*v), by_use);
 	int64_t freed = 0;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < n && total > max_bytes; i++) {
 		if (keep_hex && !strcmp(v[i].name, keep_hex))
+			continue;
+		/* Used a moment ago: maybe by another swarmplay right now. */
+		if (ts_ns(&now) - v[i].used_ns < RECENT_NS)
 			continue;
 		int rc = remove_tree(rootfd, v[i].name, 0);
 		if (rc < 0) {

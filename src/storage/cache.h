@@ -21,7 +21,9 @@ int64_t sp_cache_usage(const char *cache_root);
 /* Remove least-recently-used torrent directories until the cache uses at
  * most max_bytes. A directory's last use is the newest mtime of itself and
  * of its resume file (written by every run). keep_hex (may be NULL) is the
- * torrent in use: never removed, even if it alone exceeds the limit.
+ * torrent in use: never removed, even if it alone exceeds the limit; nor
+ * is a directory used in the last 10 minutes (another swarmplay may be
+ * playing it), so the cache may stay above the limit for a while.
  * Returns the bytes freed, or -errno if the cache cannot be read. */
 int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *keep_hex);
 

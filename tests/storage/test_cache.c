@@ -88,6 +88,11 @@ SP_TEST(lru_trim_keeps_what_is_in_use)
 	SP_CHECK(there(root, rel));
 	SP_CHECK(there(root, "notes/big.bin"));
 	SP_CHECK(there(outside, "precious.bin"));
+	/* A directory used just now (another player) is left alone. */
+	snprintf(rel, sizeof(rel), "%s/x.bin", A);
+	put(root, rel, 8192);
+	SP_CHECK_INT(sp_cache_trim(root, 0, C), 0);
+	SP_CHECK(there(root, A));
 	/* Under the limit: nothing happens. */
 	SP_CHECK_INT(sp_cache_trim(root, 1ull << 40, NULL), 0);
 	SP_CHECK(there(root, C));
