@@ -5,7 +5,7 @@ transmission peers, running swarmplay, comparing trees byte for byte.
 
 Every helper stays on 127.0.0.1 and picks ports by binding port 0. A test
 that lacks a tool calls skip(), which exits 77."""
-import filecmp, json, os, random, shutil, signal, socket, subprocess, sys, tempfile, time
+import atexit, filecmp, json, os, random, shutil, signal, socket, subprocess, sys, tempfile, time
 
 SKIP = 77
 
@@ -15,9 +15,21 @@ def skip(why):
     sys.exit(SKIP)
 
 
+_workdirs = []
+_keep = [os.environ.get("SP_KEEP") == "1"]
+
+
 def fail(why):
     print("FAIL:", why)
+    _keep[0] = True  # leave the logs for a post-mortem
     sys.exit(1)
+
+
+@atexit.register
+def _cleanup():
+    if not _keep[0]:
+        for d in _workdirs:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def need(*tools):
@@ -53,6 +65,7 @@ def workdir(name):
     base = os.path.abspath(os.environ.get("SP_BUILDDIR", tempfile.gettempdir()))
     d = tempfile.mkdtemp(prefix=name + "-", dir=os.path.join(base, "tests") if os.path.isdir(
         os.path.join(base, "tests")) else base)
+    _workdirs.append(d)
     return d
 
 

@@ -5,6 +5,7 @@
  * session. The torrent is built here with the bencode encoder. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -111,6 +112,18 @@ static void setup(struct fixture *fx)
 	build_torrent(fx);
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void teardown(struct fixture *fx)
+{
+	nftw(fx->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx->data);
+	free(fx->torrent);
+}
+
 static struct sp_metainfo *mi_of(const struct fixture *fx)
 {
 	struct sp_error *err = NULL;
@@ -194,6 +207,7 @@ SP_TEST(seed_to_leecher)
 	sp_session_free(b);
 	sp_session_free(a);
 	check_copy(&fx);
+	teardown(&fx);
 }
 
 /* A reader opened before any data is here streams the whole file. */
@@ -223,6 +237,7 @@ SP_TEST(reader_streams_while_downloading)
 	sp_reader_close(r);
 	sp_session_free(b);
 	sp_session_free(a);
+	teardown(&fx);
 }
 
 SP_TEST(upload_limit_holds)
@@ -247,6 +262,7 @@ SP_TEST(upload_limit_holds)
 	SP_CHECK_CMP(rate, >, 0.3 * (double)limit);
 	sp_session_free(b);
 	sp_session_free(a);
+	teardown(&fx);
 }
 
 static int raw_connect(uint16_t port)
@@ -350,6 +366,7 @@ SP_TEST(malformed_peers_are_closed)
 	SP_CHECK(!closed_within(fd, 500, &got));
 	close(fd);
 	sp_session_free(a);
+	teardown(&fx);
 }
 
 /* Read messages until one of type `want` (returned in *m, its bytes in
@@ -448,6 +465,7 @@ SP_TEST(fast_extension_while_choked)
 	sp_buf_fini(&out);
 	sp_buf_fini(&in);
 	sp_session_free(a);
+	teardown(&fx);
 }
 
 SP_TEST_MAIN()
