@@ -41,13 +41,15 @@ struct ev {
 	uint64_t seq;
 	int type;
 	uint32_t slot, gen, piece, block, len;
-	bool counted;
+	uint64_t serial;
 };
 
 struct sreq {
 	uint32_t piece, block, len;
 	int64_t arrive;
-	int64_t cancel_at; /* INT64_MAX while it counts as an outstanding copy */
+	int64_t cancel_at;  /* when a CANCEL reaches the peer (INT64_MAX: none) */
+	uint64_t serial;
+	bool counted;       /* an outstanding copy in the picker's eyes */
 };
 
 struct speer {
@@ -58,6 +60,8 @@ struct speer {
 	int64_t half_rtt;
 	struct sreq *q;
 	uint32_t head, nq, capq;
+	struct sreq *fl;    /* sent by the peer, not yet arrived */
+	uint32_t nfl, capfl;
 	bool serving;
 	uint8_t *has;
 };
@@ -77,7 +81,7 @@ struct sim {
 	uint32_t nslots, next_id;
 	struct ev *heap;
 	uint32_t nheap, capheap;
-	uint64_t seq, rng;
+	uint64_t seq, rng, serial;
 	int64_t now;
 	/* player */
 	int state;
@@ -225,19 +229,36 @@ static void enqueue(struct sim *s, uint32_t slot, const struct sp_picker_action 
 	}
 	p->q[p->nq++] = (struct sreq){.piece = a->piece, .block = a->offset / SP_PICKER_BLOCK,
 				      .len = a->length, .arrive = s->now + p->half_rtt,
-				      .cancel_at = INT64_MAX};
+				      .cancel_at = INT64_MAX, .serial = ++s->serial,
+				      .counted = true};
 	kick(s, slot);
+}
+
+static void uncount(struct sim *s, struct sreq *r)
+{
+	uint32_t bi = r->piece * s->bpp + r->block;
+	if (r->counted && s->copies[bi])
+		s->copies[bi]--;
+	r->counted = false;
 }
 
 static void cancel(struct sim *s, uint32_t slot, const struct sp_picker_action *a)
 {
 	struct speer *p = &s->peer[slot];
 	uint32_t blk = a->offset / SP_PICKER_BLOCK;
-	/* the one in service (q[head]) is on the wire already */
-	for (uint32_t i = p->head + (p->serving ? 1 : 0); i < p->nq; i++)
-		if (p->q[i].piece == a->piece && p->q[i].block == blk &&
-		    p->q[i].cancel_at == INT64_MAX) {
-			p->q[i].cancel_at = s->now + p->half_rtt;
+	for (uint32_t i = p->head; i < p->nq; i++) {
+		struct sreq *r = &p->q[i];
+		if (r->piece == a->piece && r->block == blk && r->counted) {
+			uncount(s, r);
+			/* the one in service (q[head]) is on the wire already */
+			if (i > p->head || !p->serving)
+				r->cancel_at = s->now + p->half_rtt;
+			return;
+		}
+	}
+	for (uint32_t i = 0; i < p->nfl; i++)
+		if (p->fl[i].piece == a->piece && p->fl[i].block == blk && p->fl[i].counted) {
+			uncount(s, &p->fl[i]);
 			return;
 		}
 }
@@ -254,11 +275,8 @@ static void apply(struct sim *s, const struct sp_picker_action *a)
 			s->res->max_copies = s->copies[bi];
 		if (p && !p->choking)
 			enqueue(s, slot, a);
-	} else {
-		if (s->copies[bi])
-			s->copies[bi]--;
-		if (p)
-			cancel(s, slot, a);
+	} else if (p) {
+		cancel(s, slot, a);
 	}
 }
 
@@ -290,12 +308,12 @@ static void drop_queue(struct speer *p)
 static void forget_copies(struct sim *s, struct speer *p)
 {
 	for (uint32_t i = p->head; i < p->nq; i++) {
-		uint32_t bi = p->q[i].piece * s->bpp + p->q[i].block;
-		if (p->q[i].cancel_at == INT64_MAX && s->copies[bi])
-			s->copies[bi]--;
-		if (p->q[i].cancel_at == INT64_MAX)
+		uncount(s, &p->q[i]);
+		if (i > p->head || !p->serving)
 			p->q[i].cancel_at = s->now;
 	}
+	for (uint32_t i = 0; i < p->nfl; i++)
+		uncount(s, &p->fl[i]);
 }
 
 /* ---- the player ---- */
@@ -432,9 +450,18 @@ static void on_serve(struct sim *s, const struct ev *e)
 		return;
 	struct sreq r = p->q[p->head++];
 	p->serving = false;
+	if (p->nfl == p->capfl) {
+		uint32_t nc = p->capfl ? p->capfl * 2 : 32;
+		struct sreq *nf = realloc(p->fl, nc * sizeof(*nf));
+		if (!nf)
+			return;
+		p->fl = nf;
+		p->capfl = nc;
+	}
+	p->fl[p->nfl++] = r;
 	push(s, (struct ev){.t = s->now + p->half_rtt, .type = EV_DELIVER, .slot = e->slot,
 			    .gen = p->gen, .piece = r.piece, .block = r.block, .len = r.len,
-			    .counted = r.cancel_at == INT64_MAX});
+			    .serial = r.serial});
 	kick(s, e->slot);
 }
 
@@ -443,9 +470,12 @@ static void on_deliver(struct sim *s, const struct ev *e)
 	struct speer *p = &s->peer[e->slot];
 	if (!p->alive || e->gen != p->gen)
 		return; /* it left: what was on the wire is lost */
-	uint32_t bi = e->piece * s->bpp + e->block;
-	if (e->counted && s->copies[bi])
-		s->copies[bi]--;
+	for (uint32_t i = 0; i < p->nfl; i++)
+		if (p->fl[i].serial == e->serial) {
+			uncount(s, &p->fl[i]);
+			p->fl[i] = p->fl[--p->nfl];
+			break;
+		}
 	s->res->delivered += e->len;
 	if (p->webseed)
 		s->res->server_bytes += e->len;
@@ -466,7 +496,7 @@ static void on_join(struct sim *s, uint32_t slot)
 	p->id = s->next_id++;
 	p->alive = true;
 	p->serving = false;
-	p->head = p->nq = 0;
+	p->head = p->nq = p->nfl = 0;
 	p->rate = (p->webseed ? sc->webseed_x : p->spec->rate_x) * sc->bitrate;
 	double rtt = p->webseed ? sc->webseed_rtt_s : p->spec->rtt_s;
 	p->half_rtt = (int64_t)(rtt * SEC / 2);
@@ -579,6 +609,7 @@ static void teardown(struct sim *s)
 {
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		free(s->peer[i].q);
+		free(s->peer[i].fl);
 		free(s->peer[i].has);
 	}
 	sp_picker_free(s->pk);

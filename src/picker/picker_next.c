@@ -46,8 +46,8 @@ void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 		}
 		r = &p->rd[p->nrd++];
 		*r = (struct pk_reader){.id = reader, .offset = offset, .win_end = offset};
-	} else if (offset + PK_SEEK_SLACK < r->offset || offset > r->win_end) {
-		p->seek_pending = true;
+	} else if (offset + PK_SEEK_SLACK < r->offset || offset > r->offset + PK_SEEK_SLACK) {
+		p->seek_pending = true; /* reading moves forward in small steps */
 	}
 	r->offset = offset;
 	r->bitrate = bitrate;
@@ -437,6 +437,8 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 		if (!pk_issue(p, s, piece, b, now, false))
 			return false;
 		s->room--;
+		if (p->parole[piece])
+			gather(p, piece, c); /* now only its owner may take it */
 	}
 	return true;
 }

@@ -160,7 +160,14 @@ static void measure(struct sp_picker *p, struct pk_source *s, const struct pk_re
 		s->meas_bytes = 0;
 		s->meas_start_us = now;
 	}
-	if (s->nreq == 0) { /* idle: the next period starts at the next request */
+	if (s->nreq == 0) {
+		/* idle: close the period (a source that drains its pipeline
+		 * between our calls must be measured too); the next one starts
+		 * at the next request */
+		if (s->meas_bytes && dt >= 5000) {
+			double sample = (double)s->meas_bytes * 1e6 / (double)dt;
+			s->rate_est = s->rate_est > 0 ? 0.6 * s->rate_est + 0.4 * sample : sample;
+		}
 		s->meas_bytes = 0;
 	}
 }

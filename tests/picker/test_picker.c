@@ -36,6 +36,61 @@ static size_t next(struct sp_picker *p, int64_t now, struct sp_picker_action *a,
 	return sp_picker_next(p, now, a, max);
 }
 
+/* The requests the test believes outstanding, from the actions. */
+#define MAXOUT 4096
+struct track {
+	struct sp_picker_action r[MAXOUT];
+	size_t n;
+	uint64_t req_bytes, cancels;
+};
+
+static void track_apply(struct track *t, const struct sp_picker_action *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].type == SP_ACTION_REQUEST) {
+			SP_CHECK(t->n < MAXOUT);
+			t->r[t->n++] = a[i];
+			t->req_bytes += a[i].length;
+			continue;
+		}
+		t->cancels++;
+		size_t k = 0;
+		while (k < t->n && (t->r[k].source != a[i].source || t->r[k].piece != a[i].piece ||
+				    t->r[k].offset != a[i].offset))
+			k++;
+		if (k == t->n)
+			SP_FAIL("cancel of a request never made: src %u piece %u off %u", a[i].source,
+				a[i].piece, a[i].offset);
+		t->r[k] = t->r[--t->n];
+	}
+}
+
+/* Drop the tracked request k (it arrived, or its source went away). */
+static void track_drop(struct track *t, size_t k)
+{
+	t->r[k] = t->r[--t->n];
+}
+
+static size_t step(struct sp_picker *p, struct track *t, int64_t now)
+{
+	struct sp_picker_action a[256];
+	size_t n, total = 0;
+	do {
+		n = next(p, now, a, 256);
+		track_apply(t, a, n);
+		total += n;
+	} while (n == 256);
+	return total;
+}
+
+static unsigned copies(const struct track *t, uint32_t piece, uint32_t off)
+{
+	unsigned c = 0;
+	for (size_t k = 0; k < t->n; k++)
+		c += t->r[k].piece == piece && t->r[k].offset == off;
+	return c;
+}
+
 SP_TEST(rejects_bad_config)
 {
 	struct sp_picker_config c = {.total_length = 10, .piece_length = 0, .num_pieces = 1};
@@ -84,6 +139,435 @@ SP_TEST(whole_download_bookkeeping)
 	SP_CHECK_UINT(st.duplicate_bytes, 0);
 	SP_CHECK_UINT(st.received_bytes, 6 * PLEN - 1000);
 	SP_CHECK(!sp_picker_source_interesting(p, 7));
+	sp_picker_free(p);
+}
+
+
+SP_TEST(no_request_to_choked_peer)
+{
+	struct sp_picker *p = mk(40, 0, 0);
+	struct track t = {0};
+	sp_picker_source_add(p, 1, SP_SOURCE_PEER);
+	sp_picker_source_have_all(p, 1);
+	sp_picker_cursor_set(p, 0, 0, 200000, 0);
+	SP_CHECK_UINT(step(p, &t, 0), 0); /* a new source is choked */
+	sp_picker_source_choke(p, 1, false, false);
+	SP_CHECK_CMP(step(p, &t, 1000), >, 0);
+	sp_picker_source_choke(p, 1, true, true);
+	SP_CHECK_UINT(sp_picker_source_outstanding(p, 1), 0);
+	t.n = 0; /* BEP 3: a choke drops them on both sides */
+	for (int64_t now = 2000; now < 3 * SEC; now += 50 * MS)
+		SP_CHECK_UINT(step(p, &t, now), 0);
+	/* fast extension: requests kept until rejected one by one */
+	sp_picker_source_choke(p, 1, false, false);
+	SP_CHECK_CMP(step(p, &t, 4 * SEC), >, 0);
+	uint32_t before = sp_picker_source_outstanding(p, 1);
+	sp_picker_source_choke(p, 1, true, false);
+	SP_CHECK_UINT(sp_picker_source_outstanding(p, 1), before);
+	SP_CHECK_UINT(step(p, &t, 4 * SEC + 10), 0);
+	sp_picker_block_rejected(p, 1, t.r[0].piece, t.r[0].offset);
+	SP_CHECK_UINT(sp_picker_source_outstanding(p, 1), before - 1);
+	sp_picker_free(p);
+}
+
+/* Urgent blocks go to the source expected soonest; the slow one gets
+ * later blocks (or nothing urgent). */
+SP_TEST(urgent_blocks_go_to_fastest)
+{
+	struct sp_picker *p = mk(200, 0, 0);
+	struct track t = {0};
+	seed(p, 1, 20000, 0.3);   /* slow, far away */
+	seed(p, 2, 2000000, 0.02); /* fast, near */
+	seed(p, 3, 15000, 0.2);
+	sp_picker_cursor_set(p, 0, 0, 400000, 0);
+	step(p, &t, 0);
+	/* the first two pieces: all from the fast one */
+	for (size_t k = 0; k < t.n; k++)
+		if (t.r[k].piece < 2)
+			SP_CHECK_UINT(t.r[k].source, 2);
+	SP_CHECK_UINT(copies(&t, 0, 0) + copies(&t, 0, SP_PICKER_BLOCK), 2);
+	/* slow sources got something, but only later pieces */
+	uint32_t min_slow = UINT32_MAX;
+	for (size_t k = 0; k < t.n; k++)
+		if (t.r[k].source != 2 && t.r[k].piece < min_slow)
+			min_slow = t.r[k].piece;
+	SP_CHECK_CMP(min_slow, >=, 2);
+	sp_picker_free(p);
+}
+
+/* A driven download with slow and stuck peers: duplicates stay within the
+ * hedge budget and never exceed two copies of a block. */
+SP_TEST(duplicates_within_budget)
+{
+	struct sp_picker_config c = {.total_length = 300 * PLEN, .piece_length = PLEN,
+				     .num_pieces = 300, .hedge_budget = 0.02};
+	struct sp_picker *p = sp_picker_new(&c);
+	struct track t = {0};
+	double rates[4] = {300000, 30000, 10000, 0}; /* the last never answers */
+	for (uint32_t i = 0; i < 4; i++)
+		seed(p, i + 1, 0, 0);
+	sp_picker_cursor_set(p, 0, 0, 250000, 0);
+	double credit[4] = {0};
+	uint64_t got = 0;
+	for (int64_t now = 0; now < 60 * SEC && !sp_picker_complete(p); now += 20 * MS) {
+		step(p, &t, now);
+		for (size_t k = 0; k < t.n; k++)
+			SP_CHECK_CMP(copies(&t, t.r[k].piece, t.r[k].offset), <=, 2);
+		/* each source delivers its oldest request as its rate allows */
+		for (uint32_t i = 0; i < 4; i++) {
+			credit[i] += rates[i] * 0.02;
+			for (size_t k = 0; k < t.n && credit[i] >= SP_PICKER_BLOCK; k++) {
+				if (t.r[k].source != i + 1)
+					continue;
+				struct sp_picker_action a = t.r[k];
+				track_drop(&t, k);
+				credit[i] -= SP_PICKER_BLOCK;
+				if (sp_picker_block_arrived(p, a.source, a.piece, a.offset, now))
+					got += a.length;
+				if (sp_picker_piece_ready(p, a.piece))
+					sp_picker_have_piece(p, a.piece);
+				k = (size_t)-1; /* restart: the order changed */
+			}
+		}
+		sp_picker_cursor_set(p, 0, (uint64_t)(now / 1e6 * 250000), 250000, now);
+	}
+	SP_CHECK(sp_picker_complete(p));
+	struct sp_picker_stats st;
+	sp_picker_get_stats(p, &st);
+	SP_CHECK_UINT(st.received_bytes, c.total_length);
+	SP_CHECK_CMP(st.hedges, >, 0); /* the stuck source was hedged or moved */
+	SP_CHECK_CMP(st.timeouts, >, 0);
+	/* duplicates asked: within budget x received + the 256 KiB floor */
+	double dup_req = (double)st.requested_bytes - (double)c.total_length -
+			 (double)(st.cancels * SP_PICKER_BLOCK);
+	SP_CHECK_CMP((double)st.hedges * SP_PICKER_BLOCK, <=, 0.02 * (double)got + 262144);
+	SP_CHECK_CMP(st.duplicate_bytes, <=, 0.02 * (double)got + 262144);
+	(void)dup_req;
+	sp_picker_free(p);
+}
+
+/* After a seek, every outstanding request is in the new window or was
+ * cancelled, and the new window is requested in the same call. */
+SP_TEST(seek_cancels_outside_new_window)
+{
+	struct sp_picker *p = mk(400, 0, 0);
+	struct track t = {0};
+	for (uint32_t i = 1; i <= 6; i++)
+		seed(p, i, 200000, 0.05);
+	sp_picker_cursor_set(p, 0, 0, 300000, 0);
+	for (int64_t now = 0; now < SEC; now += 100 * MS)
+		step(p, &t, now);
+	SP_CHECK_CMP(t.n, >, 10);
+	uint64_t to = 300ull * PLEN + 1234;
+	sp_picker_cursor_set(p, 0, to, 300000, SEC);
+	uint64_t before_cancels = t.cancels;
+	step(p, &t, SEC);
+	SP_CHECK_CMP(t.cancels, >, before_cancels);
+	uint64_t end = sp_picker_window_end(p, 0);
+	SP_CHECK_CMP(end, >, to);
+	bool first = false;
+	for (size_t k = 0; k < t.n; k++) {
+		uint64_t start = (uint64_t)t.r[k].piece * PLEN;
+		SP_CHECK_CMP(start + PLEN, >, to);
+		SP_CHECK_CMP(start, <, end);
+		first |= t.r[k].piece == 300;
+	}
+	SP_CHECK(first);
+	SP_CHECK_UINT(sp_picker_source_outstanding(p, 1) + sp_picker_source_outstanding(p, 2) +
+			      sp_picker_source_outstanding(p, 3) + sp_picker_source_outstanding(p, 4) +
+			      sp_picker_source_outstanding(p, 5) + sp_picker_source_outstanding(p, 6),
+		      t.n);
+	sp_picker_free(p);
+}
+
+/* Two readers (a demuxer reading the moov at the end while playing from
+ * the start): both cursors get their first pieces at once. */
+SP_TEST(several_readers_each_get_deadlines)
+{
+	struct sp_picker *p = mk(300, 0, 0);
+	struct track t = {0};
+	for (uint32_t i = 1; i <= 4; i++)
+		seed(p, i, 0, 0); /* rates unknown: the shortest windows */
+	sp_picker_cursor_set(p, 0, 0, 200000, 0);
+	sp_picker_cursor_set(p, 1, 299ull * PLEN, 200000, 0);
+	step(p, &t, 0);
+	SP_CHECK(copies(&t, 0, 0) == 1);
+	SP_CHECK(copies(&t, 299, 0) == 1);
+	SP_CHECK_CMP(sp_picker_piece_deadline(p, 299), <=, sp_picker_piece_deadline(p, 1));
+	SP_CHECK_INT(sp_picker_piece_deadline(p, 150), INT64_MAX);
+	sp_picker_cursor_remove(p, 1);
+	sp_picker_free(p);
+}
+
+SP_TEST(webseed_modes)
+{
+	struct sp_picker_action a[64];
+	/* fallback, no peer: the web seed takes the first blocks */
+	struct sp_picker *p = mk(100, 0, 0);
+	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
+	sp_picker_cursor_set(p, 0, 0, 200000, 0);
+	size_t n = next(p, 0, a, 64);
+	SP_CHECK_CMP(n, >, 0);
+	SP_CHECK_UINT(a[0].source, 9);
+	SP_CHECK_UINT(a[0].piece, 0);
+	sp_picker_free(p);
+	/* fallback with a fast peer that makes every deadline: nothing (the
+	 * peer delivers at once, the video plays from 2 s on) */
+	p = mk(100, 0, 0);
+	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
+	sp_picker_source_rate(p, 9, 1e6, 0.05);
+	seed(p, 1, 5e6, 0.01);
+	for (int64_t now = 0; now < 3 * SEC; now += 10 * MS) {
+		uint64_t pos = now < 2 * SEC ? 0 : (uint64_t)((now - 2 * SEC) / 1e6 * 200000);
+		sp_picker_cursor_set(p, 0, pos, 200000, now < 2 * SEC ? 2 * SEC : now);
+		n = next(p, now, a, 64);
+		for (size_t i = 0; i < n; i++) {
+			SP_CHECK_UINT(a[i].source, 1);
+			SP_CHECK(sp_picker_block_arrived(p, 1, a[i].piece, a[i].offset, now));
+			if (sp_picker_piece_ready(p, a[i].piece))
+				sp_picker_have_piece(p, a[i].piece);
+		}
+	}
+	struct sp_picker_stats st;
+	sp_picker_get_stats(p, &st);
+	SP_CHECK_UINT(st.webseed_requested_bytes, 0);
+	sp_picker_free(p);
+	/* never: nothing even alone; always: an ordinary source */
+	p = mk(100, 0, 2);
+	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
+	sp_picker_cursor_set(p, 0, 0, 200000, 0);
+	SP_CHECK_UINT(next(p, 0, a, 64), 0);
+	sp_picker_free(p);
+	p = mk(100, 0, 1);
+	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
+	sp_picker_source_rate(p, 9, 1e6, 0.05);
+	seed(p, 1, 1e6, 0.05);
+	sp_picker_cursor_set(p, 0, 0, 200000, 0);
+	bool ws = false, peer = false;
+	n = next(p, 0, a, 64);
+	for (size_t i = 0; i < n; i++) {
+		ws |= a[i].source == 9;
+		peer |= a[i].source == 1;
+	}
+	SP_CHECK(ws && peer);
+	sp_picker_free(p);
+}
+
+/* A request far beyond its expected time is lost: cancelled, asked of
+ * someone else, its source snubbed until it delivers. */
+SP_TEST(timeout_rerequests_and_snubs)
+{
+	struct sp_picker *p = mk(50, 0, 0);
+	struct track t = {0};
+	seed(p, 1, 100000, 0.05);
+	sp_picker_cursor_set(p, 0, 0, 50000, 0);
+	step(p, &t, 0);
+	SP_CHECK_CMP(t.n, >, 0);
+	struct sp_picker_action first = t.r[0];
+	seed(p, 2, 100000, 0.05);
+	step(p, &t, 5 * SEC); /* source 1 said nothing for 5 s */
+	SP_CHECK(sp_picker_source_snubbed(p, 1));
+	SP_CHECK(!sp_picker_source_snubbed(p, 2));
+	SP_CHECK_UINT(copies(&t, first.piece, first.offset), 1);
+	bool moved = false;
+	for (size_t k = 0; k < t.n; k++)
+		moved |= t.r[k].piece == first.piece && t.r[k].offset == first.offset &&
+			 t.r[k].source == 2;
+	SP_CHECK(moved);
+	struct sp_picker_stats st;
+	sp_picker_get_stats(p, &st);
+	SP_CHECK_CMP(st.timeouts, >, 0);
+	/* a late block it still sends is taken if still needed */
+	size_t k = 0;
+	while (k < t.n && t.r[k].source != 1)
+		k++;
+	if (k < t.n) {
+		SP_CHECK(sp_picker_block_arrived(p, 1, t.r[k].piece, t.r[k].offset, 5 * SEC + 1));
+		SP_CHECK(!sp_picker_source_snubbed(p, 1));
+	}
+	sp_picker_free(p);
+}
+
+SP_TEST(pipeline_depth_from_bdp)
+{
+	struct sp_picker *p = mk(50, 0, 0);
+	seed(p, 1, 0, 0);
+	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 6); /* unknown: small */
+	sp_picker_source_rate(p, 1, 1e6, 0.1);
+	/* 1 MB/s x (0.1 + 0.35 s) / 16 KiB + 2 */
+	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 29);
+	sp_picker_source_max_requests(p, 1, 10);
+	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 10);
+	sp_picker_source_max_requests(p, 1, 0);
+	sp_picker_source_rate(p, 1, 1000, 0.1);
+	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 3); /* at least 3 */
+	sp_picker_source_rate(p, 1, 1e9, 1);
+	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 128); /* default reqq */
+	sp_picker_free(p);
+}
+
+/* Without sp_picker_source_rate, the picker measures arrivals itself and
+ * grows the pipeline of a fast source. */
+SP_TEST(measures_rate_from_arrivals)
+{
+	struct sp_picker *p = mk(400, 0, 0);
+	struct track t = {0};
+	seed(p, 1, 0, 0);
+	sp_picker_cursor_set(p, 0, 0, 500000, 0);
+	int64_t now = 0;
+	for (int i = 0; i < 200; i++, now += 10 * MS) {
+		step(p, &t, now);
+		/* everything asked arrives 10 ms later */
+		for (size_t k = 0; k < t.n;) {
+			struct sp_picker_action a = t.r[k];
+			track_drop(&t, k);
+			SP_CHECK(sp_picker_block_arrived(p, 1, a.piece, a.offset, now + 10 * MS));
+			if (sp_picker_piece_ready(p, a.piece))
+				sp_picker_have_piece(p, a.piece);
+		}
+	}
+	SP_CHECK_CMP(sp_picker_rate(p), >, 500000);
+	SP_CHECK_CMP(sp_picker_source_depth(p, 1), >, 6);
+	sp_picker_free(p);
+}
+
+/* A piece that fails its hash is needed again, then comes from a single
+ * source; a source that alone sent a failed piece is never asked again. */
+SP_TEST(failed_piece_parole_and_ban)
+{
+	struct sp_picker *p = mk(20, 0, 0);
+	struct track t = {0};
+	seed(p, 1, 1e6, 0.01);
+	sp_picker_cursor_set(p, 0, 0, 100000, 0);
+	step(p, &t, 0);
+	for (uint32_t off = 0; off < PLEN; off += SP_PICKER_BLOCK)
+		SP_CHECK(sp_picker_block_arrived(p, 1, 0, off, 1000));
+	SP_CHECK(sp_picker_piece_ready(p, 0));
+	sp_picker_piece_failed(p, 0);
+	SP_CHECK(!sp_picker_piece_ready(p, 0));
+	/* source 1 alone sent it: banned, its requests cancelled */
+	SP_CHECK_UINT(sp_picker_source_outstanding(p, 1), 0);
+	seed(p, 2, 1e6, 0.01);
+	seed(p, 3, 1e6, 0.01);
+	t.n = 0;
+	struct sp_picker_action a[256];
+	size_t n = next(p, 2000, a, 256);
+	unsigned from[4] = {0};
+	for (size_t i = 0; i < n; i++) {
+		SP_CHECK(a[i].source != 1 || a[i].type == SP_ACTION_CANCEL);
+		if (a[i].type == SP_ACTION_REQUEST && a[i].piece == 0)
+			from[a[i].source]++;
+	}
+	/* piece 0 on parole: all of its blocks from one of 2 and 3 */
+	SP_CHECK_UINT(from[2] + from[3], 4);
+	SP_CHECK(from[2] == 0 || from[3] == 0);
+	sp_picker_free(p);
+}
+
+/* Outside the window: the rarest piece first. */
+SP_TEST(rarest_first_outside_window)
+{
+	struct sp_picker *p = mk(400, 0, 0);
+	uint8_t bits[50];
+	for (uint32_t id = 1; id <= 3; id++) {
+		sp_picker_source_add(p, id, SP_SOURCE_PEER);
+		memset(bits, 0xff, sizeof(bits));
+		if (id != 1)
+			bits[370 / 8] &= (uint8_t) ~(0x80u >> (370 % 8)); /* only 1 has 370 */
+		sp_picker_source_bitfield(p, id, bits);
+	}
+	sp_picker_source_choke(p, 1, false, false);
+	sp_picker_source_rate(p, 1, 1e6, 0.05);
+	for (uint32_t i = 0; i < 30; i++)
+		sp_picker_have_piece(p, i);
+	sp_picker_cursor_set(p, 0, 0, 10000, 0); /* slow video: a short window */
+	struct sp_picker_action a[256];
+	size_t n = next(p, 0, a, 256);
+	bool rare = false;
+	for (size_t i = 0; i < n; i++)
+		rare |= a[i].piece == 370;
+	SP_CHECK(rare);
+	SP_CHECK(sp_picker_source_interesting(p, 1));
+	sp_picker_free(p);
+}
+
+/* Endgame: with every block requested, an idle source duplicates the
+ * last ones; the loser is cancelled when the first copy lands. */
+SP_TEST(endgame_and_loser_cancel)
+{
+	struct sp_picker *p = mk(2, 0, 0);
+	struct track t = {0};
+	seed(p, 1, 30000, 0.1);
+	sp_picker_cursor_set(p, 0, 0, 10000, 0);
+	step(p, &t, 0);
+	size_t mine = t.n;
+	SP_CHECK_CMP(mine, >, 0);
+	seed(p, 2, 1e6, 0.01);
+	step(p, &t, 10 * MS);
+	SP_CHECK_CMP(t.n, >, mine);
+	struct sp_picker_action d = {0};
+	for (size_t k = 0; k < t.n; k++)
+		if (t.r[k].source == 2 && copies(&t, t.r[k].piece, t.r[k].offset) == 2)
+			d = t.r[k];
+	SP_CHECK_UINT(d.source, 2);
+	SP_CHECK(sp_picker_block_arrived(p, 2, d.piece, d.offset, 20 * MS));
+	for (size_t k = 0; k < t.n; k++)
+		if (t.r[k].source == 2 && t.r[k].piece == d.piece && t.r[k].offset == d.offset)
+			track_drop(&t, k);
+	uint64_t c0 = t.cancels;
+	step(p, &t, 30 * MS);
+	SP_CHECK_UINT(t.cancels, c0 + 1);
+	SP_CHECK_UINT(copies(&t, d.piece, d.offset), 0);
+	/* the loser's copy arriving anyway is a counted duplicate */
+	SP_CHECK(!sp_picker_block_arrived(p, 1, d.piece, d.offset, 40 * MS));
+	struct sp_picker_stats st;
+	sp_picker_get_stats(p, &st);
+	SP_CHECK_UINT(st.duplicate_bytes, SP_PICKER_BLOCK);
+	sp_picker_free(p);
+}
+
+/* Cancels that do not fit in the caller's array wait for the next call. */
+SP_TEST(small_output_array_loses_nothing)
+{
+	struct sp_picker *p = mk(100, 0, 0);
+	struct track t = {0};
+	seed(p, 1, 1e6, 0.05);
+	sp_picker_cursor_set(p, 0, 0, 300000, 0);
+	step(p, &t, 0);
+	size_t before = t.n;
+	SP_CHECK_CMP(before, >, 3);
+	sp_picker_cursor_set(p, 0, 90ull * PLEN, 300000, 10);
+	struct sp_picker_action a[1];
+	for (int i = 0; i < 1000; i++) {
+		size_t n = next(p, 10, a, 1);
+		track_apply(&t, a, n);
+		if (!n)
+			break;
+	}
+	for (size_t k = 0; k < t.n; k++)
+		SP_CHECK_CMP(t.r[k].piece, >=, 90);
+	SP_CHECK_UINT(sp_picker_source_outstanding(p, 1), t.n);
+	sp_picker_free(p);
+}
+
+SP_TEST(ready_to_start_rule)
+{
+	struct sp_picker *p = mk(100, 0, 0);
+	seed(p, 1, 1e6, 0.05);
+	sp_picker_cursor_set(p, 0, 0, 100000, 0);
+	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1e6)); /* cursor piece missing */
+	sp_picker_have_piece(p, 0);
+	/* one piece = 0.65 s < the 1 s start buffer */
+	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1e6));
+	sp_picker_have_piece(p, 1);
+	SP_CHECK(sp_picker_ready_to_start(p, 0, 4, 1e6));
+	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1000)); /* 400 kB at 1 kB/s: no */
+	SP_CHECK(!sp_picker_ready_to_start(p, 7, 4, 1e6));  /* no such reader */
+	for (uint32_t i = 2; i < 100; i++)
+		sp_picker_have_piece(p, i);
+	SP_CHECK(sp_picker_ready_to_start(p, 0, 1e9, 1)); /* nothing missing */
+	SP_CHECK(sp_picker_complete(p));
+	SP_CHECK_UINT(sp_picker_buffered(p, 0), 100 * PLEN - 1000);
 	sp_picker_free(p);
 }
 

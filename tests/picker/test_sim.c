@@ -1,0 +1,111 @@
+/* test_sim.c - short runs of the simulator (bench/sim) as unit tests: the
+ * properties a whole play-through must have, driven by the real picker.
+ * Deterministic; a few hundred milliseconds in all (more under
+ * sanitizers). */
+#include "harness.h"
+#include "picker/picker.h"
+#include "sim.h"
+
+static void scenario(const char *name, struct sim_scenario *sc)
+{
+	if (sim_scenario_find(name, sc) < 0)
+		SP_FAIL("no scenario %s", name);
+}
+
+/* The issue's property: with aggregate capacity >= 1.25 x bitrate and
+ * churn, a whole play-through has no stall (three seeds). */
+SP_TEST(no_stall_at_1_25x_with_churn)
+{
+	struct sim_scenario sc;
+	scenario("churn-1.25x", &sc);
+	for (uint64_t k = 0; k < 3; k++) {
+		struct sim_result r;
+		sc.seed = 100 + k;
+		SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &r), 0);
+		SP_CHECK(r.finished);
+		SP_CHECK_UINT(r.stalls, 0);
+		SP_CHECK_CMP(r.ttff_s, >, 0);
+		SP_CHECK_CMP(r.ttff_s, <, 6);
+		SP_CHECK_UINT(r.choked_requests, 0);
+		SP_CHECK_CMP(r.max_copies, <=, 2);
+	}
+}
+
+/* Every scenario, one seed: never a request to a choked peer, never more
+ * than two copies of a block, duplicates a small share. */
+SP_TEST(bookkeeping_in_every_scenario)
+{
+	struct sim_scenario sc;
+	for (unsigned i = 0; i < sim_scenario_count(); i++) {
+		SP_CHECK_INT(sim_scenario_build(i, &sc), 0);
+		struct sim_result r;
+		SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &r), 0);
+		if (r.choked_requests || r.max_copies > 2)
+			SP_FAIL("%s: %llu requests to choked peers, %llu copies", sc.name,
+				(unsigned long long)r.choked_requests,
+				(unsigned long long)r.max_copies);
+		SP_CHECK_CMP((double)r.dup_bytes, <, 0.05 * (double)r.delivered);
+	}
+}
+
+/* Issue 6: no stall wherever a server exists; the fallback server sends at
+ * most 10 % of the bytes once the swarm has 1.5 x the bitrate. */
+SP_TEST(webseed_fallback_and_always)
+{
+	static const char *const names[] = {"ws-0.5x-fallback", "ws-1.0x-fallback",
+					    "ws-1.5x-fallback", "ws-3.0x-fallback",
+					    "ws-0.5x-always", "ws-1.5x-always"};
+	struct sim_scenario sc;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		scenario(names[i], &sc);
+		struct sim_result r;
+		SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &r), 0);
+		if (r.stalls)
+			SP_FAIL("%s: %u stalls", names[i], r.stalls);
+		double share = (double)r.server_bytes / (double)r.delivered;
+		if (sc.webseed_mode == 0 && strstr(names[i], "1.5x") && share > 0.10)
+			SP_FAIL("%s: server share %.3f", names[i], share);
+		if (sc.webseed_mode == 0 && strstr(names[i], "3.0x") && share > 0.10)
+			SP_FAIL("%s: server share %.3f", names[i], share);
+	}
+	scenario("ws-1.5x-never", &sc);
+	struct sim_result r;
+	SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &r), 0);
+	SP_CHECK_UINT(r.server_bytes, 0);
+}
+
+/* Against the baselines: no more stalls than either, a first frame sooner
+ * than SwarmPlayer's, seeks served faster. */
+SP_TEST(beats_baselines)
+{
+	static const char *const names[] = {"one-fast", "seek-storm", "moov-at-end"};
+	struct sim_scenario sc;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		scenario(names[i], &sc);
+		struct sim_result us, seq, spl;
+		SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &us), 0);
+		SP_CHECK_INT(sim_run(&sc, SP_PICKER_SEQUENTIAL, &seq), 0);
+		SP_CHECK_INT(sim_run(&sc, SP_PICKER_SWARMPLAYER, &spl), 0);
+		SP_CHECK_CMP(us.stalls, <=, seq.stalls);
+		SP_CHECK_CMP(us.stalls, <=, spl.stalls);
+		SP_CHECK_CMP(us.ttff_s, <, spl.ttff_s);
+		if (sc.nseeks)
+			SP_CHECK_CMP(us.seek_mean_s, <, spl.seek_mean_s);
+	}
+}
+
+/* Same scenario, same result: the simulator is deterministic. */
+SP_TEST(deterministic)
+{
+	struct sim_scenario sc;
+	scenario("churn", &sc);
+	struct sim_result a, b;
+	SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &a), 0);
+	SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &b), 0);
+	SP_CHECK_UINT(a.delivered, b.delivered);
+	SP_CHECK_UINT(a.next_calls, b.next_calls);
+	SP_CHECK_CMP(a.ttff_s, ==, b.ttff_s);
+	SP_CHECK_CMP(a.end_s, ==, b.end_s);
+}
+
+SP_TEST_MAIN()
