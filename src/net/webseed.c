@@ -134,6 +134,19 @@ size_t sp_webseed_outstanding(const struct sp_webseed *ws)
 
 
 
+static size_t file_at(const struct sp_metainfo *mi, uint64_t pos);
+
+/* Does [start, end) touch a file the server lacks? */
+static bool in_bad_file(const struct sp_webseed *ws, uint64_t start, uint64_t end)
+{
+	const struct sp_metainfo *mi = ws->mi;
+	int64_t now = sp_now_us();
+	for (size_t f = file_at(mi, start); f < mi->num_files && mi->files[f].offset < end; f++)
+		if (ws->file_until_us[f] > now)
+			return true;
+	return false;
+}
+
 int sp_webseed_request(struct sp_webseed *ws, uint32_t piece, uint32_t offset, uint32_t len)
 {
 	const struct sp_metainfo *mi = ws->mi;
@@ -141,7 +154,8 @@ int sp_webseed_request(struct sp_webseed *ws, uint32_t piece, uint32_t offset, u
 	    offset > sp_metainfo_piece_size(mi, piece) ||
 	    len > sp_metainfo_piece_size(mi, piece) - offset)
 		return -EINVAL;
-	if (!sp_webseed_usable(ws))
+	uint64_t start = (uint64_t)piece * mi->piece_length + offset;
+	if (!sp_webseed_usable(ws) || in_bad_file(ws, start, start + len))
 		return -EAGAIN;
 	if (sp_webseed_outstanding(ws) >= ws->cfg.max_queued)
 		return -ENOBUFS;
@@ -153,7 +167,7 @@ int sp_webseed_request(struct sp_webseed *ws, uint32_t piece, uint32_t offset, u
 	b->piece = piece;
 	b->offset = offset;
 	b->len = len;
-	b->start = (uint64_t)piece * mi->piece_length + offset;
+	b->start = start;
 	b->assigned = b->start;
 	ws->live++;
 	if (ws->tail)
@@ -211,6 +225,31 @@ void sp_webseed_fail(struct sp_webseed *ws, const char *why, uint32_t retry_ms)
 		reject(ws, b);
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 	evtimer_add(ws->retry, &tv);
+}
+
+/* One file is missing or different on the server (404, 416, wrong
+ * size): only its blocks go back, and it is not asked for again for
+ * backoff_max_ms; the rest of the server stays in use. */
+void sp_webseed_fail_file(struct sp_webseed *ws, size_t f, const char *why)
+{
+	const struct sp_mi_file *mf = &ws->mi->files[f];
+	uint32_t ms = ws->cfg.backoff_max_ms;
+	ws->file_until_us[f] = sp_now_us() + (int64_t)ms * 1000;
+	char msg[768];
+	snprintf(msg, sizeof(msg), _("%s: %s; not asked for again for %g s"), mf->path, why,
+		 (double)ms / 1000);
+	status(ws, msg, true);
+	struct wxfer *x = ws->xfers;
+	while (x) {
+		struct wxfer *next = x->next;
+		if (x->file == f)
+			sp_webseed_xfer_release(ws, x);
+		x = next;
+	}
+	for (struct wblock *b = ws->blocks; b; b = b->next)
+		if (b->start < mf->offset + mf->length && blk_end(b) > mf->offset)
+			reject(ws, b);
+	kick(ws);
 }
 
 void sp_webseed_xfer_release(struct sp_webseed *ws, struct wxfer *x)
@@ -414,10 +453,11 @@ struct sp_webseed *sp_webseed_new(struct sp_curlev *c, const struct sp_metainfo 
 		sp_webseed_config_default(&ws->cfg);
 	ws->url = strdup(url);
 	ws->file_urls = calloc(mi->num_files, sizeof(*ws->file_urls));
+	ws->file_until_us = calloc(mi->num_files, sizeof(*ws->file_until_us));
 	struct event_base *base = sp_curlev_base(c);
 	ws->kick = event_new(base, -1, 0, webseed_on_kick, ws);
 	ws->retry = evtimer_new(base, webseed_on_retry, ws);
-	if (!ws->url || !ws->file_urls || !ws->kick || !ws->retry) {
+	if (!ws->url || !ws->file_urls || !ws->file_until_us || !ws->kick || !ws->retry) {
 		sp_webseed_free(ws);
 		sp_error_set(err, -ENOMEM, _("out of memory"));
 		return NULL;
@@ -441,6 +481,7 @@ void sp_webseed_free(struct sp_webseed *ws)
 	for (size_t i = 0; ws->file_urls && i < ws->mi->num_files; i++)
 		free(ws->file_urls[i]);
 	free(ws->file_urls);
+	free(ws->file_until_us);
 	free(ws->url);
 	free(ws);
 }

@@ -10,12 +10,15 @@
  * peer's block: storage verifies the piece's SHA-1 before anything reads
  * it, so nothing unverified is ever used.
  *
- * Faults (404, 5xx, timeouts, a server that ignores Range, a wrong
+ * Faults (5xx, timeouts, a server that ignores Range, a wrong
  * Content-Range, short or oversized bodies, too many redirects) end the
  * transfer: its blocks not yet delivered, and every queued one, come back
  * through on_reject (the picker re-plans them), on_status says why, and
  * the web seed backs off (exponentially, from backoff_min_ms to
  * backoff_max_ms) during which usable() is false and request() refuses.
+ * A fault of one file (404, 410, 416, a different size on the server)
+ * rejects only the blocks touching that file, and request() refuses
+ * them (-EAGAIN) for backoff_max_ms; the server stays usable.
  *
  * Ownership: the web seed copies the URL and keeps a pointer to mi, which
  * must outlive it. The data passed to on_block is valid during the call
@@ -72,7 +75,8 @@ struct sp_webseed *sp_webseed_new_httpseed(struct sp_curlev *c, const struct sp_
 /* Aborts every transfer; no callback runs. */
 void sp_webseed_free(struct sp_webseed *ws);
 
-/* Ask for [offset, offset+len) of piece. 0 queued; -EAGAIN backing off;
+/* Ask for [offset, offset+len) of piece. 0 queued; -EAGAIN backing off
+ * (or the range touches a file the server lacks);
  * -ENOBUFS too many queued; -EINVAL outside the torrent. The transfers
  * start on the next loop turn, so requests made together coalesce. */
 int sp_webseed_request(struct sp_webseed *ws, uint32_t piece, uint32_t offset, uint32_t len);

@@ -95,6 +95,7 @@ static bool check_answer(struct wxfer *x)
 			return false;
 		}
 		if (total != f->length) {
+			x->file_fault = true;
 			snprintf(x->fail, sizeof(x->fail),
 				 _("web seed's file has %llu bytes instead of %llu"), total,
 				 (unsigned long long)f->length);
@@ -104,6 +105,7 @@ static bool check_answer(struct wxfer *x)
 	}
 	if (code == 200 && a == 0 && b + 1 == f->length)
 		return true; /* the whole file was asked for */
+	x->file_fault = !x->ws->httpseed && (code == 404 || code == 410 || code == 416);
 	if (code == 200)
 		snprintf(x->fail, sizeof(x->fail), _("web seed ignores Range requests"));
 	else if (code == 404)
@@ -209,8 +211,12 @@ static void webseed_on_done(void *ctx, CURL *easy, CURLcode res)
 			 (unsigned long long)(x->pos - x->start),
 			 (unsigned long long)(x->end - x->start));
 	uint32_t retry_ms = x->retry_ms;
+	bool file_fault = x->file_fault && x->fail[0];
+	size_t file = x->file;
 	sp_webseed_xfer_release(ws, x);
-	if (why[0])
+	if (why[0] && file_fault)
+		sp_webseed_fail_file(ws, file, why);
+	else if (why[0])
 		sp_webseed_fail(ws, why, retry_ms);
 	else
 		sp_webseed_xfer_done(ws);

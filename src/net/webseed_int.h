@@ -33,6 +33,7 @@ struct wxfer {
 	struct wblock **blk; /* the blocks covering [start, end), in order */
 	size_t nblk, cur;
 	bool checked;        /* status and Content-Range looked at */
+	bool file_fault;     /* the failure is this file's, not the server's */
 	char content_range[96];
 	char fail[256];      /* why we stopped it, if we did */
 	uint32_t retry_ms;   /* BEP 17: a 503's "come back in N s" */
@@ -47,6 +48,7 @@ struct sp_webseed {
 	char *url;
 	bool httpseed;       /* BEP 17 rather than BEP 19 */
 	char **file_urls;   /* built on first use */
+	int64_t *file_until_us; /* per file: missing on the server until then */
 	struct wblock *blocks, *tail;
 	size_t live;         /* blocks not dead */
 	struct wxfer *xfers;
@@ -63,6 +65,7 @@ struct sp_webseed {
 void sp_webseed_deliver(struct sp_webseed *ws, struct wblock *b);
 /* retry_ms 0: the exponential back-off. */
 void sp_webseed_fail(struct sp_webseed *ws, const char *why, uint32_t retry_ms);
+void sp_webseed_fail_file(struct sp_webseed *ws, size_t file, const char *why);
 /* Unlink x, drop its block references, abort and clean its easy. */
 void sp_webseed_xfer_release(struct sp_webseed *ws, struct wxfer *x);
 /* A transfer ended well: reset the failure count, dispatch more. */

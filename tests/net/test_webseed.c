@@ -195,7 +195,7 @@ static void srv_on_request(struct evhttp_request *req, void *arg)
 		send_body(req, 503, (const uint8_t *)"busy", 4);
 	} else if (!strcmp(mode, "slow")) {
 		/* never answers */
-	} else if (!f || !strcmp(mode, "404")) {
+	} else if (!f || !strcmp(mode, "404") || (!strcmp(mode, "nob") && strstr(f->path, "sub"))) {
 		send_body(req, 404, (const uint8_t *)"not here", 8);
 	} else {
 		serve(req, mode, f);
@@ -408,7 +408,6 @@ static void fault(const char *mode, const char *expect)
 
 SP_TEST(faults_reject_and_back_off)
 {
-	fault("404", "HTTP 404");
 	fault("503", "HTTP 503");
 	fault("norange", "ignores Range");
 	fault("badrange", "another range");
@@ -417,6 +416,35 @@ SP_TEST(faults_reject_and_back_off)
 	fault("chunked", "more than asked");
 	fault("slow", "too slow");
 	fault("loop", "redirects too many");
+}
+
+SP_TEST(missing_file_rejects_only_its_blocks)
+{
+	make_torrent(true, false);
+	struct ctx c;
+	ctx_init(&c, "nob", ""); /* 404 for "name/sub dir/..." only */
+	const struct sp_mi_file *b = &files[1];
+	int n = 0, touching = 0;
+	for (uint32_t p = 0; p < mi.num_pieces; p++)
+		for (uint32_t off = 0; off < piece_size(p); off += BLOCK, n++) {
+			uint32_t len = piece_size(p) - off < BLOCK ? piece_size(p) - off : BLOCK;
+			uint64_t s0 = (uint64_t)p * PIECE + off;
+			touching += s0 < b->offset + b->length && s0 + len > b->offset;
+			SP_CHECK_INT(sp_webseed_request(c.ws, p, off, len), 0);
+		}
+	SP_CHECK_INT(run_until(&c, &c.answered, n, 5000), n);
+	SP_CHECK_INT(c.rejects, touching);
+	SP_CHECK_INT(c.blocks, n - touching);
+	SP_CHECK_INT(c.bad_data, 0);
+	SP_CHECK_INT(c.errors, 1);
+	SP_CHECK(strstr(c.last_err, "HTTP 404"));
+	SP_CHECK(strstr(c.last_err, "sub dir"));
+	/* the server stays in use for the other files */
+	SP_CHECK(sp_webseed_usable(c.ws));
+	SP_CHECK_INT(sp_webseed_request(c.ws, 2, 0, BLOCK), -EAGAIN);
+	SP_CHECK_INT(sp_webseed_request(c.ws, 0, 0, BLOCK), 0);
+	SP_CHECK_INT(run_until(&c, &c.blocks, n - touching + 1, 3000), n - touching + 1);
+	ctx_fini(&c);
 }
 
 SP_TEST(usable_again_after_back_off)
