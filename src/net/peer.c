@@ -599,7 +599,13 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 
 static void on_free(evutil_socket_t fd, short what, void *arg)
 {
-	sp_peer_free(arg);
+	struct sp_peer *p = arg;
+	for (struct sp_peer **pp = &p->s->zombies; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	sp_peer_free(p);
 }
 
 static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct sockaddr *sa,
@@ -703,6 +709,9 @@ void sp_peer_close(struct sp_peer *p, const char *why)
 	} else {
 		half_open_remove(p->s, p);
 	}
+	/* Callers iterating a peer list must have saved p->next already. */
+	p->next = p->s->zombies;
+	p->s->zombies = p;
 	event_active(p->free_ev, EV_TIMEOUT, 0);
 }
 

@@ -284,8 +284,17 @@ void sp_session_free(struct sp_session *s)
 		pthread_join(s->thread, NULL);
 		atomic_store(&s->running, false);
 	}
-	/* The loop is gone: this thread now owns everything. */
-	on_post(-1, 0, s); /* run leftovers: they free their args */
+	/* The loop is gone: this thread now owns everything. Checks still
+	 * running post their start when done: wait for them, then run the
+	 * leftovers (each sees `stopping` and only frees its argument). */
+	for (struct sp_torrent *t = s->torrents; t; t = t->next)
+		sp_torrent_join_check(t);
+	on_post(-1, 0, s);
+	while (s->zombies) {
+		struct sp_peer *p = s->zombies;
+		s->zombies = p->next;
+		sp_peer_free(p);
+	}
 	while (s->torrents) {
 		struct sp_torrent *t = s->torrents;
 		s->torrents = t->next;

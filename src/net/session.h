@@ -168,6 +168,7 @@ struct sp_session {
 	/* loop-owned */
 	struct sp_torrent *torrents;
 	struct sp_peer *half_open;     /* inbound peers before their handshake */
+	struct sp_peer *zombies;       /* closed, to be freed on the next turn */
 	int total_peers;
 	uint32_t *banned;              /* banned IPv4 addresses (network order) */
 	size_t num_banned;
@@ -202,6 +203,7 @@ void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now);
 void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len);
 void sp_torrent_stop_loop(struct sp_torrent *t);
 void sp_torrent_free_now(struct sp_torrent *t);
+void sp_torrent_join_check(struct sp_torrent *t);
 bool sp_torrent_can_accept(const struct sp_torrent *t);
 
 /* choker.c, loop only */

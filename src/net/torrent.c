@@ -299,7 +299,7 @@ static void became_complete(struct sp_torrent *t)
 	sp_storage_save_resume(t->storage);
 	t->last_resume_us = sp_now_us();
 	/* Two seeds have nothing to say to each other. */
-	for (struct sp_peer *p = t->peers; p; p = p->next)
+	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx)
 		if (sp_peer_is_seed(p))
 			sp_peer_close(p, "both seeds");
 }
@@ -338,7 +338,7 @@ static void blame(struct sp_torrent *t, uint32_t ip, bool sole)
 	if (!sole && sk->trust > SP_TRUST_BAN)
 		return;
 	sp_session_ban(t->s, ip);
-	for (struct sp_peer *p = t->peers; p; p = p->next)
+	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx)
 		if (p->ip4 == ip)
 			sp_peer_close(p, "banned: corrupt data");
 }
@@ -504,7 +504,7 @@ static void rate_tick(struct sp_torrent *t, int64_t now)
 		return;
 	t->last_rate_us = now;
 	uint64_t down = 0, up = 0;
-	for (struct sp_peer *p = t->peers; p; p = p->next) {
+	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
 		down += p->down_window;
 		up += p->up_window;
 		sp_peer_tick(p, now, dt);
@@ -707,11 +707,17 @@ void sp_torrent_stop_loop(struct sp_torrent *t)
 	publish_stats(t);
 }
 
-/* After the loop stopped (sp_session_free): this thread owns t. */
-void sp_torrent_free_now(struct sp_torrent *t)
+void sp_torrent_join_check(struct sp_torrent *t)
 {
 	if (t->check_thread_started)
 		pthread_join(t->check_thread, NULL);
+	t->check_thread_started = false;
+}
+
+/* After the loop stopped (sp_session_free): this thread owns t. */
+void sp_torrent_free_now(struct sp_torrent *t)
+{
+	sp_torrent_join_check(t);
 	while (t->peers) {
 		struct sp_peer *p = t->peers;
 		t->peers = p->next;
