@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/dns.h>
 
@@ -42,6 +43,7 @@ struct sp_curlev {
 	struct xfer *xfers;
 	struct evdns_base *dns;
 	bool dns_failed;
+	char *ca_file; /* SWARMPLAY_CA_FILE, or NULL for the system's */
 	int running;
 };
 
@@ -178,6 +180,11 @@ struct sp_curlev *sp_curlev_new(struct event_base *base)
 	/* Web seeds on one host share connections; a few per host keeps a
 	 * slow server from being flooded by our range requests. */
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
+	const char *ca = getenv("SWARMPLAY_CA_FILE");
+	if (ca && *ca && !(c->ca_file = strdup(ca))) {
+		sp_curlev_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -200,6 +207,7 @@ void sp_curlev_free(struct sp_curlev *c)
 		event_free(c->timer);
 	if (c->dns)
 		evdns_base_free(c->dns, 0);
+	free(c->ca_file);
 	free(c);
 	curl_global_cleanup();
 }
@@ -214,6 +222,8 @@ int sp_curlev_add(struct sp_curlev *c, CURL *easy, sp_curlev_done_fn done, void 
 	x->easy = easy;
 	x->done = done;
 	x->ctx = ctx;
+	if (c->ca_file)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, c->ca_file);
 	if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
 		free(x);
 		return -EINVAL;

@@ -12,6 +12,9 @@ struct sp_curlev;
 
 typedef void (*sp_curlev_done_fn)(void *ctx, CURL *easy, CURLcode result);
 
+/* HTTPS is verified against the system's CAs; SWARMPLAY_CA_FILE (a PEM
+ * bundle) replaces them for every transfer of this curlev, for private
+ * trackers and mirrors (and tests with a self-signed certificate). */
 struct sp_curlev *sp_curlev_new(struct event_base *base);
 /* Removes and cleans up every transfer still running (their done
  * callbacks are not called). */
