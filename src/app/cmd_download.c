@@ -266,6 +266,7 @@ static int watch(struct sp_torrent *t, const struct opts *o)
 	int64_t start = sp_now_us(), last_line = 0;
 	bool announced_complete = false;
 	struct sp_torrent_stats st;
+	char tracker_shown[sizeof(st.tracker_status)] = "";
 	for (;;) {
 		struct timespec ts = {0, tty ? 250000000L : 200000000L};
 		nanosleep(&ts, NULL);
@@ -275,6 +276,12 @@ static int watch(struct sp_torrent *t, const struct opts *o)
 			show_progress(&st, tty, true);
 			fprintf(stderr, _("swarmplay: %s\n"), st.error);
 			return SP_EXIT_FAILURE;
+		}
+		if (strcmp(st.tracker_status, tracker_shown)) {
+			snprintf(tracker_shown, sizeof(tracker_shown), "%s", st.tracker_status);
+			if (tty)
+				fputc('\n', stderr);
+			fprintf(stderr, _("tracker: %s\n"), st.tracker_status);
 		}
 		if (tty || now - last_line >= 1000000) {
 			show_progress(&st, tty, false);

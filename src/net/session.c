@@ -163,15 +163,24 @@ static void make_peer_id(uint8_t id[20])
 		id[8 + i] = (uint8_t)alnum[rnd[i] % (sizeof(alnum) - 1)];
 }
 
+/* Both limits are token buckets refilled every 50 ms by libevent's rate
+ * limit group, which every peer's bufferevent joins. */
+static size_t per_tick(int64_t rate)
+{
+	return rate > 0 ? (size_t)rate / 20 + 1 : EV_RATE_LIMIT_MAX;
+}
+
 static int setup_rate_limit(struct sp_session *s)
 {
-	if (s->cfg.upload_rate_limit <= 0)
+	int64_t up = s->cfg.upload_rate_limit, down = s->cfg.download_rate_limit;
+	if (up <= 0 && down <= 0)
 		return 0;
 	struct timeval tick = {0, 50000};
-	size_t rate = (size_t)s->cfg.upload_rate_limit / 20 + 1; /* per 50 ms tick */
-	size_t burst = rate * 4 > 16384 + 13 ? rate * 4 : 16384 + 13;
-	s->up_bucket = ev_token_bucket_cfg_new(EV_RATE_LIMIT_MAX, EV_RATE_LIMIT_MAX, rate, burst,
-					       &tick);
+	size_t r = per_tick(down), w = per_tick(up);
+	/* a burst must hold at least one whole piece message */
+	size_t rb = r == EV_RATE_LIMIT_MAX ? r : (r * 4 > 16384 + 13 ? r * 4 : 16384 + 13);
+	size_t wb = w == EV_RATE_LIMIT_MAX ? w : (w * 4 > 16384 + 13 ? w * 4 : 16384 + 13);
+	s->up_bucket = ev_token_bucket_cfg_new(r, rb, w, wb, &tick);
 	if (!s->up_bucket)
 		return -ENOMEM;
 	s->up_group = bufferevent_rate_limit_group_new(s->base, s->up_bucket);

@@ -265,6 +265,33 @@ SP_TEST(upload_limit_holds)
 	teardown(&fx);
 }
 
+SP_TEST(download_limit_holds)
+{
+	struct fixture fx;
+	setup(&fx);
+	const int64_t limit = 200000;
+	struct sp_session *a = session(0);
+	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
+					.download_rate_limit = limit};
+	struct sp_session *b = sp_session_new(&cfg, NULL);
+	SP_CHECK(b != NULL);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
+	SP_CHECK(ta && tb);
+	struct sp_torrent_stats st;
+	SP_CHECK(wait_complete(ta, 10, &st));
+	int64_t t0 = sp_now_us();
+	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
+	SP_CHECK(wait_complete(tb, 30, &st));
+	double rate = (double)fx.total / ((double)(sp_now_us() - t0) / 1e6);
+	fprintf(stderr, "download at %.0f B/s (limit %lld)\n", rate, (long long)limit);
+	SP_CHECK_CMP(rate, <, 1.3 * (double)limit);
+	sp_session_free(b);
+	sp_session_free(a);
+	check_copy(&fx);
+	teardown(&fx);
+}
+
 static int raw_connect(uint16_t port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
