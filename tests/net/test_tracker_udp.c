@@ -312,11 +312,14 @@ SP_TEST(refused_port_fails_fast)
 	close(fd);
 	struct ctx c;
 	ctx_init(&c, AF_INET, ntohs(a.sin_port));
+	struct sp_tracker_timing tm;
+	sp_tracker_timing_default(&tm); /* a 15 s first timeout */
+	sp_tracker_set_timing(c.t, &tm);
 	int64_t t0 = sp_now_us();
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.errors, 1, 2000), 1);
+	SP_CHECK_INT(run_until(&c, &c.errors, 1, 5000), 1);
 	SP_CHECK(strstr(c.last_err, "refused"));
-	SP_CHECK_CMP((sp_now_us() - t0) / 1000, <, 40); /* before any timeout */
+	SP_CHECK_CMP((sp_now_us() - t0) / 1000, <, 5000); /* long before any timeout */
 	ctx_fini(&c);
 }
 
@@ -346,7 +349,7 @@ SP_TEST(silent_tracker_fails_over_quickly)
 	int64_t t0 = sp_now_us();
 	sp_tracker_start(c.t);
 	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
-	SP_CHECK_CMP((sp_now_us() - t0) / 1000, <, 1000);
+	SP_CHECK_CMP((sp_now_us() - t0) / 1000, <, 5000);
 	SP_CHECK_INT(c.errors, 1);
 	SP_CHECK(strstr(c.last_err, "did not answer"));
 	SP_CHECK_INT(ok.announces, 1);
