@@ -76,6 +76,9 @@ struct pk_source {
 	/* scratch of one sp_picker_next() call */
 	double vq;                /* queued + reserved bytes */
 	double erate;             /* rate, lowered if it has gone quiet */
+	double c_rtt;             /* its RTT */
+	double key;               /* heap key: when it would deliver one more block */
+	bool c_usable;
 	uint32_t depth;
 	uint32_t room;            /* requests it may still be sent */
 	uint32_t rare_room;       /* part of room kept for rarest-first */
@@ -110,8 +113,9 @@ struct sp_picker {
 	struct pk_source **src;
 	uint32_t nsrc, capsrc;
 
-	struct pk_source **scratch; /* 2 x nsrc pointers for one call */
+	struct pk_source **scratch; /* 3 x nsrc pointers for one call */
 	uint32_t capscratch;
+	uint32_t nusable;           /* scratch[2 nsrc ...]: usable this call */
 
 	struct pk_reader *rd;
 	uint32_t nrd, caprd;

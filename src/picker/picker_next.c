@@ -270,11 +270,17 @@ static bool healthy_buffer(const struct sp_picker *p)
 static void prepare_sources(struct sp_picker *p, int64_t now)
 {
 	bool keep_rare = p->cfg.rare_share > 0 && healthy_buffer(p);
+	struct pk_source **u = p->scratch + 2 * p->nsrc;
+	p->nusable = 0;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
 		s->depth = pk_src_depth(s);
 		s->vq = (double)pk_src_queued(p, s);
 		s->erate = pk_src_crate(s, now);
+		s->c_rtt = pk_src_rtt(s);
+		s->c_usable = pk_src_usable(p, s);
+		if (s->c_usable)
+			u[p->nusable++] = s;
 		s->room = pk_src_usable(p, s) && s->depth > s->nreq ? s->depth - s->nreq : 0;
 		s->rare_room = 0;
 		if (keep_rare && s->kind == SP_SOURCE_PEER) {
@@ -287,7 +293,7 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 /* When would s deliver one more block of len bytes? */
 static double finish_s(const struct pk_source *s, double len)
 {
-	double t = pk_src_rtt(s) + (s->vq + len) / s->erate;
+	double t = s->c_rtt + (s->vq + len) / s->erate;
 	return s->snubbed ? SNUB_PENALTY * t + 1.0 : t;
 }
 
@@ -302,20 +308,52 @@ static bool holds(const struct pk_source *s, uint32_t piece, uint32_t block)
 struct cands {
 	struct pk_source **peer, **ws;
 	uint32_t npeer, nws;
+	bool ready; /* gathered for the current piece, peers in a heap */
 };
 
 static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 {
 	c->npeer = c->nws = 0;
-	for (uint32_t k = 0; k < p->nsrc; k++) {
-		struct pk_source *s = p->src[k];
-		if (!pk_src_usable(p, s) || !pk_src_has(s, piece) || !pk_src_may(p, s, piece))
+	c->ready = true;
+	struct pk_source **u = p->scratch + 2 * p->nsrc;
+	bool parole = p->parole[piece];
+	for (uint32_t k = 0; k < p->nusable; k++) {
+		struct pk_source *s = u[k];
+		if (!pk_src_has(s, piece) || (parole && !pk_src_may(p, s, piece)))
 			continue;
 		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 0)
 			c->ws[c->nws++] = s;
 		else
 			c->peer[c->npeer++] = s;
 	}
+}
+
+/* The peer candidates of a piece form a min-heap on key (when each would
+ * deliver one more block), so that assigning a piece's blocks one by one
+ * costs O(log n) each rather than a scan of every candidate. */
+static void heap_down(struct pk_source **h, uint32_t n, uint32_t i)
+{
+	struct pk_source *x = h[i];
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && h[c + 1]->key < h[c]->key)
+			c++;
+		if (h[c]->key >= x->key)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = x;
+}
+
+static void heap_build(struct pk_source **h, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		h[i]->key = finish_s(h[i], SP_PICKER_BLOCK);
+	for (uint32_t i = n / 2; i-- > 0;)
+		heap_down(h, n, i);
 }
 
 /* The source expected to deliver the block soonest, skipping those that
@@ -369,28 +407,32 @@ static int req_index(const struct pk_source *s, uint32_t piece, uint32_t block)
 /* Rule 4 for a requested block: if its request will miss the deadline and
  * another source would deliver clearly sooner, move it there (cancel and
  * re-request: free while the first source has not started it) or, if it is
- * the one the source is sending, hedge it within the budget. False when
- * the output is full. */
-static bool rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
-		   const struct cands *c, double dl_s, double len)
+ * the one the source is sending, hedge it within the budget. 1 when it
+ * did, 0 when not, -1 when the output is full. */
+static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
+		  struct cands *c, double dl_s, double len)
 {
 	struct pk_source *h = pk_find(p, p->dl[piece]->holder[b]);
 	int i = h ? req_index(h, piece, b) : -1;
 	if (i < 0)
-		return true;
+		return 0;
 	int64_t exp = pk_req_eta(p, h, (uint32_t)i, h->erate, now);
 	if (exp <= p->deadline[piece] - PK_HEDGE_SLACK_US)
-		return true;
+		return 0;
+	if (!c->ready) {
+		gather(p, piece, c);
+		heap_build(c->peer, c->npeer);
+	}
 	double eta;
 	struct pk_source *s = choose(c, len, piece, b, dl_s, true, &eta);
 	if (!s || s == h || !urgent_room(s))
-		return true;
+		return 0;
 	int64_t ts = now + (int64_t)(eta * 1e6), gain = (exp - now) / 4;
 	if (ts >= exp - (gain > 200000 ? gain : 200000))
-		return true;
+		return 0;
 	bool dup = i == 0;
 	if (dup && (double)p->dup_allowance_used + len > pk_dup_allowance(p))
-		return true;
+		return 0;
 	if (!dup) {
 		pk_drop_req(p, h, (uint32_t)i, true);
 		h->vq -= len;
@@ -398,9 +440,24 @@ static bool rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 			h->room++; /* its freed slot may take a later block */
 	}
 	if (!pk_issue(p, s, piece, b, now, dup))
-		return false;
+		return -1;
 	s->room--;
-	return true;
+	return 1;
+}
+
+/* Rule 3's choice for a free block: the top of the heap, or in fallback
+ * mode a web seed when no peer makes the deadline. */
+static struct pk_source *choose_free(const struct cands *c, double len, double dl_s)
+{
+	struct pk_source *b = c->npeer ? c->peer[0] : NULL;
+	double eta = b ? b->key : INFINITY;
+	if (c->nws && dl_s <= PK_WS_HORIZON_S && eta > dl_s - PK_HEDGE_SLACK_US / 1e6) {
+		double wt;
+		struct pk_source *w = best_of(c->ws, c->nws, len, 0, 0, false, &wt);
+		if (w && wt < eta)
+			return w;
+	}
+	return b;
 }
 
 /* Rules 3 and 4 for one piece; false when the output is full or the
@@ -408,9 +465,9 @@ static bool rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct cands *c,
 		      uint32_t *budget)
 {
-	gather(p, piece, c);
-	if (!c->npeer && !c->nws)
-		return true;
+	/* candidates are gathered only when a block needs a choice: most
+	 * window pieces are fully requested and on time */
+	c->ready = false;
 	double dl_s = (double)(p->deadline[piece] - now) / 1e6;
 	uint32_t nb = pk_nblocks(p, piece);
 	for (uint32_t b = 0; b < nb; b++) {
@@ -420,25 +477,37 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 		if (!*budget)
 			return false;
 		(*budget)--;
-		double len = pk_block_len(p, piece, b), eta;
+		double len = pk_block_len(p, piece, b);
 		uint32_t nreq = st & BLK_NREQ;
 		if (nreq) { /* rule 4: move or hedge a request expected too late */
-			if (nreq < PK_MAX_COPIES && !rescue(p, piece, b, now, c, dl_s, len))
+			int rc = nreq < PK_MAX_COPIES ? rescue(p, piece, b, now, c, dl_s, len) : 0;
+			if (rc < 0)
 				return false;
+			if (rc > 0)
+				heap_build(c->peer, c->npeer); /* queues changed */
 			continue;
 		}
-		struct pk_source *s = choose(c, len, piece, b, dl_s, false, &eta);
+		if (!c->ready) {
+			gather(p, piece, c);
+			heap_build(c->peer, c->npeer);
+		}
+		struct pk_source *s = choose_free(c, len, dl_s);
 		if (!s)
-			continue;
-		if (!urgent_room(s)) {
+			return true; /* nobody has this piece */
+		if (urgent_room(s)) {
+			if (!pk_issue(p, s, piece, b, now, false))
+				return false;
+			s->room--;
+		} else {
 			s->vq += len; /* reserved: it will take it when it has room */
-			continue;
 		}
-		if (!pk_issue(p, s, piece, b, now, false))
-			return false;
-		s->room--;
-		if (p->parole[piece])
+		if (p->parole[piece]) {
 			gather(p, piece, c); /* now only its owner may take it */
+			heap_build(c->peer, c->npeer);
+		} else if (c->npeer && s == c->peer[0]) {
+			s->key = finish_s(s, SP_PICKER_BLOCK);
+			heap_down(c->peer, c->npeer, 0);
+		}
 	}
 	return true;
 }
@@ -450,7 +519,9 @@ static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 	bool ws_ok = (double)(dl - now) / 1e6 <= PK_WS_HORIZON_S;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		const struct pk_source *s = p->src[k];
-		if (urgent_room(s) &&
+		/* a snubbed source with room is chosen only late: no reason
+		 * to keep reserving for it */
+		if (urgent_room(s) && !s->snubbed &&
 		    (ws_ok || s->kind != SP_SOURCE_WEBSEED || p->cfg.webseed_mode != 0))
 			return true;
 	}
@@ -504,14 +575,16 @@ size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_acti
 	uint32_t k = 0;
 	for (; k < p->npending && p->nout < max; k++)
 		out[p->nout++] = p->pending[k];
-	memmove(p->pending, p->pending + k, (p->npending - k) * sizeof(*p->pending));
-	p->npending -= k;
-	if (p->nsrc * 2 > p->capscratch) {
-		struct pk_source **ns = realloc(p->scratch, p->nsrc * 2 * sizeof(*ns));
+	if (k) {
+		memmove(p->pending, p->pending + k, (p->npending - k) * sizeof(*p->pending));
+		p->npending -= k;
+	}
+	if (p->nsrc * 3 > p->capscratch) {
+		struct pk_source **ns = realloc(p->scratch, p->nsrc * 3 * sizeof(*ns));
 		if (!ns)
 			goto out;
 		p->scratch = ns;
-		p->capscratch = p->nsrc * 2;
+		p->capscratch = p->nsrc * 3;
 	}
 	pk_timeouts(p, now_us);
 	pk_compute_windows(p, now_us);
