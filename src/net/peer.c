@@ -198,7 +198,7 @@ static void src_cancel(void *obj, uint32_t piece, uint32_t off, uint32_t len)
 		send_req_like(p, SP_WIRE_CANCEL, piece, off, len);
 }
 
-static const struct sp_source_ops peer_source_ops = {
+static const struct sp_blocksrc_ops peer_source_ops = {
 	.request = src_request,
 	.cancel = src_cancel,
 };

@@ -39,16 +39,16 @@ struct bufferevent_rate_limit_group;
 
 /* A source of blocks: a peer, later a web seed. The torrent hands it the
  * picker's actions through these. */
-struct sp_source_ops {
+struct sp_blocksrc_ops {
 	void (*request)(void *src, uint32_t piece, uint32_t offset, uint32_t length);
 	void (*cancel)(void *src, uint32_t piece, uint32_t offset, uint32_t length);
 };
 
-struct sp_source {
+struct sp_blocksrc {
 	uint32_t id; /* picker source id, unique in its torrent */
-	const struct sp_source_ops *ops;
+	const struct sp_blocksrc_ops *ops;
 	void *obj;
-	struct sp_source *next;
+	struct sp_blocksrc *next;
 };
 
 /* A candidate address to connect to. */
@@ -103,7 +103,7 @@ struct sp_torrent {
 	struct sp_tracker *tracker;
 	struct sp_peer *peers;     /* list via sp_peer.next */
 	int num_peers;
-	struct sp_source *sources;
+	struct sp_blocksrc *sources;
 	uint32_t next_source_id;
 	struct sp_candidate *candidates;
 	struct sp_ws_source *webseeds;
@@ -192,7 +192,7 @@ void sp_torrent_pump(struct sp_torrent *t);
 void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
 			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len);
 uint32_t sp_torrent_add_source(struct sp_torrent *t, enum sp_source_kind kind,
-			       const struct sp_source_ops *ops, void *obj);
+			       const struct sp_blocksrc_ops *ops, void *obj);
 /* torrent_ws.c: web seeds of the metainfo (BEP 19 url-list), per the
  * session's webseed_mode; their once-a-second rate tick; teardown. */
 void sp_torrent_ws_start(struct sp_torrent *t);

@@ -57,9 +57,9 @@ bool sp_torrent_can_accept(const struct sp_torrent *t)
 /* ---- sources ---- */
 
 uint32_t sp_torrent_add_source(struct sp_torrent *t, enum sp_source_kind kind,
-			       const struct sp_source_ops *ops, void *obj)
+			       const struct sp_blocksrc_ops *ops, void *obj)
 {
-	struct sp_source *src = calloc(1, sizeof(*src));
+	struct sp_blocksrc *src = calloc(1, sizeof(*src));
 	if (!src)
 		return 0;
 	src->id = ++t->next_source_id;
@@ -73,9 +73,9 @@ uint32_t sp_torrent_add_source(struct sp_torrent *t, enum sp_source_kind kind,
 
 void sp_torrent_remove_source(struct sp_torrent *t, uint32_t id)
 {
-	for (struct sp_source **pp = &t->sources; *pp; pp = &(*pp)->next) {
+	for (struct sp_blocksrc **pp = &t->sources; *pp; pp = &(*pp)->next) {
 		if ((*pp)->id == id) {
-			struct sp_source *src = *pp;
+			struct sp_blocksrc *src = *pp;
 			*pp = src->next;
 			sp_picker_source_remove(t->picker, id);
 			free(src);
@@ -85,9 +85,9 @@ void sp_torrent_remove_source(struct sp_torrent *t, uint32_t id)
 	}
 }
 
-static struct sp_source *find_source(struct sp_torrent *t, uint32_t id)
+static struct sp_blocksrc *find_source(struct sp_torrent *t, uint32_t id)
 {
-	for (struct sp_source *src = t->sources; src; src = src->next)
+	for (struct sp_blocksrc *src = t->sources; src; src = src->next)
 		if (src->id == id)
 			return src;
 	return NULL;
@@ -106,7 +106,7 @@ static void on_pump(evutil_socket_t fd, short what, void *arg)
 	for (int rounds = 0; rounds < 64; rounds++) {
 		size_t n = sp_picker_next(t->picker, now, acts, 64);
 		for (size_t i = 0; i < n; i++) {
-			struct sp_source *src = find_source(t, acts[i].source);
+			struct sp_blocksrc *src = find_source(t, acts[i].source);
 			if (!src)
 				continue;
 			if (acts[i].type == SP_ACTION_REQUEST)
@@ -731,7 +731,7 @@ void sp_torrent_free_now(struct sp_torrent *t)
 	}
 	sp_picker_free(t->picker);
 	while (t->sources) {
-		struct sp_source *src = t->sources;
+		struct sp_blocksrc *src = t->sources;
 		t->sources = src->next;
 		free(src);
 	}

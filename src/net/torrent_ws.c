@@ -37,7 +37,7 @@ static void ws_cancel(void *obj, uint32_t piece, uint32_t off, uint32_t len)
 	sp_webseed_cancel(w->ws, piece, off, len);
 }
 
-static const struct sp_source_ops ws_ops = {
+static const struct sp_blocksrc_ops ws_ops = {
 	.request = ws_request,
 	.cancel = ws_cancel,
 };
