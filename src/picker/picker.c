@@ -432,6 +432,16 @@ static void unhave_all(struct sp_picker *p, struct pk_source *s)
 			sp_bitfield_clear(&s->has, i);
 			avail_dec(p, i);
 		}
+	s->nwant = 0;
+}
+
+void pk_want_adjust(struct sp_picker *p, uint32_t piece, int delta)
+{
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		struct pk_source *s = p->src[k];
+		if (!s->have_all && sp_bitfield_get(&s->has, piece))
+			s->nwant += (uint32_t)delta;
+	}
 }
 
 void sp_picker_source_remove(struct sp_picker *p, uint32_t id)
@@ -463,6 +473,8 @@ void sp_picker_source_have(struct sp_picker *p, uint32_t id, uint32_t piece)
 		return;
 	sp_bitfield_set(&s->has, piece);
 	avail_inc(p, piece);
+	if (p->state[piece] != PS_HAVE)
+		s->nwant++;
 }
 
 void sp_picker_source_have_all(struct sp_picker *p, uint32_t id)
@@ -485,6 +497,8 @@ void sp_picker_source_bitfield(struct sp_picker *p, uint32_t id, const uint8_t *
 		if (bits[i >> 3] & (0x80u >> (i & 7))) {
 			sp_bitfield_set(&s->has, i);
 			avail_inc(p, i);
+			if (p->state[i] != PS_HAVE)
+				s->nwant++;
 		}
 }
 
@@ -521,12 +535,7 @@ bool sp_picker_source_interesting(const struct sp_picker *p, uint32_t id)
 	const struct pk_source *s = pk_find(p, id);
 	if (!s || sp_picker_complete(p))
 		return false;
-	if (s->have_all || s->kind == SP_SOURCE_WEBSEED)
-		return true;
-	for (uint32_t i = 0; i < p->cfg.num_pieces; i++)
-		if (p->state[i] != PS_HAVE && sp_bitfield_get(&s->has, i))
-			return true;
-	return false;
+	return s->have_all || s->kind == SP_SOURCE_WEBSEED || s->nwant > 0;
 }
 
 bool sp_picker_source_snubbed(const struct sp_picker *p, uint32_t id)

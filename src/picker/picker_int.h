@@ -64,6 +64,7 @@ struct pk_source {
 	bool snubbed;
 	bool missed;          /* swarmplayer baseline: missed a deadline once */
 	struct sp_bitfield has;
+	uint32_t nwant;           /* pieces in has that we do not have */
 	double rate_in, rtt_in;   /* given by the caller (0: none) */
 	double rate_est, rtt_est; /* our own measure from arrivals (0: none) */
 	int64_t meas_start_us;    /* rate measure: start of the current period */
@@ -153,6 +154,8 @@ bool pk_src_usable(const struct sp_picker *p, const struct pk_source *s);
 /* Parole (rule 12): may s be asked for blocks of this piece? */
 bool pk_src_may(const struct sp_picker *p, const struct pk_source *s, uint32_t piece);
 void pk_release_parole(struct sp_picker *p, uint32_t id);
+/* We gained (delta -1) or lost (+1) piece: adjust each source's nwant. */
+void pk_want_adjust(struct sp_picker *p, uint32_t piece, int delta);
 struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece);
 void pk_dl_drop(struct sp_picker *p, uint32_t piece);
 void pk_timeouts(struct sp_picker *p, int64_t now);

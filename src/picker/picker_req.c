@@ -252,6 +252,7 @@ void sp_picker_have_piece(struct sp_picker *p, uint32_t piece)
 	p->state[piece] = PS_HAVE;
 	p->parole[piece] = 0;
 	p->have_count++;
+	pk_want_adjust(p, piece, -1);
 }
 
 /* Each source that sent a block of a failed piece is suspect; one that
@@ -290,6 +291,7 @@ void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
 	uint32_t nb = pk_nblocks(p, piece);
 	if (p->state[piece] == PS_HAVE) {
 		p->have_count--;
+		pk_want_adjust(p, piece, +1);
 	} else if (d) {
 		blame(p, d, nb);
 		for (uint32_t b = 0; b < nb; b++)

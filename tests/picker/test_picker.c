@@ -571,4 +571,26 @@ SP_TEST(ready_to_start_rule)
 	sp_picker_free(p);
 }
 
+/* interested: does the source have a piece we still need? */
+SP_TEST(interesting_follows_haves)
+{
+	struct sp_picker *p = mk(20, 0, 0);
+	sp_picker_source_add(p, 1, SP_SOURCE_PEER);
+	SP_CHECK(!sp_picker_source_interesting(p, 1));
+	sp_picker_source_have(p, 1, 3);
+	SP_CHECK(sp_picker_source_interesting(p, 1));
+	sp_picker_have_piece(p, 3);
+	SP_CHECK(!sp_picker_source_interesting(p, 1));
+	sp_picker_piece_failed(p, 3); /* a verified piece lost again */
+	SP_CHECK(sp_picker_source_interesting(p, 1));
+	uint8_t bits[3] = {0x10, 0, 0}; /* piece 3 only */
+	sp_picker_have_piece(p, 3);
+	sp_picker_source_bitfield(p, 1, bits);
+	SP_CHECK(!sp_picker_source_interesting(p, 1));
+	sp_picker_source_have_all(p, 1);
+	SP_CHECK(sp_picker_source_interesting(p, 1));
+	SP_CHECK(!sp_picker_source_interesting(p, 99));
+	sp_picker_free(p);
+}
+
 SP_TEST_MAIN()
