@@ -80,7 +80,14 @@ uint32_t pk_block_len(const struct sp_picker *p, uint32_t piece, uint32_t block)
 	return len - off < SP_PICKER_BLOCK ? len - off : SP_PICKER_BLOCK;
 }
 
-/* ---- availability order: pieces sorted by how many peers have them ---- */
+/* ---- availability order: pieces sorted by how many peers have them ----
+ *
+ * order[0, nneed) holds the pieces we still need, sorted by availability in
+ * buckets: bucket a is order[bstart[a], bstart[a + 1]) (the last bucket ends
+ * at nneed); order[nneed, n) the pieces we have, so that rarest first never
+ * walks over them. A change of availability swaps a piece to the edge of its
+ * bucket and moves the edge: O(1). Taking a piece out of (or back into) the
+ * needed part crosses every bucket above it: O(highest availability). */
 
 static int buckets_ensure(struct sp_picker *p, uint32_t n)
 {
@@ -91,7 +98,7 @@ static int buckets_ensure(struct sp_picker *p, uint32_t n)
 	if (!b)
 		return -ENOMEM;
 	for (uint32_t i = p->nbuckets; i < nn; i++)
-		b[i] = p->cfg.num_pieces;
+		b[i] = p->nneed;
 	p->bstart = b;
 	p->nbuckets = nn;
 	return 0;
@@ -109,6 +116,10 @@ static void order_swap(struct sp_picker *p, uint32_t i, uint32_t j)
 static void avail_inc(struct sp_picker *p, uint32_t piece)
 {
 	uint32_t a = p->avail[piece];
+	if (p->pos[piece] >= p->nneed) { /* one we have: only the count */
+		p->avail[piece]++;
+		return;
+	}
 	if (buckets_ensure(p, a + 3) < 0)
 		return; /* out of memory: availability stays approximate */
 	uint32_t last = p->bstart[a + 1] - 1;
@@ -122,9 +133,48 @@ static void avail_dec(struct sp_picker *p, uint32_t piece)
 	uint32_t a = p->avail[piece];
 	if (!a)
 		return;
-	order_swap(p, p->pos[piece], p->bstart[a]);
-	p->bstart[a]++;
+	if (p->pos[piece] < p->nneed) {
+		order_swap(p, p->pos[piece], p->bstart[a]);
+		p->bstart[a]++;
+	}
 	p->avail[piece]--;
+}
+
+/* We have the piece: move it past the needed part. */
+static void order_remove(struct sp_picker *p, uint32_t piece)
+{
+	if (p->pos[piece] >= p->nneed)
+		return;
+	for (uint32_t k = p->avail[piece];; k++) {
+		bool last = k + 1 >= p->nbuckets;
+		uint32_t end = last ? p->nneed : p->bstart[k + 1];
+		order_swap(p, p->pos[piece], end - 1);
+		if (last)
+			break;
+		p->bstart[k + 1]--; /* now the first of bucket k + 1 */
+	}
+	p->nneed--;
+}
+
+/* A piece we had is needed again (it failed, or resume was wrong). */
+static void order_insert(struct sp_picker *p, uint32_t piece)
+{
+	if (p->pos[piece] < p->nneed || buckets_ensure(p, p->avail[piece] + 3) < 0)
+		return;
+	order_swap(p, p->pos[piece], p->nneed);
+	p->nneed++; /* it is the last of the last bucket */
+	for (uint32_t k = p->nbuckets - 1; k > p->avail[piece]; k--) {
+		order_swap(p, p->pos[piece], p->bstart[k]);
+		p->bstart[k]++; /* now the last of bucket k - 1 */
+	}
+}
+
+void pk_order_have(struct sp_picker *p, uint32_t piece, bool have)
+{
+	if (have)
+		order_remove(p, piece);
+	else
+		order_insert(p, piece);
 }
 
 /* ---- lifecycle ---- */
@@ -148,6 +198,7 @@ struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg)
 	if (p->cfg.start_buffer_s == 0)
 		p->cfg.start_buffer_s = 1.0;
 	uint32_t n = cfg->num_pieces;
+	p->nneed = n;
 	p->blocks_per_piece = (cfg->piece_length + SP_PICKER_BLOCK - 1) / SP_PICKER_BLOCK;
 	p->last_piece_len = (uint32_t)(cfg->total_length - (uint64_t)cfg->piece_length * (n - 1));
 	p->state = calloc(n, 1);

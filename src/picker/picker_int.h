@@ -1,6 +1,7 @@
 /* picker_int.h - the picker's private state, shared by picker.c (events and
  * bookkeeping), picker_next.c (the deadline policy) and picker_base.c (the
- * two baselines). Not installed; nothing outside src/picker includes it. */
+ * two baselines). Not installed; nothing outside src/picker includes it but
+ * the picker's white-box test. */
 #ifndef SP_PICKER_INT_H
 #define SP_PICKER_INT_H
 
@@ -27,7 +28,7 @@
 #define PK_HEDGE_FLOOR 262144.0     /* duplicate bytes allowed before any data */
 #define PK_HEDGE_SLACK_US 300000    /* hedge when expected later than deadline - slack */
 #define PK_RARE_BUFFER_S 6.0        /* keep a rare share only with this much buffer */
-#define PK_RARE_SCAN 4096           /* pieces scanned per rarest-first pick */
+#define PK_RARE_SCAN 1024           /* pieces scanned per rarest-first pick */
 #define PK_WS_HORIZON_S 10.0        /* a fallback web seed serves only this near */
 #define PK_SEEK_SLACK 1048576       /* a backward move smaller than this is no seek */
 #define PK_MAX_COPIES 2             /* outstanding copies of one block, at most */
@@ -108,6 +109,7 @@ struct sp_picker {
 	uint32_t *order;          /* pieces sorted by avail */
 	uint32_t *pos;            /* pos[piece] = index in order */
 	uint32_t *bstart;         /* bstart[a] = first index with avail >= a */
+	uint32_t nneed;           /* order[0, nneed): pieces still needed */
 	uint32_t nbuckets;
 	uint32_t seeds;           /* have-all peers */
 
@@ -154,6 +156,8 @@ bool pk_src_usable(const struct sp_picker *p, const struct pk_source *s);
 /* Parole (rule 12): may s be asked for blocks of this piece? */
 bool pk_src_may(const struct sp_picker *p, const struct pk_source *s, uint32_t piece);
 void pk_release_parole(struct sp_picker *p, uint32_t id);
+/* Move a piece out of (have) or back into the rarest-first order. */
+void pk_order_have(struct sp_picker *p, uint32_t piece, bool have);
 /* We gained (delta -1) or lost (+1) piece: adjust each source's nwant. */
 void pk_want_adjust(struct sp_picker *p, uint32_t piece, int delta);
 struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece);

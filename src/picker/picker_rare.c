@@ -1,5 +1,7 @@
 /* picker_rare.c - outside the windows: partial pieces first, then rarest
- * first (rule 6 of picker.c), and the endgame (rule 10).
+ * first (rule 6 of picker.c), and the endgame (rule 10). Partial pieces
+ * are walked from a rotating start, at most PARTIAL_SCAN of them per
+ * source and call.
  *
  * Rarest first walks p->order, the pieces sorted by availability among
  * peers, kept sorted in O(1) per have/leave by swapping a piece to the edge
@@ -8,6 +10,7 @@
 #include "picker/picker_int.h"
 
 #define ENDGAME_PIECES 8
+#define PARTIAL_SCAN 512
 
 /* Request up to *left free blocks of piece from s. */
 static bool take_blocks(struct sp_picker *p, struct pk_source *s, uint32_t piece, int64_t now,
@@ -34,42 +37,24 @@ static bool outside(const struct sp_picker *p, uint32_t piece)
 	return p->win_stamp[piece] != p->win_gen;
 }
 
-/* The partial piece outside the windows that s has and that is nearest to
- * complete, or UINT32_MAX. */
-static uint32_t best_partial(const struct sp_picker *p, const struct pk_source *s)
-{
-	uint32_t best = UINT32_MAX, bmiss = UINT32_MAX;
-	for (uint32_t i = 0; i < p->nact; i++) {
-		uint32_t pc = p->act[i];
-		const struct pk_piece_dl *d = p->dl[pc];
-		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc) ||
-		    !pk_src_may(p, s, pc))
-			continue;
-		uint32_t miss = pk_nblocks(p, pc) - d->got;
-		if (miss < bmiss || (miss == bmiss && pc < best)) {
-			bmiss = miss;
-			best = pc;
-		}
-	}
-	return best;
-}
-
 void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit)
 {
 	uint32_t left = limit > s->room ? s->room : limit;
-	while (left) {
-		uint32_t pc = best_partial(p, s);
-		if (pc == UINT32_MAX)
-			break;
-		if (!take_blocks(p, s, pc, now, &left))
+	/* partial pieces first, from a rotating start so that sources spread
+	 * over them; a bounded walk: there can be thousands */
+	uint32_t n = p->nact, start = n ? (p->rr * 7919u + s->id) % n : 0;
+	for (uint32_t j = 0; j < n && j < PARTIAL_SCAN && left; j++) {
+		uint32_t pc = p->act[(start + j) % n];
+		if (pk_piece_open(p, pc) && outside(p, pc) && pk_src_has(s, pc) &&
+		    !take_blocks(p, s, pc, now, &left))
 			return;
 	}
 	/* seeds and web seeds can serve pieces no partial peer has */
 	uint32_t i = s->have_all || s->kind == SP_SOURCE_WEBSEED ? 0 : p->bstart[1];
-	for (uint32_t scanned = 0; left && i < p->cfg.num_pieces && scanned < PK_RARE_SCAN;
+	for (uint32_t scanned = 0; left && i < p->nneed && scanned < PK_RARE_SCAN;
 	     i++, scanned++) {
 		uint32_t pc = p->order[i];
-		if (p->state[pc] != PS_NEED || p->dl[pc] || !outside(p, pc) || !pk_src_has(s, pc))
+		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc))
 			continue;
 		if (!take_blocks(p, s, pc, now, &left))
 			return;

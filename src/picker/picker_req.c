@@ -253,6 +253,7 @@ void sp_picker_have_piece(struct sp_picker *p, uint32_t piece)
 	p->parole[piece] = 0;
 	p->have_count++;
 	pk_want_adjust(p, piece, -1);
+	pk_order_have(p, piece, true);
 }
 
 /* Each source that sent a block of a failed piece is suspect; one that
@@ -292,6 +293,7 @@ void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
 	if (p->state[piece] == PS_HAVE) {
 		p->have_count--;
 		pk_want_adjust(p, piece, +1);
+		pk_order_have(p, piece, false);
 	} else if (d) {
 		blame(p, d, nb);
 		for (uint32_t b = 0; b < nb; b++)

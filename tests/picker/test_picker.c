@@ -3,6 +3,7 @@
  * seed modes, timeouts, pipelines. Pure; runs under sanitizers. */
 #include "harness.h"
 #include "picker/picker.h"
+#include "picker/picker_int.h" /* white-box checks of the rarity order */
 
 #define MS 1000
 #define SEC 1000000
@@ -590,6 +591,65 @@ SP_TEST(interesting_follows_haves)
 	sp_picker_source_have_all(p, 1);
 	SP_CHECK(sp_picker_source_interesting(p, 1));
 	SP_CHECK(!sp_picker_source_interesting(p, 99));
+	sp_picker_free(p);
+}
+
+/* The rarity order stays a sorted permutation through haves, leaves,
+ * verified and failed pieces (white box). */
+static void check_order(const struct sp_picker *p)
+{
+	uint32_t n = p->cfg.num_pieces;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pc = p->order[i];
+		SP_CHECK_UINT(p->pos[pc], i);
+		if (i >= p->nneed) {
+			SP_CHECK_INT(p->state[pc], PS_HAVE);
+			continue;
+		}
+		SP_CHECK(p->state[pc] != PS_HAVE);
+		uint32_t a = p->avail[pc];
+		SP_CHECK_CMP(p->bstart[a], <=, i);
+		uint32_t end = a + 1 < p->nbuckets ? p->bstart[a + 1] : p->nneed;
+		SP_CHECK_CMP(i, <, end);
+	}
+}
+
+SP_TEST(rarity_order_invariants)
+{
+	struct sp_picker *p = mk(300, 0, 0);
+	uint64_t x = 12345;
+	uint8_t bits[38];
+	for (int round = 0; round < 3000; round++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t r = (uint32_t)(x >> 33), id = 1 + r % 12, pc = (r >> 4) % 300;
+		switch (r % 7) {
+		case 0:
+			sp_picker_source_add(p, id, SP_SOURCE_PEER);
+			break;
+		case 1:
+			sp_picker_source_remove(p, id);
+			break;
+		case 2:
+		case 3:
+			sp_picker_source_have(p, id, pc);
+			break;
+		case 4:
+			for (size_t i = 0; i < sizeof(bits); i++)
+				bits[i] = (uint8_t)(x >> (i % 56));
+			bits[37] &= 0xf0; /* 300 bits: the spare ones clear */
+			sp_picker_source_bitfield(p, id, bits);
+			break;
+		case 5:
+			sp_picker_have_piece(p, pc);
+			break;
+		case 6:
+			sp_picker_piece_failed(p, pc);
+			break;
+		}
+		if (round % 50 == 0)
+			check_order(p);
+	}
+	check_order(p);
 	sp_picker_free(p);
 }
 
