@@ -349,7 +349,14 @@ bool pk_src_usable(const struct sp_picker *p, const struct pk_source *s)
 bool pk_src_may(const struct sp_picker *p, const struct pk_source *s, uint32_t piece)
 {
 	const struct pk_piece_dl *d = p->dl[piece];
-	return !p->parole[piece] || !d || !d->owned || d->owner == s->id;
+	if (!p->parole[piece] || !d || !d->owned || d->owner == s->id)
+		return true;
+	/* an owner that asks nothing of it any more does not keep it */
+	uint32_t nb = pk_nblocks(p, piece);
+	for (uint32_t b = 0; b < nb; b++)
+		if (d->blk[b] & BLK_NREQ)
+			return false;
+	return true;
 }
 
 /* A parole piece's owner went away: let another source take it over. */

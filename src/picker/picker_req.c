@@ -86,7 +86,7 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 		p->free_blocks--;
 	}
 	d->holder[block] = s->id;
-	if (p->parole[piece] && !d->owned) {
+	if (p->parole[piece] && (!d->owned || d->owner != s->id)) {
 		d->owned = true;
 		d->owner = s->id;
 	}

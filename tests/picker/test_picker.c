@@ -653,4 +653,30 @@ SP_TEST(rarity_order_invariants)
 	sp_picker_free(p);
 }
 
+/* With a healthy buffer a share of each pipeline goes to rare pieces
+ * even though the window still has free blocks; without, none does. */
+SP_TEST(rare_share_once_buffered)
+{
+	for (int healthy = 0; healthy < 2; healthy++) {
+		struct sp_picker *p = mk(2000, 0, 0);
+		seed(p, 1, 2e6, 0.1); /* depth 57: room for a rare share */
+		sp_picker_cursor_set(p, 0, 0, 100000, 0);
+		if (healthy)
+			for (uint32_t i = 0; i < 12; i++) /* 7.9 s of video */
+				sp_picker_have_piece(p, i);
+		struct sp_picker_action a[256];
+		size_t n = next(p, 0, a, 256);
+		uint64_t end = sp_picker_window_end(p, 0);
+		size_t outside = 0;
+		for (size_t i = 0; i < n; i++)
+			outside += (uint64_t)a[i].piece * PLEN >= end;
+		SP_CHECK_CMP(end, <, 2000ull * PLEN);
+		if (healthy)
+			SP_CHECK_CMP(outside, >=, 5);
+		else
+			SP_CHECK_UINT(outside, 0);
+		sp_picker_free(p);
+	}
+}
+
 SP_TEST_MAIN()
