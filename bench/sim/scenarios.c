@@ -63,6 +63,25 @@ static void webseed(struct sim_scenario *sc, double p2p, int mode)
 	sc->webseed_mode = mode;
 }
 
+static void seek_storm(struct sim_scenario *sc)
+{
+	static const double at[] = {12, 15, 18, 30, 33, 36, 55};
+	static const double to[] = {0.5, 0.1, 0.8, 0.3, 0.31, 0.6, 0.2};
+	base(sc, "seek-storm", "10 peers, 2x; 7 seeks, three in quick succession twice");
+	sim_make_swarm(sc, 10, 2.0, 6);
+	sc->nseeks = 7;
+	memcpy(sc->seek_at_s, at, sizeof(at));
+	memcpy(sc->seek_to, to, sizeof(to));
+}
+
+static void liars(struct sim_scenario *sc)
+{
+	base(sc, "liars", "8 peers 1.5x + one silent liar + one corrupt 0.3x peer");
+	sim_make_swarm(sc, 10, 1.5, 7);
+	sc->peers[8] = (struct sim_peer_spec){.rate_x = 1.0, .rtt_s = 0.03, .liar = SIM_SILENT};
+	sc->peers[9] = (struct sim_peer_spec){.rate_x = 0.3, .rtt_s = 0.05, .liar = SIM_CORRUPT};
+}
+
 static const char *const ws_names[] = {
 	"ws-0.5x-fallback", "ws-0.5x-always", "ws-0.5x-never",
 	"ws-1.0x-fallback", "ws-1.0x-always", "ws-1.0x-never",
@@ -113,23 +132,11 @@ int sim_scenario_build(unsigned i, struct sim_scenario *sc)
 		sc->choke_every_s = 30;
 		sc->choke_len_s = 3;
 		return 0;
-	case 5: {
-		static const double at[] = {12, 15, 18, 30, 33, 36, 55};
-		static const double to[] = {0.5, 0.1, 0.8, 0.3, 0.31, 0.6, 0.2};
-		base(sc, "seek-storm", "10 peers, 2x; 7 seeks, three in quick succession twice");
-		sim_make_swarm(sc, 10, 2.0, 6);
-		sc->nseeks = 7;
-		memcpy(sc->seek_at_s, at, sizeof(at));
-		memcpy(sc->seek_to, to, sizeof(to));
+	case 5:
+		seek_storm(sc);
 		return 0;
-	}
 	case 6:
-		base(sc, "liars", "8 peers 1.5x + one silent liar + one corrupt 0.3x peer");
-		sim_make_swarm(sc, 10, 1.5, 7);
-		sc->peers[8] = (struct sim_peer_spec){.rate_x = 1.0, .rtt_s = 0.03,
-						      .liar = SIM_SILENT};
-		sc->peers[9] = (struct sim_peer_spec){.rate_x = 0.3, .rtt_s = 0.05,
-						      .liar = SIM_CORRUPT};
+		liars(sc);
 		return 0;
 	case 7:
 		base(sc, "moov-at-end", "10 peers, 2x; the demuxer needs the last 1% first");
