@@ -82,15 +82,20 @@ void sp_picker_source_bitfield(struct sp_picker *p, uint32_t id, const uint8_t *
 /* Choked: its outstanding requests are dropped (BEP 3) unless fast ext
  * keeps them, in which case the caller reports rejects one by one. */
 void sp_picker_source_choke(struct sp_picker *p, uint32_t id, bool choked, bool drop_requests);
-/* Measured download rate from this source (bytes/s) and round-trip time. */
+/* Measured download rate from this source (bytes/s) and round-trip time.
+ * Optional: without it (or with 0) the picker measures both from the
+ * request and arrival times it is given; a caller's value wins. */
 void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_sec, double rtt_s);
 /* The source's maximum outstanding requests (BEP 10 reqq); 0 = default. */
 void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n);
 /* Does the source have a piece we still need? (drives `interested`) */
 bool sp_picker_source_interesting(const struct sp_picker *p, uint32_t id);
 
-/* Block results. arrived returns true if the block was wanted (false: a
- * duplicate or unrequested block; the caller discards the bytes). */
+/* Block results. arrived returns true if the block was wanted: the caller
+ * stores it. A block still needed is wanted even if its request was
+ * cancelled (a timeout) or never made. False: a duplicate, or a piece we
+ * have or are hashing; the caller discards the bytes. Other copies still
+ * out are cancelled by the next sp_picker_next(). */
 bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
 			     int64_t now_us);
 void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset);
@@ -99,9 +104,12 @@ void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, 
 bool sp_picker_piece_ready(const struct sp_picker *p, uint32_t piece);
 
 /* Readers (the player's demuxer is one; several may exist). offset is a
- * torrent byte offset; bitrate in bytes/s (0: unknown, use a default).
- * Setting a far position is a seek: requests out of every window are
- * cancelled in the next sp_picker_next() call. */
+ * torrent byte offset; bitrate in bytes/s (0: unknown, use
+ * SP_PICKER_DEFAULT_BITRATE). Call it on every read and at least every
+ * tick while waiting (now_us dates the deadlines: a stalled reader keeps
+ * its next piece due "now"). Moving by more than 1 MB either way is a seek:
+ * requests out of every window are cancelled in the next sp_picker_next()
+ * call, which also requests the new window. */
 void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 			  double bitrate, int64_t now_us);
 void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
@@ -109,9 +117,12 @@ void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
 uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader);
 
 /* Ask for actions at time now: new requests (per source, up to its
- * pipeline depth), cancels (hedge losers, seeks), re-requests of timed-out
- * blocks. Fills at most max actions, returns the count; call again while
- * it returns max. */
+ * pipeline depth), cancels (hedge losers, seeks, timeouts, moved
+ * requests), re-requests of timed-out blocks. Fills at most max actions,
+ * returns the count; call again while it returns max (nothing is lost when
+ * the array is short: cancels wait for the next call). Call it after
+ * events (a block, a choke, a cursor move) and on a 50-100 ms tick. A
+ * CANCEL means the picker forgot the request; the block may still come. */
 size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_action *out,
 		      size_t max);
 
