@@ -105,7 +105,6 @@ static void do_seek(struct player *p, double target)
 		sp_pktq_flush(&p->vq);
 	if (p->aidx >= 0)
 		sp_pktq_flush(&p->aq);
-	atomic_store(&p->seek_serial, p->vidx >= 0 ? sp_pktq_serial(&p->vq) : sp_pktq_serial(&p->aq));
 	atomic_store(&p->eof, 0);
 }
 
@@ -174,6 +173,15 @@ static bool demux_step(struct player *p, AVPacket *pkt)
 		if (p->aidx >= 0)
 			sp_pktq_put(&p->aq, NULL);
 		atomic_store(&p->eof, 1);
+		return true;
+	}
+	/* a seek cancelled this read: the packet may be cut short, and is
+	 * from before the seek anyway */
+	pthread_mutex_lock(&p->mu);
+	bool stale = p->seek_req;
+	pthread_mutex_unlock(&p->mu);
+	if (stale) {
+		av_packet_unref(pkt);
 		return true;
 	}
 	struct sp_pktq *q = NULL;

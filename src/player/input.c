@@ -8,7 +8,6 @@
 #include "core/i18n.h"
 #include "player/player_int.h"
 
-#define DOUBLE_CLICK_US 400000
 #define DRAG_SEEK_PERIOD_US 150000
 #define VOLUME_STEP 10
 #define OSD_MSG_US 1500000

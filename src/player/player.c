@@ -440,6 +440,12 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	p->pb = sp_source_avio_new(src, &p->avst);
 	if (!p->pb)
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	/* FFmpeg's own messages (a packet cut short by a seek's cancel, a
+	 * damaged frame) are for developers: shown at SWARMPLAY_LOG=info */
+	enum sp_log_level lv = sp_log_get_level();
+	av_log_set_level(lv <= SP_LOG_DEBUG ? AV_LOG_VERBOSE
+			 : lv <= SP_LOG_INFO ? AV_LOG_WARNING
+					     : AV_LOG_FATAL);
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	if (!cfg->no_video && !cfg->fast) {
 		if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0)

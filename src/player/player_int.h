@@ -77,7 +77,6 @@ struct player {
 	pthread_t demux_thread;
 	bool demux_started;
 	atomic_int eof;        /* the demuxer reached the end */
-	atomic_int seek_serial;/* video queue serial right after the last seek */
 
 	int vidx, aidx;
 	AVStream *vst, *ast;
