@@ -28,11 +28,12 @@
  *     cancelled.
  *  5. Web seeds have everything and never choke. In fallback mode they get
  *     only window blocks due within PK_WS_HORIZON_S that no peer is expected
- *     to deliver before the deadline (which includes every such block while
- *     no peer is unchoked); in always
- *     mode they are ordinary sources; in never mode they get nothing.
+ *     to deliver before the deadline; while no peer is unchoked they are
+ *     ordinary sources (so a torrent served only by HTTP still downloads,
+ *     with or without a reader); in always mode they are ordinary sources;
+ *     in never mode they get nothing.
  *  6. Outside the windows, a source with room left continues the partial
- *     pieces it has (fewest blocks missing first), then starts the rarest
+ *     pieces it has (from a rotating start), then starts the rarest
  *     piece it has. Once a reader has PK_RARE_BUFFER_S seconds buffered,
  *     rare_share of each pipeline is kept for rarest first, so that we
  *     always have something to upload.

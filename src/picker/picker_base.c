@@ -45,7 +45,7 @@ void pk_next_sequential(struct sp_picker *p, int64_t now)
 	uint32_t n = p->cfg.num_pieces, start = first_cursor_piece(p);
 	for (uint32_t j = 0; j < p->nsrc; j++) {
 		struct pk_source *s = p->src[(j + p->rr) % p->nsrc];
-		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 0)
+		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			continue; /* no deadline notion: a fallback server stays idle */
 		for (uint32_t i = 0; i < n && i < SCAN_MAX && s->room; i++) {
 			uint32_t pc = (start + i) % n;
@@ -86,7 +86,7 @@ void pk_next_swarmplayer(struct sp_picker *p, int64_t now)
 {
 	for (uint32_t j = 0; j < p->nsrc; j++) {
 		struct pk_source *s = p->src[(j + p->rr) % p->nsrc];
-		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 0)
+		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			continue;
 		/* high range in order, unless it missed a deadline once */
 		for (uint32_t i = 0; i < p->nwin && s->room && !s->missed; i++) {

@@ -123,6 +123,7 @@ struct sp_picker {
 	struct pk_reader *rd;
 	uint32_t nrd, caprd;
 	bool seek_pending;
+	bool ws_ordinary;         /* this call: web seeds are ordinary sources */
 
 	uint32_t *act;            /* pieces with a pk_piece_dl, unordered */
 	uint32_t nact;

@@ -190,7 +190,7 @@ static double window_rate(const struct sp_picker *p)
 	double sum = 0;
 	for (uint32_t i = 0; i < p->nsrc; i++) {
 		const struct pk_source *s = p->src[i];
-		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode != 1)
+		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			continue; /* a fallback server must not widen the window */
 		if (pk_src_usable(p, s) && (s->rate_in > 0 || s->rate_est > 0))
 			sum += pk_src_rate(s);
@@ -321,7 +321,7 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 		struct pk_source *s = u[k];
 		if (!pk_src_has(s, piece) || (parole && !pk_src_may(p, s, piece)))
 			continue;
-		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode == 0)
+		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			c->ws[c->nws++] = s;
 		else
 			c->peer[c->npeer++] = s;
@@ -522,7 +522,7 @@ static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 		/* a snubbed source with room is chosen only late: no reason
 		 * to keep reserving for it */
 		if (urgent_room(s) && !s->snubbed &&
-		    (ws_ok || s->kind != SP_SOURCE_WEBSEED || p->cfg.webseed_mode != 0))
+		    (ws_ok || s->kind != SP_SOURCE_WEBSEED || p->ws_ordinary))
 			return true;
 	}
 	return false;
@@ -540,13 +540,28 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 	/* rule 6: the rest of each pipeline goes outside the windows */
 	for (uint32_t j = 0; j < p->nsrc; j++) {
 		struct pk_source *s = p->src[(j + p->rr) % p->nsrc];
-		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode != 1)
+		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			continue;
 		if (s->room)
 			pk_fill_rare(p, s, now, s->room);
 	}
 	p->rr++;
 	pk_endgame(p, now);
+}
+
+/* Rule 5: web seeds are ordinary sources in always mode, and in fallback
+ * mode while no peer may be asked (none connected or unchoked): then they
+ * are all we have, even without a reader (a plain download). */
+static bool ws_ordinary(const struct sp_picker *p)
+{
+	if (p->cfg.webseed_mode == 1)
+		return true;
+	if (p->cfg.webseed_mode != 0)
+		return false;
+	for (uint32_t k = 0; k < p->nsrc; k++)
+		if (p->src[k]->kind == SP_SOURCE_PEER && pk_src_usable(p, p->src[k]))
+			return false;
+	return true;
 }
 
 /* Rule 9: after a seek, requests outside every window are cancelled. */
@@ -587,6 +602,7 @@ size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_acti
 		p->capscratch = p->nsrc * 3;
 	}
 	pk_timeouts(p, now_us);
+	p->ws_ordinary = ws_ordinary(p);
 	pk_compute_windows(p, now_us);
 	if (p->seek_pending) {
 		cancel_outside(p);

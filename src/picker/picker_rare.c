@@ -68,7 +68,7 @@ void pk_endgame(struct sp_picker *p, int64_t now)
 		return;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
-		if (s->kind == SP_SOURCE_WEBSEED && p->cfg.webseed_mode != 1)
+		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			continue;
 		for (uint32_t i = 0; i < p->nact && s->room; i++) {
 			uint32_t pc = p->act[i];

@@ -679,4 +679,27 @@ SP_TEST(rare_share_once_buffered)
 	}
 }
 
+/* A plain download (no reader) from a fallback web seed alone still
+ * progresses; once a peer unchokes us the web seed rests. */
+SP_TEST(webseed_fallback_without_reader)
+{
+	struct sp_picker *p = mk(50, 0, 0);
+	struct sp_picker_action a[64];
+	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
+	sp_picker_source_add(p, 1, SP_SOURCE_PEER);
+	sp_picker_source_have_all(p, 1); /* connected, still choking us */
+	size_t n = next(p, 0, a, 64);
+	SP_CHECK_CMP(n, >, 0);
+	for (size_t i = 0; i < n; i++)
+		SP_CHECK_UINT(a[i].source, 9);
+	for (size_t i = 0; i < n; i++)
+		sp_picker_block_arrived(p, 9, a[i].piece, a[i].offset, 1000);
+	sp_picker_source_choke(p, 1, false, false);
+	n = next(p, 2000, a, 64);
+	SP_CHECK_CMP(n, >, 0);
+	for (size_t i = 0; i < n; i++)
+		SP_CHECK_UINT(a[i].source, 1);
+	sp_picker_free(p);
+}
+
 SP_TEST_MAIN()
