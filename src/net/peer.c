@@ -25,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/mse.h"
 #include "net/wire.h"
 #include "picker/picker.h"
 #include "storage/storage.h"
@@ -442,7 +443,8 @@ static void after_handshake(struct sp_peer *p)
 		sp_ext_send_handshake(p);
 	send_our_pieces(p);
 	send_allowed_fast(p);
-	SP_INFO(MOD, "%s: connected (%s%s)", p->name, p->fast ? "fast " : "", p->ext ? "ext" : "");
+	SP_INFO(MOD, "%s: connected (%s%s%s)", p->name, p->fast ? "fast " : "", p->ext ? "ext " : "",
+		p->via_mse ? "mse" : "");
 }
 
 static void send_handshake(struct sp_peer *p)
@@ -471,9 +473,76 @@ static void half_open_remove(struct sp_session *s, struct sp_peer *p)
 		}
 }
 
+static bool mse_lookup(void *ctx, const uint8_t req2[20], uint8_t info_hash[20])
+{
+	struct sp_session *s = ctx;
+	for (struct sp_torrent *t = s->torrents; t; t = t->next) {
+		uint8_t h[20];
+		if (!t->started || t->stopping)
+			continue;
+		sp_mse_hash("req2", t->mi->info_hash, 20, NULL, 0, h);
+		if (!memcmp(h, req2, 20)) {
+			memcpy(info_hash, t->mi->info_hash, 20);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Inbound only: an encrypted (MSE) opening is answered here; once done,
+ * the plaintext it carried goes back in front of the input. Returns 1 to
+ * go on with a plain handshake, 0 to wait, <0 to close. */
+static int read_mse(struct sp_peer *p, struct evbuffer *in)
+{
+	static const char pstr[] = "\x13" "BitTorrent protocol";
+	if (!p->mse && !p->plain_checked) {
+		uint8_t head[20];
+		size_t n = evbuffer_copyout(in, head, sizeof(head)) > 0 ? evbuffer_get_length(in) : 0;
+		n = n < sizeof(head) ? n : sizeof(head);
+		if (!memcmp(head, pstr, n)) {
+			if (n < sizeof(head))
+				return 0;
+			p->plain_checked = true;
+			return 1;
+		}
+		p->mse = sp_mse_new(mse_lookup, p->s);
+		if (!p->mse)
+			return -ENOMEM;
+	}
+	if (!p->mse)
+		return 1;
+	struct sp_buf out;
+	sp_buf_init(&out, 4096);
+	int r = 0;
+	while (evbuffer_get_length(in) > 0 && r == 0) {
+		uint8_t buf[4096];
+		int n = evbuffer_remove(in, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		r = sp_mse_feed(p->mse, buf, (size_t)n, &out);
+	}
+	if (out.len)
+		bufferevent_write(p->bev, out.data, out.len);
+	sp_buf_fini(&out);
+	if (r <= 0)
+		return r == -EPROTO ? -EPROTONOSUPPORT : r;
+	size_t len;
+	const uint8_t *rest = sp_mse_rest(p->mse, &len);
+	evbuffer_prepend(in, rest, len);
+	sp_mse_free(p->mse);
+	p->mse = NULL;
+	p->plain_checked = p->via_mse = true;
+	return 1;
+}
+
 /* Returns 1 when done, 0 if more bytes are needed, <0 to close. */
 static int read_handshake(struct sp_peer *p, struct evbuffer *in)
 {
+	if (!p->t) {
+		int r = read_mse(p, in);
+		if (r <= 0)
+			return r;
+	}
 	size_t avail = evbuffer_get_length(in);
 	uint8_t buf[SP_WIRE_HANDSHAKE_LEN];
 	size_t n = avail < sizeof(buf) ? avail : sizeof(buf);
@@ -513,7 +582,8 @@ static const char *close_reason(int r)
 	switch (r) {
 	case -ELOOP: return "connected to ourselves";
 	case -ENOENT: return "unknown info-hash";
-	case -EPROTONOSUPPORT: return "not a BitTorrent handshake (encrypted?)";
+	case -EPROTONOSUPPORT: return "not a BitTorrent handshake";
+	case -ENOTSUP: return "encrypted handshake offering RC4 only";
 	case -EMFILE: return "too many peers";
 	case -EEXIST: return "duplicate connection";
 	case -EOVERFLOW: return "message too long";
@@ -727,6 +797,7 @@ void sp_peer_free(struct sp_peer *p)
 	event_free(p->timeout_ev);
 	event_free(p->free_ev);
 	sp_bitfield_fini(&p->have);
+	sp_mse_free(p->mse);
 	free(p->sent);
 	free(p->upq);
 	free(p->allowed_fast);

@@ -18,6 +18,7 @@
 #include "net/session.h"
 
 struct bufferevent;
+struct sp_mse;
 
 /* An upload request waiting for its turn. */
 struct sp_upload_req {
@@ -48,6 +49,9 @@ struct sp_peer {
 	bool ext;                  /* both sides support BEP 10 */
 	uint8_t peer_id[20];
 	char client[64];           /* BEP 10 "v" */
+	struct sp_mse *mse;        /* inbound encrypted handshake in progress */
+	bool plain_checked;        /* inbound: the first bytes were plain BitTorrent */
+	bool via_mse;              /* the handshake came through MSE */
 	uint32_t source_id;
 
 	/* state */

@@ -360,11 +360,14 @@ SP_TEST(malformed_peers_are_closed)
 	SP_CHECK(wait_complete(ta, 10, &st));
 	const struct sp_metainfo *m = sp_torrent_metainfo(ta);
 	size_t got;
-	/* 1: not BitTorrent at all */
+	/* 1: not BitTorrent at all. It could be an encrypted (MSE) opening
+	 * until its first 96 + 532 bytes show no sync: then it is closed. */
 	int fd = raw_connect(sp_session_port(a));
-	SP_CHECK_INT(send(fd, "GET / HTTP/1.0\r\n\r\n", 18, 0), 18);
+	char junk[700];
+	memset(junk, 'x', sizeof(junk));
+	memcpy(junk, "GET / HTTP/1.0\r\n", 16);
+	SP_CHECK_INT(send(fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
 	SP_CHECK(closed_within(fd, 3000, &got));
-	SP_CHECK_UINT(got, 0);
 	close(fd);
 	/* 2: a valid handshake, then a 2 GB length: closed from the header */
 	fd = raw_connect(sp_session_port(a));

@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""seed-mse.py - libtorrent made to connect encrypted only (out_enc_policy
+forced, both methods allowed) downloads from `swarmplay seed`: swarmplay
+must answer the MSE handshake (selecting plaintext for the payload) at
+the first attempt, and the copy must be byte-identical. A second
+libtorrent that allows RC4 only must be refused cleanly (logged)."""
+import os, sys, time
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import net_util as nu
+
+lt = nu.lt()
+nu.swarmplay()
+root = nu.workdir("seed-mse")
+src = os.path.join(root, "seed")
+content = nu.make_payload(src)
+torrent = os.path.join(root, "t.torrent")
+nu.make_torrent(lt, content, torrent)
+port = nu.free_port()
+log_path = os.path.join(root, "swarmplay.log")
+seeder = nu.start_swarmplay(["seed", torrent, src, "--port", str(port), "--no-tracker",
+                             "--exit-after", "60"], open(log_path, "w"))
+time.sleep(0.7)
+
+
+def leecher(dest, level):
+    s = nu.lt_session(lt, nu.free_port())
+    s.apply_settings({"out_enc_policy": 0, "in_enc_policy": 0, "allowed_enc_level": level})
+    h = nu.lt_add(lt, s, torrent, dest)
+    h.connect_peer(("127.0.0.1", port))
+    return s, h
+
+
+s1, h1 = leecher(os.path.join(root, "lt"), 3)
+t0 = time.time()
+while time.time() - t0 < 30 and not h1.status().is_seeding:
+    time.sleep(0.1)
+elapsed = time.time() - t0
+ok = h1.status().is_seeding
+s2, h2 = leecher(os.path.join(root, "lt-rc4"), 2)
+t1 = time.time()
+while time.time() - t1 < 15 and "RC4 only" not in open(log_path, errors="replace").read():
+    time.sleep(0.2)
+rc4_progress = h2.status().progress
+nu.stop(seeder)
+text = open(log_path, errors="replace").read()
+if not ok:
+    nu.show_log(log_path)
+    nu.fail("the encrypted-only libtorrent did not finish")
+if "mse)" not in text:
+    nu.fail("no connection went through MSE")
+diff = nu.same_tree(content, os.path.join(root, "lt", "payload"))
+if diff:
+    nu.fail(diff)
+if rc4_progress > 0:
+    nu.fail("an RC4-only peer got data")
+if "RC4 only" not in text:
+    nu.show_log(log_path)
+    nu.fail("the RC4-only peer was not refused with a reason")
+print("ok: encrypted handshake answered, %d bytes in %.1f s; RC4-only refused" %
+      (sum(s for _, s in nu.LAYOUT), elapsed))
