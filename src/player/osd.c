@@ -101,7 +101,7 @@ void sp_osd_swarm_lines(struct player *p, char *swarm_line, size_t n1, char *fro
 	char down[32], up[32];
 	fmt_rate(down, sizeof(down), n->down_rate);
 	fmt_rate(up, sizeof(up), n->up_rate);
-	snprintf(swarm_line, n1, _("%d peers  down %s  up %s  %d%%"), n->peers, down, up,
+	snprintf(swarm_line, n1, _("peers %d  down %s  up %s  %d%%"), n->peers, down, up,
 		 (int)(n->progress * 100));
 	uint64_t tot = n->from[0] + n->from[1] + n->from[2];
 	if (!tot)
@@ -121,15 +121,33 @@ void sp_osd_time_line(struct player *p, char *out, size_t n)
 	snprintf(out, n, "%s / %s", t1, t2);
 }
 
-static void draw_figures(struct player *p, int w, int y, int s)
+/* Rows above the bar, bottom up: the time, then the swarm line (beside
+ * the time when both fit), then where bytes came from. One text scale for
+ * all rows: the largest at which the widest row fits. Returns the top. */
+static int draw_figures(struct player *p, int w, int y, int s)
 {
-	char line[160], swarm_line[160], from_line[160];
-	sp_osd_time_line(p, line, sizeof(line));
-	int left = text(p->ren, line, 8 * s, y, s, w / 3, false);
-	sp_osd_swarm_lines(p, swarm_line, sizeof(swarm_line), from_line, sizeof(from_line));
-	text(p->ren, swarm_line, w - 8 * s, y, s, w - left - 24 * s, true);
-	if (from_line[0])
-		text(p->ren, from_line, w - 8 * s, y - 10 * s, s, w - 16 * s, true);
+	char t[64], sw[160], from[160];
+	sp_osd_time_line(p, t, sizeof(t));
+	sp_osd_swarm_lines(p, sw, sizeof(sw), from, sizeof(from));
+	int room = w - 16 * s, ts = s;
+	int gap = 4 * SP_FONT_ADVANCE;
+	bool beside = (sp_font_text_width(t, 1) + gap + sp_font_text_width(sw, 1)) * s <= room;
+	int widest = beside ? sp_font_text_width(t, 1) + gap + sp_font_text_width(sw, 1)
+			    : sp_font_text_width(sw, 1);
+	if (sp_font_text_width(from, 1) > widest)
+		widest = sp_font_text_width(from, 1);
+	while (ts > 1 && widest * ts > room)
+		ts--;
+	int row = (SP_FONT_H + 3) * ts;
+	text(p->ren, t, 8 * s, y, ts, room, false);
+	if (!beside)
+		y -= row;
+	text(p->ren, sw, w - 8 * s, y, ts, room, true);
+	if (from[0]) {
+		y -= row;
+		text(p->ren, from, w - 8 * s, y, ts, room, true);
+	}
+	return y - 3 * ts;
 }
 
 static void draw_center(struct player *p, const char *msg, int w, int h, int s)
@@ -148,11 +166,14 @@ void sp_osd_draw(struct player *p, int w, int h)
 {
 	int s = osd_scale(w);
 	SDL_Rect bar = sp_render_bar_rect(p);
-	int panel_y = bar.y - (p->net.torrent ? 24 : 13) * s;
+	/* text first on a scratch pass would need a texture: draw the panel
+	 * from the previous frame's height instead (rows rarely change) */
+	int panel_y = p->osd_panel_y > 0 && p->osd_panel_y < bar.y ? p->osd_panel_y
+								   : bar.y - 13 * s;
 	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 110);
 	SDL_RenderFillRect(p->ren, &(SDL_Rect){0, panel_y, w, h - panel_y});
 	draw_bar(p, bar, s);
-	draw_figures(p, w, bar.y - 11 * s, s);
+	p->osd_panel_y = draw_figures(p, w, bar.y - 11 * s, s);
 	char msg[64];
 	int64_t now = sp_now_us();
 	if (p->buffering || !p->opened) {

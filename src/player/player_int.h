@@ -139,6 +139,7 @@ struct player {
 	int64_t last_drag_seek_us;
 	char osd_msg[64];
 	int64_t osd_msg_until;
+	int osd_panel_y;        /* top of the OSD panel at the last draw */
 
 	/* [main] figures */
 	struct sp_player_netinfo net;
