@@ -702,4 +702,111 @@ SP_TEST(webseed_fallback_without_reader)
 	sp_picker_free(p);
 }
 
+/* Random events, bogus ones included (pieces and offsets out of range,
+ * unknown sources, blocks nobody asked for): the bookkeeping stays
+ * consistent, requests go only to unchoked sources that have the piece,
+ * never more than two copies of a block are out. */
+SP_TEST(random_events_keep_bookkeeping)
+{
+	enum { NP = 64, NS = 8 };
+	struct sp_picker_config c = {.total_length = NP * PLEN - 5000, .piece_length = PLEN,
+				     .num_pieces = NP, .webseed_mode = 1};
+	struct sp_picker *p = sp_picker_new(&c);
+	static struct track t;
+	bool present[NS + 1] = {0}, choked[NS + 1], has[NS + 1][NP];
+	memset(choked, 1, sizeof(choked));
+	memset(has, 0, sizeof(has));
+	uint64_t x = 99;
+	int64_t now = 0;
+	for (int round = 0; round < 20000; round++, now += 7 * MS) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t r = (uint32_t)(x >> 32), id = 1 + r % NS, pc = (r >> 8) % (NP + 2);
+		switch ((r >> 16) % 12) {
+		case 0:
+			if (!present[id]) {
+				sp_picker_source_add(p, id, id == NS ? SP_SOURCE_WEBSEED
+								    : SP_SOURCE_PEER);
+				present[id] = true;
+				choked[id] = id != NS;
+				memset(has[id], id == NS, sizeof(has[id]));
+			}
+			break;
+		case 1:
+			sp_picker_source_remove(p, id);
+			present[id] = false;
+			for (size_t k = t.n; k-- > 0;)
+				if (t.r[k].source == id)
+					track_drop(&t, k);
+			break;
+		case 2:
+		case 3:
+			sp_picker_source_have(p, id, pc);
+			if (present[id] && pc < NP)
+				has[id][pc] = true;
+			break;
+		case 4:
+			if (present[id] && id != NS) {
+				sp_picker_source_choke(p, id, !choked[id], true);
+				choked[id] = !choked[id];
+				if (choked[id])
+					for (size_t k = t.n; k-- > 0;)
+						if (t.r[k].source == id)
+							track_drop(&t, k);
+			}
+			break;
+		case 5:
+			sp_picker_source_rate(p, id, (r % 5) * 50000.0, 0.01 * (r % 7));
+			break;
+		case 6: /* the oldest request of someone arrives, or a bogus block */
+			if (t.n && (r & 1)) {
+				size_t k = r % t.n;
+				struct sp_picker_action a = t.r[k];
+				track_drop(&t, k);
+				if (sp_picker_block_arrived(p, a.source, a.piece, a.offset, now) &&
+				    sp_picker_piece_ready(p, a.piece)) {
+					if (r % 9)
+						sp_picker_have_piece(p, a.piece);
+					else
+						sp_picker_piece_failed(p, a.piece);
+				}
+			} else {
+				sp_picker_block_arrived(p, id, pc, (r % 7) * 5000, now);
+			}
+			break;
+		case 7:
+			sp_picker_cursor_set(p, r % 2, (uint64_t)(r % (NP + 3)) * PLEN, r % 3 * 1e5, now);
+			break;
+		case 8:
+			if (t.n) {
+				size_t k = r % t.n;
+				sp_picker_block_rejected(p, t.r[k].source, t.r[k].piece, t.r[k].offset);
+				track_drop(&t, k);
+			}
+			break;
+		default: {
+			struct sp_picker_action a[16];
+			size_t n = next(p, now, a, 16);
+			for (size_t i = 0; i < n; i++) {
+				if (a[i].type != SP_ACTION_REQUEST)
+					continue;
+				SP_CHECK(present[a[i].source] && !choked[a[i].source]);
+				SP_CHECK(has[a[i].source][a[i].piece] || a[i].source == NS);
+				SP_CHECK_UINT(a[i].offset % SP_PICKER_BLOCK, 0);
+			}
+			track_apply(&t, a, n);
+			for (size_t i = 0; i < n; i++)
+				SP_CHECK_CMP(copies(&t, a[i].piece, a[i].offset), <=, 2);
+			break;
+		}
+		}
+		struct sp_picker_stats st;
+		sp_picker_get_stats(p, &st);
+		uint32_t sum = 0;
+		for (uint32_t i = 1; i <= NS; i++)
+			sum += sp_picker_source_outstanding(p, i);
+		SP_CHECK_UINT(st.outstanding, sum);
+	}
+	sp_picker_free(p);
+}
+
 SP_TEST_MAIN()
