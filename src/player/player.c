@@ -221,7 +221,9 @@ static void print_progress(struct player *p, int64_t now, bool last);
 
 static void check_end(struct player *p, int64_t now)
 {
-	if (p->ended || !atomic_load(&p->eof))
+	/* after a seek, eof and the decoders' state are stale until the demux
+	 * thread has served it */
+	if (p->ended || p->awaiting_seek || !atomic_load(&p->eof))
 		return;
 	bool vdone = p->vidx < 0 || (atomic_load(&p->vdec.finished) == sp_pktq_serial(&p->vq) &&
 				     sp_frameq_count(&p->vfq) == 0);
