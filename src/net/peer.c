@@ -35,24 +35,14 @@
 #define IDLE_TIMEOUT_US (180 * 1000000LL)
 #define KEEPALIVE_US (90 * 1000000LL)
 #define SNUB_US (45 * 1000000LL)
-#define OUT_LOW_WATER (64 * 1024)
-#define MAX_REQ_LEN (128u * 1024u)
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 
-static bool allowed_fast(const struct sp_peer *p, uint32_t piece)
-{
-	for (size_t i = 0; i < p->num_allowed_fast; i++)
-		if (p->allowed_fast[i] == piece)
-			return true;
-	return false;
-}
-
 /* ---- sending ---- */
 
-static void send_buf(struct sp_peer *p, struct sp_buf *b)
+void sp_peer_send_buf(struct sp_peer *p, struct sp_buf *b)
 {
 	if (b->len && !p->closing) {
 		bufferevent_write(p->bev, b->data, b->len);
@@ -66,16 +56,16 @@ static void send_simple(struct sp_peer *p, enum sp_wire_type type)
 	struct sp_buf b;
 	sp_buf_init(&b, 64);
 	sp_wire_build_simple(&b, type);
-	send_buf(p, &b);
+	sp_peer_send_buf(p, &b);
 }
 
-static void send_req_like(struct sp_peer *p, enum sp_wire_type type, uint32_t piece,
+void sp_peer_send_req(struct sp_peer *p, int type, uint32_t piece,
 			  uint32_t off, uint32_t len)
 {
 	struct sp_buf b;
 	sp_buf_init(&b, 64);
 	sp_wire_build_request(&b, type, piece, off, len);
-	send_buf(p, &b);
+	sp_peer_send_buf(p, &b);
 }
 
 void sp_peer_send_have(struct sp_peer *p, uint32_t piece)
@@ -83,7 +73,7 @@ void sp_peer_send_have(struct sp_peer *p, uint32_t piece)
 	struct sp_buf b;
 	sp_buf_init(&b, 64);
 	sp_wire_build_index(&b, SP_WIRE_HAVE, piece);
-	send_buf(p, &b);
+	sp_peer_send_buf(p, &b);
 }
 
 static void send_our_pieces(struct sp_peer *p)
@@ -102,7 +92,7 @@ static void send_our_pieces(struct sp_peer *p)
 	struct sp_buf b;
 	sp_buf_init(&b, sp_bitfield_bytes(t->have.nbits) + 16);
 	sp_wire_build_bitfield(&b, t->have.bits, sp_bitfield_bytes(t->have.nbits));
-	send_buf(p, &b);
+	sp_peer_send_buf(p, &b);
 }
 
 void sp_peer_set_choke(struct sp_peer *p, bool choke)
@@ -116,12 +106,12 @@ void sp_peer_set_choke(struct sp_peer *p, bool choke)
 		 * rejected explicitly; without it the choke discards them. */
 		size_t kept = 0;
 		for (size_t i = 0; i < p->upq_len; i++) {
-			if (allowed_fast(p, p->upq[i].piece)) {
+			if (sp_peer_allowed_fast(p, p->upq[i].piece)) {
 				p->upq[kept++] = p->upq[i];
 				continue;
 			}
 			if (p->fast)
-				send_req_like(p, SP_WIRE_REJECT, p->upq[i].piece,
+				sp_peer_send_req(p, SP_WIRE_REJECT, p->upq[i].piece,
 					      p->upq[i].offset, p->upq[i].length);
 		}
 		p->upq_len = kept;
@@ -176,7 +166,7 @@ static void src_request(void *obj, uint32_t piece, uint32_t off, uint32_t len)
 	if (p->num_sent == 0)
 		p->last_block_us = now; /* the snub clock starts with the first request */
 	p->sent[p->num_sent++] = (struct sp_sent_req){piece, off, len, now};
-	send_req_like(p, SP_WIRE_REQUEST, piece, off, len);
+	sp_peer_send_req(p, SP_WIRE_REQUEST, piece, off, len);
 }
 
 static bool take_sent(struct sp_peer *p, uint32_t piece, uint32_t off, struct sp_sent_req *out)
@@ -196,75 +186,13 @@ static void src_cancel(void *obj, uint32_t piece, uint32_t off, uint32_t len)
 {
 	struct sp_peer *p = obj;
 	if (take_sent(p, piece, off, NULL) && !p->closing)
-		send_req_like(p, SP_WIRE_CANCEL, piece, off, len);
+		sp_peer_send_req(p, SP_WIRE_CANCEL, piece, off, len);
 }
 
 static const struct sp_blocksrc_ops peer_source_ops = {
 	.request = src_request,
 	.cancel = src_cancel,
 };
-
-/* ---- uploads ---- */
-
-static void serve_uploads(struct sp_peer *p)
-{
-	static uint8_t block[MAX_REQ_LEN]; /* net thread only */
-	struct evbuffer *out = bufferevent_get_output(p->bev);
-	while (p->upq_len && !p->closing && evbuffer_get_length(out) < OUT_LOW_WATER) {
-		struct sp_upload_req rq = p->upq[0];
-		memmove(p->upq, p->upq + 1, (p->upq_len - 1) * sizeof(*p->upq));
-		p->upq_len--;
-		int r = sp_storage_read_block(p->t->storage, rq.piece, rq.offset, block, rq.length);
-		if (r < 0) {
-			if (p->fast)
-				send_req_like(p, SP_WIRE_REJECT, rq.piece, rq.offset, rq.length);
-			continue;
-		}
-		struct sp_buf b;
-		sp_buf_init(&b, 64);
-		sp_wire_build_piece_header(&b, rq.piece, rq.offset, rq.length);
-		evbuffer_add(out, b.data, b.len);
-		sp_buf_fini(&b);
-		evbuffer_add(out, block, rq.length);
-		p->uploaded += rq.length;
-		p->up_window += rq.length;
-		p->last_send_us = sp_now_us();
-	}
-}
-
-static int on_request(struct sp_peer *p, const struct sp_wire_msg *m)
-{
-	struct sp_torrent *t = p->t;
-	if (m->index >= t->mi->num_pieces || m->length == 0 || m->length > MAX_REQ_LEN ||
-	    (uint64_t)m->begin + m->length > sp_metainfo_piece_size(t->mi, m->index))
-		return -EPROTO;
-	bool ok = (!p->am_choking || allowed_fast(p, m->index)) &&
-		  sp_bitfield_get(&t->have, m->index) && p->upq_len < SP_PEER_MAX_UPLOAD_QUEUE;
-	if (!ok) {
-		if (p->fast)
-			send_req_like(p, SP_WIRE_REJECT, m->index, m->begin, m->length);
-		return 0;
-	}
-	if (!p->upq) {
-		p->upq = calloc(SP_PEER_MAX_UPLOAD_QUEUE, sizeof(*p->upq));
-		if (!p->upq)
-			return -ENOMEM;
-	}
-	p->upq[p->upq_len++] = (struct sp_upload_req){m->index, m->begin, m->length};
-	serve_uploads(p);
-	return 0;
-}
-
-static void on_cancel(struct sp_peer *p, const struct sp_wire_msg *m)
-{
-	for (size_t i = 0; i < p->upq_len; i++) {
-		if (p->upq[i].piece == m->index && p->upq[i].offset == m->begin) {
-			memmove(p->upq + i, p->upq + i + 1, (p->upq_len - i - 1) * sizeof(*p->upq));
-			p->upq_len--;
-			return;
-		}
-	}
-}
 
 /* ---- downloads ---- */
 
@@ -379,11 +307,11 @@ static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 	case SP_WIRE_HAVE_NONE:
 		return on_have_like(p, m);
 	case SP_WIRE_REQUEST:
-		return on_request(p, m);
+		return sp_peer_on_request(p, m);
 	case SP_WIRE_PIECE:
 		return on_piece(p, m);
 	case SP_WIRE_CANCEL:
-		on_cancel(p, m);
+		sp_peer_on_cancel(p, m);
 		return 0;
 	case SP_WIRE_REJECT:
 		if (!p->fast)
@@ -401,28 +329,6 @@ static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 }
 
 /* ---- handshake ---- */
-
-/* BEP 6: a few pieces this peer may fetch from us even while choked, so
- * a newcomer has something to trade before its first unchoke. */
-#define ALLOWED_FAST_K 8
-static void send_allowed_fast(struct sp_peer *p)
-{
-	struct sp_torrent *t = p->t;
-	if (!p->fast || !p->ip4 || t->mi->num_pieces < 2 * ALLOWED_FAST_K || t->have.count == 0)
-		return;
-	p->allowed_fast = calloc(ALLOWED_FAST_K, sizeof(*p->allowed_fast));
-	if (!p->allowed_fast)
-		return;
-	p->num_allowed_fast = sp_wire_allowed_fast((const uint8_t *)&p->ip4, t->mi->info_hash,
-						   t->mi->num_pieces, ALLOWED_FAST_K,
-						   p->allowed_fast);
-	struct sp_buf b;
-	sp_buf_init(&b, 16 * ALLOWED_FAST_K);
-	for (size_t i = 0; i < p->num_allowed_fast; i++)
-		if (sp_bitfield_get(&t->have, p->allowed_fast[i]))
-			sp_wire_build_index(&b, SP_WIRE_ALLOWED_FAST, p->allowed_fast[i]);
-	send_buf(p, &b);
-}
 
 static void after_handshake(struct sp_peer *p)
 {
@@ -442,7 +348,7 @@ static void after_handshake(struct sp_peer *p)
 	if (p->ext)
 		sp_ext_send_handshake(p);
 	send_our_pieces(p);
-	send_allowed_fast(p);
+	sp_peer_send_allowed_fast(p);
 	SP_INFO(MOD, "%s: connected (%s%s%s)", p->name, p->fast ? "fast " : "", p->ext ? "ext " : "",
 		p->via_mse ? "mse" : "");
 }
@@ -639,7 +545,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct sp_peer *p = arg;
 	if (p->handshaked && !p->closing)
-		serve_uploads(p);
+		sp_peer_serve_uploads(p);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -718,7 +624,7 @@ static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct socka
 		return NULL;
 	}
 	bufferevent_setcb(p->bev, on_read, on_write, on_event, p);
-	bufferevent_setwatermark(p->bev, EV_WRITE, OUT_LOW_WATER / 2, 0);
+	bufferevent_setwatermark(p->bev, EV_WRITE, SP_PEER_OUT_LOW_WATER / 2, 0);
 	bufferevent_setwatermark(p->bev, EV_READ, 0, SP_WIRE_MAX_MSG * 4);
 	/* Fewer, larger reads: libevent's default is 16 KiB per read(). */
 	bufferevent_set_max_single_read(p->bev, 256 * 1024);
@@ -828,6 +734,6 @@ void sp_peer_tick(struct sp_peer *p, int64_t now, double dt)
 		struct sp_buf b;
 		sp_buf_init(&b, 8);
 		sp_wire_build_keepalive(&b);
-		send_buf(p, &b);
+		sp_peer_send_buf(p, &b);
 	}
 }

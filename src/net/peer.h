@@ -27,6 +27,8 @@ struct sp_upload_req {
 
 #define SP_PEER_MAX_UPLOAD_QUEUE 512 /* what we announce as reqq */
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
+#define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
+#define SP_PEER_MAX_REQ_LEN (128u * 1024u) /* largest request we serve */
 
 struct sp_sent_req {
 	uint32_t piece, offset, length;
@@ -104,6 +106,19 @@ void sp_peer_update_interest(struct sp_peer *p);
 /* Once per second: smooth rates, feed the picker, check timeouts. */
 void sp_peer_tick(struct sp_peer *p, int64_t now_us, double dt_s);
 bool sp_peer_is_seed(const struct sp_peer *p);
+
+/* Sending (peer.c): append-and-free b; request, cancel or reject. */
+struct sp_buf;
+struct sp_wire_msg;
+void sp_peer_send_buf(struct sp_peer *p, struct sp_buf *b);
+void sp_peer_send_req(struct sp_peer *p, int type, uint32_t piece, uint32_t off, uint32_t len);
+
+/* peer_up.c: its requests to us */
+bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece);
+void sp_peer_send_allowed_fast(struct sp_peer *p);
+void sp_peer_serve_uploads(struct sp_peer *p);
+int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m);
+void sp_peer_on_cancel(struct sp_peer *p, const struct sp_wire_msg *m);
 
 /* ext.c: BEP 10 extended handshake */
 int sp_ext_send_handshake(struct sp_peer *p);
