@@ -112,8 +112,9 @@ static int run_one(struct sim_scenario *sc, bool check)
 /* The picker's cost on a large torrent: 100k pieces of 256 KiB, 200 peers
  * holding half of the pieces each, 50-250 kB/s, a 1 MB/s video; one call
  * every 50 ms for 20 s. lossy: every other request never arrives (the
- * sources time out and get snubbed). */
-static void perf(bool lossy)
+ * sources time out and get snubbed). deep: 5 MB/s peers with 250-request
+ * pipelines (25 000 requests out) and a 10 MB/s video. */
+static void perf(bool lossy, bool deep)
 {
 	struct sp_picker_config c = {.total_length = 100000ull * 262144, .piece_length = 262144,
 				     .num_pieces = 100000};
@@ -130,15 +131,17 @@ static void perf(bool lossy)
 		}
 		sp_picker_source_bitfield(p, id, bits);
 		sp_picker_source_choke(p, id, false, false);
-		sp_picker_source_rate(p, id, 50000 + 1000.0 * id, 0.05);
+		sp_picker_source_rate(p, id, deep ? 5e6 : 50000 + 1000.0 * id, 0.05);
+		sp_picker_source_max_requests(p, id, 250);
 	}
+	double br = deep ? 1e7 : 1e6;
 	struct sp_picker_action a[256];
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int calls = 0;
 	uint64_t acts = 0;
 	for (int64_t now = 0; now < 20000000; now += 50000) {
-		sp_picker_cursor_set(p, 0, 5000ull * 262144 + (uint64_t)now, 1e6, now);
+		sp_picker_cursor_set(p, 0, 5000ull * 262144 + (uint64_t)(now * br / 1e6), br, now);
 		size_t n;
 		do {
 			n = sp_picker_next(p, now, a, 256);
@@ -155,8 +158,9 @@ static void perf(bool lossy)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3);
 	printf("perf%s: 100000 pieces, 200 peers: %d calls, %.0f us per sp_picker_next, "
-	       "%llu actions\n", lossy ? " (half the requests lost)" : "", calls, us / calls,
-	       (unsigned long long)acts);
+	       "%llu actions, %.1f s of video buffered at the end\n",
+	       lossy ? " (half the requests lost)" : deep ? " (deep pipelines)" : "", calls,
+	       us / calls, (unsigned long long)acts, (double)sp_picker_buffered(p, 0) / br);
 	free(bits);
 	sp_picker_free(p);
 }
@@ -184,8 +188,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (do_perf) {
-		perf(false);
-		perf(true);
+		perf(false, false);
+		perf(true, false);
+		perf(false, true);
 		return 0;
 	}
 	printf("| scenario | picker | first frame s | stalls | stalled s | seek s mean / max "

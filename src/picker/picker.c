@@ -242,6 +242,9 @@ static void dl_free(struct pk_piece_dl *d)
 	free(d->blk);
 	free(d->from);
 	free(d->holder);
+	free(d->sent);
+	free(d->before);
+	free(d->ahead);
 	free(d);
 }
 
@@ -255,6 +258,7 @@ void sp_picker_free(struct sp_picker *p)
 		for (uint32_t i = 0; i < p->cfg.num_pieces; i++)
 			dl_free(p->dl[i]);
 	free(p->src);
+	free(p->idx);
 	free(p->scratch);
 	free(p->rd);
 	free(p->pending);
@@ -285,7 +289,10 @@ struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece)
 	d->blk = calloc(nb, 1);
 	d->from = calloc(nb, sizeof(uint32_t));
 	d->holder = calloc(nb, sizeof(uint32_t));
-	if (!d->blk || !d->from || !d->holder) {
+	d->sent = calloc(nb, sizeof(int64_t));
+	d->before = calloc(nb, sizeof(uint64_t));
+	d->ahead = calloc(nb, sizeof(uint32_t));
+	if (!d->blk || !d->from || !d->holder || !d->sent || !d->before || !d->ahead) {
 		dl_free(d);
 		return NULL;
 	}
@@ -324,12 +331,44 @@ uint8_t pk_blk_state(const struct sp_picker *p, uint32_t piece, uint32_t block)
 
 /* ---- sources ---- */
 
+static uint32_t id_hash(uint32_t id)
+{
+	return id * 2654435761u;
+}
+
 struct pk_source *pk_find(const struct sp_picker *p, uint32_t id)
 {
-	for (uint32_t i = 0; i < p->nsrc; i++)
-		if (p->src[i]->id == id)
-			return p->src[i];
-	return NULL;
+	if (!p->idx)
+		return NULL;
+	for (uint32_t h = id_hash(id) & p->idxmask;; h = (h + 1) & p->idxmask) {
+		uint32_t v = p->idx[h];
+		if (!v)
+			return NULL;
+		if (p->src[v - 1]->id == id)
+			return p->src[v - 1];
+	}
+}
+
+/* Rebuild the id hash (sources come and go rarely): at most half full. */
+static void reindex(struct sp_picker *p)
+{
+	uint32_t size = 16;
+	while (size < 2 * p->nsrc + 2)
+		size *= 2;
+	if (size - 1 != p->idxmask || !p->idx) {
+		uint32_t *n = realloc(p->idx, size * sizeof(*n));
+		if (!n)
+			return; /* the old table stays, too small only if it grew */
+		p->idx = n;
+		p->idxmask = size - 1;
+	}
+	memset(p->idx, 0, (p->idxmask + 1) * sizeof(*p->idx));
+	for (uint32_t i = 0; i < p->nsrc; i++) {
+		uint32_t h = id_hash(p->src[i]->id) & p->idxmask;
+		while (p->idx[h])
+			h = (h + 1) & p->idxmask;
+		p->idx[h] = i + 1;
+	}
 }
 
 bool pk_src_has(const struct pk_source *s, uint32_t piece)
@@ -409,15 +448,16 @@ double pk_src_crate(const struct pk_source *s, int64_t now)
 	return r;
 }
 
-int64_t pk_req_eta(const struct sp_picker *p, const struct pk_source *s, uint32_t i, double rate,
-		   int64_t now)
+int64_t pk_blk_eta(const struct sp_picker *p, uint32_t piece, uint32_t block,
+		   const struct pk_source *s, double rate, int64_t now)
 {
-	const struct pk_req *r = &s->reqs[i];
-	double len = pk_block_len(p, r->piece, r->block), ahead = 0;
-	for (uint32_t k = 0; k < i; k++)
-		ahead += pk_block_len(p, s->reqs[k].piece, s->reqs[k].block);
-	int64_t t1 = r->sent_us + (int64_t)((pk_src_rtt(s) + (r->ahead + len) / rate) * 1e6);
-	int64_t t2 = now + (int64_t)((ahead + len) / rate * 1e6);
+	const struct pk_piece_dl *d = p->dl[piece];
+	double len = pk_block_len(p, piece, block);
+	/* as planned when sent, at today's rate; or from now, behind what
+	 * the holder still has to send before it */
+	double q = d->before[block] > s->done ? (double)(d->before[block] - s->done) : 0;
+	int64_t t1 = d->sent[block] + (int64_t)((pk_src_rtt(s) + (d->ahead[block] + len) / rate) * 1e6);
+	int64_t t2 = now + (int64_t)((q + len) / rate * 1e6);
 	return t1 > t2 ? t1 : t2;
 }
 
@@ -440,10 +480,7 @@ uint32_t pk_src_depth(const struct pk_source *s)
 
 uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s)
 {
-	uint64_t q = 0;
-	for (uint32_t i = 0; i < s->nreq; i++)
-		q += pk_block_len(p, s->reqs[i].piece, s->reqs[i].block);
-	return q;
+	return s->issued - s->done;
 }
 
 void sp_picker_source_add(struct sp_picker *p, uint32_t id, enum sp_source_kind kind)
@@ -469,6 +506,7 @@ void sp_picker_source_add(struct sp_picker *p, uint32_t id, enum sp_source_kind 
 	s->kind = kind;
 	s->choked = kind != SP_SOURCE_WEBSEED;
 	p->src[p->nsrc++] = s;
+	reindex(p);
 }
 
 static void drop_all(struct sp_picker *p, struct pk_source *s)
@@ -520,6 +558,7 @@ void sp_picker_source_remove(struct sp_picker *p, uint32_t id)
 		p->npending = k;
 		source_free(s);
 		p->src[i] = p->src[--p->nsrc];
+		reindex(p);
 		return;
 	}
 }

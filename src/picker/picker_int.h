@@ -30,6 +30,7 @@
 #define PK_RARE_BUFFER_S 6.0        /* keep a rare share only with this much buffer */
 #define PK_RARE_SCAN 1024           /* pieces scanned per rarest-first pick */
 #define PK_WS_HORIZON_S 10.0        /* a fallback web seed serves only this near */
+#define PK_RESCUE_HORIZON_S 30.0    /* late requests are looked for this near */
 #define PK_SEEK_SLACK 1048576       /* a backward move smaller than this is no seek */
 #define PK_MAX_COPIES 2             /* outstanding copies of one block, at most */
 
@@ -41,6 +42,9 @@ struct pk_piece_dl {          /* a piece being downloaded (lazily made) */
 	uint8_t *blk;         /* per block state */
 	uint32_t *from;       /* per block: id of the source that delivered it */
 	uint32_t *holder;     /* per block: source id of its latest request */
+	int64_t *sent;        /* per block: when that request was sent */
+	uint64_t *before;     /* per block: the holder's issued bytes before it */
+	uint32_t *ahead;      /* per block: bytes queued ahead of it when sent */
 	uint32_t owner;       /* on parole: the one source allowed */
 	bool owned;
 	uint32_t got;         /* blocks received */
@@ -54,6 +58,7 @@ struct pk_req {
 	int64_t expect_us;    /* expected arrival when sent */
 	int64_t deadline_us;  /* its piece's deadline when sent (INT64_MAX: none) */
 	uint32_t ahead;       /* bytes queued ahead of it when sent */
+	uint64_t before;      /* its source's issued bytes before it */
 	bool dup;             /* a second copy (hedge or endgame) */
 };
 
@@ -75,6 +80,7 @@ struct pk_source {
 	bool banned;              /* sole source of a piece that failed */
 	struct pk_req *reqs;
 	uint32_t nreq, capreq;
+	uint64_t issued, done;    /* bytes requested / arrived or dropped, ever */
 	/* scratch of one sp_picker_next() call */
 	double vq;                /* queued + reserved bytes */
 	double erate;             /* rate, lowered if it has gone quiet */
@@ -115,6 +121,8 @@ struct sp_picker {
 
 	struct pk_source **src;
 	uint32_t nsrc, capsrc;
+	uint32_t *idx;            /* id hash: index + 1 into src, 0 empty */
+	uint32_t idxmask;
 
 	struct pk_source **scratch; /* 3 x nsrc pointers for one call */
 	uint32_t capscratch;
@@ -174,9 +182,10 @@ double pk_src_rtt(const struct pk_source *s);
 double pk_src_erate(const struct pk_source *s, int64_t now);
 /* erate, and slow if never measured: the rate used to choose sources. */
 double pk_src_crate(const struct pk_source *s, int64_t now);
-/* Expected arrival of request i of s at the given rate. */
-int64_t pk_req_eta(const struct sp_picker *p, const struct pk_source *s, uint32_t i, double rate,
-		   int64_t now);
+/* Expected arrival of the latest request for a block, from its holder s
+ * at the given rate: O(1), the holder serving in order. */
+int64_t pk_blk_eta(const struct sp_picker *p, uint32_t piece, uint32_t block,
+		   const struct pk_source *s, double rate, int64_t now);
 uint32_t pk_src_depth(const struct pk_source *s);
 uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s);
 /* Record a request to s and append the REQUEST action; false if out is full. */

@@ -118,10 +118,9 @@ static double piece_eta(const struct sp_picker *p, uint32_t pc, int64_t now, dou
 		double t = -1;
 		if (st & BLK_NREQ) {
 			const struct pk_source *s = pk_find(p, d->holder[b]);
-			for (uint32_t i = 0; s && i < s->nreq && t < 0; i++)
-				if (s->reqs[i].piece == pc && s->reqs[i].block == b)
-					t = (double)(pk_req_eta(p, s, i, pk_src_crate(s, now), now) -
-						     now) / 1e6;
+			if (s)
+				t = (double)(pk_blk_eta(p, pc, b, s, pk_src_crate(s, now), now) - now) /
+				    1e6;
 		}
 		if (t < 0) {
 			*unreq += pk_block_len(p, pc, b);
@@ -413,11 +412,13 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 		  struct cands *c, double dl_s, double len)
 {
 	struct pk_source *h = pk_find(p, p->dl[piece]->holder[b]);
-	int i = h ? req_index(h, piece, b) : -1;
-	if (i < 0)
+	if (!h)
 		return 0;
-	int64_t exp = pk_req_eta(p, h, (uint32_t)i, h->erate, now);
+	int64_t exp = pk_blk_eta(p, piece, b, h, h->erate, now);
 	if (exp <= p->deadline[piece] - PK_HEDGE_SLACK_US)
+		return 0;
+	int i = req_index(h, piece, b);
+	if (i < 0)
 		return 0;
 	if (!c->ready) {
 		gather(p, piece, c);
@@ -469,18 +470,21 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 	 * window pieces are fully requested and on time */
 	c->ready = false;
 	double dl_s = (double)(p->deadline[piece] - now) / 1e6;
+	bool near = dl_s <= PK_RESCUE_HORIZON_S;
+	if (!near && !pk_piece_open(p, piece))
+		return true; /* all asked for, and far: nothing to look at */
 	uint32_t nb = pk_nblocks(p, piece);
 	for (uint32_t b = 0; b < nb; b++) {
 		uint8_t st = pk_blk_state(p, piece, b);
-		if (st & BLK_GOT)
+		uint32_t nreq = st & BLK_NREQ;
+		if ((st & BLK_GOT) || (nreq && (!near || nreq >= PK_MAX_COPIES)))
 			continue;
 		if (!*budget)
 			return false;
 		(*budget)--;
 		double len = pk_block_len(p, piece, b);
-		uint32_t nreq = st & BLK_NREQ;
 		if (nreq) { /* rule 4: move or hedge a request expected too late */
-			int rc = nreq < PK_MAX_COPIES ? rescue(p, piece, b, now, c, dl_s, len) : 0;
+			int rc = rescue(p, piece, b, now, c, dl_s, len);
 			if (rc < 0)
 				return false;
 			if (rc > 0)

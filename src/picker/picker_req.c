@@ -78,6 +78,7 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 			     .deadline_us = p->win_stamp[piece] == p->win_gen ? p->deadline[piece]
 									      : INT64_MAX,
 			     .ahead = ahead > UINT32_MAX ? UINT32_MAX : (uint32_t)ahead,
+			     .before = s->issued,
 			     .dup = dup};
 	if (s->nreq == 1)
 		s->meas_start_us = now;
@@ -86,6 +87,10 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 		p->free_blocks--;
 	}
 	d->holder[block] = s->id;
+	d->sent[block] = now;
+	d->before[block] = s->issued;
+	d->ahead[block] = r->ahead;
+	s->issued += len;
 	if (p->parole[piece] && (!d->owned || d->owner != s->id)) {
 		d->owned = true;
 		d->owner = s->id;
@@ -104,11 +109,31 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 	return true;
 }
 
+/* The block's latest request is gone but another copy is out: make that
+ * one the block's holder. */
+static void rehold(struct sp_picker *p, struct pk_piece_dl *d, uint32_t piece, uint32_t block)
+{
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		for (uint32_t i = 0; i < s->nreq; i++) {
+			const struct pk_req *r = &s->reqs[i];
+			if (r->piece != piece || r->block != block)
+				continue;
+			d->holder[block] = s->id;
+			d->sent[block] = r->sent_us;
+			d->before[block] = r->before;
+			d->ahead[block] = r->ahead;
+			return;
+		}
+	}
+}
+
 void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, bool cancel)
 {
 	struct pk_req r = s->reqs[i];
 	memmove(&s->reqs[i], &s->reqs[i + 1], (s->nreq - i - 1) * sizeof(*s->reqs));
 	s->nreq--;
+	s->done += pk_block_len(p, r.piece, r.block);
 	p->st.outstanding--;
 	struct pk_piece_dl *d = p->dl[r.piece];
 	if (d && (d->blk[r.block] & BLK_NREQ)) {
@@ -117,6 +142,8 @@ void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, bool canc
 			d->nfree++;
 			p->free_blocks++;
 		}
+		if ((d->blk[r.block] & BLK_NREQ) && d->holder[r.block] == s->id)
+			rehold(p, d, r.piece, r.block);
 	}
 	if (cancel)
 		pk_emit(p, SP_ACTION_CANCEL, s->id, r.piece, r.block);
