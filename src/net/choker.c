@@ -68,6 +68,7 @@ static void pick_optimistic(struct sp_torrent *t, struct sp_peer **skip, int nsk
 
 void sp_choker_run(struct sp_torrent *t, int64_t now)
 {
+	sp_session_assert_loop(t->s);
 	if (now - t->last_rechoke_us < RECHOKE_US)
 		return;
 	t->last_rechoke_us = now;

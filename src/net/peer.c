@@ -640,6 +640,7 @@ static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct socka
 
 struct sp_peer *sp_peer_connect(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len)
 {
+	sp_session_assert_loop(t->s);
 	struct sp_peer *p = peer_new(t->s, -1, sa, len);
 	if (!p)
 		return NULL;
@@ -670,6 +671,7 @@ struct sp_peer *sp_peer_accept(struct sp_session *s, int fd, const struct sockad
 
 void sp_peer_close(struct sp_peer *p, const char *why)
 {
+	sp_session_assert_loop(p->s);
 	if (p->closing)
 		return;
 	p->closing = true;

@@ -126,6 +126,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 static void *loop_main(void *arg)
 {
 	struct sp_session *s = arg;
+	s->loop_tid = pthread_self(); /* before any callback can assert on it */
 	event_base_loop(s->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
@@ -220,7 +221,6 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 		sp_error_set(err, -EAGAIN, _("cannot start the network thread"));
 		goto fail;
 	}
-	s->loop_tid = s->thread;
 	SP_INFO(MOD, "listening on port %u", s->port);
 	return s;
 fail:

@@ -59,6 +59,7 @@ bool sp_torrent_can_accept(const struct sp_torrent *t)
 uint32_t sp_torrent_add_source(struct sp_torrent *t, enum sp_source_kind kind,
 			       const struct sp_blocksrc_ops *ops, void *obj)
 {
+	sp_session_assert_loop(t->s);
 	struct sp_blocksrc *src = calloc(1, sizeof(*src));
 	if (!src)
 		return 0;
@@ -123,6 +124,7 @@ static void on_pump(evutil_socket_t fd, short what, void *arg)
 
 void sp_torrent_pump(struct sp_torrent *t)
 {
+	sp_session_assert_loop(t->s);
 	if (t->pump_pending || !t->pump_ev)
 		return;
 	t->pump_pending = true;
@@ -149,6 +151,7 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b
 
 void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len)
 {
+	sp_session_assert_loop(t->s);
 	if (len > sizeof(struct sockaddr_storage) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return;
@@ -176,6 +179,7 @@ void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, s
 
 void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now)
 {
+	sp_session_assert_loop(t->s);
 	if (!t->started || t->stopping)
 		return;
 	bool need = !t->stats.complete || t->seed_only;
@@ -263,6 +267,7 @@ static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip, bool 
 void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
 			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len)
 {
+	sp_session_assert_loop(t->s);
 	int64_t now = sp_now_us();
 	if (!sp_picker_block_arrived(t->picker, source_id, piece, offset, now)) {
 		t->stats_wasted += len;
