@@ -63,16 +63,21 @@ void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader)
 		*r = p->rd[--p->nrd];
 }
 
+/* Verified bytes from the reader's cursor on, counted up to limit. */
+static uint64_t buffered_upto(const struct sp_picker *p, const struct pk_reader *r,
+			      uint64_t limit)
+{
+	uint64_t plen = p->cfg.piece_length, end = r->offset;
+	for (uint32_t i = (uint32_t)(r->offset / plen);
+	     i < p->cfg.num_pieces && p->state[i] == PS_HAVE && end - r->offset < limit; i++)
+		end = (uint64_t)i * plen + pk_piece_len(p, i);
+	return end > r->offset ? end - r->offset : 0;
+}
+
 uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader)
 {
 	const struct pk_reader *r = reader_find(p, reader);
-	if (!r)
-		return 0;
-	uint64_t plen = p->cfg.piece_length, end = r->offset;
-	for (uint32_t i = (uint32_t)(r->offset / plen);
-	     i < p->cfg.num_pieces && p->state[i] == PS_HAVE; i++)
-		end = (uint64_t)i * plen + pk_piece_len(p, i);
-	return end > r->offset ? end - r->offset : 0;
+	return r ? buffered_upto(p, r, UINT64_MAX) : 0;
 }
 
 double sp_picker_rate(const struct sp_picker *p)
@@ -142,7 +147,8 @@ bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double
 	uint64_t end = r->offset + (uint64_t)(ahead_s * br), plen = p->cfg.piece_length;
 	uint64_t want = r->offset + (uint64_t)(p->cfg.start_buffer_s * br);
 	if (p->cfg.start_buffer_s > 0 &&
-	    r->offset + sp_picker_buffered(p, reader) < (want < p->cfg.total_length ? want : p->cfg.total_length))
+	    r->offset + buffered_upto(p, r, want - r->offset) <
+		    (want < p->cfg.total_length ? want : p->cfg.total_length))
 		return false;
 	if (end > p->cfg.total_length)
 		end = p->cfg.total_length;
@@ -249,7 +255,12 @@ void pk_compute_windows(struct sp_picker *p, int64_t now)
 			}
 		}
 	}
-	qsort_r(p->wlist, p->nwin, sizeof(uint32_t), cmp_deadline, p);
+	/* one reader: already in deadline order; several: sort */
+	for (uint32_t i = 1; i < p->nwin; i++)
+		if (cmp_deadline(&p->wlist[i - 1], &p->wlist[i], p) > 0) {
+			qsort_r(p->wlist, p->nwin, sizeof(uint32_t), cmp_deadline, p);
+			break;
+		}
 }
 
 /* ---- per call scratch ---- */
@@ -259,8 +270,9 @@ static bool healthy_buffer(const struct sp_picker *p)
 	if (!p->nrd)
 		return true;
 	for (uint32_t k = 0; k < p->nrd; k++) {
-		double b = (double)sp_picker_buffered(p, p->rd[k].id);
-		if (b < PK_RARE_BUFFER_S * pk_reader_bitrate(&p->rd[k]))
+		uint64_t want = (uint64_t)(PK_RARE_BUFFER_S * pk_reader_bitrate(&p->rd[k]));
+		uint64_t left = p->cfg.total_length - p->rd[k].offset;
+		if (buffered_upto(p, &p->rd[k], want) < (want < left ? want : left))
 			return false;
 	}
 	return true;
