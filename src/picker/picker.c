@@ -541,6 +541,17 @@ void pk_want_adjust(struct sp_picker *p, uint32_t piece, int delta)
 	}
 }
 
+/* Cancels queued for a source that dropped every request (it left, or
+ * choked us) would name requests it no longer has. */
+static void purge_pending(struct sp_picker *p, uint32_t id)
+{
+	uint32_t k = 0;
+	for (uint32_t j = 0; j < p->npending; j++)
+		if (p->pending[j].source != id)
+			p->pending[k++] = p->pending[j];
+	p->npending = k;
+}
+
 void sp_picker_source_remove(struct sp_picker *p, uint32_t id)
 {
 	for (uint32_t i = 0; i < p->nsrc; i++) {
@@ -550,12 +561,7 @@ void sp_picker_source_remove(struct sp_picker *p, uint32_t id)
 		drop_all(p, s);
 		unhave_all(p, s);
 		pk_release_parole(p, id);
-		/* cancels already queued for it would go to a closed peer */
-		uint32_t k = 0;
-		for (uint32_t j = 0; j < p->npending; j++)
-			if (p->pending[j].source != id)
-				p->pending[k++] = p->pending[j];
-		p->npending = k;
+		purge_pending(p, id);
 		source_free(s);
 		p->src[i] = p->src[--p->nsrc];
 		reindex(p);
@@ -606,8 +612,10 @@ void sp_picker_source_choke(struct sp_picker *p, uint32_t id, bool choked, bool 
 	if (!s || s->kind == SP_SOURCE_WEBSEED)
 		return;
 	s->choked = choked;
-	if (choked && drop_requests)
+	if (choked && drop_requests) {
 		drop_all(p, s);
+		purge_pending(p, id);
+	}
 	if (choked)
 		pk_release_parole(p, id);
 }
