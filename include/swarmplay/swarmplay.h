@@ -54,6 +54,14 @@ uint16_t sp_session_port(const struct sp_session *s);
  * file before any piece is requested. seed_only: never download. */
 struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metainfo *mi,
 					  const char *dir, bool seed_only, struct sp_error **err);
+/* A magnet link (sp_magnet_parse / sp_metainfo_load) has no file list:
+ * fetch its info dictionary from peers (BEP 9: the magnet's x.pe peers and
+ * trackers). Blocks the caller up to timeout_ms; returns the full
+ * metainfo (caller owns; then sp_session_add_torrent it: the peers found
+ * are reused) or NULL and -ETIMEDOUT / -EBADMSG in err. Takes ownership
+ * of magnet. Not from the net thread. */
+struct sp_metainfo *sp_session_fetch_metadata(struct sp_session *s, struct sp_metainfo *magnet,
+					      int timeout_ms, struct sp_error **err);
 const struct sp_metainfo *sp_torrent_metainfo(const struct sp_torrent *t);
 int sp_torrent_add_peer(struct sp_torrent *t, const char *host, uint16_t port);
 

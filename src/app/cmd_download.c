@@ -259,6 +259,37 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A magnet: its --peer peers join its x.pe peers, then the info
+ * dictionary is fetched from them (and its trackers). */
+static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metainfo *mi,
+					  const struct opts *o)
+{
+	for (int i = 0; i < o->npeers; i++) {
+		char host[64];
+		const char *colon = strrchr(o->peers[i], ':');
+		long port;
+		size_t hl = colon ? (size_t)(colon - o->peers[i]) : 0;
+		if (!colon || hl == 0 || hl >= sizeof(host) || parse_int(colon + 1, 1, 65535, &port))
+			continue;
+		struct sp_mi_peer *np = realloc(mi->initial_peers,
+						(mi->num_initial_peers + 1) * sizeof(*np));
+		if (!np)
+			break;
+		mi->initial_peers = np;
+		memcpy(np[mi->num_initial_peers].host, o->peers[i], hl);
+		np[mi->num_initial_peers].host[hl] = 0;
+		np[mi->num_initial_peers++].port = (uint16_t)port;
+	}
+	fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
+	struct sp_error *err = NULL;
+	struct sp_metainfo *full = sp_session_fetch_metadata(s, mi, 60000, &err);
+	if (!full) {
+		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));
+		sp_error_free(err);
+	}
+	return full;
+}
+
 /* Poll the stats until done; returns the exit code. */
 static int watch(struct sp_torrent *t, const struct opts *o)
 {
@@ -327,11 +358,6 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 		sp_error_free(err);
 		return SP_EXIT_BADINPUT;
 	}
-	if (mi->is_magnet) {
-		fprintf(stderr, _("swarmplay: magnet links are not supported by %s yet\n"), argv[0]);
-		sp_metainfo_free(mi);
-		return SP_EXIT_UNSUPPORTED;
-	}
 	install_signals();
 	struct sp_session *s = sp_session_new(&o.cfg, &err);
 	if (!s) {
@@ -342,6 +368,10 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	}
 	printf(_("listening on port %u\n"), sp_session_port(s));
 	fflush(stdout);
+	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, &o))) {
+		sp_session_free(s);
+		return SP_EXIT_FAILURE;
+	}
 	struct sp_torrent *t = sp_session_add_torrent(s, mi, o.dir, seed_cmd, &err);
 	if (!t) {
 		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));

@@ -1,9 +1,10 @@
 /* ext.c - BEP 10 extension protocol: our extended handshake (v, reqq, p,
- * yourip, an empty m dict that ut_metadata and ut_pex will fill later)
+ * yourip, m with ut_metadata, metadata_size when we have it)
  * and theirs (reqq sizes our pipeline to them, v names the client).
  * Net thread only. A malformed handshake closes the peer; unknown
  * extended messages are ignored, as BEP 10 asks. */
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +27,14 @@ int sp_ext_send_handshake(struct sp_peer *p)
 	sp_benc_dict_begin(&b);
 	sp_benc_put_cstr(&b, "m");
 	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "ut_metadata");
+	sp_benc_put_int(&b, SP_EXT_UT_METADATA);
 	sp_benc_end(&b);
+	const struct sp_metainfo *mi = p->t->mi;
+	if (!p->t->meta_only && mi->info_raw && mi->info_raw_len) {
+		sp_benc_put_cstr(&b, "metadata_size");
+		sp_benc_put_int(&b, (int64_t)mi->info_raw_len);
+	}
 	sp_benc_put_cstr(&b, "p");
 	sp_benc_put_int(&b, p->s->port);
 	sp_benc_put_cstr(&b, "reqq");
@@ -74,7 +82,14 @@ static int on_handshake(struct sp_peer *p, const uint8_t *data, size_t len)
 		if (p->t && p->source_id)
 			sp_picker_source_max_requests(p->t->picker, p->source_id, p->reqq);
 	}
-	SP_DEBUG(MOD, "%s: client \"%s\", reqq %u", p->name, p->client, p->reqq);
+	const struct sp_benc *m = sp_benc_dict_get_type(root, "m", SP_BENC_DICT);
+	const struct sp_benc *um = m ? sp_benc_dict_get_type(m, "ut_metadata", SP_BENC_INT) : NULL;
+	const struct sp_benc *ms = sp_benc_dict_get_type(root, "metadata_size", SP_BENC_INT);
+	p->ut_metadata = um && um->i > 0 && um->i < 256 ? (uint8_t)um->i : 0;
+	p->metadata_size = ms && ms->i > 0 && ms->i <= UINT32_MAX ? (uint32_t)ms->i : 0;
+	SP_DEBUG(MOD, "%s: client \"%s\", reqq %u, ut_metadata %u (%u bytes)", p->name,
+		 p->client, p->reqq, p->ut_metadata, p->metadata_size);
+	sp_meta_peer_ready(p);
 out:
 	sp_benc_doc_free(&doc);
 	return r;
@@ -84,5 +99,7 @@ int sp_ext_on_message(struct sp_peer *p, uint8_t ext_id, const uint8_t *data, si
 {
 	if (ext_id == 0)
 		return on_handshake(p, data, len);
-	return 0; /* we advertised no extension messages: ignore */
+	if (ext_id == SP_EXT_UT_METADATA)
+		return sp_meta_on_message(p, data, len);
+	return 0; /* not one we advertised: ignore */
 }

@@ -285,6 +285,11 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 {
 	struct sp_torrent *t = p->t;
+	/* Fetching a magnet's metadata: no pieces yet, only the extension
+	 * protocol matters. */
+	if (t->meta_only && m->type != SP_WIRE_EXTENDED && m->type != SP_WIRE_CHOKE &&
+	    m->type != SP_WIRE_UNCHOKE)
+		return 0;
 	switch (m->type) {
 	case SP_WIRE_KEEPALIVE:
 		return 0;
@@ -340,8 +345,9 @@ static void after_handshake(struct sp_peer *p)
 		sp_peer_close(p, "out of memory");
 		return;
 	}
-	p->source_id = sp_torrent_add_source(t, SP_SOURCE_PEER, &peer_source_ops, p);
-	if (!p->source_id) {
+	p->source_id = t->meta_only ? 0 : sp_torrent_add_source(t, SP_SOURCE_PEER,
+								 &peer_source_ops, p);
+	if (!p->source_id && !t->meta_only) {
 		sp_peer_close(p, "out of memory");
 		return;
 	}

@@ -62,6 +62,8 @@ struct sp_peer {
 	bool bitfield_seen;
 	struct sp_bitfield have;
 	uint32_t reqq;             /* its BEP 10 reqq, 0 = unknown */
+	uint8_t ut_metadata;       /* its BEP 9 extension id, 0 = none */
+	uint32_t metadata_size;    /* as it announced */
 	uint32_t *allowed_fast;    /* pieces we allow it while choked */
 	size_t num_allowed_fast;
 

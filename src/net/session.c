@@ -323,5 +323,10 @@ void sp_session_free(struct sp_session *s)
 	event_base_free(s->base);
 	pthread_mutex_destroy(&s->post_lock);
 	free(s->banned);
+	while (s->meta_cands) {
+		struct sp_candidate *c = s->meta_cands;
+		s->meta_cands = c->next;
+		free(c);
+	}
 	free(s);
 }

@@ -137,6 +137,10 @@ struct sp_torrent {
 	pthread_mutex_t stats_lock;
 	struct sp_torrent_stats stats;
 
+	/* a magnet's metadata fetch (metadata.c): no storage, no picker */
+	bool meta_only;
+	struct sp_meta *meta;
+
 	struct sp_torrent *next;
 };
 
@@ -174,6 +178,10 @@ struct sp_session {
 	size_t num_banned;
 	bool stopping;
 	int64_t stop_deadline_us;
+	/* peers learnt while fetching a magnet's metadata, handed to the
+	 * torrent added next with that info-hash */
+	struct sp_candidate *meta_cands;
+	uint8_t meta_cands_ih[20];
 };
 
 /* Run fn(arg) on the net thread. Any thread. fn owns arg. 0 or -ENOMEM. */
@@ -203,8 +211,26 @@ void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now);
 void sp_torrent_add_candidate(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len);
 void sp_torrent_stop_loop(struct sp_torrent *t);
 void sp_torrent_free_now(struct sp_torrent *t);
+/* Any thread but the loop: put t in the session's list (waits). */
+int sp_torrent_attach(struct sp_torrent *t);
+void sp_torrent_start_tracker(struct sp_torrent *t);
+void sp_torrent_publish_stats(struct sp_torrent *t);
 void sp_torrent_join_check(struct sp_torrent *t);
 bool sp_torrent_can_accept(const struct sp_torrent *t);
+
+/* metadata.c: BEP 9 ut_metadata, loop only. Our local extension id: */
+#define SP_EXT_UT_METADATA 2
+struct sp_meta;
+struct sp_meta *sp_meta_new(struct sp_torrent *t,
+			    void (*done)(void *ctx, struct sp_metainfo *mi, int err), void *ctx);
+void sp_meta_free(struct sp_meta *m);
+/* The peer's extended handshake announced ut_metadata (and a size). */
+void sp_meta_peer_ready(struct sp_peer *p);
+/* One ut_metadata message (bencoded dict + trailing data). */
+int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
+void sp_meta_tick(struct sp_torrent *t);
+/* Hand the candidates learnt by a finished fetch to the session. */
+void sp_meta_keep_candidates(struct sp_torrent *t);
 
 /* choker.c, loop only */
 void sp_choker_run(struct sp_torrent *t, int64_t now_us);

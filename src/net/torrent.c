@@ -96,11 +96,11 @@ static struct sp_blocksrc *find_source(struct sp_torrent *t, uint32_t id)
 
 /* ---- the picker pump ---- */
 
-static void on_pump(evutil_socket_t fd, short what, void *arg)
+static void sp_torrent_on_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_torrent *t = arg;
 	t->pump_pending = false;
-	if (!t->started || t->stopping || t->seed_only)
+	if (!t->started || t->stopping || t->seed_only || !t->picker)
 		return;
 	struct sp_picker_action acts[64];
 	int64_t now = sp_now_us();
@@ -437,10 +437,10 @@ static void tracker_get_stats(void *ctx, uint64_t *up, uint64_t *down, uint64_t 
 	for (uint32_t i = 0; i < t->mi->num_pieces; i++)
 		if (sp_bitfield_get(&t->have, i))
 			have += sp_metainfo_piece_size(t->mi, i);
-	*left = t->mi->total_length - have;
+	*left = t->meta_only ? 1 : t->mi->total_length - have; /* a magnet: unknown, not 0 */
 }
 
-static void start_tracker(struct sp_torrent *t)
+void sp_torrent_start_tracker(struct sp_torrent *t)
 {
 	if (t->s->cfg.no_trackers || t->mi->num_tiers == 0 || !t->s->curl)
 		return;
@@ -462,7 +462,7 @@ static uint64_t verified_bytes(const struct sp_torrent *t)
 	return t->from_cache + t->from_peers + t->from_webseed;
 }
 
-static void publish_stats(struct sp_torrent *t)
+void sp_torrent_publish_stats(struct sp_torrent *t)
 {
 	struct sp_torrent_stats st;
 	pthread_mutex_lock(&t->stats_lock);
@@ -518,23 +518,24 @@ static void rate_tick(struct sp_torrent *t, int64_t now)
 	t->down_rate = 0.6 * t->down_rate + 0.4 * (double)down / dt;
 	t->up_rate = 0.6 * t->up_rate + 0.4 * (double)up / dt;
 	sp_torrent_connect_candidates(t, now);
+	sp_meta_tick(t);
 	sp_torrent_ws_tick(t);
 	sp_choker_run(t, now);
 }
 
-static void on_tick(evutil_socket_t fd, short what, void *arg)
+static void sp_torrent_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_torrent *t = arg;
 	if (!t->started || t->stopping)
 		return;
 	int64_t now = sp_now_us();
 	rate_tick(t, now);
-	if (now - t->last_resume_us > RESUME_EVERY_US) {
+	if (t->storage && now - t->last_resume_us > RESUME_EVERY_US) {
 		t->last_resume_us = now;
 		sp_storage_save_resume(t->storage);
 	}
 	sp_torrent_pump(t);
-	publish_stats(t);
+	sp_torrent_publish_stats(t);
 }
 
 /* ---- lifecycle ---- */
@@ -568,11 +569,11 @@ static void start_on_loop(void *arg)
 		t->complete_at_us = now;
 	static const struct timeval tick = {0, TICK_US};
 	event_add(t->tick_ev, &tick);
-	start_tracker(t);
+	sp_torrent_start_tracker(t);
 	if (!sp_bitfield_full(&t->have) && !t->seed_only)
 		sp_torrent_ws_start(t);
 	sp_torrent_connect_candidates(t, now);
-	publish_stats(t);
+	sp_torrent_publish_stats(t);
 }
 
 static void *check_main(void *arg)
@@ -598,14 +599,35 @@ static void attach_on_loop(void *arg)
 	struct attach_job *job = arg;
 	struct sp_torrent *t = job->t;
 	struct sp_session *s = t->s;
-	t->pump_ev = event_new(s->base, -1, 0, on_pump, t);
-	t->tick_ev = event_new(s->base, -1, EV_PERSIST, on_tick, t);
+	t->pump_ev = event_new(s->base, -1, 0, sp_torrent_on_pump, t);
+	t->tick_ev = event_new(s->base, -1, EV_PERSIST, sp_torrent_on_tick, t);
 	t->next = s->torrents;
 	s->torrents = t;
+	/* peers found while fetching this magnet's metadata */
+	if (s->meta_cands && !memcmp(s->meta_cands_ih, t->mi->info_hash, 20) && !t->meta_only) {
+		t->candidates = s->meta_cands;
+		s->meta_cands = NULL;
+	}
 	pthread_mutex_lock(&job->lock);
 	job->done = true;
 	pthread_cond_signal(&job->cond);
 	pthread_mutex_unlock(&job->lock);
+}
+
+int sp_torrent_attach(struct sp_torrent *t)
+{
+	struct attach_job job = {.t = t, .done = false};
+	pthread_mutex_init(&job.lock, NULL);
+	pthread_cond_init(&job.cond, NULL);
+	if (sp_session_post(t->s, attach_on_loop, &job) == 0) {
+		pthread_mutex_lock(&job.lock);
+		while (!job.done)
+			pthread_cond_wait(&job.cond, &job.lock);
+		pthread_mutex_unlock(&job.lock);
+	}
+	pthread_mutex_destroy(&job.lock);
+	pthread_cond_destroy(&job.cond);
+	return job.done ? 0 : -ENOMEM;
 }
 
 static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo *mi,
@@ -663,25 +685,14 @@ struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metain
 					  const char *dir, bool seed_only, struct sp_error **err)
 {
 	if (!s || !mi || !dir || mi->is_magnet || !mi->num_pieces) {
-		sp_error_set(err, -EINVAL, _("cannot add this torrent: no file list (magnet links "
-					     "are not supported yet)"));
+		sp_error_set(err, -EINVAL, _("cannot add a magnet link before its metadata is "
+					     "fetched (sp_session_fetch_metadata)"));
 		return NULL;
 	}
 	struct sp_torrent *t = torrent_alloc(s, mi, dir, seed_only, err);
 	if (!t)
 		return NULL;
-	struct attach_job job = {.t = t, .done = false};
-	pthread_mutex_init(&job.lock, NULL);
-	pthread_cond_init(&job.cond, NULL);
-	if (sp_session_post(s, attach_on_loop, &job) == 0) {
-		pthread_mutex_lock(&job.lock);
-		while (!job.done)
-			pthread_cond_wait(&job.cond, &job.lock);
-		pthread_mutex_unlock(&job.lock);
-	}
-	pthread_mutex_destroy(&job.lock);
-	pthread_cond_destroy(&job.cond);
-	if (!job.done) {
+	if (sp_torrent_attach(t) < 0) {
 		sp_error_set(err, -ENOMEM, _("out of memory"));
 		t->mi = NULL;
 		sp_torrent_free_now(t);
@@ -709,7 +720,7 @@ void sp_torrent_stop_loop(struct sp_torrent *t)
 	if (t->tick_ev)
 		event_del(t->tick_ev);
 	sp_torrent_ws_free(t);
-	publish_stats(t);
+	sp_torrent_publish_stats(t);
 }
 
 void sp_torrent_join_check(struct sp_torrent *t)
@@ -734,6 +745,7 @@ void sp_torrent_free_now(struct sp_torrent *t)
 		sp_storage_save_resume(t->storage);
 		sp_storage_free(t->storage);
 	}
+	sp_meta_free(t->meta);
 	sp_picker_free(t->picker);
 	while (t->sources) {
 		struct sp_blocksrc *src = t->sources;

@@ -99,8 +99,10 @@ long sp_wire_frame_size(const uint8_t *buf, size_t len, uint32_t num_pieces)
 		return payload == fixed ? (long)mlen + 4 : -EPROTO;
 	switch (id) {
 	case SP_WIRE_BITFIELD:
-		if ((size_t)payload != ((size_t)num_pieces + 7) / 8)
-			return -EPROTO;
+		/* num_pieces 0: not known yet (a magnet before its metadata) */
+		if (num_pieces == 0 ? payload > (long)SP_WIRE_MAX_EXT
+				    : (size_t)payload != ((size_t)num_pieces + 7) / 8)
+			return num_pieces == 0 ? -EOVERFLOW : -EPROTO;
 		break;
 	case SP_WIRE_PIECE:
 		if (payload < 8)

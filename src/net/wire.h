@@ -89,7 +89,8 @@ int sp_wire_parse_handshake(const uint8_t *buf, size_t len, struct sp_wire_hands
 /* Just the length check: given at least the first 4..5 bytes, returns the
  * whole message's size (prefix included), -EAGAIN if the header is not
  * complete, or -EOVERFLOW / -EPROTO if the declared length is impossible
- * for its type. num_pieces sizes the bitfield ceiling. */
+ * for its type. num_pieces sizes the bitfield (0: unknown yet, any length
+ * up to SP_WIRE_MAX_EXT). */
 long sp_wire_frame_size(const uint8_t *buf, size_t len, uint32_t num_pieces);
 
 /* Parse one message at the start of buf. Returns the bytes consumed (> 0),

@@ -16,6 +16,7 @@
 
 #include "core/bencode.h"
 #include "core/clock.h"
+#include "core/magnet.h"
 #include "core/metainfo.h"
 #include "core/sha1.h"
 #include "harness.h"
@@ -290,6 +291,58 @@ SP_TEST(download_limit_holds)
 	sp_session_free(a);
 	check_copy(&fx);
 	teardown(&fx);
+}
+
+/* BEP 9: a magnet with only the seed's address becomes a full metainfo,
+ * then a complete download. */
+SP_TEST(magnet_metadata_then_download)
+{
+	struct fixture fx;
+	setup(&fx);
+	struct sp_session *a = session(0), *b = session(0);
+	struct sp_metainfo *mi = mi_of(&fx);
+	char uri[256];
+	snprintf(uri, sizeof(uri), "magnet:?xt=urn:btih:%s&x.pe=127.0.0.1:%u", mi->info_hash_hex,
+		 sp_session_port(a));
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi, fx.seed_dir, true, NULL);
+	struct sp_torrent_stats st;
+	SP_CHECK(ta && wait_complete(ta, 10, &st));
+	struct sp_error *err = NULL;
+	struct sp_metainfo *mag = sp_magnet_parse(uri, &err);
+	if (!mag)
+		SP_FAIL("magnet: %s", sp_error_msg(err));
+	SP_CHECK(sp_session_add_torrent(b, mag, fx.leech_dir, false, &err) == NULL);
+	sp_error_free(err);
+	err = NULL;
+	struct sp_metainfo *full = sp_session_fetch_metadata(b, mag, 10000, &err);
+	if (!full)
+		SP_FAIL("fetch: %s", sp_error_msg(err));
+	SP_CHECK(!full->is_magnet);
+	SP_CHECK_UINT(full->num_files, NFILES);
+	SP_CHECK_UINT(full->total_length, fx.total);
+	/* no --peer now: the peers found while fetching are reused */
+	struct sp_torrent *tb = sp_session_add_torrent(b, full, fx.leech_dir, false, &err);
+	SP_CHECK(tb != NULL);
+	SP_CHECK(wait_complete(tb, 20, &st));
+	sp_session_free(b);
+	sp_session_free(a);
+	check_copy(&fx);
+	teardown(&fx);
+}
+
+SP_TEST(magnet_without_peers_times_out)
+{
+	struct sp_session *b = session(0);
+	struct sp_error *err = NULL;
+	struct sp_metainfo *mag =
+		sp_magnet_parse("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", &err);
+	SP_CHECK(mag != NULL);
+	int64_t t0 = sp_now_us();
+	SP_CHECK(sp_session_fetch_metadata(b, mag, 500, &err) == NULL);
+	SP_CHECK_INT(err->code, -ETIMEDOUT);
+	SP_CHECK_CMP(sp_now_us() - t0, <, 3000000);
+	sp_error_free(err);
+	sp_session_free(b);
 }
 
 static int raw_connect(uint16_t port)

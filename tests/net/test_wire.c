@@ -146,6 +146,11 @@ SP_TEST(bad_lengths_rejected_from_header)
 	SP_CHECK_INT(frame(13, SP_WIRE_BITFIELD), -EPROTO);
 	SP_CHECK_INT(frame(15, SP_WIRE_BITFIELD), -EPROTO);
 	SP_CHECK_INT(frame(14, SP_WIRE_BITFIELD), 18);
+	/* before a magnet's metadata the piece count is unknown (0) */
+	uint8_t bf[5] = {0, 0, 0, 40, SP_WIRE_BITFIELD};
+	SP_CHECK_INT(sp_wire_frame_size(bf, 5, 0), 44);
+	uint8_t bf2[5] = {0, 2, 0, 40, SP_WIRE_BITFIELD};
+	SP_CHECK_INT(sp_wire_frame_size(bf2, 5, 0), -EOVERFLOW);
 	/* piece shorter than its header, block too big, whole message huge */
 	SP_CHECK_INT(frame(8, SP_WIRE_PIECE), -EPROTO);
 	SP_CHECK_INT(frame(9 + SP_WIRE_MAX_BLOCK, SP_WIRE_PIECE), (long)SP_WIRE_MAX_BLOCK + 13);

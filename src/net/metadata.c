@@ -1,0 +1,251 @@
+/* metadata.c - BEP 9 ut_metadata: fetching a magnet's info dictionary
+ * from peers, and serving ours to peers that fetch it. Net thread only.
+ *
+ * Fetching: the first peer that announces a metadata_size (ceiling
+ * META_MAX) sizes the buffer; 16 KiB pieces are asked of every peer that
+ * has ut_metadata, each piece at most once per META_RETRY_US; a reject
+ * frees the piece for another peer. When every piece is in, the SHA-1 of
+ * the whole must be the info-hash, else all of it is dropped and fetched
+ * again (a lying peer cannot make us accept a wrong dictionary). Only
+ * then is it parsed (sp_metainfo_from_info) and handed to `done`.
+ *
+ * Serving: a torrent with metadata answers requests with its exact info
+ * bytes; a magnet still fetching rejects them. */
+#include "net/peer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/bufferevent.h>
+
+#include "core/bencode.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/sha1.h"
+#include "net/wire.h"
+
+#define MOD "metadata"
+#define META_PIECE 16384u
+#define META_MAX (16u << 20)
+#define META_RETRY_US 5000000
+#define META_BURST 32 /* requests per peer per round */
+
+enum { MSG_REQUEST = 0, MSG_DATA = 1, MSG_REJECT = 2 };
+
+struct sp_meta {
+	struct sp_torrent *t;
+	void (*done)(void *ctx, struct sp_metainfo *mi, int err);
+	void *ctx;
+	uint32_t size, npieces;
+	uint8_t *buf, *got;
+	int64_t *asked_us;
+	bool finished;
+};
+
+struct sp_meta *sp_meta_new(struct sp_torrent *t,
+			    void (*done)(void *ctx, struct sp_metainfo *mi, int err), void *ctx)
+{
+	struct sp_meta *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->t = t;
+	m->done = done;
+	m->ctx = ctx;
+	return m;
+}
+
+void sp_meta_free(struct sp_meta *m)
+{
+	if (!m)
+		return;
+	free(m->buf);
+	free(m->got);
+	free(m->asked_us);
+	free(m);
+}
+
+static int send_msg(struct sp_peer *p, int type, uint32_t piece, uint32_t total,
+		    const uint8_t *data, size_t len)
+{
+	struct sp_buf d, msg;
+	sp_buf_init(&d, META_PIECE + 128);
+	sp_buf_init(&msg, META_PIECE + 256);
+	sp_benc_dict_begin(&d);
+	sp_benc_put_cstr(&d, "msg_type");
+	sp_benc_put_int(&d, type);
+	sp_benc_put_cstr(&d, "piece");
+	sp_benc_put_int(&d, piece);
+	if (type == MSG_DATA) {
+		sp_benc_put_cstr(&d, "total_size");
+		sp_benc_put_int(&d, total);
+	}
+	int r = sp_benc_end(&d);
+	if (r == 0 && data)
+		r = sp_buf_append(&d, data, len);
+	if (r == 0)
+		r = sp_wire_build_extended(&msg, p->ut_metadata, d.data, d.len);
+	if (r == 0 && !p->closing)
+		bufferevent_write(p->bev, msg.data, msg.len);
+	sp_buf_fini(&d);
+	sp_buf_fini(&msg);
+	return r;
+}
+
+static int size_buffer(struct sp_meta *m, uint32_t size)
+{
+	if (size == 0 || size > META_MAX)
+		return -EOVERFLOW;
+	m->size = size;
+	m->npieces = (size + META_PIECE - 1) / META_PIECE;
+	m->buf = malloc(size);
+	m->got = calloc(m->npieces, 1);
+	m->asked_us = calloc(m->npieces, sizeof(*m->asked_us));
+	if (!m->buf || !m->got || !m->asked_us) {
+		free(m->buf);
+		free(m->got);
+		free(m->asked_us);
+		m->buf = m->got = NULL;
+		m->asked_us = NULL;
+		m->size = m->npieces = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void request_from(struct sp_meta *m, struct sp_peer *p)
+{
+	if (m->finished || !m->size || !p->ut_metadata || p->metadata_size != m->size ||
+	    p->closing)
+		return;
+	int64_t now = sp_now_us();
+	int sent = 0;
+	for (uint32_t i = 0; i < m->npieces && sent < META_BURST; i++) {
+		if (m->got[i] || (m->asked_us[i] && now - m->asked_us[i] < META_RETRY_US))
+			continue;
+		if (send_msg(p, MSG_REQUEST, i, 0, NULL, 0) == 0) {
+			m->asked_us[i] = now;
+			sent++;
+		}
+	}
+}
+
+void sp_meta_peer_ready(struct sp_peer *p)
+{
+	struct sp_meta *m = p->t ? p->t->meta : NULL;
+	if (!m || m->finished || !p->ut_metadata)
+		return;
+	if (!m->size && size_buffer(m, p->metadata_size) < 0)
+		return;
+	request_from(m, p);
+}
+
+void sp_meta_tick(struct sp_torrent *t)
+{
+	if (!t->meta || t->meta->finished)
+		return;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p->handshaked)
+			sp_meta_peer_ready(p);
+}
+
+static void all_in(struct sp_meta *m)
+{
+	uint8_t h[SP_SHA1_LEN];
+	sp_sha1(m->buf, m->size, h);
+	if (memcmp(h, m->t->mi->info_hash, SP_SHA1_LEN)) {
+		SP_WARN(MOD, "metadata does not match the info-hash: fetching it again");
+		memset(m->got, 0, m->npieces);
+		memset(m->asked_us, 0, m->npieces * sizeof(*m->asked_us));
+		return;
+	}
+	struct sp_error *err = NULL;
+	struct sp_metainfo *mi = sp_metainfo_from_info(m->buf, m->size, m->t->mi, &err);
+	int code = mi ? 0 : (err ? err->code : -EBADMSG);
+	if (!mi)
+		SP_WARN(MOD, "metadata rejected: %s", sp_error_msg(err));
+	sp_error_free(err);
+	m->finished = true;
+	SP_INFO(MOD, "metadata complete (%u bytes)", m->size);
+	m->done(m->ctx, mi, code);
+}
+
+static int on_data(struct sp_meta *m, struct sp_peer *p, int64_t piece, int64_t total,
+		   const uint8_t *data, size_t len)
+{
+	if (!m || m->finished)
+		return 0; /* late or unasked: harmless */
+	if (!m->size || total != m->size || piece < 0 || (uint64_t)piece >= m->npieces)
+		return -EPROTO;
+	uint32_t off = (uint32_t)piece * META_PIECE;
+	uint32_t want = m->size - off < META_PIECE ? m->size - off : META_PIECE;
+	if (len != want)
+		return -EPROTO;
+	if (!m->got[piece]) {
+		memcpy(m->buf + off, data, len);
+		m->got[piece] = 1;
+	}
+	for (uint32_t i = 0; i < m->npieces; i++)
+		if (!m->got[i])
+			return 0;
+	all_in(m);
+	return 0;
+}
+
+static void on_request(struct sp_torrent *t, struct sp_peer *p, int64_t piece)
+{
+	const struct sp_metainfo *mi = t->mi;
+	uint64_t n = mi->info_raw ? (mi->info_raw_len + META_PIECE - 1) / META_PIECE : 0;
+	if (t->meta_only || piece < 0 || (uint64_t)piece >= n || !p->ut_metadata) {
+		if (p->ut_metadata)
+			send_msg(p, MSG_REJECT, piece < 0 ? 0 : (uint32_t)piece, 0, NULL, 0);
+		return;
+	}
+	size_t off = (size_t)piece * META_PIECE;
+	size_t len = mi->info_raw_len - off < META_PIECE ? mi->info_raw_len - off : META_PIECE;
+	send_msg(p, MSG_DATA, (uint32_t)piece, (uint32_t)mi->info_raw_len, mi->info_raw + off, len);
+}
+
+int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
+{
+	struct sp_benc_doc doc;
+	struct sp_benc_limits lim = {.max_depth = 4, .max_nodes = 64, .max_str = 1024};
+	size_t used = 0;
+	if (sp_benc_parse_prefix(data, len, &lim, &doc, &used, NULL) < 0)
+		return -EBADMSG;
+	const struct sp_benc *root = &doc.nodes[0];
+	const struct sp_benc *type = sp_benc_dict_get_type(root, "msg_type", SP_BENC_INT);
+	const struct sp_benc *piece = sp_benc_dict_get_type(root, "piece", SP_BENC_INT);
+	const struct sp_benc *total = sp_benc_dict_get_type(root, "total_size", SP_BENC_INT);
+	int r = 0;
+	if (root->type != SP_BENC_DICT || !type || !piece) {
+		r = -EBADMSG;
+	} else if (type->i == MSG_REQUEST) {
+		on_request(p->t, p, piece->i);
+	} else if (type->i == MSG_DATA) {
+		r = on_data(p->t->meta, p, piece->i, total ? total->i : -1, data + used, len - used);
+	} else if (type->i == MSG_REJECT && p->t->meta && p->t->meta->size && piece->i >= 0 &&
+		   (uint64_t)piece->i < p->t->meta->npieces) {
+		p->t->meta->asked_us[piece->i] = 0;
+	}
+	sp_benc_doc_free(&doc);
+	return r;
+}
+
+void sp_meta_keep_candidates(struct sp_torrent *t)
+{
+	struct sp_session *s = t->s;
+	while (s->meta_cands) {
+		struct sp_candidate *c = s->meta_cands;
+		s->meta_cands = c->next;
+		free(c);
+	}
+	s->meta_cands = t->candidates;
+	t->candidates = NULL;
+	for (struct sp_candidate *c = s->meta_cands; c; c = c->next) {
+		c->connected = false;
+		c->fails = 0;
+		c->next_try_us = 0;
+	}
+	memcpy(s->meta_cands_ih, t->mi->info_hash, 20);
+}
