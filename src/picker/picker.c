@@ -245,6 +245,7 @@ static void dl_free(struct pk_piece_dl *d)
 	free(d->sent);
 	free(d->before);
 	free(d->ahead);
+	free(d->tmo);
 	free(d);
 }
 
@@ -292,7 +293,8 @@ struct pk_piece_dl *pk_dl_get(struct sp_picker *p, uint32_t piece)
 	d->sent = calloc(nb, sizeof(int64_t));
 	d->before = calloc(nb, sizeof(uint64_t));
 	d->ahead = calloc(nb, sizeof(uint32_t));
-	if (!d->blk || !d->from || !d->holder || !d->sent || !d->before || !d->ahead) {
+	d->tmo = calloc(nb, sizeof(int64_t));
+	if (!d->blk || !d->from || !d->holder || !d->sent || !d->before || !d->ahead || !d->tmo) {
 		dl_free(d);
 		return NULL;
 	}
@@ -467,13 +469,15 @@ uint32_t pk_src_depth(const struct pk_source *s)
 				  : (s->kind == SP_SOURCE_WEBSEED ? PK_WEBSEED_MAX_REQ
 								  : PK_PEER_MAX_REQ);
 	uint32_t d;
-	if (s->rate_in <= 0 && s->rate_est <= 0) {
+	if (s->snubbed) {
+		d = 1; /* until it delivers again */
+	} else if (s->rate_in <= 0 && s->rate_est <= 0) {
 		d = PK_UNKNOWN_DEPTH;
 	} else {
 		double bdp = pk_src_rate(s) * (pk_src_rtt(s) + PK_PIPE_MARGIN_S) / SP_PICKER_BLOCK;
 		d = bdp > 100000 ? 100000 : (uint32_t)bdp + 2;
 	}
-	if (d < PK_MIN_DEPTH)
+	if (d < PK_MIN_DEPTH && !s->snubbed)
 		d = PK_MIN_DEPTH;
 	return d > max ? max : d;
 }

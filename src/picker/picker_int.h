@@ -45,6 +45,7 @@ struct pk_piece_dl {          /* a piece being downloaded (lazily made) */
 	int64_t *sent;        /* per block: when that request was sent */
 	uint64_t *before;     /* per block: the holder's issued bytes before it */
 	uint32_t *ahead;      /* per block: bytes queued ahead of it when sent */
+	int64_t *tmo;         /* per block: when that request times out */
 	uint32_t owner;       /* on parole: the one source allowed */
 	bool owned;
 	uint32_t got;         /* blocks received */
@@ -182,6 +183,8 @@ double pk_src_rtt(const struct pk_source *s);
 double pk_src_erate(const struct pk_source *s, int64_t now);
 /* erate, and slow if never measured: the rate used to choose sources. */
 double pk_src_crate(const struct pk_source *s, int64_t now);
+/* When a request is declared lost (rule 8). */
+int64_t pk_req_timeout(const struct pk_req *r);
 /* Expected arrival of the latest request for a block, from its holder s
  * at the given rate: O(1), the holder serving in order. */
 int64_t pk_blk_eta(const struct sp_picker *p, uint32_t piece, uint32_t block,

@@ -115,7 +115,11 @@ static double piece_eta(const struct sp_picker *p, uint32_t pc, int64_t now, dou
 {
 	const struct pk_piece_dl *d = p->dl[pc];
 	uint32_t nb = pk_nblocks(p, pc);
-	double eta = 0;
+	double eta = 0, parole_q = 0;
+	/* a piece on parole comes from one source: its free blocks queue up
+	 * behind each other at that source's rate */
+	const struct pk_source *own = p->parole[pc] && d && d->owned ? pk_find(p, d->owner) : NULL;
+	bool parole = p->parole[pc] != 0;
 	for (uint32_t b = 0; b < nb; b++) {
 		uint8_t st = d ? d->blk[b] : 0;
 		if (st & BLK_GOT)
@@ -126,8 +130,18 @@ static double piece_eta(const struct sp_picker *p, uint32_t pc, int64_t now, dou
 			if (s)
 				t = (double)(pk_blk_eta(p, pc, b, s, pk_src_crate(s, now), now) - now) /
 				    1e6;
+			/* a silent holder loses it at its timeout: then one block's
+			 * time from someone else */
+			double tt = (double)(d->tmo[b] - now) / 1e6;
+			if (s && tt + lat < t)
+				t = tt > 0 ? tt + lat : lat;
 		}
-		if (t < 0) {
+		if (t < 0 && parole) {
+			parole_q += pk_block_len(p, pc, b);
+			t = own ? pk_src_rtt(own) + ((double)pk_src_queued(p, own) + parole_q) /
+							pk_src_crate(own, now)
+				: lat * parole_q / SP_PICKER_BLOCK;
+		} else if (t < 0) {
 			*unreq += pk_block_len(p, pc, b);
 			t = rate > 0 ? *unreq / rate + lat : INFINITY;
 		}

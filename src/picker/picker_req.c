@@ -90,6 +90,7 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 	d->sent[block] = now;
 	d->before[block] = s->issued;
 	d->ahead[block] = r->ahead;
+	d->tmo[block] = pk_req_timeout(r);
 	s->issued += len;
 	if (p->parole[piece] && (!d->owned || d->owner != s->id)) {
 		d->owned = true;
@@ -123,6 +124,7 @@ static void rehold(struct sp_picker *p, struct pk_piece_dl *d, uint32_t piece, u
 			d->sent[block] = r->sent_us;
 			d->before[block] = r->before;
 			d->ahead[block] = r->ahead;
+			d->tmo[block] = pk_req_timeout(r);
 			return;
 		}
 	}
@@ -346,17 +348,19 @@ void sp_picker_get_stats(const struct sp_picker *p, struct sp_picker_stats *st)
 	*st = p->st;
 }
 
+int64_t pk_req_timeout(const struct pk_req *r)
+{
+	int64_t lim = PK_TIMEOUT_FACTOR * (r->expect_us - r->sent_us);
+	return r->sent_us + (lim < PK_TIMEOUT_MIN_US ? PK_TIMEOUT_MIN_US : lim);
+}
+
 /* Requests outstanding far beyond their expected time are lost (rule 8). */
 void pk_timeouts(struct sp_picker *p, int64_t now)
 {
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
 		for (uint32_t i = 0; i < s->nreq;) {
-			struct pk_req *r = &s->reqs[i];
-			int64_t lim = PK_TIMEOUT_FACTOR * (r->expect_us - r->sent_us);
-			if (lim < PK_TIMEOUT_MIN_US)
-				lim = PK_TIMEOUT_MIN_US;
-			if (now - r->sent_us > lim) {
+			if (now > pk_req_timeout(&s->reqs[i])) {
 				pk_drop_req(p, s, i, true);
 				p->st.timeouts++;
 				s->snubbed = true;
