@@ -13,12 +13,12 @@ static void scenario(const char *name, struct sim_scenario *sc)
 }
 
 /* The issue's property: with aggregate capacity >= 1.25 x bitrate and
- * churn, a whole play-through has no stall (three seeds). */
+ * churn, a whole play-through has no stall (ten seeds). */
 SP_TEST(no_stall_at_1_25x_with_churn)
 {
 	struct sim_scenario sc;
 	scenario("churn-1.25x", &sc);
-	for (uint64_t k = 0; k < 3; k++) {
+	for (uint64_t k = 0; k < 10; k++) {
 		struct sim_result r;
 		sc.seed = 100 + k;
 		SP_CHECK_INT(sim_run(&sc, SP_PICKER_DEADLINE, &r), 0);
