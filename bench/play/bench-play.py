@@ -222,11 +222,24 @@ cpu_rows = [
     ("ffmpeg -f null (decode only, unpaced)",
      ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", media, "-f", "null", "-"], None),
 ]
+cpu_rows.append(("swarmplay play .tstream from the swarm (1 seeder), --no-video", None, None))
+
+
+def rusage_swarm():
+    seeder = swarm.Seeder(tstream, seed_dir, rate)
+    time.sleep(0.3)
+    try:
+        return rusage_run([exe, "play", tstream, "-d", fresh("sp-cpu"), "--peer", seeder.peer,
+                           "--no-tracker", "--no-video", "--exit-at-end"])
+    finally:
+        seeder.stop()
+
+
 cpu = {}
 if os.environ.get("BENCH_NO_CPU"):
     cpu_rows = []
 for name, args, env in cpu_rows:
-    runs = [rusage_run(args, env) for _ in range(RUNS)]
+    runs = [rusage_run(args, env) if args else rusage_swarm() for _ in range(RUNS)]
     cpu[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
                  statistics.median(r[2] for r in runs))
 
