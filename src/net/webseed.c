@@ -5,7 +5,8 @@
  * part of it has no transfer yet (assigned < end); the dispatcher, run from
  * a deferred event so that a burst of requests coalesces, turns the first
  * queued block plus the blocks that continue it in the same file into one
- * transfer of at most max_span bytes. Transfers write straight into the
+ * transfer of at most span_limit() bytes (about half a second of the
+ * server's rate, within max_span). Transfers write straight into the
  * blocks' buffers; a block is handed out when all its bytes are in.
  *
  * Invariants: a block is "dead" once delivered, rejected or cancelled and
@@ -308,9 +309,28 @@ static struct wblock *find_next(struct sp_webseed *ws, uint64_t at)
 	return NULL;
 }
 
+/* How much one request may carry: about SPAN_TARGET_S of this server's
+ * measured rate per transfer, so a block asked for now waits behind at
+ * most that much bulk (streaming asks for urgent blocks late); between
+ * SPAN_MIN and max_span, SPAN_FIRST until the rate is known. */
+#define SPAN_TARGET_S 0.5
+#define SPAN_MIN (64u << 10)
+#define SPAN_FIRST (256u << 10)
+
+static uint64_t span_limit(const struct sp_webseed *ws)
+{
+	uint64_t span = SPAN_FIRST;
+	if (ws->rate_at_us) {
+		double per = sp_webseed_rate(ws) / (ws->nxfers + 1) * SPAN_TARGET_S;
+		span = per < SPAN_MIN ? SPAN_MIN : per > (double)UINT32_MAX ? UINT32_MAX : (uint64_t)per;
+	}
+	return span < ws->cfg.max_span ? span : ws->cfg.max_span;
+}
+
 /* Gather the blocks of one transfer starting at b->assigned, in file f. */
 static int gather(struct sp_webseed *ws, struct wblock *b, uint64_t fend, struct wxfer *x)
 {
+	uint64_t max_span = span_limit(ws);
 	size_t cap = 16;
 	x->blk = malloc(cap * sizeof(*x->blk));
 	if (!x->blk)
@@ -319,7 +339,7 @@ static int gather(struct sp_webseed *ws, struct wblock *b, uint64_t fend, struct
 	x->end = blk_end(b) < fend ? blk_end(b) : fend;
 	b->assigned = x->end;
 	x->blk[x->nblk++] = b;
-	while (x->end == blk_end(b) && x->end < fend && x->end - x->start < ws->cfg.max_span) {
+	while (x->end == blk_end(b) && x->end < fend && x->end - x->start < max_span) {
 		struct wblock *n = find_next(ws, x->end);
 		if (!n)
 			break;

@@ -26,6 +26,8 @@ static uint8_t *payload; /* the torrent's bytes, pad files as zeros */
 static struct sp_mi_file files[4];
 static struct sp_metainfo mi;
 
+static uint64_t single_len = 100000;
+
 static void make_torrent(bool multi, bool pad)
 {
 	static const struct {
@@ -55,9 +57,9 @@ static void make_torrent(bool multi, bool pad)
 		}
 		mi.num_files = n;
 	} else {
-		files[0] = (struct sp_mi_file){.path = "single.bin", .length = 100000};
+		files[0] = (struct sp_mi_file){.path = "single.bin", .length = single_len};
 		mi.num_files = 1;
-		mi.total_length = 100000;
+		mi.total_length = single_len;
 	}
 	mi.num_pieces = (uint32_t)((mi.total_length + PIECE - 1) / PIECE);
 	free(payload);
@@ -96,6 +98,48 @@ static const struct sp_mi_file *find_file(const char *path)
 	return NULL;
 }
 
+/* "trickle": a 206 sent TRICKLE_CHUNK bytes every TRICKLE_MS, as a slow
+ * server would (about 200 kB/s per request). */
+#define TRICKLE_CHUNK 2048
+#define TRICKLE_MS 10
+
+struct trickle {
+	struct evhttp_request *req;
+	struct event *ev;
+	const uint8_t *p;
+	size_t left;
+};
+
+static void trickle_on_timer(evutil_socket_t fd, short w, void *arg)
+{
+	struct trickle *tr = arg;
+	size_t n = tr->left < TRICKLE_CHUNK ? tr->left : TRICKLE_CHUNK;
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add(b, tr->p, n);
+	evhttp_send_reply_chunk(tr->req, b);
+	evbuffer_free(b);
+	tr->p += n;
+	tr->left -= n;
+	if (!tr->left) {
+		evhttp_send_reply_end(tr->req);
+		event_free(tr->ev);
+		free(tr);
+	}
+}
+
+static void trickle(struct evhttp_request *req, const uint8_t *p, size_t n)
+{
+	struct trickle *tr = calloc(1, sizeof(*tr));
+	tr->req = req;
+	tr->p = p;
+	tr->left = n;
+	evhttp_send_reply_start(req, 206, "Partial");
+	tr->ev = event_new(evhttp_connection_get_base(evhttp_request_get_connection(req)), -1,
+			   EV_PERSIST, trickle_on_timer, tr);
+	struct timeval tv = {0, TRICKLE_MS * 1000};
+	event_add(tr->ev, &tv);
+}
+
 static void serve(struct evhttp_request *req, const char *mode, const struct sp_mi_file *f)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
@@ -125,6 +169,8 @@ static void serve(struct evhttp_request *req, const char *mode, const struct sp_
 		uint8_t *big = calloc(1, n + 100);
 		send_body(req, 206, big, n + 100);
 		free(big);
+	} else if (!strcmp(mode, "trickle")) {
+		trickle(req, data + a, n);
 	} else if (!strcmp(mode, "chunked")) {
 		/* no Content-Length: only the write callback can see the excess */
 		evhttp_send_reply_start(req, 206, "Partial");
@@ -224,6 +270,8 @@ struct ctx {
 	struct sp_webseed *ws;
 	struct srv srv;
 	int blocks, rejects, answered, errors, bad_data;
+	uint32_t watch_piece; /* on_block notes when this piece's block lands */
+	int64_t watch_at_us;
 	uint64_t bytes;
 	char last_err[512];
 };
@@ -234,6 +282,8 @@ static void on_block(void *arg, struct sp_webseed *ws, uint32_t piece, uint32_t 
 	struct ctx *c = arg;
 	c->blocks++;
 	c->answered++;
+	if (piece == c->watch_piece && !c->watch_at_us)
+		c->watch_at_us = sp_now_us();
 	c->bytes += len;
 	if (memcmp(data, payload + (uint64_t)piece * PIECE + off, len))
 		c->bad_data++;
@@ -263,6 +313,7 @@ static bool httpseed; /* make BEP 17 web seeds */
 static void ctx_init(struct ctx *c, const char *mode, const char *suffix)
 {
 	memset(c, 0, sizeof(*c));
+	c->watch_piece = UINT32_MAX;
 	c->base = event_base_new();
 	c->curl = sp_curlev_new(c->base);
 	srv_start(&c->srv, c->base);
@@ -375,6 +426,61 @@ SP_TEST(single_file_whole_file_200_is_accepted)
 	SP_CHECK_INT(c.errors, 0);
 	SP_CHECK_INT(c.srv.requests, 1);
 	ctx_fini(&c);
+}
+
+/* Streaming asks for urgent blocks late: on a slow server, a block asked
+ * for while a pipeline of bulk is in flight must not wait for a megabyte
+ * of it. The client keeps PIPE blocks requested, as the picker would. */
+#define PIPE 32
+
+static uint32_t next_bulk; /* next bulk block index (single-file torrent) */
+
+static void refill(struct ctx *c)
+{
+	while (sp_webseed_outstanding(c->ws) < PIPE && next_bulk < 200) {
+		uint32_t p = next_bulk / 2, off = next_bulk % 2 * BLOCK;
+		SP_CHECK_INT(sp_webseed_request(c->ws, p, off, BLOCK), 0);
+		next_bulk++;
+	}
+}
+
+SP_TEST(urgent_block_not_stuck_behind_bulk)
+{
+	single_len = 4 << 20;
+	make_torrent(false, false);
+	max_span = 1 << 20;
+	struct ctx c;
+	ctx_init(&c, "trickle", "single.bin");
+	next_bulk = 0;
+	refill(&c);
+	struct event *tick = event_new(c.base, -1, EV_PERSIST, on_tick, NULL);
+	struct timeval tv = {0, 10000};
+	event_add(tick, &tv);
+	/* ~200 kB/s per request: let the rate settle for ~1.5 s */
+	int64_t t0 = sp_now_us();
+	while (sp_now_us() - t0 < 1500000) {
+		event_base_loop(c.base, EVLOOP_ONCE);
+		refill(&c);
+	}
+	SP_CHECK_CMP(c.blocks, >=, 8);
+	uint32_t last = mi.num_pieces - 1;
+	c.watch_piece = last;
+	t0 = sp_now_us();
+	SP_CHECK_INT(sp_webseed_request(c.ws, last, 0, BLOCK), 0);
+	while (!c.watch_at_us && sp_now_us() - t0 < 10000000) {
+		event_base_loop(c.base, EVLOOP_ONCE);
+		refill(&c);
+	}
+	int64_t got_at = c.watch_at_us;
+	event_free(tick);
+	SP_CHECK(got_at);
+	/* transfers turn over every fraction of a second: the block waits
+	 * for a slot and the few blocks queued before it, not for the bulk
+	 * in flight */
+	SP_CHECK_CMP((got_at - t0) / 1000, <, 1500);
+	SP_CHECK_INT(c.bad_data, 0);
+	ctx_fini(&c);
+	single_len = 100000;
 }
 
 SP_TEST(redirect_is_followed)
