@@ -44,8 +44,8 @@
  *  8. A request outstanding longer than max(2 s, 4 x its expected time) is
  *     lost: it is cancelled, its block is free again, and its source is
  *     snubbed until it delivers something.
- *  9. A seek (a cursor moving by more than PK_SEEK_SLACK, backwards or
- *     forwards) cancels every request outside every window in the next
+ *  9. A seek (a cursor moving by more than PK_SEEK_SLACK or two pieces,
+ *     backwards or forwards) cancels every request outside every window in the next
  *     call, which also requests the new window.
  * 10. Endgame: once no block is free, sources with room duplicate the
  *     outstanding blocks they can serve (same copy limit and budget).

@@ -107,7 +107,8 @@ bool sp_picker_piece_ready(const struct sp_picker *p, uint32_t piece);
  * torrent byte offset; bitrate in bytes/s (0: unknown, use
  * SP_PICKER_DEFAULT_BITRATE). Call it on every read and at least every
  * tick while waiting (now_us dates the deadlines: a stalled reader keeps
- * its next piece due "now"). Moving by more than 1 MB either way is a seek:
+ * its next piece due "now"). Moving by more than max(1 MB, 2 pieces)
+ * either way is a seek:
  * requests out of every window are cancelled in the next sp_picker_next()
  * call, which also requests the new window. */
 void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,

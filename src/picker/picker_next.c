@@ -46,8 +46,13 @@ void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 		}
 		r = &p->rd[p->nrd++];
 		*r = (struct pk_reader){.id = reader, .offset = offset, .win_end = offset};
-	} else if (offset + PK_SEEK_SLACK < r->offset || offset > r->offset + PK_SEEK_SLACK) {
-		p->seek_pending = true; /* reading moves forward in small steps */
+	} else {
+		/* reading moves forward in small steps (a reader may report once
+		 * per piece) */
+		uint64_t slack = 2ull * p->cfg.piece_length;
+		slack = slack > PK_SEEK_SLACK ? slack : PK_SEEK_SLACK;
+		if (offset + slack < r->offset || offset > r->offset + slack)
+			p->seek_pending = true;
 	}
 	r->offset = offset;
 	r->bitrate = bitrate;

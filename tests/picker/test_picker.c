@@ -280,6 +280,10 @@ SP_TEST(seek_cancels_outside_new_window)
 	for (int64_t now = 0; now < SEC; now += 100 * MS)
 		step(p, &t, now);
 	SP_CHECK_CMP(t.n, >, 10);
+	/* playing on (under 1 MB ahead) is no seek: nothing cancelled */
+	sp_picker_cursor_set(p, 0, 10 * PLEN, 300000, SEC - 1000);
+	step(p, &t, SEC - 1000);
+	SP_CHECK_UINT(t.cancels, 0);
 	uint64_t to = 300ull * PLEN + 1234;
 	sp_picker_cursor_set(p, 0, to, 300000, SEC);
 	uint64_t before_cancels = t.cancels;
