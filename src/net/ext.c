@@ -1,5 +1,5 @@
 /* ext.c - BEP 10 extension protocol: our extended handshake (v, reqq, p,
- * yourip, m with ut_metadata, metadata_size when we have it)
+ * yourip, m with ut_metadata and ut_pex, metadata_size when we have it)
  * and theirs (reqq sizes our pipeline to them, v names the client).
  * Net thread only. A malformed handshake closes the peer; unknown
  * extended messages are ignored, as BEP 10 asks. */
@@ -29,6 +29,10 @@ int sp_ext_send_handshake(struct sp_peer *p)
 	sp_benc_dict_begin(&b);
 	sp_benc_put_cstr(&b, "ut_metadata");
 	sp_benc_put_int(&b, SP_EXT_UT_METADATA);
+	if (sp_pex_allowed(p->t)) {
+		sp_benc_put_cstr(&b, "ut_pex");
+		sp_benc_put_int(&b, SP_EXT_UT_PEX);
+	}
 	sp_benc_end(&b);
 	const struct sp_metainfo *mi = p->t->mi;
 	if (!p->t->meta_only && mi->info_raw && mi->info_raw_len) {
@@ -86,6 +90,10 @@ static int on_handshake(struct sp_peer *p, const uint8_t *data, size_t len)
 	const struct sp_benc *um = m ? sp_benc_dict_get_type(m, "ut_metadata", SP_BENC_INT) : NULL;
 	const struct sp_benc *ms = sp_benc_dict_get_type(root, "metadata_size", SP_BENC_INT);
 	p->ut_metadata = um && um->i > 0 && um->i < 256 ? (uint8_t)um->i : 0;
+	const struct sp_benc *up = m ? sp_benc_dict_get_type(m, "ut_pex", SP_BENC_INT) : NULL;
+	p->ut_pex = up && up->i > 0 && up->i < 256 ? (uint8_t)up->i : 0;
+	const struct sp_benc *lp = sp_benc_dict_get_type(root, "p", SP_BENC_INT);
+	p->listen_port = lp && lp->i > 0 && lp->i < 65536 ? (uint16_t)lp->i : 0;
 	p->metadata_size = ms && ms->i > 0 && ms->i <= UINT32_MAX ? (uint32_t)ms->i : 0;
 	SP_DEBUG(MOD, "%s: client \"%s\", reqq %u, ut_metadata %u (%u bytes)", p->name,
 		 p->client, p->reqq, p->ut_metadata, p->metadata_size);
@@ -101,5 +109,7 @@ int sp_ext_on_message(struct sp_peer *p, uint8_t ext_id, const uint8_t *data, si
 		return on_handshake(p, data, len);
 	if (ext_id == SP_EXT_UT_METADATA)
 		return sp_meta_on_message(p, data, len);
+	if (ext_id == SP_EXT_UT_PEX)
+		return sp_pex_on_message(p, data, len);
 	return 0; /* not one we advertised: ignore */
 }

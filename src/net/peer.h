@@ -63,6 +63,9 @@ struct sp_peer {
 	struct sp_bitfield have;
 	uint32_t reqq;             /* its BEP 10 reqq, 0 = unknown */
 	uint8_t ut_metadata;       /* its BEP 9 extension id, 0 = none */
+	uint8_t ut_pex;            /* its BEP 11 extension id, 0 = none */
+	uint16_t listen_port;      /* its BEP 10 "p", 0 = unknown */
+	int64_t pex_sent_us;
 	uint32_t metadata_size;    /* as it announced */
 	uint32_t *allowed_fast;    /* pieces we allow it while choked */
 	size_t num_allowed_fast;
@@ -121,6 +124,12 @@ void sp_peer_send_allowed_fast(struct sp_peer *p);
 void sp_peer_serve_uploads(struct sp_peer *p);
 int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m);
 void sp_peer_on_cancel(struct sp_peer *p, const struct sp_wire_msg *m);
+
+/* pex.c: BEP 11 peer exchange */
+#define SP_EXT_UT_PEX 1
+bool sp_pex_allowed(const struct sp_torrent *t);
+void sp_pex_tick(struct sp_torrent *t, int64_t now);
+int sp_pex_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
 
 /* ext.c: BEP 10 extended handshake */
 int sp_ext_send_handshake(struct sp_peer *p);

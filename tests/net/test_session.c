@@ -345,6 +345,38 @@ SP_TEST(magnet_without_peers_times_out)
 	sp_session_free(b);
 }
 
+/* BEP 11: two leechers that only know the seed learn of each other by
+ * peer exchange and connect. */
+SP_TEST(pex_introduces_leechers)
+{
+	struct fixture fx;
+	setup(&fx);
+	char third[400];
+	snprintf(third, sizeof(third), "%s/third", fx.root);
+	struct sp_session *a = session(60000), *b = session(0), *c = session(0);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
+	struct sp_torrent *tc = sp_session_add_torrent(c, mi_of(&fx), third, false, NULL);
+	SP_CHECK(ta && tb && tc);
+	struct sp_torrent_stats sb, sc;
+	SP_CHECK(wait_complete(ta, 10, &sb));
+	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
+	SP_CHECK_INT(sp_torrent_add_peer(tc, "127.0.0.1", sp_session_port(a)), 0);
+	int64_t end = sp_now_us() + 8000000;
+	do {
+		struct timespec ts = {0, 100000000};
+		nanosleep(&ts, NULL);
+		sp_torrent_get_stats(tb, &sb);
+		sp_torrent_get_stats(tc, &sc);
+	} while (sp_now_us() < end && (sb.peers_seen < 2 || sc.peers_seen < 2));
+	SP_CHECK_CMP(sb.peers_seen, >=, 2);
+	SP_CHECK_CMP(sc.peers_seen, >=, 2);
+	sp_session_free(c);
+	sp_session_free(b);
+	sp_session_free(a);
+	teardown(&fx);
+}
+
 static int raw_connect(uint16_t port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
