@@ -314,7 +314,8 @@ static int watch(struct sp_torrent *t, const struct opts *o)
 				fputc('\n', stderr);
 			fprintf(stderr, _("tracker: %s\n"), st.tracker_status);
 		}
-		if (tty || now - last_line >= 1000000) {
+		bool finishing = st.complete && !announced_complete && !o->seed_cmd;
+		if (!finishing && (tty || now - last_line >= 1000000)) {
 			show_progress(&st, tty, false);
 			last_line = now;
 		}
