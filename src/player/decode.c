@@ -15,6 +15,9 @@
 #include "core/log.h"
 #include "player/player_int.h"
 
+/* consecutive decode errors before the next packet is fed anyway */
+#define SP_DECODE_ERRORS_MAX 64
+
 int sp_decoder_open(struct player *p, struct sp_decoder *d, AVStream *st, struct sp_pktq *q,
 		    struct sp_frameq *fq, bool video, struct sp_error **err)
 {
@@ -119,11 +122,13 @@ static void *decoder_thread(void *arg)
 {
 	struct sp_decoder *d = arg;
 	AVFrame *frame = av_frame_alloc();
+	int errors = 0;
 	while (frame && !atomic_load(&d->p->abort)) {
 		int r = AVERROR(EAGAIN);
 		if (d->pkt_serial == sp_pktq_serial(d->q))
 			r = avcodec_receive_frame(d->avctx, frame);
 		if (r >= 0) {
+			errors = 0;
 			if (output_frame(d, frame) < 0)
 				break;
 			continue;
@@ -132,8 +137,13 @@ static void *decoder_thread(void *arg)
 			atomic_store(&d->finished, d->pkt_serial);
 			avcodec_flush_buffers(d->avctx);
 		} else if (r != AVERROR(EAGAIN)) {
+			/* a damaged frame: the decoder may still hold good ones (and
+			 * the drain at the end must go on), so ask again */
 			SP_DEBUG("player", "decode error: %s", av_err2str(r));
+			if (++errors < SP_DECODE_ERRORS_MAX)
+				continue;
 		}
+		errors = 0;
 		if (feed(d) < 0)
 			break;
 	}

@@ -57,6 +57,28 @@ if not (len(r) == 2 and r[0][0] == 0 and r[0][1] >= 25 and r[1][0] == 75 and
                   (r, len(ref)))
 if len(st.get("seeks", [])) != 1 or st["seeks"][0]["target_s"] != 3:
     errors.append("--seek-at 1:3: stats seeks %s" % st.get("seeks"))
+# bytes from outside never crash the player: a file cut in the middle
+# plays what it can, garbage and an empty file are refused with exit 1
+data = open(media, "rb").read()
+bad = {"truncated": data[:len(data) // 2], "garbage": bytes(range(256)) * 64, "empty": b"",
+       "flipped": data[:4096] + bytes(b ^ 0x5A for b in data[4096:8192]) + data[8192:]}
+for name, blob in bad.items():
+    path = os.path.join(root, name + ".mp4")
+    with open(path, "wb") as f:
+        f.write(blob)
+    rc, out = swarm.play([path, "--fast", "--exit-at-end"], timeout=60)
+    print("%-9s exit %s" % (name, rc))
+    if rc not in (0, 1):
+        errors.append("%s input: exit %s (a crash or a hang)\n%s" % (name, rc, out[-500:]))
+video_only = os.path.join(root, "video-only.mkv")
+import subprocess
+subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", media, "-map", "0:v",
+                "-c", "copy", video_only], check=True)
+rc, out = swarm.play([video_only, "--no-video", "--exit-at-end"], timeout=60)
+warn = [l for l in out.splitlines() if "video clock" in l]
+print("video-only: exit %s, warnings %s" % (rc, warn))
+if rc != 0 or len(warn) != 1:
+    errors.append("a file without audio: exit %s, %d warning lines" % (rc, len(warn)))
 if errors:
     swarm.fail("\n".join(errors))
 print("all containers decode frame-exact")
