@@ -3,8 +3,9 @@
  * BEP 12 rules: each tier is shuffled once at creation; an announce tries
  * the URLs of the first tier in order, then the next tier; the first URL
  * that answers is moved to the front of its tier so the next announce
- * starts there. When every URL failed, the whole walk is retried after a
- * delay that doubles from retry_min_ms to retry_max_ms.
+ * starts there. A URL that fails rests (retry_min_ms, doubling per
+ * failure in a row up to retry_max_ms) and later walks pass it by; when
+ * no URL answered, the walk starts again as the first rest ends.
  *
  * Events: a URL gets `started` in its first announce (so a failover
  * tracker learns about us properly), `completed` once after completed()
@@ -54,7 +55,6 @@ struct sp_tracker {
 	int64_t timer_at_us;  /* when the timer fires, 0 if idle */
 	int64_t last_ok_us;   /* last answered announce */
 	int64_t min_interval_ms;
-	uint32_t retry_ms;
 	bool running;         /* between start() and stop() */
 	bool want_completed;
 	bool backing_off;     /* every tracker failed: wait for the retry timer */
@@ -194,7 +194,6 @@ struct sp_tracker *sp_tracker_new(struct event_base *base, struct sp_curlev *cur
 	t->port = port;
 	t->key = sp_tracker_random32();
 	t->numwant = 50;
-	t->retry_ms = t->tm.retry_min_ms;
 	t->timer = evtimer_new(base, tracker_on_timer, t);
 	if (!t->timer || copy_tiers(t, mi) < 0) {
 		sp_tracker_free(t);
@@ -234,7 +233,6 @@ void sp_tracker_free(struct sp_tracker *t)
 void sp_tracker_set_timing(struct sp_tracker *t, const struct sp_tracker_timing *tm)
 {
 	t->tm = *tm;
-	t->retry_ms = tm->retry_min_ms;
 }
 
 void sp_tracker_set_numwant(struct sp_tracker *t, int32_t numwant)
@@ -291,28 +289,58 @@ static int job_start(struct sp_tracker *t, struct turl *u, enum job_kind kind,
 	return 0;
 }
 
-static void all_failed(struct sp_tracker *t)
+/* A URL that failed is left alone for retry_min_ms, doubling with each
+ * failure in a row up to retry_max_ms: later announces walk past it (the
+ * BEP 12 order stands, but a dead first tier must not delay every
+ * re-announce by its timeouts). */
+static void url_failed(struct sp_tracker *t, struct turl *u)
 {
-	SP_INFO("tracker", "every tracker failed; retrying in %u ms", t->retry_ms);
-	t->backing_off = true;
-	arm(t, t->retry_ms);
-	t->retry_ms = t->retry_ms > t->tm.retry_max_ms / 2 ? t->tm.retry_max_ms : t->retry_ms * 2;
+	u->fails++;
+	unsigned shift = u->fails - 1 < 16 ? u->fails - 1 : 16;
+	uint64_t ms = (uint64_t)t->tm.retry_min_ms << shift;
+	if (ms > t->tm.retry_max_ms)
+		ms = t->tm.retry_max_ms;
+	u->retry_at_us = sp_now_us() + (int64_t)ms * 1000;
 }
 
-/* Walk from (cur_tier, cur_idx) to the first URL that starts. */
+/* Nothing answered: walk again when the first URL's rest is over. */
+static void all_failed(struct sp_tracker *t)
+{
+	int64_t now = sp_now_us(), first = 0;
+	for (size_t i = 0; i < t->num_tiers; i++)
+		for (size_t k = 0; k < t->tiers[i].n; k++) {
+			struct turl *u = t->tiers[i].urls[k];
+			if (u->kind != TURL_BAD && (!first || u->retry_at_us < first))
+				first = u->retry_at_us;
+		}
+	if (!first)
+		return; /* no usable URL at all: nothing to retry */
+	int64_t ms = first > now ? (first - now + 999) / 1000 : 0;
+	SP_INFO("tracker", "every tracker failed; retrying in %lld ms", (long long)ms);
+	t->backing_off = true;
+	arm(t, ms);
+}
+
+/* Walk from (cur_tier, cur_idx) to the first URL that starts, past the
+ * ones resting after a failure. */
 static void try_current(struct sp_tracker *t)
 {
+	int64_t now = sp_now_us();
 	for (; t->cur_tier < t->num_tiers; t->cur_tier++, t->cur_idx = 0) {
 		struct tier *tr = &t->tiers[t->cur_tier];
 		for (; t->cur_idx < tr->n; t->cur_idx++) {
 			struct turl *u = tr->urls[t->cur_idx];
 			if (u->kind == TURL_BAD) {
-				status(t, u->url, _("unsupported tracker address"), true);
+				if (!u->fails++)
+					status(t, u->url, _("unsupported tracker address"), true);
 				continue;
 			}
+			if (u->retry_at_us > now)
+				continue;
 			int r = job_start(t, u, JOB_ANNOUNCE, &t->ajob);
 			if (r == 0)
 				return;
+			url_failed(t, u);
 			status(t, u->url, _("cannot contact the tracker"), true);
 		}
 	}
@@ -366,6 +394,8 @@ static void announce_ok(struct sp_tracker *t, struct tjob *j, struct sp_announce
 {
 	struct turl *u = j->u;
 	u->started_sent = true;
+	u->fails = 0;
+	u->retry_at_us = 0;
 	if (j->req.event == SP_TRACKER_EV_COMPLETED || j->req.left == 0)
 		t->want_completed = false;
 	if (resp->tracker_id) {
@@ -375,7 +405,6 @@ static void announce_ok(struct sp_tracker *t, struct tjob *j, struct sp_announce
 	}
 	promote(t, u);
 	t->last_ok_us = sp_now_us();
-	t->retry_ms = t->tm.retry_min_ms;
 	t->backing_off = false;
 	int64_t iv = sp_tracker_clamp_interval_ms(resp->interval, t->tm.interval_def_ms,
 						  t->tm.interval_min_ms, t->tm.interval_max_ms);
@@ -408,6 +437,7 @@ void sp_tracker_job_done(struct tjob *j, int st, struct sp_announce_resp *resp,
 	char buf[SP_TRACKER_MAX_MSG + 64];
 	if (st == 0)
 		snprintf(buf, sizeof(buf), _("tracker refused: %s"), resp->failure);
+	url_failed(t, j->u);
 	status(t, j->u->url, st == 0 ? buf : msg, true);
 	job_free(j);
 	if (!t->running)
@@ -421,7 +451,6 @@ void sp_tracker_start(struct sp_tracker *t)
 	if (t->running)
 		return;
 	t->running = true;
-	t->retry_ms = t->tm.retry_min_ms;
 	t->backing_off = false;
 	if (!t->num_tiers)
 		return;

@@ -50,8 +50,8 @@ struct sp_tracker_timing {
 	uint32_t interval_def_ms; /* when the tracker gives none (30 min) */
 	uint32_t interval_min_ms; /* floor for interval / min interval (30 s) */
 	uint32_t interval_max_ms; /* ceiling: enormous intervals are clamped (1 h) */
-	uint32_t retry_min_ms;    /* every tracker failed: retry after this (30 s), */
-	uint32_t retry_max_ms;    /* doubling up to this (30 min) */
+	uint32_t retry_min_ms;    /* a failed URL rests this long (30 s), */
+	uint32_t retry_max_ms;    /* doubling per failure up to this (30 min) */
 	/* A silent UDP tracker would hold the BEP 12 walk for an hour with
 	 * n up to 8: while other URLs remain to try, give up after this many
 	 * retransmissions instead (2: 15 + 30 + 60 s). */

@@ -22,6 +22,8 @@ struct turl {
 	char *url;
 	enum turl_kind kind;
 	bool started_sent;  /* this tracker knows us: `started` went through */
+	unsigned fails;     /* failures in a row */
+	int64_t retry_at_us; /* resting after a failure until then */
 	char *tracker_id;   /* HTTP "tracker id" to echo */
 	/* UDP */
 	char host[256];

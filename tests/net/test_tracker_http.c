@@ -287,6 +287,21 @@ SP_TEST(tiers_fail_over_and_promote)
 	/* the failover tracker got `started` of its own */
 	SP_CHECK_INT(c.srv.started, c.srv.hits[M_FAIL] + 1);
 	ctx_fini(&c);
+
+	/* a dead first tier rests after failing: re-announces go straight
+	 * to the tier that works */
+	ctx_init(&c, "fail|ok");
+	struct sp_tracker_timing tm;
+	sp_tracker_timing_default(&tm);
+	tm.interval_min_ms = 150;
+	tm.interval_max_ms = 300;
+	tm.retry_min_ms = 10000;
+	sp_tracker_set_timing(c.t, &tm);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 3, 5000), 3);
+	SP_CHECK_INT(c.srv.hits[M_FAIL], 1);
+	SP_CHECK_INT(c.srv.hits[M_OK], 3);
+	ctx_fini(&c);
 }
 
 static void hostile(const char *mode, const char *expect)
