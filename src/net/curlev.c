@@ -161,6 +161,10 @@ struct sp_curlev *sp_curlev_new(struct event_base *base)
 	 * each sp_curlev holds one reference, dropped in sp_curlev_free. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return NULL;
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	if (!(v->features & CURL_VERSION_ASYNCHDNS))
+		SP_WARN("curlev", "libcurl %s resolves names synchronously: the loop may stall",
+			v->version);
 	struct sp_curlev *c = calloc(1, sizeof(*c));
 	if (!c) {
 		curl_global_cleanup();
