@@ -89,7 +89,7 @@ static const char *const ws_names[] = {
 	"ws-3.0x-fallback", "ws-3.0x-always", "ws-3.0x-never",
 };
 
-#define NBASIC 8
+#define NBASIC 9
 
 unsigned sim_scenario_count(void)
 {
@@ -142,6 +142,11 @@ int sim_scenario_build(unsigned i, struct sim_scenario *sc)
 		base(sc, "moov-at-end", "10 peers, 2x; the demuxer needs the last 1% first");
 		sim_make_swarm(sc, 10, 2.0, 8);
 		sc->moov_at_end = true;
+		return 0;
+	case 8:
+		base(sc, "many-slow", "60 peers, 1.5x: 10 kB/s each, 20-200 ms, with churn");
+		sim_make_swarm(sc, 60, 1.5, 9);
+		sc->churn_life_s = 40;
 		return 0;
 	}
 	i -= NBASIC;

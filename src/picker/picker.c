@@ -32,7 +32,10 @@
  *     ordinary sources (so a torrent served only by HTTP still downloads,
  *     with or without a reader); in always mode they are ordinary sources;
  *     in never mode they get nothing.
- *  6. Outside the windows, a source with room left continues the partial
+ *  6. Outside the windows, while a reader has less than PK_RARE_BUFFER_S
+ *     buffered, a source with room left takes the pieces just past the
+ *     windows in order (a slow swarm spends everything on what is next).
+ *     Otherwise it continues the partial
  *     pieces it has (from a rotating start), then starts the rarest
  *     piece it has. Once a reader has PK_RARE_BUFFER_S seconds buffered,
  *     rare_share of each pipeline is kept for rarest first, so that we
@@ -41,9 +44,10 @@
  *     PK_PIPE_MARGIN_S) in blocks, plus two, within [PK_MIN_DEPTH, its
  *     max requests]; PK_UNKNOWN_DEPTH until a rate is known. Rates and RTTs
  *     come from the caller, or else from our own measure of arrivals.
- *  8. A request outstanding longer than max(2 s, 4 x its expected time) is
- *     lost: it is cancelled, its block is free again, and its source is
- *     snubbed until it delivers something.
+ *  8. A request outstanding longer than max(2 s, 4 x its expected time),
+ *     at a source that has sent nothing for max(2 s, 4 x one block's time),
+ *     is lost: it is cancelled, its block is free again, and its source is
+ *     snubbed (one request at a time) until it delivers something.
  *  9. A seek (a cursor moving by more than PK_SEEK_SLACK or two pieces,
  *     backwards or forwards) cancels every request outside every window in the next
  *     call, which also requests the new window.

@@ -75,6 +75,7 @@ struct pk_source {
 	double rate_in, rtt_in;   /* given by the caller (0: none) */
 	double rate_est, rtt_est; /* our own measure from arrivals (0: none) */
 	int64_t meas_start_us;    /* rate measure: start of the current period */
+	int64_t progress_us;      /* last arrival, or when its queue last filled */
 	uint64_t meas_bytes;
 	uint32_t max_req;
 	uint32_t hashfails;       /* pieces it contributed to that failed */
@@ -133,6 +134,7 @@ struct sp_picker {
 	uint32_t nrd, caprd;
 	bool seek_pending;
 	bool ws_ordinary;         /* this call: web seeds are ordinary sources */
+	bool healthy;             /* this call: every reader has its buffer */
 
 	uint32_t *act;            /* pieces with a pk_piece_dl, unordered */
 	uint32_t nact;

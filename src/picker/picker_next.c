@@ -13,6 +13,7 @@
 
 #define SNUB_PENALTY 4.0
 #define EDF_MAX_BLOCKS 4096 /* block evaluations per call, a ceiling on work */
+#define AHEAD_SCAN 256      /* pieces past a window looked at per source */
 
 /* ---- readers ---- */
 
@@ -299,7 +300,8 @@ static bool healthy_buffer(const struct sp_picker *p)
 
 static void prepare_sources(struct sp_picker *p, int64_t now)
 {
-	bool keep_rare = p->cfg.rare_share > 0 && healthy_buffer(p);
+	p->healthy = healthy_buffer(p);
+	bool keep_rare = p->cfg.rare_share > 0 && p->healthy;
 	struct pk_source **u = p->scratch + 2 * p->nsrc;
 	p->nusable = 0;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
@@ -549,6 +551,32 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 
 /* Could a source with room still be chosen for a piece due at dl? A
  * fallback web seed only for the near future. */
+/* A reader short of buffer: the pieces just past its window, in order
+ * (a slow swarm spends everything on what is next). False when the
+ * output is full. */
+static bool fill_ahead(struct sp_picker *p, struct pk_source *s, int64_t now)
+{
+	uint64_t plen = p->cfg.piece_length;
+	for (uint32_t k = 0; k < p->nrd && s->room; k++) {
+		uint64_t first = (p->rd[k].win_end + plen - 1) / plen;
+		for (uint64_t i = first; i < p->cfg.num_pieces && i < first + AHEAD_SCAN && s->room;
+		     i++) {
+			uint32_t pc = (uint32_t)i;
+			if (!pk_piece_open(p, pc) || p->win_stamp[pc] == p->win_gen ||
+			    !pk_src_has(s, pc) || !pk_src_may(p, s, pc))
+				continue;
+			for (uint32_t b = 0; b < pk_nblocks(p, pc) && s->room; b++) {
+				if (pk_blk_state(p, pc, b))
+					continue;
+				if (!pk_issue(p, s, pc, b, now, false))
+					return false;
+				s->room--;
+			}
+		}
+	}
+	return true;
+}
+
 static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 {
 	bool ws_ok = (double)(dl - now) / 1e6 <= PK_WS_HORIZON_S;
@@ -572,11 +600,14 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 			break;
 	if (p->nout >= p->maxout)
 		return;
-	/* rule 6: the rest of each pipeline goes outside the windows */
+	/* rule 6: the rest of each pipeline goes outside the windows: in
+	 * order past them while a reader is short of buffer, else rarest */
 	for (uint32_t j = 0; j < p->nsrc; j++) {
 		struct pk_source *s = p->src[(j + p->rr) % p->nsrc];
 		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			continue;
+		if (s->room && !p->healthy && !fill_ahead(p, s, now))
+			break;
 		if (s->room)
 			pk_fill_rare(p, s, now, s->room);
 	}

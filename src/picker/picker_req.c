@@ -81,7 +81,7 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 			     .before = s->issued,
 			     .dup = dup};
 	if (s->nreq == 1)
-		s->meas_start_us = now;
+		s->meas_start_us = s->progress_us = now;
 	if (!(d->blk[block] & BLK_NREQ) && !(d->blk[block] & BLK_GOT)) {
 		d->nfree--;
 		p->free_blocks--;
@@ -224,6 +224,7 @@ bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, u
 			pk_drop_req(p, s, (uint32_t)i, false);
 			measure(p, s, &r, len, now_us);
 			s->snubbed = false;
+			s->progress_us = now_us;
 			/* SwarmPlayer's bad peer: late for a high-range block (and
 			 * slow: deadlines before playback are all "now") */
 			if (p->cfg.policy == SP_PICKER_SWARMPLAYER && r.deadline_us != INT64_MAX &&
@@ -359,6 +360,12 @@ void pk_timeouts(struct sp_picker *p, int64_t now)
 {
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
+		/* a slow source that keeps delivering loses nothing: only one
+		 * quiet for max(2 s, 4 blocks' time) does */
+		double blk = pk_src_rtt(s) + SP_PICKER_BLOCK / pk_src_rate(s);
+		int64_t quiet = (int64_t)(PK_TIMEOUT_FACTOR * blk * 1e6);
+		if (now - s->progress_us <= (quiet > PK_TIMEOUT_MIN_US ? quiet : PK_TIMEOUT_MIN_US))
+			continue;
 		for (uint32_t i = 0; i < s->nreq;) {
 			if (now > pk_req_timeout(&s->reqs[i])) {
 				pk_drop_req(p, s, i, true);
