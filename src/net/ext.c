@@ -55,7 +55,7 @@ int sp_ext_send_handshake(struct sp_peer *p)
 	if (r == 0)
 		r = sp_wire_build_extended(&msg, 0, b.data, b.len);
 	if (r == 0)
-		bufferevent_write(p->bev, msg.data, msg.len);
+		sp_peer_write(p, msg.data, msg.len);
 	sp_buf_fini(&msg);
 	sp_buf_fini(&b);
 	return r;

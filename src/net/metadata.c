@@ -86,7 +86,7 @@ static int send_msg(struct sp_peer *p, int type, uint32_t piece, uint32_t total,
 	if (r == 0)
 		r = sp_wire_build_extended(&msg, p->ut_metadata, d.data, d.len);
 	if (r == 0 && !p->closing)
-		bufferevent_write(p->bev, msg.data, msg.len);
+		sp_peer_write(p, msg.data, msg.len);
 	sp_buf_fini(&d);
 	sp_buf_fini(&msg);
 	return r;

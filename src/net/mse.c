@@ -119,6 +119,7 @@ struct sp_mse {
 	uint8_t priv[20], s[SP_MSE_KEY_LEN], skey[20], req1[20];
 	struct sp_rc4 dec, enc;
 	uint32_t provide;
+	bool rc4; /* selected for the stream */
 	size_t pad_len, ia_len, scanned;
 	struct sp_buf in;
 	struct sp_buf rest;
@@ -222,8 +223,9 @@ static int on_vc(struct sp_mse *m)
 	sp_buf_consume(&m->in, 14);
 	if (m->pad_len > SP_MSE_MAX_PAD)
 		return -EOVERFLOW;
-	if (!(m->provide & SP_MSE_PLAINTEXT))
+	if (!(m->provide & (SP_MSE_PLAINTEXT | SP_MSE_RC4)))
 		return -ENOTSUP;
+	m->rc4 = !(m->provide & SP_MSE_PLAINTEXT);
 	m->st = ST_PADC;
 	return 1;
 }
@@ -243,13 +245,14 @@ static int on_padc(struct sp_mse *m)
 /* The initial payload, then our answer choosing plaintext. */
 static int on_ia(struct sp_mse *m, struct sp_buf *out)
 {
-	sp_rc4_crypt(&m->dec, m->in.data, m->ia_len);
+	/* the IA is always RC4; what follows only if RC4 was selected */
+	sp_rc4_crypt(&m->dec, m->in.data, m->rc4 ? m->in.len : m->ia_len);
 	int r = sp_buf_append(&m->rest, m->in.data, m->in.len);
 	if (r < 0)
 		return r;
 	sp_buf_reset(&m->in);
 	uint8_t ans[14] = {0};
-	ans[11] = SP_MSE_PLAINTEXT; /* VC zeros, crypto_select, len(PadD) = 0 */
+	ans[11] = m->rc4 ? SP_MSE_RC4 : SP_MSE_PLAINTEXT; /* VC zeros, select, len(PadD) 0 */
 	sp_rc4_crypt(&m->enc, ans, sizeof(ans));
 	m->st = ST_DONE;
 	return sp_buf_append(out, ans, sizeof(ans)) < 0 ? -ENOMEM : 1;
@@ -268,10 +271,19 @@ static size_t need(const struct sp_mse *m)
 	}
 }
 
+bool sp_mse_streams(const struct sp_mse *m, struct sp_rc4 *enc, struct sp_rc4 *dec)
+{
+	if (m->st != ST_DONE || !m->rc4)
+		return false;
+	*enc = m->enc;
+	*dec = m->dec;
+	return true;
+}
+
 int sp_mse_feed(struct sp_mse *m, const uint8_t *in, size_t len, struct sp_buf *out)
 {
 	if (m->st == ST_DONE)
-		return sp_buf_append(&m->rest, in, len) < 0 ? -EOVERFLOW : 1;
+		return -EINVAL; /* the caller takes over the stream once done */
 	if (sp_buf_append(&m->in, in, len) < 0)
 		return -EOVERFLOW;
 	for (;;) {

@@ -4,10 +4,12 @@
  * torrent found from the obfuscated info-hash, and its encrypted initial
  * payload (the BitTorrent handshake) handed back in plain text.
  *
- * We offer only the plaintext method for what follows the handshake
- * (crypto_select 0x01): libtorrent, Transmission and Vuze all provide it
- * unless forced to RC4, and it keeps the payload path copy-free. A peer
- * that provides RC4 only is refused (-ENOTSUP).
+ * For what follows the handshake we select plaintext (crypto_select 0x01)
+ * whenever the peer provides it (libtorrent, Transmission and Vuze do
+ * unless told to require encryption): it keeps the payload path
+ * copy-free. A peer that provides RC4 only gets RC4: sp_mse_streams()
+ * then hands over both keystreams for the caller to apply to every byte
+ * after the handshake.
  *
  * Pure state machine apart from libcrypto's big numbers and SHA-1: bytes
  * in, bytes out. Every length the peer declares (pads, initial payload) is
@@ -57,9 +59,12 @@ void sp_mse_free(struct sp_mse *m);
 /* Feed what arrived; whatever to send is appended to out. Returns 0
  * (more bytes needed), 1 (done: sp_mse_rest gives the plaintext that
  * follows: the initial payload then any later bytes), -EPROTO (not MSE,
- * or a broken handshake), -ENOENT (no such torrent), -ENOTSUP (RC4 only),
- * -EOVERFLOW (a length beyond its ceiling). */
+ * or a broken handshake), -ENOENT (no such torrent), -ENOTSUP (neither
+ * plaintext nor RC4 provided), -EOVERFLOW (a length beyond its ceiling). */
 int sp_mse_feed(struct sp_mse *m, const uint8_t *in, size_t len, struct sp_buf *out);
 const uint8_t *sp_mse_rest(const struct sp_mse *m, size_t *len);
+/* After done: true if RC4 was selected; enc/dec get the keystreams'
+ * states (ours out, theirs in) as of the first byte after the handshake. */
+bool sp_mse_streams(const struct sp_mse *m, struct sp_rc4 *enc, struct sp_rc4 *dec);
 
 #endif

@@ -42,10 +42,40 @@ static void on_event(struct bufferevent *bev, short what, void *arg);
 
 /* ---- sending ---- */
 
+void sp_peer_write(struct sp_peer *p, const void *data, size_t len)
+{
+	if (!p->rc4_out) {
+		bufferevent_write(p->bev, data, len);
+		return;
+	}
+	uint8_t buf[16384];
+	for (size_t off = 0; off < len; off += sizeof(buf)) {
+		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		memcpy(buf, (const uint8_t *)data + off, n);
+		sp_rc4_crypt(p->rc4_out, buf, n);
+		bufferevent_write(p->bev, buf, n);
+	}
+}
+
+/* The bytes to parse: the socket's input, or its decryption. */
+static struct evbuffer *input_of(struct sp_peer *p)
+{
+	struct evbuffer *raw = bufferevent_get_input(p->bev);
+	if (!p->rc4_in)
+		return raw;
+	uint8_t buf[16384];
+	int n;
+	while ((n = evbuffer_remove(raw, buf, sizeof(buf))) > 0) {
+		sp_rc4_crypt(p->rc4_in, buf, (size_t)n);
+		evbuffer_add(p->plain, buf, (size_t)n);
+	}
+	return p->plain;
+}
+
 void sp_peer_send_buf(struct sp_peer *p, struct sp_buf *b)
 {
 	if (b->len && !p->closing) {
-		bufferevent_write(p->bev, b->data, b->len);
+		sp_peer_write(p, b->data, b->len);
 		p->last_send_us = sp_now_us();
 	}
 	sp_buf_fini(b);
@@ -356,7 +386,7 @@ static void after_handshake(struct sp_peer *p)
 	send_our_pieces(p);
 	sp_peer_send_allowed_fast(p);
 	SP_INFO(MOD, "%s: connected (%s%s%s)", p->name, p->fast ? "fast " : "", p->ext ? "ext " : "",
-		p->via_mse ? "mse" : "");
+		p->via_mse ? (p->rc4_in ? "mse-rc4" : "mse") : "");
 }
 
 static void send_handshake(struct sp_peer *p)
@@ -365,7 +395,7 @@ static void send_handshake(struct sp_peer *p)
 	reserved[SP_WIRE_RESERVED_EXT_BYTE] |= SP_WIRE_RESERVED_EXT_BIT;
 	reserved[SP_WIRE_RESERVED_FAST_BYTE] |= SP_WIRE_RESERVED_FAST_BIT;
 	sp_wire_build_handshake(hs, reserved, p->t->mi->info_hash, p->s->peer_id);
-	bufferevent_write(p->bev, hs, sizeof(hs));
+	sp_peer_write(p, hs, sizeof(hs));
 }
 
 static struct sp_peer *dup_of(struct sp_torrent *t, struct sp_peer *p)
@@ -440,7 +470,21 @@ static int read_mse(struct sp_peer *p, struct evbuffer *in)
 		return r == -EPROTO ? -EPROTONOSUPPORT : r;
 	size_t len;
 	const uint8_t *rest = sp_mse_rest(p->mse, &len);
-	evbuffer_prepend(in, rest, len);
+	struct sp_rc4 enc, dec;
+	if (sp_mse_streams(p->mse, &enc, &dec)) {
+		/* RC4 for the whole stream: rest is decrypted already, what is
+		 * still in the socket's buffer is not (input_of does it) */
+		p->rc4_in = malloc(sizeof(*p->rc4_in));
+		p->rc4_out = malloc(sizeof(*p->rc4_out));
+		p->plain = evbuffer_new();
+		if (!p->rc4_in || !p->rc4_out || !p->plain)
+			return -ENOMEM;
+		*p->rc4_in = dec;
+		*p->rc4_out = enc;
+		evbuffer_add(p->plain, rest, len);
+	} else {
+		evbuffer_prepend(in, rest, len);
+	}
 	sp_mse_free(p->mse);
 	p->mse = NULL;
 	p->plain_checked = p->via_mse = true;
@@ -448,12 +492,14 @@ static int read_mse(struct sp_peer *p, struct evbuffer *in)
 }
 
 /* Returns 1 when done, 0 if more bytes are needed, <0 to close. */
-static int read_handshake(struct sp_peer *p, struct evbuffer *in)
+static int read_handshake(struct sp_peer *p)
 {
+	struct evbuffer *in = input_of(p);
 	if (!p->t) {
 		int r = read_mse(p, in);
 		if (r <= 0)
 			return r;
+		in = input_of(p);
 	}
 	size_t avail = evbuffer_get_length(in);
 	uint8_t buf[SP_WIRE_HANDSHAKE_LEN];
@@ -495,7 +541,7 @@ static const char *close_reason(int r)
 	case -ELOOP: return "connected to ourselves";
 	case -ENOENT: return "unknown info-hash";
 	case -EPROTONOSUPPORT: return "not a BitTorrent handshake";
-	case -ENOTSUP: return "encrypted handshake offering RC4 only";
+	case -ENOTSUP: return "encrypted handshake offering no method we know";
 	case -EMFILE: return "too many peers";
 	case -EEXIST: return "duplicate connection";
 	case -EOVERFLOW: return "message too long";
@@ -508,10 +554,9 @@ static const char *close_reason(int r)
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct sp_peer *p = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	p->last_recv_us = sp_now_us();
 	if (!p->handshaked) {
-		int r = read_handshake(p, in);
+		int r = read_handshake(p);
 		if (r < 0) {
 			sp_peer_close(p, close_reason(r));
 			return;
@@ -519,6 +564,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		if (r == 0 || p->closing)
 			return;
 	}
+	struct evbuffer *in = input_of(p);
 	uint32_t np = p->t->mi->num_pieces;
 	while (!p->closing) {
 		uint8_t hdr[5];
@@ -712,6 +758,10 @@ void sp_peer_free(struct sp_peer *p)
 	event_free(p->free_ev);
 	sp_bitfield_fini(&p->have);
 	sp_mse_free(p->mse);
+	free(p->rc4_in);
+	free(p->rc4_out);
+	if (p->plain)
+		evbuffer_free(p->plain);
 	free(p->sent);
 	free(p->upq);
 	free(p->allowed_fast);

@@ -19,6 +19,8 @@
 
 struct bufferevent;
 struct sp_mse;
+struct sp_rc4;
+struct evbuffer;
 
 /* An upload request waiting for its turn. */
 struct sp_upload_req {
@@ -52,6 +54,8 @@ struct sp_peer {
 	uint8_t peer_id[20];
 	char client[64];           /* BEP 10 "v" */
 	struct sp_mse *mse;        /* inbound encrypted handshake in progress */
+	struct sp_rc4 *rc4_in, *rc4_out; /* MSE selected RC4 for the stream */
+	struct evbuffer *plain;    /* decrypted input when rc4_in */
 	bool plain_checked;        /* inbound: the first bytes were plain BitTorrent */
 	bool via_mse;              /* the handshake came through MSE */
 	uint32_t source_id;
@@ -116,6 +120,8 @@ bool sp_peer_is_seed(const struct sp_peer *p);
 struct sp_buf;
 struct sp_wire_msg;
 void sp_peer_send_buf(struct sp_peer *p, struct sp_buf *b);
+/* Every byte to the peer goes through here (encrypted if MSE chose RC4). */
+void sp_peer_write(struct sp_peer *p, const void *data, size_t len);
 void sp_peer_send_req(struct sp_peer *p, int type, uint32_t piece, uint32_t off, uint32_t len);
 
 /* peer_up.c: its requests to us */

@@ -45,9 +45,9 @@ void sp_peer_serve_uploads(struct sp_peer *p)
 		struct sp_buf b;
 		sp_buf_init(&b, 64);
 		sp_wire_build_piece_header(&b, rq.piece, rq.offset, rq.length);
-		evbuffer_add(out, b.data, b.len);
+		sp_peer_write(p, b.data, b.len);
 		sp_buf_fini(&b);
-		evbuffer_add(out, block, rq.length);
+		sp_peer_write(p, block, rq.length);
 		p->uploaded += rq.length;
 		p->up_window += rq.length;
 		p->last_send_us = sp_now_us();

@@ -80,7 +80,7 @@ static void send_pex(struct sp_peer *p)
 	if (r == 0)
 		r = sp_wire_build_extended(&msg, p->ut_pex, d.data, d.len);
 	if (r == 0)
-		bufferevent_write(p->bev, msg.data, msg.len);
+		sp_peer_write(p, msg.data, msg.len);
 	sp_buf_fini(&d);
 	sp_buf_fini(&msg);
 }

@@ -1,7 +1,8 @@
 /* test_mse.c - Message Stream Encryption, receiving side: RC4's known
  * answer, a whole exchange against an initiator written here from the
- * spec (fed at once and byte by byte), and every refusal: RC4 only, an
- * unknown torrent, no sync within the pad, an oversized pad. */
+ * spec (fed at once and byte by byte; plaintext or RC4 selected), and
+ * every refusal: no method, an unknown torrent, no sync within the pad,
+ * an oversized pad. */
 #include "net/mse.h"
 #include "harness.h"
 
@@ -82,8 +83,9 @@ static void a_request(struct initiator *a, const uint8_t yb[SP_MSE_KEY_LEN], str
 static const char HS[] = "\x13" "BitTorrent protocol" "\0\0\0\0\0\0\0\0"
 			 "0123456789abcdefghij" "-XX0000-abcdefghijkl";
 
-static void exchange(bool bytewise)
+static void exchange(bool bytewise, uint32_t provide)
 {
+	bool rc4 = !(provide & SP_MSE_PLAINTEXT);
 	struct sp_mse *m = sp_mse_new(lookup, NULL);
 	SP_CHECK(m != NULL);
 	struct initiator a;
@@ -101,33 +103,61 @@ static void exchange(bool bytewise)
 	SP_CHECK_CMP(back.len, >=, SP_MSE_KEY_LEN);
 	size_t yb_pad = back.len - SP_MSE_KEY_LEN;
 	sp_buf_reset(&wire);
-	a_request(&a, back.data, &wire, SP_MSE_PLAINTEXT | SP_MSE_RC4, 7, IH, HS, 68);
-	sp_buf_append(&wire, "after", 5); /* plaintext that follows */
+	a_request(&a, back.data, &wire, provide, 7, IH, HS, 68);
+	/* what follows: plaintext, or RC4 if that was all A provided (A may
+	 * only send it after our answer; here it comes early, which the
+	 * receiver must handle the same way) */
+	uint8_t after[5];
+	memcpy(after, "after", 5);
+	if (rc4)
+		sp_rc4_crypt(&a.enc, after, 5);
+	sp_buf_append(&wire, after, 5);
 	sp_buf_reset(&back);
-	if (bytewise)
-		for (size_t i = 0; i < wire.len; i++)
-			r = sp_mse_feed(m, wire.data + i, 1, &back);
-	else
+	size_t fed = wire.len;
+	if (bytewise) {
+		for (fed = 0; fed < wire.len && r != 1;)
+			r = sp_mse_feed(m, wire.data + fed++, 1, &back);
+	} else {
 		r = sp_mse_feed(m, wire.data, wire.len, &back);
+	}
 	SP_CHECK_INT(r, 1);
+	struct sp_rc4 enc, dec;
+	SP_CHECK_INT(sp_mse_streams(m, &enc, &dec), rc4);
+	/* what the receiver holds, then what it has not been fed (the
+	 * caller's to decrypt when RC4 was selected) */
 	size_t rest_len;
 	const uint8_t *rest = sp_mse_rest(m, &rest_len);
-	SP_CHECK_UINT(rest_len, 68 + 5);
-	SP_CHECK_MEM(rest, HS, 68);
-	SP_CHECK_MEM(rest + 68, "after", 5);
+	uint8_t all[128];
+	SP_CHECK_UINT(rest_len + wire.len - fed, 68 + 5);
+	memcpy(all, rest, rest_len);
+	memcpy(all + rest_len, wire.data + fed, wire.len - fed);
+	if (rc4)
+		sp_rc4_crypt(&dec, all + rest_len, wire.len - fed);
+	SP_CHECK_MEM(all, HS, 68);
+	SP_CHECK_MEM(all + 68, "after", 5);
 	/* B's answer: RC4B(VC, crypto_select = plaintext, len(PadD) = 0) */
 	SP_CHECK_UINT(back.len, 14);
 	sp_rc4_crypt(&a.dec, back.data, 14);
-	static const uint8_t want[14] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
+	uint8_t want[14] = {0};
+	want[11] = rc4 ? SP_MSE_RC4 : SP_MSE_PLAINTEXT;
 	SP_CHECK_MEM(back.data, want, 14);
+	if (rc4) { /* the streams continue: B's next bytes decrypt on A's side */
+		uint8_t msg[4] = {1, 2, 3, 4};
+		sp_rc4_crypt(&enc, msg, 4);
+		sp_rc4_crypt(&a.dec, msg, 4);
+		static const uint8_t plain[4] = {1, 2, 3, 4};
+		SP_CHECK_MEM(msg, plain, 4);
+	}
 	(void)yb_pad;
 	sp_buf_fini(&wire);
 	sp_buf_fini(&back);
 	sp_mse_free(m);
 }
 
-SP_TEST(exchange_at_once) { exchange(false); }
-SP_TEST(exchange_byte_by_byte) { exchange(true); }
+SP_TEST(exchange_at_once) { exchange(false, SP_MSE_PLAINTEXT | SP_MSE_RC4); }
+SP_TEST(exchange_byte_by_byte) { exchange(true, SP_MSE_PLAINTEXT | SP_MSE_RC4); }
+SP_TEST(exchange_rc4_only) { exchange(false, SP_MSE_RC4); }
+SP_TEST(exchange_rc4_only_byte_by_byte) { exchange(true, SP_MSE_RC4); }
 
 static int refusal(uint32_t provide, size_t padc, const uint8_t *skey)
 {
@@ -149,7 +179,7 @@ static int refusal(uint32_t provide, size_t padc, const uint8_t *skey)
 
 SP_TEST(refusals)
 {
-	SP_CHECK_INT(refusal(SP_MSE_RC4, 0, IH), -ENOTSUP);
+	SP_CHECK_INT(refusal(0, 0, IH), -ENOTSUP);
 	SP_CHECK_INT(refusal(SP_MSE_PLAINTEXT, 0, (const uint8_t *)"another-torrent-hash"),
 		     -ENOENT);
 	SP_CHECK_INT(refusal(SP_MSE_PLAINTEXT, 513, IH), -EOVERFLOW);
