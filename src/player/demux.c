@@ -71,11 +71,12 @@ static int demux_open(struct player *p)
 		return r;
 	}
 	SP_INFO("player", "streams probed");
-	p->duration = ic->duration > 0 ? ic->duration / (double)AV_TIME_BASE : 0;
+	/* the main thread reads these only after the open handshake */
+	double duration = ic->duration > 0 ? ic->duration / (double)AV_TIME_BASE : 0;
 	p->start_time = ic->start_time != AV_NOPTS_VALUE ? ic->start_time / (double)AV_TIME_BASE : 0;
 	int64_t size = sp_source_size(p->src);
-	if (p->duration > 0 && size > 0)
-		sp_source_set_bitrate(p->src, (double)size / p->duration);
+	if (duration > 0 && size > 0)
+		sp_source_set_bitrate(p->src, (double)size / duration);
 	if (p->cfg->start_s > 0) {
 		int64_t ts = (int64_t)((p->cfg->start_s + p->start_time) * AV_TIME_BASE);
 		r = avformat_seek_file(ic, -1, INT64_MIN, ts, ts, 0);
@@ -83,6 +84,7 @@ static int demux_open(struct player *p)
 			SP_WARN("player", "cannot seek to %.3f s", p->cfg->start_s);
 	}
 	pthread_mutex_lock(&p->mu);
+	p->probed_duration = duration;
 	p->open_state = 1;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->mu);

@@ -322,6 +322,7 @@ static int poll_open(struct player *p, struct sp_error **err)
 {
 	pthread_mutex_lock(&p->mu);
 	int st = p->open_state;
+	p->duration = p->probed_duration;
 	char msg[sizeof(p->open_error)];
 	memcpy(msg, p->open_error, sizeof(msg));
 	pthread_mutex_unlock(&p->mu);

@@ -72,6 +72,7 @@ struct player {
 	int open_state;        /* [mu] 0 opening, 1 opened, <0 failed */
 	char open_error[256];  /* [mu] */
 	bool go;               /* [mu] */
+	double probed_duration;/* [mu] seconds, 0 if unknown */
 	bool seek_req;         /* [mu] */
 	double seek_target;    /* [mu] seconds */
 	pthread_t demux_thread;
@@ -80,7 +81,7 @@ struct player {
 
 	int vidx, aidx;
 	AVStream *vst, *ast;
-	double duration;       /* seconds, 0 if unknown */
+	double duration;       /* [main] seconds, 0 if unknown */
 	double start_time;     /* container start, seconds */
 	struct sp_pktq vq, aq;
 	struct sp_frameq vfq, afq;
