@@ -28,6 +28,7 @@ struct turl {
 	/* UDP */
 	char host[256];
 	char port[8];
+	char path[1024];  /* BEP 41 URLData: what follows host:port, or "" */
 	struct sockaddr_storage addr; /* cached resolution, addr_len 0 if none */
 	socklen_t addr_len;
 	uint64_t conn_id;

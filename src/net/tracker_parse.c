@@ -413,6 +413,22 @@ void sp_udp_scrape_req(uint8_t out[SP_UDP_SCRAPE_LEN], uint64_t conn_id, uint32_
 	memcpy(out + 16, info_hash, 20);
 }
 
+size_t sp_udp_url_options(uint8_t *out, size_t cap, const char *path)
+{
+	size_t n = strlen(path), at = 0;
+	if (!n || n + (n + 254) / 255 * 2 + 1 > cap)
+		return 0;
+	for (size_t i = 0; i < n; i += 255) {
+		size_t chunk = n - i < 255 ? n - i : 255;
+		out[at++] = 2; /* URLData */
+		out[at++] = (uint8_t)chunk;
+		memcpy(out + at, path + i, chunk);
+		at += chunk;
+	}
+	out[at++] = 0; /* EndOfOptions */
+	return at;
+}
+
 void sp_udp_resp_fini(struct sp_udp_resp *r)
 {
 	sp_announce_resp_fini(&r->announce);

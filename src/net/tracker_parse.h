@@ -103,6 +103,13 @@ void sp_udp_announce_req(uint8_t out[SP_UDP_ANNOUNCE_LEN], uint64_t conn_id, uin
 void sp_udp_scrape_req(uint8_t out[SP_UDP_SCRAPE_LEN], uint64_t conn_id, uint32_t txid,
 		       const uint8_t info_hash[20]);
 
+/* BEP 41: the URL's path and query ("/announce?passkey=...") appended to
+ * an announce as URLData options (type 2, up to 255 bytes each) and an
+ * EndOfOptions; 0 bytes for an empty path. Returns the bytes written,
+ * or 0 if path does not fit in cap. */
+#define SP_UDP_OPTIONS_MAX 1100
+size_t sp_udp_url_options(uint8_t *out, size_t cap, const char *path);
+
 /* A decoded UDP answer. */
 struct sp_udp_resp {
 	enum sp_udp_action action;

@@ -9,7 +9,9 @@
  * same transaction id, n up to udp_max_retries (udp_failover_retries
  * while other URLs remain to try), then the tracker failed.
  *
- * Every packet is checked (length, transaction id, action) before use;
+ * The URL's path and query go along as BEP 41 URLData options (private
+ * trackers put a passkey there). Every packet is checked (length,
+ * transaction id, action) before use;
  * an answer that does not fit ends the job with a message, and tracker.c
  * moves on and retries later. Net thread only. */
 #include <errno.h>
@@ -51,9 +53,14 @@ int sp_tracker_udp_parse_url(struct turl *u)
 	size_t pl = strspn(colon + 1, "0123456789");
 	if (!hl || hl >= sizeof(u->host) || !pl || pl >= sizeof(u->port))
 		return -EINVAL;
-	char c = colon[1 + pl];
-	if (c && c != '/' && c != '?')
+	const char *rest = colon + 1 + pl;
+	if (*rest && *rest != '/' && *rest != '?')
 		return -EINVAL;
+	size_t rl = strcspn(rest, "#");
+	if (rl >= sizeof(u->path))
+		return -EINVAL;
+	memcpy(u->path, rest, rl);
+	u->path[rl] = 0;
 	memcpy(u->host, h, hl);
 	u->host[hl] = 0;
 	memcpy(u->port, colon + 1, pl);
@@ -77,7 +84,7 @@ static void arm(struct tjob *j)
 /* Send the packet of the current state (again, on a retransmission). */
 static int send_current(struct tjob *j)
 {
-	uint8_t pkt[SP_UDP_ANNOUNCE_LEN];
+	uint8_t pkt[SP_UDP_ANNOUNCE_LEN + SP_UDP_OPTIONS_MAX];
 	size_t len;
 	if (j->state == ST_CONNECTING) {
 		sp_udp_connect_req(pkt, j->txid);
@@ -85,6 +92,7 @@ static int send_current(struct tjob *j)
 	} else if (j->kind == JOB_ANNOUNCE) {
 		sp_udp_announce_req(pkt, j->u->conn_id, j->txid, &j->req);
 		len = SP_UDP_ANNOUNCE_LEN;
+		len += sp_udp_url_options(pkt + len, SP_UDP_OPTIONS_MAX, j->u->path);
 	} else {
 		sp_udp_scrape_req(pkt, j->u->conn_id, j->txid, j->req.info_hash);
 		len = SP_UDP_SCRAPE_LEN;
@@ -289,9 +297,11 @@ void sp_tracker_udp_fire(struct sp_tracker *t, struct turl *u, const struct sp_a
 	int fd = socket(u->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	uint8_t pkt[SP_UDP_ANNOUNCE_LEN];
+	uint8_t pkt[SP_UDP_ANNOUNCE_LEN + SP_UDP_OPTIONS_MAX];
 	sp_udp_announce_req(pkt, u->conn_id, sp_tracker_random32(), req);
-	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&u->addr, u->addr_len) < 0)
+	size_t len = SP_UDP_ANNOUNCE_LEN;
+	len += sp_udp_url_options(pkt + len, SP_UDP_OPTIONS_MAX, u->path);
+	if (sendto(fd, pkt, len, 0, (struct sockaddr *)&u->addr, u->addr_len) < 0)
 		SP_DEBUG("tracker", "%s: stopped not sent: %s", u->url, strerror(errno));
 	close(fd);
 }

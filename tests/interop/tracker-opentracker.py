@@ -71,7 +71,7 @@ with open(os.path.join(data, "payload.bin"), "wb") as f:
 
 tport, uport = free_port(), free_port(socket.SOCK_DGRAM)
 http_url = "http://127.0.0.1:%d/announce" % tport
-udp_url = "udp://127.0.0.1:%d" % uport
+udp_url = "udp://127.0.0.1:%d/announce" % uport  # sends BEP 41 URLData
 
 fs = lt.file_storage()
 lt.add_files(fs, os.path.join(data, "payload.bin"))

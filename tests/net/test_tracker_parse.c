@@ -258,6 +258,24 @@ SP_TEST(udp_requests_layout)
 	SP_CHECK_MEM(a + 88, "\xde\xad\xbe\xef\x00\x00\x00\x32\x1a\xe1", 10);
 }
 
+SP_TEST(udp_bep41_options)
+{
+	uint8_t o[SP_UDP_OPTIONS_MAX];
+	SP_CHECK_UINT(sp_udp_url_options(o, sizeof(o), ""), 0);
+	SP_CHECK_UINT(sp_udp_url_options(o, sizeof(o), "/announce?k=1"), 2 + 13 + 1);
+	SP_CHECK_MEM(o, "\x02\x0d/announce?k=1\x00", 16);
+	char longp[301];
+	memset(longp, 'a', 300);
+	longp[300] = 0;
+	SP_CHECK_UINT(sp_udp_url_options(o, sizeof(o), longp), 2 + 255 + 2 + 45 + 1);
+	SP_CHECK_INT(o[0], 2);
+	SP_CHECK_INT(o[1], 255);
+	SP_CHECK_INT(o[257], 2);
+	SP_CHECK_INT(o[258], 45);
+	SP_CHECK_INT(o[2 + 255 + 2 + 45], 0);
+	SP_CHECK_UINT(sp_udp_url_options(o, 100, longp), 0); /* does not fit */
+}
+
 SP_TEST(udp_answers)
 {
 	uint8_t p[64] = {0};

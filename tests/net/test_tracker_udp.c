@@ -22,6 +22,7 @@ struct srv {
 	int drop;            /* datagrams to ignore first */
 	int connects, announces, scrapes, stopped, started;
 	int bad_connid;
+	char urldata[600]; /* BEP 41 URLData of the last announce */
 };
 
 static uint32_t get32(const uint8_t *p)
@@ -76,6 +77,21 @@ static size_t answer(struct srv *s, const uint8_t *in, size_t n, uint8_t *out, b
 	if (action != 1 || n < 98)
 		return 0;
 	s->announces++;
+	s->urldata[0] = 0;
+	for (size_t at = 98; at < n && in[at] != 0;) { /* options until EndOfOptions */
+		if (in[at] == 1) {
+			at++;
+			continue;
+		}
+		if (at + 2 > n || at + 2 + in[at + 1] > n)
+			break;
+		size_t l = strlen(s->urldata);
+		if (in[at] == 2 && l + in[at + 1] < sizeof(s->urldata)) {
+			memcpy(s->urldata + l, in + at + 2, in[at + 1]);
+			s->urldata[l + in[at + 1]] = 0;
+		}
+		at += 2 + in[at + 1];
+	}
 	uint32_t ev = get32(in + 80);
 	s->stopped += ev == 3;
 	s->started += ev == 2;
@@ -185,6 +201,7 @@ static char **tiers[1] = {tier0};
 
 /* port 0: the fake tracker's port; else that port (for refusals). */
 static const char *host_name; /* instead of the numeric address */
+static const char *url_suffix = ""; /* path and query after host:port */
 
 static void ctx_init(struct ctx *c, int family, uint16_t port)
 {
@@ -195,8 +212,8 @@ static void ctx_init(struct ctx *c, int family, uint16_t port)
 	if (!p)
 		SP_SKIP("no %s loopback here", family == AF_INET6 ? "IPv6" : "IPv4");
 	snprintf(url_buf, sizeof(url_buf), family == AF_INET6 ? "udp://[::1]:%u/announce"
-							      : "udp://127.0.0.1:%u",
-		 port ? port : p);
+							      : "udp://127.0.0.1:%u%s",
+		 port ? port : p, url_suffix);
 	if (host_name)
 		snprintf(url_buf, sizeof(url_buf), "udp://%s:%u", host_name, p);
 	memset(&mi, 0, sizeof(mi));
@@ -261,6 +278,23 @@ SP_TEST(connect_announce_reuse_stop)
 	SP_CHECK_INT(c.errors, 0);
 	sp_tracker_stop(c.t);
 	SP_CHECK_INT(run_until(&c, &c.srv.stopped, 1, 2000), 1);
+	ctx_fini(&c);
+}
+
+SP_TEST(url_path_sent_as_bep41_urldata)
+{
+	struct ctx c;
+	url_suffix = "/announce?passkey=0123456789abcdef0123456789abcdef&x=%41";
+	ctx_init(&c, AF_INET, 0);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 2000), 1);
+	SP_CHECK_STR(c.srv.urldata, url_suffix);
+	ctx_fini(&c);
+	url_suffix = "";
+	ctx_init(&c, AF_INET, 0);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 2000), 1);
+	SP_CHECK_STR(c.srv.urldata, "");
 	ctx_fini(&c);
 }
 
