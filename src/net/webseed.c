@@ -133,8 +133,6 @@ size_t sp_webseed_outstanding(const struct sp_webseed *ws)
 	return ws->live;
 }
 
-
-
 static size_t file_at(const struct sp_metainfo *mi, uint64_t pos);
 
 /* Does [start, end) touch a file the server lacks? */
