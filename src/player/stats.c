@@ -58,11 +58,12 @@ static int format_figures(struct player *p, struct sp_buf *b)
 	r |= sp_buf_appendf(b,
 			    ", \"frames_presented\": %llu, \"frames_dropped\": %llu, "
 			    "\"frames_decoded\": %llu, \"audio\": %s, \"duration_s\": %.3f, "
-			    "\"state\": \"%s\"",
+			    "\"state\": \"%s\", \"volume\": %d, \"muted\": %s, \"fullscreen\": %s",
 			    (unsigned long long)p->presented, (unsigned long long)p->dropped,
 			    (unsigned long long)atomic_load(&p->frames_decoded),
 			    atomic_load(&p->audio_on) ? "true" : "false", p->duration,
-			    state_name(p));
+			    state_name(p), atomic_load(&p->volume),
+			    atomic_load(&p->muted) ? "true" : "false", p->fullscreen ? "true" : "false");
 	return r;
 }
 

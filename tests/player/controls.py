@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""controls.py - the window's keys and mouse, for real, under Xvfb: input
+comes through the X server's XTEST extension (libXtst via ctypes), as a
+user's would. Space pauses and resumes, a click on the progress bar
+seeks there, right/left seek by 10 s, up by 60 s (to the end: the window
+stays), 9 lowers the volume, m mutes, f goes fullscreen, q quits. Each
+step is read back from the --stats-json file."""
+import ctypes, ctypes.util, os, signal, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import swarm
+
+swarm.need("ffmpeg", "Xvfb")
+try:
+    x11 = ctypes.CDLL("libX11.so.6")
+    xtst = ctypes.CDLL("libXtst.so.6")
+except OSError as e:
+    swarm.skip("libX11/libXtst not loadable: %s" % e)
+x11.XOpenDisplay.restype = ctypes.c_void_p
+x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+x11.XStringToKeysym.restype = ctypes.c_ulong
+x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+x11.XFlush.argtypes = [ctypes.c_void_p]
+x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+for fn in (xtst.XTestFakeKeyEvent, xtst.XTestFakeButtonEvent):
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                      ctypes.c_ulong]
+
+W, H, SECONDS = 480, 270, 30
+root = swarm.workdir("controls")
+media = swarm.make_video(os.path.join(root, "v.mp4"), "mp4", seconds=SECONDS,
+                         size="%dx%d" % (W, H))
+r, w = os.pipe()
+# the screen is the window's size, so window and screen coordinates agree
+xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "%dx%dx24" % (W, H),
+                         "-nolisten", "tcp"], pass_fds=(w,), stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+os.close(w)
+disp = b""
+t0 = time.time()
+while not disp.endswith(b"\n") and time.time() - t0 < 15:
+    chunk = os.read(r, 16)
+    if not chunk:
+        break
+    disp += chunk
+if not disp.strip():
+    xvfb.kill()
+    swarm.skip("Xvfb did not start")
+display = ":" + disp.decode().strip()
+dpy = x11.XOpenDisplay(display.encode())
+if not dpy:
+    xvfb.kill()
+    swarm.skip("cannot open the Xvfb display")
+
+stats = os.path.join(root, "stats.json")
+env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
+env.pop("SDL_VIDEODRIVER", None)
+player = subprocess.Popen([swarm.swarmplay(), "play", media, "--stats-json", stats], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+errors = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        errors.append(what)
+
+
+def key(name):
+    code = x11.XKeysymToKeycode(dpy, x11.XStringToKeysym(name.encode()))
+    xtst.XTestFakeMotionEvent(dpy, -1, W // 2, H // 3, 0)  # focus follows the pointer
+    xtst.XTestFakeKeyEvent(dpy, code, 1, 0)
+    xtst.XTestFakeKeyEvent(dpy, code, 0, 0)
+    x11.XFlush(dpy)
+
+
+def click(x, y):
+    xtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
+    xtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
+    xtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
+    x11.XFlush(dpy)
+
+
+def read(wait=1.4):
+    time.sleep(wait)  # the stats file is rewritten at most once a second
+    try:
+        return swarm.read_json(stats)
+    except (OSError, ValueError):
+        return {}
+
+
+def last_seek(st):
+    return st["seeks"][-1]["target_s"] if st.get("seeks") else None
+
+
+try:
+    t0 = time.time()
+    st = {}
+    while time.time() - t0 < 20 and st.get("ttff_ms") is None:
+        st = read(0.2)
+    check(st.get("ttff_ms") is not None, "the first frame is shown")
+    key("space")
+    st = read()
+    check(st.get("state") == "paused", "space pauses (%s)" % st.get("state"))
+    pos = st.get("position_s")
+    st = read()
+    check(st.get("position_s") == pos, "the position stands still while paused")
+    key("space")
+    st = read()
+    check(st.get("state") == "playing", "space resumes (%s)" % st.get("state"))
+    # the progress bar: 8 * scale px from the sides, 10 * scale from the bottom
+    s = 2
+    click(8 * s + (W - 16 * s) // 2, H - 7 * s)
+    st = read()
+    check(last_seek(st) is not None and abs(last_seek(st) - SECONDS / 2) < 1,
+          "a click in the middle of the bar seeks to the middle (%s)" % last_seek(st))
+    before = st.get("position_s", 0)
+    key("Right")
+    st = read()
+    check(last_seek(st) is not None and abs(last_seek(st) - (before + 10)) < 2.5,
+          "right: +10 s (%s from about %s)" % (last_seek(st), before))
+    key("Left")
+    st = read()
+    before = st.get("position_s", 0)
+    check(len(st.get("seeks", [])) == 3, "left seeks again (%d seeks)" % len(st.get("seeks", [])))
+    key("9")
+    key("9")
+    key("m")
+    key("f")
+    st = read()
+    check(st.get("volume") == 80, "9 twice: volume 80 (%s)" % st.get("volume"))
+    check(st.get("muted") is True, "m mutes")
+    check(st.get("fullscreen") is True, "f: fullscreen")
+    key("Up")
+    st = read(2.5)
+    check(st.get("state") == "ended" and player.poll() is None,
+          "up: +60 s is the end; the window stays (%s)" % st.get("state"))
+    key("q")
+    try:
+        out, _ = player.communicate(timeout=10)
+        check(player.returncode == 0, "q quits (exit %s)" % player.returncode)
+    except subprocess.TimeoutExpired:
+        check(False, "q quits")
+finally:
+    if player.poll() is None:
+        player.kill()
+        player.wait()
+    x11.XCloseDisplay(dpy)
+    xvfb.send_signal(signal.SIGTERM)
+    xvfb.wait(timeout=10)
+if errors:
+    swarm.fail("; ".join(errors))
