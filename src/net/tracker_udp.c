@@ -114,6 +114,10 @@ static void next_state(struct tjob *j)
 static void udp_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tjob *j = arg;
+	if (j->state == ST_RESOLVING) {
+		fail(j, -ETIMEDOUT, _("cannot resolve the tracker's host name"));
+		return;
+	}
 	if (++j->n > j->max_retries) {
 		fail(j, -ETIMEDOUT, _("UDP tracker did not answer"));
 		return;
@@ -199,7 +203,8 @@ static int open_socket(struct tjob *j)
 		return -errno;
 	struct event_base *base = sp_tracker_base(j->t);
 	j->rd = event_new(base, j->fd, EV_READ | EV_PERSIST, udp_on_read, j);
-	j->tm = evtimer_new(base, udp_on_timer, j);
+	if (!j->tm)
+		j->tm = evtimer_new(base, udp_on_timer, j);
 	if (!j->rd || !j->tm || event_add(j->rd, NULL) < 0)
 		return -ENOMEM;
 	next_state(j);
@@ -261,7 +266,13 @@ int sp_tracker_udp_start(struct tjob *j)
 		if (r < 0)
 			return r;
 		if (j->dns) {
+			/* evdns may retry an unreachable name server for long:
+			 * a lookup gets one base timeout, like a request */
 			j->state = ST_RESOLVING;
+			j->tm = evtimer_new(sp_tracker_base(j->t), udp_on_timer, j);
+			if (!j->tm)
+				return -ENOMEM;
+			arm(j);
 			return 0;
 		}
 		if (!j->u->addr_len)
