@@ -411,6 +411,19 @@ SP_TEST(host_name_resolved_without_blocking)
 	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
 	SP_CHECK_INT(c.errors, 0);
 	ctx_fini(&c);
+	/* a name nobody knows: a quick NXDOMAIN, or a dead name server cut
+	 * short by the base timeout (300 ms here) */
+	host_name = "no-such-host.invalid";
+	ctx_init(&c, AF_INET, 0);
+	struct sp_tracker_timing tm;
+	sp_tracker_timing_default(&tm);
+	tm.udp_base_ms = 300;
+	sp_tracker_set_timing(c.t, &tm);
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.errors, 1, 3000), 1);
+	SP_CHECK(strstr(c.last_err, "resolve"));
+	ctx_fini(&c);
+	host_name = NULL;
 }
 
 SP_TEST(ipv6_tracker_gives_ipv6_peers)
