@@ -3,7 +3,8 @@
 comes through the X server's XTEST extension (libXtst via ctypes), as a
 user's would. Space pauses and resumes, a click on the progress bar
 seeks there, right/left seek by 10 s, up by 60 s (to the end: the window
-stays), 9 lowers the volume, m mutes, f goes fullscreen, q quits. Each
+stays), 9 lowers the volume, m mutes, f goes fullscreen and a double-click
+comes back, q quits. Each
 step is read back from the --stats-json file."""
 import ctypes, ctypes.util, os, signal, subprocess, sys, time
 
@@ -83,6 +84,19 @@ def click(x, y):
     x11.XFlush(dpy)
 
 
+def drag(x0, x1, y, steps=8):
+    xtst.XTestFakeMotionEvent(dpy, -1, x0, y, 0)
+    xtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
+    x11.XFlush(dpy)
+    for i in range(1, steps + 1):
+        time.sleep(0.05)
+        xtst.XTestFakeMotionEvent(dpy, -1, x0 + (x1 - x0) * i // steps, y, 0)
+        x11.XFlush(dpy)
+    time.sleep(0.2)
+    xtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
+    x11.XFlush(dpy)
+
+
 def read(wait=1.4):
     time.sleep(wait)  # the stats file is rewritten at most once a second
     try:
@@ -125,6 +139,11 @@ try:
     st = read()
     before = st.get("position_s", 0)
     check(len(st.get("seeks", [])) == 3, "left seeks again (%d seeks)" % len(st.get("seeks", [])))
+    bar_x, bar_w = 8 * s, W - 16 * s
+    drag(bar_x + bar_w // 5, bar_x + bar_w * 7 // 10, H - 7 * s)
+    st = read()
+    check(last_seek(st) is not None and abs(last_seek(st) - SECONDS * 0.7) < 1,
+          "a drag on the bar ends where it is let go (%s)" % last_seek(st))
     key("9")
     key("9")
     key("m")
@@ -133,6 +152,10 @@ try:
     check(st.get("volume") == 80, "9 twice: volume 80 (%s)" % st.get("volume"))
     check(st.get("muted") is True, "m mutes")
     check(st.get("fullscreen") is True, "f: fullscreen")
+    click(W // 2, H // 3)
+    click(W // 2, H // 3)
+    st = read()
+    check(st.get("fullscreen") is False, "a double-click leaves fullscreen")
     key("Up")
     st = read(2.5)
     check(st.get("state") == "ended" and player.poll() is None,
