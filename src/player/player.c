@@ -11,6 +11,7 @@
  * buffering; a stall is a buffering episode after playback started that no
  * seek caused. Main thread only (SDL). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -252,12 +253,44 @@ static void warn_no_audio(const char *why)
 	fprintf(stderr, _("swarmplay: %s; playing with the video clock\n"), why);
 }
 
+/* alsa-lib prints its own failures straight to stderr (eight lines on a
+ * machine without a sound card); the user is owed one line, ours. So
+ * stderr points at /dev/null while SDL probes audio, unless debugging. */
+static int quiet_stderr(void)
+{
+	if (sp_log_get_level() <= SP_LOG_DEBUG)
+		return -1;
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved < 0 || null < 0 || dup2(null, STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		saved = -1;
+	}
+	if (null >= 0)
+		close(null);
+	return saved;
+}
+
+static void restore_stderr(int saved)
+{
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
 /* Audio: decoder + device, or a one-line warning and no audio. */
 static void setup_audio(struct player *p)
 {
 	char why[300];
 	if (!p->audio_init) {
-		if (SDL_InitSubSystem(SDL_INIT_AUDIO) < 0) {
+		int saved = quiet_stderr();
+		int r = SDL_InitSubSystem(SDL_INIT_AUDIO);
+		restore_stderr(saved);
+		if (r < 0) {
 			snprintf(why, sizeof(why), _("no audio (%s)"), SDL_GetError());
 			warn_no_audio(why);
 			p->aidx = -1;
@@ -273,7 +306,10 @@ static void setup_audio(struct player *p)
 		p->aidx = -1;
 		return;
 	}
-	if (sp_audio_open(p) < 0) {
+	int saved = quiet_stderr();
+	int r = sp_audio_open(p);
+	restore_stderr(saved);
+	if (r < 0) {
 		snprintf(why, sizeof(why), _("no audio device (%s)"), SDL_GetError());
 		warn_no_audio(why);
 		sp_decoder_close(&p->adec);

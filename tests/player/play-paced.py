@@ -6,6 +6,8 @@
  2. an audio driver that cannot open: one warning line, the video clock,
     still real time and complete;
  3. the real render path (a window on SDL_VIDEODRIVER=dummy);
+ 3b. SDL's default audio driver: a sound card plays, none (ALSA fails)
+    leaves one line on stderr, not alsa-lib's eight;
  4. without --exit-at-end: the stats file is live while playing, says
     "ended" at the end while the process stays, and SIGTERM ends it."""
 import os, signal, subprocess, sys, threading, time
@@ -43,6 +45,8 @@ cases = {
     "audio": (["--no-video"], {"SDL_AUDIODRIVER": "dummy"}),
     "noaudio": (["--no-video"], {"SDL_AUDIODRIVER": "swarmplay-no-such-driver"}),
     "window": ([], {"SDL_AUDIODRIVER": "dummy", "SDL_VIDEODRIVER": "dummy"}),
+    # SDL's own choice: a sound card if there is one, else ALSA's failure
+    "default": (["--no-video"], {"SDL_AUDIODRIVER": ""}),
 }
 threads = [threading.Thread(target=lambda n=n, c=c: results.__setitem__(n, run(n, *c)))
            for n, c in cases.items()]
@@ -68,6 +72,8 @@ check(results["audio"][3].get("audio") is True, "audio: audio is the clock")
 check(results["noaudio"][3].get("audio") is False, "noaudio: video clock")
 warn = [l for l in results["noaudio"][1].splitlines() if "video clock" in l]
 check(len(warn) == 1, "noaudio: one warning line (%d)" % len(warn))
+noise = [l for l in results["default"][1].splitlines() if l.strip()]
+check(len(noise) <= 1, "default audio: at most one line on stderr (%s)" % noise)
 
 # 4. live stats, and the process stays after the end until a signal
 stats = os.path.join(root, "live.json")
