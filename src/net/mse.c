@@ -110,7 +110,11 @@ int sp_mse_secret(const uint8_t priv[20], const uint8_t their_pub[SP_MSE_KEY_LEN
 	return modexp(their_pub, SP_MSE_KEY_LEN, priv, s);
 }
 
-enum state { ST_YA, ST_SYNC, ST_SKEY, ST_VC, ST_PADC, ST_IA, ST_DONE };
+enum state {
+	ST_YA, ST_SYNC, ST_SKEY, ST_VC, ST_PADC, ST_IA, /* receiver */
+	ST_YB, ST_VCSYNC, ST_SELECT, ST_PADD,          /* initiator */
+	ST_DONE,
+};
 
 struct sp_mse {
 	enum state st;
@@ -120,6 +124,8 @@ struct sp_mse {
 	struct sp_rc4 dec, enc;
 	uint32_t provide;
 	bool rc4; /* selected for the stream */
+	uint8_t vc_enc[8]; /* initiator: how B's encrypted VC looks */
+	struct sp_buf ia;  /* initiator: our initial payload until sent */
 	size_t pad_len, ia_len, scanned;
 	struct sp_buf in;
 	struct sp_buf rest;
@@ -133,6 +139,7 @@ struct sp_mse *sp_mse_new(sp_mse_lookup_fn lookup, void *ctx)
 	m->lookup = lookup;
 	m->ctx = ctx;
 	sp_buf_init(&m->in, IN_CEILING);
+	sp_buf_init(&m->ia, SP_MSE_MAX_IA);
 	sp_buf_init(&m->rest, SP_MSE_MAX_IA + (1 << 20));
 	if (getrandom(m->priv, sizeof(m->priv), 0) != (ssize_t)sizeof(m->priv)) {
 		sp_mse_free(m);
@@ -146,6 +153,7 @@ void sp_mse_free(struct sp_mse *m)
 	if (!m)
 		return;
 	sp_buf_fini(&m->in);
+	sp_buf_fini(&m->ia);
 	sp_buf_fini(&m->rest);
 	memset(m->priv, 0, sizeof(m->priv));
 	free(m);
@@ -258,6 +266,115 @@ static int on_ia(struct sp_mse *m, struct sp_buf *out)
 	return sp_buf_append(out, ans, sizeof(ans)) < 0 ? -ENOMEM : 1;
 }
 
+/* ---- initiator ---- */
+
+static void random_pad(struct sp_buf *out)
+{
+	uint8_t n, pad[64];
+	if (getrandom(&n, 1, 0) != 1)
+		n = 0;
+	n %= sizeof(pad);
+	if (getrandom(pad, n, 0) != (ssize_t)n)
+		memset(pad, 0, n);
+	sp_buf_append(out, pad, n);
+}
+
+struct sp_mse *sp_mse_new_initiator(const uint8_t info_hash[20], const void *ia, size_t ia_len,
+				    struct sp_buf *out)
+{
+	struct sp_mse *m = sp_mse_new(NULL, NULL);
+	uint8_t ya[SP_MSE_KEY_LEN];
+	if (!m || ia_len > SP_MSE_MAX_IA || sp_buf_append(&m->ia, ia, ia_len) < 0 ||
+	    sp_mse_pubkey(m->priv, ya) < 0 || sp_buf_append(out, ya, sizeof(ya)) < 0) {
+		sp_mse_free(m);
+		return NULL;
+	}
+	random_pad(out);
+	memcpy(m->skey, info_hash, 20);
+	m->st = ST_YB;
+	return m;
+}
+
+/* Yb in: our proof of S, the obfuscated info-hash, and the encrypted
+ * offer (plaintext or RC4) with our initial payload. */
+static int on_yb(struct sp_mse *m, struct sp_buf *out)
+{
+	if (sp_mse_secret(m->priv, m->in.data, m->s) < 0)
+		return -ENOMEM;
+	sp_buf_consume(&m->in, SP_MSE_KEY_LEN);
+	uint8_t h[20], r3[20];
+	sp_mse_hash("req1", m->s, SP_MSE_KEY_LEN, NULL, 0, h);
+	int r = sp_buf_append(out, h, 20);
+	sp_mse_hash("req2", m->skey, 20, NULL, 0, h);
+	sp_mse_hash("req3", m->s, SP_MSE_KEY_LEN, NULL, 0, r3);
+	for (int i = 0; i < 20; i++)
+		h[i] ^= r3[i];
+	r |= sp_buf_append(out, h, 20);
+	sp_mse_rc4_key(&m->enc, "keyA", m->s, m->skey);
+	sp_mse_rc4_key(&m->dec, "keyB", m->s, m->skey);
+	uint8_t head[16] = {0};
+	head[11] = SP_MSE_PLAINTEXT | SP_MSE_RC4; /* provide; len(PadC) = 0 */
+	head[14] = (uint8_t)(m->ia.len >> 8);
+	head[15] = (uint8_t)m->ia.len;
+	sp_rc4_crypt(&m->enc, head, sizeof(head));
+	sp_rc4_crypt(&m->enc, m->ia.data, m->ia.len);
+	r |= sp_buf_append(out, head, sizeof(head));
+	r |= sp_buf_append(out, m->ia.data, m->ia.len);
+	sp_buf_fini(&m->ia);
+	struct sp_rc4 peek = m->dec;
+	memset(m->vc_enc, 0, sizeof(m->vc_enc));
+	sp_rc4_crypt(&peek, m->vc_enc, sizeof(m->vc_enc));
+	m->scanned = 0;
+	m->st = ST_VCSYNC;
+	return r < 0 ? -ENOMEM : 1;
+}
+
+/* B's encrypted VC, somewhere after its pad of up to 512 bytes. */
+static int on_vcsync(struct sp_mse *m)
+{
+	for (; m->scanned + 8 <= m->in.len; m->scanned++) {
+		if (m->scanned > SP_MSE_MAX_PAD)
+			return -EPROTO;
+		if (!memcmp(m->in.data + m->scanned, m->vc_enc, 8)) {
+			uint8_t vc[8];
+			memcpy(vc, m->in.data + m->scanned, 8);
+			sp_rc4_crypt(&m->dec, vc, 8);
+			sp_buf_consume(&m->in, m->scanned + 8);
+			m->st = ST_SELECT;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int on_select(struct sp_mse *m)
+{
+	uint8_t *p = m->in.data;
+	sp_rc4_crypt(&m->dec, p, 6);
+	uint32_t sel = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	m->pad_len = (size_t)p[4] << 8 | p[5];
+	sp_buf_consume(&m->in, 6);
+	if (sel != SP_MSE_PLAINTEXT && sel != SP_MSE_RC4)
+		return -EPROTO;
+	if (m->pad_len > SP_MSE_MAX_PAD)
+		return -EOVERFLOW;
+	m->rc4 = sel == SP_MSE_RC4;
+	m->st = ST_PADD;
+	return 1;
+}
+
+static int on_padd(struct sp_mse *m)
+{
+	sp_rc4_crypt(&m->dec, m->in.data, m->pad_len);
+	sp_buf_consume(&m->in, m->pad_len);
+	if (m->rc4)
+		sp_rc4_crypt(&m->dec, m->in.data, m->in.len);
+	int r = sp_buf_append(&m->rest, m->in.data, m->in.len);
+	sp_buf_reset(&m->in);
+	m->st = ST_DONE;
+	return r < 0 ? r : 1;
+}
+
 /* Bytes the current state needs before it can run; 0 for the scan. */
 static size_t need(const struct sp_mse *m)
 {
@@ -267,6 +384,9 @@ static size_t need(const struct sp_mse *m)
 	case ST_VC: return 14;
 	case ST_PADC: return m->pad_len + 2;
 	case ST_IA: return m->ia_len;
+	case ST_YB: return SP_MSE_KEY_LEN;
+	case ST_SELECT: return 6;
+	case ST_PADD: return m->pad_len;
 	default: return 0;
 	}
 }
@@ -290,6 +410,8 @@ int sp_mse_feed(struct sp_mse *m, const uint8_t *in, size_t len, struct sp_buf *
 		int r;
 		if (m->st == ST_SYNC) {
 			r = on_sync(m);
+		} else if (m->st == ST_VCSYNC) {
+			r = on_vcsync(m);
 		} else {
 			if (m->in.len < need(m))
 				return 0;
@@ -299,6 +421,9 @@ int sp_mse_feed(struct sp_mse *m, const uint8_t *in, size_t len, struct sp_buf *
 			case ST_VC: r = on_vc(m); break;
 			case ST_PADC: r = on_padc(m); break;
 			case ST_IA: r = on_ia(m, out); break;
+			case ST_YB: r = on_yb(m, out); break;
+			case ST_SELECT: r = on_select(m); break;
+			case ST_PADD: r = on_padd(m); break;
 			default: r = -EPROTO; break;
 			}
 		}

@@ -1,4 +1,4 @@
-/* mse.h - the receiving side of Message Stream Encryption (the "PE/MSE"
+/* mse.h - Message Stream Encryption (the "PE/MSE"
  * handshake of Vuze and libtorrent): a peer that opens with a
  * Diffie-Hellman key instead of "\x13BitTorrent protocol" is answered, its
  * torrent found from the obfuscated info-hash, and its encrypted initial
@@ -62,6 +62,12 @@ void sp_mse_free(struct sp_mse *m);
  * or a broken handshake), -ENOENT (no such torrent), -ENOTSUP (neither
  * plaintext nor RC4 provided), -EOVERFLOW (a length beyond its ceiling). */
 int sp_mse_feed(struct sp_mse *m, const uint8_t *in, size_t len, struct sp_buf *out);
+/* The initiating side (our outbound connection to a peer that wants
+ * encryption): Ya and a pad go to out now; ia (our BitTorrent handshake)
+ * is sent encrypted once Yb arrives. We provide plaintext and RC4 and
+ * follow the peer's choice. Then as above: feed, rest, streams. */
+struct sp_mse *sp_mse_new_initiator(const uint8_t info_hash[20], const void *ia, size_t ia_len,
+				    struct sp_buf *out);
 const uint8_t *sp_mse_rest(const struct sp_mse *m, size_t *len);
 /* After done: true if RC4 was selected; enc/dec get the keystreams'
  * states (ours out, theirs in) as of the first byte after the handshake. */

@@ -389,13 +389,35 @@ static void after_handshake(struct sp_peer *p)
 		p->via_mse ? (p->rc4_in ? "mse-rc4" : "mse") : "");
 }
 
-static void send_handshake(struct sp_peer *p)
+static void build_handshake(struct sp_peer *p, uint8_t hs[SP_WIRE_HANDSHAKE_LEN])
 {
-	uint8_t reserved[8] = {0}, hs[SP_WIRE_HANDSHAKE_LEN];
+	uint8_t reserved[8] = {0};
 	reserved[SP_WIRE_RESERVED_EXT_BYTE] |= SP_WIRE_RESERVED_EXT_BIT;
 	reserved[SP_WIRE_RESERVED_FAST_BYTE] |= SP_WIRE_RESERVED_FAST_BIT;
 	sp_wire_build_handshake(hs, reserved, p->t->mi->info_hash, p->s->peer_id);
+}
+
+static void send_handshake(struct sp_peer *p)
+{
+	uint8_t hs[SP_WIRE_HANDSHAKE_LEN];
+	build_handshake(p, hs);
 	sp_peer_write(p, hs, sizeof(hs));
+}
+
+/* Outbound to a peer that refused our plain handshake: MSE, with our
+ * handshake as its initial payload. */
+static void start_mse(struct sp_peer *p)
+{
+	uint8_t hs[SP_WIRE_HANDSHAKE_LEN];
+	build_handshake(p, hs);
+	struct sp_buf out;
+	sp_buf_init(&out, 1024);
+	p->mse = sp_mse_new_initiator(p->t->mi->info_hash, hs, sizeof(hs), &out);
+	if (p->mse)
+		bufferevent_write(p->bev, out.data, out.len);
+	sp_buf_fini(&out);
+	if (!p->mse)
+		sp_peer_close(p, "out of memory");
 }
 
 static struct sp_peer *dup_of(struct sp_torrent *t, struct sp_peer *p)
@@ -437,7 +459,7 @@ static bool mse_lookup(void *ctx, const uint8_t req2[20], uint8_t info_hash[20])
 static int read_mse(struct sp_peer *p, struct evbuffer *in)
 {
 	static const char pstr[] = "\x13" "BitTorrent protocol";
-	if (!p->mse && !p->plain_checked) {
+	if (!p->mse && !p->plain_checked && !p->t) { /* inbound: which protocol? */
 		uint8_t head[20];
 		size_t n = evbuffer_copyout(in, head, sizeof(head)) > 0 ? evbuffer_get_length(in) : 0;
 		n = n < sizeof(head) ? n : sizeof(head);
@@ -495,7 +517,7 @@ static int read_mse(struct sp_peer *p, struct evbuffer *in)
 static int read_handshake(struct sp_peer *p)
 {
 	struct evbuffer *in = input_of(p);
-	if (!p->t) {
+	if (!p->t || p->mse) {
 		int r = read_mse(p, in);
 		if (r <= 0)
 			return r;
@@ -555,6 +577,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct sp_peer *p = arg;
 	p->last_recv_us = sp_now_us();
+	p->got_bytes = true;
 	if (!p->handshaked) {
 		int r = read_handshake(p);
 		if (r < 0) {
@@ -607,7 +630,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		p->connected = true;
 		int one = 1;
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		send_handshake(p);
+		if (p->mse_out)
+			start_mse(p);
+		else
+			send_handshake(p);
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
@@ -690,13 +716,15 @@ static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct socka
 	return p;
 }
 
-struct sp_peer *sp_peer_connect(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len)
+struct sp_peer *sp_peer_connect(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len,
+				bool mse)
 {
 	sp_session_assert_loop(t->s);
 	struct sp_peer *p = peer_new(t->s, -1, sa, len);
 	if (!p)
 		return NULL;
 	p->outbound = true;
+	p->mse_out = mse;
 	sp_torrent_attach_peer(t, p);
 	if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&p->addr, (int)len) < 0) {
 		sp_peer_close(p, "connect failed");

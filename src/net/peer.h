@@ -58,6 +58,8 @@ struct sp_peer {
 	struct evbuffer *plain;    /* decrypted input when rc4_in */
 	bool plain_checked;        /* inbound: the first bytes were plain BitTorrent */
 	bool via_mse;              /* the handshake came through MSE */
+	bool mse_out;              /* outbound: we open with MSE */
+	bool got_bytes;            /* anything ever received */
 	uint32_t source_id;
 
 	/* state */
@@ -98,7 +100,9 @@ struct sp_peer {
 };
 
 /* Outbound connection to addr for torrent t. NULL on error. */
-struct sp_peer *sp_peer_connect(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len);
+/* mse: open with an encrypted (MSE) handshake. */
+struct sp_peer *sp_peer_connect(struct sp_torrent *t, const struct sockaddr *sa, socklen_t len,
+				bool mse);
 /* Inbound: fd already accepted. */
 struct sp_peer *sp_peer_accept(struct sp_session *s, int fd, const struct sockaddr *sa,
 			       socklen_t len);

@@ -57,6 +57,7 @@ struct sp_candidate {
 	socklen_t addr_len;
 	int fails;
 	bool connected; /* a peer to this address is alive */
+	bool try_mse;   /* it hung up on a plain handshake: open with MSE */
 	int64_t next_try_us;
 	struct sp_candidate *next;
 };

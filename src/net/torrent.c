@@ -195,7 +195,7 @@ void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now)
 				      : 0;
 		if (sp_session_banned(t->s, ip))
 			continue;
-		if (sp_peer_connect(t, (struct sockaddr *)&c->addr, c->addr_len)) {
+		if (sp_peer_connect(t, (struct sockaddr *)&c->addr, c->addr_len, c->try_mse)) {
 			c->connected = true;
 			c->next_try_us = now + RETRY_BASE_US;
 		} else {
@@ -231,10 +231,19 @@ void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p)
 	for (struct sp_candidate *c = t->candidates; c; c = c->next) {
 		if (p->outbound && same_addr(&c->addr, (struct sockaddr *)&p->addr)) {
 			c->connected = false;
+			if (p->connected && !p->got_bytes && !p->mse_out) {
+				/* hung up on a plain handshake: it may want
+				 * encryption; retry with MSE at once */
+				c->try_mse = true;
+				c->next_try_us = now;
+				continue;
+			}
 			if (!p->handshaked || !p->downloaded)
 				c->fails++;
 			else
 				c->fails = 0;
+			if (!p->handshaked && p->mse_out)
+				c->try_mse = false; /* alternate */
 			c->next_try_us = now + RETRY_BASE_US * (c->fails + 1);
 		}
 	}

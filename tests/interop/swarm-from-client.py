@@ -38,12 +38,15 @@ if client == "libtorrent":
 elif client == "aria2c":
     nu.need("aria2c")
     procs.append(nu.aria2_seed(torrent, src, port, logs))
-elif client == "transmission":
+elif client in ("transmission", "transmission-encrypted"):
+    # -encrypted: Transmission requires encryption, so swarmplay's plain
+    # handshake is refused and it must retry with MSE (RC4 stream)
     nu.need("transmission-cli")
-    procs.append(nu.transmission(torrent, src, port, os.path.join(root, "tr-home"), logs))
+    procs.append(nu.transmission(torrent, src, port, os.path.join(root, "tr-home"), logs,
+                                 "-er" if client.endswith("encrypted") else "-et"))
 else:
     nu.fail("unknown client " + client)
-time.sleep(1.0 if client != "transmission" else 3.0)  # let the seeder listen (and announce)
+time.sleep(3.0 if client.startswith("transmission") else 1.0)  # let the seeder listen (and announce)
 
 dst = os.path.join(root, "dl")
 stats = os.path.join(root, "stats.json")

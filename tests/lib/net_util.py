@@ -169,12 +169,13 @@ def aria2_get(torrent, dir_, port, log, seed_time=0):
         stdout=log, stderr=subprocess.STDOUT)
 
 
-def transmission(torrent, dir_, port, home, log):
-    """transmission-cli: seeds if dir_ holds the data, else downloads."""
+def transmission(torrent, dir_, port, home, log, encryption="-et"):
+    """transmission-cli: seeds if dir_ holds the data, else downloads.
+    encryption: -et tolerated, -ep preferred, -er required."""
     os.makedirs(home, exist_ok=True)
     return subprocess.Popen(
-        ["transmission-cli", "-p", str(port), "-w", dir_, "-g", home, "-et", "-U", "-D", "-M",
-         torrent],
+        ["transmission-cli", "-p", str(port), "-w", dir_, "-g", home, encryption, "-U", "-D",
+         "-M", torrent],
         stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -159,6 +159,51 @@ SP_TEST(exchange_byte_by_byte) { exchange(true, SP_MSE_PLAINTEXT | SP_MSE_RC4); 
 SP_TEST(exchange_rc4_only) { exchange(false, SP_MSE_RC4); }
 SP_TEST(exchange_rc4_only_byte_by_byte) { exchange(true, SP_MSE_RC4); }
 
+/* Our initiator against our receiver, in memory, in small chunks. */
+static int pump(struct sp_mse *to, struct sp_buf *wire, struct sp_buf *back, size_t chunk)
+{
+	int r = 0;
+	size_t off = 0;
+	while (off < wire->len && r == 0) {
+		size_t n = wire->len - off < chunk ? wire->len - off : chunk;
+		r = sp_mse_feed(to, wire->data + off, n, back);
+		off += n;
+	}
+	sp_buf_consume(wire, off);
+	return r;
+}
+
+SP_TEST(initiator_meets_receiver)
+{
+	for (size_t chunk = 1; chunk <= 4096; chunk *= 8) {
+		struct sp_buf a2b, b2a;
+		sp_buf_init(&a2b, 1 << 16);
+		sp_buf_init(&b2a, 1 << 16);
+		struct sp_mse *a = sp_mse_new_initiator(IH, HS, 68, &a2b);
+		struct sp_mse *b = sp_mse_new(lookup, NULL);
+		SP_CHECK(a && b);
+		SP_CHECK_INT(pump(b, &a2b, &b2a, chunk), 0);  /* Ya -> Yb */
+		SP_CHECK_INT(pump(a, &b2a, &a2b, chunk), 0);  /* Yb -> req1, IA */
+		SP_CHECK_INT(pump(b, &a2b, &b2a, chunk), 1);  /* B done: answer */
+		SP_CHECK_UINT(a2b.len, 0);
+		sp_buf_append(&b2a, HS, 68);                   /* B's plain handshake */
+		SP_CHECK_INT(pump(a, &b2a, &a2b, chunk), 1);
+		size_t n;
+		const uint8_t *rest = sp_mse_rest(b, &n);
+		SP_CHECK_UINT(n, 68);
+		SP_CHECK_MEM(rest, HS, 68);
+		/* A may have been done before the last chunk: the rest is its */
+		rest = sp_mse_rest(a, &n);
+		SP_CHECK_UINT(n + b2a.len, 68);
+		struct sp_rc4 e, d;
+		SP_CHECK(!sp_mse_streams(a, &e, &d)); /* plaintext chosen */
+		sp_mse_free(a);
+		sp_mse_free(b);
+		sp_buf_fini(&a2b);
+		sp_buf_fini(&b2a);
+	}
+}
+
 static int refusal(uint32_t provide, size_t padc, const uint8_t *skey)
 {
 	struct sp_mse *m = sp_mse_new(lookup, NULL);
