@@ -319,39 +319,52 @@ static int fail(struct sp_error *e, int code)
 	return code;
 }
 
-static int play_torrent(struct opts *o)
+/* The metainfo, the file to play and the data directory; NULL and
+ * *code on failure. */
+static struct sp_metainfo *load_torrent(struct opts *o, int *file, char *dir, size_t dirlen,
+					int *code)
 {
 	struct sp_error *e = NULL;
 	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
-	if (!mi)
-		return fail(e, SP_EXIT_BADINPUT);
+	if (!mi) {
+		*code = fail(e, SP_EXIT_BADINPUT);
+		return NULL;
+	}
 	if (mi->is_magnet) {
 		/* needs metadata exchange (BEP 9) in the session first */
 		fprintf(stderr, _("swarmplay: magnet links cannot be played yet\n"));
-		sp_metainfo_free(mi);
-		return SP_EXIT_UNSUPPORTED;
-	}
-	int file = o->file_index >= 0 ? o->file_index : sp_metainfo_main_file(mi);
-	if ((file < 0 || (size_t)file >= mi->num_files || mi->files[file].is_pad)) {
-		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), file);
-		sp_metainfo_free(mi);
-		return SP_EXIT_USAGE;
-	}
-	char dir[4096];
-	if (o->dir) {
-		snprintf(dir, sizeof(dir), "%s", o->dir);
-	} else if (cache_dir(mi, dir, sizeof(dir)) < 0) {
+		*code = SP_EXIT_UNSUPPORTED;
+	} else if ((*file = o->file_index >= 0 ? o->file_index : sp_metainfo_main_file(mi)) < 0 ||
+		   (size_t)*file >= mi->num_files || mi->files[*file].is_pad) {
+		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), *file);
+		*code = SP_EXIT_USAGE;
+	} else if (o->dir) {
+		snprintf(dir, dirlen, "%s", o->dir);
+		return mi;
+	} else if (cache_dir(mi, dir, dirlen) < 0) {
 		fprintf(stderr, _("swarmplay: cannot create the cache directory %s\n"), dir);
-		sp_metainfo_free(mi);
-		return SP_EXIT_FAILURE;
+		*code = SP_EXIT_FAILURE;
+	} else {
+		return mi;
 	}
+	sp_metainfo_free(mi);
+	return NULL;
+}
+
+static int play_torrent(struct opts *o)
+{
+	char dir[4096];
+	int file = -1, code = SP_EXIT_FAILURE;
+	struct sp_metainfo *m = load_torrent(o, &file, dir, sizeof(dir), &code);
+	if (!m)
+		return code;
+	struct sp_error *e = NULL;
 	struct sp_session *s = sp_session_new(&o->scfg, &e);
 	if (!s) {
-		sp_metainfo_free(mi);
+		sp_metainfo_free(m);
 		return fail(e, SP_EXIT_FAILURE);
 	}
-	int code = SP_EXIT_FAILURE;
-	struct sp_torrent *t = sp_session_add_torrent(s, mi, dir, false, &e);
+	struct sp_torrent *t = sp_session_add_torrent(s, m, dir, false, &e);
 	if (!t) {
 		sp_session_free(s);
 		return fail(e, SP_EXIT_FAILURE);
@@ -359,24 +372,23 @@ static int play_torrent(struct opts *o)
 	for (int i = 0; i < o->npeers; i++)
 		if (add_peer_arg(t, o->peers[i]) < 0)
 			fprintf(stderr, _("swarmplay: bad peer address: %s\n"), o->peers[i]);
-	mi = (struct sp_metainfo *)sp_torrent_metainfo(t);
-	struct sp_reader *r = sp_torrent_open_reader(t, file, &e);
-	struct sp_source *src = r ? sp_source_reader_new(r, mi->files[file].path, true) : NULL;
+	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
 	struct net_ctx n = {.t = t, .mi = mi, .file = file};
 	n.bits_len = ((size_t)mi->num_pieces + 7) / 8;
 	n.bits = calloc(1, n.bits_len + 1);
-	if (!src || !n.bits) {
-		if (!src && r)
+	struct sp_reader *r = n.bits ? sp_torrent_open_reader(t, file, &e) : NULL;
+	struct sp_source *src = r ? sp_source_reader_new(r, mi->files[file].path, true) : NULL;
+	if (src) {
+		o->pcfg.netinfo = on_netinfo;
+		o->pcfg.netinfo_ctx = &n;
+		o->pcfg.title = mi->title ? mi->title : mi->name;
+		code = sp_player_run(src, &o->pcfg, &e) < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
+		sp_source_free(src); /* closes the reader: before the session goes */
+	} else {
+		if (r)
 			sp_reader_close(r);
 		code = e ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_FAILURE;
-		goto out;
 	}
-	o->pcfg.netinfo = on_netinfo;
-	o->pcfg.netinfo_ctx = &n;
-	o->pcfg.title = mi->title ? mi->title : mi->name;
-	code = sp_player_run(src, &o->pcfg, &e) < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
-	sp_source_free(src);
-out:
 	free(n.bits);
 	sp_session_free(s);
 	return code;
