@@ -3,10 +3,13 @@
  * torrent, for the interop scripts that run a real HTTP server.
  *
  *   webseed-fetch TORRENT URL [--window N] [--transfers N] [--span BYTES]
+ *                 [--httpseed 1] [--retry 1]
  *
  * Keeps N blocks (default 64) requested, in piece order, as a session
  * would; --transfers and --span set the web seed's parallel requests and
- * request size (bench/webseed). Prints "first block after T ms",
+ * request size (bench/webseed); --httpseed 1 speaks BEP 17 instead of
+ * BEP 19; --retry 1 asks again for rejected blocks once the web seed is
+ * usable (instead of giving up at the first fault). Prints "first block after T ms",
  * "verified V/P pieces, B bytes in S s" and every web seed
  * status; exits 0 when every piece verified, 1 otherwise (a fault, a bad
  * hash, or 60 s without progress). Single thread. */
@@ -34,6 +37,9 @@ struct st {
 	uint64_t bytes;
 	int64_t last_progress_us;
 	int64_t first_us;
+	bool retry;
+	struct blk { uint32_t piece, off, len; } *again; /* rejected, to ask again */
+	size_t nagain;
 };
 
 static void fill(struct st *s);
@@ -73,7 +79,17 @@ static void on_reject(void *arg, struct sp_webseed *ws, uint32_t piece, uint32_t
 {
 	struct st *s = arg;
 	s->inflight--;
-	event_base_loopbreak(s->base);
+	if (!s->retry) {
+		event_base_loopbreak(s->base);
+		return;
+	}
+	struct blk *a = realloc(s->again, (s->nagain + 1) * sizeof(*a));
+	if (!a) {
+		event_base_loopbreak(s->base);
+		return;
+	}
+	s->again = a;
+	s->again[s->nagain++] = (struct blk){piece, off, len};
 }
 
 static void on_status(void *arg, struct sp_webseed *ws, const char *msg, bool is_error)
@@ -103,6 +119,19 @@ static void fill(struct st *s)
 static void on_watchdog(evutil_socket_t fd, short w, void *arg)
 {
 	struct st *s = arg;
+	/* in the order they were rejected (that is, asked), so they coalesce */
+	size_t done = 0;
+	while (done < s->nagain && sp_webseed_usable(s->ws)) {
+		struct blk *b = &s->again[done];
+		if (sp_webseed_request(s->ws, b->piece, b->off, b->len) < 0)
+			break;
+		s->inflight++;
+		done++;
+	}
+	memmove(s->again, s->again + done, (s->nagain - done) * sizeof(*s->again));
+	s->nagain -= done;
+	if (sp_webseed_usable(s->ws))
+		fill(s);
 	if (sp_now_us() - s->last_progress_us > 60 * 1000000LL) {
 		printf("error no progress for 60 s\n");
 		event_base_loopbreak(s->base);
@@ -118,6 +147,7 @@ int main(int argc, char **argv)
 	struct st s = {.window = 64};
 	struct sp_webseed_config cfg;
 	sp_webseed_config_default(&cfg);
+	bool httpseed = false;
 	for (int i = 3; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--window"))
 			s.window = (uint32_t)atoi(argv[i + 1]);
@@ -125,6 +155,10 @@ int main(int argc, char **argv)
 			cfg.max_transfers = (uint32_t)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--span"))
 			cfg.max_span = (uint32_t)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--httpseed"))
+			httpseed = atoi(argv[i + 1]) != 0;
+		else if (!strcmp(argv[i], "--retry"))
+			s.retry = atoi(argv[i + 1]) != 0;
 	}
 	struct sp_error *err = NULL;
 	struct sp_metainfo *mi = sp_metainfo_load(argv[1], &err);
@@ -139,13 +173,14 @@ int main(int argc, char **argv)
 	struct sp_curlev *curl = sp_curlev_new(s.base);
 	struct sp_webseed_callbacks cb = {.ctx = &s, .on_block = on_block, .on_reject = on_reject,
 					  .on_status = on_status};
-	s.ws = sp_webseed_new(curl, mi, argv[2], &cb, &cfg, &err);
+	s.ws = (httpseed ? sp_webseed_new_httpseed : sp_webseed_new)(curl, mi, argv[2], &cb, &cfg,
+								    &err);
 	if (!s.ws) {
 		fprintf(stderr, "%s: %s\n", argv[2], sp_error_msg(err));
 		return 1;
 	}
 	struct event *wd = event_new(s.base, -1, EV_PERSIST, on_watchdog, &s);
-	struct timeval tv = {1, 0};
+	struct timeval tv = {0, 100000};
 	event_add(wd, &tv);
 	int64_t t0 = sp_now_us();
 	s.last_progress_us = t0;
@@ -156,7 +191,7 @@ int main(int argc, char **argv)
 		printf("first block after %.1f ms\n", (double)(s.first_us - t0) / 1000);
 	printf("verified %u/%u pieces, %llu bytes in %.2f s (%.1f MB/s)\n", s.verified,
 	       mi->num_pieces, (unsigned long long)s.bytes, secs, (double)s.bytes / secs / 1e6);
-	int ok = s.verified == mi->num_pieces && !s.bad && !s.errors;
+	int ok = s.verified == mi->num_pieces && !s.bad && (s.retry || !s.errors);
 	event_free(wd);
 	sp_webseed_free(s.ws);
 	sp_curlev_free(curl);
@@ -165,6 +200,7 @@ int main(int argc, char **argv)
 		free(s.pieces[i]);
 	free(s.pieces);
 	free(s.piece_got);
+	free(s.again);
 	sp_metainfo_free(mi);
 	return ok ? 0 : 1;
 }
