@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "core/clock.h"
@@ -124,9 +125,9 @@ static struct turl *turl_new(const char *url)
 		free(u);
 		return NULL;
 	}
-	if (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8))
+	if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8))
 		u->kind = TURL_HTTP;
-	else if (!strncmp(url, "udp://", 6) && sp_tracker_udp_parse_url(u) == 0)
+	else if (!strncasecmp(url, "udp://", 6) && sp_tracker_udp_parse_url(u) == 0)
 		u->kind = TURL_UDP;
 	else
 		u->kind = TURL_BAD;

@@ -211,7 +211,7 @@ static void ctx_init(struct ctx *c, int family, uint16_t port)
 	uint16_t p = srv_start(&c->srv, c->base, family);
 	if (!p)
 		SP_SKIP("no %s loopback here", family == AF_INET6 ? "IPv6" : "IPv4");
-	snprintf(url_buf, sizeof(url_buf), family == AF_INET6 ? "udp://[::1]:%u/announce"
+	snprintf(url_buf, sizeof(url_buf), family == AF_INET6 ? "UDP://[::1]:%u/announce"
 							      : "udp://127.0.0.1:%u%s",
 		 port ? port : p, url_suffix);
 	if (host_name)
