@@ -128,6 +128,14 @@ void sp_peer_send_buf(struct sp_peer *p, struct sp_buf *b);
 void sp_peer_write(struct sp_peer *p, const void *data, size_t len);
 void sp_peer_send_req(struct sp_peer *p, int type, uint32_t piece, uint32_t off, uint32_t len);
 
+/* peer_mse.c: MSE both ways, RC4 stream */
+struct evbuffer *sp_peer_input(struct sp_peer *p);
+/* Feed the MSE handshake (inbound: also decides plain or MSE). 1: go on
+ * with the BitTorrent handshake, 0: wait, <0: close. */
+int sp_peer_read_mse(struct sp_peer *p, struct evbuffer *in);
+void sp_peer_start_mse(struct sp_peer *p);
+void sp_peer_build_handshake(struct sp_peer *p, uint8_t hs[68]);
+
 /* peer_up.c: its requests to us */
 bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece);
 void sp_peer_send_allowed_fast(struct sp_peer *p);
