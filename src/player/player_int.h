@@ -154,7 +154,7 @@ struct player {
 	int64_t stats_written_us;
 	int64_t progress_us;    /* last --progress line */
 	int seek_at_done;       /* scripted seeks already made */
-	char stats_last[2048];
+	char stats_last[8192];  /* the last file written, to see changes */
 };
 
 /* demux.c */

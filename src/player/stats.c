@@ -22,8 +22,8 @@ static const char *state_name(struct player *p)
 	return p->paused ? "paused" : "playing";
 }
 
-/* The figures, without the ones that change every frame (position), so
- * that "changed" means a figure a monitor cares about. */
+/* Every figure, the position to a tenth of a second: while playing the
+ * file is rewritten about once a second, paused or ended it rests. */
 static int format_figures(struct player *p, struct sp_buf *b)
 {
 	const struct sp_player_netinfo *n = &p->net;
@@ -64,6 +64,7 @@ static int format_figures(struct player *p, struct sp_buf *b)
 			    atomic_load(&p->audio_on) ? "true" : "false", p->duration,
 			    state_name(p), atomic_load(&p->volume),
 			    atomic_load(&p->muted) ? "true" : "false", p->fullscreen ? "true" : "false");
+	r |= sp_buf_appendf(b, ", \"position_s\": %.1f}\n", p->pos);
 	return r;
 }
 
@@ -108,11 +109,9 @@ void sp_stats_maybe_write(struct player *p, int64_t now, bool force)
 		memcpy(p->stats_last, b.data, b.len);
 		p->stats_last[b.len] = 0;
 	}
-	if (sp_buf_appendf(&b, ", \"position_s\": %.3f}\n", p->pos) == 0) {
-		int r = write_atomic(p->cfg->stats_path, b.data, b.len);
-		if (r < 0)
-			SP_WARN("player", "cannot write %s: %s", p->cfg->stats_path, strerror(-r));
-	}
+	int r = write_atomic(p->cfg->stats_path, b.data, b.len);
+	if (r < 0)
+		SP_WARN("player", "cannot write %s: %s", p->cfg->stats_path, strerror(-r));
 	p->stats_written_us = now;
 	sp_buf_fini(&b);
 }
