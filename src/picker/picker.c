@@ -41,8 +41,10 @@
  *     rare_share of each pipeline is kept for rarest first, so that we
  *     always have something to upload.
  *  7. Each source's pipeline is its bandwidth-delay product: rate x (RTT +
- *     PK_PIPE_MARGIN_S) in blocks, plus two, within [PK_MIN_DEPTH, its
- *     max requests]; PK_UNKNOWN_DEPTH until a rate is known. Rates and RTTs
+ *     PK_PIPE_MARGIN_S) in blocks, plus one, within [PK_MIN_DEPTH, its
+ *     max requests]; PK_UNKNOWN_DEPTH until a rate is known; one request
+ *     while snubbed. A shallow pipeline at a slow source keeps urgent
+ *     blocks from queueing behind others there. Rates and RTTs
  *     come from the caller, or else from our own measure of arrivals.
  *  8. A request outstanding longer than max(2 s, 4 x its expected time),
  *     at a source that has sent nothing for max(2 s, 4 x one block's time),
@@ -57,7 +59,9 @@
  *     is verified or failed; other copies still out are cancelled.
  * 12. A piece that failed its hash is on parole: all its blocks then come
  *     from one source, so that if it fails again we know whom to blame. A
- *     source that alone sent a failed piece is never asked again.
+ *     source that alone sent a failed piece is never asked again (when
+ *     several sent it, nothing tells the liar from the others: the first
+ *     pieces of a stream come from every peer at once).
  *
  * Invariants: free_blocks counts the blocks of needed, non-ready pieces that
  * are neither received nor requested; every pk_req has its block's request
@@ -66,6 +70,7 @@
 #include "picker/picker_int.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -479,7 +484,7 @@ uint32_t pk_src_depth(const struct pk_source *s)
 		d = PK_UNKNOWN_DEPTH;
 	} else {
 		double bdp = pk_src_rate(s) * (pk_src_rtt(s) + PK_PIPE_MARGIN_S) / SP_PICKER_BLOCK;
-		d = bdp > 100000 ? 100000 : (uint32_t)bdp + 2;
+		d = bdp > 100000 ? 100000 : (uint32_t)ceil(bdp) + 1;
 	}
 	if (d < PK_MIN_DEPTH && !s->snubbed)
 		d = PK_MIN_DEPTH;

@@ -16,7 +16,7 @@
 #define PK_UNKNOWN_CHOOSE_RATE 16384.0 /* ... when choosing who is soonest */
 #define PK_UNKNOWN_RTT 0.2          /* s */
 #define PK_UNKNOWN_DEPTH 6          /* pipeline of a source never measured */
-#define PK_MIN_DEPTH 3
+#define PK_MIN_DEPTH 2
 #define PK_PEER_MAX_REQ 128         /* when the peer gives no reqq */
 #define PK_WEBSEED_MAX_REQ 250
 #define PK_PIPE_MARGIN_S 0.35       /* pipeline = rate x (rtt + margin) */
@@ -57,6 +57,7 @@ struct pk_req {
 	uint32_t block;
 	int64_t sent_us;
 	int64_t expect_us;    /* expected arrival when sent */
+	int64_t tmo_us;       /* lost after this, if its source is quiet too */
 	int64_t deadline_us;  /* its piece's deadline when sent (INT64_MAX: none) */
 	uint32_t ahead;       /* bytes queued ahead of it when sent */
 	uint64_t before;      /* its source's issued bytes before it */

@@ -479,6 +479,25 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	return 1;
 }
 
+/* A piece on parole comes whole from one source: the one that would
+ * deliver all of its missing blocks soonest (not just the next one). */
+static struct pk_source *parole_owner(const struct sp_picker *p, uint32_t piece,
+				      const struct cands *c)
+{
+	const struct pk_piece_dl *d = p->dl[piece];
+	double missing = (double)pk_piece_len(p, piece) - (d ? (double)d->got * SP_PICKER_BLOCK : 0);
+	struct pk_source *best = NULL;
+	double bt = INFINITY;
+	for (uint32_t i = 0; i < c->npeer; i++) {
+		double t = finish_s(c->peer[i], missing);
+		if (t < bt) {
+			bt = t;
+			best = c->peer[i];
+		}
+	}
+	return best;
+}
+
 /* Rule 3's choice for a free block: the top of the heap, or in fallback
  * mode a web seed when no peer makes the deadline. */
 static struct pk_source *choose_free(const struct cands *c, double len, double dl_s)
@@ -528,7 +547,8 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 			gather(p, piece, c);
 			heap_build(c->peer, c->npeer);
 		}
-		struct pk_source *s = choose_free(c, len, dl_s);
+		struct pk_source *s = p->parole[piece] && c->npeer > 1 ? parole_owner(p, piece, c)
+									: choose_free(c, len, dl_s);
 		if (!s)
 			return true; /* nobody has this piece */
 		if (urgent_room(s)) {

@@ -53,6 +53,16 @@ double pk_dup_allowance(const struct sp_picker *p)
 	return p->cfg.hedge_budget * (double)p->st.received_bytes + PK_HEDGE_FLOOR;
 }
 
+/* How long a source may stay quiet with requests out: max(2 s, 4 blocks'
+ * time), a never measured one counting as slow. */
+static int64_t quiet_limit(const struct pk_source *s)
+{
+	bool known = s->rate_in > 0 || s->rate_est > 0;
+	double blk = pk_src_rtt(s) + SP_PICKER_BLOCK / (known ? pk_src_rate(s) : PK_UNKNOWN_CHOOSE_RATE);
+	int64_t q = (int64_t)(PK_TIMEOUT_FACTOR * blk * 1e6);
+	return q > PK_TIMEOUT_MIN_US ? q : PK_TIMEOUT_MIN_US;
+}
+
 bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t block,
 	      int64_t now, bool dup)
 {
@@ -73,8 +83,10 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 	uint64_t ahead = pk_src_queued(p, s);
 	double t = pk_src_rtt(s) + (double)(ahead + len) / pk_src_rate(s);
 	struct pk_req *r = &s->reqs[s->nreq++];
+	int64_t lim = (int64_t)(PK_TIMEOUT_FACTOR * t * 1e6), quiet = quiet_limit(s);
 	*r = (struct pk_req){.piece = piece, .block = block, .sent_us = now,
 			     .expect_us = now + (int64_t)(t * 1e6),
+			     .tmo_us = now + (lim > quiet ? lim : quiet),
 			     .deadline_us = p->win_stamp[piece] == p->win_gen ? p->deadline[piece]
 									      : INT64_MAX,
 			     .ahead = ahead > UINT32_MAX ? UINT32_MAX : (uint32_t)ahead,
@@ -268,6 +280,29 @@ bool sp_picker_piece_ready(const struct sp_picker *p, uint32_t piece)
 	return piece < p->cfg.num_pieces && p->state[piece] == PS_READY;
 }
 
+/* Count a failure against each source that sent blocks of the piece.
+ * Returns how many sources sent blocks, *first one of them. */
+static uint32_t discredit(struct sp_picker *p, const struct pk_piece_dl *d, uint32_t nb,
+			  uint32_t *first)
+{
+	uint32_t distinct = 0;
+	for (uint32_t b = 0; b < nb; b++) {
+		if (!(d->blk[b] & BLK_GOT))
+			continue;
+		bool seen = false;
+		for (uint32_t c = 0; c < b && !seen; c++)
+			seen = (d->blk[c] & BLK_GOT) && d->from[c] == d->from[b];
+		if (seen)
+			continue;
+		if (!distinct++)
+			*first = d->from[b];
+		struct pk_source *s = pk_find(p, d->from[b]);
+		if (s)
+			s->hashfails++;
+	}
+	return distinct;
+}
+
 void sp_picker_have_piece(struct sp_picker *p, uint32_t piece)
 {
 	if (piece >= p->cfg.num_pieces || p->state[piece] == PS_HAVE)
@@ -288,30 +323,23 @@ void sp_picker_have_piece(struct sp_picker *p, uint32_t piece)
 
 /* Each source that sent a block of a failed piece is suspect; one that
  * sent all of it is guilty (rule 12). */
+static void ban(struct sp_picker *p, struct pk_source *s)
+{
+	s->banned = true;
+	while (s->nreq)
+		pk_drop_req(p, s, s->nreq - 1, true);
+	pk_release_parole(p, s->id);
+}
+
+/* Each source that sent a block of a failed piece is suspect; one that
+ * sent all of it is guilty (rule 12). */
 static void blame(struct sp_picker *p, const struct pk_piece_dl *d, uint32_t nb)
 {
-	uint32_t distinct = 0, first = 0;
-	for (uint32_t b = 0; b < nb; b++) {
-		if (!(d->blk[b] & BLK_GOT))
-			continue;
-		bool seen = false;
-		for (uint32_t c = 0; c < b && !seen; c++)
-			seen = (d->blk[c] & BLK_GOT) && d->from[c] == d->from[b];
-		if (seen)
-			continue;
-		if (!distinct++)
-			first = d->from[b];
-		struct pk_source *s = pk_find(p, d->from[b]);
-		if (s)
-			s->hashfails++;
-	}
+	uint32_t first = 0;
+	uint32_t distinct = discredit(p, d, nb, &first);
 	struct pk_source *s = distinct == 1 ? pk_find(p, first) : NULL;
-	if (s) {
-		s->banned = true;
-		while (s->nreq)
-			pk_drop_req(p, s, s->nreq - 1, true);
-		pk_release_parole(p, s->id);
-	}
+	if (s)
+		ban(p, s);
 }
 
 void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
@@ -351,9 +379,9 @@ void sp_picker_get_stats(const struct sp_picker *p, struct sp_picker_stats *st)
 
 int64_t pk_req_timeout(const struct pk_req *r)
 {
-	int64_t lim = PK_TIMEOUT_FACTOR * (r->expect_us - r->sent_us);
-	return r->sent_us + (lim < PK_TIMEOUT_MIN_US ? PK_TIMEOUT_MIN_US : lim);
+	return r->tmo_us;
 }
+
 
 /* Requests outstanding far beyond their expected time are lost (rule 8). */
 void pk_timeouts(struct sp_picker *p, int64_t now)
@@ -361,10 +389,8 @@ void pk_timeouts(struct sp_picker *p, int64_t now)
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
 		/* a slow source that keeps delivering loses nothing: only one
-		 * quiet for max(2 s, 4 blocks' time) does */
-		double blk = pk_src_rtt(s) + SP_PICKER_BLOCK / pk_src_rate(s);
-		int64_t quiet = (int64_t)(PK_TIMEOUT_FACTOR * blk * 1e6);
-		if (now - s->progress_us <= (quiet > PK_TIMEOUT_MIN_US ? quiet : PK_TIMEOUT_MIN_US))
+		 * quiet for a while does */
+		if (now - s->progress_us <= quiet_limit(s))
 			continue;
 		for (uint32_t i = 0; i < s->nreq;) {
 			if (now > pk_req_timeout(&s->reqs[i])) {

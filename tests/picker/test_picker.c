@@ -420,13 +420,13 @@ SP_TEST(pipeline_depth_from_bdp)
 	seed(p, 1, 0, 0);
 	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 6); /* unknown: small */
 	sp_picker_source_rate(p, 1, 1e6, 0.1);
-	/* 1 MB/s x (0.1 + 0.35 s) / 16 KiB + 2 */
+	/* ceil(1 MB/s x (0.1 + 0.35 s) / 16 KiB) + 1 */
 	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 29);
 	sp_picker_source_max_requests(p, 1, 10);
 	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 10);
 	sp_picker_source_max_requests(p, 1, 0);
 	sp_picker_source_rate(p, 1, 1000, 0.1);
-	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 3); /* at least 3 */
+	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 2); /* at least 2 */
 	sp_picker_source_rate(p, 1, 1e9, 1);
 	SP_CHECK_UINT(sp_picker_source_depth(p, 1), 128); /* default reqq */
 	sp_picker_free(p);
