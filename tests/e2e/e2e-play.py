@@ -14,6 +14,7 @@ ends. MODE:
          matching runs, and the seek's latency is in the stats;
   seed   a libtorrent leecher that knows only swarmplay downloads the
          torrent from it while it plays: byte-identical;
+  transmission  as play, seeded by transmission-cli instead;
   slow   the seeder is capped below the bitrate (0.7 x): playback must
          buffer (stalls counted, the clock stops) and still end with every
          frame right;
@@ -41,7 +42,10 @@ tstream = swarm.create_tstream(media, os.path.join(root, "clip.tstream"))
 size = os.path.getsize(media)
 rate = int(size / SECONDS * (0.7 if mode == "slow" else 1.5))
 assert rate < size
-seeder = swarm.Seeder(tstream, seed_dir, rate)
+if mode == "transmission":
+    seeder = swarm.TransmissionSeeder(tstream, seed_dir, rate, os.path.join(root, "tr-home"))
+else:
+    seeder = swarm.Seeder(tstream, seed_dir, rate)
 print("%s: %d bytes, %d frames, seeder capped at %d B/s on %s" % (kind, size, len(ref), rate,
                                                                    seeder.peer))
 errors = []

@@ -14,6 +14,8 @@
                                     video stream (the oracle)
   create_tstream(media, out)        `swarmplay create` (skips if missing)
   Seeder(torrent, data_dir, rate)   a libtorrent seeder capped at rate B/s
+  TransmissionSeeder(torrent, data_dir, rate, home)
+                                    transmission-cli seeding (same API)
   Leecher(torrent, save_dir, peer)  a libtorrent leecher of one peer
   play(args, timeout, env)          run `swarmplay play`; (rc, output)
   check_run(ref, got)               None if got is a contiguous run of ref
@@ -194,6 +196,45 @@ class Seeder:
         self.ses.pause()
         del self.h
         del self.ses
+
+
+class TransmissionSeeder:
+    """transmission-cli seeding the data in data_dir, upload capped at
+    rate bytes/s (kB/s granularity). It checks the data first, then seeds;
+    the constructor waits until it listens."""
+
+    def __init__(self, torrent, data_dir, rate, home):
+        need("transmission-cli")
+        self.port = free_port()
+        os.makedirs(home, exist_ok=True)
+        self.log = open(os.path.join(home, "transmission.log"), "w")
+        up = ["-u", str(max(1, rate // 1000))] if rate else ["-U"]
+        self.proc = subprocess.Popen(
+            ["transmission-cli", "-p", str(self.port), "-w", data_dir, "-g", home, "-er",
+             "-d", "-1"] + up + [torrent], stdout=self.log, stderr=subprocess.STDOUT)
+        end = time.time() + 20
+        while time.time() < end:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None:
+                    fail("transmission-cli exited")
+                time.sleep(0.1)
+        else:
+            fail("transmission-cli does not listen")
+        time.sleep(1.0)  # its check of the data
+        self.peer = "127.0.0.1:%d" % self.port
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
 
 
 class Leecher:
