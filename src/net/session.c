@@ -152,6 +152,28 @@ static int open_listener(struct sp_session *s, struct sp_error **err)
 	return 0;
 }
 
+/* IPv6 too when listening on every address: [::] with IPV6_V6ONLY on the
+ * IPv4 socket's port. Best effort: a host without IPv6 just lacks it. */
+static void open_listener6(struct sp_session *s)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	int one = 1;
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(s->port),
+				    .sin6_addr = IN6ADDR_ANY_INIT};
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 || listen(fd, 64) < 0) {
+		SP_DEBUG(MOD, "no IPv6 listener: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	s->listener6 = evconnlistener_new(s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (!s->listener6)
+		close(fd);
+}
+
 static void make_peer_id(uint8_t id[20])
 {
 	static const char alnum[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -211,6 +233,8 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	tmp.bind_address = cfg ? cfg->bind_address : NULL;
 	s->cfg = tmp;
 	int r = open_listener(s, err);
+	if (r == 0 && !s->cfg.bind_address)
+		open_listener6(s);
 	s->cfg.bind_address = NULL;
 	if (r < 0 || !s->post_ev || setup_rate_limit(s) < 0)
 		goto fail;
@@ -226,6 +250,8 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 fail:
 	if (s->curl)
 		sp_curlev_free(s->curl);
+	if (s->listener6)
+		evconnlistener_free(s->listener6);
 	if (s->listener)
 		evconnlistener_free(s->listener);
 	if (s->up_group)
@@ -268,6 +294,10 @@ static void stop_on_loop(void *arg)
 	if (s->listener) {
 		evconnlistener_free(s->listener);
 		s->listener = NULL;
+	}
+	if (s->listener6) {
+		evconnlistener_free(s->listener6);
+		s->listener6 = NULL;
 	}
 	while (s->half_open) {
 		struct sp_peer *p = s->half_open;
@@ -313,6 +343,8 @@ void sp_session_free(struct sp_session *s)
 		event_free(s->stop_ev);
 	if (s->curl)
 		sp_curlev_free(s->curl);
+	if (s->listener6)
+		evconnlistener_free(s->listener6);
 	if (s->listener)
 		evconnlistener_free(s->listener);
 	if (s->up_group)

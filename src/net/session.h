@@ -156,6 +156,7 @@ struct sp_session {
 	uint8_t peer_id[20];
 	struct event_base *base;
 	struct evconnlistener *listener;
+	struct evconnlistener *listener6; /* [::], same port, when bound to any */
 	uint16_t port;
 	struct sp_curlev *curl;
 	struct bufferevent_rate_limit_group *up_group;

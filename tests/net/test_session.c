@@ -211,6 +211,31 @@ SP_TEST(seed_to_leecher)
 	teardown(&fx);
 }
 
+/* A session listening on every address takes IPv6 peers too. */
+SP_TEST(ipv6_peer)
+{
+	struct fixture fx;
+	setup(&fx);
+	int probe = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 lo6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	if (probe < 0 || bind(probe, (struct sockaddr *)&lo6, sizeof(lo6)) < 0)
+		SP_SKIP("no IPv6 loopback here");
+	close(probe);
+	struct sp_session_config cfg = {.no_trackers = true}; /* bind to any: v4 and v6 */
+	struct sp_session *a = sp_session_new(&cfg, NULL), *b = session(0);
+	SP_CHECK(a && b);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
+	struct sp_torrent_stats st;
+	SP_CHECK(ta && tb && wait_complete(ta, 10, &st));
+	SP_CHECK_INT(sp_torrent_add_peer(tb, "::1", sp_session_port(a)), 0);
+	SP_CHECK(wait_complete(tb, 20, &st));
+	sp_session_free(b);
+	sp_session_free(a);
+	check_copy(&fx);
+	teardown(&fx);
+}
+
 /* A reader opened before any data is here streams the whole file. */
 SP_TEST(reader_streams_while_downloading)
 {
