@@ -162,8 +162,15 @@ static void present(struct player *p, struct sp_frameq_item *it, int64_t now)
 		p->ttff_us = now - p->cfg->t0_us;
 		SP_INFO("player", "first frame after %lld ms", (long long)(p->ttff_us / 1000));
 	}
-	if (it->serial != p->shown_serial)
+	if (it->serial != p->shown_serial) {
 		sp_clock_set(&p->extclk, p->pos, now);
+	} else if (!p->cfg->fast && !isnan(it->pts)) {
+		double m = master_clock(p, now);
+		if (!isnan(m)) {
+			p->sync_sum_s += fabs(it->pts - m);
+			p->sync_n++;
+		}
+	}
 	p->shown_serial = it->serial;
 	if (p->awaiting_seek && it->serial > p->seek_from_serial)
 		record_seek(p, now);

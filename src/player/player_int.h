@@ -151,6 +151,8 @@ struct player {
 	struct seek_stat seeks[SP_SEEKS_MAX];
 	int nseeks, seeks_total;
 	uint64_t presented, dropped;
+	double sync_sum_s;      /* sum of |frame pts - master clock| when shown */
+	uint64_t sync_n;
 	int64_t stats_written_us;
 	int64_t progress_us;    /* last --progress line */
 	int seek_at_done;       /* scripted seeks already made */

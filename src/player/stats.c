@@ -64,6 +64,9 @@ static int format_figures(struct player *p, struct sp_buf *b)
 			    atomic_load(&p->audio_on) ? "true" : "false", p->duration,
 			    state_name(p), atomic_load(&p->volume),
 			    atomic_load(&p->muted) ? "true" : "false", p->fullscreen ? "true" : "false");
+	/* how far from the master clock frames were shown, on average */
+	r |= sp_buf_appendf(b, ", \"sync_ms\": %.1f",
+			    p->sync_n ? 1000 * p->sync_sum_s / (double)p->sync_n : 0.0);
 	r |= sp_buf_appendf(b, ", \"position_s\": %.1f}\n", p->pos);
 	return r;
 }

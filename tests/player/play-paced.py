@@ -68,6 +68,8 @@ for name in cases:
           name + ": ttff_ms %s" % st.get("ttff_ms"))
     check(st.get("stalls") == 0, name + ": no stall")
     check(st.get("state") == "ended", name + ": state ended")
+    check(st.get("sync_ms", 1e9) < 20,
+          name + ": frames shown within %s ms of the master clock" % st.get("sync_ms"))
 check(results["audio"][3].get("audio") is True, "audio: audio is the clock")
 check(results["noaudio"][3].get("audio") is False, "noaudio: video clock")
 warn = [l for l in results["noaudio"][1].splitlines() if "video clock" in l]
