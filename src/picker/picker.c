@@ -59,9 +59,8 @@
  *     is verified or failed; other copies still out are cancelled.
  * 12. A piece that failed its hash is on parole: all its blocks then come
  *     from one source, so that if it fails again we know whom to blame. A
- *     source that alone sent a failed piece is never asked again (when
- *     several sent it, nothing tells the liar from the others: the first
- *     pieces of a stream come from every peer at once).
+ *     source that alone sent a failed piece is never asked again, nor the
+ *     only one that sent a block of every failed piece (three or more).
  *
  * Invariants: free_blocks counts the blocks of needed, non-ready pieces that
  * are neither received nor requested; every pk_req has its block's request

@@ -111,6 +111,7 @@ struct sp_picker {
 	uint8_t *parole;          /* per piece: failed once, one source only */
 	struct pk_piece_dl **dl;  /* per piece, NULL unless partial */
 	uint32_t have_count;
+	uint32_t fails;           /* pieces that failed their hash, ever */
 	uint64_t free_blocks;     /* needed blocks no request covers */
 
 	/* availability among peers (web seeds and have-all peers apart) */

@@ -337,9 +337,23 @@ static void blame(struct sp_picker *p, const struct pk_piece_dl *d, uint32_t nb)
 {
 	uint32_t first = 0;
 	uint32_t distinct = discredit(p, d, nb, &first);
+	p->fails++;
 	struct pk_source *s = distinct == 1 ? pk_find(p, first) : NULL;
-	if (s)
+	if (s) {
 		ban(p, s);
+		return;
+	}
+	/* the one source that sent a block of every failed piece so far (three
+	 * at least) is the liar: honest ones are only sometimes beside it */
+	struct pk_source *all = NULL;
+	uint32_t nall = 0;
+	for (uint32_t k = 0; k < p->nsrc; k++)
+		if (!p->src[k]->banned && p->src[k]->hashfails == p->fails) {
+			all = p->src[k];
+			nall++;
+		}
+	if (nall == 1 && p->fails >= 3)
+		ban(p, all);
 }
 
 void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)

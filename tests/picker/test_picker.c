@@ -867,4 +867,31 @@ SP_TEST(random_events_keep_bookkeeping)
 	sp_picker_free(w.p);
 }
 
+/* The one source that sent a block of every failed piece is the liar,
+ * even though it never sent a whole piece alone. */
+SP_TEST(liar_in_every_failed_piece_is_banned)
+{
+	struct sp_picker *p = mk(20, 0, 0);
+	for (uint32_t id = 1; id <= 4; id++)
+		seed(p, id, 1e6, 0.01);
+	/* pieces 0, 1, 2: blocks from {1, 4}, {2, 4}, {3, 4}; all fail */
+	for (uint32_t pc = 0; pc < 3; pc++) {
+		for (uint32_t b = 0; b < 4; b++)
+			SP_CHECK(sp_picker_block_arrived(p, b < 2 ? pc + 1 : 4, pc,
+							 b * SP_PICKER_BLOCK, 1000));
+		SP_CHECK(sp_picker_piece_ready(p, pc));
+		sp_picker_piece_failed(p, pc);
+	}
+	sp_picker_cursor_set(p, 0, 10 * PLEN, 100000, 0);
+	struct sp_picker_action a[256];
+	size_t n = next(p, 2000, a, 256);
+	bool honest[5] = {0};
+	for (size_t i = 0; i < n; i++) {
+		SP_CHECK(a[i].source != 4);
+		honest[a[i].source] = true;
+	}
+	SP_CHECK(honest[1] && honest[2] && honest[3]);
+	sp_picker_free(p);
+}
+
 SP_TEST_MAIN()
