@@ -11,6 +11,7 @@
 #define DRAG_SEEK_PERIOD_US 150000
 #define VOLUME_STEP 10
 #define OSD_MSG_US 1500000
+#define CURSOR_HIDE_US 3000000
 
 static void osd_message(struct player *p, const char *msg)
 {
@@ -124,9 +125,26 @@ static void on_motion(struct player *p, const SDL_MouseMotionEvent *m)
 	sp_player_seek(p, f * p->duration);
 }
 
+/* In fullscreen the pointer hides after a few still seconds. */
+void sp_input_idle(struct player *p, int64_t now)
+{
+	bool hide = p->fullscreen && now - p->last_input_us > CURSOR_HIDE_US;
+	if (hide != p->cursor_hidden) {
+		SDL_ShowCursor(hide ? SDL_DISABLE : SDL_ENABLE);
+		p->cursor_hidden = hide;
+	}
+}
+
 void sp_input_handle(struct player *p, const SDL_Event *ev)
 {
+	if (ev->type == SDL_MOUSEMOTION || ev->type == SDL_KEYDOWN ||
+	    ev->type == SDL_MOUSEBUTTONDOWN)
+		p->last_input_us = sp_now_us();
 	switch (ev->type) {
+	case SDL_WINDOWEVENT:
+		/* resized, exposed: draw now rather than at the next OSD tick */
+		p->last_osd_us = 0;
+		break;
 	case SDL_QUIT:
 		p->quit = true;
 		break;

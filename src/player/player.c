@@ -436,6 +436,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 			SDL_Event ev;
 			while (SDL_PollEvent(&ev))
 				sp_input_handle(p, &ev);
+			sp_input_idle(p, now);
 		}
 		poll_net(p, now, false);
 		if (p->opened) {

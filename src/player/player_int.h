@@ -135,7 +135,8 @@ struct player {
 	bool video_init;       /* SDL video subsystem up */
 	bool audio_init;       /* SDL audio subsystem up */
 	int64_t last_osd_us;
-	int64_t last_click_us;
+	int64_t last_input_us;  /* the mouse moved or a key was pressed */
+	bool cursor_hidden;
 	bool dragging;
 	int64_t last_drag_seek_us;
 	char osd_msg[64];
@@ -195,6 +196,7 @@ void sp_osd_time_line(struct player *p, char *out, size_t n);
 
 /* input.c [main] */
 void sp_input_handle(struct player *p, const SDL_Event *ev);
+void sp_input_idle(struct player *p, int64_t now);
 
 /* stats.c [main] */
 void sp_stats_maybe_write(struct player *p, int64_t now, bool force);
