@@ -67,7 +67,17 @@ player = subprocess.Popen([swarm.swarmplay(), "play", media, "--exit-at-end", "-
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 errors = []
 try:
-    time.sleep(3.0)
+    # shoot a second after the first frame, however slow the machine is
+    stats = os.path.join(root, "stats.json")
+    t0 = time.time()
+    while time.time() - t0 < 20:
+        try:
+            if swarm.read_json(stats).get("ttff_ms") is not None:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    time.sleep(1.0)
     subprocess.run(["import", "-display", display, "-window", "root", shot], check=True,
                    env=env, timeout=30)
     out, _ = player.communicate(timeout=30)
