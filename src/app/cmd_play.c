@@ -52,6 +52,9 @@ static void usage(FILE *f)
 		     "  --peer HOST:PORT     connect to this peer (repeatable)\n"
 		     "  --port N             listen port\n"
 		     "  --no-tracker         do not announce\n"
+		     "  --max-peers N        connect to at most N peers\n"
+		     "  --upload-limit KBPS  cap what we upload while watching\n"
+		     "  --webseed MODE       always, fallback (default) or never\n"
 		     "  --file N             play file N of a multi-file torrent\n"
 		     "  --start SECONDS      start at this position\n"
 		     "  --fullscreen         start in fullscreen\n"
@@ -82,7 +85,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 
 enum {
 	OPT_PEER = 256, OPT_PORT, OPT_NOTR, OPT_FILE, OPT_START, OPT_FULL, OPT_NOVIDEO,
-	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT,
+	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_MAXP, OPT_UPLIM, OPT_WEBSEED,
 };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
@@ -101,6 +104,26 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->scfg.port = (uint16_t)v;
 		return 0;
 	case OPT_NOTR: o->scfg.no_trackers = true; return 0;
+	case OPT_MAXP:
+		if (parse_num(arg, 1, 10000, &v) < 0)
+			return -EINVAL;
+		o->scfg.max_peers_per_torrent = (int)v;
+		return 0;
+	case OPT_UPLIM:
+		if (parse_num(arg, 0, 10000000, &v) < 0)
+			return -EINVAL;
+		o->scfg.upload_rate_limit = (int64_t)v * 1000;
+		return 0;
+	case OPT_WEBSEED:
+		if (!strcmp(arg, "always"))
+			o->scfg.webseed_mode = SP_WEBSEED_ALWAYS;
+		else if (!strcmp(arg, "fallback"))
+			o->scfg.webseed_mode = SP_WEBSEED_FALLBACK;
+		else if (!strcmp(arg, "never"))
+			o->scfg.webseed_mode = SP_WEBSEED_NEVER;
+		else
+			return -EINVAL;
+		return 0;
 	case OPT_FILE:
 		if (parse_num(arg, 0, 1e6, &v) < 0)
 			return -EINVAL;
@@ -146,6 +169,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"peer", required_argument, NULL, OPT_PEER},
 		{"port", required_argument, NULL, OPT_PORT},
 		{"no-tracker", no_argument, NULL, OPT_NOTR},
+		{"max-peers", required_argument, NULL, OPT_MAXP},
+		{"upload-limit", required_argument, NULL, OPT_UPLIM},
+		{"webseed", required_argument, NULL, OPT_WEBSEED},
 		{"file", required_argument, NULL, OPT_FILE},
 		{"start", required_argument, NULL, OPT_START},
 		{"fullscreen", no_argument, NULL, OPT_FULL},
