@@ -50,8 +50,11 @@ uint16_t sp_session_port(const struct sp_session *s);
  * sp_session_free. */
 
 /* Adds a torrent downloading into dir (created if missing). Takes
- * ownership of mi. Existing data in dir is checked against the resume
- * file before any piece is requested. seed_only: never download. */
+ * ownership of mi on success (on failure it stays the caller's; -EEXIST
+ * if the session has this info-hash already). Existing data in dir is
+ * checked against the resume file before any piece is requested (on a
+ * thread of its own: stats.checking until done). seed_only: never
+ * download. */
 struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metainfo *mi,
 					  const char *dir, bool seed_only, struct sp_error **err);
 /* A magnet link (sp_magnet_parse / sp_metainfo_load) has no file list:

@@ -601,7 +601,7 @@ struct attach_job {
 	struct sp_torrent *t;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool done;
+	bool done, duplicate;
 };
 
 static void attach_on_loop(void *arg)
@@ -609,6 +609,16 @@ static void attach_on_loop(void *arg)
 	struct attach_job *job = arg;
 	struct sp_torrent *t = job->t;
 	struct sp_session *s = t->s;
+	for (struct sp_torrent *o = s->torrents; o && !t->meta_only; o = o->next)
+		job->duplicate |= !o->meta_only && !o->stopping &&
+				  !memcmp(o->mi->info_hash, t->mi->info_hash, 20);
+	if (job->duplicate) {
+		pthread_mutex_lock(&job->lock);
+		job->done = true;
+		pthread_cond_signal(&job->cond);
+		pthread_mutex_unlock(&job->lock);
+		return;
+	}
 	t->pump_ev = event_new(s->base, -1, 0, sp_torrent_on_pump, t);
 	t->tick_ev = event_new(s->base, -1, EV_PERSIST, sp_torrent_on_tick, t);
 	t->next = s->torrents;
@@ -637,7 +647,7 @@ int sp_torrent_attach(struct sp_torrent *t)
 	}
 	pthread_mutex_destroy(&job.lock);
 	pthread_cond_destroy(&job.cond);
-	return job.done ? 0 : -ENOMEM;
+	return job.duplicate ? -EEXIST : job.done ? 0 : -ENOMEM;
 }
 
 static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo *mi,
@@ -702,9 +712,13 @@ struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metain
 	struct sp_torrent *t = torrent_alloc(s, mi, dir, seed_only, err);
 	if (!t)
 		return NULL;
-	if (sp_torrent_attach(t) < 0) {
-		sp_error_set(err, -ENOMEM, _("out of memory"));
-		t->mi = NULL;
+	int r = sp_torrent_attach(t);
+	if (r < 0) {
+		if (r == -EEXIST)
+			sp_error_set(err, r, _("this torrent is already in the session"));
+		else
+			sp_error_set(err, r, _("out of memory"));
+		t->mi = NULL; /* still the caller's */
 		sp_torrent_free_now(t);
 		return NULL;
 	}

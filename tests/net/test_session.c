@@ -186,6 +186,11 @@ SP_TEST(seed_to_leecher)
 	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, &err);
 	SP_CHECK(ta && tb);
 	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
+	struct sp_metainfo *again = mi_of(&fx);
+	SP_CHECK(sp_session_add_torrent(a, again, fx.seed_dir, true, &err) == NULL);
+	SP_CHECK_INT(err->code, -EEXIST);
+	sp_error_free(err);
+	sp_metainfo_free(again);
 	struct sp_torrent_stats sa, sb;
 	SP_CHECK(wait_complete(ta, 10, &sa));
 	SP_CHECK_UINT(sa.pieces_at_start, sa.num_pieces);
