@@ -20,12 +20,14 @@
  *     full the block is reserved on it (counted in its queue) and no other
  *     source takes it: slow sources end up with the far deadlines, fast ones
  *     with the near ones. Snubbed sources count as four times slower.
- *  4. A block whose request is expected after its deadline (minus
- *     PK_HEDGE_SLACK_US) is asked again of the source that would deliver it
- *     soonest, if that is sooner; at most PK_MAX_COPIES copies, and only while
- *     the duplicate bytes requested stay under hedge_budget x bytes received
- *     (plus PK_HEDGE_FLOOR). When the first copy lands the others are
- *     cancelled.
+ *  4. A block due within PK_RESCUE_HORIZON_S whose request is expected
+ *     after its deadline (minus PK_HEDGE_SLACK_US) goes to the source that
+ *     would deliver it clearly sooner, if any: moved (cancel, re-request)
+ *     while still queued at its source, or asked again (a hedge) if it is
+ *     the one being sent; at most PK_MAX_COPIES copies, and hedges only
+ *     while the duplicate bytes requested stay under hedge_budget x bytes
+ *     received (plus PK_HEDGE_FLOOR). When the first copy lands the others
+ *     are cancelled.
  *  5. Web seeds have everything and never choke. In fallback mode they get
  *     only window blocks due within PK_WS_HORIZON_S that no peer is expected
  *     to deliver before the deadline; while no peer is unchoked they are
@@ -35,26 +37,27 @@
  *  6. Outside the windows, while a reader has less than PK_RARE_BUFFER_S
  *     buffered, a source with room left takes the pieces just past the
  *     windows in order (a slow swarm spends everything on what is next).
- *     Otherwise it continues the partial
- *     pieces it has (from a rotating start), then starts the rarest
- *     piece it has. Once a reader has PK_RARE_BUFFER_S seconds buffered,
- *     rare_share of each pipeline is kept for rarest first, so that we
- *     always have something to upload.
+ *     Otherwise it continues the partial pieces it has (from a rotating
+ *     start), then starts the rarest piece it has; and rare_share of each
+ *     pipeline is kept for that even while the windows need blocks, so
+ *     that we always have something to upload.
  *  7. Each source's pipeline is its bandwidth-delay product: rate x (RTT +
  *     PK_PIPE_MARGIN_S) in blocks, plus one, within [PK_MIN_DEPTH, its
  *     max requests]; PK_UNKNOWN_DEPTH until a rate is known; one request
  *     while snubbed. A shallow pipeline at a slow source keeps urgent
- *     blocks from queueing behind others there. Rates and RTTs
- *     come from the caller, or else from our own measure of arrivals.
+ *     blocks from queueing behind others there. Rates and RTTs come from
+ *     the caller, or else from our own measure of arrivals; a source never
+ *     measured counts as slow (PK_UNKNOWN_CHOOSE_RATE) when choosing.
  *  8. A request outstanding longer than max(2 s, 4 x its expected time),
  *     at a source that has sent nothing for max(2 s, 4 x one block's time),
  *     is lost: it is cancelled, its block is free again, and its source is
  *     snubbed (one request at a time) until it delivers something.
  *  9. A seek (a cursor moving by more than PK_SEEK_SLACK or two pieces,
- *     backwards or forwards) cancels every request outside every window in the next
- *     call, which also requests the new window.
- * 10. Endgame: once no block is free, sources with room duplicate the
- *     outstanding blocks they can serve (same copy limit and budget).
+ *     backwards or forwards) cancels every request outside every window in
+ *     the next call, which also requests the new window.
+ * 10. Endgame: once no block is free (or at most 8 pieces are missing),
+ *     sources with room duplicate the outstanding blocks they can serve
+ *     (same copy limit and budget).
  * 11. A piece whose blocks are all in is asked for nothing more until it
  *     is verified or failed; other copies still out are cancelled.
  * 12. A piece that failed its hash is on parole: all its blocks then come
