@@ -511,20 +511,33 @@ void sp_torrent_publish_stats(struct sp_torrent *t)
 	pthread_mutex_unlock(&t->stats_lock);
 }
 
+/* Every tick: the download rate of wanted blocks from every source (web
+ * seeds included), smoothed with a ~1.5 s time constant so the OSD moves
+ * at once yet stays readable. */
+static void down_rate_tick(struct sp_torrent *t, int64_t now)
+{
+	double dt = (double)(now - t->last_stats_us) / 1e6;
+	if (t->last_stats_us && dt > 0) {
+		double a = dt / 1.5 < 1 ? dt / 1.5 : 1;
+		t->down_rate += a * ((double)t->down_bytes_window / dt - t->down_rate);
+	}
+	t->down_bytes_window = 0;
+	t->last_stats_us = now;
+}
+
 static void rate_tick(struct sp_torrent *t, int64_t now)
 {
+	down_rate_tick(t, now);
 	double dt = (double)(now - t->last_rate_us) / 1e6;
 	if (dt < 1.0)
 		return;
 	t->last_rate_us = now;
-	uint64_t down = 0, up = 0;
+	uint64_t up = 0;
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
-		down += p->down_window;
 		up += p->up_window;
 		sp_peer_tick(p, now, dt);
 	}
-	/* Smooth over ~3 s: the progress bar and the choker want stability. */
-	t->down_rate = 0.6 * t->down_rate + 0.4 * (double)down / dt;
+	/* Smooth over ~3 s: the choker wants stability. */
 	t->up_rate = 0.6 * t->up_rate + 0.4 * (double)up / dt;
 	sp_torrent_connect_candidates(t, now);
 	sp_meta_tick(t);
