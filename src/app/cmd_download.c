@@ -56,8 +56,9 @@ static void usage(FILE *f, bool seed_cmd)
 		fprintf(f, _("Usage: swarmplay download SRC [-d DIR] [--peer HOST:PORT]... [--seed]\n"
 			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker]\n"
 			     "       [--exit-after SECONDS] [--stats-json FILE] [--webseed always|fallback|never]\n"
-			     "Download SRC (.torrent or .tstream) into DIR (default: the current\n"
-			     "directory). Exits when complete, or keeps seeding with --seed.\n"));
+			     "Download SRC (.torrent, .tstream or magnet link) into DIR (default:\n"
+			     "the current directory). Exits when complete, or keeps seeding with\n"
+			     "--seed.\n"));
 }
 
 static int parse_int(const char *s, long lo, long hi, long *out)
