@@ -44,7 +44,7 @@ static double master_clock(struct player *p, int64_t now)
 
 double sp_player_position(struct player *p)
 {
-	if (p->vidx < 0) {
+	if (p->vidx < 0 && !p->silent_audio) {
 		double m = master_clock(p, sp_now_us());
 		if (!isnan(m))
 			p->pos = m;
@@ -227,6 +227,53 @@ static void video_refresh(struct player *p, int64_t now, double *remaining)
 static void poll_net(struct player *p, int64_t now, bool force);
 static void print_progress(struct player *p, int64_t now, bool last);
 
+/* A new segment (the start, a seek) reached the output: the clock, the
+ * first-frame time and the seek's latency follow it. */
+static void segment_started(struct player *p, double pts, int serial, int64_t now)
+{
+	if (!p->first_shown) {
+		p->first_shown = true;
+		p->ttff_us = now - p->cfg->t0_us;
+	}
+	if (serial != p->shown_serial && !isnan(pts))
+		sp_clock_set(&p->extclk, pts, now);
+	p->shown_serial = serial;
+	if (p->awaiting_seek && serial > p->seek_from_serial)
+		record_seek(p, now);
+}
+
+/* Without video: the silent audio sink takes the frames that are due;
+ * with a device, the first sound is the "first frame". */
+static void audio_only_refresh(struct player *p, int64_t now)
+{
+	if (!p->silent_audio) {
+		if (atomic_load(&p->audio_on) && !isnan(sp_clock_get(&p->audclk, now)) &&
+		    sp_pktq_serial(&p->aq) != p->shown_serial)
+			segment_started(p, NAN, sp_pktq_serial(&p->aq), now);
+		sp_player_position(p);
+		return;
+	}
+	for (;;) {
+		struct sp_frameq_item *it = sp_frameq_peek(&p->afq);
+		if (!it)
+			return;
+		if (it->serial != sp_pktq_serial(&p->aq)) {
+			sp_frameq_next(&p->afq);
+			continue;
+		}
+		if (it->serial != p->shown_serial)
+			segment_started(p, it->pts, it->serial, now);
+		if (!p->cfg->fast && (p->paused || p->buffering))
+			return;
+		double m = sp_clock_get(&p->extclk, now);
+		if (!p->cfg->fast && !isnan(it->pts) && it->pts > m)
+			return;
+		if (!isnan(it->pts))
+			p->pos = it->pts + it->duration;
+		sp_frameq_next(&p->afq);
+	}
+}
+
 static void check_end(struct player *p, int64_t now)
 {
 	/* after a seek, eof and the decoders' state are stale until the demux
@@ -324,6 +371,22 @@ static void setup_audio(struct player *p)
 	}
 }
 
+/* Audio alone and nothing to hear it with (no device, --no-audio,
+ * --fast): decode it and pace it silently against the video clock, so
+ * that playback, its figures and seeding go on. */
+static void setup_silent_audio(struct player *p, int a)
+{
+	p->aidx = a;
+	p->ast = p->ic->streams[a];
+	struct sp_error *e = NULL;
+	if (sp_decoder_open(p, &p->adec, p->ast, &p->aq, &p->afq, false, &e) < 0) {
+		sp_error_free(e);
+		p->aidx = -1;
+		return;
+	}
+	p->silent_audio = true;
+}
+
 static int setup_streams(struct player *p, struct sp_error **err)
 {
 	AVFormatContext *ic = p->ic;
@@ -339,6 +402,8 @@ static int setup_streams(struct player *p, struct sp_error **err)
 	} else if (a < 0 && !p->cfg->no_audio && !p->cfg->fast) {
 		warn_no_audio(_("no audio stream"));
 	}
+	if (a >= 0 && p->aidx < 0 && p->vidx < 0)
+		setup_silent_audio(p, a);
 	if (p->vidx >= 0) {
 		p->vst = ic->streams[p->vidx];
 		if (sp_decoder_open(p, &p->vdec, p->vst, &p->vq, &p->vfq, true, err) < 0)
@@ -444,6 +509,8 @@ static int main_loop(struct player *p, struct sp_error **err)
 			update_buffering(p, now);
 			if (p->vidx >= 0)
 				video_refresh(p, now, &remaining);
+			else
+				audio_only_refresh(p, now);
 			check_end(p, now);
 		}
 		if (p->win && now - p->last_osd_us >= SP_OSD_PERIOD_US) {

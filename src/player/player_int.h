@@ -91,6 +91,7 @@ struct player {
 
 	struct sp_clock audclk, extclk;
 	atomic_bool audio_on;
+	bool silent_audio;     /* audio alone, paced by the main loop, unheard */
 	atomic_bool hold;      /* paused or buffering: audio outputs silence */
 	atomic_int volume;     /* 0..100 */
 	atomic_bool muted;

@@ -79,6 +79,24 @@ warn = [l for l in out.splitlines() if "video clock" in l]
 print("video-only: exit %s, warnings %s" % (rc, warn))
 if rc != 0 or len(warn) != 1:
     errors.append("a file without audio: exit %s, %d warning lines" % (rc, len(warn)))
+# audio alone: without a device it still plays (silently, in real time)
+audio = os.path.join(root, "audio.m4a")
+subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                "sine=duration=3", "-c:a", "aac", audio], check=True)
+import time
+for label, args, env in (("fast", ["--fast"], None),
+                         ("silent", ["--no-video"], {"SDL_AUDIODRIVER": "swarmplay-none"})):
+    stats = os.path.join(root, "audio-%s.json" % label)
+    t0 = time.time()
+    rc, out = swarm.play([audio, "--exit-at-end", "--stats-json", stats] + args, timeout=60,
+                         env=env)
+    el = time.time() - t0
+    st = swarm.read_json(stats) if rc == 0 else {}
+    print("audio only, %s: exit %s, %.2f s, %s" % (label, rc, el, st.get("state")))
+    if rc != 0 or st.get("state") != "ended" or abs(st.get("position_s", 0) - 3) > 0.2:
+        errors.append("audio only (%s): exit %s, stats %s" % (label, rc, st))
+    if label == "silent" and el < 2.5:
+        errors.append("audio only without a device is not paced: %.2f s" % el)
 if errors:
     swarm.fail("\n".join(errors))
 print("all containers decode frame-exact")
