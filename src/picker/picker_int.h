@@ -112,6 +112,8 @@ struct sp_picker {
 	struct pk_piece_dl **dl;  /* per piece, NULL unless partial */
 	uint32_t have_count;
 	uint32_t fails;           /* pieces that failed their hash, ever */
+	uint64_t agg_bytes[8];    /* wanted bytes received per 250 ms slot */
+	int64_t agg_slot;         /* slot of the latest arrival */
 	uint64_t free_blocks;     /* needed blocks no request covers */
 
 	/* availability among peers (web seeds and have-all peers apart) */

@@ -89,12 +89,23 @@ uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader)
 double sp_picker_rate(const struct sp_picker *p)
 {
 	double sum = 0;
+	bool unmeasured = false;
 	for (uint32_t i = 0; i < p->nsrc; i++) {
 		const struct pk_source *s = p->src[i];
 		if (!s->choked && (s->rate_in > 0 || s->rate_est > 0))
 			sum += pk_src_rate(s);
+		else if (!s->choked && s->nreq)
+			unmeasured = true;
 	}
-	return sum;
+	if (!unmeasured)
+		return sum;
+	/* some source sends but is not measured yet: the last two seconds of
+	 * arrivals (but the current slot, partial) may say more */
+	uint64_t bytes = 0;
+	for (int k = 1; k < 8; k++)
+		bytes += p->agg_bytes[(p->agg_slot - k) & 7];
+	double agg = (double)bytes / 1.75;
+	return agg > sum ? agg : sum;
 }
 
 /* How long one block takes from a typical source: the mean over unchoked

@@ -221,6 +221,20 @@ static void piece_done(struct sp_picker *p, uint32_t piece)
 	p->state[piece] = PS_READY;
 }
 
+/* The aggregate rate, measured directly: bytes per 250 ms slot over the
+ * last two seconds (the sum of per-source rates misses the sources not
+ * measured yet). */
+static void agg_add(struct sp_picker *p, uint32_t len, int64_t now)
+{
+	int64_t slot = now / 250000;
+	for (int64_t s = p->agg_slot + 1; s <= slot && s <= p->agg_slot + 8; s++)
+		p->agg_bytes[s & 7] = 0;
+	if (slot > p->agg_slot)
+		p->agg_slot = slot;
+	if (slot > p->agg_slot - 8)
+		p->agg_bytes[slot & 7] += len;
+}
+
 bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
 			     int64_t now_us)
 {
@@ -257,6 +271,7 @@ bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, u
 	}
 	d->blk[block] |= BLK_GOT;
 	d->from[block] = id;
+	agg_add(p, len, now_us);
 	d->got++;
 	p->st.received_bytes += len;
 	cancel_copies(p, piece, block);
