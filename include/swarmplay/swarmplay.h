@@ -38,6 +38,7 @@ struct sp_session_config {
 	int64_t download_rate_limit;/* bytes/s, 0 = none */
 	enum sp_webseed_mode webseed_mode;
 	bool no_trackers;           /* do not announce (tests with --peer only) */
+	bool lsd;                   /* BEP 14 local service discovery (multicast) */
 };
 
 /* Starts the net thread. */

@@ -48,13 +48,13 @@ static void usage(FILE *f, bool seed_cmd)
 {
 	if (seed_cmd)
 		fprintf(f, _("Usage: swarmplay seed SRC DIR [--port N] [--peer HOST:PORT]...\n"
-			     "       [--upload-limit KBPS] [--max-peers N] [--no-tracker]\n"
+			     "       [--upload-limit KBPS] [--max-peers N] [--no-tracker] [--lsd]\n"
 			     "       [--exit-after SECONDS] [--stats-json FILE]\n"
 			     "Check the data of SRC (.torrent or .tstream) in DIR, then seed it\n"
 			     "until interrupted.\n"));
 	else
 		fprintf(f, _("Usage: swarmplay download SRC [-d DIR] [--peer HOST:PORT]... [--seed]\n"
-			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker]\n"
+			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker] [--lsd]\n"
 			     "       [--exit-after SECONDS] [--stats-json FILE] [--webseed always|fallback|never]\n"
 			     "Download SRC (.torrent, .tstream or magnet link) into DIR (default:\n"
 			     "the current directory). Exits when complete, or keeps seeding with\n"
@@ -74,7 +74,7 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 
 enum {
 	OPT_PEER = 256, OPT_SEED, OPT_PORT, OPT_MAXP, OPT_UPLIM, OPT_NOTR, OPT_EXIT, OPT_JSON,
-	OPT_WEBSEED,
+	OPT_WEBSEED, OPT_LSD,
 };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
@@ -110,6 +110,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		return *end || o->exit_after <= 0 ? -EINVAL : 0;
 	}
 	case OPT_JSON: o->stats_json = arg; return 0;
+	case OPT_LSD: o->cfg.lsd = true; return 0;
 	case OPT_WEBSEED:
 		/* Without a player there is no deadline for "fallback" to protect:
 		 * a download uses the web seeds like peers unless told otherwise. */
@@ -140,6 +141,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"exit-after", required_argument, NULL, OPT_EXIT},
 		{"stats-json", required_argument, NULL, OPT_JSON},
 		{"webseed", required_argument, NULL, OPT_WEBSEED},
+		{"lsd", no_argument, NULL, OPT_LSD},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};

@@ -239,6 +239,10 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	if (r < 0 || !s->post_ev || setup_rate_limit(s) < 0)
 		goto fail;
 	s->curl = sp_curlev_new(s->base);
+	s->lsd_fd = -1;
+	int lr = s->cfg.lsd ? sp_lsd_start(s) : 0;
+	if (lr < 0)
+		SP_WARN(MOD, "local service discovery unavailable: %s", strerror(-lr));
 	atomic_store(&s->running, true);
 	if (pthread_create(&s->thread, NULL, loop_main, s)) {
 		atomic_store(&s->running, false);
@@ -248,6 +252,7 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	SP_INFO(MOD, "listening on port %u", s->port);
 	return s;
 fail:
+	sp_lsd_stop(s);
 	if (s->curl)
 		sp_curlev_free(s->curl);
 	if (s->listener6)
@@ -299,6 +304,7 @@ static void stop_on_loop(void *arg)
 		evconnlistener_free(s->listener6);
 		s->listener6 = NULL;
 	}
+	sp_lsd_stop(s);
 	while (s->half_open) {
 		struct sp_peer *p = s->half_open;
 		s->half_open = p->next;
@@ -341,6 +347,7 @@ void sp_session_free(struct sp_session *s)
 	}
 	if (s->stop_ev)
 		event_free(s->stop_ev);
+	sp_lsd_stop(s);
 	if (s->curl)
 		sp_curlev_free(s->curl);
 	if (s->listener6)

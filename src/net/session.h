@@ -130,6 +130,7 @@ struct sp_torrent {
 	int64_t last_stats_us;
 	uint32_t pieces_at_start;
 	uint64_t peers_seen;
+	int64_t lsd_sent_us;
 	char tracker_status[256];
 	pthread_t check_thread;
 	bool check_thread_started;
@@ -157,6 +158,9 @@ struct sp_session {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct evconnlistener *listener6; /* [::], same port, when bound to any */
+	struct event *lsd_ev;          /* BEP 14, when cfg.lsd */
+	int lsd_fd;
+	char lsd_cookie[24];
 	uint16_t port;
 	struct sp_curlev *curl;
 	struct bufferevent_rate_limit_group *up_group;
@@ -233,6 +237,11 @@ int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
 void sp_meta_tick(struct sp_torrent *t);
 /* Hand the candidates learnt by a finished fetch to the session. */
 void sp_meta_keep_candidates(struct sp_torrent *t);
+
+/* lsd.c: BEP 14 local service discovery */
+int sp_lsd_start(struct sp_session *s);
+void sp_lsd_tick(struct sp_torrent *t, int64_t now);
+void sp_lsd_stop(struct sp_session *s);
 
 /* choker.c, loop only */
 void sp_choker_run(struct sp_torrent *t, int64_t now_us);

@@ -241,6 +241,36 @@ SP_TEST(ipv6_peer)
 	teardown(&fx);
 }
 
+/* BEP 14: two sessions with local service discovery find each other
+ * with no tracker and no address given. */
+SP_TEST(lsd_finds_local_peer)
+{
+	struct fixture fx;
+	setup(&fx);
+	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
+					.lsd = true};
+	struct sp_session *a = sp_session_new(&cfg, NULL);
+	SP_CHECK(a != NULL);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent_stats st;
+	SP_CHECK(ta && wait_complete(ta, 10, &st));
+	struct sp_session *b = sp_session_new(&cfg, NULL);
+	SP_CHECK(b != NULL);
+	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
+	SP_CHECK(tb != NULL);
+	if (!wait_complete(tb, 8, &st)) {
+		sp_torrent_get_stats(tb, &st);
+		if (st.peers_seen == 0)
+			SP_SKIP("no multicast on loopback here (no LSD peer found)");
+		SP_FAIL("found %llu peers by LSD but did not complete",
+			(unsigned long long)st.peers_seen);
+	}
+	sp_session_free(b);
+	sp_session_free(a);
+	check_copy(&fx);
+	teardown(&fx);
+}
+
 /* A reader opened before any data is here streams the whole file. */
 SP_TEST(reader_streams_while_downloading)
 {

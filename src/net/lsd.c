@@ -1,0 +1,187 @@
+/* lsd.c - BEP 14 local service discovery: announce our torrents to the
+ * local network by multicast (239.192.152.143:6771) and learn the peers
+ * that announce the same info-hashes. Opt-in (sp_session_config.lsd):
+ * kiosks on one LAN find each other without a tracker. Net thread only.
+ *
+ * Rules: never for a private torrent (BEP 27); each torrent is announced
+ * when it starts and every LSD_INTERVAL_US; announces are sent on the
+ * default interface and on loopback (so that sessions on one host find
+ * each other); our own announces are recognised by their cookie and
+ * ignored. A datagram is parsed with a hard ceiling and never trusted
+ * beyond "this address claims this port for this info-hash". */
+#include "net/session.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/sha1.h"
+
+#define MOD "lsd"
+#define LSD_GROUP "239.192.152.143"
+#define LSD_PORT 6771
+#define LSD_INTERVAL_US (300 * 1000000LL)
+#define LSD_MAX_DGRAM 1400
+
+static bool lsd_allowed(const struct sp_torrent *t)
+{
+	return !t->mi->private_flag && !t->meta_only && t->started && !t->stopping;
+}
+
+static void send_one(struct sp_session *s, const char *msg, size_t len, const char *ifaddr)
+{
+	struct in_addr ifa;
+	inet_pton(AF_INET, ifaddr, &ifa);
+	setsockopt(s->lsd_fd, IPPROTO_IP, IP_MULTICAST_IF, &ifa, sizeof(ifa));
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(LSD_PORT)};
+	inet_pton(AF_INET, LSD_GROUP, &to.sin_addr);
+	if (sendto(s->lsd_fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		SP_DEBUG(MOD, "announce via %s: %s", ifaddr, strerror(errno));
+}
+
+static void announce(struct sp_session *s, struct sp_torrent *t)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg),
+			 "BT-SEARCH * HTTP/1.1\r\nHost: %s:%d\r\nPort: %u\r\nInfohash: %s\r\n"
+			 "cookie: %s\r\n\r\n\r\n",
+			 LSD_GROUP, LSD_PORT, s->port, t->mi->info_hash_hex, s->lsd_cookie);
+	if (n <= 0 || (size_t)n >= sizeof(msg))
+		return;
+	send_one(s, msg, (size_t)n, "0.0.0.0");
+	send_one(s, msg, (size_t)n, "127.0.0.1");
+	t->lsd_sent_us = sp_now_us();
+}
+
+/* "Name: value" lines; returns the value (trimmed, NUL-ended in line). */
+static char *header(char *line, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncasecmp(line, name, n) || line[n] != ':')
+		return NULL;
+	char *v = line + n + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	char *e = v + strlen(v);
+	while (e > v && (e[-1] == '\r' || e[-1] == ' '))
+		*--e = 0;
+	return v;
+}
+
+static void on_datagram(struct sp_session *s, char *buf, const struct sockaddr_in *from)
+{
+	if (strncmp(buf, "BT-SEARCH * HTTP/1.", 19))
+		return;
+	long port = 0;
+	char *hashes[8];
+	int nh = 0;
+	bool ours = false;
+	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *v;
+		if ((v = header(line, "Port")))
+			port = strtol(v, NULL, 10);
+		else if ((v = header(line, "Infohash")) && nh < 8 && strlen(v) == 40)
+			hashes[nh++] = v;
+		else if ((v = header(line, "cookie")))
+			ours |= !strcmp(v, s->lsd_cookie);
+	}
+	if (ours || port <= 0 || port > 65535)
+		return;
+	struct sockaddr_in peer = *from;
+	peer.sin_port = htons((uint16_t)port);
+	for (int i = 0; i < nh; i++) {
+		for (struct sp_torrent *t = s->torrents; t; t = t->next) {
+			if (!lsd_allowed(t) || strcasecmp(hashes[i], t->mi->info_hash_hex))
+				continue;
+			SP_DEBUG(MOD, "%s: peer %s:%ld", t->mi->name, inet_ntoa(from->sin_addr), port);
+			sp_torrent_add_candidate(t, (struct sockaddr *)&peer, sizeof(peer));
+			sp_torrent_connect_candidates(t, sp_now_us());
+		}
+	}
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp_session *s = arg;
+	for (int i = 0; i < 32; i++) {
+		char buf[LSD_MAX_DGRAM + 1];
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, LSD_MAX_DGRAM, 0, (struct sockaddr *)&from, &fl);
+		if (n <= 0)
+			return;
+		buf[n] = 0;
+		if (from.sin_family == AF_INET)
+			on_datagram(s, buf, &from);
+	}
+}
+
+int sp_lsd_start(struct sp_session *s)
+{
+	uint8_t rnd[8];
+	char hex[17];
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = s->peer_id[12 + i];
+	sp_hex(rnd, sizeof(rnd), hex);
+	snprintf(s->lsd_cookie, sizeof(s->lsd_cookie), "%s", hex);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one));
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(LSD_PORT)};
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	int joined = 0;
+	static const char *const ifs[] = {"0.0.0.0", "127.0.0.1"};
+	for (size_t i = 0; i < 2; i++) {
+		struct ip_mreq mr;
+		inet_pton(AF_INET, LSD_GROUP, &mr.imr_multiaddr);
+		inet_pton(AF_INET, ifs[i], &mr.imr_interface);
+		joined += setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) == 0;
+	}
+	s->lsd_ev = joined ? event_new(s->base, fd, EV_READ | EV_PERSIST, on_readable, s) : NULL;
+	if (!s->lsd_ev || event_add(s->lsd_ev, NULL) < 0) {
+		if (s->lsd_ev)
+			event_free(s->lsd_ev);
+		s->lsd_ev = NULL;
+		close(fd);
+		return -ENODEV;
+	}
+	s->lsd_fd = fd;
+	return 0;
+}
+
+void sp_lsd_tick(struct sp_torrent *t, int64_t now)
+{
+	struct sp_session *s = t->s;
+	if (!s->lsd_ev || !lsd_allowed(t))
+		return;
+	if (!t->lsd_sent_us || now - t->lsd_sent_us >= LSD_INTERVAL_US)
+		announce(s, t);
+}
+
+void sp_lsd_stop(struct sp_session *s)
+{
+	if (!s->lsd_ev)
+		return;
+	event_free(s->lsd_ev);
+	s->lsd_ev = NULL;
+	close(s->lsd_fd);
+	s->lsd_fd = -1;
+}
