@@ -1,7 +1,17 @@
 /* session.h - private: the session, its torrents and their sources, as
- * shared by session.c (loop thread, post queue, listener), torrent.c
- * (per-torrent swarm bookkeeping), peer.c (one wire connection each),
- * choker.c and ext.c.
+ * shared by the net engine's files:
+ *   session.c      the net thread, post queue, listeners (IPv4 and IPv6)
+ *   torrent.c      a torrent's swarm: storage and picker glue, candidates,
+ *                  blame and bans, the tick, the stats snapshot
+ *   torrent_api.c  the public sp_torrent_* calls and the reader glue
+ *   torrent_meta.c sp_session_fetch_metadata (magnet -> metainfo)
+ *   torrent_ws.c   web seeds as picker sources
+ *   peer.c         one wire connection (peer.h): handshake, dispatch
+ *   peer_up.c      uploads and the BEP 6 allowed-fast set
+ *   peer_mse.c     the encryption layer (MSE handshake, RC4 stream)
+ *   ext.c          BEP 10 handshake; metadata.c BEP 9; pex.c BEP 11
+ *   lsd.c          BEP 14; choker.c who we upload to
+ *   wire.c, mse.c  pure codecs (no sockets)
  *
  * Threads: everything below is owned by the net thread (sp_session_
  * assert_loop() checks it), except the fields marked "any thread" which
