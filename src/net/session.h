@@ -141,6 +141,7 @@ struct sp_torrent {
 	uint32_t pieces_at_start;
 	uint64_t peers_seen;
 	int64_t lsd_sent_us;
+	int64_t last_want_us;
 	char tracker_status[256];
 	pthread_t check_thread;
 	bool check_thread_started;

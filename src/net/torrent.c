@@ -540,6 +540,13 @@ static void rate_tick(struct sp_torrent *t, int64_t now)
 	/* Smooth over ~3 s: the choker wants stability. */
 	t->up_rate = 0.6 * t->up_rate + 0.4 * (double)up / dt;
 	sp_torrent_connect_candidates(t, now);
+	/* short of peers while downloading: ask the trackers again (they
+	 * honour their own min interval) */
+	if (t->tracker && !sp_bitfield_full(&t->have) && t->num_peers < 5 &&
+	    now - t->last_want_us > 30000000) {
+		t->last_want_us = now;
+		sp_tracker_want_peers(t->tracker);
+	}
 	sp_meta_tick(t);
 	sp_pex_tick(t, now);
 	sp_lsd_tick(t, now);
