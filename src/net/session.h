@@ -231,6 +231,11 @@ void sp_torrent_free_now(struct sp_torrent *t);
 /* Any thread but the loop: put t in the session's list (waits). */
 int sp_torrent_attach(struct sp_torrent *t);
 void sp_torrent_start_tracker(struct sp_torrent *t);
+/* torrent.c's event handlers and storage hooks, for torrent_life.c */
+void sp_torrent_on_pump(evutil_socket_t fd, short what, void *arg);
+void sp_torrent_on_tick(evutil_socket_t fd, short what, void *arg);
+struct sp_storage_hooks;
+void sp_torrent_storage_hooks(struct sp_torrent *t, struct sp_storage_hooks *h);
 void sp_torrent_publish_stats(struct sp_torrent *t);
 void sp_torrent_join_check(struct sp_torrent *t);
 bool sp_torrent_can_accept(const struct sp_torrent *t);
