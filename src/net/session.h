@@ -3,6 +3,7 @@
  *   session.c      the net thread, post queue, listeners (IPv4 and IPv6)
  *   torrent.c      a torrent's swarm: storage and picker glue, candidates,
  *                  blame and bans, the tick, the stats snapshot
+ *   torrent_life.c add, check, start, stop, free
  *   torrent_api.c  the public sp_torrent_* calls and the reader glue
  *   torrent_meta.c sp_session_fetch_metadata (magnet -> metainfo)
  *   torrent_ws.c   web seeds as picker sources

@@ -8,8 +8,9 @@
  * REQUEST action goes to its source at once, and a source that leaves is
  * removed from the picker before it is freed. A piece's senders are
  * remembered until it verifies or fails, so a failure can be blamed: the
- * sole sender of a bad piece, or any address seen in two bad pieces, is
- * banned for the session. Thread: net, except the sp_torrent_* public
+ * sole sender of a bad piece, or an address whose trust (+1 per good
+ * piece it helped with, -2 per bad one) falls to SP_TRUST_BAN, is banned
+ * for the session. Thread: net, except the sp_torrent_* public
  * functions marked "any thread" in swarmplay.h, which post. */
 #include "net/session.h"
 
