@@ -36,12 +36,16 @@ static double score(const struct sp_torrent *t, const struct sp_peer *p)
 	return p->snubbed ? -1.0 : p->down_rate;
 }
 
-static const struct sp_torrent *sort_torrent; /* qsort has no context argument */
+/* Scores are computed before sorting: qsort has no context argument, and
+ * several sessions (net threads) may rechoke at once. */
+struct ranked {
+	double score;
+	struct sp_peer *p;
+};
 
 static int by_score(const void *a, const void *b)
 {
-	const struct sp_peer *x = *(struct sp_peer *const *)a, *y = *(struct sp_peer *const *)b;
-	double sx = score(sort_torrent, x), sy = score(sort_torrent, y);
+	double sx = ((const struct ranked *)a)->score, sy = ((const struct ranked *)b)->score;
 	return sx < sy ? 1 : sx > sy ? -1 : 0;
 }
 
@@ -72,13 +76,15 @@ void sp_choker_run(struct sp_torrent *t, int64_t now)
 	if (now - t->last_rechoke_us < RECHOKE_US)
 		return;
 	t->last_rechoke_us = now;
+	struct ranked r[MAX_RANK];
 	struct sp_peer *rank[MAX_RANK];
 	int n = 0;
 	for (struct sp_peer *p = t->peers; p && n < MAX_RANK; p = p->next)
 		if (eligible(p))
-			rank[n++] = p;
-	sort_torrent = t;
-	qsort(rank, (size_t)n, sizeof(rank[0]), by_score);
+			r[n++] = (struct ranked){score(t, p), p};
+	qsort(r, (size_t)n, sizeof(r[0]), by_score);
+	for (int i = 0; i < n; i++)
+		rank[i] = r[i].p;
 	int k = n < slots(t) ? n : slots(t);
 	bool rotate = now - t->last_optimistic_us >= OPTIMISTIC_US;
 	bool opt_regular = false;

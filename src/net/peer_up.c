@@ -30,7 +30,8 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 
 void sp_peer_serve_uploads(struct sp_peer *p)
 {
-	static uint8_t block[SP_PEER_MAX_REQ_LEN]; /* net thread only */
+	/* per thread: each session has its own net thread */
+	static _Thread_local uint8_t block[SP_PEER_MAX_REQ_LEN];
 	struct evbuffer *out = bufferevent_get_output(p->bev);
 	while (p->upq_len && !p->closing && evbuffer_get_length(out) < SP_PEER_OUT_LOW_WATER) {
 		struct sp_upload_req rq = p->upq[0];
