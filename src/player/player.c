@@ -562,10 +562,23 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 					     : AV_LOG_FATAL);
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	if (!cfg->no_video && !cfg->fast) {
-		if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0)
+		/* the drivers SDL probes print their own failures (wayland
+		 * without XDG_RUNTIME_DIR...); SDL_GetError has the one that counts */
+		int saved = quiet_stderr();
+		int vr = SDL_InitSubSystem(SDL_INIT_VIDEO);
+		restore_stderr(saved);
+		if (vr < 0)
 			return sp_error_set(err, -ENODEV, _("cannot open a window: %s"),
 					    SDL_GetError());
 		p->video_init = true;
+		const char *drv = SDL_GetCurrentVideoDriver();
+		SP_INFO("player", "SDL video driver: %s", drv ? drv : "?");
+		/* SDL falls back to an invisible driver when there is no display:
+		 * say so, since a user would wait in front of nothing */
+		if (drv && !getenv("SDL_VIDEODRIVER") &&
+		    (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")))
+			fprintf(stderr, _("swarmplay: no display found, the window is invisible "
+					  "(--no-video plays headless)\n"));
 		int r = sp_render_init(p, err);
 		if (r < 0)
 			return r;
