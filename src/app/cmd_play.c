@@ -88,7 +88,8 @@ enum {
 	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_MAXP, OPT_UPLIM, OPT_WEBSEED,
 };
 
-static int parse_opt(struct opts *o, int c, const char *arg)
+/* The swarm options, as download takes them. 1: not one of them. */
+static int parse_swarm_opt(struct opts *o, int c, const char *arg)
 {
 	double v;
 	switch (c) {
@@ -124,6 +125,17 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		else
 			return -EINVAL;
 		return 0;
+	default: return 1;
+	}
+}
+
+static int parse_opt(struct opts *o, int c, const char *arg)
+{
+	double v;
+	int r = parse_swarm_opt(o, c, arg);
+	if (r <= 0)
+		return r;
+	switch (c) {
 	case OPT_FILE:
 		if (parse_num(arg, 0, 1e6, &v) < 0)
 			return -EINVAL;
