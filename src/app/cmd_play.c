@@ -27,6 +27,7 @@
 
 #define MAX_PEERS_ARG 64
 #define SNIFF_BYTES 4096
+#define MAGNET_TIMEOUT_MS 60000
 
 struct opts {
 	const char *src, *dir;
@@ -357,77 +358,111 @@ static int fail(struct sp_error *e, int code)
 	return code;
 }
 
-/* The metainfo, the file to play and the data directory; NULL and
- * *code on failure. */
-static struct sp_metainfo *load_torrent(struct opts *o, int *file, char *dir, size_t dirlen,
-					int *code)
+/* The file to play and the data directory; -1 and *code on failure. */
+static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, size_t dirlen,
+		       int *code)
 {
-	struct sp_error *e = NULL;
-	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
-	if (!mi) {
-		*code = fail(e, SP_EXIT_BADINPUT);
-		return NULL;
-	}
-	if (mi->is_magnet) {
-		/* needs metadata exchange (BEP 9) in the session first */
-		fprintf(stderr, _("swarmplay: magnet links cannot be played yet\n"));
-		*code = SP_EXIT_UNSUPPORTED;
-	} else if ((*file = o->file_index >= 0 ? o->file_index : sp_metainfo_main_file(mi)) < 0 ||
-		   (size_t)*file >= mi->num_files || mi->files[*file].is_pad) {
-		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), *file);
+	int file = o->file_index >= 0 ? o->file_index : sp_metainfo_main_file(mi);
+	if (file < 0 || (size_t)file >= mi->num_files || mi->files[file].is_pad) {
+		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), file);
 		*code = SP_EXIT_USAGE;
-	} else if (o->dir) {
+		return -1;
+	}
+	if (o->dir) {
 		snprintf(dir, dirlen, "%s", o->dir);
-		return mi;
 	} else if (cache_dir(mi, dir, dirlen) < 0) {
 		fprintf(stderr, _("swarmplay: cannot create the cache directory %s\n"), dir);
 		*code = SP_EXIT_FAILURE;
-	} else {
-		return mi;
+		return -1;
 	}
-	sp_metainfo_free(mi);
-	return NULL;
+	return file;
 }
 
-static int play_torrent(struct opts *o)
+/* A magnet: the --peer peers join its own (x.pe), then its info
+ * dictionary comes from them. Takes mi; the full metainfo or NULL. */
+static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metainfo *mi,
+					  const struct opts *o)
 {
-	char dir[4096];
-	int file = -1, code = SP_EXIT_FAILURE;
-	struct sp_metainfo *m = load_torrent(o, &file, dir, sizeof(dir), &code);
-	if (!m)
-		return code;
+	for (int i = 0; i < o->npeers; i++) {
+		const char *colon = strrchr(o->peers[i], ':');
+		size_t hl = colon ? (size_t)(colon - o->peers[i]) : 0;
+		double port;
+		if (!colon || !hl || hl >= sizeof(mi->initial_peers[0].host) ||
+		    parse_num(colon + 1, 1, 65535, &port) < 0)
+			continue;
+		struct sp_mi_peer *np = realloc(mi->initial_peers,
+						(mi->num_initial_peers + 1) * sizeof(*np));
+		if (!np)
+			break;
+		mi->initial_peers = np;
+		memcpy(np[mi->num_initial_peers].host, o->peers[i], hl);
+		np[mi->num_initial_peers].host[hl] = 0;
+		np[mi->num_initial_peers++].port = (uint16_t)port;
+	}
+	fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
 	struct sp_error *e = NULL;
-	struct sp_session *s = sp_session_new(&o->scfg, &e);
-	if (!s) {
-		sp_metainfo_free(m);
-		return fail(e, SP_EXIT_FAILURE);
-	}
-	struct sp_torrent *t = sp_session_add_torrent(s, m, dir, false, &e);
-	if (!t) {
-		sp_session_free(s);
-		return fail(e, SP_EXIT_FAILURE);
-	}
-	for (int i = 0; i < o->npeers; i++)
-		if (add_peer_arg(t, o->peers[i]) < 0)
-			fprintf(stderr, _("swarmplay: bad peer address: %s\n"), o->peers[i]);
+	struct sp_metainfo *full = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
+	if (!full)
+		fail(e, SP_EXIT_FAILURE);
+	return full;
+}
+
+/* Plays file of the torrent t (the session's); the reader is closed
+ * before returning, as the session requires. */
+static int play_from(struct opts *o, struct sp_torrent *t, int file)
+{
+	struct sp_error *e = NULL;
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
 	struct net_ctx n = {.t = t, .mi = mi, .file = file};
 	n.bits_len = ((size_t)mi->num_pieces + 7) / 8;
 	n.bits = calloc(1, n.bits_len + 1);
 	struct sp_reader *r = n.bits ? sp_torrent_open_reader(t, file, &e) : NULL;
 	struct sp_source *src = r ? sp_source_reader_new(r, mi->files[file].path, true) : NULL;
+	int code;
 	if (src) {
 		o->pcfg.netinfo = on_netinfo;
 		o->pcfg.netinfo_ctx = &n;
 		o->pcfg.title = mi->title ? mi->title : mi->name;
 		code = sp_player_run(src, &o->pcfg, &e) < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
-		sp_source_free(src); /* closes the reader: before the session goes */
+		sp_source_free(src);
 	} else {
 		if (r)
 			sp_reader_close(r);
 		code = e ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_FAILURE;
 	}
 	free(n.bits);
+	return code;
+}
+
+static int play_torrent(struct opts *o)
+{
+	struct sp_error *e = NULL;
+	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
+	if (!mi)
+		return fail(e, SP_EXIT_BADINPUT);
+	struct sp_session *s = sp_session_new(&o->scfg, &e);
+	if (!s) {
+		sp_metainfo_free(mi);
+		return fail(e, SP_EXIT_FAILURE);
+	}
+	int code = SP_EXIT_FAILURE, file = -1;
+	char dir[4096];
+	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, o)))
+		goto out;
+	if ((file = choose_file(o, mi, dir, sizeof(dir), &code)) < 0) {
+		sp_metainfo_free(mi);
+		goto out;
+	}
+	struct sp_torrent *t = sp_session_add_torrent(s, mi, dir, false, &e);
+	if (!t) {
+		code = fail(e, SP_EXIT_FAILURE);
+		goto out;
+	}
+	for (int i = 0; i < o->npeers; i++)
+		if (add_peer_arg(t, o->peers[i]) < 0)
+			fprintf(stderr, _("swarmplay: bad peer address: %s\n"), o->peers[i]);
+	code = play_from(o, t, file);
+out:
 	sp_session_free(s);
 	return code;
 }

@@ -15,6 +15,8 @@ ends. MODE:
   seed   a libtorrent leecher that knows only swarmplay downloads the
          torrent from it while it plays: byte-identical;
   transmission  as play, seeded by transmission-cli instead;
+  magnet as play, from a magnet link: the info dictionary comes from the
+         seeder first (BEP 9);
   slow   the seeder is capped below the bitrate (0.7 x): playback must
          buffer (stalls counted, the clock stops) and still end with every
          frame right;
@@ -67,7 +69,10 @@ def finish():
 
 stats = os.path.join(root, "stats.json")
 hashes = os.path.join(root, "frames.md5")
-args = [tstream, "--peer", seeder.peer, "--no-tracker", "--no-video", "--stats-json", stats,
+source = tstream
+if mode == "magnet":
+    source = "magnet:?xt=urn:btih:%s&dn=clip" % swarm.lt().torrent_info(tstream).info_hash()
+args = [source, "--peer", seeder.peer, "--no-tracker", "--no-video", "--stats-json", stats,
         "--framehash", hashes]
 env = {"SWARMPLAY_LOG": "info"}
 if mode == "cache":
