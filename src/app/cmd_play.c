@@ -56,6 +56,7 @@ static void usage(FILE *f)
 		     "  --max-peers N        connect to at most N peers\n"
 		     "  --upload-limit KBPS  cap what we upload while watching\n"
 		     "  --webseed MODE       always, fallback (default) or never\n"
+		     "  --lsd                find peers on the local network (BEP 14)\n"
 		     "  --file N             play file N of a multi-file torrent\n"
 		     "  --start SECONDS      start at this position\n"
 		     "  --fullscreen         start in fullscreen\n"
@@ -86,7 +87,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 
 enum {
 	OPT_PEER = 256, OPT_PORT, OPT_NOTR, OPT_FILE, OPT_START, OPT_FULL, OPT_NOVIDEO,
-	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_MAXP, OPT_UPLIM, OPT_WEBSEED,
+	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_MAXP, OPT_UPLIM, OPT_WEBSEED, OPT_LSD,
 };
 
 /* The swarm options, as download takes them. 1: not one of them. */
@@ -106,6 +107,7 @@ static int parse_swarm_opt(struct opts *o, int c, const char *arg)
 		o->scfg.port = (uint16_t)v;
 		return 0;
 	case OPT_NOTR: o->scfg.no_trackers = true; return 0;
+	case OPT_LSD: o->scfg.lsd = true; return 0;
 	case OPT_MAXP:
 		if (parse_num(arg, 1, 10000, &v) < 0)
 			return -EINVAL;
@@ -185,6 +187,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"max-peers", required_argument, NULL, OPT_MAXP},
 		{"upload-limit", required_argument, NULL, OPT_UPLIM},
 		{"webseed", required_argument, NULL, OPT_WEBSEED},
+		{"lsd", no_argument, NULL, OPT_LSD},
 		{"file", required_argument, NULL, OPT_FILE},
 		{"start", required_argument, NULL, OPT_START},
 		{"fullscreen", no_argument, NULL, OPT_FULL},
