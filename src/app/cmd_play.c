@@ -340,6 +340,7 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	out->from[SP_PLAYER_FROM_CACHE] = st.downloaded[SP_FROM_CACHE];
 	out->uploaded = st.uploaded;
 	out->complete = st.complete;
+	out->checking = st.checking;
 	out->complete_at_us = st.complete_at_us;
 	if (sp_torrent_get_pieces(n->t, n->bits, n->bits_len) < 0)
 		return;

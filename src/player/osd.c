@@ -176,7 +176,9 @@ void sp_osd_draw(struct player *p, int w, int h)
 	p->osd_panel_y = draw_figures(p, w, bar.y - 11 * s, s);
 	char msg[64];
 	int64_t now = sp_now_us();
-	if (p->buffering || !p->opened) {
+	if ((p->buffering || !p->opened) && p->net.checking) {
+		draw_center(p, _("checking the data on disk"), w, h, s);
+	} else if (p->buffering || !p->opened) {
 		snprintf(msg, sizeof(msg), _("buffering %d%%"), (int)sp_player_buffer_percent(p));
 		draw_center(p, msg, w, h, s);
 	} else if (p->osd_msg[0] && now < p->osd_msg_until) {

@@ -468,7 +468,9 @@ static void print_progress(struct player *p, int64_t now, bool last)
 	char t[64], sw[160], from[160], state[64];
 	sp_osd_time_line(p, t, sizeof(t));
 	sp_osd_swarm_lines(p, sw, sizeof(sw), from, sizeof(from));
-	if (!p->opened || p->buffering)
+	if ((!p->opened || p->buffering) && p->net.checking)
+		snprintf(state, sizeof(state), "%s", _("checking the data on disk"));
+	else if (!p->opened || p->buffering)
 		snprintf(state, sizeof(state), _("buffering %d%%"), (int)sp_player_buffer_percent(p));
 	else
 		snprintf(state, sizeof(state), "%s",

@@ -35,6 +35,7 @@ struct sp_player_netinfo {
 	uint64_t uploaded;
 	double progress;       /* 0..1, the played file */
 	bool complete;
+	bool checking;         /* verifying data already on disk (the cache) */
 	int64_t complete_at_us; /* monotonic time of 100 %, 0 if not yet */
 	uint8_t map[SP_PLAYER_MAP_CELLS]; /* 0..255: how much of each cell is here */
 };
