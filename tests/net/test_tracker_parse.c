@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include "harness.h"
+#include "net/tracker_int.h"
 #include "net/tracker_parse.h"
 
 #define S(lit) (const uint8_t *)(lit), sizeof(lit) - 1
@@ -226,6 +227,39 @@ SP_TEST(scrape_answer)
 	memset(ih, 'y', 20);
 	SP_CHECK_INT(sp_tracker_parse_scrape(S("d5:filesdee"), ih, &sc, NULL), -ENOENT);
 	SP_CHECK_INT(sp_tracker_parse_scrape(S("d5:files"), ih, &sc, NULL), -EBADMSG);
+}
+
+static int udp_url(const char *url, struct turl *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->url = (char *)url;
+	return sp_tracker_udp_parse_url(u);
+}
+
+SP_TEST(udp_url_parsing)
+{
+	struct turl u;
+	SP_CHECK_INT(udp_url("udp://tracker.example:6969", &u), 0);
+	SP_CHECK_STR(u.host, "tracker.example");
+	SP_CHECK_STR(u.port, "6969");
+	SP_CHECK_STR(u.path, "");
+	SP_CHECK_INT(udp_url("udp://[::1]:80/announce?passkey=x#frag", &u), 0);
+	SP_CHECK_STR(u.host, "::1");
+	SP_CHECK_STR(u.path, "/announce?passkey=x");
+	SP_CHECK_INT(udp_url("udp://10.0.0.1:1?k", &u), 0);
+	SP_CHECK_STR(u.path, "?k");
+	static const char *const bad[] = {
+		"udp://host", "udp://host:", "udp://host:0", "udp://host:65536",
+		"udp://host:99999999999", "udp://host:80x", "udp://:80", "udp://h/x:80",
+		"udp://[::1]80", "udp://[::1", "udp://",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (udp_url(bad[i], &u) == 0)
+			SP_FAIL("accepted %s", bad[i]);
+	char longhost[400] = "udp://";
+	memset(longhost + 6, 'h', 300);
+	strcpy(longhost + 306, ":80");
+	SP_CHECK_INT(udp_url(longhost, &u), -EINVAL);
 }
 
 /* ---- BEP 15 ---- */
