@@ -39,6 +39,7 @@ struct sp_session_config {
 	enum sp_webseed_mode webseed_mode;
 	bool no_trackers;           /* do not announce (tests with --peer only) */
 	bool lsd;                   /* BEP 14 local service discovery (multicast) */
+	bool dht;                   /* BEP 5 DHT node on the listen port (UDP) */
 };
 
 /* Starts the net thread. */
@@ -46,6 +47,9 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 /* Stops every torrent (announcing `stopped`), saves resume state, joins. */
 void sp_session_free(struct sp_session *s);
 uint16_t sp_session_port(const struct sp_session *s);
+/* A DHT node to bootstrap from (cfg.dht): a router, or any known node.
+ * Resolves on the caller's thread. 0 or -EINVAL / -ENOTSUP. */
+int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port);
 
 /* Readers opened with sp_torrent_open_reader must be closed before
  * sp_session_free. */

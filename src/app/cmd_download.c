@@ -32,6 +32,8 @@ struct opts {
 	const char *src, *dir, *stats_json;
 	const char *peers[MAX_PEERS_ARG];
 	int npeers;
+	const char *dht_nodes[MAX_PEERS_ARG];
+	int ndht;
 	bool seed, seed_cmd;
 	double exit_after;
 	struct sp_session_config cfg;
@@ -49,13 +51,15 @@ static void usage(FILE *f, bool seed_cmd)
 	if (seed_cmd)
 		fprintf(f, _("Usage: swarmplay seed SRC DIR [--port N] [--peer HOST:PORT]...\n"
 			     "       [--upload-limit KBPS] [--max-peers N] [--no-tracker] [--lsd]\n"
-			     "       [--exit-after SECONDS] [--stats-json FILE]\n"
+			     "       [--dht] [--dht-node HOST:PORT]... [--exit-after SECONDS]\n"
+			     "       [--stats-json FILE]\n"
 			     "Check the data of SRC (.torrent or .tstream) in DIR, then seed it\n"
 			     "until interrupted.\n"));
 	else
 		fprintf(f, _("Usage: swarmplay download SRC [-d DIR] [--peer HOST:PORT]... [--seed]\n"
 			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker] [--lsd]\n"
-			     "       [--exit-after SECONDS] [--stats-json FILE] [--webseed always|fallback|never]\n"
+			     "       [--dht] [--dht-node HOST:PORT]... [--exit-after SECONDS]\n"
+			     "       [--stats-json FILE] [--webseed always|fallback|never]\n"
 			     "Download SRC (.torrent, .tstream or magnet link) into DIR (default:\n"
 			     "the current directory). Exits when complete, or keeps seeding with\n"
 			     "--seed.\n"));
@@ -74,7 +78,7 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 
 enum {
 	OPT_PEER = 256, OPT_SEED, OPT_PORT, OPT_MAXP, OPT_UPLIM, OPT_NOTR, OPT_EXIT, OPT_JSON,
-	OPT_WEBSEED, OPT_LSD,
+	OPT_WEBSEED, OPT_LSD, OPT_DHT, OPT_DHT_NODE,
 };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
@@ -111,6 +115,13 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	}
 	case OPT_JSON: o->stats_json = arg; return 0;
 	case OPT_LSD: o->cfg.lsd = true; return 0;
+	case OPT_DHT: o->cfg.dht = true; return 0;
+	case OPT_DHT_NODE:
+		if (o->ndht >= MAX_PEERS_ARG)
+			return -EINVAL;
+		o->cfg.dht = true;
+		o->dht_nodes[o->ndht++] = arg;
+		return 0;
 	case OPT_WEBSEED:
 		/* Without a player there is no deadline for "fallback" to protect:
 		 * a download uses the web seeds like peers unless told otherwise. */
@@ -142,6 +153,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"stats-json", required_argument, NULL, OPT_JSON},
 		{"webseed", required_argument, NULL, OPT_WEBSEED},
 		{"lsd", no_argument, NULL, OPT_LSD},
+		{"dht", no_argument, NULL, OPT_DHT},
+		{"dht-node", required_argument, NULL, OPT_DHT_NODE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -168,11 +181,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static int add_peer_arg(struct sp_torrent *t, const char *arg)
+/* "host:port" or "[v6]:port". */
+static int split_host_port(const char *arg, char *host, size_t hostsz, long *port)
 {
-	char host[256];
 	const char *colon = strrchr(arg, ':');
-	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host))
+	if (!colon || colon == arg || (size_t)(colon - arg) >= hostsz)
 		return -EINVAL;
 	const char *h = arg;
 	size_t hl = (size_t)(colon - arg);
@@ -182,8 +195,14 @@ static int add_peer_arg(struct sp_torrent *t, const char *arg)
 	}
 	memcpy(host, h, hl);
 	host[hl] = 0;
+	return parse_int(colon + 1, 1, 65535, port);
+}
+
+static int add_peer_arg(struct sp_torrent *t, const char *arg)
+{
+	char host[256];
 	long port;
-	if (parse_int(colon + 1, 1, 65535, &port) < 0)
+	if (split_host_port(arg, host, sizeof(host), &port) < 0)
 		return -EINVAL;
 	return sp_torrent_add_peer(t, host, (uint16_t)port);
 }
@@ -372,6 +391,13 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	}
 	printf(_("listening on port %u\n"), sp_session_port(s));
 	fflush(stdout);
+	for (int i = 0; i < o.ndht; i++) {
+		char host[256];
+		long port;
+		if (split_host_port(o.dht_nodes[i], host, sizeof(host), &port) < 0 ||
+		    sp_session_add_dht_node(s, host, (uint16_t)port) < 0)
+			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o.dht_nodes[i]);
+	}
 	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, &o))) {
 		sp_session_free(s);
 		return SP_EXIT_FAILURE;

@@ -328,6 +328,13 @@ static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 		return 0;
 	case SP_WIRE_EXTENDED:
 		return p->ext ? sp_ext_on_message(p, m->ext_id, m->data, m->data_len) : -EPROTO;
+	case SP_WIRE_PORT:
+		if (p->s->dht && p->addr.ss_family == AF_INET && m->port) {
+			struct sockaddr_in node = *(struct sockaddr_in *)&p->addr;
+			node.sin_port = htons(m->port);
+			sp_dht_add_node(p->s, &node);
+		}
+		return 0;
 	default: /* port, suggest, allowed fast, unknown: nothing to do */
 		return 0;
 	}
@@ -353,6 +360,12 @@ static void after_handshake(struct sp_peer *p)
 	}
 	if (p->ext)
 		sp_ext_send_handshake(p);
+	if (p->s->dht && p->peer_dht) { /* BEP 5: tell it where our node is */
+		struct sp_buf b;
+		sp_buf_init(&b, 16);
+		sp_wire_build_port(&b, p->s->port);
+		sp_peer_send_buf(p, &b);
+	}
 	send_our_pieces(p);
 	sp_peer_send_allowed_fast(p);
 	SP_INFO(MOD, "%s: connected (%s%s%s)", p->name, p->fast ? "fast " : "", p->ext ? "ext " : "",
@@ -364,6 +377,8 @@ void sp_peer_build_handshake(struct sp_peer *p, uint8_t hs[SP_WIRE_HANDSHAKE_LEN
 	uint8_t reserved[8] = {0};
 	reserved[SP_WIRE_RESERVED_EXT_BYTE] |= SP_WIRE_RESERVED_EXT_BIT;
 	reserved[SP_WIRE_RESERVED_FAST_BYTE] |= SP_WIRE_RESERVED_FAST_BIT;
+	if (p->s->dht)
+		reserved[7] |= 0x01; /* BEP 5: we have a DHT node */
 	sp_wire_build_handshake(hs, reserved, p->t->mi->info_hash, p->s->peer_id);
 }
 
@@ -417,6 +432,7 @@ static int read_handshake(struct sp_peer *p)
 	memcpy(p->peer_id, hs.peer_id, 20);
 	p->fast = sp_wire_hs_fast(&hs);
 	p->ext = sp_wire_hs_ext(&hs);
+	p->peer_dht = hs.reserved[7] & 0x01;
 	if (!p->t) { /* inbound: find the torrent, answer */
 		struct sp_torrent *t = sp_session_find_torrent(p->s, hs.info_hash);
 		if (!t)

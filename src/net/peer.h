@@ -60,6 +60,7 @@ struct sp_peer {
 	bool via_mse;              /* the handshake came through MSE */
 	bool mse_out;              /* outbound: we open with MSE */
 	bool got_bytes;            /* anything ever received */
+	bool peer_dht;             /* its handshake says it runs a DHT node */
 	uint32_t source_id;
 
 	/* state */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <netdb.h>
 
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
@@ -235,6 +236,9 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	int r = open_listener(s, err);
 	if (r == 0 && !s->cfg.bind_address)
 		open_listener6(s);
+	int dr = r == 0 && s->cfg.dht ? sp_dht_start(s, s->cfg.bind_address) : 0;
+	if (dr < 0)
+		SP_WARN(MOD, "no DHT: %s", strerror(-dr));
 	s->cfg.bind_address = NULL;
 	if (r < 0 || !s->post_ev || setup_rate_limit(s) < 0)
 		goto fail;
@@ -253,6 +257,7 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	return s;
 fail:
 	sp_lsd_stop(s);
+	sp_dht_stop(s);
 	if (s->curl)
 		sp_curlev_free(s->curl);
 	if (s->listener6)
@@ -305,6 +310,7 @@ static void stop_on_loop(void *arg)
 		s->listener6 = NULL;
 	}
 	sp_lsd_stop(s);
+	sp_dht_stop(s);
 	while (s->half_open) {
 		struct sp_peer *p = s->half_open;
 		s->half_open = p->next;
@@ -348,6 +354,7 @@ void sp_session_free(struct sp_session *s)
 	if (s->stop_ev)
 		event_free(s->stop_ev);
 	sp_lsd_stop(s);
+	sp_dht_stop(s);
 	if (s->curl)
 		sp_curlev_free(s->curl);
 	if (s->listener6)
@@ -368,4 +375,41 @@ void sp_session_free(struct sp_session *s)
 		free(c);
 	}
 	free(s);
+}
+
+struct dht_node_job {
+	struct sp_session *s;
+	struct sockaddr_in addr;
+};
+
+static void add_dht_node_on_loop(void *arg)
+{
+	struct dht_node_job *job = arg;
+	if (!job->s->stopping)
+		sp_dht_add_node(job->s, &job->addr);
+	free(job);
+}
+
+int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port)
+{
+	if (!s || !host || !port)
+		return -EINVAL;
+	if (!s->cfg.dht)
+		return -ENOTSUP;
+	char ps[8];
+	snprintf(ps, sizeof(ps), "%u", port);
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res = NULL;
+	if (getaddrinfo(host, ps, &hints, &res) != 0 || !res)
+		return -EINVAL;
+	struct dht_node_job *job = calloc(1, sizeof(*job));
+	int r = -ENOMEM;
+	if (job) {
+		job->s = s;
+		memcpy(&job->addr, res->ai_addr, sizeof(job->addr));
+		r = sp_session_post(s, add_dht_node_on_loop, job);
+		if (r < 0)
+			free(job);
+	}
+	freeaddrinfo(res);
+	return r;
 }

@@ -142,6 +142,7 @@ struct sp_torrent {
 	uint32_t pieces_at_start;
 	uint64_t peers_seen;
 	int64_t lsd_sent_us;
+	int64_t dht_last_us;
 	int64_t last_want_us;
 	char tracker_status[256];
 	pthread_t check_thread;
@@ -170,6 +171,8 @@ struct sp_session {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct evconnlistener *listener6; /* [::], same port, when bound to any */
+	struct sp_dht *dht;            /* BEP 5, when cfg.dht */
+	struct event *dht_timer;
 	struct event *lsd_ev;          /* BEP 14, when cfg.lsd */
 	int lsd_fd;
 	char lsd_cookie[24];
@@ -254,6 +257,16 @@ int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
 void sp_meta_tick(struct sp_torrent *t);
 /* Hand the candidates learnt by a finished fetch to the session. */
 void sp_meta_keep_candidates(struct sp_torrent *t);
+
+/* dht.c: BEP 5 */
+struct sp_dht;
+struct sockaddr_in;
+int sp_dht_start(struct sp_session *s, const char *bind_addr);
+void sp_dht_stop(struct sp_session *s);
+void sp_dht_add_node(struct sp_session *s, const struct sockaddr_in *a);
+void sp_dht_torrent_tick(struct sp_torrent *t, int64_t now);
+void sp_dht_forget(struct sp_torrent *t);
+size_t sp_dht_nodes(const struct sp_session *s);
 
 /* lsd.c: BEP 14 local service discovery */
 int sp_lsd_start(struct sp_session *s);

@@ -550,6 +550,7 @@ static void rate_tick(struct sp_torrent *t, int64_t now)
 	sp_meta_tick(t);
 	sp_pex_tick(t, now);
 	sp_lsd_tick(t, now);
+	sp_dht_torrent_tick(t, now);
 	sp_torrent_ws_tick(t);
 	sp_choker_run(t, now);
 }

@@ -205,6 +205,7 @@ struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metain
 void sp_torrent_stop_loop(struct sp_torrent *t)
 {
 	t->stopping = true;
+	sp_dht_forget(t);
 	if (t->tracker)
 		sp_tracker_stop(t->tracker);
 	while (t->peers) {

@@ -271,6 +271,38 @@ SP_TEST(lsd_finds_local_peer)
 	teardown(&fx);
 }
 
+/* BEP 5: a seed announces itself to a DHT node; a leecher that knows
+ * only that node (no tracker, no peer address) finds the seed. */
+SP_TEST(dht_finds_seed)
+{
+	struct fixture fx;
+	setup(&fx);
+	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
+					.dht = true};
+	struct sp_session *node = sp_session_new(&cfg, NULL);
+	struct sp_session *a = sp_session_new(&cfg, NULL);
+	SP_CHECK(node && a);
+	SP_CHECK_INT(sp_session_add_dht_node(a, "127.0.0.1", sp_session_port(node)), 0);
+	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
+	struct sp_torrent_stats st;
+	SP_CHECK(ta && wait_complete(ta, 10, &st));
+	struct timespec ts = {4, 0}; /* the seed's first lookup and announce */
+	nanosleep(&ts, NULL);
+	struct sp_session *c = sp_session_new(&cfg, NULL);
+	SP_CHECK(c != NULL);
+	SP_CHECK_INT(sp_session_add_dht_node(c, "127.0.0.1", sp_session_port(node)), 0);
+	struct sp_torrent *tc = sp_session_add_torrent(c, mi_of(&fx), fx.leech_dir, false, NULL);
+	SP_CHECK(tc != NULL);
+	if (!wait_complete(tc, 15, &st))
+		SP_FAIL("leecher found %llu peers, %u/%u pieces", (unsigned long long)st.peers_seen,
+			st.have_pieces, st.num_pieces);
+	sp_session_free(c);
+	sp_session_free(a);
+	sp_session_free(node);
+	check_copy(&fx);
+	teardown(&fx);
+}
+
 /* A reader opened before any data is here streams the whole file. */
 SP_TEST(reader_streams_while_downloading)
 {

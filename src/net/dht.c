@@ -1,0 +1,645 @@
+/* dht.c - a small BEP 5 (Mainline DHT) node: enough to find peers for our
+ * torrents without a tracker and to be a fair citizen. Opt-in
+ * (sp_session_config.dht). Net thread only; one UDP socket on the
+ * session's port.
+ *
+ * What it does: keeps up to MAX_NODES good nodes (learnt from answers,
+ * queries, bootstrap addresses and peers' PORT messages); answers ping,
+ * find_node, get_peers (values from what was announced to us, tokens
+ * bound to the asker's address) and announce_peer; and for each torrent
+ * runs an iterative get_peers lookup every LOOKUP_INTERVAL_US: ALPHA
+ * queries in flight, the closest CLOSE nodes by XOR distance kept, each
+ * node asked once; the peers found become connect candidates, and the
+ * closest nodes that answered get our announce_peer with their token.
+ *
+ * What it does not: k-bucket splitting (a flat table suffices for a
+ * client), IPv6 (BEP 32), storage beyond MAX_STORED peers per hash.
+ * Every datagram is bencode-parsed with hard limits; a bad one is
+ * dropped silently. */
+#include "net/session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/bencode.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/sha1.h"
+
+#define MOD "dht"
+#define MAX_NODES 256
+#define MAX_HASHES 64
+#define MAX_STORED 64
+#define CLOSE 8
+#define ALPHA 3
+#define LOOKUP_SET 32
+#define QUERY_TIMEOUT_US 2000000
+#define LOOKUP_INTERVAL_US (300 * 1000000LL)
+#define MAX_DGRAM 1500
+
+struct node {
+	uint8_t id[20];
+	struct sockaddr_in addr;
+	int64_t seen_us;
+	int fails;
+};
+
+struct stored {
+	uint8_t ih[20];
+	uint8_t peers[MAX_STORED][6];
+	int n, next;
+};
+
+/* One lookup slot per torrent being looked up. */
+struct cand {
+	uint8_t id[20];
+	struct sockaddr_in addr;
+	bool asked, answered;
+	int64_t asked_us;
+	uint8_t token[32];
+	size_t token_len;
+};
+
+struct lookup {
+	struct sp_torrent *t;
+	uint8_t ih[20];
+	struct cand c[LOOKUP_SET];
+	int n;
+	bool active;
+	uint16_t tid; /* transactions 0xLLxx belong to this lookup */
+};
+
+struct sp_dht {
+	struct sp_session *s;
+	int fd;
+	struct event *ev;
+	uint8_t id[20];
+	uint8_t secret[16];
+	struct node nodes[MAX_NODES];
+	int nnodes;
+	struct stored store[MAX_HASHES];
+	int nstore;
+	struct lookup lk[8];
+	uint16_t next_tid;
+	uint8_t ext_ip[4]; /* our address as others see it (BEP 42 "ip") */
+	bool have_ext;
+};
+
+/* Do we serve this info-hash ourselves (and may say so)? */
+static bool serving(struct sp_dht *d, const uint8_t ih[20])
+{
+	for (struct sp_torrent *t = d->s->torrents; t; t = t->next)
+		if (!t->meta_only && t->started && !t->stopping && !t->mi->private_flag &&
+		    !memcmp(t->mi->info_hash, ih, 20))
+			return true;
+	return false;
+}
+
+static bool addr_eq(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* Is x closer to target than y? */
+static bool closer(const uint8_t *target, const uint8_t *x, const uint8_t *y)
+{
+	for (int i = 0; i < 20; i++) {
+		uint8_t dx = x[i] ^ target[i], dy = y[i] ^ target[i];
+		if (dx != dy)
+			return dx < dy;
+	}
+	return false;
+}
+
+static void add_node(struct sp_dht *d, const uint8_t id[20], const struct sockaddr_in *a)
+{
+	if (!a->sin_port || !a->sin_addr.s_addr || !memcmp(id, d->id, 20))
+		return;
+	int64_t now = sp_now_us();
+	for (int i = 0; i < d->nnodes; i++) {
+		if (addr_eq(&d->nodes[i].addr, a)) {
+			memcpy(d->nodes[i].id, id, 20);
+			d->nodes[i].seen_us = now;
+			d->nodes[i].fails = 0;
+			return;
+		}
+	}
+	int slot = d->nnodes < MAX_NODES ? d->nnodes++ : -1;
+	if (slot < 0) { /* replace the worst */
+		slot = 0;
+		for (int i = 1; i < MAX_NODES; i++)
+			if (d->nodes[i].fails > d->nodes[slot].fails ||
+			    (d->nodes[i].fails == d->nodes[slot].fails &&
+			     d->nodes[i].seen_us < d->nodes[slot].seen_us))
+				slot = i;
+	}
+	memcpy(d->nodes[slot].id, id, 20);
+	d->nodes[slot].addr = *a;
+	d->nodes[slot].seen_us = now;
+	d->nodes[slot].fails = 0;
+}
+
+static void token_for(struct sp_dht *d, const struct sockaddr_in *a, uint8_t out[8])
+{
+	uint8_t buf[sizeof(d->secret) + 4], h[20];
+	memcpy(buf, d->secret, sizeof(d->secret));
+	memcpy(buf + sizeof(d->secret), &a->sin_addr, 4);
+	sp_sha1(buf, sizeof(buf), h);
+	memcpy(out, h, 8);
+}
+
+static void send_buf(struct sp_dht *d, const struct sockaddr_in *to, struct sp_buf *b)
+{
+	if (b->len)
+		sendto(d->fd, b->data, b->len, 0, (const struct sockaddr *)to, sizeof(*to));
+}
+
+/* ---- queries we send ---- */
+
+static void put_tid(struct sp_buf *b, uint16_t tid)
+{
+	uint8_t t[2] = {(uint8_t)(tid >> 8), (uint8_t)tid};
+	sp_benc_put_cstr(b, "t");
+	sp_benc_put_str(b, t, 2);
+}
+
+static void query(struct sp_dht *d, const struct sockaddr_in *to, const char *q, uint16_t tid,
+		  const uint8_t *ih, const char *ihkey, const uint8_t *token, size_t token_len)
+{
+	struct sp_buf b;
+	sp_buf_init(&b, MAX_DGRAM);
+	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "a");
+	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "id");
+	sp_benc_put_str(&b, d->id, 20);
+	if (ih) {
+		sp_benc_put_cstr(&b, ihkey);
+		sp_benc_put_str(&b, ih, 20);
+	}
+	if (token) {
+		sp_benc_put_cstr(&b, "port");
+		sp_benc_put_int(&b, d->s->port);
+		sp_benc_put_cstr(&b, "token");
+		sp_benc_put_str(&b, token, token_len);
+	}
+	sp_benc_end(&b);
+	sp_benc_put_cstr(&b, "q");
+	sp_benc_put_cstr(&b, q);
+	put_tid(&b, tid);
+	sp_benc_put_cstr(&b, "y");
+	sp_benc_put_cstr(&b, "q");
+	if (sp_benc_end(&b) == 0)
+		send_buf(d, to, &b);
+	sp_buf_fini(&b);
+}
+
+/* ---- answering ---- */
+
+static size_t closest_nodes(struct sp_dht *d, const uint8_t *target, uint8_t out[CLOSE * 26])
+{
+	int best[CLOSE], nb = 0;
+	for (int i = 0; i < d->nnodes; i++) {
+		if (d->nodes[i].fails > 2)
+			continue;
+		int j;
+		if (nb < CLOSE)
+			j = nb++;
+		else if (closer(target, d->nodes[i].id, d->nodes[best[CLOSE - 1]].id))
+			j = CLOSE - 1;
+		else
+			continue;
+		best[j] = i;
+		for (; j > 0 && closer(target, d->nodes[best[j]].id, d->nodes[best[j - 1]].id); j--) {
+			int t = best[j];
+			best[j] = best[j - 1];
+			best[j - 1] = t;
+		}
+	}
+	for (int k = 0; k < nb; k++) {
+		memcpy(out + 26 * k, d->nodes[best[k]].id, 20);
+		memcpy(out + 26 * k + 20, &d->nodes[best[k]].addr.sin_addr, 4);
+		memcpy(out + 26 * k + 24, &d->nodes[best[k]].addr.sin_port, 2);
+	}
+	return (size_t)nb * 26;
+}
+
+static struct stored *stored_for(struct sp_dht *d, const uint8_t ih[20], bool create)
+{
+	for (int i = 0; i < d->nstore; i++)
+		if (!memcmp(d->store[i].ih, ih, 20))
+			return &d->store[i];
+	if (!create)
+		return NULL;
+	struct stored *st = &d->store[d->nstore < MAX_HASHES ? d->nstore++ : rand() % MAX_HASHES];
+	memcpy(st->ih, ih, 20);
+	st->n = st->next = 0;
+	return st;
+}
+
+static void answer(struct sp_dht *d, const struct sockaddr_in *to, const struct sp_benc *tid,
+		   const char *q, const struct sp_benc *target)
+{
+	struct sp_buf b;
+	sp_buf_init(&b, MAX_DGRAM);
+	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "r");
+	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, "id");
+	sp_benc_put_str(&b, d->id, 20);
+	bool gp = !strcmp(q, "get_peers");
+	if (target && (gp || !strcmp(q, "find_node"))) {
+		uint8_t nodes[CLOSE * 26];
+		size_t nl = closest_nodes(d, target->s, nodes);
+		sp_benc_put_cstr(&b, "nodes");
+		sp_benc_put_str(&b, nodes, nl);
+	}
+	if (gp && target) {
+		uint8_t tok[8];
+		token_for(d, to, tok);
+		sp_benc_put_cstr(&b, "token");
+		sp_benc_put_str(&b, tok, sizeof(tok));
+		struct stored *st = stored_for(d, target->s, false);
+		/* we are a peer for what we serve: the asker's lookup may well
+		 * end at us before it reaches whoever stored our announce */
+		bool self = d->have_ext && serving(d, target->s);
+		if ((st && st->n) || self) {
+			sp_benc_put_cstr(&b, "values");
+			sp_benc_list_begin(&b);
+			for (int i = 0; st && i < st->n; i++)
+				sp_benc_put_str(&b, st->peers[i], 6);
+			if (self) {
+				uint8_t me[6];
+				memcpy(me, d->ext_ip, 4);
+				me[4] = (uint8_t)(d->s->port >> 8);
+				me[5] = (uint8_t)d->s->port;
+				sp_benc_put_str(&b, me, 6);
+			}
+			sp_benc_end(&b);
+		}
+	}
+	sp_benc_end(&b);
+	sp_benc_put_cstr(&b, "t");
+	sp_benc_put_str(&b, tid->s, tid->len);
+	sp_benc_put_cstr(&b, "y");
+	sp_benc_put_cstr(&b, "r");
+	if (sp_benc_end(&b) == 0)
+		send_buf(d, to, &b);
+	sp_buf_fini(&b);
+}
+
+static void on_announce(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_benc *a)
+{
+	const struct sp_benc *ih = sp_benc_dict_get_type(a, "info_hash", SP_BENC_STR);
+	const struct sp_benc *tok = sp_benc_dict_get_type(a, "token", SP_BENC_STR);
+	const struct sp_benc *port = sp_benc_dict_get_type(a, "port", SP_BENC_INT);
+	const struct sp_benc *implied = sp_benc_dict_get_type(a, "implied_port", SP_BENC_INT);
+	uint8_t want[8];
+	token_for(d, from, want);
+	if (!ih || ih->len != 20 || !tok || tok->len != 8 || memcmp(tok->s, want, 8))
+		return;
+	uint16_t p = implied && implied->i ? ntohs(from->sin_port)
+					    : (port && port->i > 0 && port->i < 65536 ? (uint16_t)port->i
+										       : 0);
+	if (!p)
+		return;
+	struct stored *st = stored_for(d, ih->s, true);
+	uint8_t entry[6];
+	memcpy(entry, &from->sin_addr, 4);
+	entry[4] = (uint8_t)(p >> 8);
+	entry[5] = (uint8_t)p;
+	for (int i = 0; i < st->n; i++)
+		if (!memcmp(st->peers[i], entry, 6))
+			return;
+	int slot = st->n < MAX_STORED ? st->n++ : st->next++ % MAX_STORED;
+	memcpy(st->peers[slot], entry, 6);
+}
+
+static void on_query(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_benc *root,
+		     const struct sp_benc *tid)
+{
+	const struct sp_benc *q = sp_benc_dict_get_type(root, "q", SP_BENC_STR);
+	const struct sp_benc *a = sp_benc_dict_get_type(root, "a", SP_BENC_DICT);
+	const struct sp_benc *id = a ? sp_benc_dict_get_type(a, "id", SP_BENC_STR) : NULL;
+	if (!q || !id || id->len != 20 || q->len > 16)
+		return;
+	char qs[17];
+	memcpy(qs, q->s, q->len);
+	qs[q->len] = 0;
+	add_node(d, id->s, from);
+	const struct sp_benc *target = sp_benc_dict_get_type(a, "target", SP_BENC_STR);
+	if (!target)
+		target = sp_benc_dict_get_type(a, "info_hash", SP_BENC_STR);
+	if (target && target->len != 20)
+		return;
+	if (!strcmp(qs, "announce_peer"))
+		on_announce(d, from, a);
+	answer(d, from, tid, qs, target);
+}
+
+/* ---- lookups ---- */
+
+static void cand_add(struct lookup *l, const uint8_t id[20], const struct sockaddr_in *a)
+{
+	for (int i = 0; i < l->n; i++)
+		if (addr_eq(&l->c[i].addr, a) || !memcmp(l->c[i].id, id, 20))
+			return;
+	int slot;
+	if (l->n < LOOKUP_SET) {
+		slot = l->n++;
+	} else { /* replace the farthest not yet asked */
+		slot = -1;
+		for (int i = 0; i < l->n; i++)
+			if (!l->c[i].asked && (slot < 0 || closer(l->ih, l->c[slot].id, l->c[i].id)))
+				slot = i;
+		if (slot < 0 || !closer(l->ih, id, l->c[slot].id))
+			return;
+	}
+	memset(&l->c[slot], 0, sizeof(l->c[slot]));
+	memcpy(l->c[slot].id, id, 20);
+	l->c[slot].addr = *a;
+}
+
+/* The closest CLOSE candidates that answered get our announce. */
+static void finish(struct sp_dht *d, struct lookup *l)
+{
+	l->active = false;
+	bool used[LOOKUP_SET] = {0};
+	int sent = 0;
+	for (int k = 0; k < CLOSE; k++) {
+		int best = -1;
+		for (int i = 0; i < l->n; i++)
+			if (l->c[i].answered && !used[i] &&
+			    (best < 0 || closer(l->ih, l->c[i].id, l->c[best].id)))
+				best = i;
+		if (best < 0)
+			break;
+		used[best] = true;
+		query(d, &l->c[best].addr, "announce_peer", 0, l->ih, "info_hash", l->c[best].token,
+		      l->c[best].token_len);
+		sent++;
+	}
+	SP_DEBUG(MOD, "lookup done: %d nodes answered, announced to %d", l->n, sent);
+}
+
+static void step(struct sp_dht *d, struct lookup *l, int64_t now)
+{
+	if (!l->active)
+		return;
+	int inflight = 0;
+	for (int i = 0; i < l->n; i++)
+		if (l->c[i].asked && !l->c[i].answered && now - l->c[i].asked_us < QUERY_TIMEOUT_US)
+			inflight++;
+	while (inflight < ALPHA) {
+		int best = -1;
+		for (int i = 0; i < l->n; i++)
+			if (!l->c[i].asked && (best < 0 || closer(l->ih, l->c[i].id, l->c[best].id)))
+				best = i;
+		if (best < 0)
+			break;
+		l->c[best].asked = true;
+		l->c[best].asked_us = now;
+		query(d, &l->c[best].addr, "get_peers", (uint16_t)(l->tid | best), l->ih, "info_hash",
+		      NULL, 0);
+		inflight++;
+	}
+	if (inflight == 0)
+		finish(d, l);
+}
+
+static void on_lookup_reply(struct sp_dht *d, struct lookup *l, int idx,
+			    const struct sockaddr_in *from, const struct sp_benc *r)
+{
+	if (!l->active || idx >= l->n || !addr_eq(&l->c[idx].addr, from))
+		return;
+	struct cand *c = &l->c[idx];
+	c->answered = true;
+	const struct sp_benc *tok = sp_benc_dict_get_type(r, "token", SP_BENC_STR);
+	if (tok && tok->len <= sizeof(c->token)) {
+		memcpy(c->token, tok->s, tok->len);
+		c->token_len = tok->len;
+	}
+	const struct sp_benc *values = sp_benc_dict_get_type(r, "values", SP_BENC_LIST);
+	int found = 0;
+	for (const struct sp_benc *v = values ? sp_benc_first(values) : NULL; v;
+	     v = sp_benc_next(values, v)) {
+		if (v->type != SP_BENC_STR || v->len != 6 || !l->t)
+			continue;
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		memcpy(&sin.sin_addr, v->s, 4);
+		memcpy(&sin.sin_port, v->s + 4, 2);
+		sp_torrent_add_candidate(l->t, (struct sockaddr *)&sin, sizeof(sin));
+		found++;
+	}
+	if (found && l->t) {
+		SP_DEBUG(MOD, "%s: %d peers from the DHT", l->t->mi->name, found);
+		sp_torrent_connect_candidates(l->t, sp_now_us());
+	}
+	const struct sp_benc *nodes = sp_benc_dict_get_type(r, "nodes", SP_BENC_STR);
+	for (size_t i = 0; nodes && i + 26 <= nodes->len; i += 26) {
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		memcpy(&sin.sin_addr, nodes->s + i + 20, 4);
+		memcpy(&sin.sin_port, nodes->s + i + 24, 2);
+		if (sin.sin_port && sin.sin_addr.s_addr && memcmp(nodes->s + i, d->id, 20))
+			cand_add(l, nodes->s + i, &sin);
+	}
+}
+
+static void on_reply(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_benc *root,
+		     const struct sp_benc *tid)
+{
+	const struct sp_benc *r = sp_benc_dict_get_type(root, "r", SP_BENC_DICT);
+	const struct sp_benc *id = r ? sp_benc_dict_get_type(r, "id", SP_BENC_STR) : NULL;
+	if (!id || id->len != 20 || tid->len != 2)
+		return;
+	add_node(d, id->s, from);
+	const struct sp_benc *ip = sp_benc_dict_get_type(root, "ip", SP_BENC_STR);
+	if (ip && ip->len == 6) {
+		memcpy(d->ext_ip, ip->s, 4);
+		d->have_ext = true;
+	}
+	int k = tid->s[0];
+	if (k >= 1 && k <= (int)(sizeof(d->lk) / sizeof(d->lk[0]))) {
+		on_lookup_reply(d, &d->lk[k - 1], tid->s[1], from, r);
+		step(d, &d->lk[k - 1], sp_now_us());
+		return;
+	}
+	/* a bootstrap find_node: learn its nodes, ping them */
+	const struct sp_benc *nodes = sp_benc_dict_get_type(r, "nodes", SP_BENC_STR);
+	for (size_t i = 0; nodes && i + 26 <= nodes->len && d->nnodes < MAX_NODES; i += 26) {
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		memcpy(&sin.sin_addr, nodes->s + i + 20, 4);
+		memcpy(&sin.sin_port, nodes->s + i + 24, 2);
+		add_node(d, nodes->s + i, &sin);
+	}
+}
+
+/* uTP (BEP 29) shares this port in other clients, so a peer that found
+ * us through the DHT may try it first. We do not speak it: a SYN gets a
+ * RESET at once, so the peer falls back to TCP instead of timing out. */
+static void refuse_utp(struct sp_dht *d, const uint8_t *p, size_t len,
+		       const struct sockaddr_in *from)
+{
+	if (len < 20 || p[0] != 0x41) /* type ST_SYN (4), version 1 */
+		return;
+	uint8_t r[20] = {0};
+	r[0] = 0x31;              /* ST_RESET, version 1 */
+	memcpy(r + 2, p + 2, 2);  /* connection id: the SYN's */
+	memcpy(r + 18, p + 16, 2); /* ack_nr: the SYN's seq_nr */
+	sendto(d->fd, r, sizeof(r), 0, (const struct sockaddr *)from, sizeof(*from));
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp_dht *d = arg;
+	for (int n = 0; n < 64; n++) {
+		uint8_t buf[MAX_DGRAM];
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (len <= 0)
+			return;
+		if (from.sin_family != AF_INET)
+			continue;
+		if (buf[0] != 'd') {
+			refuse_utp(d, buf, (size_t)len, &from);
+			continue;
+		}
+		struct sp_benc_doc doc;
+		struct sp_benc_limits lim = {.max_depth = 6, .max_nodes = 512, .max_str = MAX_DGRAM};
+		if (sp_benc_parse(buf, (size_t)len, &lim, &doc, NULL) < 0)
+			continue;
+		const struct sp_benc *root = &doc.nodes[0];
+		const struct sp_benc *y = root->type == SP_BENC_DICT
+						  ? sp_benc_dict_get_type(root, "y", SP_BENC_STR)
+						  : NULL;
+		const struct sp_benc *tid = y ? sp_benc_dict_get_type(root, "t", SP_BENC_STR) : NULL;
+		if (tid && tid->len <= 8 && y->len == 1 && y->s[0] == 'q')
+			on_query(d, &from, root, tid);
+		else if (tid && y->len == 1 && y->s[0] == 'r')
+			on_reply(d, &from, root, tid);
+		sp_benc_doc_free(&doc);
+	}
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp_dht *d = arg;
+	int64_t now = sp_now_us();
+	for (size_t i = 0; i < sizeof(d->lk) / sizeof(d->lk[0]); i++)
+		step(d, &d->lk[i], now);
+}
+
+void sp_dht_add_node(struct sp_session *s, const struct sockaddr_in *a)
+{
+	struct sp_dht *d = s->dht;
+	if (!d || !a->sin_port)
+		return;
+	/* find_node for ourselves: the answer fills the table around us */
+	query(d, a, "find_node", 0, d->id, "target", NULL, 0);
+}
+
+void sp_dht_torrent_tick(struct sp_torrent *t, int64_t now)
+{
+	struct sp_dht *d = t->s->dht;
+	if (!d || t->mi->private_flag || !t->started || t->stopping)
+		return;
+	if (t->dht_last_us && now - t->dht_last_us < LOOKUP_INTERVAL_US)
+		return;
+	if (d->nnodes == 0) { /* nothing to ask yet: look again soon */
+		t->dht_last_us = now - LOOKUP_INTERVAL_US + 2000000;
+		return;
+	}
+	struct lookup *l = NULL;
+	size_t nl = sizeof(d->lk) / sizeof(d->lk[0]);
+	for (size_t i = 0; i < nl && !l; i++)
+		if (!d->lk[i].active || d->lk[i].t == t)
+			l = &d->lk[i];
+	if (!l)
+		return; /* all slots busy: next tick */
+	t->dht_last_us = now;
+	memset(l, 0, sizeof(*l));
+	l->t = t;
+	memcpy(l->ih, t->mi->info_hash, 20);
+	l->tid = (uint16_t)((l - d->lk + 1) << 8);
+	l->active = true;
+	for (int i = 0; i < d->nnodes; i++)
+		if (d->nodes[i].fails <= 2)
+			cand_add(l, d->nodes[i].id, &d->nodes[i].addr);
+	step(d, l, now);
+}
+
+void sp_dht_forget(struct sp_torrent *t)
+{
+	struct sp_dht *d = t->s->dht;
+	for (size_t i = 0; d && i < sizeof(d->lk) / sizeof(d->lk[0]); i++)
+		if (d->lk[i].t == t) {
+			d->lk[i].t = NULL;
+			d->lk[i].active = false;
+		}
+}
+
+int sp_dht_start(struct sp_session *s, const char *bind_addr)
+{
+	struct sp_dht *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->s = s;
+	if (getrandom(d->id, sizeof(d->id), 0) != (ssize_t)sizeof(d->id) ||
+	    getrandom(d->secret, sizeof(d->secret), 0) != (ssize_t)sizeof(d->secret)) {
+		free(d);
+		return -EIO;
+	}
+	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(s->port)};
+	if (bind_addr)
+		inet_pton(AF_INET, bind_addr, &sin.sin_addr);
+	if (d->fd < 0 || bind(d->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		int e = -errno;
+		if (d->fd >= 0)
+			close(d->fd);
+		free(d);
+		return e;
+	}
+	d->ev = event_new(s->base, d->fd, EV_READ | EV_PERSIST, on_readable, d);
+	s->dht_timer = event_new(s->base, -1, EV_PERSIST, on_timer, d);
+	static const struct timeval half = {0, 500000};
+	if (!d->ev || !s->dht_timer || event_add(d->ev, NULL) < 0 ||
+	    event_add(s->dht_timer, &half) < 0) {
+		if (d->ev)
+			event_free(d->ev);
+		if (s->dht_timer)
+			event_free(s->dht_timer);
+		s->dht_timer = NULL;
+		close(d->fd);
+		free(d);
+		return -ENOMEM;
+	}
+	s->dht = d;
+	return 0;
+}
+
+void sp_dht_stop(struct sp_session *s)
+{
+	struct sp_dht *d = s->dht;
+	if (!d)
+		return;
+	event_free(d->ev);
+	if (s->dht_timer)
+		event_free(s->dht_timer);
+	s->dht_timer = NULL;
+	close(d->fd);
+	free(d);
+	s->dht = NULL;
+}
+
+size_t sp_dht_nodes(const struct sp_session *s)
+{
+	return s->dht ? (size_t)s->dht->nnodes : 0;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""swarm-dht.py - BEP 5 against libtorrent's DHT, with no tracker and no
+peer address anywhere: a libtorrent session serves as the DHT node.
+1. `swarmplay seed --dht` announces itself to that node; a libtorrent
+   leecher that knows only the node finds swarmplay and completes.
+2. A libtorrent seed announces to the node; `swarmplay download --dht`
+   that knows only the node finds the seed and completes, byte-identical."""
+import os, sys, time
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import net_util as nu
+
+lt = nu.lt()
+nu.swarmplay()
+root = nu.workdir("swarm-dht")
+src = os.path.join(root, "seed")
+content = nu.make_payload(src)
+torrent = os.path.join(root, "t.torrent")
+nu.make_torrent(lt, content, torrent)
+
+
+def dht_session(port, boot=""):
+    return lt.session({
+        "listen_interfaces": "127.0.0.1:%d" % port, "enable_dht": True, "enable_lsd": False,
+        "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": boot,
+        # everything is on 127.0.0.1 here
+        "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
+        # look up and announce every few seconds, not every 15 minutes
+        "dht_announce_interval": 3,
+        # peers found through the DHT are tried over uTP first: swarmplay
+        # does not speak it (BEP 29) and must make them fall back to TCP
+        "alert_mask": 0})
+
+
+node_port = nu.free_port()
+node = dht_session(node_port)
+node_addr = "127.0.0.1:%d" % node_port
+
+# 1. swarmplay seeds, libtorrent finds it through the DHT
+sp_port = nu.free_port()
+seed_log = os.path.join(root, "seed.log")
+seeder = nu.start_swarmplay(["seed", torrent, src, "--port", str(sp_port), "--no-tracker",
+                             "--dht", "--dht-node", node_addr, "--exit-after", "90"],
+                            open(seed_log, "w"), env={"SWARMPLAY_LOG": "debug"})
+end = time.time() + 20
+while time.time() < end and "announced to" not in open(seed_log, errors="replace").read():
+    time.sleep(0.2)
+leech = dht_session(nu.free_port(), node_addr)
+h = leech.add_torrent({"ti": lt.torrent_info(torrent), "save_path": os.path.join(root, "lt")})
+end = time.time() + 45
+while time.time() < end and not h.status().is_seeding:
+    time.sleep(0.3)
+ok1 = h.status().is_seeding
+nu.stop(seeder)
+if not ok1:
+    nu.show_log(seed_log)
+    nu.fail("libtorrent did not find swarmplay through the DHT")
+diff = nu.same_tree(content, os.path.join(root, "lt", "payload"))
+if diff:
+    nu.fail("libtorrent: " + diff)
+print("1: libtorrent found swarmplay's announce and completed")
+
+# 2. libtorrent seeds and announces; swarmplay finds it through the DHT
+lt_seed = dht_session(nu.free_port(), node_addr)
+hs = lt_seed.add_torrent({"ti": lt.torrent_info(torrent), "save_path": src,
+                          "flags": lt.torrent_flags.seed_mode})
+nu.wait_lt_seeding(hs)
+time.sleep(3)  # its bootstrap and first announce
+dst = os.path.join(root, "dl")
+log_path = os.path.join(root, "download.log")
+with open(log_path, "w") as log:
+    p = nu.start_swarmplay(["download", torrent, "-d", dst, "--no-tracker", "--dht",
+                            "--dht-node", node_addr], log, env={"SWARMPLAY_LOG": "debug"})
+    try:
+        rc = p.wait(timeout=60)
+    except Exception:
+        nu.stop(p)
+        rc = None
+if rc != 0:
+    nu.show_log(log_path)
+    nu.fail("swarmplay did not complete through the DHT (rc %s)" % rc)
+diff = nu.same_tree(content, os.path.join(dst, "payload"))
+if diff:
+    nu.fail(diff)
+print("ok: 2: swarmplay found the libtorrent seed through the DHT and completed")
