@@ -281,6 +281,17 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+static void add_dht_nodes(struct sp_session *s, const struct opts *o)
+{
+	for (int i = 0; i < o->ndht; i++) {
+		char host[256];
+		long port;
+		if (split_host_port(o->dht_nodes[i], host, sizeof(host), &port) < 0 ||
+		    sp_session_add_dht_node(s, host, (uint16_t)port) < 0)
+			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o->dht_nodes[i]);
+	}
+}
+
 /* A magnet: its --peer peers join its x.pe peers, then the info
  * dictionary is fetched from them (and its trackers). */
 static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metainfo *mi,
@@ -391,13 +402,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	}
 	printf(_("listening on port %u\n"), sp_session_port(s));
 	fflush(stdout);
-	for (int i = 0; i < o.ndht; i++) {
-		char host[256];
-		long port;
-		if (split_host_port(o.dht_nodes[i], host, sizeof(host), &port) < 0 ||
-		    sp_session_add_dht_node(s, host, (uint16_t)port) < 0)
-			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o.dht_nodes[i]);
-	}
+	add_dht_nodes(s, &o);
 	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, &o))) {
 		sp_session_free(s);
 		return SP_EXIT_FAILURE;

@@ -211,6 +211,23 @@ static int setup_rate_limit(struct sp_session *s)
 	return s->up_group ? 0 : -ENOMEM;
 }
 
+/* The listeners, then DHT and LSD (which need the port). The caller's
+ * bind_address string is used here only, never kept. */
+static int open_sockets(struct sp_session *s, struct sp_error **err)
+{
+	int r = open_listener(s, err);
+	if (r == 0 && !s->cfg.bind_address)
+		open_listener6(s);
+	int dr = r == 0 && s->cfg.dht ? sp_dht_start(s, s->cfg.bind_address) : 0;
+	if (dr < 0)
+		SP_WARN(MOD, "no DHT: %s", strerror(-dr));
+	int lr = r == 0 && s->cfg.lsd ? sp_lsd_start(s) : 0;
+	if (lr < 0)
+		SP_WARN(MOD, "local service discovery unavailable: %s", strerror(-lr));
+	s->cfg.bind_address = NULL;
+	return r;
+}
+
 struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp_error **err)
 {
 	pthread_once(&evthread_once, evthread_init);
@@ -221,32 +238,18 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	}
 	if (cfg)
 		s->cfg = *cfg;
-	s->cfg.bind_address = NULL; /* not owned; used only in open_listener below */
 	pthread_mutex_init(&s->post_lock, NULL);
 	make_peer_id(s->peer_id);
+	s->lsd_fd = -1;
 	s->base = event_base_new();
 	if (!s->base) {
 		sp_error_set(err, -ENOMEM, _("cannot create the event loop"));
 		goto fail;
 	}
 	s->post_ev = event_new(s->base, -1, 0, on_post, s);
-	struct sp_session_config tmp = s->cfg;
-	tmp.bind_address = cfg ? cfg->bind_address : NULL;
-	s->cfg = tmp;
-	int r = open_listener(s, err);
-	if (r == 0 && !s->cfg.bind_address)
-		open_listener6(s);
-	int dr = r == 0 && s->cfg.dht ? sp_dht_start(s, s->cfg.bind_address) : 0;
-	if (dr < 0)
-		SP_WARN(MOD, "no DHT: %s", strerror(-dr));
-	s->cfg.bind_address = NULL;
-	if (r < 0 || !s->post_ev || setup_rate_limit(s) < 0)
+	if (open_sockets(s, err) < 0 || !s->post_ev || setup_rate_limit(s) < 0)
 		goto fail;
 	s->curl = sp_curlev_new(s->base);
-	s->lsd_fd = -1;
-	int lr = s->cfg.lsd ? sp_lsd_start(s) : 0;
-	if (lr < 0)
-		SP_WARN(MOD, "local service discovery unavailable: %s", strerror(-lr));
 	atomic_store(&s->running, true);
 	if (pthread_create(&s->thread, NULL, loop_main, s)) {
 		atomic_store(&s->running, false);
