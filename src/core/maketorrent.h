@@ -54,7 +54,8 @@ void sp_mk_list_fini(struct sp_mk_list *l);
 /* Bytes per second of the list's main video (largest file with a known
  * duration), 0 when no duration is known. */
 double sp_mk_bitrate(const struct sp_mk_list *l, size_t *main_index);
-/* Piece length: a power of two of at most about 1-2 s of video,
+/* Piece length: a power of two of about half a second of video, larger
+ * (up to 1-2 s of video) for files that would have over 4096 pieces,
  * 16 KiB..4 MiB; Tribler's table by total size when the bitrate is 0. */
 uint32_t sp_mk_choose_piece_length(uint64_t total, double bytes_per_sec);
 

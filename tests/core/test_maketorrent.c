@@ -88,17 +88,29 @@ SP_TEST(scan_sorts_by_path)
 
 SP_TEST(piece_length_choice)
 {
-	/* 1-2 s of video a piece */
-	SP_CHECK_UINT(sp_mk_choose_piece_length(1 << 30, 44093), 64 << 10);
-	SP_CHECK_UINT(sp_mk_choose_piece_length(1 << 30, 65536), 128 << 10);
-	SP_CHECK_UINT(sp_mk_choose_piece_length(1 << 30, 250000), 256 << 10);
-	SP_CHECK_UINT(sp_mk_choose_piece_length(1 << 30, 1000), 16 << 10);      /* floor */
-	SP_CHECK_UINT(sp_mk_choose_piece_length(1 << 30, 100e6), 4 << 20);      /* ceiling */
+	/* about half a second of video a piece (the first frame waits for
+	 * whole pieces) */
+	SP_CHECK_UINT(sp_mk_choose_piece_length(3u << 20, 162000), 64 << 10); /* bench/play */
+	SP_CHECK_UINT(sp_mk_choose_piece_length(100u << 20, 65536), 32 << 10);
+	SP_CHECK_UINT(sp_mk_choose_piece_length(100u << 20, 250000), 64 << 10);
+	SP_CHECK_UINT(sp_mk_choose_piece_length(100u << 20, 1000), 16 << 10);  /* floor */
+	SP_CHECK_UINT(sp_mk_choose_piece_length(100u << 20, 100e6), 4 << 20); /* ceiling */
+	/* a long file: larger pieces rather than over 4096 of them, within
+	 * 2 s of video: 2 h at 1.3 Mbit/s (1.17 GB) gets 256 KiB (1.6 s,
+	 * 4469 pieces), not 512 KiB (3.2 s) */
+	SP_CHECK_UINT(sp_mk_choose_piece_length(1170000000ull, 162500), 256 << 10);
+	SP_CHECK_UINT(sp_mk_choose_piece_length(1ull << 30, 1e6), 256 << 10);
 	for (double bps = 9000; bps < 5e6; bps *= 1.37) {
-		uint32_t p = sp_mk_choose_piece_length(1 << 30, bps);
-		SP_CHECK(p >= 16384 && (p & (p - 1)) == 0);
-		if (p > 16384 && p < (4u << 20))
-			SP_CHECK(p / bps > 1.0 - 1e-9 && p / bps <= 2.0);
+		for (uint64_t total = 1u << 20; total < (64ull << 30); total *= 7) {
+			uint32_t p = sp_mk_choose_piece_length(total, bps);
+			SP_CHECK(p >= 16384 && p <= (4u << 20) && (p & (p - 1)) == 0);
+			if (p > 16384 && p < (4u << 20)) {
+				SP_CHECK(p / bps > 0.25 - 1e-9 && p / bps <= 2.0);
+				/* above the target only to stay under 4096 pieces */
+				if (p / bps > 0.5)
+					SP_CHECK((total + p / 2 - 1) / (p / 2) > 4096);
+			}
+		}
 	}
 	/* Tribler's table when the duration is unknown */
 	SP_CHECK_UINT(sp_mk_choose_piece_length(3u << 20, 0), 32 << 10);
