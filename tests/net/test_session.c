@@ -303,6 +303,61 @@ SP_TEST(dht_finds_seed)
 	teardown(&fx);
 }
 
+/* The DHT port takes anything from anyone: garbage, truncated and
+ * hostile KRPC must be dropped, and a good ping still answered. */
+SP_TEST(dht_survives_garbage)
+{
+	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
+					.dht = true};
+	struct sp_session *a = sp_session_new(&cfg, NULL);
+	SP_CHECK(a != NULL);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(sp_session_port(a))};
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	static const char *const bad[] = {
+		"", "d", "de", "le", "d1:y1:qe", "d1:t2:aa1:y1:q1:q4:pinge",
+		"d1:ad2:id3:abce1:q4:ping1:t2:aa1:y1:qe",                 /* short id */
+		"d1:ad2:id20:aaaaaaaaaaaaaaaaaaaa6:target5:shorte1:q9:find_node1:t2:aa1:y1:qe",
+		"d1:ad2:id20:aaaaaaaaaaaaaaaaaaaa9:info_hash20:bbbbbbbbbbbbbbbbbbbb4:porti-5e"
+		"5:token8:xxxxxxxxe1:q13:announce_peer1:t2:aa1:y1:qe",       /* bad token */
+		"d1:rd2:id20:aaaaaaaaaaaaaaaaaaaa5:nodes7:1234567e1:t2:\x01\x05" "1:y1:re",
+		"d1:rd2:id20:aaaaaaaaaaaaaaaaaaaa6:valuesli5e3:abcee1:t2:zz1:y1:re",
+		"A\x00\x01\x02 not utp at all, nor bencode", "d999999999:x",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		sendto(fd, bad[i], strlen(bad[i]), 0, (struct sockaddr *)&to, sizeof(to));
+	uint32_t x = 7;
+	for (int i = 0; i < 2000; i++) { /* random datagrams, some starting like bencode */
+		uint8_t buf[200];
+		size_t n = 1 + (x >> 8) % sizeof(buf);
+		for (size_t j = 0; j < n; j++) {
+			x = x * 1103515245u + 12345u;
+			buf[j] = (uint8_t)(x >> 24);
+		}
+		if (i & 1)
+			buf[0] = 'd';
+		sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to));
+	}
+	/* the flood may have filled the socket's buffer: ask until answered */
+	static const char ping[] = "d1:ad2:id20:aaaaaaaaaaaaaaaaaaaae1:q4:ping1:t2:pp1:y1:qe";
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	bool answered = false;
+	int64_t end = sp_now_us() + 5000000;
+	for (int k = 0; !answered && sp_now_us() < end && poll(&pfd, 1, 100) >= 0; k++) {
+		if (k % 3 == 0)
+			sendto(fd, ping, sizeof(ping) - 1, 0, (struct sockaddr *)&to, sizeof(to));
+		char buf[1500];
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		answered = strstr(buf, "1:t2:pp1:y1:r") != NULL;
+	}
+	SP_CHECK(answered);
+	close(fd);
+	sp_session_free(a);
+}
+
 /* A reader opened before any data is here streams the whole file. */
 SP_TEST(reader_streams_while_downloading)
 {
