@@ -227,13 +227,15 @@ void sp_player_seek(struct player *p, double target_s)
 		target_s = 0;
 	if (p->duration > 0 && target_s > p->duration)
 		target_s = p->duration;
+	/* read before asking: the demux thread may serve the seek (and bump
+	 * the serial) before this function returns */
+	p->seek_from_serial = sp_pktq_serial(p->vidx >= 0 ? &p->vq : &p->aq);
 	pthread_mutex_lock(&p->mu);
 	p->seek_req = true;
 	p->seek_target = target_s;
 	sp_source_cancel(p->src);
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->mu);
-	p->seek_from_serial = sp_pktq_serial(p->vidx >= 0 ? &p->vq : &p->aq);
 	p->awaiting_seek = true;
 	p->seek_req_us = sp_now_us();
 	p->seek_req_target = target_s;

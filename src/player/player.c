@@ -277,8 +277,10 @@ static void audio_only_refresh(struct player *p, int64_t now)
 static void check_end(struct player *p, int64_t now)
 {
 	/* after a seek, eof and the decoders' state are stale until the demux
-	 * thread has served it */
-	if (p->ended || p->awaiting_seek || !atomic_load(&p->eof))
+	 * thread has served it (the serial moved on) */
+	int serial = sp_pktq_serial(p->vidx >= 0 ? &p->vq : &p->aq);
+	if (p->ended || (p->awaiting_seek && serial <= p->seek_from_serial) ||
+	    !atomic_load(&p->eof))
 		return;
 	bool vdone = p->vidx < 0 || (atomic_load(&p->vdec.finished) == sp_pktq_serial(&p->vq) &&
 				     sp_frameq_count(&p->vfq) == 0);
@@ -286,6 +288,8 @@ static void check_end(struct player *p, int64_t now)
 				     sp_frameq_count(&p->afq) == 0);
 	if (!vdone || !adone)
 		return;
+	if (p->awaiting_seek)
+		record_seek(p, now); /* a seek to the very end shows no frame */
 	p->ended = true;
 	p->ended_at_us = now;
 	if (p->buffering) {
