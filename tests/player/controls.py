@@ -164,6 +164,8 @@ try:
     try:
         out, _ = player.communicate(timeout=10)
         check(player.returncode == 0, "q quits (exit %s)" % player.returncode)
+        if player.returncode != 0:
+            print(out[-3000:])
     except subprocess.TimeoutExpired:
         check(False, "q quits")
 finally:
