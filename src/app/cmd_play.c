@@ -33,6 +33,8 @@ struct opts {
 	const char *src, *dir;
 	const char *peers[MAX_PEERS_ARG];
 	int npeers;
+	const char *dht_nodes[MAX_PEERS_ARG];
+	int ndht;
 	int file_index; /* -1: the main file */
 	struct sp_session_config scfg;
 	struct sp_player_config pcfg;
@@ -57,6 +59,8 @@ static void usage(FILE *f)
 		     "  --upload-limit KBPS  cap what we upload while watching\n"
 		     "  --webseed MODE       always, fallback (default) or never\n"
 		     "  --lsd                find peers on the local network (BEP 14)\n"
+		     "  --dht                find peers through the DHT (BEP 5)\n"
+		     "  --dht-node HOST:PORT a DHT node to start from (repeatable)\n"
 		     "  --file N             play file N of a multi-file torrent\n"
 		     "  --start SECONDS      start at this position\n"
 		     "  --fullscreen         start in fullscreen\n"
@@ -87,7 +91,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 
 enum {
 	OPT_PEER = 256, OPT_PORT, OPT_NOTR, OPT_FILE, OPT_START, OPT_FULL, OPT_NOVIDEO,
-	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_MAXP, OPT_UPLIM, OPT_WEBSEED, OPT_LSD,
+	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_MAXP, OPT_UPLIM, OPT_WEBSEED, OPT_LSD, OPT_DHT, OPT_DHT_NODE,
 };
 
 /* The swarm options, as download takes them. 1: not one of them. */
@@ -108,6 +112,13 @@ static int parse_swarm_opt(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_NOTR: o->scfg.no_trackers = true; return 0;
 	case OPT_LSD: o->scfg.lsd = true; return 0;
+	case OPT_DHT: o->scfg.dht = true; return 0;
+	case OPT_DHT_NODE:
+		if (o->ndht >= MAX_PEERS_ARG)
+			return -EINVAL;
+		o->scfg.dht = true;
+		o->dht_nodes[o->ndht++] = arg;
+		return 0;
 	case OPT_MAXP:
 		if (parse_num(arg, 1, 10000, &v) < 0)
 			return -EINVAL;
@@ -188,6 +199,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"upload-limit", required_argument, NULL, OPT_UPLIM},
 		{"webseed", required_argument, NULL, OPT_WEBSEED},
 		{"lsd", no_argument, NULL, OPT_LSD},
+		{"dht", no_argument, NULL, OPT_DHT},
+		{"dht-node", required_argument, NULL, OPT_DHT_NODE},
 		{"file", required_argument, NULL, OPT_FILE},
 		{"start", required_argument, NULL, OPT_START},
 		{"fullscreen", no_argument, NULL, OPT_FULL},
@@ -280,11 +293,11 @@ static int cache_dir(const struct sp_metainfo *mi, char *out, size_t n)
 	return mkdirs(out);
 }
 
-static int add_peer_arg(struct sp_torrent *t, const char *arg)
+/* "host:port" or "[v6]:port" into host and port. */
+static int split_host_port(const char *arg, char *host, size_t hostlen, uint16_t *port)
 {
-	char host[256];
 	const char *colon = strrchr(arg, ':');
-	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host))
+	if (!colon || colon == arg || (size_t)(colon - arg) >= hostlen)
 		return -EINVAL;
 	const char *h = arg;
 	size_t hl = (size_t)(colon - arg);
@@ -294,10 +307,31 @@ static int add_peer_arg(struct sp_torrent *t, const char *arg)
 	}
 	memcpy(host, h, hl);
 	host[hl] = 0;
-	double port;
-	if (parse_num(colon + 1, 1, 65535, &port) < 0)
+	double p;
+	if (parse_num(colon + 1, 1, 65535, &p) < 0)
 		return -EINVAL;
-	return sp_torrent_add_peer(t, host, (uint16_t)port);
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int add_peer_arg(struct sp_torrent *t, const char *arg)
+{
+	char host[256];
+	uint16_t port;
+	if (split_host_port(arg, host, sizeof(host), &port) < 0)
+		return -EINVAL;
+	return sp_torrent_add_peer(t, host, port);
+}
+
+static void add_dht_nodes(struct sp_session *s, const struct opts *o)
+{
+	for (int i = 0; i < o->ndht; i++) {
+		char host[256];
+		uint16_t port;
+		if (split_host_port(o->dht_nodes[i], host, sizeof(host), &port) < 0 ||
+		    sp_session_add_dht_node(s, host, port) < 0)
+			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o->dht_nodes[i]);
+	}
 }
 
 struct net_ctx {
@@ -449,6 +483,7 @@ static int play_torrent(struct opts *o)
 		sp_metainfo_free(mi);
 		return fail(e, SP_EXIT_FAILURE);
 	}
+	add_dht_nodes(s, o);
 	int code = SP_EXIT_FAILURE, file = -1;
 	char dir[4096];
 	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, o)))
