@@ -17,6 +17,5 @@ int sp_cmd_create(int argc, char **argv);
 int sp_cmd_info(int argc, char **argv);
 int sp_cmd_download(int argc, char **argv);
 int sp_cmd_seed(int argc, char **argv);
-int sp_cmd_not_yet(const char *name, int argc, char **argv);
 
 #endif
