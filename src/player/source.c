@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/log.h"
 #include "player/source.h"
 #include "swarmplay/swarmplay.h"
 
@@ -250,10 +251,14 @@ static int avio_on_read(void *opaque, uint8_t *buf, int len)
 	if (o->st)
 		atomic_store(&o->st->reading, 1);
 	ssize_t n = sp_source_read(o->src, o->pos, buf, (size_t)len);
+	int64_t waited = sp_now_us() - t0;
 	if (o->st) {
 		atomic_store(&o->st->reading, 0);
-		atomic_fetch_add(&o->st->blocked_us, sp_now_us() - t0);
+		atomic_fetch_add(&o->st->blocked_us, waited);
 	}
+	if (waited > 20000)
+		SP_DEBUG("player", "read at %llu waited %lld ms for %zd bytes",
+			 (unsigned long long)o->pos, (long long)(waited / 1000), n);
 	if (n == 0)
 		return AVERROR_EOF;
 	if (n == -ECANCELED)
