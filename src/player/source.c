@@ -248,14 +248,10 @@ static int avio_on_read(void *opaque, uint8_t *buf, int len)
 	if (o->size >= 0 && o->pos >= (uint64_t)o->size)
 		return AVERROR_EOF;
 	int64_t t0 = sp_now_us();
-	if (o->st)
-		atomic_store(&o->st->reading, 1);
 	ssize_t n = sp_source_read(o->src, o->pos, buf, (size_t)len);
 	int64_t waited = sp_now_us() - t0;
-	if (o->st) {
-		atomic_store(&o->st->reading, 0);
+	if (o->st)
 		atomic_fetch_add(&o->st->blocked_us, waited);
-	}
 	if (waited > 20000)
 		SP_DEBUG("player", "read at %llu waited %lld ms for %zd bytes",
 			 (unsigned long long)o->pos, (long long)(waited / 1000), n);

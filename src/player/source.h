@@ -58,13 +58,12 @@ void sp_source_set_bitrate(struct sp_source *s, double bytes_per_sec);
 
 /* The AVIOContext bridge: blocking reads at the context's position,
  * seeks including AVSEEK_SIZE. The source is borrowed and must outlive
- * the context. *pos_out (may be NULL) mirrors the read position for the
- * OSD and the start rule; *blocked_us accumulates time spent waiting in
- * reads. Free with sp_source_avio_free. */
+ * the context. st (may be NULL): pos mirrors the read position (the
+ * start rule), blocked_us adds up the time reads waited (the stats file).
+ * Free with sp_source_avio_free. */
 struct sp_avio_stats {
 	_Atomic uint64_t pos;
 	_Atomic int64_t blocked_us;
-	_Atomic int reading; /* 1 while a read is in progress */
 };
 struct AVIOContext *sp_source_avio_new(struct sp_source *s, struct sp_avio_stats *st);
 void sp_source_avio_free(struct AVIOContext **pb);

@@ -64,6 +64,9 @@ static int format_figures(struct player *p, struct sp_buf *b)
 			    atomic_load(&p->audio_on) ? "true" : "false", p->duration,
 			    state_name(p), atomic_load(&p->volume),
 			    atomic_load(&p->muted) ? "true" : "false", p->fullscreen ? "true" : "false");
+	/* time the demuxer spent waiting for bytes (network, disk) */
+	r |= sp_buf_appendf(b, ", \"read_wait_ms\": %lld",
+			    (long long)(atomic_load(&p->avst.blocked_us) / 1000));
 	/* how far from the master clock frames were shown, on average */
 	r |= sp_buf_appendf(b, ", \"sync_ms\": %.1f",
 			    p->sync_n ? 1000 * p->sync_sum_s / (double)p->sync_n : 0.0);
