@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -35,6 +37,10 @@
 #define IDLE_TIMEOUT_US (180 * 1000000LL)
 #define KEEPALIVE_US (90 * 1000000LL)
 #define SNUB_US (45 * 1000000LL)
+/* Largest SO_RCVLOWAT we ask for: a block message (16 KiB + 13) fits. */
+#define RCVLOWAT_MAX (64 * 1024)
+/* The input buffer's high watermark (libevent suspends reading above). */
+#define READ_CEILING (SP_WIRE_MAX_MSG * 4)
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
@@ -467,6 +473,79 @@ static const char *close_reason(int r)
 	}
 }
 
+/* Wake us only once the rest of a half-received message is in the
+ * socket: without this a 16 KiB block costs ~4 wake-ups (epoll_wait,
+ * FIONREAD, readv each) as loopback/TCP delivers it in pieces. No stall
+ * is possible: nothing can be parsed before those bytes arrive, FIN and
+ * memory pressure still wake epoll, and a complete frame resets it to 1.
+ * MSE keeps byte counts (RC4 is a stream cipher) and sp_peer_input has
+ * moved every byte read into the buffer we measure. */
+static void set_rcvlowat(struct sp_peer *p, long need)
+{
+	int want = need < 1 ? 1 : need > RCVLOWAT_MAX ? RCVLOWAT_MAX : (int)need;
+	if (want == (p->rcvlowat ? p->rcvlowat : 1))
+		return;
+	evutil_socket_t fd = bufferevent_getfd(p->bev);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &want, sizeof(want)) < 0)
+		return; /* only a wake-up optimisation */
+	p->rcvlowat = want;
+}
+
+/* libevent 2.1 reads at most 4096 bytes per wake-up (EVBUFFER_MAX_READ
+ * in buffer.c caps every evbuffer_read, whatever max_single_read says), so
+ * a 16 KiB block took 4 wake-ups of epoll_wait + FIONREAD + readv. Top the
+ * input up from the socket ourselves, up to the same ceiling. Returns
+ * true if the read filled its space (the socket may hold more). Not with
+ * a download rate limit: the group's bucket must pace those reads. A
+ * socket error or EOF is left for libevent's next read to report. */
+static bool read_into(struct evbuffer *raw, evutil_socket_t fd, size_t want);
+
+static bool read_more(struct sp_peer *p)
+{
+	if (p->s->cfg.download_rate_limit > 0)
+		return false;
+	struct evbuffer *raw = bufferevent_get_input(p->bev);
+	size_t len = evbuffer_get_length(raw);
+	evutil_socket_t fd = bufferevent_getfd(p->bev);
+	if (len >= READ_CEILING || fd < 0)
+		return false;
+	/* bufferevent keeps its input's end frozen outside its own reads */
+	evbuffer_unfreeze(raw, 0);
+	bool full = read_into(raw, fd, READ_CEILING - len);
+	evbuffer_freeze(raw, 0);
+	return full;
+}
+
+static bool read_into(struct evbuffer *raw, evutil_socket_t fd, size_t want)
+{
+	struct evbuffer_iovec v[2];
+	int n = evbuffer_reserve_space(raw, (ev_ssize_t)want, v, 2);
+	if (n <= 0)
+		return false;
+	struct iovec iov[2];
+	size_t space = 0;
+	for (int i = 0; i < n; i++) {
+		size_t l = v[i].iov_len;
+		if (space + l > want)
+			l = want - space;
+		iov[i] = (struct iovec){v[i].iov_base, l};
+		space += l;
+	}
+	ssize_t r = readv(fd, iov, n);
+	if (r <= 0) {
+		evbuffer_commit_space(raw, v, 0);
+		return false;
+	}
+	size_t left = (size_t)r;
+	int used = 0;
+	for (; used < n && left; used++) {
+		v[used].iov_len = left < iov[used].iov_len ? left : iov[used].iov_len;
+		left -= v[used].iov_len;
+	}
+	evbuffer_commit_space(raw, v, used);
+	return (size_t)r == space;
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct sp_peer *p = arg;
@@ -481,6 +560,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		if (r == 0 || p->closing)
 			return;
 	}
+	read_more(p);
 	struct evbuffer *in = sp_peer_input(p);
 	uint32_t np = p->t->mi->num_pieces;
 	while (!p->closing) {
@@ -488,8 +568,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 		size_t avail = evbuffer_get_length(in);
 		evbuffer_copyout(in, hdr, avail < 5 ? avail : 5);
 		long size = sp_wire_frame_size(hdr, avail < 5 ? avail : 5, np);
-		if (size == -EAGAIN || (size > 0 && (size_t)size > avail))
+		if (size == -EAGAIN || (size > 0 && (size_t)size > avail)) {
+			set_rcvlowat(p, size > 0 ? size - (long)avail : 1);
 			return;
+		}
 		if (size < 0) {
 			SP_WARN(MOD, "%s: closing: %s (id %d)", p->name, close_reason((int)size),
 				avail >= 5 ? hdr[4] : -1);

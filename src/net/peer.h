@@ -81,6 +81,7 @@ struct sp_peer {
 	struct sp_sent_req *sent;
 	size_t num_sent, cap_sent;
 	int64_t last_block_us;
+	int rcvlowat;              /* SO_RCVLOWAT last set on the socket, 0 = default */
 
 	/* its requests to us */
 	struct sp_upload_req *upq;
