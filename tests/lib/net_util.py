@@ -196,6 +196,7 @@ class Opentracker:
         if os.geteuid() == 0:
             args += ["-u", "nobody"]
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        atexit.register(self.stop)  # never leave a tracker behind, even on failure
         self.url = "http://127.0.0.1:%d/announce" % self.port
         for _ in range(50):
             try:
@@ -292,6 +293,7 @@ http {
         self.access_log = os.path.join(prefix, "access.log")
         self.proc = subprocess.Popen([exe, "-c", conf, "-p", prefix], stdout=log,
                                      stderr=subprocess.STDOUT)
+        atexit.register(self.stop)  # never leave a server behind, even on failure
         self.url = "http://127.0.0.1:%d/" % self.port
         for _ in range(100):
             try:
