@@ -66,6 +66,11 @@ void pk_endgame(struct sp_picker *p, int64_t now)
 	uint32_t needed = p->cfg.num_pieces - p->have_count;
 	if (p->free_blocks && needed > ENDGAME_PIECES)
 		return;
+	/* A duplicate goes to a source other than the one block's only
+	 * requester: with one source there is none, and the scan below
+	 * (blocks x that source's requests) is the picker's top CPU cost. */
+	if (p->nsrc < 2)
+		return;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
 		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
