@@ -255,9 +255,10 @@ def show_log(path, tail=40):
 
 
 class Nginx:
-    """nginx (nginx-light) serving root on 127.0.0.1, from a config of our own."""
+    """nginx (nginx-light) serving root on 127.0.0.1, from a config of our own.
+    extra: directives added to the server block (e.g. "limit_rate 100k;")."""
 
-    def __init__(self, work, root, log):
+    def __init__(self, work, root, log, extra=""):
         exe = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
                                         else None)
         if not exe:
@@ -287,9 +288,9 @@ http {
     fastcgi_temp_path %(p)s/tmp/fastcgi;
     uwsgi_temp_path %(p)s/tmp/uwsgi;
     scgi_temp_path %(p)s/tmp/scgi;
-    server { listen 127.0.0.1:%(port)d; root %(root)s; }
+    server { listen 127.0.0.1:%(port)d; root %(root)s; %(extra)s }
 }
-""" % {"p": prefix, "port": self.port, "root": os.path.abspath(root)})
+""" % {"p": prefix, "port": self.port, "root": os.path.abspath(root), "extra": extra})
         self.access_log = os.path.join(prefix, "access.log")
         self.proc = subprocess.Popen([exe, "-c", conf, "-p", prefix], stdout=log,
                                      stderr=subprocess.STDOUT)
