@@ -183,7 +183,8 @@ static int parse_extras(struct sp_metainfo *mi, const struct sp_benc *root,
 		return -ENOMEM;
 	mi->web_seeds = string_list(sp_benc_dict_get(root, "url-list"), MAX_URLS,
 				    &mi->num_web_seeds);
-	mi->http_seeds = string_list(sp_benc_dict_get_type(root, "httpseeds", SP_BENC_LIST),
+	/* libtorrent writes a single httpseeds entry as a plain string */
+	mi->http_seeds = string_list(sp_benc_dict_get(root, "httpseeds"),
 				     MAX_URLS, &mi->num_http_seeds);
 	if (!mi->web_seeds || !mi->http_seeds)
 		return -ENOMEM;
