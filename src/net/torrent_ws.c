@@ -1,7 +1,7 @@
-/* torrent_ws.c - web seeds (BEP 19 url-list, BEP 17 httpseeds are not
- * used) as picker sources of kind SP_SOURCE_WEBSEED: the glue between the
- * picker's actions and sp_webseed (webseed.c, the tracker engineer's
- * HTTP layer). Net thread only.
+/* torrent_ws.c - web seeds (BEP 19 url-list, and BEP 17 httpseeds
+ * through sp_webseed_new_httpseed) as picker sources of kind
+ * SP_SOURCE_WEBSEED: the glue between the picker's actions and sp_webseed
+ * (webseed.c, the tracker engineer's HTTP layer). Net thread only.
  *
  * Invariants: a request the web seed refuses (backing off, queue full)
  * goes straight back to the picker as rejected; while it backs off the
@@ -68,40 +68,48 @@ static void on_status(void *ctx, struct sp_webseed *ws, const char *msg, bool is
 		SP_INFO(MOD, "%s: %s", sp_webseed_url(ws), msg);
 }
 
+/* One url-list (BEP 19) or httpseeds (BEP 17) entry as a picker source. */
+static void ws_add(struct sp_torrent *t, const char *url, bool httpseed)
+{
+	struct sp_ws_source *w = calloc(1, sizeof(*w));
+	if (!w)
+		return;
+	w->t = t;
+	struct sp_webseed_callbacks cb = {
+		.ctx = w,
+		.on_block = on_block,
+		.on_reject = on_reject,
+		.on_status = on_status,
+	};
+	struct sp_error *err = NULL;
+	w->ws = httpseed ? sp_webseed_new_httpseed(t->s->curl, t->mi, url, &cb, NULL, &err)
+			 : sp_webseed_new(t->s->curl, t->mi, url, &cb, NULL, &err);
+	if (!w->ws) {
+		SP_WARN(MOD, "%s: %s", url, sp_error_msg(err));
+		sp_error_free(err);
+		free(w);
+		return;
+	}
+	w->source_id = sp_torrent_add_source(t, SP_SOURCE_WEBSEED, &ws_ops, w);
+	if (!w->source_id) {
+		sp_webseed_free(w->ws);
+		free(w);
+		return;
+	}
+	sp_picker_source_choke(t->picker, w->source_id, false, false);
+	w->next = t->webseeds;
+	t->webseeds = w;
+	SP_INFO(MOD, "using %s %s", httpseed ? "HTTP seed" : "web seed", url);
+}
+
 void sp_torrent_ws_start(struct sp_torrent *t)
 {
 	if (t->s->cfg.webseed_mode == SP_WEBSEED_NEVER || !t->s->curl || t->webseeds)
 		return;
-	for (size_t i = 0; i < t->mi->num_web_seeds; i++) {
-		struct sp_ws_source *w = calloc(1, sizeof(*w));
-		if (!w)
-			return;
-		w->t = t;
-		struct sp_webseed_callbacks cb = {
-			.ctx = w,
-			.on_block = on_block,
-			.on_reject = on_reject,
-			.on_status = on_status,
-		};
-		struct sp_error *err = NULL;
-		w->ws = sp_webseed_new(t->s->curl, t->mi, t->mi->web_seeds[i], &cb, NULL, &err);
-		if (!w->ws) {
-			SP_WARN(MOD, "%s: %s", t->mi->web_seeds[i], sp_error_msg(err));
-			sp_error_free(err);
-			free(w);
-			continue;
-		}
-		w->source_id = sp_torrent_add_source(t, SP_SOURCE_WEBSEED, &ws_ops, w);
-		if (!w->source_id) {
-			sp_webseed_free(w->ws);
-			free(w);
-			continue;
-		}
-		sp_picker_source_choke(t->picker, w->source_id, false, false);
-		w->next = t->webseeds;
-		t->webseeds = w;
-		SP_INFO(MOD, "using web seed %s", t->mi->web_seeds[i]);
-	}
+	for (size_t i = 0; i < t->mi->num_web_seeds; i++)
+		ws_add(t, t->mi->web_seeds[i], false);
+	for (size_t i = 0; i < t->mi->num_http_seeds; i++)
+		ws_add(t, t->mi->http_seeds[i], true);
 	sp_torrent_pump(t);
 }
 
