@@ -4,7 +4,9 @@ a Python http.server that answers url?info_hash=..&piece=N&ranges=A-B,...
 from the files of a libtorrent-made multi-file torrent (pieces mapped to
 files with libtorrent's map_block), with the BEP's 503 "come back in N
 seconds" on its first request. webseed-fetch --httpseed must wait as told,
-then verify the SHA-1 of every piece; a wrong info_hash must be refused.
+then verify the SHA-1 of every piece; a wrong info_hash must be refused;
+and `swarmplay download` of a torrent whose only source is an httpseeds
+entry must write every file identical.
 
 usage: webseed-bep17.py PATH/TO/webseed-fetch"""
 import http.server, os, shutil, subprocess, sys, tempfile, threading, time, urllib.parse
@@ -114,6 +116,32 @@ try:
     print((r.stdout + r.stderr).strip())
     if r.returncode == 0 or state["bad_hash"] == 0:
         fail("a seed answering for another torrent was accepted")
+    # and through the session: swarmplay download of a torrent whose only
+    # source is its httpseeds entry
+    exe = os.environ.get("SWARMPLAY")
+    if exe and os.path.exists(exe):
+        ct3 = lt.create_torrent(fs, 32768, flags=lt.create_torrent.v1_only)
+        ct3.add_http_seed(url)
+        lt.set_piece_hashes(ct3, work)
+        hs_torrent = os.path.join(work, "hs.torrent")
+        with open(hs_torrent, "wb") as f:
+            f.write(lt.bencode(ct3.generate()))
+        before = state["requests"]
+        dst = os.path.join(work, "dl")
+        r = subprocess.run([exe, "download", hs_torrent, "-d", dst, "--no-tracker"],
+                           capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, SWARMPLAY_LOG="info"))
+        if r.returncode:
+            print((r.stdout + r.stderr)[-3000:])
+            fail("swarmplay download from an HTTP seed exited with %d" % r.returncode)
+        for dp, _, fns in os.walk(data):
+            for fn in fns:
+                a = os.path.join(dp, fn)
+                b = os.path.join(dst, os.path.relpath(a, work))
+                if open(a, "rb").read() != open(b, "rb").read():
+                    fail("swarmplay download: %s differs" % os.path.relpath(a, work))
+        print("swarmplay download: %d HTTP seed requests, every file identical" %
+              (state["requests"] - before))
     print("ok")
 finally:
     srv.shutdown()
