@@ -85,7 +85,7 @@ hashes = os.path.join(root, "frames.md5")
 args = [tstream, "--peer", seeder.peer, "--no-tracker", "--no-video", "--no-audio",
         "--exit-at-end", "-d", os.path.join(root, "dl"), "--stats-json", stats,
         "--framehash", hashes]
-env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy", SWARMPLAY_LOG="info")
+env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy", SWARMPLAY_LOG=os.environ.get("SWARMPLAY_LOG", "info"))
 log_path = os.path.join(root, "play.log")
 log = open(log_path, "w")
 t0 = time.time()
