@@ -20,23 +20,18 @@
 
 #include "app/cmd.h"
 #include "app/swarm_cmd.h"
+#include "app/swarm_opts.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/i18n.h"
 #include "core/metainfo.h"
 #include "swarmplay/swarmplay.h"
 
-#define MAX_PEERS_ARG 64
-
 struct opts {
-	const char *src, *dir, *stats_json;
-	const char *peers[MAX_PEERS_ARG];
-	int npeers;
-	const char *dht_nodes[MAX_PEERS_ARG];
-	int ndht;
+	const char *src, *stats_json;
+	struct sp_swarm_opts sw; /* -d, --peer, --port... */
 	bool seed, seed_cmd;
 	double exit_after;
-	struct sp_session_config cfg;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -65,75 +60,17 @@ static void usage(FILE *f, bool seed_cmd)
 			     "--seed.\n"));
 }
 
-static int parse_int(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-enum {
-	OPT_PEER = 256, OPT_SEED, OPT_PORT, OPT_MAXP, OPT_UPLIM, OPT_NOTR, OPT_EXIT, OPT_JSON,
-	OPT_WEBSEED, OPT_LSD, OPT_DHT, OPT_DHT_NODE,
-};
+enum { OPT_SEED = SP_SWARM_OPT_END, OPT_EXIT, OPT_JSON };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
-	long v;
+	int r = sp_swarm_opt_parse(&o->sw, c, arg);
+	if (r <= 0)
+		return r;
 	switch (c) {
-	case 'd': o->dir = arg; return 0;
-	case OPT_PEER:
-		if (o->npeers >= MAX_PEERS_ARG)
-			return -EINVAL;
-		o->peers[o->npeers++] = arg;
-		return 0;
 	case OPT_SEED: o->seed = true; return 0;
-	case OPT_PORT:
-		if (parse_int(arg, 0, 65535, &v) < 0)
-			return -EINVAL;
-		o->cfg.port = (uint16_t)v;
-		return 0;
-	case OPT_MAXP:
-		if (parse_int(arg, 1, 10000, &v) < 0)
-			return -EINVAL;
-		o->cfg.max_peers_per_torrent = (int)v;
-		return 0;
-	case OPT_UPLIM:
-		if (parse_int(arg, 0, 10000000, &v) < 0)
-			return -EINVAL;
-		o->cfg.upload_rate_limit = (int64_t)v * 1000;
-		return 0;
-	case OPT_NOTR: o->cfg.no_trackers = true; return 0;
-	case OPT_EXIT: {
-		char *end;
-		o->exit_after = strtod(arg, &end);
-		return *end || o->exit_after <= 0 ? -EINVAL : 0;
-	}
+	case OPT_EXIT: return sp_parse_num(arg, 1e-3, 1e9, &o->exit_after);
 	case OPT_JSON: o->stats_json = arg; return 0;
-	case OPT_LSD: o->cfg.lsd = true; return 0;
-	case OPT_DHT: o->cfg.dht = true; return 0;
-	case OPT_DHT_NODE:
-		if (o->ndht >= MAX_PEERS_ARG)
-			return -EINVAL;
-		o->cfg.dht = true;
-		o->dht_nodes[o->ndht++] = arg;
-		return 0;
-	case OPT_WEBSEED:
-		/* Without a player there is no deadline for "fallback" to protect:
-		 * a download uses the web seeds like peers unless told otherwise. */
-		if (!strcmp(arg, "always"))
-			o->cfg.webseed_mode = SP_WEBSEED_ALWAYS;
-		else if (!strcmp(arg, "fallback"))
-			o->cfg.webseed_mode = SP_WEBSEED_FALLBACK;
-		else if (!strcmp(arg, "never"))
-			o->cfg.webseed_mode = SP_WEBSEED_NEVER;
-		else
-			return -EINVAL;
-		return 0;
 	default: return -EINVAL;
 	}
 }
@@ -142,19 +79,10 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
-		{"dir", required_argument, NULL, 'd'},
-		{"peer", required_argument, NULL, OPT_PEER},
+		SP_SWARM_LONGOPTS,
 		{"seed", no_argument, NULL, OPT_SEED},
-		{"port", required_argument, NULL, OPT_PORT},
-		{"max-peers", required_argument, NULL, OPT_MAXP},
-		{"upload-limit", required_argument, NULL, OPT_UPLIM},
-		{"no-tracker", no_argument, NULL, OPT_NOTR},
 		{"exit-after", required_argument, NULL, OPT_EXIT},
 		{"stats-json", required_argument, NULL, OPT_JSON},
-		{"webseed", required_argument, NULL, OPT_WEBSEED},
-		{"lsd", no_argument, NULL, OPT_LSD},
-		{"dht", no_argument, NULL, OPT_DHT},
-		{"dht-node", required_argument, NULL, OPT_DHT_NODE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -175,36 +103,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	o->src = argv[optind];
 	if (o->seed_cmd)
-		o->dir = argv[optind + 1];
-	else if (!o->dir)
-		o->dir = ".";
+		o->sw.dir = argv[optind + 1];
+	else if (!o->sw.dir)
+		o->sw.dir = ".";
 	return 0;
-}
-
-/* "host:port" or "[v6]:port". */
-static int split_host_port(const char *arg, char *host, size_t hostsz, long *port)
-{
-	const char *colon = strrchr(arg, ':');
-	if (!colon || colon == arg || (size_t)(colon - arg) >= hostsz)
-		return -EINVAL;
-	const char *h = arg;
-	size_t hl = (size_t)(colon - arg);
-	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	memcpy(host, h, hl);
-	host[hl] = 0;
-	return parse_int(colon + 1, 1, 65535, port);
-}
-
-static int add_peer_arg(struct sp_torrent *t, const char *arg)
-{
-	char host[256];
-	long port;
-	if (split_host_port(arg, host, sizeof(host), &port) < 0)
-		return -EINVAL;
-	return sp_torrent_add_peer(t, host, (uint16_t)port);
 }
 
 static void human_rate(double bps, char *out, size_t n)
@@ -281,38 +183,12 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static void add_dht_nodes(struct sp_session *s, const struct opts *o)
-{
-	for (int i = 0; i < o->ndht; i++) {
-		char host[256];
-		long port;
-		if (split_host_port(o->dht_nodes[i], host, sizeof(host), &port) < 0 ||
-		    sp_session_add_dht_node(s, host, (uint16_t)port) < 0)
-			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o->dht_nodes[i]);
-	}
-}
-
 /* A magnet: its --peer peers join its x.pe peers, then the info
  * dictionary is fetched from them (and its trackers). */
 static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metainfo *mi,
 					  const struct opts *o)
 {
-	for (int i = 0; i < o->npeers; i++) {
-		char host[64];
-		const char *colon = strrchr(o->peers[i], ':');
-		long port;
-		size_t hl = colon ? (size_t)(colon - o->peers[i]) : 0;
-		if (!colon || hl == 0 || hl >= sizeof(host) || parse_int(colon + 1, 1, 65535, &port))
-			continue;
-		struct sp_mi_peer *np = realloc(mi->initial_peers,
-						(mi->num_initial_peers + 1) * sizeof(*np));
-		if (!np)
-			break;
-		mi->initial_peers = np;
-		memcpy(np[mi->num_initial_peers].host, o->peers[i], hl);
-		np[mi->num_initial_peers].host[hl] = 0;
-		np[mi->num_initial_peers++].port = (uint16_t)port;
-	}
+	sp_swarm_add_initial_peers(mi, &o->sw);
 	fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
 	struct sp_error *err = NULL;
 	struct sp_metainfo *full = sp_session_fetch_metadata(s, mi, 60000, &err);
@@ -358,7 +234,7 @@ static int watch(struct sp_torrent *t, const struct opts *o)
 			announced_complete = true;
 			if (!o->seed_cmd) {
 				show_progress(&st, tty, true);
-				fprintf(stderr, _("download complete: %s\n"), o->dir);
+				fprintf(stderr, _("download complete: %s\n"), o->sw.dir);
 			}
 			if (!o->seed && !o->seed_cmd)
 				return SP_EXIT_OK;
@@ -375,7 +251,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	struct opts o;
 	memset(&o, 0, sizeof(o));
 	o.seed_cmd = seed_cmd;
-	o.cfg.webseed_mode = SP_WEBSEED_ALWAYS;
+	o.sw.cfg.webseed_mode = SP_WEBSEED_ALWAYS;
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {
 		usage(stdout, seed_cmd);
@@ -393,7 +269,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 		return SP_EXIT_BADINPUT;
 	}
 	install_signals();
-	struct sp_session *s = sp_session_new(&o.cfg, &err);
+	struct sp_session *s = sp_session_new(&o.sw.cfg, &err);
 	if (!s) {
 		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));
 		sp_error_free(err);
@@ -402,21 +278,19 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	}
 	printf(_("listening on port %u\n"), sp_session_port(s));
 	fflush(stdout);
-	add_dht_nodes(s, &o);
+	sp_swarm_add_dht_nodes(s, &o.sw);
 	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, &o))) {
 		sp_session_free(s);
 		return SP_EXIT_FAILURE;
 	}
-	struct sp_torrent *t = sp_session_add_torrent(s, mi, o.dir, seed_cmd, &err);
+	struct sp_torrent *t = sp_session_add_torrent(s, mi, o.sw.dir, seed_cmd, &err);
 	if (!t) {
 		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));
 		sp_error_free(err);
 		sp_session_free(s);
 		return SP_EXIT_FAILURE;
 	}
-	for (int i = 0; i < o.npeers; i++)
-		if (add_peer_arg(t, o.peers[i]) < 0)
-			fprintf(stderr, _("swarmplay: cannot use peer address %s\n"), o.peers[i]);
+	sp_swarm_add_peers(t, &o.sw);
 	int code = watch(t, &o);
 	struct sp_torrent_stats st;
 	sp_torrent_get_stats(t, &st);
@@ -426,7 +300,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	if (seed_cmd && !st.complete)
 		fprintf(stderr, _("swarmplay: warning: the data in %s was incomplete (%u of %u "
 				  "pieces)\n"),
-			o.dir, st.have_pieces, st.num_pieces);
+			o.sw.dir, st.have_pieces, st.num_pieces);
 	return code;
 }
 

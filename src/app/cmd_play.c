@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "app/cmd.h"
+#include "app/swarm_opts.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/i18n.h"
@@ -25,18 +26,13 @@
 #include "player/source.h"
 #include "swarmplay/swarmplay.h"
 
-#define MAX_PEERS_ARG 64
 #define SNIFF_BYTES 4096
 #define MAGNET_TIMEOUT_MS 60000
 
 struct opts {
-	const char *src, *dir;
-	const char *peers[MAX_PEERS_ARG];
-	int npeers;
-	const char *dht_nodes[MAX_PEERS_ARG];
-	int ndht;
+	const char *src;
+	struct sp_swarm_opts sw; /* -d, --peer, --port... as download takes them */
 	int file_index; /* -1: the main file */
-	struct sp_session_config scfg;
 	struct sp_player_config pcfg;
 };
 
@@ -78,89 +74,29 @@ static void usage(FILE *f)
 		     "m mute, 9/0 volume, q quit.\n"));
 }
 
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 enum {
-	OPT_PEER = 256, OPT_PORT, OPT_NOTR, OPT_FILE, OPT_START, OPT_FULL, OPT_NOVIDEO,
-	OPT_NOAUDIO, OPT_VOLUME, OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_MAXP, OPT_UPLIM, OPT_WEBSEED, OPT_LSD, OPT_DHT, OPT_DHT_NODE,
+	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
+	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT,
 };
-
-/* The swarm options, as download takes them. 1: not one of them. */
-static int parse_swarm_opt(struct opts *o, int c, const char *arg)
-{
-	double v;
-	switch (c) {
-	case 'd': o->dir = arg; return 0;
-	case OPT_PEER:
-		if (o->npeers >= MAX_PEERS_ARG)
-			return -EINVAL;
-		o->peers[o->npeers++] = arg;
-		return 0;
-	case OPT_PORT:
-		if (parse_num(arg, 0, 65535, &v) < 0)
-			return -EINVAL;
-		o->scfg.port = (uint16_t)v;
-		return 0;
-	case OPT_NOTR: o->scfg.no_trackers = true; return 0;
-	case OPT_LSD: o->scfg.lsd = true; return 0;
-	case OPT_DHT: o->scfg.dht = true; return 0;
-	case OPT_DHT_NODE:
-		if (o->ndht >= MAX_PEERS_ARG)
-			return -EINVAL;
-		o->scfg.dht = true;
-		o->dht_nodes[o->ndht++] = arg;
-		return 0;
-	case OPT_MAXP:
-		if (parse_num(arg, 1, 10000, &v) < 0)
-			return -EINVAL;
-		o->scfg.max_peers_per_torrent = (int)v;
-		return 0;
-	case OPT_UPLIM:
-		if (parse_num(arg, 0, 10000000, &v) < 0)
-			return -EINVAL;
-		o->scfg.upload_rate_limit = (int64_t)v * 1000;
-		return 0;
-	case OPT_WEBSEED:
-		if (!strcmp(arg, "always"))
-			o->scfg.webseed_mode = SP_WEBSEED_ALWAYS;
-		else if (!strcmp(arg, "fallback"))
-			o->scfg.webseed_mode = SP_WEBSEED_FALLBACK;
-		else if (!strcmp(arg, "never"))
-			o->scfg.webseed_mode = SP_WEBSEED_NEVER;
-		else
-			return -EINVAL;
-		return 0;
-	default: return 1;
-	}
-}
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
 	double v;
-	int r = parse_swarm_opt(o, c, arg);
+	int r = sp_swarm_opt_parse(&o->sw, c, arg);
 	if (r <= 0)
 		return r;
 	switch (c) {
 	case OPT_FILE:
-		if (parse_num(arg, 0, 1e6, &v) < 0)
+		if (sp_parse_num(arg, 0, 1e6, &v) < 0)
 			return -EINVAL;
 		o->file_index = (int)v;
 		return 0;
-	case OPT_START: return parse_num(arg, 0, 1e7, &o->pcfg.start_s);
+	case OPT_START: return sp_parse_num(arg, 0, 1e7, &o->pcfg.start_s);
 	case OPT_FULL: o->pcfg.fullscreen = true; return 0;
 	case OPT_NOVIDEO: o->pcfg.no_video = true; return 0;
 	case OPT_NOAUDIO: o->pcfg.no_audio = true; return 0;
 	case OPT_VOLUME:
-		if (parse_num(arg, 0, 100, &v) < 0)
+		if (sp_parse_num(arg, 0, 100, &v) < 0)
 			return -EINVAL;
 		o->pcfg.volume = (int)v;
 		return 0;
@@ -177,7 +113,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->pcfg.seek_at[i].at_s = strtod(arg, &end);
 		if (end == arg || *end != ':')
 			return -EINVAL;
-		if (parse_num(end + 1, 0, 1e7, &o->pcfg.seek_at[i].to_s) < 0 ||
+		if (sp_parse_num(end + 1, 0, 1e7, &o->pcfg.seek_at[i].to_s) < 0 ||
 		    !(o->pcfg.seek_at[i].at_s >= 0))
 			return -EINVAL;
 		o->pcfg.nseek_at++;
@@ -191,16 +127,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
-		{"dir", required_argument, NULL, 'd'},
-		{"peer", required_argument, NULL, OPT_PEER},
-		{"port", required_argument, NULL, OPT_PORT},
-		{"no-tracker", no_argument, NULL, OPT_NOTR},
-		{"max-peers", required_argument, NULL, OPT_MAXP},
-		{"upload-limit", required_argument, NULL, OPT_UPLIM},
-		{"webseed", required_argument, NULL, OPT_WEBSEED},
-		{"lsd", no_argument, NULL, OPT_LSD},
-		{"dht", no_argument, NULL, OPT_DHT},
-		{"dht-node", required_argument, NULL, OPT_DHT_NODE},
+		SP_SWARM_LONGOPTS,
 		{"file", required_argument, NULL, OPT_FILE},
 		{"start", required_argument, NULL, OPT_START},
 		{"fullscreen", no_argument, NULL, OPT_FULL},
@@ -293,47 +220,6 @@ static int cache_dir(const struct sp_metainfo *mi, char *out, size_t n)
 	return mkdirs(out);
 }
 
-/* "host:port" or "[v6]:port" into host and port. */
-static int split_host_port(const char *arg, char *host, size_t hostlen, uint16_t *port)
-{
-	const char *colon = strrchr(arg, ':');
-	if (!colon || colon == arg || (size_t)(colon - arg) >= hostlen)
-		return -EINVAL;
-	const char *h = arg;
-	size_t hl = (size_t)(colon - arg);
-	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	memcpy(host, h, hl);
-	host[hl] = 0;
-	double p;
-	if (parse_num(colon + 1, 1, 65535, &p) < 0)
-		return -EINVAL;
-	*port = (uint16_t)p;
-	return 0;
-}
-
-static int add_peer_arg(struct sp_torrent *t, const char *arg)
-{
-	char host[256];
-	uint16_t port;
-	if (split_host_port(arg, host, sizeof(host), &port) < 0)
-		return -EINVAL;
-	return sp_torrent_add_peer(t, host, port);
-}
-
-static void add_dht_nodes(struct sp_session *s, const struct opts *o)
-{
-	for (int i = 0; i < o->ndht; i++) {
-		char host[256];
-		uint16_t port;
-		if (split_host_port(o->dht_nodes[i], host, sizeof(host), &port) < 0 ||
-		    sp_session_add_dht_node(s, host, port) < 0)
-			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o->dht_nodes[i]);
-	}
-}
-
 struct net_ctx {
 	struct sp_torrent *t;
 	const struct sp_metainfo *mi;
@@ -406,8 +292,8 @@ static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, 
 		*code = SP_EXIT_USAGE;
 		return -1;
 	}
-	if (o->dir) {
-		snprintf(dir, dirlen, "%s", o->dir);
+	if (o->sw.dir) {
+		snprintf(dir, dirlen, "%s", o->sw.dir);
 	} else if (cache_dir(mi, dir, dirlen) < 0) {
 		fprintf(stderr, _("swarmplay: cannot create the cache directory %s\n"), dir);
 		*code = SP_EXIT_FAILURE;
@@ -421,22 +307,7 @@ static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, 
 static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metainfo *mi,
 					  const struct opts *o)
 {
-	for (int i = 0; i < o->npeers; i++) {
-		const char *colon = strrchr(o->peers[i], ':');
-		size_t hl = colon ? (size_t)(colon - o->peers[i]) : 0;
-		double port;
-		if (!colon || !hl || hl >= sizeof(mi->initial_peers[0].host) ||
-		    parse_num(colon + 1, 1, 65535, &port) < 0)
-			continue;
-		struct sp_mi_peer *np = realloc(mi->initial_peers,
-						(mi->num_initial_peers + 1) * sizeof(*np));
-		if (!np)
-			break;
-		mi->initial_peers = np;
-		memcpy(np[mi->num_initial_peers].host, o->peers[i], hl);
-		np[mi->num_initial_peers].host[hl] = 0;
-		np[mi->num_initial_peers++].port = (uint16_t)port;
-	}
+	sp_swarm_add_initial_peers(mi, &o->sw);
 	fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
 	struct sp_error *e = NULL;
 	struct sp_metainfo *full = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
@@ -478,12 +349,12 @@ static int play_torrent(struct opts *o)
 	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
 	if (!mi)
 		return fail(e, SP_EXIT_BADINPUT);
-	struct sp_session *s = sp_session_new(&o->scfg, &e);
+	struct sp_session *s = sp_session_new(&o->sw.cfg, &e);
 	if (!s) {
 		sp_metainfo_free(mi);
 		return fail(e, SP_EXIT_FAILURE);
 	}
-	add_dht_nodes(s, o);
+	sp_swarm_add_dht_nodes(s, &o->sw);
 	int code = SP_EXIT_FAILURE, file = -1;
 	char dir[4096];
 	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, o)))
@@ -497,9 +368,7 @@ static int play_torrent(struct opts *o)
 		code = fail(e, SP_EXIT_FAILURE);
 		goto out;
 	}
-	for (int i = 0; i < o->npeers; i++)
-		if (add_peer_arg(t, o->peers[i]) < 0)
-			fprintf(stderr, _("swarmplay: bad peer address: %s\n"), o->peers[i]);
+	sp_swarm_add_peers(t, &o->sw);
 	code = play_from(o, t, file);
 out:
 	sp_session_free(s);

@@ -1,0 +1,139 @@
+/* swarm_opts.c - the swarm options shared by play, download and seed.
+ * Main thread, before the session exists (parsing) and right after. */
+#include "app/swarm_opts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/i18n.h"
+#include "core/metainfo.h"
+
+int sp_parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A whole number in [lo, hi]: "80.5" is no port. */
+static int parse_whole(const char *s, double lo, double hi, double *out)
+{
+	int r = sp_parse_num(s, lo, hi, out);
+	return r < 0 || *out != (double)(long long)*out ? -EINVAL : 0;
+}
+
+int sp_swarm_opt_parse(struct sp_swarm_opts *o, int c, const char *arg)
+{
+	double v;
+	switch (c) {
+	case 'd': o->dir = arg; return 0;
+	case SP_SWARM_OPT_PEER:
+		if (o->npeers >= SP_SWARM_MAX_ADDRS)
+			return -EINVAL;
+		o->peers[o->npeers++] = arg;
+		return 0;
+	case SP_SWARM_OPT_PORT:
+		if (parse_whole(arg, 0, 65535, &v) < 0)
+			return -EINVAL;
+		o->cfg.port = (uint16_t)v;
+		return 0;
+	case SP_SWARM_OPT_NOTR: o->cfg.no_trackers = true; return 0;
+	case SP_SWARM_OPT_LSD: o->cfg.lsd = true; return 0;
+	case SP_SWARM_OPT_DHT: o->cfg.dht = true; return 0;
+	case SP_SWARM_OPT_DHT_NODE:
+		if (o->ndht >= SP_SWARM_MAX_ADDRS)
+			return -EINVAL;
+		o->cfg.dht = true;
+		o->dht_nodes[o->ndht++] = arg;
+		return 0;
+	case SP_SWARM_OPT_MAXP:
+		if (parse_whole(arg, 1, 10000, &v) < 0)
+			return -EINVAL;
+		o->cfg.max_peers_per_torrent = (int)v;
+		return 0;
+	case SP_SWARM_OPT_UPLIM:
+		if (parse_whole(arg, 0, 10000000, &v) < 0)
+			return -EINVAL;
+		o->cfg.upload_rate_limit = (int64_t)v * 1000;
+		return 0;
+	case SP_SWARM_OPT_WEBSEED:
+		if (!strcmp(arg, "always"))
+			o->cfg.webseed_mode = SP_WEBSEED_ALWAYS;
+		else if (!strcmp(arg, "fallback"))
+			o->cfg.webseed_mode = SP_WEBSEED_FALLBACK;
+		else if (!strcmp(arg, "never"))
+			o->cfg.webseed_mode = SP_WEBSEED_NEVER;
+		else
+			return -EINVAL;
+		return 0;
+	default: return 1;
+	}
+}
+
+int sp_split_host_port(const char *arg, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon = strrchr(arg, ':');
+	if (!colon || colon == arg)
+		return -EINVAL;
+	const char *h = arg;
+	size_t hl = (size_t)(colon - arg);
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (!hl || hl >= hostlen)
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	double p;
+	if (parse_whole(colon + 1, 1, 65535, &p) < 0)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+void sp_swarm_add_dht_nodes(struct sp_session *s, const struct sp_swarm_opts *o)
+{
+	for (int i = 0; i < o->ndht; i++) {
+		char host[256];
+		uint16_t port;
+		if (sp_split_host_port(o->dht_nodes[i], host, sizeof(host), &port) < 0 ||
+		    sp_session_add_dht_node(s, host, port) < 0)
+			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o->dht_nodes[i]);
+	}
+}
+
+void sp_swarm_add_peers(struct sp_torrent *t, const struct sp_swarm_opts *o)
+{
+	for (int i = 0; i < o->npeers; i++) {
+		char host[256];
+		uint16_t port;
+		if (sp_split_host_port(o->peers[i], host, sizeof(host), &port) < 0 ||
+		    sp_torrent_add_peer(t, host, port) < 0)
+			fprintf(stderr, _("swarmplay: cannot use peer address %s\n"), o->peers[i]);
+	}
+}
+
+void sp_swarm_add_initial_peers(struct sp_metainfo *mi, const struct sp_swarm_opts *o)
+{
+	for (int i = 0; i < o->npeers; i++) {
+		struct sp_mi_peer p;
+		if (sp_split_host_port(o->peers[i], p.host, sizeof(p.host), &p.port) < 0) {
+			fprintf(stderr, _("swarmplay: cannot use peer address %s\n"), o->peers[i]);
+			continue;
+		}
+		struct sp_mi_peer *np = realloc(mi->initial_peers,
+						(mi->num_initial_peers + 1) * sizeof(*np));
+		if (!np)
+			return;
+		mi->initial_peers = np;
+		np[mi->num_initial_peers++] = p;
+	}
+}
