@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "harness.h"
+#include "loop_wait.h"
 #include "net/curlev.h"
 
 static struct event_base *base;
@@ -70,19 +71,14 @@ static void on_done(void *ctx, CURL *e, CURLcode res)
 	curl_easy_cleanup(e);
 }
 
-static void on_tick(evutil_socket_t fd, short w, void *arg)
-{
-}
-
 static void run_until(const int *flag, int want, int ms)
 {
-	struct event *tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
-	struct timeval tv = {0, 10000};
-	event_add(tick, &tv);
-	int64_t end = sp_now_us() + ms * 1000LL;
-	while (*flag < want && sp_now_us() < end)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(tick);
+	loop_until(base, flag, want, ms);
+}
+
+static bool no_transfer(void *arg)
+{
+	return sp_curlev_count(cev) == 0;
 }
 
 SP_TEST(parallel_transfers_end_once)
@@ -91,7 +87,7 @@ SP_TEST(parallel_transfers_end_once)
 	for (int i = 0; i < 20; i++)
 		SP_CHECK_INT(sp_curlev_add(cev, easy("/x"), on_done, NULL), 0);
 	SP_CHECK_UINT(sp_curlev_count(cev), 20);
-	run_until(&done_calls, 20, 5000);
+	run_until(&done_calls, 20, WAIT_MS);
 	run_until(&done_calls, 21, 100);
 	SP_CHECK_INT(done_calls, 20);
 	SP_CHECK_INT(done_ok, 20);
@@ -121,7 +117,7 @@ SP_TEST(done_callback_may_add_and_remove)
 	victim = easy("/slow");
 	sp_curlev_add(cev, victim, on_done, NULL);
 	sp_curlev_add(cev, easy("/first"), on_done_chain, NULL);
-	run_until(&done_calls, 6, 5000);
+	run_until(&done_calls, 6, WAIT_MS);
 	SP_CHECK_INT(done_calls, 6);
 	SP_CHECK_INT(done_ok, 6);
 	SP_CHECK(victim == NULL);
@@ -137,14 +133,12 @@ SP_TEST(detached_and_freed_transfers_are_silent)
 	CURL *d = easy("/detached");
 	sp_curlev_add(cev, d, on_done, NULL);
 	sp_curlev_detach(cev, d);
-	run_until(&served, 1, 3000);
-	for (int i = 0; i < 20 && sp_curlev_count(cev); i++)
-		event_base_loop(base, EVLOOP_ONCE);
-	SP_CHECK_UINT(sp_curlev_count(cev), 0);
+	run_until(&served, 1, WAIT_MS);
+	SP_CHECK(loop_until_fn(base, no_transfer, NULL, WAIT_MS));
 	SP_CHECK_INT(done_calls, 0);
 	/* free with a transfer running: no callback, no leak (ASan) */
 	sp_curlev_add(cev, easy("/slow"), on_done, NULL);
-	run_until(&served, 2, 3000);
+	run_until(&served, 2, WAIT_MS);
 	sp_curlev_free(cev);
 	SP_CHECK_INT(done_calls, 0);
 	evhttp_free(http);

@@ -16,9 +16,10 @@
 
 /* ---- the fake tracker ---- */
 
-enum { M_OK, M_FAIL, M_GARBAGE, M_HUGE, M_SLOW, M_404, M_BADPEERS, M_BIGINTERVAL, M_NMODES };
+enum { M_OK, M_FAIL, M_GARBAGE, M_HUGE, M_SLOW, M_404, M_BADPEERS, M_BIGINTERVAL, M_OKHOUR,
+       M_NMODES };
 static const char *const mode_names[] = {"ok", "fail", "garbage", "huge", "slow",
-					 "404", "badpeers", "biginterval"};
+					 "404", "badpeers", "biginterval", "okhour"};
 
 struct srv {
 	struct evhttp *http;
@@ -36,7 +37,9 @@ static void reply(struct evhttp_request *req, int code, const void *body, size_t
 	evbuffer_free(b);
 }
 
-#define PEERS_BODY "d8:intervali1e12:min intervali0e5:peers12:\x7f\x00\x00\x01\x1a\xe1\x7f\x00\x00\x02\x1a\xe2" "e"
+#define PEERS12 "5:peers12:\x7f\x00\x00\x01\x1a\xe1\x7f\x00\x00\x02\x1a\xe2"
+#define PEERS_BODY "d8:intervali1e12:min intervali0e" PEERS12 "e"
+#define PEERS_HOUR "d8:intervali3600e12:min intervali0e" PEERS12 "e"
 
 static void answer(struct srv *s, struct evhttp_request *req, int mode, bool scrape)
 {
@@ -52,6 +55,7 @@ static void answer(struct srv *s, struct evhttp_request *req, int mode, bool scr
 	}
 	switch (mode) {
 	case M_OK: reply(req, 200, PEERS_BODY, sizeof(PEERS_BODY) - 1); break;
+	case M_OKHOUR: reply(req, 200, PEERS_HOUR, sizeof(PEERS_HOUR) - 1); break;
 	case M_FAIL: reply(req, 200, fail, sizeof(fail) - 1); break;
 	case M_GARBAGE: reply(req, 200, "<html>oops</html>", 17); break;
 	case M_HUGE: {
@@ -108,71 +112,36 @@ static void srv_start(struct srv *s, struct event_base *base)
 	evhttp_set_gencb(s->http, srv_on_request, s);
 }
 
+static void srv_stop(struct srv *s)
+{
+	evhttp_free(s->http);
+}
+
 /* ---- the announcing side ---- */
-
-struct ctx {
-	struct event_base *base;
-	struct sp_curlev *curl;
-	struct sp_tracker *t;
-	struct srv srv;
-	int peer_calls;
-	size_t npeers;
-	uint16_t first_port;
-	int errors, infos, scrapes;
-	int64_t seeders;
-	char last_err[512];
-	char err_log[4096];
-	uint64_t left;
-};
-
-static void on_peers(void *arg, const struct sp_tracker_peer *p, size_t n)
-{
-	struct ctx *c = arg;
-	c->peer_calls++;
-	c->npeers = n;
-	c->first_port = ntohs(((const struct sockaddr_in *)&p[0].addr)->sin_port);
-}
-
-static void on_status(void *arg, const char *url, const char *msg, bool is_error)
-{
-	struct ctx *c = arg;
-	if (is_error) {
-		c->errors++;
-		snprintf(c->last_err, sizeof(c->last_err), "%s", msg);
-		size_t l = strlen(c->err_log);
-		snprintf(c->err_log + l, sizeof(c->err_log) - l, "%s | ", msg);
-	} else {
-		c->infos++;
-	}
-}
-
-static void get_stats(void *arg, uint64_t *up, uint64_t *down, uint64_t *left)
-{
-	struct ctx *c = arg;
-	*up = 10;
-	*down = 20;
-	*left = c->left;
-}
-
-static void on_scrape(void *arg, const char *url, int64_t s, int64_t l, int64_t d)
-{
-	struct ctx *c = arg;
-	c->scrapes++;
-	c->seeders = s;
-}
 
 static struct sp_metainfo mi;
 static char *tier_urls[3][4];
 static char **tiers[3];
 
+#include "tracker_fixture.h"
+
+/* Short intervals and retries so that a test sees several announces; a
+ * long HTTP timeout so that only a tracker that really never answers
+ * times out, however slow the machine (the "slow" cases set their own). */
+static void fast_timing(struct sp_tracker_timing *tm)
+{
+	sp_tracker_timing_default(tm);
+	tm->http_timeout_ms = 10000;
+	tm->interval_min_ms = 150;
+	tm->interval_max_ms = 400;
+	tm->retry_min_ms = 100;
+	tm->retry_max_ms = 200;
+}
+
 /* tiers given as "mode,mode|mode": '|' separates tiers. */
 static void ctx_init(struct ctx *c, const char *spec)
 {
-	memset(c, 0, sizeof(*c));
-	c->left = 1000;
-	c->base = event_base_new();
-	c->curl = sp_curlev_new(c->base);
-	SP_CHECK(c->curl);
+	ctx_open(c);
 	srv_start(&c->srv, c->base);
 	memset(&mi, 0, sizeof(mi));
 	memset(mi.info_hash, 'I', 20);
@@ -195,45 +164,9 @@ static void ctx_init(struct ctx *c, const char *spec)
 	}
 	mi.tiers = tiers;
 	mi.num_tiers = nt;
-	uint8_t pid[20];
-	memset(pid, 'P', 20);
-	struct sp_tracker_callbacks cb = {.ctx = c, .on_peers = on_peers, .on_status = on_status,
-					  .get_stats = get_stats, .on_scrape = on_scrape};
-	c->t = sp_tracker_new(c->base, c->curl, &mi, pid, 6881, &cb);
-	SP_CHECK(c->t);
 	struct sp_tracker_timing tm;
-	sp_tracker_timing_default(&tm);
-	tm.http_timeout_ms = 400;
-	tm.interval_min_ms = 150;
-	tm.interval_max_ms = 400;
-	tm.retry_min_ms = 100;
-	tm.retry_max_ms = 200;
-	sp_tracker_set_timing(c->t, &tm);
-}
-
-static void on_tick(evutil_socket_t fd, short w, void *arg)
-{
-}
-
-/* Run the loop until *flag >= want or ms pass; returns the flag. */
-static int run_until(struct ctx *c, const int *flag, int want, int ms)
-{
-	struct event *tick = event_new(c->base, -1, EV_PERSIST, on_tick, NULL);
-	struct timeval tv = {0, 10000};
-	event_add(tick, &tv);
-	int64_t end = sp_now_us() + ms * 1000LL;
-	while (*flag < want && sp_now_us() < end)
-		event_base_loop(c->base, EVLOOP_ONCE);
-	event_free(tick);
-	return *flag;
-}
-
-static void ctx_fini(struct ctx *c)
-{
-	sp_tracker_free(c->t);
-	sp_curlev_free(c->curl);
-	evhttp_free(c->srv.http);
-	event_base_free(c->base);
+	fast_timing(&tm);
+	ctx_tracker(c, &tm);
 }
 
 SP_TEST(announce_delivers_peers_and_events)
@@ -241,7 +174,7 @@ SP_TEST(announce_delivers_peers_and_events)
 	struct ctx c;
 	ctx_init(&c, "ok");
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, WAIT_MS), 1);
 	SP_CHECK_UINT(c.npeers, 2);
 	SP_CHECK_UINT(c.first_port, 6881);
 	SP_CHECK_INT(c.srv.started, 1);
@@ -249,19 +182,20 @@ SP_TEST(announce_delivers_peers_and_events)
 	SP_CHECK(strstr(c.srv.last_query, "peer_id=PPPPPPPPPPPPPPPPPPPP"));
 	SP_CHECK(strstr(c.srv.last_query, "&port=6881&uploaded=10&downloaded=20&left=1000"));
 	SP_CHECK(strstr(c.srv.last_query, "compact=1"));
-	/* interval 1 s from the tracker: a re-announce without event */
-	SP_CHECK_INT(run_until(&c, &c.peer_calls, 2, 3000), 2);
+	/* interval 1 s from the tracker (clamped to 400 ms): a re-announce
+	 * without event */
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 2, WAIT_MS), 2);
 	SP_CHECK(!strstr(c.srv.last_query, "event="));
 	c.left = 0;
 	sp_tracker_completed(c.t);
-	SP_CHECK_INT(run_until(&c, &c.srv.completed, 1, 3000), 1);
+	SP_CHECK_INT(run_until(&c, &c.srv.completed, 1, WAIT_MS), 1);
 	SP_CHECK_INT(c.errors, 0);
 	/* stopped goes out even though the tracker is freed at once */
 	sp_tracker_stop(c.t);
 	sp_tracker_free(c.t);
 	c.t = NULL;
-	SP_CHECK_INT(run_until(&c, &c.srv.stopped, 1, 3000), 1);
-	SP_CHECK_INT(run_until(&c, &c.srv.stopped, 2, 300), 1);
+	SP_CHECK_INT(run_until(&c, &c.srv.stopped, 1, WAIT_MS), 1);
+	SP_CHECK_INT(run_until(&c, &c.srv.stopped, 2, 300), 1); /* and only once */
 	ctx_fini(&c);
 }
 
@@ -270,7 +204,7 @@ SP_TEST(tiers_fail_over_and_promote)
 	struct ctx c;
 	ctx_init(&c, "fail,garbage|ok");
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, WAIT_MS), 1);
 	SP_CHECK_INT(c.errors, 2);
 	SP_CHECK_INT(c.srv.hits[M_FAIL], 1);
 	SP_CHECK_INT(c.srv.hits[M_GARBAGE], 1);
@@ -278,10 +212,12 @@ SP_TEST(tiers_fail_over_and_promote)
 	SP_CHECK(strstr(c.err_log, "malformed"));
 	ctx_fini(&c);
 
-	/* within a tier, the URL that answered moves to the front */
+	/* within a tier, the URL that answered moves to the front (the
+	 * failed one rests only 100-200 ms: it would be asked first again
+	 * if it had not moved back) */
 	ctx_init(&c, "fail,ok");
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.peer_calls, 3, 5000), 3);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 3, WAIT_MS), 3);
 	SP_CHECK_CMP(c.srv.hits[M_FAIL], <=, 1);
 	SP_CHECK_INT(c.srv.hits[M_OK], 3);
 	/* the failover tracker got `started` of its own */
@@ -292,13 +228,12 @@ SP_TEST(tiers_fail_over_and_promote)
 	 * to the tier that works */
 	ctx_init(&c, "fail|ok");
 	struct sp_tracker_timing tm;
-	sp_tracker_timing_default(&tm);
-	tm.interval_min_ms = 150;
+	fast_timing(&tm);
 	tm.interval_max_ms = 300;
-	tm.retry_min_ms = 10000;
+	tm.retry_min_ms = tm.retry_max_ms = 3600000;
 	sp_tracker_set_timing(c.t, &tm);
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.peer_calls, 3, 5000), 3);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 3, WAIT_MS), 3);
 	SP_CHECK_INT(c.srv.hits[M_FAIL], 1);
 	SP_CHECK_INT(c.srv.hits[M_OK], 3);
 	ctx_fini(&c);
@@ -308,9 +243,15 @@ static void hostile(const char *mode, const char *expect)
 {
 	struct ctx c;
 	ctx_init(&c, mode);
+	if (!strcmp(mode, "slow")) { /* the timeout is what is tested */
+		struct sp_tracker_timing tm;
+		fast_timing(&tm);
+		tm.http_timeout_ms = 400;
+		sp_tracker_set_timing(c.t, &tm);
+	}
 	sp_tracker_start(c.t);
 	/* each failure is reported, and the tracker is retried later */
-	SP_CHECK_INT(run_until(&c, &c.errors, 2, 4000), 2);
+	SP_CHECK_INT(run_until(&c, &c.errors, 2, WAIT_MS), 2);
 	if (!strstr(c.last_err, expect))
 		SP_FAIL("%s: \"%s\" lacks \"%s\"", mode, c.last_err, expect);
 	SP_CHECK_INT(c.peer_calls, 0);
@@ -331,8 +272,9 @@ SP_TEST(enormous_interval_is_clamped)
 	struct ctx c;
 	ctx_init(&c, "biginterval");
 	sp_tracker_start(c.t);
-	/* interval_max_ms is 400 in this test: three announces within 2 s */
-	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_BIGINTERVAL], 3, 2500), 3);
+	/* interval_max_ms is 400 in this test: three announces come (the
+	 * tracker's own interval is three years) */
+	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_BIGINTERVAL], 3, WAIT_MS), 3);
 	SP_CHECK_INT(c.errors, 0);
 	ctx_fini(&c);
 }
@@ -340,29 +282,37 @@ SP_TEST(enormous_interval_is_clamped)
 SP_TEST(want_peers_respects_min_interval_and_back_off)
 {
 	struct ctx c;
-	ctx_init(&c, "ok");
+	/* "ok" answers interval 1 s and min interval 0: with the interval
+	 * ceiling an hour, the next announce is due in 1 s at the earliest;
+	 * the test's wait is stretched instead by how slow the machine is,
+	 * so the interval is made an hour and the re-announce asked for
+	 * must come long before it */
+	ctx_init(&c, "okhour");
 	struct sp_tracker_timing tm;
-	sp_tracker_timing_default(&tm);
+	fast_timing(&tm);
 	tm.interval_min_ms = 150; /* the tracker's min interval 0 becomes 150 ms */
-	tm.interval_max_ms = 5000; /* its interval 1 s stays 1 s */
+	tm.interval_max_ms = 3600000; /* its interval of an hour stays an hour */
 	sp_tracker_set_timing(c.t, &tm);
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, 3000), 1);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, WAIT_MS), 1);
 	int64_t t0 = sp_now_us();
 	sp_tracker_want_peers(c.t);
 	sp_tracker_want_peers(c.t);
-	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_OK], 2, 3000), 2);
+	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_OKHOUR], 2, WAIT_MS), 2);
 	int64_t dt = (sp_now_us() - t0) / 1000;
-	SP_CHECK_CMP(dt, >=, 100);
-	SP_CHECK_CMP(dt, <, 900); /* sooner than the 1 s interval */
+	SP_CHECK_CMP(dt, >=, 100); /* not before the min interval */
+	SP_CHECK_CMP(dt, <, WAIT_MS); /* long before the hour */
+	/* two asks, one announce */
+	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_OKHOUR], 3, 500), 2);
 	ctx_fini(&c);
 
+	/* a tracker that failed rests (an hour here) whatever is asked */
 	ctx_init(&c, "fail");
-	sp_tracker_timing_default(&tm);
-	tm.retry_min_ms = 5000;
+	fast_timing(&tm);
+	tm.retry_min_ms = tm.retry_max_ms = 3600000;
 	sp_tracker_set_timing(c.t, &tm);
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.errors, 1, 3000), 1);
+	SP_CHECK_INT(run_until(&c, &c.errors, 1, WAIT_MS), 1);
 	for (int i = 0; i < 20; i++) {
 		sp_tracker_want_peers(c.t);
 		event_base_loop(c.base, EVLOOP_NONBLOCK);
@@ -378,7 +328,7 @@ SP_TEST(scrape)
 	ctx_init(&c, "ok");
 	SP_CHECK_INT(sp_tracker_scrape(c.t), 0);
 	SP_CHECK_INT(sp_tracker_scrape(c.t), -EAGAIN);
-	SP_CHECK_INT(run_until(&c, &c.scrapes, 1, 3000), 1);
+	SP_CHECK_INT(run_until(&c, &c.scrapes, 1, WAIT_MS), 1);
 	SP_CHECK_INT(c.seeders, 3);
 	ctx_fini(&c);
 }
@@ -386,9 +336,9 @@ SP_TEST(scrape)
 SP_TEST(free_while_announcing)
 {
 	struct ctx c;
-	ctx_init(&c, "slow");
+	ctx_init(&c, "slow"); /* never answers; the 10 s timeout keeps it in flight */
 	sp_tracker_start(c.t);
-	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_SLOW], 1, 3000), 1);
+	SP_CHECK_INT(run_until(&c, &c.srv.hits[M_SLOW], 1, WAIT_MS), 1);
 	SP_CHECK_UINT(sp_curlev_count(c.curl), 1);
 	sp_tracker_free(c.t);
 	c.t = NULL;
