@@ -254,29 +254,7 @@ def show_log(path, tail=40):
         pass
 
 
-class Nginx:
-    """nginx (nginx-light) serving root on 127.0.0.1, from a config of our own.
-    extra: directives added to the server block (e.g. "limit_rate 100k;")."""
-
-    def __init__(self, work, root, log, extra=""):
-        exe = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
-                                        else None)
-        if not exe:
-            skip("nginx is not installed")
-        # nginx's workers run as nobody: every directory on the way must be readable
-        d = os.path.abspath(root)
-        while d != "/":
-            os.chmod(d, os.stat(d).st_mode | 0o055)
-            d = os.path.dirname(d)
-        for dp, dirs, files in os.walk(root):
-            for f in files:
-                os.chmod(os.path.join(dp, f), 0o644)
-        prefix = os.path.join(work, "nginx")
-        os.makedirs(os.path.join(prefix, "tmp"), exist_ok=True)
-        self.port = free_port()
-        conf = os.path.join(prefix, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write("""daemon off;
+NGINX_CONF = """daemon off;
 worker_processes 1;
 pid %(p)s/nginx.pid;
 error_log %(p)s/error.log;
@@ -288,23 +266,97 @@ http {
     fastcgi_temp_path %(p)s/tmp/fastcgi;
     uwsgi_temp_path %(p)s/tmp/uwsgi;
     scgi_temp_path %(p)s/tmp/scgi;
-    server { listen 127.0.0.1:%(port)d; root %(root)s; %(extra)s }
+    %(http_extra)s
+    server { listen 127.0.0.1:%(port)d%(ssl)s; root %(root)s; %(extra)s }
 }
-""" % {"p": prefix, "port": self.port, "root": os.path.abspath(root), "extra": extra})
+"""
+
+
+class Nginx:
+    """nginx (nginx-light) serving root on 127.0.0.1, from a config of our own.
+    extra: directives added to the server block (e.g. "limit_rate 100k;");
+    http_extra: directives for the http block; ssl: (certificate, key) to
+    serve HTTPS; name: the directory under work for its config and logs
+    (two servers in one work directory need two names).
+
+    url, port, access_log, error_log, prefix; stop(). The port is picked
+    free, then bound by nginx: if something took it in between, nginx
+    starts again on another one. Ready means its pid file is written (that
+    is after it bound its port) and the port answers."""
+
+    def __init__(self, work, root, log, extra="", http_extra="", ssl=None, name="nginx"):
+        exe = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
+                                        else None)
+        if not exe:
+            skip("nginx is not installed")
+        # nginx's workers run as nobody: every directory on the way must be readable
+        d = os.path.abspath(root)
+        while d != "/":
+            os.chmod(d, os.stat(d).st_mode | 0o055)
+            d = os.path.dirname(d)
+        for dp, dirs, files in os.walk(root):
+            os.chmod(dp, os.stat(dp).st_mode | 0o055)
+            for f in files:
+                os.chmod(os.path.join(dp, f), 0o644)
+        ssl_dir = ""
+        if ssl:
+            for f in ssl:
+                os.chmod(f, 0o644)
+            ssl_dir = "ssl_certificate %s; ssl_certificate_key %s;" % tuple(ssl)
+        self.prefix = prefix = os.path.join(work, name)
+        os.makedirs(os.path.join(prefix, "tmp"), exist_ok=True)
         self.access_log = os.path.join(prefix, "access.log")
-        self.proc = subprocess.Popen([exe, "-c", conf, "-p", prefix], stdout=log,
-                                     stderr=subprocess.STDOUT)
+        self.error_log = os.path.join(prefix, "error.log")
+        self.proc = None
         atexit.register(self.stop)  # never leave a server behind, even on failure
-        self.url = "http://127.0.0.1:%d/" % self.port
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    fail("nginx exited")
-                time.sleep(0.05)
-        fail("nginx did not start")
+        conf = os.path.join(prefix, "nginx.conf")
+        pidfile = os.path.join(prefix, "nginx.pid")
+        for attempt in range(5):
+            self.port = free_port()
+            with open(conf, "w") as f:
+                f.write(NGINX_CONF % {"p": prefix, "port": self.port, "root": os.path.abspath(root),
+                                      "extra": ssl_dir + extra, "http_extra": http_extra,
+                                      "ssl": " ssl" if ssl else ""})
+            if os.path.exists(pidfile):
+                os.unlink(pidfile)
+            self.proc = subprocess.Popen([exe, "-c", conf, "-p", prefix], stdout=log,
+                                         stderr=subprocess.STDOUT)
+            if self._ready(pidfile):
+                break
+            self.proc.wait()
+            err = self._errors()
+            if "in use" not in err:
+                fail("nginx exited: " + err)
+            print("nginx: port %d was taken meanwhile, again on another" % self.port)
+        else:
+            fail("nginx found no free port in 5 tries")
+        self.url = "%s://127.0.0.1:%d/" % ("https" if ssl else "http", self.port)
+
+    def _ready(self, pidfile, timeout=60):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                return False
+            if os.path.exists(pidfile):
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), 1).close()
+                    return True
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        fail("nginx did not start in %d s: %s" % (timeout, self._errors()))
+
+    def _errors(self):
+        try:
+            with open(self.error_log, errors="replace") as f:
+                return f.read()[-2000:]
+        except OSError:
+            return ""
+
+    def log(self):
+        """The access log so far."""
+        with open(self.access_log, errors="replace") as f:
+            return f.read()
 
     def stop(self):
         stop(self.proc)
