@@ -24,6 +24,10 @@
 #include "swarmplay/swarmplay.h"
 
 #define PIECE 32768u
+/* Ceilings of the waits below, in seconds. Each wait returns as soon as
+ * its condition holds: the ceiling only turns a hang into a failure, so
+ * it is generous (CI runs other suites beside this one, on 2 cores). */
+#define WAIT_S 60
 
 struct fixture {
 	char root[256], seed_dir[300], leech_dir[300];
@@ -192,10 +196,10 @@ SP_TEST(seed_to_leecher)
 	sp_error_free(err);
 	sp_metainfo_free(again);
 	struct sp_torrent_stats sa, sb;
-	SP_CHECK(wait_complete(ta, 10, &sa));
+	SP_CHECK(wait_complete(ta, WAIT_S, &sa));
 	SP_CHECK_UINT(sa.pieces_at_start, sa.num_pieces);
 	SP_CHECK_UINT(sa.downloaded[SP_FROM_CACHE], fx.total);
-	if (!wait_complete(tb, 20, &sb))
+	if (!wait_complete(tb, WAIT_S, &sb))
 		SP_FAIL("leecher stuck at %u/%u pieces, %d peers", sb.have_pieces, sb.num_pieces,
 			sb.peers);
 	SP_CHECK_UINT(sb.downloaded[SP_FROM_PEERS], fx.total);
@@ -203,9 +207,12 @@ SP_TEST(seed_to_leecher)
 	SP_CHECK_UINT(sb.verified_bytes, fx.total);
 	SP_CHECK(sb.complete_at_us > 0);
 	/* the seed's counters are published on its next tick */
-	struct timespec ts = {0, 300000000};
-	nanosleep(&ts, NULL);
-	sp_torrent_get_stats(ta, &sa);
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	do {
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+		sp_torrent_get_stats(ta, &sa);
+	} while (sa.uploaded < fx.total && sp_now_us() < end);
 	SP_CHECK_CMP(sa.uploaded, >=, fx.total);
 	uint8_t bits[64];
 	SP_CHECK_INT(sp_torrent_get_pieces(tb, bits, sizeof(bits)), 0);
@@ -232,9 +239,9 @@ SP_TEST(ipv6_peer)
 	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
 	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
 	struct sp_torrent_stats st;
-	SP_CHECK(ta && tb && wait_complete(ta, 10, &st));
+	SP_CHECK(ta && tb && wait_complete(ta, WAIT_S, &st));
 	SP_CHECK_INT(sp_torrent_add_peer(tb, "::1", sp_session_port(a)), 0);
-	SP_CHECK(wait_complete(tb, 20, &st));
+	SP_CHECK(wait_complete(tb, WAIT_S, &st));
 	sp_session_free(b);
 	sp_session_free(a);
 	check_copy(&fx);
@@ -253,22 +260,60 @@ SP_TEST(lsd_finds_local_peer)
 	SP_CHECK(a != NULL);
 	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
 	struct sp_torrent_stats st;
-	SP_CHECK(ta && wait_complete(ta, 10, &st));
+	SP_CHECK(ta && wait_complete(ta, WAIT_S, &st));
 	struct sp_session *b = sp_session_new(&cfg, NULL);
 	SP_CHECK(b != NULL);
 	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
 	SP_CHECK(tb != NULL);
-	if (!wait_complete(tb, 8, &st)) {
+	/* first a peer (none at all: no multicast here), then the data */
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	do {
+		struct timespec ts = {0, 50000000};
+		nanosleep(&ts, NULL);
 		sp_torrent_get_stats(tb, &st);
-		if (st.peers_seen == 0)
-			SP_SKIP("no multicast on loopback here (no LSD peer found)");
+	} while (st.peers_seen == 0 && !st.complete && sp_now_us() < end);
+	if (st.peers_seen == 0 && !st.complete)
+		SP_SKIP("no multicast on loopback here (no LSD peer found in %d s)", WAIT_S);
+	if (!wait_complete(tb, WAIT_S, &st))
 		SP_FAIL("found %llu peers by LSD but did not complete",
 			(unsigned long long)st.peers_seen);
-	}
 	sp_session_free(b);
 	sp_session_free(a);
 	check_copy(&fx);
 	teardown(&fx);
+}
+
+/* Ask the DHT node on port, as any DHT client would (get_peers), until
+ * it answers with peers ("values") for info_hash, for up to WAIT_S. */
+static bool node_has_peer(uint16_t port, const uint8_t ih[20])
+{
+	uint8_t q[128];
+	size_t n = 0;
+	static const char head[] = "d1:ad2:id20:qqqqqqqqqqqqqqqqqqqq9:info_hash20:";
+	static const char tail[] = "e1:q9:get_peers1:t2:gp1:y1:qe";
+	memcpy(q, head, sizeof(head) - 1);
+	n += sizeof(head) - 1;
+	memcpy(q + n, ih, 20);
+	n += 20;
+	memcpy(q + n, tail, sizeof(tail) - 1);
+	n += sizeof(tail) - 1;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool found = false;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	while (!found && sp_now_us() < end) {
+		sendto(fd, q, n, 0, (struct sockaddr *)&to, sizeof(to));
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		char buf[1500];
+		ssize_t r;
+		while (!found && (r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			found = memmem(buf, (size_t)r, "1:t2:gp", 7) && memmem(buf, (size_t)r, "6:values", 8);
+	}
+	close(fd);
+	return found;
 }
 
 /* BEP 5: a seed announces itself to a DHT node; a leecher that knows
@@ -285,15 +330,18 @@ SP_TEST(dht_finds_seed)
 	SP_CHECK_INT(sp_session_add_dht_node(a, "127.0.0.1", sp_session_port(node)), 0);
 	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
 	struct sp_torrent_stats st;
-	SP_CHECK(ta && wait_complete(ta, 10, &st));
-	struct timespec ts = {4, 0}; /* the seed's first lookup and announce */
-	nanosleep(&ts, NULL);
+	SP_CHECK(ta && wait_complete(ta, WAIT_S, &st));
+	/* the seed's first lookup ends with its announce to the node: wait
+	 * until the node gives it out (the leecher's own lookup runs once,
+	 * then every 5 minutes) */
+	if (!node_has_peer(sp_session_port(node), sp_torrent_metainfo(ta)->info_hash))
+		SP_FAIL("the DHT node has no peer for the torrent after %d s", WAIT_S);
 	struct sp_session *c = sp_session_new(&cfg, NULL);
 	SP_CHECK(c != NULL);
 	SP_CHECK_INT(sp_session_add_dht_node(c, "127.0.0.1", sp_session_port(node)), 0);
 	struct sp_torrent *tc = sp_session_add_torrent(c, mi_of(&fx), fx.leech_dir, false, NULL);
 	SP_CHECK(tc != NULL);
-	if (!wait_complete(tc, 15, &st))
+	if (!wait_complete(tc, WAIT_S, &st))
 		SP_FAIL("leecher found %llu peers, %u/%u pieces", (unsigned long long)st.peers_seen,
 			st.have_pieces, st.num_pieces);
 	sp_session_free(c);
@@ -356,9 +404,10 @@ SP_TEST(dht_survives_garbage)
 		char buf[1500];
 		ssize_t n;
 		while (!answered && (n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
-			buf[n] = 0;
 			replies++;
-			answered = strstr(buf, "1:t2:pp1:y1:r") != NULL;
+			/* binary: the node's random id may hold a NUL (1 run in 13),
+			 * which strstr would stop at */
+			answered = memmem(buf, (size_t)n, "1:t2:pp1:y1:r", 13) != NULL;
 		}
 	}
 	if (!answered)
@@ -409,16 +458,15 @@ SP_TEST(upload_limit_holds)
 	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
 	SP_CHECK(ta && tb);
 	struct sp_torrent_stats st;
-	SP_CHECK(wait_complete(ta, 10, &st));
+	SP_CHECK(wait_complete(ta, WAIT_S, &st));
 	int64_t t0 = sp_now_us();
 	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
-	SP_CHECK(wait_complete(tb, 30, &st));
+	SP_CHECK(wait_complete(tb, 2 * WAIT_S, &st));
 	double secs = (double)(sp_now_us() - t0) / 1e6;
 	double rate = (double)fx.total / secs;
 	fprintf(stderr, "%zu bytes in %.2f s: %.0f B/s (limit %lld)\n", fx.total, secs, rate,
 		(long long)limit);
-	SP_CHECK_CMP(rate, <, 1.3 * (double)limit);
-	SP_CHECK_CMP(rate, >, 0.3 * (double)limit);
+	SP_CHECK_CMP(rate, <, 1.3 * (double)limit); /* a slow machine only lowers the rate */
 	sp_session_free(b);
 	sp_session_free(a);
 	teardown(&fx);
@@ -438,10 +486,10 @@ SP_TEST(download_limit_holds)
 	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
 	SP_CHECK(ta && tb);
 	struct sp_torrent_stats st;
-	SP_CHECK(wait_complete(ta, 10, &st));
+	SP_CHECK(wait_complete(ta, WAIT_S, &st));
 	int64_t t0 = sp_now_us();
 	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
-	SP_CHECK(wait_complete(tb, 30, &st));
+	SP_CHECK(wait_complete(tb, 2 * WAIT_S, &st));
 	double rate = (double)fx.total / ((double)(sp_now_us() - t0) / 1e6);
 	fprintf(stderr, "download at %.0f B/s (limit %lld)\n", rate, (long long)limit);
 	SP_CHECK_CMP(rate, <, 1.3 * (double)limit);
@@ -464,7 +512,7 @@ SP_TEST(magnet_metadata_then_download)
 		 sp_session_port(a));
 	struct sp_torrent *ta = sp_session_add_torrent(a, mi, fx.seed_dir, true, NULL);
 	struct sp_torrent_stats st;
-	SP_CHECK(ta && wait_complete(ta, 10, &st));
+	SP_CHECK(ta && wait_complete(ta, WAIT_S, &st));
 	struct sp_error *err = NULL;
 	struct sp_metainfo *mag = sp_magnet_parse(uri, &err);
 	if (!mag)
@@ -472,7 +520,7 @@ SP_TEST(magnet_metadata_then_download)
 	SP_CHECK(sp_session_add_torrent(b, mag, fx.leech_dir, false, &err) == NULL);
 	sp_error_free(err);
 	err = NULL;
-	struct sp_metainfo *full = sp_session_fetch_metadata(b, mag, 10000, &err);
+	struct sp_metainfo *full = sp_session_fetch_metadata(b, mag, WAIT_S * 1000, &err);
 	if (!full)
 		SP_FAIL("fetch: %s", sp_error_msg(err));
 	SP_CHECK(!full->is_magnet);
@@ -481,7 +529,7 @@ SP_TEST(magnet_metadata_then_download)
 	/* no --peer now: the peers found while fetching are reused */
 	struct sp_torrent *tb = sp_session_add_torrent(b, full, fx.leech_dir, false, &err);
 	SP_CHECK(tb != NULL);
-	SP_CHECK(wait_complete(tb, 20, &st));
+	SP_CHECK(wait_complete(tb, WAIT_S, &st));
 	sp_session_free(b);
 	sp_session_free(a);
 	check_copy(&fx);
@@ -498,7 +546,7 @@ SP_TEST(magnet_without_peers_times_out)
 	int64_t t0 = sp_now_us();
 	SP_CHECK(sp_session_fetch_metadata(b, mag, 500, &err) == NULL);
 	SP_CHECK_INT(err->code, -ETIMEDOUT);
-	SP_CHECK_CMP(sp_now_us() - t0, <, 3000000);
+	SP_CHECK_CMP(sp_now_us() - t0, <, WAIT_S * 1000000LL); /* the 500 ms, not forever */
 	sp_error_free(err);
 	sp_session_free(b);
 }
@@ -517,10 +565,10 @@ SP_TEST(pex_introduces_leechers)
 	struct sp_torrent *tc = sp_session_add_torrent(c, mi_of(&fx), third, false, NULL);
 	SP_CHECK(ta && tb && tc);
 	struct sp_torrent_stats sb, sc;
-	SP_CHECK(wait_complete(ta, 10, &sb));
+	SP_CHECK(wait_complete(ta, WAIT_S, &sb));
 	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
 	SP_CHECK_INT(sp_torrent_add_peer(tc, "127.0.0.1", sp_session_port(a)), 0);
-	int64_t end = sp_now_us() + 8000000;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
 	do {
 		struct timespec ts = {0, 100000000};
 		nanosleep(&ts, NULL);
@@ -574,7 +622,7 @@ static void send_handshake_fast(int fd, const struct sp_metainfo *mi, bool fast)
 	/* wait for its answer, so what follows is read as messages */
 	uint8_t ans[68];
 	size_t got = 0;
-	int64_t end = sp_now_us() + 3000000;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
 	while (got < sizeof(ans) && sp_now_us() < end) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		if (poll(&pfd, 1, 50) <= 0)
@@ -600,7 +648,7 @@ SP_TEST(malformed_peers_are_closed)
 	struct sp_metainfo *mi = mi_of(&fx);
 	struct sp_torrent *ta = sp_session_add_torrent(a, mi, fx.seed_dir, true, NULL);
 	struct sp_torrent_stats st;
-	SP_CHECK(wait_complete(ta, 10, &st));
+	SP_CHECK(wait_complete(ta, WAIT_S, &st));
 	const struct sp_metainfo *m = sp_torrent_metainfo(ta);
 	size_t got;
 	/* 1: not BitTorrent at all. It could be an encrypted (MSE) opening
@@ -610,28 +658,28 @@ SP_TEST(malformed_peers_are_closed)
 	memset(junk, 'x', sizeof(junk));
 	memcpy(junk, "GET / HTTP/1.0\r\n", 16);
 	SP_CHECK_INT(send(fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
-	SP_CHECK(closed_within(fd, 3000, &got));
+	SP_CHECK(closed_within(fd, WAIT_S * 1000, &got));
 	close(fd);
 	/* 2: a valid handshake, then a 2 GB length: closed from the header */
 	fd = raw_connect(sp_session_port(a));
 	send_handshake(fd, m);
 	static const uint8_t huge[5] = {0x7f, 0xff, 0xff, 0xff, 7};
 	SP_CHECK_INT(send(fd, huge, 5, 0), 5);
-	SP_CHECK(closed_within(fd, 3000, &got));
+	SP_CHECK(closed_within(fd, WAIT_S * 1000, &got));
 	close(fd);
 	/* 3: a have with a length of 3 */
 	fd = raw_connect(sp_session_port(a));
 	send_handshake(fd, m);
 	static const uint8_t bad_have[7] = {0, 0, 0, 3, 4, 0, 0};
 	SP_CHECK_INT(send(fd, bad_have, 7, 0), 7);
-	SP_CHECK(closed_within(fd, 3000, &got));
+	SP_CHECK(closed_within(fd, WAIT_S * 1000, &got));
 	close(fd);
 	/* 4: a request for a piece that does not exist */
 	fd = raw_connect(sp_session_port(a));
 	send_handshake(fd, m);
 	static const uint8_t bad_req[17] = {0, 0, 0, 13, 6, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x40, 0};
 	SP_CHECK_INT(send(fd, bad_req, 17, 0), 17);
-	SP_CHECK(closed_within(fd, 3000, &got));
+	SP_CHECK(closed_within(fd, WAIT_S * 1000, &got));
 	close(fd);
 	/* The session still serves a well-behaved peer. */
 	fd = raw_connect(sp_session_port(a));
@@ -647,7 +695,7 @@ SP_TEST(malformed_peers_are_closed)
 static bool read_until(int fd, struct sp_buf *in, int want, uint32_t np, struct sp_wire_msg *m,
 		       int *allowed)
 {
-	int64_t end = sp_now_us() + 3000000;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
 	for (;;) {
 		long n = sp_wire_parse(in->data, in->len, np, m);
 		if (n > 0) {
@@ -692,7 +740,7 @@ SP_TEST(fast_extension_while_choked)
 	SP_CHECK(a != NULL);
 	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
 	struct sp_torrent_stats st;
-	SP_CHECK(wait_complete(ta, 10, &st));
+	SP_CHECK(wait_complete(ta, WAIT_S, &st));
 	const struct sp_metainfo *m = sp_torrent_metainfo(ta);
 	int fd = raw_connect(sp_session_port(a));
 	send_handshake_fast(fd, m, true);
