@@ -117,6 +117,12 @@ void sp_reader_cancel(struct sp_reader *r);
 void sp_reader_resume(struct sp_reader *r);
 /* The demuxer's measured bitrate (bytes/s), replacing the metainfo hint. */
 void sp_reader_set_bitrate(struct sp_reader *r, double bytes_per_sec);
+/* Seconds of media the consumer has read but not yet played (its packet
+ * and frame queues): the byte at the read position is needed that much
+ * later, so the picker's deadlines follow playback, not the read-ahead.
+ * 0 (the default) while nothing plays: before the start, after a seek.
+ * Any thread, never blocks. */
+void sp_reader_set_lead(struct sp_reader *r, double seconds);
 /* Is [offset, offset+len) verified now? (the start rule, the OSD) */
 bool sp_reader_available(struct sp_reader *r, uint64_t offset, uint64_t len);
 /* Tribler's start rule: the data at the cursor is here and the expected

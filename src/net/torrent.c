@@ -110,6 +110,13 @@ void sp_torrent_on_pump(evutil_socket_t fd, short what, void *arg)
 			struct sp_blocksrc *src = find_source(t, acts[i].source);
 			if (!src)
 				continue;
+			if (sp_log_get_level() <= SP_LOG_DEBUG) {
+				int64_t dl = sp_picker_piece_deadline(t->picker, acts[i].piece);
+				SP_DEBUG("picker", "%s source %u piece %u+%u, due in %.0f ms",
+					 acts[i].type == SP_ACTION_REQUEST ? "request" : "cancel",
+					 acts[i].source, acts[i].piece, acts[i].offset,
+					 dl == INT64_MAX ? -1.0 : (double)(dl - now) / 1e3);
+			}
 			if (acts[i].type == SP_ACTION_REQUEST)
 				src->ops->request(src->obj, acts[i].piece, acts[i].offset,
 						  acts[i].length);

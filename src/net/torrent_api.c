@@ -87,7 +87,8 @@ struct cursor_job {
 	struct sp_torrent *t;
 	uint32_t id;
 	uint64_t offset;
-	double bitrate;
+	double bitrate, lead_s;
+	int64_t at_us; /* when the reader reported it */
 	bool remove;
 };
 
@@ -99,32 +100,33 @@ static void cursor_on_loop(void *arg)
 		if (job->remove)
 			sp_picker_cursor_remove(t->picker, job->id);
 		else
-			sp_picker_cursor_set(t->picker, job->id, job->offset, job->bitrate,
-					     sp_now_us());
+			sp_picker_cursor_set_lead(t->picker, job->id, job->offset, job->bitrate,
+						  job->lead_s, job->at_us);
 		sp_torrent_pump(t);
 	}
 	free(job);
 }
 
 static void post_cursor(struct sp_torrent *t, uint32_t id, uint64_t off, double rate,
-			bool remove)
+			double lead_s, bool remove)
 {
 	struct cursor_job *job = malloc(sizeof(*job));
 	if (!job)
 		return;
-	*job = (struct cursor_job){t, id, off, rate, remove};
+	*job = (struct cursor_job){t, id, off, rate, lead_s, sp_now_us(), remove};
 	if (sp_session_post(t->s, cursor_on_loop, job) < 0)
 		free(job);
 }
 
-static void reader_on_cursor(void *ctx, struct sp_reader *r, uint64_t off, double bitrate)
+static void reader_on_cursor(void *ctx, struct sp_reader *r, uint64_t off, double bitrate,
+			     double lead_s)
 {
-	post_cursor(ctx, sp_reader_id(r), off, bitrate, false);
+	post_cursor(ctx, sp_reader_id(r), off, bitrate, lead_s, false);
 }
 
 static void reader_on_close(void *ctx, struct sp_reader *r)
 {
-	post_cursor(ctx, sp_reader_id(r), 0, 0, true);
+	post_cursor(ctx, sp_reader_id(r), 0, 0, 0, true);
 }
 
 struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
@@ -146,6 +148,6 @@ struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
 		return NULL;
 	}
 	/* The picker learns of the reader at once, before its first read. */
-	post_cursor(t, sp_reader_id(r), sp_reader_base(r), hint, false);
+	post_cursor(t, sp_reader_id(r), sp_reader_base(r), hint, 0, false);
 	return r;
 }

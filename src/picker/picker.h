@@ -113,6 +113,13 @@ bool sp_picker_piece_ready(const struct sp_picker *p, uint32_t piece);
  * call, which also requests the new window. */
 void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 			  double bitrate, int64_t now_us);
+/* The same with the reader's lead: seconds of media its consumer has read
+ * ahead of playback (queued packets and frames). The byte at offset is then
+ * due at now_us + lead_s rather than now_us, so deadlines follow the
+ * playback clock and not the demuxer's read-ahead. cursor_set is this
+ * with lead 0. */
+void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t offset,
+			       double bitrate, double lead_s, int64_t now_us);
 void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
 /* Bytes from the cursor that are already verified and contiguous. */
 uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader);
@@ -137,6 +144,7 @@ struct sp_picker_stats {
 	uint64_t webseed_requested_bytes;
 	uint64_t timeouts;        /* requests declared lost */
 	uint64_t cancels;         /* CANCEL actions emitted */
+	uint64_t ws_reclaimed;    /* blocks a fallback web seed gave back to peers */
 };
 void sp_picker_get_stats(const struct sp_picker *p, struct sp_picker_stats *st);
 

@@ -30,9 +30,13 @@
 #define PK_RARE_BUFFER_S 6.0        /* keep a rare share only with this much buffer */
 #define PK_RARE_SCAN 1024           /* pieces scanned per rarest-first pick */
 #define PK_WS_HORIZON_S 10.0        /* a fallback web seed serves only this near */
+#define PK_WS_START_S 2.0           /* ... this near while no peer is known yet */
+#define PK_WS_GRACE_US 3000000      /* then ordinary, if still no peer may be asked */
+#define PK_WS_INFLIGHT_US 500000    /* a web seed block due later is still queued */
 #define PK_RESCUE_HORIZON_S 30.0    /* late requests are looked for this near */
 #define PK_SEEK_SLACK 1048576       /* a backward move smaller than this is no seek */
 #define PK_MAX_COPIES 2             /* outstanding copies of one block, at most */
+#define PK_RACE_AFTER_US 100000     /* a due block an unknown source sits on this long */
 
 /* Block state byte: bit 7 received, bits 0-6 outstanding request count. */
 #define BLK_GOT 0x80u
@@ -100,6 +104,7 @@ struct pk_reader {
 	uint64_t offset;
 	double bitrate;
 	int64_t t_us;         /* when offset was reported */
+	int64_t lead_us;      /* then, the consumer's read-ahead of playback */
 	uint64_t win_end;     /* computed by the last next() */
 };
 
@@ -138,6 +143,9 @@ struct sp_picker {
 	uint32_t nrd, caprd;
 	bool seek_pending;
 	bool ws_ordinary;         /* this call: web seeds are ordinary sources */
+	double ws_horizon_s;      /* this call: how near a fallback web seed serves */
+	bool peerless;            /* no peer may be asked, since peerless_us */
+	int64_t peerless_us;
 	bool healthy;             /* this call: every reader has its buffer */
 
 	uint32_t *act;            /* pieces with a pk_piece_dl, unordered */

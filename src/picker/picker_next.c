@@ -33,6 +33,12 @@ static struct pk_reader *reader_find(const struct sp_picker *p, uint32_t id)
 void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset, double bitrate,
 			  int64_t now_us)
 {
+	sp_picker_cursor_set_lead(p, reader, offset, bitrate, 0, now_us);
+}
+
+void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t offset,
+			       double bitrate, double lead_s, int64_t now_us)
+{
 	if (offset >= p->cfg.total_length)
 		offset = p->cfg.total_length - 1;
 	struct pk_reader *r = reader_find(p, reader);
@@ -58,6 +64,7 @@ void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 	r->offset = offset;
 	r->bitrate = bitrate;
 	r->t_us = now_us;
+	r->lead_us = lead_s > 0 && lead_s < 3600 ? (int64_t)(lead_s * 1e6) : 0;
 	if (r->win_end < offset)
 		r->win_end = offset;
 }
@@ -275,7 +282,7 @@ void pk_compute_windows(struct sp_picker *p, int64_t now)
 			uint32_t pc = (uint32_t)i;
 			uint64_t start = i * plen;
 			double dt = start > r->offset ? (double)(start - r->offset) / br : 0;
-			int64_t dl = r->t_us + (int64_t)(dt * 1e6);
+			int64_t dl = r->t_us + r->lead_us + (int64_t)(dt * 1e6);
 			if (p->win_stamp[pc] != p->win_gen) {
 				p->win_stamp[pc] = p->win_gen;
 				p->deadline[pc] = dl;
@@ -296,12 +303,18 @@ void pk_compute_windows(struct sp_picker *p, int64_t now)
 
 /* ---- per call scratch ---- */
 
-static bool healthy_buffer(const struct sp_picker *p)
+static bool healthy_buffer(const struct sp_picker *p, int64_t now)
 {
 	if (!p->nrd)
 		return true;
 	for (uint32_t k = 0; k < p->nrd; k++) {
-		uint64_t want = (uint64_t)(PK_RARE_BUFFER_S * pk_reader_bitrate(&p->rd[k]));
+		/* what the consumer holds counts, as of now */
+		const struct pk_reader *r = &p->rd[k];
+		double lead = (double)(r->t_us + r->lead_us - now) / 1e6;
+		double need = PK_RARE_BUFFER_S - (lead > 0 && r->lead_us > 0 ? lead : 0);
+		if (need <= 0)
+			continue;
+		uint64_t want = (uint64_t)(need * pk_reader_bitrate(r));
 		uint64_t left = p->cfg.total_length - p->rd[k].offset;
 		if (buffered_upto(p, &p->rd[k], want) < (want < left ? want : left))
 			return false;
@@ -311,7 +324,7 @@ static bool healthy_buffer(const struct sp_picker *p)
 
 static void prepare_sources(struct sp_picker *p, int64_t now)
 {
-	p->healthy = healthy_buffer(p);
+	p->healthy = healthy_buffer(p, now);
 	bool keep_rare = p->cfg.rare_share > 0 && p->healthy;
 	struct pk_source **u = p->scratch + 2 * p->nsrc;
 	p->nusable = 0;
@@ -351,6 +364,7 @@ static bool holds(const struct pk_source *s, uint32_t piece, uint32_t block)
 struct cands {
 	struct pk_source **peer, **ws;
 	uint32_t npeer, nws;
+	double ws_horizon_s; /* a fallback web seed serves deadlines this near */
 	bool ready; /* gathered for the current piece, peers in a heap */
 };
 
@@ -423,7 +437,7 @@ static struct pk_source *choose(const struct cands *c, double len, uint32_t piec
 				double dl_s, bool dup, double *eta)
 {
 	struct pk_source *b = best_of(c->peer, c->npeer, len, piece, block, dup, eta);
-	if (c->nws && dl_s <= PK_WS_HORIZON_S && (!b || *eta > dl_s - PK_HEDGE_SLACK_US / 1e6)) {
+	if (c->nws && dl_s <= c->ws_horizon_s && (!b || *eta > dl_s - PK_HEDGE_SLACK_US / 1e6)) {
 		double wt;
 		struct pk_source *w = best_of(c->ws, c->nws, len, piece, block, dup, &wt);
 		if (w && (!b || wt < *eta)) {
@@ -447,6 +461,36 @@ static int req_index(const struct pk_source *s, uint32_t piece, uint32_t block)
 	return -1;
 }
 
+/* Rule 5's other half: a fallback web seed gives back a block it still
+ * has queued (not yet in a transfer: expected later than
+ * PK_WS_INFLIGHT_US from now) when a peer would deliver it before its
+ * deadline. The server then sends only what no peer could. */
+static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
+		   struct cands *c, struct pk_source *h, int64_t exp, double len)
+{
+	if (exp <= now + PK_WS_INFLIGHT_US || p->parole[piece])
+		return 0;
+	int i = req_index(h, piece, b);
+	if (i < 0)
+		return 0;
+	if (!c->ready) {
+		gather(p, piece, c);
+		heap_build(c->peer, c->npeer);
+	}
+	double eta;
+	struct pk_source *s = best_of(c->peer, c->npeer, len, piece, b, true, &eta);
+	if (!s || !urgent_room(s) ||
+	    now + (int64_t)(eta * 1e6) > p->deadline[piece] - PK_HEDGE_SLACK_US)
+		return 0;
+	pk_drop_req(p, h, (uint32_t)i, true);
+	h->vq -= len;
+	if (!pk_issue(p, s, piece, b, now, false))
+		return -1;
+	s->room--;
+	p->st.ws_reclaimed++;
+	return 1;
+}
+
 /* Rule 4 for a requested block: if its request will miss the deadline and
  * another source would deliver clearly sooner, move it there (cancel and
  * re-request: free while the first source has not started it) or, if it is
@@ -460,7 +504,9 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 		return 0;
 	int64_t exp = pk_blk_eta(p, piece, b, h, h->erate, now);
 	if (exp <= p->deadline[piece] - PK_HEDGE_SLACK_US)
-		return 0;
+		return h->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary
+			       ? reclaim(p, piece, b, now, c, h, exp, len)
+			       : 0;
 	int i = req_index(h, piece, b);
 	if (i < 0)
 		return 0;
@@ -472,10 +518,17 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	struct pk_source *s = choose(c, len, piece, b, dl_s, true, &eta);
 	if (!s || s == h || !urgent_room(s))
 		return 0;
+	/* a race between a server and a peer: the block is due and its
+	 * holder has shown nothing yet (no measure), nor has it sent this
+	 * block for a while; with nothing to compare them by, whoever is
+	 * faster wins and the other copy is cancelled (between two unknown
+	 * peers the simulator says it only spends the budget) */
+	bool race = dl_s * 1e6 <= PK_HEDGE_SLACK_US && h->kind != s->kind && h->rate_in <= 0 &&
+		    h->rate_est <= 0 && now - p->dl[piece]->sent[b] >= PK_RACE_AFTER_US;
 	int64_t ts = now + (int64_t)(eta * 1e6), gain = (exp - now) / 4;
-	if (ts >= exp - (gain > 200000 ? gain : 200000))
+	if (!race && ts >= exp - (gain > 200000 ? gain : 200000))
 		return 0;
-	bool dup = i == 0;
+	bool dup = i == 0 || race;
 	if (dup && (double)p->dup_allowance_used + len > pk_dup_allowance(p))
 		return 0;
 	if (!dup) {
@@ -515,7 +568,7 @@ static struct pk_source *choose_free(const struct cands *c, double len, double d
 {
 	struct pk_source *b = c->npeer ? c->peer[0] : NULL;
 	double eta = b ? b->key : INFINITY;
-	if (c->nws && dl_s <= PK_WS_HORIZON_S && eta > dl_s - PK_HEDGE_SLACK_US / 1e6) {
+	if (c->nws && dl_s <= c->ws_horizon_s && eta > dl_s - PK_HEDGE_SLACK_US / 1e6) {
 		double wt;
 		struct pk_source *w = best_of(c->ws, c->nws, len, 0, 0, false, &wt);
 		if (w && wt < eta)
@@ -610,7 +663,7 @@ static bool fill_ahead(struct sp_picker *p, struct pk_source *s, int64_t now)
 
 static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 {
-	bool ws_ok = (double)(dl - now) / 1e6 <= PK_WS_HORIZON_S;
+	bool ws_ok = (double)(dl - now) / 1e6 <= p->ws_horizon_s;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		const struct pk_source *s = p->src[k];
 		/* a snubbed source with room is chosen only late: no reason
@@ -624,7 +677,8 @@ static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 
 void pk_next_deadline(struct sp_picker *p, int64_t now)
 {
-	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc};
+	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc,
+			  .ws_horizon_s = p->ws_horizon_s};
 	uint32_t budget = EDF_MAX_BLOCKS;
 	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p, p->deadline[p->wlist[i]], now); i++)
 		if (!edf_piece(p, p->wlist[i], now, &c, &budget))
@@ -646,19 +700,59 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 	pk_endgame(p, now);
 }
 
-/* Rule 5: web seeds are ordinary sources in always mode, and in fallback
- * mode while no peer may be asked (none connected or unchoked): then they
- * are all we have, even without a reader (a plain download). */
-static bool ws_ordinary(const struct sp_picker *p)
+/* Rule 5: web seeds are ordinary sources in always mode; in fallback mode
+ * when no peer could be asked for PK_WS_GRACE_US (none connected or
+ * unchoked: a torrent served only by HTTP, with or without a reader).
+ * Before that, a reader gets from them only what is due within
+ * PK_WS_START_S: the start, while the peers connect and unchoke us (the
+ * player's reader may come a moment after the torrent: nothing goes to
+ * the server meanwhile); a momentary choke of every peer changes nothing. Sets
+ * p->ws_ordinary and p->ws_horizon_s. */
+static void ws_policy(struct sp_picker *p, int64_t now)
 {
-	if (p->cfg.webseed_mode == 1)
-		return true;
+	p->ws_horizon_s = PK_WS_HORIZON_S;
+	p->ws_ordinary = p->cfg.webseed_mode == 1;
 	if (p->cfg.webseed_mode != 0)
-		return false;
-	for (uint32_t k = 0; k < p->nsrc; k++)
-		if (p->src[k]->kind == SP_SOURCE_PEER && pk_src_usable(p, p->src[k]))
-			return false;
-	return true;
+		return;
+	bool usable = false, measured = false;
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s)) {
+			usable = true;
+			measured = measured || s->rate_in > 0 || s->rate_est > 0;
+		}
+	}
+	if (!usable && !p->peerless)
+		p->peerless_us = now;
+	p->peerless = !usable;
+	if (!usable && now - p->peerless_us >= PK_WS_GRACE_US)
+		p->ws_ordinary = true;
+	else if (!measured)
+		p->ws_horizon_s = PK_WS_START_S; /* nothing known of the peers yet */
+}
+
+/* A fallback web seed that is no longer ordinary keeps only what it is
+ * already sending and the window blocks due within its horizon; the rest
+ * of its queue (asked while it was all we had) is cancelled and goes to
+ * the peers. */
+static void ws_trim(struct sp_picker *p, int64_t now)
+{
+	int64_t far = now + (int64_t)(p->ws_horizon_s * 1e6);
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		struct pk_source *s = p->src[k];
+		if (s->kind != SP_SOURCE_WEBSEED)
+			continue;
+		for (uint32_t i = s->nreq; i-- > 0;) {
+			const struct pk_req *q = &s->reqs[i];
+			bool near = p->win_stamp[q->piece] == p->win_gen && p->deadline[q->piece] <= far;
+			if (near || q->dup ||
+			    pk_blk_eta(p, q->piece, q->block, s, pk_src_crate(s, now), now) <=
+				    now + PK_WS_INFLIGHT_US)
+				continue;
+			pk_drop_req(p, s, i, true);
+			p->st.ws_reclaimed++;
+		}
+	}
 }
 
 /* Rule 9: after a seek, requests outside every window are cancelled. */
@@ -699,12 +793,14 @@ size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_acti
 		p->capscratch = p->nsrc * 3;
 	}
 	pk_timeouts(p, now_us);
-	p->ws_ordinary = ws_ordinary(p);
+	ws_policy(p, now_us);
 	pk_compute_windows(p, now_us);
 	if (p->seek_pending) {
 		cancel_outside(p);
 		p->seek_pending = false;
 	}
+	if (!p->ws_ordinary && p->cfg.webseed_mode == 0)
+		ws_trim(p, now_us);
 	if (p->nout >= max)
 		goto out;
 	prepare_sources(p, now_us);

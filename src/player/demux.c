@@ -94,6 +94,8 @@ static int demux_open(struct player *p)
 static void do_seek(struct player *p, double target)
 {
 	AVFormatContext *ic = p->ic;
+	/* the queues go: what the new position's reads ask for is due now */
+	sp_source_set_lead(p->src, 0);
 	/* a cancelled read left the context in error: clear it first */
 	ic->pb->error = 0;
 	ic->pb->eof_reached = 0;
@@ -130,6 +132,20 @@ static bool stream_enough(struct sp_pktq *q, AVStream *st)
 	return n > SP_QUEUE_ENOUGH_PACKETS && sp_player_queued_s(q, st) >= SP_QUEUE_ENOUGH_S;
 }
 
+/* Seconds of media queued ahead of playback: the least over the streams
+ * played (the one to run dry first). The picker's deadlines follow it. */
+static double queued_lead(struct player *p)
+{
+	double lead = -1;
+	if (p->vidx >= 0)
+		lead = sp_player_queued_s(&p->vq, p->vst);
+	if (p->aidx >= 0) {
+		double a = sp_player_queued_s(&p->aq, p->ast);
+		lead = lead < 0 || a < lead ? a : lead;
+	}
+	return lead > 0 ? lead : 0;
+}
+
 static bool queues_full(struct player *p)
 {
 	int64_t vb = 0, ab = 0;
@@ -155,6 +171,7 @@ static bool demux_step(struct player *p, AVPacket *pkt)
 		do_seek(p, t);
 		return true;
 	}
+	sp_source_set_lead(p->src, queued_lead(p));
 	if (atomic_load(&p->eof) || queues_full(p)) {
 		timed_wait(p, 10);
 		pthread_mutex_unlock(&p->mu);

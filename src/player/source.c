@@ -150,6 +150,11 @@ static void reader_set_bitrate(void *ctx, double bps)
 	sp_reader_set_bitrate(((struct reader_src *)ctx)->r, bps);
 }
 
+static void reader_set_lead(void *ctx, double seconds)
+{
+	sp_reader_set_lead(((struct reader_src *)ctx)->r, seconds);
+}
+
 static void reader_close(void *ctx)
 {
 	struct reader_src *rs = ctx;
@@ -166,6 +171,7 @@ static const struct sp_source_ops reader_ops = {
 	.available = reader_available,
 	.ready = reader_ready,
 	.set_bitrate = reader_set_bitrate,
+	.set_lead = reader_set_lead,
 	.close = reader_close,
 };
 
@@ -231,6 +237,12 @@ void sp_source_set_bitrate(struct sp_source *s, double bytes_per_sec)
 {
 	if (s->ops->set_bitrate)
 		s->ops->set_bitrate(s->ctx, bytes_per_sec);
+}
+
+void sp_source_set_lead(struct sp_source *s, double seconds)
+{
+	if (s->ops->set_lead)
+		s->ops->set_lead(s->ctx, seconds);
 }
 
 /* ---- AVIOContext bridge ---- */

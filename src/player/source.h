@@ -32,6 +32,7 @@ struct sp_source_ops {
 	bool (*available)(void *ctx, uint64_t off, uint64_t len);
 	bool (*ready)(void *ctx, uint64_t off, double ahead_s);
 	void (*set_bitrate)(void *ctx, double bytes_per_sec);
+	void (*set_lead)(void *ctx, double seconds); /* optional */
 	void (*close)(void *ctx);
 };
 
@@ -55,6 +56,8 @@ void sp_source_resume(struct sp_source *s);
 bool sp_source_available(struct sp_source *s, uint64_t off, uint64_t len);
 bool sp_source_ready(struct sp_source *s, uint64_t off, double ahead_s);
 void sp_source_set_bitrate(struct sp_source *s, double bytes_per_sec);
+/* Seconds of media read but not played yet (sp_reader_set_lead). */
+void sp_source_set_lead(struct sp_source *s, double seconds);
 
 /* The AVIOContext bridge: blocking reads at the context's position,
  * seeks including AVSEEK_SIZE. The source is borrowed and must outlive

@@ -38,6 +38,8 @@ struct sp_reader {
 
 	atomic_int cancel;
 	_Atomic uint64_t bitrate_bits; /* double, as bits: set from any thread */
+	_Atomic uint64_t lead_bits;    /* double, as bits: the consumer's lead */
+	_Atomic uint64_t lead_sent_bits; /* the lead last reported */
 	_Atomic uint64_t cursor;
 
 	/* reading thread */
@@ -50,12 +52,23 @@ struct sp_reader {
 
 static atomic_uint next_id = 1;
 
-static double load_bitrate(const struct sp_reader *r)
+static double bits_double(uint64_t bits)
 {
-	uint64_t bits = atomic_load(&r->bitrate_bits);
 	double d;
 	memcpy(&d, &bits, sizeof(d));
 	return d;
+}
+
+static uint64_t double_bits(double d)
+{
+	uint64_t bits;
+	memcpy(&bits, &d, sizeof(bits));
+	return bits;
+}
+
+static double load_bitrate(const struct sp_reader *r)
+{
+	return bits_double(atomic_load(&r->bitrate_bits));
 }
 
 struct sp_reader *sp_reader_new(struct sp_storage *st, int file_index, double bitrate_hint,
@@ -137,11 +150,18 @@ void sp_reader_get_stats(const struct sp_reader *r, struct sp_reader_stats *out)
 	out->seeks = atomic_load(&r->seeks);
 }
 
+double sp_reader_lead(const struct sp_reader *r)
+{
+	return bits_double(atomic_load(&r->lead_bits));
+}
+
 static void report(struct sp_reader *r, uint64_t toff)
 {
 	atomic_store(&r->cursor, toff);
+	uint64_t lead = atomic_load(&r->lead_bits);
+	atomic_store(&r->lead_sent_bits, lead);
 	if (r->hooks.on_cursor)
-		r->hooks.on_cursor(r->hooks.ctx, r, toff, load_bitrate(r));
+		r->hooks.on_cursor(r->hooks.ctx, r, toff, load_bitrate(r), bits_double(lead));
 }
 
 void sp_reader_set_bitrate(struct sp_reader *r, double bytes_per_sec)
@@ -149,10 +169,29 @@ void sp_reader_set_bitrate(struct sp_reader *r, double bytes_per_sec)
 	if (!r)
 		return;
 	double d = bytes_per_sec > 0 ? bytes_per_sec : r->hint;
-	uint64_t bits;
-	memcpy(&bits, &d, sizeof(bits));
+	uint64_t bits = double_bits(d);
 	uint64_t old = atomic_exchange(&r->bitrate_bits, bits);
 	if (old != bits && bytes_per_sec > 0)
+		report(r, atomic_load(&r->cursor));
+}
+
+/* A lead that moved by less than this is not worth a report: the
+ * deadlines it shifts are the picker's coarse plan, and a report costs a
+ * post to the net thread. */
+#define LEAD_STEP_S 0.25
+
+void sp_reader_set_lead(struct sp_reader *r, double seconds)
+{
+	if (!r)
+		return;
+	if (!(seconds > 0))
+		seconds = 0; /* also NaN */
+	if (seconds > 3600)
+		seconds = 3600;
+	atomic_store(&r->lead_bits, double_bits(seconds));
+	double sent = bits_double(atomic_load(&r->lead_sent_bits));
+	if (seconds > sent + LEAD_STEP_S || seconds < sent - LEAD_STEP_S ||
+	    (seconds == 0 && sent != 0))
 		report(r, atomic_load(&r->cursor));
 }
 

@@ -27,13 +27,15 @@ struct sp_reader_hooks {
 	void *ctx;
 	/* The read position moved (a seek, a piece boundary crossed, or a
 	 * read that has waited a while for its piece) or the bitrate
-	 * changed. torrent_offset is a torrent byte offset; bitrate in
-	 * bytes/s, 0 if unknown. Runs on the reading thread (or the one that
+	 * or lead changed. torrent_offset is a torrent byte offset; bitrate in
+	 * bytes/s, 0 if unknown; lead_s the seconds of media read but not yet
+	 * played (sp_reader_set_lead): the byte at torrent_offset is needed
+	 * lead_s from now. Runs on the reading thread (or the one that
 	 * called sp_reader_set_bitrate): post it to the net thread for
 	 * sp_picker_cursor_set(); do not block. At most about once per piece
 	 * of reading, plus seeks. Optional. */
 	void (*on_cursor)(void *ctx, struct sp_reader *r, uint64_t torrent_offset,
-			  double bitrate);
+			  double bitrate, double lead_s);
 	/* The reader is being closed (sp_picker_cursor_remove). Optional. */
 	void (*on_close)(void *ctx, struct sp_reader *r);
 	/* Optional start rule from the picker's per-peer rates; NULL: the
@@ -54,6 +56,8 @@ int sp_reader_file_index(const struct sp_reader *r);
 uint64_t sp_reader_base(const struct sp_reader *r);
 /* Current bitrate: the demuxer's, else the hint; bytes/s, 0 if unknown. */
 double sp_reader_bitrate(const struct sp_reader *r);
+/* The consumer's lead (sp_reader_set_lead), seconds. */
+double sp_reader_lead(const struct sp_reader *r);
 /* The last position reported to on_cursor (torrent offset). */
 uint64_t sp_reader_cursor(const struct sp_reader *r);
 

@@ -706,7 +706,8 @@ SP_TEST(rare_share_once_buffered)
 }
 
 /* A plain download (no reader) from a fallback web seed alone still
- * progresses; once a peer unchokes us the web seed rests. */
+ * progresses, after the grace given to peers; once a peer unchokes us the
+ * web seed rests. */
 SP_TEST(webseed_fallback_without_reader)
 {
 	struct sp_picker *p = mk(50, 0, 0);
@@ -714,19 +715,136 @@ SP_TEST(webseed_fallback_without_reader)
 	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
 	sp_picker_source_add(p, 1, SP_SOURCE_PEER);
 	sp_picker_source_have_all(p, 1); /* connected, still choking us */
-	size_t n = next(p, 0, a, 64);
+	SP_CHECK_UINT(next(p, 0, a, 64), 0); /* the peers' grace */
+	SP_CHECK_UINT(next(p, 2900 * MS, a, 64), 0);
+	size_t n = next(p, 3 * SEC, a, 64);
 	SP_CHECK_CMP(n, >, 0);
 	for (size_t i = 0; i < n; i++)
 		SP_CHECK_UINT(a[i].source, 9);
 	for (size_t i = 0; i < n; i++)
-		sp_picker_block_arrived(p, 9, a[i].piece, a[i].offset, 1000);
+		sp_picker_block_arrived(p, 9, a[i].piece, a[i].offset, 3 * SEC + 1000);
 	sp_picker_source_choke(p, 1, false, false);
-	n = next(p, 2000, a, 64);
+	n = next(p, 5 * SEC, a, 64);
 	SP_CHECK_CMP(n, >, 0);
-	for (size_t i = 0; i < n; i++)
-		SP_CHECK_UINT(a[i].source, 1);
+	size_t to_peer = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].type == SP_ACTION_REQUEST) {
+			SP_CHECK_UINT(a[i].source, 1);
+			to_peer++;
+		} else {
+			SP_CHECK_UINT(a[i].source, 9); /* its queue given back */
+		}
+	}
+	SP_CHECK_CMP(to_peer, >, 0);
 	sp_picker_free(p);
 }
+
+/* The reader's lead (media read but not yet played) pushes its deadlines
+ * out by as much: they follow playback, not the demuxer. */
+SP_TEST(lead_moves_deadlines)
+{
+	struct sp_picker *p = mk(100, 0, 0);
+	struct sp_picker_action a[64];
+	seed(p, 1, 1e6, 0.01);
+	sp_picker_cursor_set_lead(p, 0, 10ull * PLEN, 200000, 2.5, 1 * SEC);
+	next(p, 1 * SEC, a, 64);
+	SP_CHECK_INT(sp_picker_piece_deadline(p, 10), 3500 * MS);
+	SP_CHECK_INT(sp_picker_piece_deadline(p, 11), 3500 * MS + (int64_t)PLEN * SEC / 200000);
+	sp_picker_cursor_set(p, 0, 10ull * PLEN, 200000, 2 * SEC); /* lead gone */
+	next(p, 2 * SEC, a, 64);
+	SP_CHECK_INT(sp_picker_piece_deadline(p, 10), 2 * SEC);
+	sp_picker_free(p);
+}
+
+/* Fallback at the start: while the peers are unknown (no rate measured)
+ * the web seed gets only what is due within PK_WS_START_S; the peers the
+ * rest. Once a peer is measured fast, the web seed gets nothing more. */
+SP_TEST(webseed_fallback_start)
+{
+	struct sp_picker *p = mk(100, 0, 0);
+	struct sp_picker_action a[256];
+	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
+	sp_picker_source_rate(p, 9, 5e6, 0.01);
+	seed(p, 1, 0, 0); /* unchoked us, rate unknown */
+	sp_picker_cursor_set(p, 0, 0, 200000, 0);
+	size_t n = next(p, 0, a, 256);
+	size_t ws = 0, peer = 0;
+	for (size_t i = 0; i < n; i++) {
+		SP_CHECK(a[i].type == SP_ACTION_REQUEST);
+		if (a[i].source == 9) {
+			ws++;
+			SP_CHECK_CMP(sp_picker_piece_deadline(p, a[i].piece), <=,
+				     (int64_t)(PK_WS_START_S * SEC));
+		} else {
+			peer++;
+		}
+		SP_CHECK(sp_picker_block_arrived(p, a[i].source, a[i].piece, a[i].offset, 5 * MS));
+		if (sp_picker_piece_ready(p, a[i].piece))
+			sp_picker_have_piece(p, a[i].piece);
+	}
+	SP_CHECK_CMP(ws, >, 0);
+	SP_CHECK_CMP(peer, >, 0);
+	/* measured: the peer makes every deadline */
+	sp_picker_source_rate(p, 1, 5e6, 0.01);
+	struct sp_picker_stats st0, st1;
+	sp_picker_get_stats(p, &st0);
+	for (int64_t now = 10 * MS; now < 2 * SEC; now += 10 * MS) {
+		sp_picker_cursor_set_lead(p, 0, (uint64_t)(now / 1e6 * 200000), 200000, 0.5, now);
+		n = next(p, now, a, 256);
+		for (size_t i = 0; i < n; i++) {
+			SP_CHECK_UINT(a[i].source, 1);
+			SP_CHECK(sp_picker_block_arrived(p, 1, a[i].piece, a[i].offset, now));
+			if (sp_picker_piece_ready(p, a[i].piece))
+				sp_picker_have_piece(p, a[i].piece);
+		}
+	}
+	sp_picker_get_stats(p, &st1);
+	SP_CHECK_UINT(st1.webseed_requested_bytes, st0.webseed_requested_bytes);
+	sp_picker_free(p);
+}
+
+/* A fallback web seed that was all we had (the grace passed) gives back
+ * what it still has queued once a fast peer unchokes us: cancelled at the
+ * server, asked of the peer; what it is already sending it keeps. */
+SP_TEST(webseed_gives_back_queued_blocks)
+{
+	struct sp_picker *p = mk(100, 0, 0);
+	struct sp_picker_action a[256];
+	sp_picker_source_add(p, 9, SP_SOURCE_WEBSEED);
+	sp_picker_source_rate(p, 9, 100000, 0.05);
+	sp_picker_cursor_set_lead(p, 0, 0, 200000, 5.0, 0);
+	SP_CHECK_UINT(next(p, 0, a, 256), 0); /* nothing due within 1 s */
+	int64_t t = 3100 * MS;
+	sp_picker_cursor_set_lead(p, 0, 0, 200000, 2.0, t);
+	size_t n = next(p, t, a, 256);
+	SP_CHECK_CMP(n, >=, 4);
+	for (size_t i = 0; i < n; i++)
+		SP_CHECK_UINT(a[i].source, 9);
+	uint32_t asked = sp_picker_source_outstanding(p, 9);
+	seed(p, 1, 5e6, 0.01);
+	n = next(p, t + 1 * MS, a, 256);
+	size_t cancels = 0, moved = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].type == SP_ACTION_CANCEL) {
+			SP_CHECK_UINT(a[i].source, 9);
+			cancels++;
+			for (size_t j = 0; j < n; j++)
+				moved += a[j].type == SP_ACTION_REQUEST && a[j].source == 1 &&
+					 a[j].piece == a[i].piece && a[j].offset == a[i].offset;
+		} else {
+			SP_CHECK_UINT(a[i].source, 1);
+		}
+	}
+	SP_CHECK_CMP(cancels, >, 0);
+	SP_CHECK_UINT(moved, cancels);
+	SP_CHECK_CMP(sp_picker_source_outstanding(p, 9), >, 0); /* the first ones stay */
+	SP_CHECK_UINT(sp_picker_source_outstanding(p, 9) + cancels, asked);
+	struct sp_picker_stats st;
+	sp_picker_get_stats(p, &st);
+	SP_CHECK_UINT(st.ws_reclaimed, cancels);
+	sp_picker_free(p);
+}
+
 
 enum { RNP = 64, RNS = 8 };
 struct rnd_world {

@@ -2,6 +2,7 @@
  * verifies, short reads, end of file, cancel from another thread (looped
  * to shake out races), several readers, cursor reports, the start rule.
  * The main thread is storage's owner; readers run on their own threads. */
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -55,12 +56,14 @@ static void give(struct fixture *fx, uint32_t p)
 struct cursors {
 	atomic_int n, closed;
 	_Atomic uint64_t last;
+	_Atomic int lead_ms; /* the lead of the last report */
 };
 
-static void on_cursor(void *ctx, struct sp_reader *r, uint64_t off, double br)
+static void on_cursor(void *ctx, struct sp_reader *r, uint64_t off, double br, double lead)
 {
 	struct cursors *c = ctx;
 	(void)r, (void)br;
+	atomic_store(&c->lead_ms, (int)(lead * 1000 + 0.5));
 	atomic_store(&c->last, off);
 	atomic_fetch_add(&c->n, 1);
 }
@@ -261,9 +264,27 @@ SP_TEST(cursor_reports_on_seeks_and_boundaries)
 	sp_reader_set_bitrate(r, 5000);
 	SP_CHECK_INT(atomic_load(&cur.n), 5);
 	SP_CHECK_CMP(sp_reader_bitrate(r), ==, 5000);
+	/* The consumer's lead goes with the cursor, once it moved enough. */
+	SP_CHECK_INT(atomic_load(&cur.lead_ms), 0);
+	sp_reader_set_lead(r, 2.0);
+	SP_CHECK_INT(atomic_load(&cur.n), 6);
+	SP_CHECK_INT(atomic_load(&cur.lead_ms), 2000);
+	SP_CHECK_UINT(atomic_load(&cur.last), 100); /* the position last reported */
+	sp_reader_set_lead(r, 2.1); /* a small step: no report */
+	SP_CHECK_INT(atomic_load(&cur.n), 6);
+	SP_CHECK_CMP(sp_reader_lead(r), ==, 2.1);
+	SP_CHECK_INT(sp_reader_read(r, 5000, buf, 10), 10); /* a seek carries it */
+	SP_CHECK_INT(atomic_load(&cur.n), 7);
+	SP_CHECK_INT(atomic_load(&cur.lead_ms), 2100);
+	sp_reader_set_lead(r, 0); /* back to nothing played: always said */
+	SP_CHECK_INT(atomic_load(&cur.n), 8);
+	SP_CHECK_INT(atomic_load(&cur.lead_ms), 0);
+	sp_reader_set_lead(r, NAN); /* nonsense is nothing */
+	SP_CHECK_INT(atomic_load(&cur.n), 8);
+	SP_CHECK_CMP(sp_reader_lead(r), ==, 0);
 	struct sp_reader_stats rs;
 	sp_reader_get_stats(r, &rs);
-	SP_CHECK_UINT(rs.seeks, 1);
+	SP_CHECK_UINT(rs.seeks, 2);
 	SP_CHECK_UINT(rs.from_cache, rs.served); /* all verified before open */
 	sp_reader_close(r);
 	fx_fini(&fx);
