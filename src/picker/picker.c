@@ -7,10 +7,13 @@
  * The rules (as btpd writes its own at the top of its picker):
  *
  *  1. Every piece ahead of a reader's cursor, up to the window end, has a
- *     deadline: the time the reader reported the cursor plus the piece's
- *     distance from it at the reader's bitrate. With several readers (the
- *     demuxer reading an mp4's moov at the end while playing from the
- *     start) a piece takes its earliest deadline.
+ *     deadline: the time the reader reported the cursor, plus its lead (the
+ *     seconds of media its consumer has read but not played: the player's
+ *     packet queues), plus the piece's distance from the cursor at the
+ *     reader's bitrate. Deadlines thus follow playback, not the demuxer's
+ *     read-ahead. With several readers (the demuxer reading an mp4's moov
+ *     at the end while playing from the start) a piece takes its earliest
+ *     deadline.
  *  2. The window is PK_WIN_MIN_S seconds of video plus PK_WIN_GAIN_S times
  *     (download rate / bitrate), at most PK_WIN_MAX_S: a fast swarm buffers
  *     far ahead, a slow one spends everything on what is next.
@@ -30,10 +33,17 @@
  *     are cancelled.
  *  5. Web seeds have everything and never choke. In fallback mode they get
  *     only window blocks due within PK_WS_HORIZON_S that no peer is expected
- *     to deliver before the deadline; while no peer is unchoked they are
- *     ordinary sources (so a torrent served only by HTTP still downloads,
- *     with or without a reader); in always mode they are ordinary sources;
- *     in never mode they get nothing.
+ *     to deliver before the deadline; within PK_WS_START_S while no usable
+ *     peer has a measured rate yet (at the start, the peers' speed is
+ *     unknown: a fast server must not take the whole video in the moment
+ *     before they unchoke us); a queued block a peer can bring in time is
+ *     given back to the peer (cancelled at the server), and what the server
+ *     holds outside its horizon is cancelled. After PK_WS_GRACE_US with no
+ *     usable peer they are ordinary sources (a torrent served only by HTTP
+ *     still downloads, with or without a reader); in always mode they are
+ *     ordinary sources; in never mode they get nothing. A due block a
+ *     server has not started after PK_RACE_AFTER_US is raced to a peer
+ *     (and the other way round) while the holder is unmeasured.
  *  6. Outside the windows, while a reader has less than PK_RARE_BUFFER_S
  *     buffered, a source with room left takes the pieces just past the
  *     windows in order (a slow swarm spends everything on what is next).
