@@ -36,7 +36,7 @@
 #define PK_RESCUE_HORIZON_S 30.0    /* late requests are looked for this near */
 #define PK_SEEK_SLACK 1048576       /* a backward move smaller than this is no seek */
 #define PK_MAX_COPIES 2             /* outstanding copies of one block, at most */
-#define PK_RACE_AFTER_US 100000     /* a due block an unknown source sits on this long */
+#define PK_RACE_AFTER_US 50000      /* a due block an unknown source sits on this long */
 
 /* Block state byte: bit 7 received, bits 0-6 outstanding request count. */
 #define BLK_GOT 0x80u

@@ -5,7 +5,8 @@ single-file form: the URL of the file itself), default --webseed fallback,
 so the web seed is the source of last resort. The video is made now with
 ffmpeg (6 s, x264 -threads 1, mp4 faststart) and turned into a .tstream by
 `swarmplay create -w URL`. The server is capped per connection (see
-ws_rate below; WS_RATE=bytes/s overrides, 0 = no cap). MODE:
+ws_rate below; WS_RATE=bytes/s overrides, 0 = no cap; WS_MODE=always|never
+replaces fallback, for comparing by hand). MODE:
   share         seeder capped at 3 x the bitrate: every frame hashes like
                 ffmpeg's framemd5 of the source, no stall, and the web
                 seed's share of the bytes is printed and must stay below a
@@ -84,7 +85,7 @@ stats = os.path.join(root, "stats.json")
 hashes = os.path.join(root, "frames.md5")
 args = [tstream, "--peer", seeder.peer, "--no-tracker", "--no-video", "--no-audio",
         "--exit-at-end", "-d", os.path.join(root, "dl"), "--stats-json", stats,
-        "--framehash", hashes]
+        "--framehash", hashes, "--webseed", os.environ.get("WS_MODE", "fallback")]
 env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy", SWARMPLAY_LOG=os.environ.get("SWARMPLAY_LOG", "info"))
 log_path = os.path.join(root, "play.log")
 log = open(log_path, "w")
