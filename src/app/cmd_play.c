@@ -64,6 +64,7 @@ static void usage(FILE *f)
 		     "  --no-audio           no sound\n"
 		     "  --volume N           volume 0-100\n"
 		     "  --exit-at-end        quit at the end instead of seeding on\n"
+		     "  --loop N             play N times in all, 0 = forever (kiosks)\n"
 		     "  --fast               no pacing, no sound (for frame hashes)\n"
 		     "  --framehash FILE     write the MD5 of every decoded frame\n"
 		     "  --stats-json FILE    keep playback figures in FILE\n"
@@ -76,7 +77,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
-	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT,
+	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP,
 };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
@@ -87,7 +88,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		return r;
 	switch (c) {
 	case OPT_FILE:
-		if (sp_parse_num(arg, 0, 1e6, &v) < 0)
+		if (sp_parse_whole(arg, 0, 1e6, &v) < 0)
 			return -EINVAL;
 		o->file_index = (int)v;
 		return 0;
@@ -96,11 +97,16 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_NOVIDEO: o->pcfg.no_video = true; return 0;
 	case OPT_NOAUDIO: o->pcfg.no_audio = true; return 0;
 	case OPT_VOLUME:
-		if (sp_parse_num(arg, 0, 100, &v) < 0)
+		if (sp_parse_whole(arg, 0, 100, &v) < 0)
 			return -EINVAL;
 		o->pcfg.volume = (int)v;
 		return 0;
 	case OPT_EXIT: o->pcfg.exit_at_end = true; return 0;
+	case OPT_LOOP:
+		if (sp_parse_whole(arg, 0, 1e9, &v) < 0)
+			return -EINVAL;
+		o->pcfg.loop = (int)v;
+		return 0;
 	case OPT_FAST: o->pcfg.fast = true; return 0;
 	case OPT_HASH: o->pcfg.framehash_path = arg; return 0;
 	case OPT_JSON: o->pcfg.stats_path = arg; return 0;
@@ -135,6 +141,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"no-audio", no_argument, NULL, OPT_NOAUDIO},
 		{"volume", required_argument, NULL, OPT_VOLUME},
 		{"exit-at-end", no_argument, NULL, OPT_EXIT},
+		{"loop", required_argument, NULL, OPT_LOOP},
 		{"fast", no_argument, NULL, OPT_FAST},
 		{"framehash", required_argument, NULL, OPT_HASH},
 		{"stats-json", required_argument, NULL, OPT_JSON},

@@ -22,8 +22,7 @@ int sp_parse_num(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
-/* A whole number in [lo, hi]: "80.5" is no port. */
-static int parse_whole(const char *s, double lo, double hi, double *out)
+int sp_parse_whole(const char *s, double lo, double hi, double *out)
 {
 	int r = sp_parse_num(s, lo, hi, out);
 	return r < 0 || *out != (double)(long long)*out ? -EINVAL : 0;
@@ -40,7 +39,7 @@ int sp_swarm_opt_parse(struct sp_swarm_opts *o, int c, const char *arg)
 		o->peers[o->npeers++] = arg;
 		return 0;
 	case SP_SWARM_OPT_PORT:
-		if (parse_whole(arg, 0, 65535, &v) < 0)
+		if (sp_parse_whole(arg, 0, 65535, &v) < 0)
 			return -EINVAL;
 		o->cfg.port = (uint16_t)v;
 		return 0;
@@ -54,12 +53,12 @@ int sp_swarm_opt_parse(struct sp_swarm_opts *o, int c, const char *arg)
 		o->dht_nodes[o->ndht++] = arg;
 		return 0;
 	case SP_SWARM_OPT_MAXP:
-		if (parse_whole(arg, 1, 10000, &v) < 0)
+		if (sp_parse_whole(arg, 1, 10000, &v) < 0)
 			return -EINVAL;
 		o->cfg.max_peers_per_torrent = (int)v;
 		return 0;
 	case SP_SWARM_OPT_UPLIM:
-		if (parse_whole(arg, 0, 10000000, &v) < 0)
+		if (sp_parse_whole(arg, 0, 10000000, &v) < 0)
 			return -EINVAL;
 		o->cfg.upload_rate_limit = (int64_t)v * 1000;
 		return 0;
@@ -93,7 +92,7 @@ int sp_split_host_port(const char *arg, char *host, size_t hostlen, uint16_t *po
 	memcpy(host, h, hl);
 	host[hl] = 0;
 	double p;
-	if (parse_whole(colon + 1, 1, 65535, &p) < 0)
+	if (sp_parse_whole(colon + 1, 1, 65535, &p) < 0)
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;

@@ -55,6 +55,8 @@ enum {
 int sp_swarm_opt_parse(struct sp_swarm_opts *o, int c, const char *arg);
 /* A number in [lo, hi], the whole string; 0 or -EINVAL. */
 int sp_parse_num(const char *s, double lo, double hi, double *out);
+/* The same for a whole number: "80.5" is no port. */
+int sp_parse_whole(const char *s, double lo, double hi, double *out);
 /* "host:port" or "[v6]:port"; 0 or -EINVAL. */
 int sp_split_host_port(const char *arg, char *host, size_t hostlen, uint16_t *port);
 /* --dht-node addresses to the session (a bad one is reported, skipped). */

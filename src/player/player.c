@@ -30,6 +30,7 @@ void sp_player_config_init(struct sp_player_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->start_s = -1;
 	cfg->volume = 100;
+	cfg->loop = 1;
 }
 
 static double master_clock(struct player *p, int64_t now)
@@ -143,6 +144,10 @@ static void update_buffering(struct player *p, int64_t now)
 static void record_seek(struct player *p, int64_t now)
 {
 	p->awaiting_seek = false;
+	if (p->loop_seek) { /* a loop's return to the start is no user seek */
+		p->loop_seek = false;
+		return;
+	}
 	p->seeks_total++;
 	if (p->nseeks < SP_SEEKS_MAX) {
 		p->seeks[p->nseeks].target_s = p->seek_req_target;
@@ -290,6 +295,15 @@ static void check_end(struct player *p, int64_t now)
 		return;
 	if (p->awaiting_seek)
 		record_seek(p, now); /* a seek to the very end shows no frame */
+	p->plays++;
+	if (p->cfg->loop == 0 || p->plays < p->cfg->loop) {
+		/* a kiosk's loop: again from the start (or --start), from the
+		 * verified data on disk; seeding goes on meanwhile */
+		SP_INFO("player", "end of play %d, again from the start", p->plays);
+		sp_player_seek(p, p->cfg->start_s > 0 ? p->cfg->start_s : 0);
+		p->loop_seek = true;
+		return;
+	}
 	p->ended = true;
 	p->ended_at_us = now;
 	if (p->buffering) {

@@ -46,6 +46,7 @@ struct sp_player_config {
 	bool no_audio;
 	bool fullscreen;
 	bool exit_at_end;
+	int loop;                 /* plays in all: 1 (default) once, 0 forever */
 	bool fast;                /* no pacing, no audio device: hashes only */
 	bool progress;            /* a status line on stderr every second */
 	double start_s;           /* < 0: from the beginning */

@@ -152,6 +152,8 @@ struct player {
 	int64_t stall_us;
 	struct seek_stat seeks[SP_SEEKS_MAX];
 	int nseeks, seeks_total;
+	int plays;                /* times played to the end (--loop) */
+	bool loop_seek;           /* the seek under way is a loop's restart */
 	uint64_t presented, dropped;
 	double sync_sum_s;      /* sum of |frame pts - master clock| when shown */
 	uint64_t sync_n;

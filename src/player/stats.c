@@ -70,6 +70,7 @@ static int format_figures(struct player *p, struct sp_buf *b)
 	/* how far from the master clock frames were shown, on average */
 	r |= sp_buf_appendf(b, ", \"sync_ms\": %.1f",
 			    p->sync_n ? 1000 * p->sync_sum_s / (double)p->sync_n : 0.0);
+	r |= sp_buf_appendf(b, ", \"plays\": %d", p->plays);
 	r |= sp_buf_appendf(b, ", \"position_s\": %.1f}\n", p->pos);
 	return r;
 }
