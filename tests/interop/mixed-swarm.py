@@ -21,10 +21,11 @@ tracker = nu.Opentracker(root, [ih], logs)
 nu.make_torrent(lt, content, torrent, trackers=[tracker.url])
 
 # The seed gives slowly, so the leechers must trade among themselves.
-seed_ses = nu.lt_session(lt, nu.free_port(), upload_limit=400_000)
+seed_ses = nu.lt_session(lt, 0, upload_limit=400_000)
 seed_h = nu.lt_add(lt, seed_ses, torrent, src, seed=True)
 nu.wait_lt_seeding(seed_h)
 seed_h.force_reannounce()
+tracker.wait_peers(ih)  # swarmplay's first announce lists the seed
 
 sp_dir = os.path.join(root, "swarmplay")
 stats = os.path.join(root, "stats.json")
@@ -34,7 +35,7 @@ sp = nu.start_swarmplay(["download", torrent, "-d", sp_dir, "--seed", "--stats-j
 aria_dir = os.path.join(root, "aria2")
 aria = nu.aria2_get(torrent, aria_dir, nu.free_port(), logs, seed_time=60)
 lt_dir = os.path.join(root, "lt")
-leech_ses = nu.lt_session(lt, nu.free_port())
+leech_ses = nu.lt_session(lt, 0)
 leech_h = nu.lt_add(lt, leech_ses, torrent, lt_dir)
 
 
@@ -53,7 +54,16 @@ while time.time() < end and len(finished) < 3:
             finished[name] = time.time() - t0
     if sp.poll() is not None:
         break
-time.sleep(1.5)  # one more stats tick
+# swarmplay's upload counter reaches its stats file a tick later: wait for
+# it (rather than sleep a tick) while swarmplay still seeds
+end = time.time() + 60
+while len(finished) == 3 and sp.poll() is None and time.time() < end:
+    try:
+        if nu.read_json(stats)["uploaded"] > 0:
+            break
+    except (OSError, ValueError, KeyError):
+        pass
+    time.sleep(0.2)
 nu.stop(sp, signal.SIGTERM)
 nu.stop(aria)
 tracker.stop()

@@ -16,15 +16,13 @@ src = os.path.join(root, "seed")
 content = nu.make_payload(src)
 torrent = os.path.join(root, "t.torrent")
 nu.make_torrent(lt, content, torrent)
-port = nu.free_port()
 log_path = os.path.join(root, "swarmplay.log")
-seeder = nu.start_swarmplay(["seed", torrent, src, "--port", str(port), "--no-tracker",
-                             "--exit-after", "60"], open(log_path, "w"))
-time.sleep(0.7)
+seeder, port = nu.start_swarmplay_port(["seed", torrent, src, "--no-tracker",
+                                        "--exit-after", "200"], log_path)
 
 
 def leecher(dest, level):
-    s = nu.lt_session(lt, nu.free_port())
+    s = nu.lt_session(lt, 0)
     s.apply_settings({"out_enc_policy": 0, "in_enc_policy": 0, "allowed_enc_level": level})
     h = nu.lt_add(lt, s, torrent, dest)
     h.connect_peer(("127.0.0.1", port))
@@ -33,13 +31,13 @@ def leecher(dest, level):
 
 s1, h1 = leecher(os.path.join(root, "lt"), 3)
 t0 = time.time()
-while time.time() - t0 < 30 and not h1.status().is_seeding:
+while time.time() - t0 < 60 and not h1.status().is_seeding:
     time.sleep(0.1)
 elapsed = time.time() - t0
 ok = h1.status().is_seeding
 s2, h2 = leecher(os.path.join(root, "lt-rc4"), 2)
 t1 = time.time()
-while time.time() - t1 < 30 and not h2.status().is_seeding:
+while time.time() - t1 < 60 and not h2.status().is_seeding:
     time.sleep(0.1)
 ok2 = h2.status().is_seeding
 nu.stop(seeder)

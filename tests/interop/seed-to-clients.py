@@ -20,23 +20,21 @@ ih = nu.make_torrent(lt, content, torrent)
 tracker = nu.Opentracker(root, [ih], logs)
 nu.make_torrent(lt, content, torrent, trackers=[tracker.url])
 
-sp_port = nu.free_port()
 stats = os.path.join(root, "seed-stats.json")
 log_path = os.path.join(root, "swarmplay.log")
-log = open(log_path, "w")
-seeder = nu.start_swarmplay(["seed", torrent, src, "--port", str(sp_port), "--stats-json", stats,
-                             "--exit-after", "120"], log)
-time.sleep(1.0)
+seeder, sp_port = nu.start_swarmplay_port(["seed", torrent, src, "--stats-json", stats,
+                                           "--exit-after", "240"], log_path)
+tracker.wait_peers(ih)  # its announce reached the tracker: the clients will find it
 
 lt_dir = os.path.join(root, "lt")
-ses = nu.lt_session(lt, nu.free_port())
+ses = nu.lt_session(lt, 0)
 h = nu.lt_add(lt, ses, torrent, lt_dir)
 h.connect_peer(("127.0.0.1", sp_port))
 aria_dir = os.path.join(root, "aria2")
 aria = nu.aria2_get(torrent, aria_dir, nu.free_port(), logs)
 
 ok = False
-end = time.time() + 120
+end = time.time() + 150
 while time.time() < end:
     if h.status().is_seeding and aria.poll() is not None:
         ok = True
@@ -47,7 +45,17 @@ while time.time() < end:
 aria_rc = aria.poll()
 nu.stop(aria)
 ses.remove_torrent(h)
-time.sleep(1.5)  # a stats tick after the last upload
+total = sum(s for _, s in nu.LAYOUT)
+# the upload counter reaches the stats file a tick later: wait for a whole
+# copy counted (rather than sleep a tick) while the seed still runs
+end = time.time() + 60
+while ok and seeder.poll() is None and time.time() < end:
+    try:
+        if nu.read_json(stats)["uploaded"] >= total:
+            break
+    except (OSError, ValueError, KeyError):
+        pass
+    time.sleep(0.2)
 nu.stop(seeder)
 tracker.stop()
 if not ok:
@@ -62,7 +70,6 @@ for name, d in (("libtorrent", lt_dir), ("aria2c", aria_dir)):
     if diff:
         nu.fail(name + ": " + diff)
 st = nu.read_json(stats)
-total = sum(s for _, s in nu.LAYOUT)
 # The two leechers also trade with each other: swarmplay must have served
 # at least one whole copy.
 if st["uploaded"] < total:

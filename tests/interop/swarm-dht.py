@@ -16,15 +16,18 @@ root = nu.workdir("swarm-dht")
 src = os.path.join(root, "seed")
 content = nu.make_payload(src)
 torrent = os.path.join(root, "t.torrent")
-nu.make_torrent(lt, content, torrent)
+ih = nu.make_torrent(lt, content, torrent)
 
 
-def dht_session(port, boot=""):
+def dht_session(boot=""):
     return lt.session({
-        "listen_interfaces": "127.0.0.1:%d" % port, "enable_dht": True, "enable_lsd": False,
+        "listen_interfaces": "127.0.0.1:0", "enable_dht": True, "enable_lsd": False,
         "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": boot,
         # everything is on 127.0.0.1 here
         "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
+        # and all of them share one address: libtorrent would block it for
+        # 5 minutes past 5 queries a second (the test's own get_peers polls too)
+        "dht_block_ratelimit": 1000,
         # look up and announce every few seconds, not every 15 minutes
         "dht_announce_interval": 3,
         # peers found through the DHT are tried over uTP first: swarmplay
@@ -32,22 +35,19 @@ def dht_session(port, boot=""):
         "alert_mask": 0})
 
 
-node_port = nu.free_port()
-node = dht_session(node_port)
+node = dht_session()
+node_port = node.listen_port()
 node_addr = "127.0.0.1:%d" % node_port
 
 # 1. swarmplay seeds, libtorrent finds it through the DHT
-sp_port = nu.free_port()
 seed_log = os.path.join(root, "seed.log")
-seeder = nu.start_swarmplay(["seed", torrent, src, "--port", str(sp_port), "--no-tracker",
-                             "--dht", "--dht-node", node_addr, "--exit-after", "90"],
-                            open(seed_log, "w"), env={"SWARMPLAY_LOG": "debug"})
-end = time.time() + 20
-while time.time() < end and "announced to" not in open(seed_log, errors="replace").read():
-    time.sleep(0.2)
-leech = dht_session(nu.free_port(), node_addr)
+seeder, sp_port = nu.start_swarmplay_port(["seed", torrent, src, "--no-tracker", "--dht",
+                                           "--dht-node", node_addr, "--exit-after", "150"],
+                                          seed_log, env={"SWARMPLAY_LOG": "debug"})
+nu.wait_dht_peer(node_port, ih, sp_port)  # its announce reached the node
+leech = dht_session(node_addr)
 h = leech.add_torrent({"ti": lt.torrent_info(torrent), "save_path": os.path.join(root, "lt")})
-end = time.time() + 45
+end = time.time() + 90
 while time.time() < end and not h.status().is_seeding:
     time.sleep(0.3)
 ok1 = h.status().is_seeding
@@ -61,18 +61,20 @@ if diff:
 print("1: libtorrent found swarmplay's announce and completed")
 
 # 2. libtorrent seeds and announces; swarmplay finds it through the DHT
-lt_seed = dht_session(nu.free_port(), node_addr)
+lt_seed = dht_session(node_addr)
 hs = lt_seed.add_torrent({"ti": lt.torrent_info(torrent), "save_path": src,
                           "flags": lt.torrent_flags.seed_mode})
 nu.wait_lt_seeding(hs)
-time.sleep(3)  # its bootstrap and first announce
+# its bootstrap and first announce: swarmplay looks up once, then every
+# 5 minutes, so the node must give the seed out before swarmplay asks
+nu.wait_dht_peer(node_port, ih, lt_seed.listen_port())
 dst = os.path.join(root, "dl")
 log_path = os.path.join(root, "download.log")
 with open(log_path, "w") as log:
     p = nu.start_swarmplay(["download", torrent, "-d", dst, "--no-tracker", "--dht",
                             "--dht-node", node_addr], log, env={"SWARMPLAY_LOG": "debug"})
     try:
-        rc = p.wait(timeout=60)
+        rc = p.wait(timeout=90)
     except Exception:
         nu.stop(p)
         rc = None

@@ -27,12 +27,13 @@ if mode == "tracker":
     nu.make_torrent(lt, content, torrent, trackers=[tracker.url])
 
 else:
-    nu.make_torrent(lt, content, torrent)
+    ih = nu.make_torrent(lt, content, torrent)
 
 port = nu.free_port()
 procs, ses = [], None
 if client == "libtorrent":
-    ses = nu.lt_session(lt, port)
+    ses = nu.lt_session(lt, 0)
+    port = ses.listen_port()
     h = nu.lt_add(lt, ses, torrent, src, seed=True)
     nu.wait_lt_seeding(h)
 elif client == "aria2c":
@@ -46,7 +47,10 @@ elif client in ("transmission", "transmission-encrypted"):
                                  "-er" if client.endswith("encrypted") else "-et"))
 else:
     nu.fail("unknown client " + client)
-time.sleep(3.0 if client.startswith("transmission") else 1.0)  # let the seeder listen (and announce)
+# the seeder listens, and has announced: waited for, not slept for
+nu.wait_listening(port, procs[0] if procs else None, what=client)
+if tracker:
+    tracker.wait_peers(ih)
 
 dst = os.path.join(root, "dl")
 stats = os.path.join(root, "stats.json")

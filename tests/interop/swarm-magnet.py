@@ -16,8 +16,8 @@ src = os.path.join(root, "seed")
 content = nu.make_payload(src)
 torrent = os.path.join(root, "t.torrent")
 ih = nu.make_torrent(lt, content, torrent)
-port = nu.free_port()
-ses = nu.lt_session(lt, port)
+ses = nu.lt_session(lt, 0)
+port = ses.listen_port()
 h = nu.lt_add(lt, ses, torrent, src, seed=True)
 nu.wait_lt_seeding(h)
 
@@ -42,17 +42,15 @@ if diff:
 print("swarmplay: magnet -> metadata -> %d bytes, identical" % nu.read_json(stats)["downloaded_peers"])
 
 # the other way: swarmplay seeds, libtorrent starts from the magnet alone
-sp_port = nu.free_port()
 seed_log = os.path.join(root, "seed.log")
-seeder = nu.start_swarmplay(["seed", torrent, src, "--port", str(sp_port), "--no-tracker",
-                             "--exit-after", "60"], open(seed_log, "w"))
-time.sleep(0.7)
-ses2 = nu.lt_session(lt, nu.free_port())
+seeder, sp_port = nu.start_swarmplay_port(["seed", torrent, src, "--no-tracker",
+                                           "--exit-after", "120"], seed_log)
+ses2 = nu.lt_session(lt, 0)
 params = lt.parse_magnet_uri("magnet:?xt=urn:btih:%s" % ih)
 params.save_path = os.path.join(root, "lt")
 h2 = ses2.add_torrent(params)
 h2.connect_peer(("127.0.0.1", sp_port))
-end = time.time() + 60
+end = time.time() + 90
 while time.time() < end and not h2.status().is_seeding:
     time.sleep(0.2)
 ok = h2.status().is_seeding

@@ -54,8 +54,8 @@ try:
         nu.fail("web seed only: %d from the web seed, %d from peers (total %d)" %
                 (st["downloaded_webseed"], st["downloaded_peers"], total))
     print("web seed only: %d bytes from nginx" % st["downloaded_webseed"])
-    port = nu.free_port()
-    ses = nu.lt_session(lt, port, upload_limit=500_000)
+    ses = nu.lt_session(lt, 0, upload_limit=500_000)
+    port = ses.listen_port()
     h = nu.lt_add(lt, ses, torrent, src, seed=True)
     nu.wait_lt_seeding(h)
     st = download("mixed", ["--peer", "127.0.0.1:%d" % port])

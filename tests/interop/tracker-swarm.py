@@ -33,13 +33,12 @@ nu.make_torrent(lt, content, torrent, trackers=[dead_udp, dead_http, ot_udp])
 seed_torrent = os.path.join(root, "seed.torrent")
 nu.make_torrent(lt, content, seed_torrent, trackers=[ot_udp])
 
-ses = nu.lt_session(lt, nu.free_port())
+ses = nu.lt_session(lt, 0)
 h = nu.lt_add(lt, ses, seed_torrent, src, seed=True)
 nu.wait_lt_seeding(h)
 h.force_reannounce()
-# wait until opentracker knows the seed (a UDP scrape by our own helper would
-# do; the announce is quick on loopback)
-time.sleep(1.5)
+# until opentracker knows the seed (swarmplay's one announce must list it)
+tracker.wait_peers(ih)
 
 dst = os.path.join(root, "dl")
 log_path = os.path.join(root, "swarmplay.log")

@@ -66,8 +66,8 @@ for piece in range(8, npieces - 1, 7):
             corrupted.append(piece)
             break
 
-port = nu.free_port()
-ses = nu.lt_session(lt, port, upload_limit=1_000_000)
+ses = nu.lt_session(lt, 0, upload_limit=1_000_000)
+port = ses.listen_port()
 h = nu.lt_add(lt, ses, t_lying, src, seed=True)
 nu.wait_lt_seeding(h)
 

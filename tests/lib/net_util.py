@@ -5,7 +5,8 @@ transmission peers, running swarmplay, comparing trees byte for byte.
 
 Every helper stays on 127.0.0.1 and picks ports by binding port 0. A test
 that lacks a tool calls skip(), which exits 77."""
-import atexit, filecmp, json, os, random, shutil, signal, socket, subprocess, sys, tempfile, time
+import atexit, filecmp, json, os, random, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import urllib.parse, urllib.request
 
 SKIP = 77
 
@@ -190,24 +191,130 @@ class Opentracker:
         with open(os.path.join(self.dir, "whitelist"), "w") as f:
             for h in info_hashes:
                 f.write(h + "\n")
-        self.port = free_port()
-        args = ["opentracker", "-i", "127.0.0.1", "-p", str(self.port), "-P", str(self.port),
-                "-w", "whitelist", "-d", self.dir]
-        if os.geteuid() == 0:
-            args += ["-u", "nobody"]
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = None
         atexit.register(self.stop)  # never leave a tracker behind, even on failure
-        self.url = "http://127.0.0.1:%d/announce" % self.port
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+        # the port is picked free, then bound by opentracker: if something
+        # took it in between, opentracker exits and starts again on another
+        for attempt in range(5):
+            self.port = free_port()
+            args = ["opentracker", "-i", "127.0.0.1", "-p", str(self.port), "-P", str(self.port),
+                    "-w", "whitelist", "-d", self.dir]
+            if os.geteuid() == 0:
+                args += ["-u", "nobody"]
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            self.url = "http://127.0.0.1:%d/announce" % self.port
+            end = time.time() + 60
+            while time.time() < end and self.proc.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), 1).close()
+                    time.sleep(0.1)  # a listener of someone else's would not keep it alive
+                    if self.proc.poll() is None:
+                        return
+                except OSError:
+                    time.sleep(0.05)
+            if self.proc.poll() is None:
+                fail("opentracker did not start in 60 s")
+            print("opentracker exited (rc %s), again on another port" % self.proc.returncode)
+        fail("opentracker could not start in 5 tries")
+
+    def seeders(self, info_hash):
+        """(complete, incomplete) for info_hash (hex) by an HTTP scrape."""
+        q = urllib.parse.quote_from_bytes(bytes.fromhex(info_hash))
+        url = "http://127.0.0.1:%d/scrape?info_hash=%s" % (self.port, q)
+        try:
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback
+            with opener.open(url, timeout=10) as r:
+                body = r.read()
+        except OSError:
+            return 0, 0
+        c = re.search(rb"8:completei(\d+)e", body)
+        i = re.search(rb"10:incompletei(\d+)e", body)
+        return int(c.group(1)) if c else 0, int(i.group(1)) if i else 0
+
+    def wait_peers(self, info_hash, n=1, timeout=60):
+        """Until the tracker lists n peers (seeds or not) of info_hash:
+        their announces arrived, so an announce now gets them. Rather than
+        a sleep that a busy machine outlasts."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if sum(self.seeders(info_hash)) >= n:
                 return
-            except OSError:
-                time.sleep(0.1)
-        fail("opentracker did not start")
+            time.sleep(0.1)
+        fail("opentracker does not list %d peer(s) of %s after %d s" % (n, info_hash, timeout))
 
     def stop(self):
         stop(self.proc)
+
+
+def wait_listening(port, proc=None, timeout=60, what="the peer"):
+    """Until something accepts TCP connections on 127.0.0.1:port (a
+    client started with that port), rather than a sleep."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc is not None and proc.poll() is not None:
+            fail("%s exited (rc %s) before listening on %d" % (what, proc.returncode, port))
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    fail("%s does not listen on %d after %d s" % (what, port, timeout))
+
+
+def start_swarmplay_port(args, log_path, env=None, timeout=60):
+    """start_swarmplay with --port 0 added: the port the session bound,
+    read from its "listening on port N" line (no race for a free port).
+    Returns (process, port); the log goes to log_path."""
+    p = start_swarmplay(args + ["--port", "0"], open(log_path, "w"), env)
+    end = time.time() + timeout
+    while time.time() < end:
+        with open(log_path, errors="replace") as f:
+            for line in f:
+                m = re.search(r"port (\d+)\s*$", line)  # also "le port N" (fr)
+                if m:
+                    return p, int(m.group(1))
+        if p.poll() is not None:
+            show_log(log_path)
+            fail("swarmplay exited (rc %s) before listening" % p.returncode)
+        time.sleep(0.05)
+    show_log(log_path)
+    fail("swarmplay did not say its port in %d s" % timeout)
+
+
+def dht_peers(node_port, info_hash):
+    """Peers (host, port) that the DHT node on 127.0.0.1:node_port gives
+    for info_hash (hex), asked with a get_peers query of our own."""
+    q = (b"d1:ad2:id20:" + b"q" * 20 + b"9:info_hash20:" + bytes.fromhex(info_hash) +
+         b"e1:q9:get_peers1:t2:gp1:y1:qe")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(0.5)
+        s.sendto(q, ("127.0.0.1", node_port))
+        data = s.recv(2048)
+    except OSError:
+        return []
+    finally:
+        s.close()
+    m = re.search(rb"6:valuesl((?:6:[\s\S]{6})*)e", data)
+    if not m:
+        return []
+    out, v = [], m.group(1)
+    for k in range(0, len(v), 8):
+        rec = v[k + 2:k + 8]
+        out.append((socket.inet_ntoa(rec[:4]), int.from_bytes(rec[4:], "big")))
+    return out
+
+
+def wait_dht_peer(node_port, info_hash, peer_port, timeout=60):
+    """Until the DHT node gives out 127.0.0.1:peer_port for info_hash (the
+    peer's announce reached it), rather than a sleep."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if ("127.0.0.1", peer_port) in dht_peers(node_port, info_hash):
+            return
+        time.sleep(0.5)  # a DHT node may block an address that asks too often
+    fail("the DHT node does not give out 127.0.0.1:%d after %d s (it has %s)" %
+         (peer_port, timeout, dht_peers(node_port, info_hash)))
 
 
 def run_swarmplay(args, log, timeout):

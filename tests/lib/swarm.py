@@ -22,7 +22,8 @@
                                     ending where ref ends, else why not
   runs(ref, got)                    got as [(start, length)] runs of ref
 
-Everything stays on 127.0.0.1; ports come from binding port 0."""
+Everything stays on 127.0.0.1; ports come from binding port 0 (libtorrent
+binds port 0 itself and says which it got)."""
 import hashlib, json, os, shutil, socket, subprocess, sys, tempfile, time
 
 SKIP = 77
@@ -178,8 +179,8 @@ class Seeder:
 
     def __init__(self, torrent, data_dir, rate=0):
         self.lt = lt()
-        self.port = free_port()
-        self.ses = _session(self.lt, self.port, rate)
+        self.ses = _session(self.lt, 0, rate)  # port 0: no race for a free one
+        self.port = self.ses.listen_port()
         self.h = self.ses.add_torrent({"ti": self.lt.torrent_info(torrent), "save_path": data_dir,
                                        "flags": self.lt.torrent_flags.seed_mode})
         end = time.time() + 30
@@ -212,10 +213,10 @@ class TransmissionSeeder:
         self.proc = subprocess.Popen(
             ["transmission-cli", "-p", str(self.port), "-w", data_dir, "-g", home, "-er",
              "-d", "-1"] + up + [torrent], stdout=self.log, stderr=subprocess.STDOUT)
-        end = time.time() + 20
+        end = time.time() + 60
         while time.time() < end:
             try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
                 break
             except OSError:
                 if self.proc.poll() is not None:
@@ -242,8 +243,8 @@ class Leecher:
 
     def __init__(self, torrent, save_dir, peer_port):
         self.lt = lt()
-        self.port = free_port()
-        self.ses = _session(self.lt, self.port)
+        self.ses = _session(self.lt, 0)
+        self.port = self.ses.listen_port()
         self.h = self.ses.add_torrent({"ti": self.lt.torrent_info(torrent), "save_path": save_dir})
         self.h.connect_peer(("127.0.0.1", peer_port))
 

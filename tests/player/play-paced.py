@@ -55,21 +55,47 @@ for t in threads:
 for t in threads:
     t.join()
 
+
+def timing(name, el, st):
+    """What a busy machine can spoil for a moment: the pace, the first
+    frame's delay, frames late enough to drop, queues run dry, drift from
+    the clock. [] if all is well, else what is not."""
+    bad = []
+    if not 3.5 <= el <= 15:
+        bad.append("real-time paced (%.2f s for a 4 s video)" % el)
+    pres, drop = st.get("frames_presented", 0), st.get("frames_dropped", 0)
+    if pres < len(ref) * 0.8:
+        bad.append("presented %d + dropped %d of %d" % (pres, drop, len(ref)))
+    if not (isinstance(st.get("ttff_ms"), int) and st["ttff_ms"] < 3000):
+        bad.append("ttff_ms %s" % st.get("ttff_ms"))
+    if st.get("stalls") != 0:
+        bad.append("no stall (%s)" % st.get("stalls"))
+    if st.get("sync_ms", 1e9) >= 20:
+        bad.append("frames shown within %s ms of the master clock" % st.get("sync_ms"))
+    return bad
+
+
 for name in cases:
     rc, out, el, st, got = results[name]
     print("--- %s: rc=%s %.2f s %s" % (name, rc, el, st))
     check(rc == 0, name + ": exit 0")
-    check(3.5 <= el <= 15, name + ": real-time paced (%.2f s for a 4 s video)" % el)
     check(got == ref, name + ": %d hashes equal ffmpeg's %d" % (len(got), len(ref)))
     pres, drop = st.get("frames_presented", 0), st.get("frames_dropped", 0)
-    check(pres + drop == len(ref) and pres >= len(ref) * 0.8,
-          name + ": presented %d + dropped %d of %d" % (pres, drop, len(ref)))
-    check(isinstance(st.get("ttff_ms"), int) and st["ttff_ms"] < 3000,
-          name + ": ttff_ms %s" % st.get("ttff_ms"))
-    check(st.get("stalls") == 0, name + ": no stall")
+    check(pres + drop == len(ref), name + ": presented %d + dropped %d of %d" % (pres, drop,
+                                                                                 len(ref)))
     check(st.get("state") == "ended", name + ": state ended")
-    check(st.get("sync_ms", 1e9) < 20,
-          name + ": frames shown within %s ms of the master clock" % st.get("sync_ms"))
+    # the four played at once, beside other suites: a timing figure that is
+    # off is measured again with this case alone; off twice is a failure
+    bad = timing(name, el, st)
+    if bad:
+        print("    %s: %s; again alone" % (name, "; ".join(bad)))
+        rc2, _, el2, st2, got2 = run(name + "-again", *cases[name])
+        print("--- %s again: rc=%s %.2f s %s" % (name, rc2, el2, st2))
+        bad = timing(name, el2, st2)
+    for what in bad:
+        check(False, name + ": " + what)
+    if not bad:
+        check(True, name + ": paced, ttff, frames presented, no stall, in sync")
 check(results["audio"][3].get("audio") is True, "audio: audio is the clock")
 check(results["noaudio"][3].get("audio") is False, "noaudio: video clock")
 warn = [l for l in results["noaudio"][1].splitlines() if "video clock" in l]
@@ -84,7 +110,7 @@ p = subprocess.Popen([swarm.swarmplay(), "play", media, "--no-video", "--stats-j
                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 seen = set()
 t0 = time.time()
-while time.time() - t0 < 12 and p.poll() is None:
+while time.time() - t0 < 60 and p.poll() is None:
     try:
         seen.add(swarm.read_json(stats).get("state"))
     except (OSError, ValueError):
