@@ -28,14 +28,14 @@ SWARMPLAY_LOG=info "$SWARMPLAY" seed "$w/t.torrent" "$w/src" --port 0 --no-track
 	> "$w/seed.out" 2> "$w/seed.log" &
 seed_pid=$!
 port=
-for _ in $(seq 100); do
+for _ in $(seq 600); do # up to 60 s: the seed may start slowly on a busy machine
 	port=$(sed -n 's/.* \([0-9][0-9]*\)$/\1/p' "$w/seed.out" | head -1)
 	[ -n "$port" ] && break
 	sleep 0.1
 done
 [ -n "$port" ] || fail "the seed did not print its port"
 
-timeout 60 "$SWARMPLAY" download "$w/t.torrent" -d "$w/dl" --no-tracker \
+timeout 180 "$SWARMPLAY" download "$w/t.torrent" -d "$w/dl" --no-tracker \
 	--peer "127.0.0.1:$port" --stats-json "$w/stats.json" > "$w/dl.log" 2>&1 \
 	|| fail "download exited with $?"
 for f in a.bin sub/small.txt sub/b.bin; do
