@@ -105,6 +105,18 @@ static int run_until(struct ctx *c, const int *flag, int want, int ms)
 	return loop_until(c->base, flag, want, ms);
 }
 
+/* Start c->t against a tracker that only fails: the failure is
+ * reported, then reported again when the tracker is retried, the last
+ * message naming `expect`, and no peer ever comes. */
+static void expect_failure_and_retry(struct ctx *c, const char *what, const char *expect)
+{
+	sp_tracker_start(c->t);
+	SP_CHECK_INT(run_until(c, &c->errors, 2, WAIT_MS), 2);
+	if (!strstr(c->last_err, expect))
+		SP_FAIL("%s: \"%s\" lacks \"%s\"", what, c->last_err, expect);
+	SP_CHECK_INT(c->peer_calls, 0);
+}
+
 static void ctx_fini(struct ctx *c)
 {
 	sp_tracker_free(c->t);
