@@ -28,24 +28,7 @@ total = sum(s for _, s in nu.LAYOUT)
 
 
 def download(name, extra):
-    dst = os.path.join(root, name)
-    stats = os.path.join(root, name + ".json")
-    log_path = os.path.join(root, name + ".log")
-    with open(log_path, "w") as log:
-        p = nu.start_swarmplay(["download", torrent, "-d", dst, "--no-tracker",
-                                "--stats-json", stats] + extra, log)
-        try:
-            rc = p.wait(timeout=90)
-        except Exception:
-            nu.stop(p)
-            rc = None
-    if rc != 0:
-        nu.show_log(log_path)
-        nu.fail("%s: swarmplay exited with %s" % (name, rc))
-    diff = nu.same_tree(content, os.path.join(dst, "payload"))
-    if diff:
-        nu.fail(name + ": " + diff)
-    return nu.read_json(stats)
+    return nu.download(root, name, torrent, content, extra)
 
 
 try:

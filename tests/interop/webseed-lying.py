@@ -72,28 +72,9 @@ h = nu.lt_add(lt, ses, t_lying, src, seed=True)
 nu.wait_lt_seeding(h)
 
 
-def download(name, torrent, during=None):
-    dst = os.path.join(root, name)
-    stats = os.path.join(root, name + ".json")
-    log_path = os.path.join(root, name + ".log")
-    with open(log_path, "w") as log:
-        p = nu.start_swarmplay(["download", torrent, "-d", dst, "--no-tracker", "--webseed",
-                                "always", "--peer", "127.0.0.1:%d" % port,
-                                "--stats-json", stats], log)
-        if during:
-            during()
-        try:
-            rc = p.wait(timeout=120)
-        except Exception:
-            nu.stop(p)
-            rc = None
-    if rc != 0:
-        nu.show_log(log_path)
-        nu.fail("%s: swarmplay exited with %s" % (name, rc))
-    diff = nu.same_tree(content, os.path.join(dst, "payload"))
-    if diff:
-        nu.fail(name + ": the download is not the good data: " + diff)
-    st = nu.read_json(stats)
+def download(name, torrent):
+    st = nu.download(root, name, torrent, content, ["--webseed", "always",
+                                                    "--peer", "127.0.0.1:%d" % port])
     print("%s: %d bytes from the web seed, %d from the peer, %d wasted" %
           (name, st["downloaded_webseed"], st["downloaded_peers"], st["wasted"]))
     if st["downloaded_webseed"] + st["downloaded_peers"] != total:

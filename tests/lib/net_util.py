@@ -327,6 +327,31 @@ def run_swarmplay(args, log, timeout):
         return None
 
 
+def download(root, name, torrent, content, extra=(), timeout=180):
+    """`swarmplay download TORRENT -d ROOT/NAME --no-tracker --stats-json
+    ROOT/NAME.json EXTRA...` to its end: fails (with its log) unless it
+    exits 0 with a copy byte-identical to content (the payload directory);
+    returns the stats."""
+    dst = os.path.join(root, name)
+    stats = os.path.join(root, name + ".json")
+    log_path = os.path.join(root, name + ".log")
+    with open(log_path, "w") as log:
+        p = start_swarmplay(["download", torrent, "-d", dst, "--no-tracker",
+                             "--stats-json", stats] + list(extra), log)
+        try:
+            rc = p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop(p)
+            rc = None
+    if rc != 0:
+        show_log(log_path)
+        fail("%s: swarmplay exited with %s" % (name, rc))
+    diff = same_tree(content, os.path.join(dst, os.path.basename(content)))
+    if diff:
+        fail("%s: the copy is not the data: %s" % (name, diff))
+    return read_json(stats)
+
+
 def start_swarmplay(args, log, env=None):
     e = dict(os.environ)
     e.setdefault("SWARMPLAY_LOG", "info")
