@@ -7,7 +7,9 @@ The video is made now with ffmpeg (SECONDS s, ~1 Mbit/s H.264 + AAC, mp4
 faststart) and turned into a .tstream by `swarmplay create -w URL`, the URL
 of the file on an nginx on 127.0.0.1 (uncapped by default: a CDN much faster
 than the video needs, the realistic and hard case; --ws-rate caps it per
-connection). For each K, SEEDERS libtorrent seeders each capped at
+connection: nginx's limit_rate lets each request send one second's worth at
+once, so a cap only bites when it is below the client's request size per
+second — sp_webseed asks for 32 KiB here, so e.g. 16384). For each K, SEEDERS libtorrent seeders each capped at
 K x bitrate / SEEDERS (the swarm's P2P capacity is K x bitrate) are given
 with --peer; for each mode one `swarmplay play --no-tracker --no-video
 --no-audio --exit-at-end` into a fresh download directory. Per run:
@@ -47,7 +49,8 @@ ap.add_argument("--seconds", type=int, default=20, help="length of the video (de
 ap.add_argument("--ks", default="0.5,1,1.5,3", help="P2P capacities, x the bitrate")
 ap.add_argument("--seeders", type=int, default=4, help="libtorrent seeders (default 4)")
 ap.add_argument("--ws-rate", type=int, default=0,
-                help="nginx limit_rate per connection, bytes/s (default 0: uncapped)")
+                help="nginx limit_rate per connection, bytes/s (default 0: uncapped; "
+                "bites only below the request size per second)")
 ap.add_argument("--budget", type=float, default=570,
                 help="seconds; no repeat is started past this (default 570)")
 ap.add_argument("--modes", default="fallback,always,never")
