@@ -1,6 +1,8 @@
 /* cmd.h - the swarmplay subcommands. Each returns an exit code:
  * 0 ok, 1 runtime failure (network, disk, decode), 2 usage error,
- * 3 bad input file (malformed metainfo, unsafe path), 4 not supported. */
+ * 3 bad input file (malformed metainfo, unsafe path), 4 not supported
+ * (also: the media module that play and create need cannot be loaded).
+ * sp_cmd_play is in the media module (media.h), the others in the program. */
 #ifndef SP_CMD_H
 #define SP_CMD_H
 

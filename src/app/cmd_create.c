@@ -1,7 +1,8 @@
 /* cmd_create.c - swarmplay create INPUT -o OUT.tstream [options].
  *
  * Scans the input (a file or a directory), probes each video's duration
- * with libavformat, chooses the piece size from the bitrate, hashes on
+ * with libavformat (through the media module, loaded only when the input
+ * holds a video: media.h), chooses the piece size from the bitrate, hashes on
  * all cores (src/core/mk_hash.c), encodes, checks that our own parser
  * reads the result back, and writes it atomically. The output depends
  * only on the input and the options (no creation date unless --date).
@@ -10,8 +11,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <libavformat/avformat.h>
-#include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "app/cmd.h"
+#include "app/media.h"
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/maketorrent.h"
@@ -141,19 +141,6 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 	return 0;
 }
 
-/* Duration in seconds from the container, 0 when unknown. */
-static double probe_duration(const char *path)
-{
-	AVFormatContext *ic = NULL;
-	if (avformat_open_input(&ic, path, NULL, NULL) < 0)
-		return 0;
-	double d = 0;
-	if (avformat_find_stream_info(ic, NULL) >= 0 && ic->duration > 0)
-		d = (double)ic->duration / AV_TIME_BASE;
-	avformat_close_input(&ic);
-	return d;
-}
-
 static void progress_bar(void *ctx, uint64_t done, uint64_t total)
 {
 	int64_t t0 = *(const int64_t *)ctx;
@@ -193,10 +180,14 @@ static void summary(const struct create_opts *o, const struct sp_metainfo *mi, d
 static int build(const struct create_opts *o, struct sp_mk_list *l, struct sp_buf *out,
 		 double *hash_secs, struct sp_error **err)
 {
-	av_log_set_level(AV_LOG_QUIET); /* a file that is not media is simply not probed */
-	for (size_t i = 0; i < l->num_files; i++)
-		if (sp_metainfo_is_video_path(l->files[i].path))
-			l->files[i].duration = probe_duration(l->files[i].abs);
+	const struct sp_media *media = NULL;
+	for (size_t i = 0; i < l->num_files; i++) {
+		if (!sp_metainfo_is_video_path(l->files[i].path))
+			continue;
+		if (!media && !(media = sp_media_load(err)))
+			return -ENOTSUP;
+		l->files[i].duration = media->probe_duration(l->files[i].abs);
+	}
 	uint32_t plen = o->piece_length ? o->piece_length
 					: sp_mk_choose_piece_length(l->total, sp_mk_bitrate(l, NULL));
 	uint8_t *hashes = NULL;
@@ -253,5 +244,7 @@ int sp_cmd_create(int argc, char **argv)
 	sp_metainfo_free(mi);
 	sp_mk_list_fini(&l);
 	sp_buf_fini(&out);
+	if (r == -ENOTSUP)
+		return SP_EXIT_UNSUPPORTED;
 	return r < 0 ? SP_EXIT_FAILURE : SP_EXIT_OK;
 }
