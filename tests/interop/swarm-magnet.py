@@ -22,24 +22,8 @@ h = nu.lt_add(lt, ses, torrent, src, seed=True)
 nu.wait_lt_seeding(h)
 
 magnet = "magnet:?xt=urn:btih:%s&dn=payload&x.pe=127.0.0.1:%d" % (ih, port)
-dst = os.path.join(root, "dl")
-stats = os.path.join(root, "stats.json")
-log_path = os.path.join(root, "swarmplay.log")
-with open(log_path, "w") as log:
-    p = nu.start_swarmplay(["download", magnet, "-d", dst, "--no-tracker", "--stats-json", stats],
-                           log)
-    try:
-        rc = p.wait(timeout=90)
-    except Exception:
-        nu.stop(p)
-        rc = None
-if rc != 0:
-    nu.show_log(log_path)
-    nu.fail("swarmplay download of a magnet exited with %s" % rc)
-diff = nu.same_tree(content, os.path.join(dst, "payload"))
-if diff:
-    nu.fail(diff)
-print("swarmplay: magnet -> metadata -> %d bytes, identical" % nu.read_json(stats)["downloaded_peers"])
+st = nu.download(root, "dl", magnet, content)
+print("swarmplay: magnet -> metadata -> %d bytes, identical" % st["downloaded_peers"])
 
 # the other way: swarmplay seeds, libtorrent starts from the magnet alone
 seed_log = os.path.join(root, "seed.log")
