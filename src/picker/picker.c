@@ -43,7 +43,11 @@
  *     still downloads, with or without a reader); in always mode they are
  *     ordinary sources; in never mode they get nothing. A due block a
  *     server has not started after PK_RACE_AFTER_US is raced to a peer
- *     (and the other way round) while the holder is unmeasured.
+ *     (and the other way round) while the holder is unmeasured. While
+ *     the peers together bring PK_WS_PATIENT_X times the bitrate, a free
+ *     block a peer would bring late goes to a fallback server only once it
+ *     is due within the server's time + PK_WS_MARGIN_S (a peer ramping up
+ *     usually catches up first).
  *  6. Outside the windows, while a reader has less than PK_RARE_BUFFER_S
  *     buffered, a source with room left takes the pieces just past the
  *     windows in order (a slow swarm spends everything on what is next).
@@ -434,11 +438,11 @@ void pk_release_parole(struct sp_picker *p, uint32_t id)
 
 double pk_src_rate(const struct pk_source *s)
 {
-	if (s->rate_in > 0)
-		return s->rate_in;
-	if (s->rate_est > 0)
-		return s->rate_est;
-	return PK_UNKNOWN_RATE;
+	/* the caller's figure is what came in, which is also what we asked
+	 * for; ours counts busy time only: the higher is the nearer to what
+	 * the source can do */
+	double r = s->rate_in > s->rate_est ? s->rate_in : s->rate_est;
+	return r > 0 ? r : PK_UNKNOWN_RATE;
 }
 
 double pk_src_rtt(const struct pk_source *s)

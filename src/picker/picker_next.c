@@ -346,6 +346,25 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 	}
 }
 
+/* Do the peers together bring PK_WS_PATIENT_X times the fastest reader's
+ * bitrate? Then a block one of them would bring late is usually a moment's
+ * lag (a connection ramping up, a burst from a rate limiter): a fallback
+ * server takes a free block only once it is due within the server's own
+ * time plus PK_WS_MARGIN_S, not as soon as a peer looks late. Below that
+ * the server carries a share anyway and is asked early. */
+static bool ws_patient(const struct sp_picker *p)
+{
+	if (p->ws_ordinary || !p->nrd)
+		return false;
+	if (PK_WS_PATIENT_X <= 0)
+		return true;
+	double br = 0;
+	for (uint32_t k = 0; k < p->nrd; k++)
+		if (pk_reader_bitrate(&p->rd[k]) > br)
+			br = pk_reader_bitrate(&p->rd[k]);
+	return window_rate(p) >= PK_WS_PATIENT_X * br;
+}
+
 /* When would s deliver one more block of len bytes? */
 static double finish_s(const struct pk_source *s, double len)
 {
@@ -365,6 +384,7 @@ struct cands {
 	struct pk_source **peer, **ws;
 	uint32_t npeer, nws;
 	double ws_horizon_s; /* a fallback web seed serves deadlines this near */
+	bool ws_patient;     /* the peers carry the bitrate: wait before asking it */
 	bool ready; /* gathered for the current piece, peers in a heap */
 };
 
@@ -440,7 +460,7 @@ static struct pk_source *choose(const struct cands *c, double len, uint32_t piec
 	if (c->nws && dl_s <= c->ws_horizon_s && (!b || *eta > dl_s - PK_HEDGE_SLACK_US / 1e6)) {
 		double wt;
 		struct pk_source *w = best_of(c->ws, c->nws, len, piece, block, dup, &wt);
-		if (w && (!b || wt < *eta)) {
+		if (w && (!b || wt < *eta) && dl_s <= wt + PK_WS_MARGIN_S) {
 			*eta = wt;
 			return w;
 		}
@@ -564,15 +584,24 @@ static struct pk_source *parole_owner(const struct sp_picker *p, uint32_t piece,
 
 /* Rule 3's choice for a free block: the top of the heap, or in fallback
  * mode a web seed when no peer makes the deadline. */
-static struct pk_source *choose_free(const struct cands *c, double len, double dl_s)
+static struct pk_source *choose_free(const struct cands *c, double len, double dl_s,
+				      bool *defer)
 {
 	struct pk_source *b = c->npeer ? c->peer[0] : NULL;
 	double eta = b ? b->key : INFINITY;
+	*defer = false;
 	if (c->nws && dl_s <= c->ws_horizon_s && eta > dl_s - PK_HEDGE_SLACK_US / 1e6) {
 		double wt;
 		struct pk_source *w = best_of(c->ws, c->nws, len, 0, 0, false, &wt);
-		if (w && wt < eta)
-			return w;
+		if (w && wt < eta) {
+			if (!c->ws_patient || dl_s <= wt + PK_WS_MARGIN_S)
+				return w;
+			/* not yet: neither the late peer nor the server takes it
+			 * now; a peer that catches up will, else the server
+			 * once it is due within its margin */
+			*defer = true;
+			return NULL;
+		}
 	}
 	return b;
 }
@@ -611,8 +640,11 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 			gather(p, piece, c);
 			heap_build(c->peer, c->npeer);
 		}
+		bool defer = false;
 		struct pk_source *s = p->parole[piece] && c->npeer > 1 ? parole_owner(p, piece, c)
-									: choose_free(c, len, dl_s);
+									: choose_free(c, len, dl_s, &defer);
+		if (defer)
+			continue;
 		if (!s)
 			return true; /* nobody has this piece */
 		if (urgent_room(s)) {
@@ -678,7 +710,7 @@ static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 void pk_next_deadline(struct sp_picker *p, int64_t now)
 {
 	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc,
-			  .ws_horizon_s = p->ws_horizon_s};
+			  .ws_horizon_s = p->ws_horizon_s, .ws_patient = ws_patient(p)};
 	uint32_t budget = EDF_MAX_BLOCKS;
 	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p, p->deadline[p->wlist[i]], now); i++)
 		if (!edf_piece(p, p->wlist[i], now, &c, &budget))
