@@ -61,7 +61,9 @@
  *     while snubbed. A shallow pipeline at a slow source keeps urgent
  *     blocks from queueing behind others there. Rates and RTTs come from
  *     the caller, or else from our own measure of arrivals; a source never
- *     measured counts as slow (PK_UNKNOWN_CHOOSE_RATE) when choosing.
+ *     measured counts as slow (PK_UNKNOWN_CHOOSE_RATE) when choosing. A
+ *     source's rate is the higher of the caller's (what arrived, which is
+ *     also only what we asked for) and ours (bytes over busy time).
  *  8. A request outstanding longer than max(2 s, 4 x its expected time),
  *     at a source that has sent nothing for max(2 s, 4 x one block's time),
  *     is lost: it is cancelled, its block is free again, and its source is
