@@ -734,7 +734,8 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 
 /* Rule 5: web seeds are ordinary sources in always mode; in fallback mode
  * when no peer could be asked for PK_WS_GRACE_US (none connected or
- * unchoked: a torrent served only by HTTP, with or without a reader).
+ * unchoked, or none of those has sent anything: a torrent served only by
+ * HTTP, with or without a reader).
  * Before that, a reader gets from them only what is due within
  * PK_WS_START_S: the start, while the peers connect and unchoke us (the
  * player's reader may come a moment after the torrent: nothing goes to
@@ -754,10 +755,13 @@ static void ws_policy(struct sp_picker *p, int64_t now)
 			measured = measured || s->rate_in > 0 || s->rate_est > 0;
 		}
 	}
-	if (!usable && !p->peerless)
+	/* the grace runs while no peer may be asked, or none that may has
+	 * sent anything yet (unchoked but silent) */
+	bool none = !usable || !measured;
+	if (none && !p->peerless)
 		p->peerless_us = now;
-	p->peerless = !usable;
-	if (!usable && now - p->peerless_us >= PK_WS_GRACE_US)
+	p->peerless = none;
+	if (none && now - p->peerless_us >= PK_WS_GRACE_US)
 		p->ws_ordinary = true;
 	else if (!measured)
 		p->ws_horizon_s = PK_WS_START_S; /* nothing known of the peers yet */

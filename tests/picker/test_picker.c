@@ -706,8 +706,8 @@ SP_TEST(rare_share_once_buffered)
 }
 
 /* A plain download (no reader) from a fallback web seed alone still
- * progresses, after the grace given to peers; once a peer unchokes us the
- * web seed rests. */
+ * progresses, after the grace given to peers; once a peer unchokes us and
+ * delivers, the web seed rests. */
 SP_TEST(webseed_fallback_without_reader)
 {
 	struct sp_picker *p = mk(50, 0, 0);
@@ -724,7 +724,15 @@ SP_TEST(webseed_fallback_without_reader)
 	for (size_t i = 0; i < n; i++)
 		sp_picker_block_arrived(p, 9, a[i].piece, a[i].offset, 3 * SEC + 1000);
 	sp_picker_source_choke(p, 1, false, false);
+	/* unchoked but silent so far: the server stays an ordinary source */
 	n = next(p, 5 * SEC, a, 64);
+	bool ws_too = false;
+	for (size_t i = 0; i < n; i++)
+		ws_too |= a[i].type == SP_ACTION_REQUEST && a[i].source == 9;
+	SP_CHECK(ws_too);
+	/* the peer delivers: now it is the source, the server rests */
+	sp_picker_source_rate(p, 1, 1e6, 0.01);
+	n = next(p, 5100 * MS, a, 64);
 	SP_CHECK_CMP(n, >, 0);
 	size_t to_peer = 0;
 	for (size_t i = 0; i < n; i++) {
