@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		     "  -w, --web-seed URL    web seed (BEP 19 url-list); repeatable\n"
 		     "  --piece-size N        piece size in bytes (K and M suffixes allowed),\n"
 		     "                        a power of two from 16K to 64M; default: about\n"
-		     "                        1 to 2 seconds of video\n"
+		     "                        half a second of video\n"
 		     "  --comment TEXT        comment\n"
 		     "  --title TEXT          title (azureus_properties Content Title)\n"
 		     "  --private             private torrent (BEP 27)\n"
