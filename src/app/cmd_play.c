@@ -24,6 +24,7 @@
 #include "core/metainfo.h"
 #include "player/player.h"
 #include "player/source.h"
+#include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
 #define SNIFF_BYTES 4096
@@ -33,8 +34,12 @@ struct opts {
 	const char *src;
 	struct sp_swarm_opts sw; /* -d, --peer, --port... as download takes them */
 	int file_index; /* -1: the main file */
+	uint64_t cache_max; /* bytes the play cache may hold */
+	int cache_fd;       /* holds our cache directory (sp_cache_hold), or -1 */
 	struct sp_player_config pcfg;
 };
+
+#define CACHE_MAX_DEFAULT (10ull << 30)
 
 static volatile int quit_flag;
 
@@ -65,6 +70,8 @@ static void usage(FILE *f)
 		     "  --volume N           volume 0-100\n"
 		     "  --exit-at-end        quit at the end instead of seeding on\n"
 		     "  --loop N             play N times in all, 0 = forever (kiosks)\n"
+		     "  --cache-max SIZE     keep the play cache under SIZE (K, M, G\n"
+		     "                       suffixes; default 10G), oldest plays out first\n"
 		     "  --fast               no pacing, no sound (for frame hashes)\n"
 		     "  --framehash FILE     write the MD5 of every decoded frame\n"
 		     "  --stats-json FILE    keep playback figures in FILE\n"
@@ -77,8 +84,32 @@ static void usage(FILE *f)
 
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
-	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP,
+	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
 };
+
+/* A byte count with an optional K, M, G or T suffix (powers of 1024). */
+static int parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	default: break;
+	}
+	if (shift)
+		end++;
+	if (errno || *end || v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -102,6 +133,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->pcfg.volume = (int)v;
 		return 0;
 	case OPT_EXIT: o->pcfg.exit_at_end = true; return 0;
+	case OPT_CACHEMAX: return parse_bytes(arg, &o->cache_max);
 	case OPT_LOOP:
 		if (sp_parse_whole(arg, 0, 1e9, &v) < 0)
 			return -EINVAL;
@@ -142,6 +174,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"volume", required_argument, NULL, OPT_VOLUME},
 		{"exit-at-end", no_argument, NULL, OPT_EXIT},
 		{"loop", required_argument, NULL, OPT_LOOP},
+		{"cache-max", required_argument, NULL, OPT_CACHEMAX},
 		{"fast", no_argument, NULL, OPT_FAST},
 		{"framehash", required_argument, NULL, OPT_HASH},
 		{"stats-json", required_argument, NULL, OPT_JSON},
@@ -289,6 +322,24 @@ static int fail(struct sp_error *e, int code)
 	return code;
 }
 
+/* The other plays in the cache, least recently played first, go until it
+ * fits under --cache-max (ours stays, even alone over the limit): when a
+ * play starts, and again when it ends, with what it downloaded. */
+static void trim_cache(const struct opts *o, const char *dir, const struct sp_metainfo *mi)
+{
+	char root[4096];
+	snprintf(root, sizeof(root), "%s", dir);
+	char *slash = strrchr(root, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	int64_t freed = sp_cache_trim(root, o->cache_max, mi->info_hash_hex);
+	if (freed > 0)
+		fprintf(stderr, _("swarmplay: the play cache was over %.1f MB: removed older "
+				  "plays (%.1f MB)\n"),
+			(double)o->cache_max / (1 << 20), (double)freed / (1 << 20));
+}
+
 /* The file to play and the data directory; -1 and *code on failure. */
 static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, size_t dirlen,
 		       int *code)
@@ -301,11 +352,23 @@ static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, 
 	}
 	if (o->sw.dir) {
 		snprintf(dir, dirlen, "%s", o->sw.dir);
-	} else if (cache_dir(mi, dir, dirlen) < 0) {
-		fprintf(stderr, _("swarmplay: cannot create the cache directory %s\n"), dir);
+		return file;
+	}
+	/* ours, held while we play (a trim elsewhere may have removed it
+	 * just now: then make it again) */
+	int r = -ESTALE;
+	for (int i = 0; i < 3 && r == -ESTALE; i++)
+		if ((r = cache_dir(mi, dir, dirlen)) == 0)
+			r = sp_cache_hold(dir);
+	if (r < 0) {
+		fprintf(stderr, _("swarmplay: cannot use the cache directory %s: %s\n"), dir,
+			strerror(-r));
 		*code = SP_EXIT_FAILURE;
 		return -1;
 	}
+	o->cache_fd = r;
+	futimens(r, NULL); /* played now: the last to go */
+	trim_cache(o, dir, mi);
 	return file;
 }
 
@@ -377,8 +440,12 @@ static int play_torrent(struct opts *o)
 	}
 	sp_swarm_add_peers(t, &o->sw);
 	code = play_from(o, t, file);
+	if (o->cache_fd >= 0)
+		trim_cache(o, dir, mi);
 out:
 	sp_session_free(s);
+	if (o->cache_fd >= 0)
+		close(o->cache_fd);
 	return code;
 }
 
@@ -397,7 +464,7 @@ static int play_file(struct opts *o)
 
 int sp_cmd_play(int argc, char **argv)
 {
-	struct opts o = {.file_index = -1};
+	struct opts o = {.file_index = -1, .cache_max = CACHE_MAX_DEFAULT, .cache_fd = -1};
 	sp_player_config_init(&o.pcfg);
 	o.pcfg.t0_us = sp_now_us();
 	int r = parse_args(argc, argv, &o);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,6 +163,30 @@ static int by_use(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int sp_cache_hold(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (int i = 0; flock(fd, LOCK_SH | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK || i >= 100) {
+			int e = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			close(fd);
+			return e;
+		}
+		nanosleep(&(struct timespec){0, 10000000}, NULL); /* a trim removes it */
+	}
+	/* the trim we waited for may have removed it: then it is no longer
+	 * the directory at that path */
+	struct stat held, now;
+	if (fstat(fd, &held) < 0 || stat(dir, &now) < 0 || held.st_ino != now.st_ino ||
+	    held.st_dev != now.st_dev) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 int64_t sp_cache_usage(const char *cache_root)
 {
 	int rootfd = open(cache_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -203,7 +228,15 @@ int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *ke
 		/* Used a moment ago: maybe by another swarmplay right now. */
 		if (ts_ns(&now) - v[i].used_ns < RECENT_NS)
 			continue;
+		/* held by a player (sp_cache_hold): in use whatever its times */
+		int lk = openat(rootfd, v[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (lk < 0 || flock(lk, LOCK_EX | LOCK_NB) < 0) {
+			if (lk >= 0)
+				close(lk);
+			continue;
+		}
 		int rc = remove_tree(rootfd, v[i].name, 0);
+		close(lk);
 		if (rc < 0) {
 			SP_WARN("cache", "cannot remove %s/%s: %s", cache_root, v[i].name,
 				strerror(-rc));

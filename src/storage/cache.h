@@ -14,6 +14,12 @@
 
 #include <stdint.h>
 
+/* Marks a torrent directory as in use for as long as the returned file
+ * descriptor stays open (a shared flock on the directory): sp_cache_trim
+ * in any process leaves it alone. Waits up to about a second while a trim
+ * holds it. The fd, or -errno. */
+int sp_cache_hold(const char *dir); /* -ESTALE: removed meanwhile, make it again */
+
 /* Disk space used by the torrent directories of the cache (allocated
  * blocks, so sparse files count what they really use). -errno on error. */
 int64_t sp_cache_usage(const char *cache_root);
@@ -22,8 +28,9 @@ int64_t sp_cache_usage(const char *cache_root);
  * most max_bytes. A directory's last use is the newest mtime of itself and
  * of its resume file (written by every run). keep_hex (may be NULL) is the
  * torrent in use: never removed, even if it alone exceeds the limit; nor
- * is a directory used in the last 10 minutes (another swarmplay may be
- * playing it), so the cache may stay above the limit for a while.
+ * is a directory held (sp_cache_hold: another swarmplay plays it), nor one
+ * used in the last 10 minutes (a program that does not hold it may be
+ * writing it), so the cache may stay above the limit for a while.
  * Returns the bytes freed, or -errno if the cache cannot be read. */
 int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *keep_hex);
 

@@ -117,4 +117,34 @@ SP_TEST(a_symlinked_entry_is_removed_as_a_link)
 	tdir_free(outside);
 }
 
+/* A directory another player holds (sp_cache_hold) stays, however old;
+ * once let go it is the first to go. */
+SP_TEST(a_held_directory_stays)
+{
+	char *root = tdir_new();
+	char rel[200], dir[8400];
+	snprintf(rel, sizeof(rel), "%s/a.bin", A);
+	put(root, rel, 64 << 10);
+	snprintf(rel, sizeof(rel), "%s/b.bin", B);
+	put(root, rel, 64 << 10);
+	age(root, A, 1000);
+	age(root, B, 2000);
+	snprintf(dir, sizeof(dir), "%s/%s", root, A);
+	int fd = sp_cache_hold(dir);
+	SP_CHECK_CMP(fd, >=, 0);
+	int fd2 = sp_cache_hold(dir); /* two players of the same video */
+	SP_CHECK_CMP(fd2, >=, 0);
+	sp_cache_trim(root, 0, NULL);
+	SP_CHECK(there(root, A));
+	SP_CHECK(!there(root, B));
+	close(fd);
+	sp_cache_trim(root, 0, NULL);
+	SP_CHECK(there(root, A)); /* the second still holds it */
+	close(fd2);
+	sp_cache_trim(root, 0, NULL);
+	SP_CHECK(!there(root, A));
+	SP_CHECK_INT(sp_cache_hold(dir), -ENOENT);
+	tdir_free(root);
+}
+
 SP_TEST_MAIN()
