@@ -481,6 +481,30 @@ static int req_index(const struct pk_source *s, uint32_t piece, uint32_t block)
 	return -1;
 }
 
+/* The candidates of a piece, gathered once per piece and call. */
+static void need_cands(struct sp_picker *p, uint32_t piece, struct cands *c)
+{
+	if (!c->ready) {
+		gather(p, piece, c);
+		heap_build(c->peer, c->npeer);
+	}
+}
+
+/* Move h's request i for the block to s (cancel, request again): free
+ * while h has not started it. False when the output is full. */
+static bool move_req(struct sp_picker *p, struct pk_source *h, uint32_t i, struct pk_source *s,
+		     uint32_t piece, uint32_t b, int64_t now, double len)
+{
+	pk_drop_req(p, h, i, true);
+	h->vq -= len;
+	if (h->room < h->depth && pk_src_usable(p, h))
+		h->room++; /* its freed slot may take a later block */
+	if (!pk_issue(p, s, piece, b, now, false))
+		return false;
+	s->room--;
+	return true;
+}
+
 /* Rule 5's other half: a fallback web seed gives back a block it still
  * has queued (not yet in a transfer: expected later than
  * PK_WS_INFLIGHT_US from now) when a peer would deliver it before its
@@ -493,20 +517,14 @@ static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	int i = req_index(h, piece, b);
 	if (i < 0)
 		return 0;
-	if (!c->ready) {
-		gather(p, piece, c);
-		heap_build(c->peer, c->npeer);
-	}
+	need_cands(p, piece, c);
 	double eta;
 	struct pk_source *s = best_of(c->peer, c->npeer, len, piece, b, true, &eta);
 	if (!s || !urgent_room(s) ||
 	    now + (int64_t)(eta * 1e6) > p->deadline[piece] - PK_HEDGE_SLACK_US)
 		return 0;
-	pk_drop_req(p, h, (uint32_t)i, true);
-	h->vq -= len;
-	if (!pk_issue(p, s, piece, b, now, false))
+	if (!move_req(p, h, (uint32_t)i, s, piece, b, now, len))
 		return -1;
-	s->room--;
 	p->st.ws_reclaimed++;
 	return 1;
 }
@@ -530,10 +548,7 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	int i = req_index(h, piece, b);
 	if (i < 0)
 		return 0;
-	if (!c->ready) {
-		gather(p, piece, c);
-		heap_build(c->peer, c->npeer);
-	}
+	need_cands(p, piece, c);
 	double eta;
 	struct pk_source *s = choose(c, len, piece, b, dl_s, true, &eta);
 	if (!s || s == h || !urgent_room(s))
@@ -551,13 +566,9 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	bool dup = i == 0 || race;
 	if (dup && (double)p->dup_allowance_used + len > pk_dup_allowance(p))
 		return 0;
-	if (!dup) {
-		pk_drop_req(p, h, (uint32_t)i, true);
-		h->vq -= len;
-		if (h->room < h->depth && pk_src_usable(p, h))
-			h->room++; /* its freed slot may take a later block */
-	}
-	if (!pk_issue(p, s, piece, b, now, dup))
+	if (!dup)
+		return move_req(p, h, (uint32_t)i, s, piece, b, now, len) ? 1 : -1;
+	if (!pk_issue(p, s, piece, b, now, true))
 		return -1;
 	s->room--;
 	return 1;
@@ -636,10 +647,7 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 				heap_build(c->peer, c->npeer); /* queues changed */
 			continue;
 		}
-		if (!c->ready) {
-			gather(p, piece, c);
-			heap_build(c->peer, c->npeer);
-		}
+		need_cands(p, piece, c);
 		bool defer = false;
 		struct pk_source *s = p->parole[piece] && c->npeer > 1 ? parole_owner(p, piece, c)
 									: choose_free(c, len, dl_s, &defer);
