@@ -18,7 +18,7 @@ this for 12 plays of a 2 s clip as player-soak).
 
 Env: SWARMPLAY (the program), SP_SRCDIR (for tests/lib), SOAK_CLIP_S
 (default 4), SOAK_SAMPLE_S (default 2)."""
-import os, signal, subprocess, sys, time
+import os, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import swarm
@@ -102,13 +102,7 @@ try:
                 leechers.pop(0).stop()
 finally:
     alive = p.poll() is None
-    if alive:
-        p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
+    rc = swarm.terminate(p)
     for l in leechers:
         l.stop()
     seeder.stop()

@@ -22,7 +22,7 @@ replaces fallback, for comparing by hand). MODE:
   webseed-dies  seeder capped at 1.5 x the bitrate; once the first frame
                 is shown nginx is stopped (SIGTERM): playback must still end
                 with every frame right, the peers carrying the rest."""
-import os, signal, subprocess, sys, time
+import os, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import swarm
@@ -61,14 +61,7 @@ seeder = swarm.Seeder(tstream, seed_dir, rate)
 print("%s: %d bytes (%.0f B/s), %d frames, seeder capped at %d B/s on %s, web seed %s "
       "capped at %d B/s per connection" % (mode, size, size / SECONDS, len(ref), rate,
                                            seeder.peer, url, ws_rate))
-errors = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    sys.stdout.flush()
-    if not cond:
-        errors.append(what)
+check = swarm.Checks()
 
 
 def served_by_nginx():
@@ -152,6 +145,4 @@ else:
         check(peers_b - before.get("peers", 0) > 0, "the peers carried bytes after the kill")
     print("stalls after the web seed died: %s (%s ms)" % (st.get("stalls"), st.get("stall_ms")))
 seeder.stop()
-if errors:
-    swarm.fail("; ".join(errors))
-print("ok")
+check.finish()

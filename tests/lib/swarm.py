@@ -24,7 +24,7 @@
 
 Everything stays on 127.0.0.1; ports come from binding port 0 (libtorrent
 binds port 0 itself and says which it got)."""
-import hashlib, json, os, shutil, socket, subprocess, sys, tempfile, time
+import hashlib, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
 SKIP = 77
 
@@ -39,6 +39,38 @@ def fail(why):
     print("FAIL:", why)
     sys.stdout.flush()
     sys.exit(1)
+
+
+class Checks:
+    """A script's checks: check(cond, what) prints ok/FAIL and keeps going;
+    finish() fails the script with every failed check, or prints ok."""
+
+    def __init__(self):
+        self.errors = []
+
+    def __call__(self, cond, what):
+        print(("ok   " if cond else "FAIL ") + what)
+        sys.stdout.flush()
+        if not cond:
+            self.errors.append(what)
+        return cond
+
+    def finish(self):
+        if self.errors:
+            fail("; ".join(self.errors))
+        print("ok")
+
+
+def terminate(p, timeout=30):
+    """SIGTERM a running subprocess (SIGKILL after timeout s); its exit
+    code."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait()
 
 
 def need(*tools):

@@ -17,14 +17,7 @@ swarm.need("ffmpeg")
 swarm.lt()
 exe = swarm.swarmplay()
 root = swarm.workdir("cache-max")
-errors = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    sys.stdout.flush()
-    if not cond:
-        errors.append(what)
+check = swarm.Checks()
 
 
 seed_dir = os.path.join(root, "seed")
@@ -105,6 +98,4 @@ for bad in ("-1", "10X", "", "1.5G"):
                        text=True, env=dict(os.environ, XDG_CACHE_HOME=xdg))
     check(r.returncode == 2, "--cache-max '%s' is a usage error (exit %d)" % (bad, r.returncode))
 
-if errors:
-    swarm.fail("; ".join(errors))
-print("ok")
+check.finish()

@@ -13,7 +13,7 @@ again from the start each time, 0 = forever.
   forever   --loop 0 is still playing after three plays' time, and quits
             on SIGTERM (exit 0, the stats file written);
   usage     --loop -1, 2.5 and x are usage errors (exit 2)."""
-import os, signal, subprocess, sys, time
+import os, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import swarm
@@ -21,14 +21,7 @@ import swarm
 swarm.need("ffmpeg")
 exe = swarm.swarmplay()
 root = swarm.workdir("loop")
-errors = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    sys.stdout.flush()
-    if not cond:
-        errors.append(what)
+check = swarm.Checks()
 
 
 media = swarm.make_video(os.path.join(root, "clip.mp4"), "mp4", seconds=2)
@@ -92,13 +85,7 @@ while time.time() < end and p.poll() is None:
 alive = p.poll() is None
 check(alive and st.get("plays", 0) >= 3,
       "forever: still playing after %s plays" % st.get("plays"))
-if alive:
-    p.send_signal(signal.SIGTERM)
-try:
-    rc = p.wait(timeout=30)
-except subprocess.TimeoutExpired:
-    p.kill()
-    rc = p.wait()
+rc = swarm.terminate(p)
 check(rc == 0, "forever: SIGTERM ends it with exit 0 (%s)" % rc)
 st = swarm.read_json(stats) if os.path.exists(stats) else {}
 check(st.get("plays", 0) >= 3 and st.get("state") != "ended",
@@ -109,6 +96,4 @@ for bad in ("-1", "2.5", "x"):
     r = subprocess.run([exe, "play", media, "--loop", bad], capture_output=True, text=True)
     check(r.returncode == 2, "--loop %s is a usage error (exit %d)" % (bad, r.returncode))
 
-if errors:
-    swarm.fail("; ".join(errors))
-print("ok")
+check.finish()
