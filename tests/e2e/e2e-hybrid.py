@@ -19,6 +19,12 @@ replaces fallback, for comparing by hand). MODE:
                 peer brings a little late; its share is checked against a
                 bound well above the ~12 % measured (the first 2.5 s come
                 from it while the peer's rate is unknown);
+  webseed-503   seeder capped at 1.5 x the bitrate, --webseed always (so
+                that the server surely has requests out); once the first
+                frame is shown nginx answers 503 to everything: the web
+                seed backs off (nginx logs the 503s, the player's log says
+                why), and playback ends with every frame right, the peers
+                carrying the rest;
   webseed-dies  seeder capped at 1.5 x the bitrate; once the first frame
                 is shown nginx is stopped (SIGTERM): playback must still end
                 with every frame right, the peers carrying the rest."""
@@ -29,7 +35,7 @@ import swarm
 import net_util as nu
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "share"
-if mode not in ("share", "share-fast", "webseed-dies"):
+if mode not in ("share", "share-fast", "webseed-dies", "webseed-503"):
     swarm.fail("unknown mode " + mode)
 fast = mode == "share-fast"
 SECONDS = int(os.environ.get("WS_SECONDS", "20" if fast else "6"))
@@ -52,10 +58,15 @@ logs = open(os.path.join(root, "servers.log"), "w")
 # it (no usable peer yet): the share is then ~100 % whatever the policy does
 # later. WS_RATE=0 (no cap) shows that case; the default measures the policy.
 ws_rate = int(os.environ.get("WS_RATE", "0" if fast else "16384"))
-ngx = nu.Nginx(root, seed_dir, logs, "limit_rate %d;" % ws_rate if ws_rate else "")  # skips (77) without nginx
+fault = mode in ("webseed-dies", "webseed-503")
+# webseed-503: the server turns to 503 the moment this file exists
+flag = os.path.join(root, "answer-503")
+extra = ("limit_rate %d;" % ws_rate if ws_rate else "") + (
+    " if (-f %s) { return 503; }" % flag if mode == "webseed-503" else "")
+ngx = nu.Nginx(root, seed_dir, logs, extra)  # skips (77) without nginx
 url = ngx.url + "clip.mp4"
 tstream = swarm.create_tstream(media, os.path.join(root, "clip.tstream"), ["-w", url])
-rate = int(size / SECONDS * (1.5 if mode == "webseed-dies" else 3.0))
+rate = int(size / SECONDS * (1.5 if fault else 3.0))
 assert rate < size
 seeder = swarm.Seeder(tstream, seed_dir, rate)
 print("%s: %d bytes (%.0f B/s), %d frames, seeder capped at %d B/s on %s, web seed %s "
@@ -85,7 +96,8 @@ stats = os.path.join(root, "stats.json")
 hashes = os.path.join(root, "frames.md5")
 args = [tstream, "--peer", seeder.peer, "--no-tracker", "--no-video", "--no-audio",
         "--exit-at-end", "-d", os.path.join(root, "dl"), "--stats-json", stats,
-        "--framehash", hashes, "--webseed", os.environ.get("WS_MODE", "fallback")]
+        "--framehash", hashes,
+        "--webseed", os.environ.get("WS_MODE", "always" if mode == "webseed-503" else "fallback")]
 env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy", SWARMPLAY_LOG=os.environ.get("SWARMPLAY_LOG", "info"))
 log_path = os.path.join(root, "play.log")
 log = open(log_path, "w")
@@ -93,15 +105,19 @@ t0 = time.time()
 p = subprocess.Popen([exe, "play"] + args, env=env, stdout=log, stderr=subprocess.STDOUT)
 at_kill = None
 while p.poll() is None and time.time() - t0 < 90:
-    if mode == "webseed-dies" and at_kill is None:
+    if fault and at_kill is None:
         try:
             st = swarm.read_json(stats)
         except (OSError, ValueError):
             st = {}
         if st.get("ttff_ms") is not None or st.get("frames_presented", 0) > 0:
-            ngx.stop()
+            if mode == "webseed-dies":
+                ngx.stop()
+            else:
+                open(flag, "w").close()
             at_kill = dict(st, t=time.time() - t0, nginx_rc=ngx.proc.returncode)
-            print("nginx stopped at %.2f s: %s" % (at_kill["t"], at_kill))
+            print("nginx %s at %.2f s: %s" % ("stopped" if mode == "webseed-dies" else
+                                              "answers 503", at_kill["t"], at_kill))
     time.sleep(0.05)
 if p.poll() is None:
     p.kill()
@@ -127,13 +143,13 @@ check(got == ref, "%d hashes equal ffmpeg's %d" % (len(got), len(ref)))
 check(peers_b + web_b >= size * 0.99, "every byte came from peers or the web seed (%d of %d)" % (
     peers_b + web_b, size))
 check(elapsed >= SECONDS * 0.8, "real-time paced (%.2f s)" % elapsed)
-if mode != "webseed-dies":
+if not fault:
     check(st.get("stalls") == 0, "no stall (%s)" % st.get("stalls"))
     check(share <= SHARE_BOUND, "web seed share %.1f %% <= %.0f %% with a seeder at 3 x the "
           "bitrate" % (100 * share, 100 * SHARE_BOUND))
     check(peers_b > 0, "the seeder carried bytes (%d)" % peers_b)
 else:
-    check(at_kill is not None, "playback started before the end, nginx was stopped then")
+    check(at_kill is not None, "playback started before the end, the server failed then")
     if at_kill:
         check(at_kill.get("state") != "ended" and at_kill.get("download_ms") is None,
               "at the kill the download was still running (state %s, download_ms %s)" % (
@@ -142,7 +158,17 @@ else:
         print("at the kill: peers %s, webseed %s; after: peers %d (+%d), webseed %d (+%d)" % (
             before.get("peers"), before.get("webseed"), peers_b,
             peers_b - before.get("peers", 0), web_b, web_b - before.get("webseed", 0)))
-        check(peers_b - before.get("peers", 0) > 0, "the peers carried bytes after the kill")
+        check(peers_b - before.get("peers", 0) > 0, "the peers carried bytes after the fault")
+    if mode == "webseed-503":
+        n503 = 0
+        with open(ngx.access_log) as f:
+            for line in f:
+                parts = line.split('"')
+                n503 += len(parts) > 2 and parts[2].split()[:1] == ["503"]
+        check(n503 > 0, "nginx answered 503 to the web seed (%d times)" % n503)
+        with open(log_path) as f:
+            said = [l.strip() for l in f if "webseed" in l and "503" in l]
+        check(len(said) > 0, "the player says why it backs off (%s)" % (said[:1] or "nothing"))
     print("stalls after the web seed died: %s (%s ms)" % (st.get("stalls"), st.get("stall_ms")))
 seeder.stop()
 check.finish()
