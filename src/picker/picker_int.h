@@ -32,7 +32,7 @@
 #define PK_WS_HORIZON_S 10.0        /* a fallback web seed serves only this near */
 #define PK_WS_PATIENT_X 0.8         /* peers bringing this x the bitrate ... */
 #define PK_WS_MARGIN_S 3.0          /* ... and only when it is due within its time + this */
-#define PK_WS_START_S 2.0           /* ... this near while no peer is known yet */
+#define PK_WS_START_S 1.5           /* ... this near while no peer is known yet */
 #define PK_WS_GRACE_US 3000000      /* then ordinary, if still no peer may be asked */
 #define PK_WS_INFLIGHT_US 500000    /* a web seed block due later is still queued */
 #define PK_RESCUE_HORIZON_S 30.0    /* late requests are looked for this near */

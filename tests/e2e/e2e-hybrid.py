@@ -17,7 +17,7 @@ replaces fallback, for comparing by hand). MODE:
                 and a 20 s clip: the server must not take the clip in the
                 moment before the peer unchokes us, nor what the ramping
                 peer brings a little late; its share is checked against a
-                bound well above the ~12 % measured (the first 2.5 s come
+                bound well above the 7-10 % measured (the first 2 s come
                 from it while the peer's rate is unknown);
   webseed-503   seeder capped at 1.5 x the bitrate, --webseed always (so
                 that the server surely has requests out); once the first
