@@ -13,6 +13,7 @@
 #include "config.h"
 #include "core/bencode.h"
 #include "core/log.h"
+#include "net/ext_parse.h"
 #include "net/peer.h"
 #include "net/wire.h"
 #include "picker/picker.h"
@@ -63,44 +64,25 @@ int sp_ext_send_handshake(struct sp_peer *p)
 
 static int on_handshake(struct sp_peer *p, const uint8_t *data, size_t len)
 {
-	struct sp_benc_doc doc;
-	struct sp_benc_limits lim = {.max_depth = 8, .max_nodes = 4096, .max_str = len};
-	if (sp_benc_parse(data, len, &lim, &doc, NULL) < 0)
+	struct sp_ext_hs hs;
+	if (sp_ext_parse_handshake(data, len, &hs) < 0)
 		return -EBADMSG;
-	int r = 0;
-	const struct sp_benc *root = &doc.nodes[0];
-	if (root->type != SP_BENC_DICT) {
-		r = -EBADMSG;
-		goto out;
-	}
-	const struct sp_benc *v = sp_benc_dict_get_type(root, "v", SP_BENC_STR);
-	if (v) {
-		size_t n = v->len < sizeof(p->client) - 1 ? v->len : sizeof(p->client) - 1;
-		for (size_t i = 0; i < n; i++) /* a log line must stay printable */
-			p->client[i] = v->s[i] >= 32 && v->s[i] < 127 ? (char)v->s[i] : '?';
-		p->client[n] = 0;
-	}
-	const struct sp_benc *q = sp_benc_dict_get_type(root, "reqq", SP_BENC_INT);
-	if (q && q->i > 0) {
-		p->reqq = q->i > MAX_REQQ ? MAX_REQQ : (uint32_t)q->i;
+	_Static_assert(sizeof(p->client) == sizeof(hs.client), "client names cut alike");
+	if (hs.client[0])
+		memcpy(p->client, hs.client, sizeof(p->client));
+	if (hs.reqq) {
+		p->reqq = hs.reqq > MAX_REQQ ? MAX_REQQ : hs.reqq;
 		if (p->t && p->source_id)
 			sp_picker_source_max_requests(p->t->picker, p->source_id, p->reqq);
 	}
-	const struct sp_benc *m = sp_benc_dict_get_type(root, "m", SP_BENC_DICT);
-	const struct sp_benc *um = m ? sp_benc_dict_get_type(m, "ut_metadata", SP_BENC_INT) : NULL;
-	const struct sp_benc *ms = sp_benc_dict_get_type(root, "metadata_size", SP_BENC_INT);
-	p->ut_metadata = um && um->i > 0 && um->i < 256 ? (uint8_t)um->i : 0;
-	const struct sp_benc *up = m ? sp_benc_dict_get_type(m, "ut_pex", SP_BENC_INT) : NULL;
-	p->ut_pex = up && up->i > 0 && up->i < 256 ? (uint8_t)up->i : 0;
-	const struct sp_benc *lp = sp_benc_dict_get_type(root, "p", SP_BENC_INT);
-	p->listen_port = lp && lp->i > 0 && lp->i < 65536 ? (uint16_t)lp->i : 0;
-	p->metadata_size = ms && ms->i > 0 && ms->i <= UINT32_MAX ? (uint32_t)ms->i : 0;
-	SP_DEBUG(MOD, "%s: client \"%s\", reqq %u, ut_metadata %u (%u bytes)", p->name,
-		 p->client, p->reqq, p->ut_metadata, p->metadata_size);
+	p->ut_metadata = hs.ut_metadata;
+	p->ut_pex = hs.ut_pex;
+	p->listen_port = hs.listen_port;
+	p->metadata_size = hs.metadata_size;
+	SP_DEBUG(MOD, "%s: client \"%s\", reqq %u, ut_metadata %u (%u bytes)", p->name, p->client,
+		 p->reqq, p->ut_metadata, p->metadata_size);
 	sp_meta_peer_ready(p);
-out:
-	sp_benc_doc_free(&doc);
-	return r;
+	return 0;
 }
 
 int sp_ext_on_message(struct sp_peer *p, uint8_t ext_id, const uint8_t *data, size_t len)

@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/sha1.h"
+#include "net/ext_parse.h"
 #include "net/wire.h"
 
 #define MOD "metadata"
@@ -31,7 +32,7 @@
 #define META_RETRY_US 5000000
 #define META_BURST 32 /* requests per peer per round */
 
-enum { MSG_REQUEST = 0, MSG_DATA = 1, MSG_REJECT = 2 };
+enum { MSG_REQUEST = SP_META_REQUEST, MSG_DATA = SP_META_DATA, MSG_REJECT = SP_META_REJECT };
 
 struct sp_meta {
 	struct sp_torrent *t;
@@ -208,28 +209,18 @@ static void on_request(struct sp_torrent *t, struct sp_peer *p, int64_t piece)
 
 int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 {
-	struct sp_benc_doc doc;
-	struct sp_benc_limits lim = {.max_depth = 4, .max_nodes = 64, .max_str = 1024};
-	size_t used = 0;
-	if (sp_benc_parse_prefix(data, len, &lim, &doc, &used, NULL) < 0)
+	struct sp_meta_msg msg;
+	if (sp_meta_parse(data, len, &msg) < 0)
 		return -EBADMSG;
-	const struct sp_benc *root = &doc.nodes[0];
-	const struct sp_benc *type = sp_benc_dict_get_type(root, "msg_type", SP_BENC_INT);
-	const struct sp_benc *piece = sp_benc_dict_get_type(root, "piece", SP_BENC_INT);
-	const struct sp_benc *total = sp_benc_dict_get_type(root, "total_size", SP_BENC_INT);
-	int r = 0;
-	if (root->type != SP_BENC_DICT || !type || !piece) {
-		r = -EBADMSG;
-	} else if (type->i == MSG_REQUEST) {
-		on_request(p->t, p, piece->i);
-	} else if (type->i == MSG_DATA) {
-		r = on_data(p->t->meta, p, piece->i, total ? total->i : -1, data + used, len - used);
-	} else if (type->i == MSG_REJECT && p->t->meta && p->t->meta->size && piece->i >= 0 &&
-		   (uint64_t)piece->i < p->t->meta->npieces) {
-		p->t->meta->asked_us[piece->i] = 0;
-	}
-	sp_benc_doc_free(&doc);
-	return r;
+	struct sp_meta *m = p->t->meta;
+	if (msg.type == SP_META_REQUEST)
+		on_request(p->t, p, msg.piece);
+	else if (msg.type == SP_META_DATA)
+		return on_data(m, p, msg.piece, msg.total, msg.data, msg.len);
+	else if (msg.type == SP_META_REJECT && m && m->size && msg.piece >= 0 &&
+		 (uint64_t)msg.piece < m->npieces)
+		m->asked_us[msg.piece] = 0;
+	return 0;
 }
 
 void sp_meta_keep_candidates(struct sp_torrent *t)

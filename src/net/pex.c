@@ -18,12 +18,13 @@
 #include "core/bencode.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/ext_parse.h"
 #include "net/wire.h"
 
 #define MOD "pex"
 #define PEX_FIRST_US 3000000
 #define PEX_INTERVAL_US 60000000
-#define PEX_MAX 50
+#define PEX_MAX SP_PEX_MAX /* ext_parse.h: what we read of theirs */
 
 bool sp_pex_allowed(const struct sp_torrent *t)
 {
@@ -47,8 +48,11 @@ static bool reachable(const struct sp_peer *q, uint8_t out[6])
 }
 
 /* Already connected to that address (either way)? */
-static bool known(struct sp_torrent *t, const uint8_t addr[6])
+static bool known(struct sp_torrent *t, const struct sockaddr_in *a)
 {
+	uint8_t addr[6];
+	memcpy(addr, &a->sin_addr, 4);
+	memcpy(addr + 4, &a->sin_port, 2);
 	for (struct sp_peer *q = t->peers; q; q = q->next) {
 		uint8_t mine[6];
 		if (reachable(q, mine) && !memcmp(mine, addr, 6))
@@ -105,29 +109,16 @@ int sp_pex_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 {
 	if (!sp_pex_allowed(p->t))
 		return 0;
-	struct sp_benc_doc doc;
-	struct sp_benc_limits lim = {.max_depth = 4, .max_nodes = 64, .max_str = len};
-	if (sp_benc_parse(data, len, &lim, &doc, NULL) < 0)
+	struct sp_pex_msg m;
+	if (sp_pex_parse(data, len, &m) < 0)
 		return -EBADMSG;
-	int r = 0;
-	const struct sp_benc *root = &doc.nodes[0];
-	const struct sp_benc *added = root->type == SP_BENC_DICT
-					      ? sp_benc_dict_get_type(root, "added", SP_BENC_STR)
-					      : NULL;
-	if (root->type != SP_BENC_DICT || (added && added->len % 6)) {
-		r = -EBADMSG;
-	} else if (added) {
-		size_t n = added->len / 6 < PEX_MAX ? added->len / 6 : PEX_MAX;
-		for (size_t i = 0; i < n; i++) {
-			struct sockaddr_in sin = {.sin_family = AF_INET};
-			memcpy(&sin.sin_addr, added->s + 6 * i, 4);
-			memcpy(&sin.sin_port, added->s + 6 * i + 4, 2);
-			if (sin.sin_port && sin.sin_addr.s_addr && !known(p->t, added->s + 6 * i))
-				sp_torrent_add_candidate(p->t, (struct sockaddr *)&sin, sizeof(sin));
-		}
-		SP_DEBUG(MOD, "%s: %zu peers", p->name, n);
-		sp_torrent_connect_candidates(p->t, sp_now_us());
-	}
-	sp_benc_doc_free(&doc);
-	return r;
+	if (!m.seen) /* no "added" (or an empty one): nothing to learn */
+		return 0;
+	for (size_t i = 0; i < m.n; i++)
+		if (!known(p->t, &m.added[i]))
+			sp_torrent_add_candidate(p->t, (struct sockaddr *)&m.added[i],
+						 sizeof(m.added[i]));
+	SP_DEBUG(MOD, "%s: %zu peers", p->name, m.seen);
+	sp_torrent_connect_candidates(p->t, sp_now_us());
+	return 0;
 }
