@@ -14,8 +14,8 @@
  *
  * What it does not: k-bucket splitting (a flat table suffices for a
  * client), IPv6 (BEP 32), storage beyond MAX_STORED peers per hash.
- * Every datagram is bencode-parsed with hard limits; a bad one is
- * dropped silently. */
+ * Every datagram is parsed by krpc.c (pure, bencode with hard limits);
+ * a bad one is dropped silently. */
 #include "net/session.h"
 
 #include <arpa/inet.h>
@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/sha1.h"
+#include "net/krpc.h"
 
 #define MOD "dht"
 #define MAX_NODES 256
@@ -41,7 +42,7 @@
 #define LOOKUP_SET 32
 #define QUERY_TIMEOUT_US 2000000
 #define LOOKUP_INTERVAL_US (300 * 1000000LL)
-#define MAX_DGRAM 1500
+#define MAX_DGRAM SP_KRPC_MAX_DGRAM
 
 struct node {
 	uint8_t id[20];
@@ -243,8 +244,9 @@ static struct stored *stored_for(struct sp_dht *d, const uint8_t ih[20], bool cr
 	return st;
 }
 
-static void answer(struct sp_dht *d, const struct sockaddr_in *to, const struct sp_benc *tid,
-		   const char *q, const struct sp_benc *target)
+/* target: 20 bytes or NULL */
+static void answer(struct sp_dht *d, const struct sockaddr_in *to, const struct sp_krpc *k,
+		   const uint8_t *target)
 {
 	struct sp_buf b;
 	sp_buf_init(&b, MAX_DGRAM);
@@ -253,10 +255,10 @@ static void answer(struct sp_dht *d, const struct sockaddr_in *to, const struct 
 	sp_benc_dict_begin(&b);
 	sp_benc_put_cstr(&b, "id");
 	sp_benc_put_str(&b, d->id, 20);
-	bool gp = !strcmp(q, "get_peers");
-	if (target && (gp || !strcmp(q, "find_node"))) {
+	bool gp = !strcmp(k->q, "get_peers");
+	if (target && (gp || !strcmp(k->q, "find_node"))) {
 		uint8_t nodes[CLOSE * 26];
-		size_t nl = closest_nodes(d, target->s, nodes);
+		size_t nl = closest_nodes(d, target, nodes);
 		sp_benc_put_cstr(&b, "nodes");
 		sp_benc_put_str(&b, nodes, nl);
 	}
@@ -265,10 +267,10 @@ static void answer(struct sp_dht *d, const struct sockaddr_in *to, const struct 
 		token_for(d, to, tok);
 		sp_benc_put_cstr(&b, "token");
 		sp_benc_put_str(&b, tok, sizeof(tok));
-		struct stored *st = stored_for(d, target->s, false);
+		struct stored *st = stored_for(d, target, false);
 		/* we are a peer for what we serve: the asker's lookup may well
 		 * end at us before it reaches whoever stored our announce */
-		bool self = d->have_ext && serving(d, target->s);
+		bool self = d->have_ext && serving(d, target);
 		if ((st && st->n) || self) {
 			sp_benc_put_cstr(&b, "values");
 			sp_benc_list_begin(&b);
@@ -286,7 +288,7 @@ static void answer(struct sp_dht *d, const struct sockaddr_in *to, const struct 
 	}
 	sp_benc_end(&b);
 	sp_benc_put_cstr(&b, "t");
-	sp_benc_put_str(&b, tid->s, tid->len);
+	sp_benc_put_str(&b, k->tid, k->tid_len);
 	sp_benc_put_cstr(&b, "y");
 	sp_benc_put_cstr(&b, "r");
 	if (sp_benc_end(&b) == 0)
@@ -294,22 +296,17 @@ static void answer(struct sp_dht *d, const struct sockaddr_in *to, const struct 
 	sp_buf_fini(&b);
 }
 
-static void on_announce(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_benc *a)
+static void on_announce(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_krpc *k)
 {
-	const struct sp_benc *ih = sp_benc_dict_get_type(a, "info_hash", SP_BENC_STR);
-	const struct sp_benc *tok = sp_benc_dict_get_type(a, "token", SP_BENC_STR);
-	const struct sp_benc *port = sp_benc_dict_get_type(a, "port", SP_BENC_INT);
-	const struct sp_benc *implied = sp_benc_dict_get_type(a, "implied_port", SP_BENC_INT);
 	uint8_t want[8];
 	token_for(d, from, want);
-	if (!ih || ih->len != 20 || !tok || tok->len != 8 || memcmp(tok->s, want, 8))
+	if (!k->info_hash || k->info_hash_len != 20 || !k->token || k->token_len != 8 ||
+	    memcmp(k->token, want, 8))
 		return;
-	uint16_t p = implied && implied->i ? ntohs(from->sin_port)
-					    : (port && port->i > 0 && port->i < 65536 ? (uint16_t)port->i
-										       : 0);
+	uint16_t p = k->implied_port ? ntohs(from->sin_port) : k->port;
 	if (!p)
 		return;
-	struct stored *st = stored_for(d, ih->s, true);
+	struct stored *st = stored_for(d, k->info_hash, true);
 	uint8_t entry[6];
 	memcpy(entry, &from->sin_addr, 4);
 	entry[4] = (uint8_t)(p >> 8);
@@ -321,26 +318,14 @@ static void on_announce(struct sp_dht *d, const struct sockaddr_in *from, const 
 	memcpy(st->peers[slot], entry, 6);
 }
 
-static void on_query(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_benc *root,
-		     const struct sp_benc *tid)
+static void on_query(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_krpc *k)
 {
-	const struct sp_benc *q = sp_benc_dict_get_type(root, "q", SP_BENC_STR);
-	const struct sp_benc *a = sp_benc_dict_get_type(root, "a", SP_BENC_DICT);
-	const struct sp_benc *id = a ? sp_benc_dict_get_type(a, "id", SP_BENC_STR) : NULL;
-	if (!q || !id || id->len != 20 || q->len > 16)
+	add_node(d, k->id, from);
+	if (k->target && k->target_len != 20)
 		return;
-	char qs[17];
-	memcpy(qs, q->s, q->len);
-	qs[q->len] = 0;
-	add_node(d, id->s, from);
-	const struct sp_benc *target = sp_benc_dict_get_type(a, "target", SP_BENC_STR);
-	if (!target)
-		target = sp_benc_dict_get_type(a, "info_hash", SP_BENC_STR);
-	if (target && target->len != 20)
-		return;
-	if (!strcmp(qs, "announce_peer"))
-		on_announce(d, from, a);
-	answer(d, from, tid, qs, target);
+	if (!strcmp(k->q, "announce_peer"))
+		on_announce(d, from, k);
+	answer(d, from, k, k->target);
 }
 
 /* ---- lookups ---- */
@@ -414,26 +399,21 @@ static void step(struct sp_dht *d, struct lookup *l, int64_t now)
 }
 
 static void on_lookup_reply(struct sp_dht *d, struct lookup *l, int idx,
-			    const struct sockaddr_in *from, const struct sp_benc *r)
+			    const struct sockaddr_in *from, const struct sp_krpc *k)
 {
 	if (!l->active || idx >= l->n || !addr_eq(&l->c[idx].addr, from))
 		return;
 	struct cand *c = &l->c[idx];
 	c->answered = true;
-	const struct sp_benc *tok = sp_benc_dict_get_type(r, "token", SP_BENC_STR);
-	if (tok && tok->len <= sizeof(c->token)) {
-		memcpy(c->token, tok->s, tok->len);
-		c->token_len = tok->len;
+	if (k->token && k->token_len <= sizeof(c->token)) {
+		memcpy(c->token, k->token, k->token_len);
+		c->token_len = k->token_len;
 	}
-	const struct sp_benc *values = sp_benc_dict_get_type(r, "values", SP_BENC_LIST);
 	int found = 0;
-	for (const struct sp_benc *v = values ? sp_benc_first(values) : NULL; v;
-	     v = sp_benc_next(values, v)) {
-		if (v->type != SP_BENC_STR || v->len != 6 || !l->t)
-			continue;
+	for (size_t i = 0; i < k->nvalues && l->t; i++) {
 		struct sockaddr_in sin = {.sin_family = AF_INET};
-		memcpy(&sin.sin_addr, v->s, 4);
-		memcpy(&sin.sin_port, v->s + 4, 2);
+		memcpy(&sin.sin_addr, k->values[i], 4);
+		memcpy(&sin.sin_port, k->values[i] + 4, 2);
 		sp_torrent_add_candidate(l->t, (struct sockaddr *)&sin, sizeof(sin));
 		found++;
 	}
@@ -441,42 +421,36 @@ static void on_lookup_reply(struct sp_dht *d, struct lookup *l, int idx,
 		SP_DEBUG(MOD, "%s: %d peers from the DHT", l->t->mi->name, found);
 		sp_torrent_connect_candidates(l->t, sp_now_us());
 	}
-	const struct sp_benc *nodes = sp_benc_dict_get_type(r, "nodes", SP_BENC_STR);
-	for (size_t i = 0; nodes && i + 26 <= nodes->len; i += 26) {
+	for (size_t i = 0; k->nodes && i + 26 <= k->nodes_len; i += 26) {
 		struct sockaddr_in sin = {.sin_family = AF_INET};
-		memcpy(&sin.sin_addr, nodes->s + i + 20, 4);
-		memcpy(&sin.sin_port, nodes->s + i + 24, 2);
-		if (sin.sin_port && sin.sin_addr.s_addr && memcmp(nodes->s + i, d->id, 20))
-			cand_add(l, nodes->s + i, &sin);
+		memcpy(&sin.sin_addr, k->nodes + i + 20, 4);
+		memcpy(&sin.sin_port, k->nodes + i + 24, 2);
+		if (sin.sin_port && sin.sin_addr.s_addr && memcmp(k->nodes + i, d->id, 20))
+			cand_add(l, k->nodes + i, &sin);
 	}
 }
 
-static void on_reply(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_benc *root,
-		     const struct sp_benc *tid)
+static void on_reply(struct sp_dht *d, const struct sockaddr_in *from, const struct sp_krpc *k)
 {
-	const struct sp_benc *r = sp_benc_dict_get_type(root, "r", SP_BENC_DICT);
-	const struct sp_benc *id = r ? sp_benc_dict_get_type(r, "id", SP_BENC_STR) : NULL;
-	if (!id || id->len != 20 || tid->len != 2)
+	if (k->tid_len != 2) /* all our transaction ids are 2 bytes */
 		return;
-	add_node(d, id->s, from);
-	const struct sp_benc *ip = sp_benc_dict_get_type(root, "ip", SP_BENC_STR);
-	if (ip && ip->len == 6) {
-		memcpy(d->ext_ip, ip->s, 4);
+	add_node(d, k->id, from);
+	if (k->ip) {
+		memcpy(d->ext_ip, k->ip, 4);
 		d->have_ext = true;
 	}
-	int k = tid->s[0];
-	if (k >= 1 && k <= (int)(sizeof(d->lk) / sizeof(d->lk[0]))) {
-		on_lookup_reply(d, &d->lk[k - 1], tid->s[1], from, r);
-		step(d, &d->lk[k - 1], sp_now_us());
+	int lk = k->tid[0];
+	if (lk >= 1 && lk <= (int)(sizeof(d->lk) / sizeof(d->lk[0]))) {
+		on_lookup_reply(d, &d->lk[lk - 1], k->tid[1], from, k);
+		step(d, &d->lk[lk - 1], sp_now_us());
 		return;
 	}
 	/* a bootstrap find_node: learn its nodes, ping them */
-	const struct sp_benc *nodes = sp_benc_dict_get_type(r, "nodes", SP_BENC_STR);
-	for (size_t i = 0; nodes && i + 26 <= nodes->len && d->nnodes < MAX_NODES; i += 26) {
+	for (size_t i = 0; k->nodes && i + 26 <= k->nodes_len && d->nnodes < MAX_NODES; i += 26) {
 		struct sockaddr_in sin = {.sin_family = AF_INET};
-		memcpy(&sin.sin_addr, nodes->s + i + 20, 4);
-		memcpy(&sin.sin_port, nodes->s + i + 24, 2);
-		add_node(d, nodes->s + i, &sin);
+		memcpy(&sin.sin_addr, k->nodes + i + 20, 4);
+		memcpy(&sin.sin_port, k->nodes + i + 24, 2);
+		add_node(d, k->nodes + i, &sin);
 	}
 }
 
@@ -511,20 +485,13 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			refuse_utp(d, buf, (size_t)len, &from);
 			continue;
 		}
-		struct sp_benc_doc doc;
-		struct sp_benc_limits lim = {.max_depth = 6, .max_nodes = 512, .max_str = MAX_DGRAM};
-		if (sp_benc_parse(buf, (size_t)len, &lim, &doc, NULL) < 0)
+		struct sp_krpc k; /* views into buf */
+		if (sp_krpc_parse(buf, (size_t)len, &k) < 0)
 			continue;
-		const struct sp_benc *root = &doc.nodes[0];
-		const struct sp_benc *y = root->type == SP_BENC_DICT
-						  ? sp_benc_dict_get_type(root, "y", SP_BENC_STR)
-						  : NULL;
-		const struct sp_benc *tid = y ? sp_benc_dict_get_type(root, "t", SP_BENC_STR) : NULL;
-		if (tid && tid->len <= 8 && y->len == 1 && y->s[0] == 'q')
-			on_query(d, &from, root, tid);
-		else if (tid && y->len == 1 && y->s[0] == 'r')
-			on_reply(d, &from, root, tid);
-		sp_benc_doc_free(&doc);
+		if (k.y == 'q')
+			on_query(d, &from, &k);
+		else
+			on_reply(d, &from, &k);
 	}
 }
 

@@ -71,10 +71,34 @@ def ext():
     }
 
 
+def krpc():
+    nid = bytes(range(20))
+    ih = b'\xaa' * 20
+    node = lambda i, port: bytes([i]) * 20 + bytes([10, 0, 0, i]) + struct.pack('>H', port)
+    return {
+        'krpc-ping.bencode': benc({'a': {'id': nid}, 'q': 'ping', 't': b'aa', 'y': 'q'}),
+        'krpc-find-node.bencode': benc({'a': {'id': nid, 'target': ih}, 'q': 'find_node',
+                                        't': b'\x00\x01', 'y': 'q'}),
+        'krpc-get-peers.bencode': benc({'a': {'id': nid, 'info_hash': ih}, 'q': 'get_peers',
+                                        't': b'\x01\x02', 'y': 'q'}),
+        'krpc-announce.bencode': benc({'a': {'id': nid, 'implied_port': 1, 'info_hash': ih,
+                                             'port': 6881, 'token': b'12345678'},
+                                       'q': 'announce_peer', 't': b'\x02\x03', 'y': 'q'}),
+        'krpc-values.bencode': benc({'ip': b'\x7f\0\0\1\x1a\xe1',
+                                     'r': {'id': nid, 'token': b'tok',
+                                           'values': [b'\x0a\0\0\x01\x1a\xe1', b'\x0a\0\0\x02\x1a\xe2', b'bad']},
+                                     't': b'\x01\x00', 'y': 'r'}),
+        'krpc-nodes.bencode': benc({'r': {'id': nid, 'nodes': node(1, 6881) + node(2, 0) + b'tail'},
+                                    't': b'\x00\x00', 'y': 'r'}),
+        'krpc-error.bencode': benc({'e': [201, 'A Generic Error Ocurred'], 't': b'aa', 'y': 'e'}),
+    }
+
+
 def main():
     seeds = {}
     seeds.update(wire())
     seeds.update(ext())
+    seeds.update(krpc())
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), 'wb') as f:
             f.write(data)
