@@ -7,18 +7,19 @@
  * asked abort the transfer (the write callback refuses them, and
  * CURLOPT_MAXFILESIZE stops a declared oversize early); fewer are a short
  * answer. No compression is asked for, so byte offsets are the file's.
+ * The checks themselves are pure, in webseed_parse.c.
  * Net thread only. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config.h"
 #include "core/buf.h"
 #include "core/i18n.h"
 #include "core/log.h"
 #include "net/webseed_int.h"
+#include "net/webseed_parse.h"
 
 #define URL_MAX 8192
 
@@ -75,58 +76,35 @@ static bool check_answer(struct wxfer *x)
 	long code = 0;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	x->checked = true;
-	if (x->ws->httpseed && code == 200)
-		return true; /* BEP 17: the body is exactly the ranges asked */
-	if (x->ws->httpseed && code == 503) {
-		snprintf(x->fail, sizeof(x->fail), _("web seed is busy (HTTP 503)"));
-		return false;
-	}
-	if (code == 206) {
-		unsigned long long ra, rb, total;
-		char star;
-		int n = sscanf(x->content_range, "bytes %llu-%llu/%llu", &ra, &rb, &total);
-		if (n == 2 && sscanf(x->content_range, "bytes %*u-%*u/%c", &star) == 1 &&
-		    star == '*')
-			n = 3, total = f->length;
-		if (n != 3 || ra != a || rb != b) {
-			snprintf(x->fail, sizeof(x->fail),
-				 _("web seed answered another range (asked %llu-%llu, got \"%s\")"), a,
-				 b, x->content_range);
-			return false;
-		}
-		if (total != f->length) {
-			x->file_fault = true;
-			snprintf(x->fail, sizeof(x->fail),
-				 _("web seed's file has %llu bytes instead of %llu"), total,
-				 (unsigned long long)f->length);
-			return false;
-		}
+	struct sp_ws_check c = sp_webseed_check(code, x->content_range, x->ws->httpseed, a, b,
+						f->length);
+	x->file_fault = c.file_fault;
+	switch (c.verdict) {
+	case SP_WS_OK:
 		return true;
-	}
-	if (code == 200 && a == 0 && b + 1 == f->length)
-		return true; /* the whole file was asked for */
-	x->file_fault = !x->ws->httpseed && (code == 404 || code == 410 || code == 416);
-	if (code == 200)
+	case SP_WS_BUSY:
+		snprintf(x->fail, sizeof(x->fail), _("web seed is busy (HTTP 503)"));
+		break;
+	case SP_WS_OTHER_RANGE:
+		snprintf(x->fail, sizeof(x->fail),
+			 _("web seed answered another range (asked %llu-%llu, got \"%s\")"), a, b,
+			 x->content_range);
+		break;
+	case SP_WS_FILE_SIZE:
+		snprintf(x->fail, sizeof(x->fail), _("web seed's file has %llu bytes instead of %llu"),
+			 (unsigned long long)c.total, (unsigned long long)f->length);
+		break;
+	case SP_WS_NO_RANGE:
 		snprintf(x->fail, sizeof(x->fail), _("web seed ignores Range requests"));
-	else if (code == 404)
+		break;
+	case SP_WS_NOT_FOUND:
 		snprintf(x->fail, sizeof(x->fail), _("file not found on the web seed (HTTP 404)"));
-	else
+		break;
+	case SP_WS_HTTP:
 		snprintf(x->fail, sizeof(x->fail), _("web seed answered HTTP %ld"), code);
+		break;
+	}
 	return false;
-}
-
-/* BEP 17: a 503's body is the number of seconds to wait (1 s to 1 h). */
-static uint32_t retry_after(const char *p, size_t n)
-{
-	uint32_t s = 0;
-	size_t i = 0;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	for (; i < n && p[i] >= '0' && p[i] <= '9' && s < 3600; i++)
-		s = s * 10 + (uint32_t)(p[i] - '0');
-	if (!s)
-		return 0;
-	return (s > 3600 ? 3600 : s) * 1000;
 }
 
 static size_t webseed_on_write(char *p, size_t size, size_t n, void *arg)
@@ -135,7 +113,7 @@ static size_t webseed_on_write(char *p, size_t size, size_t n, void *arg)
 	struct sp_webseed *ws = x->ws;
 	if (!x->checked && !check_answer(x)) {
 		if (ws->httpseed && !x->retry_ms)
-			x->retry_ms = retry_after(p, n);
+			x->retry_ms = sp_webseed_retry_after(p, n);
 		return 0;
 	}
 	if (n > x->end - x->pos) {
@@ -167,17 +145,8 @@ static size_t webseed_on_header(char *p, size_t size, size_t n, void *arg)
 	struct wxfer *x = arg;
 	if (n >= 5 && !strncmp(p, "HTTP/", 5)) {
 		x->content_range[0] = 0; /* a new answer (after a redirect) */
-	} else if (n > 14 && !strncasecmp(p, "Content-Range:", 14)) {
-		const char *v = p + 14;
-		size_t l = n - 14;
-		while (l && (*v == ' ' || *v == '\t'))
-			v++, l--;
-		while (l && (v[l - 1] == '\r' || v[l - 1] == '\n' || v[l - 1] == ' '))
-			l--;
-		if (l >= sizeof(x->content_range))
-			l = sizeof(x->content_range) - 1;
-		memcpy(x->content_range, v, l);
-		x->content_range[l] = 0;
+	} else {
+		sp_webseed_content_range(p, n, x->content_range, sizeof(x->content_range));
 	}
 	return n;
 }

@@ -94,11 +94,24 @@ def krpc():
     }
 
 
+def webseed():
+    # byte 0: status (bits 1..3: 200 206 404 410 416 503 500 302) and BEP 17
+    # (bit 0); bytes 1..12: the request; then a header line or a body
+    req = struct.pack('>IBIII', 1000, 0, 16384, 16383, 0)[:12]
+    return {
+        'webseed-206.bin': bytes([1 << 1]) + req + b'Content-Range: bytes 16384-32767/256000\r\n',
+        'webseed-206-star.bin': bytes([1 << 1]) + req + b'content-range:\tbytes 0-99/*  \r\n',
+        'webseed-503.bin': bytes([5 << 1 | 1]) + req + b' 120',
+        'webseed-status.bin': bytes([0]) + req + b'HTTP/1.1 200 OK\r\n',
+    }
+
+
 def main():
     seeds = {}
     seeds.update(wire())
     seeds.update(ext())
     seeds.update(krpc())
+    seeds.update(webseed())
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), 'wb') as f:
             f.write(data)
