@@ -106,12 +106,28 @@ def webseed():
     }
 
 
+def mse():
+    # byte 0: bit 0 raw, bit 1 known torrent, bit 2 bad VC; then len(PadA),
+    # crypto_provide, len(PadC), len(IA), 4 chunk sizes; then pads, IA, rest
+    def peer(flags, pada, provide, padc, ia, rest):
+        head = struct.pack('>BHIHH', flags, pada, provide, padc, len(ia)) + bytes([0, 3, 12, 255])
+        return head + b'p' * pada + b'c' * padc + ia + rest
+    hs = b'\x13BitTorrent protocol' + bytes(8) + b'known info hash 0123' + b'P' * 20
+    return {
+        'mse-plain.bin': peer(2, 31, 3, 5, hs, struct.pack('>IB', 1, 2)),
+        'mse-rc4.bin': peer(2, 0, 2, 0, hs, struct.pack('>IB', 1, 1) + b'\0\0\0\0'),
+        'mse-unknown.bin': peer(0, 512, 3, 0, hs, b''),
+        'mse-raw.bin': bytes([1, 0, 1, 2, 3]) + bytes(range(96)) + b'pad' * 40,
+    }
+
+
 def main():
     seeds = {}
     seeds.update(wire())
     seeds.update(ext())
     seeds.update(krpc())
     seeds.update(webseed())
+    seeds.update(mse())
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), 'wb') as f:
             f.write(data)
