@@ -8,7 +8,9 @@
  * crypto_provide, len(PadC), len(IA), the bytes of the pads, IA and what
  * follows, and the chunks everything arrives in. Byte 0 bit 0 instead
  * feeds the input raw (to a receiver, and as Yb and what follows to an
- * initiator).
+ * initiator); bit 3 plays the answering peer to our initiator instead
+ * (our outbound connections), the fields then being PadB, crypto_select,
+ * len(PadD) and our own IA.
  *
  * Layout (peer mode): byte 0 flags (bit 1 a known torrent, bit 2 VC
  * corrupted), bytes 1..2 len(PadA) (10 bits), 3..6 crypto_provide, 7..8
@@ -253,6 +255,112 @@ done:
 	sp_buf_fini(&out);
 }
 
+/* Our outbound side against a peer that wants encryption: the input
+ * chooses PadB's length, crypto_select, len(PadD), our IA, the VC's
+ * integrity and the bytes that follow. */
+static void answerer(const uint8_t *data, size_t size)
+{
+	struct plan p = {
+	    .bad_vc = data[0] & 4,
+	    .pada = get(data + 1, 2) & 1023, /* PadB */
+	    .provide = get(data + 3, 4),     /* crypto_select */
+	    .padc = get(data + 7, 2),	     /* len(PadD) */
+	    .ia = get(data + 9, 2) & 4095,   /* our IA */
+	};
+	const uint8_t *cut = data + 11;
+	const uint8_t *s = data + 15;
+	size_t left = size - 15 < 4096 ? size - 15 : 4096;
+	static uint8_t ia[4096], buf[SP_MSE_KEY_LEN + 1024 + 14 + 65536 + 4096];
+	take(ia, p.ia, &s, &left);
+	struct sp_buf out;
+	sp_buf_init(&out, 1 << 16);
+	struct sp_mse *m = sp_mse_new_initiator(known_ih, ia, p.ia, &out);
+	if (!m || out.len < SP_MSE_KEY_LEN)
+		abort();
+	size_t ya_part = out.len;
+	uint8_t st[SP_MSE_KEY_LEN];
+	if (sp_mse_pubkey(our_priv, buf) < 0 || sp_mse_secret(our_priv, out.data, st) < 0)
+		abort();
+	uint8_t *q = buf + SP_MSE_KEY_LEN;
+	take(q, p.pada, &s, &left);
+	q += p.pada;
+	uint8_t *enc_from = q;
+	memset(q, 0, 8);
+	q[0] = p.bad_vc;
+	for (int i = 0; i < 4; i++)
+		q[8 + i] = (uint8_t)(p.provide >> (24 - 8 * i));
+	q[12] = (uint8_t)(p.padc >> 8);
+	q[13] = (uint8_t)p.padc;
+	q += 14;
+	take(q, p.padc, &s, &left);
+	q += p.padc;
+	uint8_t *plain = q;
+	memcpy(q, s, left);
+	q += left;
+	static uint8_t expect_plain[4096];
+	memcpy(expect_plain, plain, left);
+	bool rc4 = p.provide == SP_MSE_RC4;
+	struct sp_rc4 b_enc, a_dec;
+	sp_mse_rc4_key(&b_enc, "keyB", st, known_ih);
+	sp_rc4_crypt(&b_enc, enc_from, (size_t)(plain - enc_from) + (rc4 ? left : 0));
+	size_t total = (size_t)(q - buf), fed;
+	int c = 0;
+	int r = feed(m, buf, total, cut, &c, &out, &fed);
+	int want = p.pada > SP_MSE_MAX_PAD				      ? -EPROTO
+		   : p.bad_vc						      ? -EPROTO
+		   : p.provide != SP_MSE_PLAINTEXT && p.provide != SP_MSE_RC4 ? -EPROTO
+		   : p.padc > SP_MSE_MAX_PAD				      ? -EOVERFLOW
+									      : 1;
+	/* a VC never found is waited for until the pad's ceiling is past */
+	if (r != want && !(want == -EPROTO && r == 0 && total < SP_MSE_KEY_LEN + 512 + 8))
+		abort();
+
+	/* what we sent after Yb: HASH('req1', S), the obfuscated info-hash,
+	 * RC4A(VC, provide both, len(PadC) 0, len(IA), IA) */
+	if (out.len > ya_part) {
+		uint8_t h[20], r3[20], head[16];
+		const uint8_t *o = out.data + ya_part;
+		if (out.len != ya_part + 40 + 16 + p.ia)
+			abort();
+		sp_mse_hash("req1", st, SP_MSE_KEY_LEN, NULL, 0, h);
+		if (memcmp(o, h, 20))
+			abort();
+		sp_mse_hash("req2", known_ih, 20, NULL, 0, h);
+		sp_mse_hash("req3", st, SP_MSE_KEY_LEN, NULL, 0, r3);
+		for (int i = 0; i < 20; i++)
+			if ((h[i] ^ r3[i]) != o[20 + i])
+				abort();
+		sp_mse_rc4_key(&a_dec, "keyA", st, known_ih);
+		memcpy(head, o + 40, 16);
+		sp_rc4_crypt(&a_dec, head, 16);
+		static const uint8_t zero[8];
+		if (memcmp(head, zero, 8) || get(head + 8, 4) != 3 || get(head + 12, 2) ||
+		    get(head + 14, 2) != p.ia)
+			abort();
+		static uint8_t got[4096];
+		memcpy(got, o + 56, p.ia);
+		sp_rc4_crypt(&a_dec, got, p.ia);
+		if (memcmp(got, ia, p.ia))
+			abort();
+	} else if (r == 1) {
+		abort();
+	}
+	if (r == 1) {
+		size_t rest_len, later = total - fed;
+		const uint8_t *rest = sp_mse_rest(m, &rest_len);
+		struct sp_rc4 enc, dec;
+		if (rest_len + later != left || memcmp(rest, expect_plain, rest_len) ||
+		    sp_mse_streams(m, &enc, &dec) != rc4)
+			abort();
+		if (rc4)
+			sp_rc4_crypt(&dec, buf + fed, later);
+		if (memcmp(buf + fed, expect_plain + rest_len, later))
+			abort();
+	}
+	sp_mse_free(m);
+	sp_buf_fini(&out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -260,6 +368,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] & 1)
 		raw(data + 5, size - 5, data + 1);
+	else if (data[0] & 8)
+		answerer(data, size);
 	else
 		peer(data, size);
 	return 0;

@@ -117,6 +117,8 @@ def mse():
         'mse-plain.bin': peer(2, 31, 3, 5, hs, struct.pack('>IB', 1, 2)),
         'mse-rc4.bin': peer(2, 0, 2, 0, hs, struct.pack('>IB', 1, 1) + b'\0\0\0\0'),
         'mse-unknown.bin': peer(0, 512, 3, 0, hs, b''),
+        'mse-out-plain.bin': peer(8, 20, 1, 3, hs, b'\0\0\0\x01\x02'),
+        'mse-out-rc4.bin': peer(8, 0, 2, 0, hs, b'\0\0\0\x01\x01'),
         'mse-raw.bin': bytes([1, 0, 1, 2, 3]) + bytes(range(96)) + b'pad' * 40,
     }
 
