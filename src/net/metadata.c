@@ -9,6 +9,13 @@
  * again (a lying peer cannot make us accept a wrong dictionary). Only
  * then is it parsed (sp_metainfo_from_info) and handed to `done`.
  *
+ * The size is only what one peer said, and only peers announcing that
+ * size are asked, so a peer lying about it must not stall the fetch for
+ * good: after a hash mismatch, or META_STALL_US without a new piece, the
+ * size is dropped while some connected peer announces another one, and
+ * the next size is taken from a peer that does not announce the dropped
+ * one (falling back to it when every peer does).
+ *
  * Serving: a torrent with metadata answers requests with its exact info
  * bytes; a magnet still fetching rejects them. */
 #include "net/peer.h"
@@ -31,6 +38,7 @@
 #define META_MAX (16u << 20)
 #define META_RETRY_US 5000000
 #define META_BURST 32 /* requests per peer per round */
+#define META_STALL_US 15000000
 
 enum { MSG_REQUEST = SP_META_REQUEST, MSG_DATA = SP_META_DATA, MSG_REJECT = SP_META_REJECT };
 
@@ -41,6 +49,8 @@ struct sp_meta {
 	uint32_t size, npieces;
 	uint8_t *buf, *got;
 	int64_t *asked_us;
+	int64_t progress_us; /* sized, or the last new piece */
+	uint32_t bad_size;   /* the last size dropped */
 	bool finished;
 };
 
@@ -99,6 +109,7 @@ static int size_buffer(struct sp_meta *m, uint32_t size)
 		return -EOVERFLOW;
 	m->size = size;
 	m->npieces = (size + META_PIECE - 1) / META_PIECE;
+	m->progress_us = sp_now_us();
 	m->buf = malloc(size);
 	m->got = calloc(m->npieces, 1);
 	m->asked_us = calloc(m->npieces, sizeof(*m->asked_us));
@@ -112,6 +123,28 @@ static int size_buffer(struct sp_meta *m, uint32_t size)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Forget the size (and what was fetched for it): see the top comment. */
+static void drop_size(struct sp_meta *m)
+{
+	free(m->buf);
+	free(m->got);
+	free(m->asked_us);
+	m->buf = m->got = NULL;
+	m->asked_us = NULL;
+	m->bad_size = m->size;
+	m->size = m->npieces = 0;
+}
+
+/* Does a connected peer offer the metadata with a size other than this? */
+static bool other_size(struct sp_torrent *t, uint32_t size)
+{
+	for (struct sp_peer *q = t->peers; q; q = q->next)
+		if (q->handshaked && !q->closing && q->ut_metadata && q->metadata_size &&
+		    q->metadata_size <= META_MAX && q->metadata_size != size)
+			return true;
+	return false;
 }
 
 static void request_from(struct sp_meta *m, struct sp_peer *p)
@@ -136,15 +169,26 @@ void sp_meta_peer_ready(struct sp_peer *p)
 	struct sp_meta *m = p->t ? p->t->meta : NULL;
 	if (!m || m->finished || !p->ut_metadata)
 		return;
-	if (!m->size && size_buffer(m, p->metadata_size) < 0)
-		return;
+	if (!m->size) {
+		if (p->metadata_size == m->bad_size && other_size(p->t, m->bad_size))
+			return; /* another peer's size first */
+		if (size_buffer(m, p->metadata_size) < 0)
+			return;
+	}
 	request_from(m, p);
 }
 
 void sp_meta_tick(struct sp_torrent *t)
 {
-	if (!t->meta || t->meta->finished)
+	struct sp_meta *m = t->meta;
+	if (!m || m->finished)
 		return;
+	if (m->size && sp_now_us() - m->progress_us > META_STALL_US && other_size(t, m->size)) {
+		SP_WARN(MOD, "no metadata piece for %d s from the peers announcing %u bytes: "
+			     "trying another size",
+			META_STALL_US / 1000000, m->size);
+		drop_size(m);
+	}
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		if (p->handshaked)
 			sp_meta_peer_ready(p);
@@ -156,6 +200,10 @@ static void all_in(struct sp_meta *m)
 	sp_sha1(m->buf, m->size, h);
 	if (memcmp(h, m->t->mi->info_hash, SP_SHA1_LEN)) {
 		SP_WARN(MOD, "metadata does not match the info-hash: fetching it again");
+		if (other_size(m->t, m->size)) {
+			drop_size(m);
+			return;
+		}
 		memset(m->got, 0, m->npieces);
 		memset(m->asked_us, 0, m->npieces * sizeof(*m->asked_us));
 		return;
@@ -174,9 +222,9 @@ static void all_in(struct sp_meta *m)
 static int on_data(struct sp_meta *m, struct sp_peer *p, int64_t piece, int64_t total,
 		   const uint8_t *data, size_t len)
 {
-	if (!m || m->finished)
-		return 0; /* late or unasked: harmless */
-	if (!m->size || total != m->size || piece < 0 || (uint64_t)piece >= m->npieces)
+	if (!m || m->finished || !m->size)
+		return 0; /* late (the size was dropped) or unasked: harmless */
+	if (total != m->size || piece < 0 || (uint64_t)piece >= m->npieces)
 		return -EPROTO;
 	uint32_t off = (uint32_t)piece * META_PIECE;
 	uint32_t want = m->size - off < META_PIECE ? m->size - off : META_PIECE;
@@ -185,6 +233,7 @@ static int on_data(struct sp_meta *m, struct sp_peer *p, int64_t piece, int64_t 
 	if (!m->got[piece]) {
 		memcpy(m->buf + off, data, len);
 		m->got[piece] = 1;
+		m->progress_us = sp_now_us();
 	}
 	for (uint32_t i = 0; i < m->npieces; i++)
 		if (!m->got[i])
