@@ -103,6 +103,8 @@ def webseed():
         'webseed-206-star.bin': bytes([1 << 1]) + req + b'content-range:\tbytes 0-99/*  \r\n',
         'webseed-503.bin': bytes([5 << 1 | 1]) + req + b' 120',
         'webseed-status.bin': bytes([0]) + req + b'HTTP/1.1 200 OK\r\n',
+        # regression: control bytes reached the "answered another range" message
+        'webseed-control.bin': bytes([1 << 1]) + req + b'Content-Range: bytes 1-2/3\x1b[2J\x07\r\n',
     }
 
 
