@@ -215,8 +215,11 @@ static int parse_pieces(struct sp_metainfo *mi, const struct sp_benc *info,
 		return sp_error_set(err, -EBADMSG, _("the info dictionary has no piece hashes"));
 	mi->piece_length = (uint32_t)pl->i;
 	uint64_t n = (mi->total_length + mi->piece_length - 1) / mi->piece_length;
-	if (n > UINT32_MAX / SP_SHA1_LEN)
-		return sp_error_set(err, -EOVERFLOW, _("too many pieces"));
+	if (n > SP_MI_MAX_PIECES)
+		return sp_error_set(err, -EOVERFLOW,
+				    _("too many pieces: %llu (at most %u, what one bitfield "
+				      "message can announce)"),
+				    (unsigned long long)n, SP_MI_MAX_PIECES);
 	if (pieces->len != n * SP_SHA1_LEN)
 		return sp_error_set(err, -EBADMSG,
 				    _("piece hashes are %zu bytes, expected %llu (20 for each of "

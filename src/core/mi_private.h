@@ -10,6 +10,10 @@
 #define SP_MI_MAX_FILES (1u << 20)
 #define SP_MI_MAX_TOTAL (UINT64_C(1) << 46)   /* 64 TiB */
 #define SP_MI_MAX_PIECE_LEN (64u << 20)
+/* A bitfield of more pieces than this is longer than the longest message
+ * the wire accepts (SP_WIRE_MAX_MSG, 128 KiB + 9): such a torrent could
+ * never tell peers what it has, so it is refused at once, clearly. */
+#define SP_MI_MAX_PIECES (1u << 20)
 #define SP_MI_MAX_COMPONENT 255
 #define SP_MI_MAX_PATH 4096
 

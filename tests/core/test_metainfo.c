@@ -389,6 +389,12 @@ SP_TEST(hostile_sizes_and_structure)
 	expect_reject(t, -EOVERFLOW, "too large");
 	free(t);
 	free(info);
+	/* more pieces than a bitfield message can carry (1 Mi + 1 of 16 bytes) */
+	info = fmt("6:lengthi16777232e4:name1:a12:piece lengthi16e6:pieces%s", p1);
+	t = torrent("", info, "");
+	expect_reject(t, -EOVERFLOW, "too many pieces: 1048577");
+	free(t);
+	free(info);
 	/* sum of file lengths that would overflow */
 	t = multi("d6:lengthi35184372088832e4:pathl1:aee"
 		  "d6:lengthi35184372088832e4:pathl1:bee"
