@@ -21,6 +21,7 @@
 #include "app/media.h"
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/mi_private.h"
 #include "core/maketorrent.h"
 #include "core/metainfo.h"
 
@@ -190,6 +191,12 @@ static int build(const struct create_opts *o, struct sp_mk_list *l, struct sp_bu
 	}
 	uint32_t plen = o->piece_length ? o->piece_length
 					: sp_mk_choose_piece_length(l->total, sp_mk_bitrate(l, NULL));
+	if ((l->total + plen - 1) / plen > SP_MI_MAX_PIECES)
+		return sp_error_set(err, -EINVAL,
+				    _("%llu pieces of %u bytes: at most %u pieces are possible, "
+				      "choose a larger --piece-size"),
+				    (unsigned long long)((l->total + plen - 1) / plen), plen,
+				    SP_MI_MAX_PIECES);
 	uint8_t *hashes = NULL;
 	int64_t t0 = sp_now_us();
 	bool bar = !o->quiet && isatty(STDERR_FILENO);

@@ -124,6 +124,15 @@ def main(w):
     expect("create into a missing directory: exit 1 naming it", rc == 1 and "no/such" in se, se)
     rc, so, se = run("create", os.path.join(w, "nothing-here"), "-o", out)
     expect("create from a missing input: exit 1", rc == 1 and "nothing-here" in se, se)
+    # more pieces than one bitfield message can announce: refused before hashing
+    # (a sparse 17 GiB file: nothing is read)
+    sparse = os.path.join(w, "sparse.bin")
+    with open(sparse, "wb") as f:
+        f.truncate(17 << 30)
+    rc, so, se = run("create", sparse, "-o", out, "--piece-size", "16K")
+    expect("create of 1114112 pieces: exit 1, says to choose a larger piece size",
+           rc == 1 and "1114112 pieces" in se and "--piece-size" in se, se)
+    os.unlink(sparse)
     left = [f for f in os.listdir(w) if ".tmp-" in f]
     expect("no temporary files left behind", not left, str(left))
 
