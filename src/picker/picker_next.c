@@ -358,6 +358,13 @@ static bool ws_patient(const struct sp_picker *p)
 		return false;
 	if (PK_WS_PATIENT_X <= 0)
 		return true;
+	/* a usable peer not measured yet is capacity still to come */
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s) && s->rate_in <= 0 &&
+		    s->rate_est <= 0)
+			return true;
+	}
 	double br = 0;
 	for (uint32_t k = 0; k < p->nrd; k++)
 		if (pk_reader_bitrate(&p->rd[k]) > br)
