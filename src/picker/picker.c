@@ -44,7 +44,8 @@
  *     ordinary sources; in never mode they get nothing. A due block a
  *     server has not started after PK_RACE_AFTER_US is raced to a peer
  *     (and the other way round) while the holder is unmeasured. While
- *     the peers together bring PK_WS_PATIENT_X times the bitrate, a free
+ *     the peers together bring PK_WS_PATIENT_X times the bitrate (or one
+ *     of them is not measured yet), a free
  *     block a peer would bring late goes to a fallback server only once it
  *     is due within the server's time + PK_WS_MARGIN_S (a peer ramping up
  *     usually catches up first).
