@@ -41,6 +41,7 @@ struct sp_reader {
 	_Atomic uint64_t lead_bits;    /* double, as bits: the consumer's lead */
 	_Atomic uint64_t lead_sent_bits; /* the lead last reported */
 	_Atomic uint64_t cursor;
+	_Atomic uint64_t read_end; /* torrent offset after the last byte read */
 
 	/* reading thread */
 	uint64_t next_off;
@@ -190,9 +191,12 @@ void sp_reader_set_lead(struct sp_reader *r, double seconds)
 		seconds = 3600;
 	atomic_store(&r->lead_bits, double_bits(seconds));
 	double sent = bits_double(atomic_load(&r->lead_sent_bits));
+	/* the lead counts what was read up to now: it goes with where the
+	 * reading is now, not with the last piece boundary reported */
+	uint64_t at = atomic_load(&r->read_end);
 	if (seconds > sent + LEAD_STEP_S || seconds < sent - LEAD_STEP_S ||
 	    (seconds == 0 && sent != 0))
-		report(r, atomic_load(&r->cursor));
+		report(r, at ? at : atomic_load(&r->cursor));
 }
 
 void sp_reader_cancel(struct sp_reader *r)
@@ -252,6 +256,7 @@ ssize_t sp_reader_read(struct sp_reader *r, uint64_t offset, void *buf, size_t l
 		if (n > 0) {
 			account(r, toff, (uint64_t)n);
 			r->next_off = offset + (uint64_t)n;
+			atomic_store(&r->read_end, toff + (uint64_t)n);
 			return n;
 		}
 		if (n != -EAGAIN)
