@@ -73,6 +73,31 @@ def terminate(p, timeout=30):
         return p.wait()
 
 
+def start_xvfb(width, height):
+    """An Xvfb screen of width x height (24 bits), its display number read
+    from -displayfd; (process, ":N"). Skips (77) when Xvfb does not start.
+    Stop it with terminate(process)."""
+    need("Xvfb")
+    r, w = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0",
+                             "%dx%dx24" % (width, height), "-nolisten", "tcp"],
+                            pass_fds=(w,), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    os.close(w)
+    disp = b""
+    t0 = time.time()
+    while not disp.endswith(b"\n") and time.time() - t0 < 60:
+        chunk = os.read(r, 16)
+        if not chunk:
+            break
+        disp += chunk
+    os.close(r)
+    if not disp.strip():
+        xvfb.kill()
+        skip("Xvfb did not start")
+    return xvfb, ":" + disp.decode().strip()
+
+
 def need(*tools):
     for t in tools:
         if not shutil.which(t):

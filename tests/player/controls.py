@@ -33,23 +33,8 @@ W, H, SECONDS = 480, 270, 30
 root = swarm.workdir("controls")
 media = swarm.make_video(os.path.join(root, "v.mp4"), "mp4", seconds=SECONDS,
                          size="%dx%d" % (W, H))
-r, w = os.pipe()
 # the screen is the window's size, so window and screen coordinates agree
-xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "%dx%dx24" % (W, H),
-                         "-nolisten", "tcp"], pass_fds=(w,), stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL)
-os.close(w)
-disp = b""
-t0 = time.time()
-while not disp.endswith(b"\n") and time.time() - t0 < 60:
-    chunk = os.read(r, 16)
-    if not chunk:
-        break
-    disp += chunk
-if not disp.strip():
-    xvfb.kill()
-    swarm.skip("Xvfb did not start")
-display = ":" + disp.decode().strip()
+xvfb, display = swarm.start_xvfb(W, H)
 dpy = x11.XOpenDisplay(display.encode())
 if not dpy:
     xvfb.kill()

@@ -42,22 +42,7 @@ def palette(pix, q=32):
     return counts
 
 
-r, w = os.pipe()
-xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "800x600x24",
-                         "-nolisten", "tcp"], pass_fds=(w,), stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL)
-os.close(w)
-disp = b""
-t0 = time.time()
-while not disp.endswith(b"\n") and time.time() - t0 < 60:
-    chunk = os.read(r, 16)
-    if not chunk:
-        break
-    disp += chunk
-if not disp.strip():
-    xvfb.kill()
-    swarm.skip("Xvfb did not start")
-display = ":" + disp.decode().strip()
+xvfb, display = swarm.start_xvfb(800, 600)
 env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
 env.pop("SDL_VIDEODRIVER", None)
 env.pop("WAYLAND_DISPLAY", None)
