@@ -89,11 +89,32 @@ static const char *const ws_names[] = {
 	"ws-3.0x-fallback", "ws-3.0x-always", "ws-3.0x-never",
 };
 
+/* Issue 9's tight swarm: 4 seeds whose sum is a little above the bitrate,
+ * 256 KiB pieces, each committing 0.3 s of its rate ahead (libtorrent's
+ * send buffer and a 200 ms bounded queue at its tc class), so a CANCEL
+ * saves nothing for the blocks it is about to send. */
+static const char *const tight_names[] = {"tight-1.05x", "tight-1.1x", "tight-1.25x",
+					  "tight-2x"};
+
+static void tight(struct sim_scenario *sc, unsigned i)
+{
+	static const double cap[] = {1.05, 1.1, 1.25, 2.0};
+	base(sc, tight_names[i], "4 seeds, 256 KiB pieces, a 0.3 s send buffer each");
+	sim_make_swarm(sc, 4, cap[i], 21 + i);
+	for (uint32_t k = 0; k < sc->npeers; k++) {
+		sc->peers[k].have = 1.0;
+		sc->peers[k].rtt_s = 0.01 + 0.01 * k;
+	}
+	sc->piece_length = 256 * 1024;
+	sc->sndbuf_s = 0.3;
+}
+
+#define NTIGHT (sizeof(tight_names) / sizeof(tight_names[0]))
 #define NBASIC 9
 
 unsigned sim_scenario_count(void)
 {
-	return NBASIC + sizeof(ws_names) / sizeof(ws_names[0]);
+	return NBASIC + NTIGHT + sizeof(ws_names) / sizeof(ws_names[0]);
 }
 
 int sim_scenario_build(unsigned i, struct sim_scenario *sc)
@@ -150,6 +171,11 @@ int sim_scenario_build(unsigned i, struct sim_scenario *sc)
 		return 0;
 	}
 	i -= NBASIC;
+	if (i < NTIGHT) {
+		tight(sc, i);
+		return 0;
+	}
+	i -= NTIGHT;
 	if (i >= sizeof(ws_names) / sizeof(ws_names[0]))
 		return -ENOENT;
 	static const double p2p[] = {0.5, 1.0, 1.5, 3.0};

@@ -3,8 +3,9 @@
  * Model. Each peer serves our requests one block at a time, in order, at
  * its upload rate: a request reaches it half an RTT after we send it, the
  * block reaches us half an RTT after it finishes. A CANCEL reaching it
- * before it starts the block removes the request; a block already on the
- * wire still arrives (and counts as a duplicate if unwanted). A choke drops
+ * before it commits the block removes the request; a block already
+ * committed (in service, or within the scenario's sndbuf_s of its send
+ * buffer) still arrives (and counts as a duplicate if unwanted). A choke drops
  * its queue (BEP 3). A silent liar advertises everything and never sends; a
  * corrupt one sends garbage, so pieces it contributed fail their hash. The
  * web seed is one more source, serving in order at its rate.
@@ -204,7 +205,12 @@ static void kick(struct sim *s, uint32_t slot)
 	while (p->head < p->nq) {
 		struct sreq *r = &p->q[p->head];
 		int64_t start = r->arrive > s->now ? r->arrive : s->now;
-		if (r->cancel_at <= start) {
+		/* it left the peer's queue for its send buffer sndbuf_s before
+		 * it goes on the wire: a CANCEL must come before that */
+		int64_t commit = start - (int64_t)(s->sc->sndbuf_s * SEC);
+		if (commit < r->arrive)
+			commit = r->arrive;
+		if (r->cancel_at <= commit) {
 			p->head++;
 			continue;
 		}

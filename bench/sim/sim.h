@@ -45,6 +45,10 @@ struct sim_scenario {
 	bool moov_at_end;     /* a second reader wants the last 1% before start */
 	double start_ahead_s; /* the start rule's horizon (default 4) */
 	bool give_rates;      /* tell the picker true rates (else it measures) */
+	double sndbuf_s;      /* a peer commits this much of its rate ahead of
+				 sending (its send buffer and the socket's, as
+				 libtorrent does): a CANCEL for a committed block
+				 comes too late; 0 = only the block in service */
 };
 
 struct sim_result {

@@ -544,7 +544,7 @@ void sp_picker_source_add(struct sp_picker *p, uint32_t id, enum sp_source_kind 
 static void drop_all(struct sp_picker *p, struct pk_source *s)
 {
 	while (s->nreq)
-		pk_drop_req(p, s, s->nreq - 1, false);
+		pk_drop_req(p, s, s->nreq - 1, PK_NO_CANCEL);
 }
 
 static void unhave_all(struct sp_picker *p, struct pk_source *s)

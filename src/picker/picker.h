@@ -98,6 +98,28 @@ bool sp_picker_source_interesting(const struct sp_picker *p, uint32_t id);
  * out are cancelled by the next sp_picker_next(). */
 bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
 			     int64_t now_us);
+
+/* Why a block that came was not wanted (the bytes a source sent in vain). */
+enum sp_picker_waste {
+	SP_PICKER_WASTE_HEDGE = 0,  /* the other copy of a hedged request came first */
+	SP_PICKER_WASTE_ENDGAME,    /* an end-game copy, the other came first */
+	SP_PICKER_WASTE_RESCUE,     /* moved to another source (rule 4 or a server's
+				       block given back) but the first had sent it */
+	SP_PICKER_WASTE_CANCELLED,  /* came after its cancel (seek, timeout, choke) */
+	SP_PICKER_WASTE_HASH,       /* a piece that failed its hash */
+	SP_PICKER_WASTE_OTHER,      /* never asked of it, or the storage refused it */
+	SP_PICKER_WASTE_COUNT
+};
+const char *sp_picker_waste_name(enum sp_picker_waste w);
+
+/* sp_picker_block_arrived, and when it returns false *why says why the
+ * block was not wanted (the cause of a duplicate is the copy the picker
+ * asked for in excess, whichever of the two came first). A block that
+ * comes after its CANCEL still counts toward the source's committed depth
+ * (what it sends before a cancel can stop it), which the picker then
+ * treats as started. */
+bool sp_picker_block_in(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
+			int64_t now_us, enum sp_picker_waste *why);
 void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset);
 /* The piece's blocks are all in: the caller hashes it; until verified or
  * failed the picker requests nothing more of it. */
@@ -145,6 +167,9 @@ struct sp_picker_stats {
 	uint64_t timeouts;        /* requests declared lost */
 	uint64_t cancels;         /* CANCEL actions emitted */
 	uint64_t ws_reclaimed;    /* blocks a fallback web seed gave back to peers */
+	uint64_t wasted[SP_PICKER_WASTE_COUNT]; /* unwanted bytes by cause; the sum
+						   is duplicate_bytes + hash */
+	uint64_t moves;           /* requests moved to a sooner source (rule 4) */
 };
 void sp_picker_get_stats(const struct sp_picker *p, struct sp_picker_stats *st);
 

@@ -24,7 +24,7 @@ static bool take(struct sp_picker *p, struct pk_source *s, uint32_t piece, int64
 	for (uint32_t b = 0; b < nb && s->room; b++) {
 		if (pk_blk_state(p, piece, b))
 			continue;
-		if (!pk_issue(p, s, piece, b, now, false))
+		if (!pk_issue(p, s, piece, b, now, PK_ORIG_NORMAL))
 			return false;
 		s->room--;
 	}

@@ -39,6 +39,9 @@
 #define PK_SEEK_SLACK 1048576       /* a backward move smaller than this is no seek */
 #define PK_MAX_COPIES 2             /* outstanding copies of one block, at most */
 #define PK_RACE_AFTER_US 50000      /* a due block an unknown source sits on this long */
+#define PK_HEDGE_SPARE_X 1.5        /* hedge only while the peers bring this x the bitrate */
+#define PK_CANCEL_RING 64           /* cancels remembered per source (waste causes) */
+#define PK_COMMIT_MAX 4194304.0     /* a committed depth learned is at most this */
 
 /* Block state byte: bit 7 received, bits 0-6 outstanding request count. */
 #define BLK_GOT 0x80u
@@ -68,7 +71,21 @@ struct pk_req {
 	uint32_t ahead;       /* bytes queued ahead of it when sent */
 	uint64_t before;      /* its source's issued bytes before it */
 	bool dup;             /* a second copy (hedge or endgame) */
+	uint8_t origin;       /* enum pk_origin */
 };
+
+/* Why a request was made: a copy beyond the first is waste if it loses. */
+enum pk_origin { PK_ORIG_NORMAL = 0, PK_ORIG_HEDGE, PK_ORIG_ENDGAME, PK_ORIG_MOVED };
+
+/* A CANCEL we sent: if the block comes anyway, why it was cancelled, and
+ * how many bytes were queued ahead of it at the source then. */
+struct pk_cancel {
+	uint32_t piece, block;
+	uint32_t ahead;
+	uint8_t cause;        /* enum sp_picker_waste */
+};
+
+#define PK_NO_CANCEL (-1)
 
 struct pk_source {
 	uint32_t id;
@@ -90,6 +107,12 @@ struct pk_source {
 	struct pk_req *reqs;
 	uint32_t nreq, capreq;
 	uint64_t issued, done;    /* bytes requested / arrived or dropped, ever */
+	struct pk_cancel cring[PK_CANCEL_RING]; /* the latest cancels sent to it */
+	uint32_t ncancel;         /* cancels ever (cring index = ncancel % ring) */
+	double commit;            /* bytes it sends before a cancel can stop them:
+				     the deepest late block seen (0: one block) */
+	int64_t idle_since;       /* no request out since (0: busy), for the log */
+	int64_t idle_us;          /* time usable with nothing asked of it, ever */
 	/* scratch of one sp_picker_next() call */
 	double vq;                /* queued + reserved bytes */
 	double erate;             /* rate, lowered if it has gone quiet */
@@ -149,6 +172,8 @@ struct sp_picker {
 	bool peerless;            /* no peer may be asked, since peerless_us */
 	int64_t peerless_us;
 	bool healthy;             /* this call: every reader has its buffer */
+	bool spare;               /* this call: the peers bring PK_HEDGE_SPARE_X x the
+				     bitrate (or no reader): duplicates may be paid for */
 
 	uint32_t *act;            /* pieces with a pk_piece_dl, unordered */
 	uint32_t nact;
@@ -209,9 +234,19 @@ uint32_t pk_src_depth(const struct pk_source *s);
 uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s);
 /* Record a request to s and append the REQUEST action; false if out is full. */
 bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t block,
-	      int64_t now, bool dup);
-/* Drop request i of s (emit CANCEL when cancel is set). */
-void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, bool cancel);
+	      int64_t now, enum pk_origin origin);
+/* Drop request i of s; cause >= 0 (an enum sp_picker_waste: what a late
+ * copy will count as) emits a CANCEL and remembers it, PK_NO_CANCEL not. */
+void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, int cause);
+/* Has s most likely committed request i already (in service, or within
+ * its learned send-buffer depth), so a CANCEL would not stop it? */
+bool pk_req_committed(const struct sp_picker *p, const struct pk_source *s, uint32_t i);
+/* May the picker spend a duplicate request now (rule 4/10): within the
+ * budget and, with a reader, only while the peers bring spare capacity. */
+bool pk_may_duplicate(const struct sp_picker *p, double len);
+/* Check every bookkeeping invariant; 0, or the number of the first one
+ * broken (tests and the simulator call it after every call). */
+int pk_check_invariants(const struct sp_picker *p);
 int pk_emit(struct sp_picker *p, enum sp_action_type type, uint32_t src, uint32_t piece,
 	    uint32_t block);
 double pk_dup_allowance(const struct sp_picker *p);

@@ -322,9 +322,12 @@ static bool healthy_buffer(const struct sp_picker *p, int64_t now)
 	return true;
 }
 
+static bool spare_capacity(const struct sp_picker *p);
+
 static void prepare_sources(struct sp_picker *p, int64_t now)
 {
 	p->healthy = healthy_buffer(p, now);
+	p->spare = spare_capacity(p);
 	bool keep_rare = p->cfg.rare_share > 0 && p->healthy;
 	struct pk_source **u = p->scratch + 2 * p->nsrc;
 	p->nusable = 0;
@@ -344,6 +347,35 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 			s->rare_room = rr > s->room ? s->room : rr;
 		}
 	}
+}
+
+/* Rule 4's and 10's price: a duplicate request takes a block's worth of
+ * some source's time from a distinct block. With a reader, that is paid
+ * for only while the peers together bring PK_HEDGE_SPARE_X times the
+ * fastest reader's bitrate; on a tight swarm every pipe stays full of
+ * distinct blocks instead. */
+static bool spare_capacity(const struct sp_picker *p)
+{
+	if (!p->nrd)
+		return true;
+	/* at the start nothing is known: a usable peer not measured yet may
+	 * be a liar or a slow one, and copies are what finds out */
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s) && s->rate_in <= 0 &&
+		    s->rate_est <= 0)
+			return true;
+	}
+	double br = 0;
+	for (uint32_t k = 0; k < p->nrd; k++)
+		if (pk_reader_bitrate(&p->rd[k]) > br)
+			br = pk_reader_bitrate(&p->rd[k]);
+	return window_rate(p) >= PK_HEDGE_SPARE_X * br;
+}
+
+bool pk_may_duplicate(const struct sp_picker *p, double len)
+{
+	return p->spare && (double)p->dup_allowance_used + len <= pk_dup_allowance(p);
 }
 
 /* Do the peers together bring PK_WS_PATIENT_X times the fastest reader's
@@ -502,11 +534,11 @@ static void need_cands(struct sp_picker *p, uint32_t piece, struct cands *c)
 static bool move_req(struct sp_picker *p, struct pk_source *h, uint32_t i, struct pk_source *s,
 		     uint32_t piece, uint32_t b, int64_t now, double len)
 {
-	pk_drop_req(p, h, i, true);
+	pk_drop_req(p, h, i, SP_PICKER_WASTE_RESCUE);
 	h->vq -= len;
 	if (h->room < h->depth && pk_src_usable(p, h))
 		h->room++; /* its freed slot may take a later block */
-	if (!pk_issue(p, s, piece, b, now, false))
+	if (!pk_issue(p, s, piece, b, now, PK_ORIG_MOVED))
 		return false;
 	s->room--;
 	return true;
@@ -570,12 +602,19 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	int64_t ts = now + (int64_t)(eta * 1e6), gain = (exp - now) / 4;
 	if (!race && ts >= exp - (gain > 200000 ? gain : 200000))
 		return 0;
-	bool dup = i == 0 || race;
-	if (dup && (double)p->dup_allowance_used + len > pk_dup_allowance(p))
+	/* a request its holder has committed (in service, or within the
+	 * depth it has been seen to send after a cancel) cannot be moved for
+	 * free: a second copy is a hedge, paid for only from spare capacity */
+	bool dup = race || pk_req_committed(p, h, (uint32_t)i);
+	/* a fallback server's time is not the peers': a copy there costs
+	 * them nothing, only the budget */
+	bool free_copy = race || (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary);
+	if (dup && (free_copy ? (double)p->dup_allowance_used + len > pk_dup_allowance(p)
+			      : !pk_may_duplicate(p, len)))
 		return 0;
 	if (!dup)
 		return move_req(p, h, (uint32_t)i, s, piece, b, now, len) ? 1 : -1;
-	if (!pk_issue(p, s, piece, b, now, true))
+	if (!pk_issue(p, s, piece, b, now, PK_ORIG_HEDGE))
 		return -1;
 	s->room--;
 	return 1;
@@ -663,7 +702,7 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 		if (!s)
 			return true; /* nobody has this piece */
 		if (urgent_room(s)) {
-			if (!pk_issue(p, s, piece, b, now, false))
+			if (!pk_issue(p, s, piece, b, now, PK_ORIG_NORMAL))
 				return false;
 			s->room--;
 		} else {
@@ -699,7 +738,7 @@ static bool fill_ahead(struct sp_picker *p, struct pk_source *s, int64_t now)
 			for (uint32_t b = 0; b < pk_nblocks(p, pc) && s->room; b++) {
 				if (pk_blk_state(p, pc, b))
 					continue;
-				if (!pk_issue(p, s, pc, b, now, false))
+				if (!pk_issue(p, s, pc, b, now, PK_ORIG_NORMAL))
 					return false;
 				s->room--;
 			}
@@ -800,7 +839,7 @@ static void ws_trim(struct sp_picker *p, int64_t now)
 			    pk_blk_eta(p, q->piece, q->block, s, pk_src_crate(s, now), now) <=
 				    now + PK_WS_INFLIGHT_US)
 				continue;
-			pk_drop_req(p, s, i, true);
+			pk_drop_req(p, s, i, SP_PICKER_WASTE_RESCUE);
 			p->st.ws_reclaimed++;
 		}
 	}
@@ -813,7 +852,7 @@ static void cancel_outside(struct sp_picker *p)
 		struct pk_source *s = p->src[k];
 		for (uint32_t i = 0; i < s->nreq;) {
 			if (p->win_stamp[s->reqs[i].piece] != p->win_gen)
-				pk_drop_req(p, s, i, true);
+				pk_drop_req(p, s, i, SP_PICKER_WASTE_CANCELLED);
 			else
 				i++;
 		}

@@ -9,7 +9,6 @@
  * stays cheap with 100k pieces. Owner's thread. */
 #include "picker/picker_int.h"
 
-#define ENDGAME_PIECES 8
 #define PARTIAL_SCAN 512
 
 /* Request up to *left free blocks of piece from s. */
@@ -22,7 +21,7 @@ static bool take_blocks(struct sp_picker *p, struct pk_source *s, uint32_t piece
 	for (uint32_t b = 0; b < nb && *left; b++) {
 		if (pk_blk_state(p, piece, b))
 			continue;
-		if (!pk_issue(p, s, piece, b, now, false))
+		if (!pk_issue(p, s, piece, b, now, PK_ORIG_NORMAL))
 			return false;
 		(*left)--;
 		s->room--;
@@ -61,15 +60,17 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	}
 }
 
+/* Rule 10, at the real end only (every needed block is asked for): a
+ * source with room duplicates a block whose holder would bring it clearly
+ * later than it would, within the duplicate budget and spare capacity.
+ * With a reader, only pieces outside every window: late window blocks are
+ * rule 4's, and one on time needs no copy. */
 void pk_endgame(struct sp_picker *p, int64_t now)
 {
-	uint32_t needed = p->cfg.num_pieces - p->have_count;
-	if (p->free_blocks && needed > ENDGAME_PIECES)
-		return;
 	/* A duplicate goes to a source other than the one block's only
 	 * requester: with one source there is none, and the scan below
 	 * (blocks x that source's requests) is the picker's top CPU cost. */
-	if (p->nsrc < 2)
+	if (p->free_blocks || p->nsrc < 2 || !pk_may_duplicate(p, SP_PICKER_BLOCK))
 		return;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
@@ -77,23 +78,31 @@ void pk_endgame(struct sp_picker *p, int64_t now)
 			continue;
 		for (uint32_t i = 0; i < p->nact && s->room; i++) {
 			uint32_t pc = p->act[i];
-			if (p->state[pc] != PS_NEED || !pk_src_has(s, pc) || p->parole[pc])
+			if (p->state[pc] != PS_NEED || !pk_src_has(s, pc) || p->parole[pc] ||
+			    (p->nrd && !outside(p, pc)))
 				continue;
 			const struct pk_piece_dl *d = p->dl[pc];
 			for (uint32_t b = 0; b < pk_nblocks(p, pc) && s->room; b++) {
 				uint8_t st = d->blk[b];
 				uint32_t len = pk_block_len(p, pc, b);
-				if ((st & BLK_GOT) || (st & BLK_NREQ) != 1 ||
-				    (double)p->dup_allowance_used + len > pk_dup_allowance(p))
+				if ((st & BLK_GOT) || (st & BLK_NREQ) != 1 || d->holder[b] == s->id ||
+				    !pk_may_duplicate(p, len))
 					continue;
+				const struct pk_source *h = pk_find(p, d->holder[b]);
+				int64_t eta = h ? pk_blk_eta(p, pc, b, h, h->erate, now) : now;
+				int64_t ts = now + (int64_t)((s->c_rtt + (s->vq + len) / s->erate) * 1e6);
+				int64_t gain = (eta - now) / 4;
+				if (ts >= eta - (gain > 200000 ? gain : 200000))
+					continue; /* the copy would not win clearly */
 				bool mine = false;
 				for (uint32_t r = 0; r < s->nreq && !mine; r++)
 					mine = s->reqs[r].piece == pc && s->reqs[r].block == b;
 				if (mine)
 					continue;
-				if (!pk_issue(p, s, pc, b, now, true))
+				if (!pk_issue(p, s, pc, b, now, PK_ORIG_ENDGAME))
 					return;
 				s->room--;
+				s->vq += len;
 			}
 		}
 	}

@@ -64,8 +64,9 @@ static int64_t quiet_limit(const struct pk_source *s)
 }
 
 bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t block,
-	      int64_t now, bool dup)
+	      int64_t now, enum pk_origin origin)
 {
+	bool dup = origin == PK_ORIG_HEDGE || origin == PK_ORIG_ENDGAME;
 	if (!p->out || p->nout >= p->maxout)
 		return false;
 	struct pk_piece_dl *d = pk_dl_get(p, piece);
@@ -91,9 +92,15 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 									      : INT64_MAX,
 			     .ahead = ahead > UINT32_MAX ? UINT32_MAX : (uint32_t)ahead,
 			     .before = s->issued,
-			     .dup = dup};
-	if (s->nreq == 1)
+			     .dup = dup,
+			     .origin = (uint8_t)origin};
+	if (s->nreq == 1) {
 		s->meas_start_us = s->progress_us = now;
+		if (s->idle_since) {
+			s->idle_us += now - s->idle_since;
+			s->idle_since = 0;
+		}
+	}
 	if (!(d->blk[block] & BLK_NREQ) && !(d->blk[block] & BLK_GOT)) {
 		d->nfree--;
 		p->free_blocks--;
@@ -113,6 +120,8 @@ bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t
 		p->st.hedges++;
 		p->dup_allowance_used += len;
 	}
+	if (origin == PK_ORIG_MOVED)
+		p->st.moves++;
 	p->st.requested_bytes += len;
 	if (s->kind == SP_SOURCE_WEBSEED)
 		p->st.webseed_requested_bytes += len;
@@ -142,9 +151,35 @@ static void rehold(struct sp_picker *p, struct pk_piece_dl *d, uint32_t piece, u
 	}
 }
 
-void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, bool cancel)
+static void remember_cancel(struct pk_source *s, const struct pk_req *r, uint32_t ahead,
+			    int cause)
+{
+	struct pk_cancel *c = &s->cring[s->ncancel++ % PK_CANCEL_RING];
+	*c = (struct pk_cancel){.piece = r->piece, .block = r->block, .ahead = ahead,
+				.cause = (uint8_t)cause};
+}
+
+/* Bytes queued at s ahead of its request i (it serves in order). */
+static uint64_t ahead_of(const struct sp_picker *p, const struct pk_source *s, uint32_t i)
+{
+	uint64_t a = 0;
+	for (uint32_t k = 0; k < i; k++)
+		a += pk_block_len(p, s->reqs[k].piece, s->reqs[k].block);
+	return a;
+}
+
+bool pk_req_committed(const struct sp_picker *p, const struct pk_source *s, uint32_t i)
+{
+	return i == 0 || (double)ahead_of(p, s, i) < s->commit;
+}
+
+void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, int cause)
 {
 	struct pk_req r = s->reqs[i];
+	if (cause >= 0) {
+		uint64_t a = ahead_of(p, s, i);
+		remember_cancel(s, &r, a > UINT32_MAX ? UINT32_MAX : (uint32_t)a, cause);
+	}
 	memmove(&s->reqs[i], &s->reqs[i + 1], (s->nreq - i - 1) * sizeof(*s->reqs));
 	s->nreq--;
 	s->done += pk_block_len(p, r.piece, r.block);
@@ -159,7 +194,7 @@ void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, bool canc
 		if ((d->blk[r.block] & BLK_NREQ) && d->holder[r.block] == s->id)
 			rehold(p, d, r.piece, r.block);
 	}
-	if (cancel)
+	if (cause >= 0)
 		pk_emit(p, SP_ACTION_CANCEL, s->id, r.piece, r.block);
 }
 
@@ -171,15 +206,30 @@ static int find_req(const struct pk_source *s, uint32_t piece, uint32_t block)
 	return -1;
 }
 
+/* What a copy cancelled because another came counts as if it comes
+ * anyway: the excess copy's cause, whichever of the two it is. */
+static int copy_cause(uint8_t loser, uint8_t winner)
+{
+	uint8_t o = loser != PK_ORIG_NORMAL ? loser : winner;
+	switch (o) {
+	case PK_ORIG_HEDGE: return SP_PICKER_WASTE_HEDGE;
+	case PK_ORIG_ENDGAME: return SP_PICKER_WASTE_ENDGAME;
+	case PK_ORIG_MOVED: return SP_PICKER_WASTE_RESCUE;
+	default: return SP_PICKER_WASTE_CANCELLED;
+	}
+}
+
 /* Cancel every outstanding copy of a block (it arrived, or its piece is
- * done). */
-static void cancel_copies(struct sp_picker *p, uint32_t piece, uint32_t block)
+ * done); winner is the origin of the copy that came (PK_ORIG_NORMAL if
+ * none did). */
+static void cancel_copies(struct sp_picker *p, uint32_t piece, uint32_t block, uint8_t winner)
 {
 	struct pk_piece_dl *d = p->dl[piece];
 	for (uint32_t k = 0; k < p->nsrc && d && (d->blk[block] & BLK_NREQ); k++) {
 		int i = find_req(p->src[k], piece, block);
 		if (i >= 0)
-			pk_drop_req(p, p->src[k], (uint32_t)i, true);
+			pk_drop_req(p, p->src[k], (uint32_t)i,
+				    copy_cause(p->src[k]->reqs[i].origin, winner));
 	}
 }
 
@@ -217,7 +267,7 @@ static void piece_done(struct sp_picker *p, uint32_t piece)
 {
 	uint32_t nb = pk_nblocks(p, piece);
 	for (uint32_t b = 0; b < nb; b++)
-		cancel_copies(p, piece, b);
+		cancel_copies(p, piece, b, PK_ORIG_NORMAL);
 	p->state[piece] = PS_READY;
 }
 
@@ -235,27 +285,54 @@ static void agg_add(struct sp_picker *p, uint32_t len, int64_t now)
 		p->agg_bytes[slot & 7] += len;
 }
 
-bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
-			     int64_t now_us)
+/* A block s sent after we cancelled it: learn how deep s commits, and
+ * what the copy counts as if unwanted. Forgets the cancel. */
+static int late_block(struct pk_source *s, uint32_t piece, uint32_t block, uint32_t len)
 {
+	uint32_t n = s->ncancel < PK_CANCEL_RING ? s->ncancel : PK_CANCEL_RING;
+	for (uint32_t k = 1; k <= n; k++) {
+		struct pk_cancel *c = &s->cring[(s->ncancel - k) % PK_CANCEL_RING];
+		if (c->piece != piece || c->block != block)
+			continue;
+		double depth = (double)c->ahead + len;
+		if (depth > s->commit)
+			s->commit = depth < PK_COMMIT_MAX ? depth : PK_COMMIT_MAX;
+		c->piece = UINT32_MAX;
+		return c->cause;
+	}
+	return SP_PICKER_WASTE_OTHER;
+}
+
+bool sp_picker_block_in(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
+			int64_t now_us, enum sp_picker_waste *why)
+{
+	if (why)
+		*why = SP_PICKER_WASTE_OTHER;
 	if (piece >= p->cfg.num_pieces || offset % SP_PICKER_BLOCK ||
 	    offset >= pk_piece_len(p, piece))
 		return false;
 	uint32_t block = offset / SP_PICKER_BLOCK, len = pk_block_len(p, piece, block);
 	struct pk_source *s = pk_find(p, id);
+	int cause = SP_PICKER_WASTE_OTHER;
+	uint8_t origin = PK_ORIG_NORMAL;
 	if (s) {
 		int i = find_req(s, piece, block);
 		if (i >= 0) {
 			struct pk_req r = s->reqs[i];
-			pk_drop_req(p, s, (uint32_t)i, false);
+			origin = r.origin;
+			pk_drop_req(p, s, (uint32_t)i, PK_NO_CANCEL);
 			measure(p, s, &r, len, now_us);
 			s->snubbed = false;
 			s->progress_us = now_us;
+			if (!s->nreq)
+				s->idle_since = now_us;
 			/* SwarmPlayer's bad peer: late for a high-range block (and
 			 * slow: deadlines before playback are all "now") */
 			if (p->cfg.policy == SP_PICKER_SWARMPLAYER && r.deadline_us != INT64_MAX &&
 			    now_us > r.deadline_us && now_us - r.sent_us > 2000000)
 				s->missed = true;
+		} else {
+			cause = late_block(s, piece, block, len);
 		}
 	}
 	struct pk_piece_dl *d = p->state[piece] == PS_NEED ? p->dl[piece] : NULL;
@@ -263,6 +340,9 @@ bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, u
 		d = pk_dl_get(p, piece); /* unrequested but wanted: keep it */
 	if (!d || (d->blk[block] & BLK_GOT)) {
 		p->st.duplicate_bytes += len;
+		p->st.wasted[cause] += len;
+		if (why)
+			*why = (enum sp_picker_waste)cause;
 		return false;
 	}
 	if (!(d->blk[block] & BLK_NREQ)) {
@@ -274,10 +354,23 @@ bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, u
 	agg_add(p, len, now_us);
 	d->got++;
 	p->st.received_bytes += len;
-	cancel_copies(p, piece, block);
+	cancel_copies(p, piece, block, origin);
 	if (d->got == pk_nblocks(p, piece))
 		piece_done(p, piece);
 	return true;
+}
+
+bool sp_picker_block_arrived(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset,
+			     int64_t now_us)
+{
+	return sp_picker_block_in(p, id, piece, offset, now_us, NULL);
+}
+
+const char *sp_picker_waste_name(enum sp_picker_waste w)
+{
+	static const char *const names[SP_PICKER_WASTE_COUNT] = {
+		"hedge", "endgame", "rescue", "cancelled", "hash", "other"};
+	return (unsigned)w < SP_PICKER_WASTE_COUNT ? names[w] : "?";
 }
 
 void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, uint32_t offset)
@@ -287,7 +380,7 @@ void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, 
 		return;
 	int i = find_req(s, piece, offset / SP_PICKER_BLOCK);
 	if (i >= 0)
-		pk_drop_req(p, s, (uint32_t)i, false);
+		pk_drop_req(p, s, (uint32_t)i, PK_NO_CANCEL);
 }
 
 bool sp_picker_piece_ready(const struct sp_picker *p, uint32_t piece)
@@ -324,7 +417,7 @@ void sp_picker_have_piece(struct sp_picker *p, uint32_t piece)
 		return;
 	uint32_t nb = pk_nblocks(p, piece);
 	for (uint32_t b = 0; b < nb; b++)
-		cancel_copies(p, piece, b);
+		cancel_copies(p, piece, b, PK_ORIG_NORMAL);
 	struct pk_piece_dl *d = p->dl[piece];
 	if (p->state[piece] == PS_NEED)
 		p->free_blocks -= d ? d->nfree : nb;
@@ -342,7 +435,7 @@ static void ban(struct sp_picker *p, struct pk_source *s)
 {
 	s->banned = true;
 	while (s->nreq)
-		pk_drop_req(p, s, s->nreq - 1, true);
+		pk_drop_req(p, s, s->nreq - 1, SP_PICKER_WASTE_CANCELLED);
 	pk_release_parole(p, s->id);
 }
 
@@ -383,8 +476,10 @@ void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
 		pk_order_have(p, piece, false);
 	} else if (d) {
 		blame(p, d, nb);
+		p->st.wasted[SP_PICKER_WASTE_HASH] +=
+			d->got == nb ? pk_piece_len(p, piece) : (uint64_t)d->got * SP_PICKER_BLOCK;
 		for (uint32_t b = 0; b < nb; b++)
-			cancel_copies(p, piece, b);
+			cancel_copies(p, piece, b, PK_ORIG_NORMAL);
 		if (p->state[piece] == PS_NEED)
 			p->free_blocks -= d->nfree;
 		pk_dl_drop(p, piece);
@@ -423,7 +518,7 @@ void pk_timeouts(struct sp_picker *p, int64_t now)
 			continue;
 		for (uint32_t i = 0; i < s->nreq;) {
 			if (now > pk_req_timeout(&s->reqs[i])) {
-				pk_drop_req(p, s, i, true);
+				pk_drop_req(p, s, i, SP_PICKER_WASTE_CANCELLED);
 				p->st.timeouts++;
 				s->snubbed = true;
 				s->missed = true;
