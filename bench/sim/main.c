@@ -4,6 +4,7 @@
  * large torrent (--perf). Developer output: not translated.
  *
  *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--perf] [--check]
+ *                 [--waste] (unwanted bytes by cause under each row)
  *
  * Each scenario runs with N seeds from FIRST (default 50 from 100: the
  * README's table): the figures are the mean time to first frame, and sums
@@ -26,6 +27,7 @@ struct agg {
 	double ttff, stall_s, seek_mean, seek_max, wall;
 	uint32_t stalls, never, unfinished, runs, choked;
 	uint64_t delivered, dup, server;
+	uint64_t wasted[6];
 };
 
 static void add(struct agg *a, const struct sim_result *r)
@@ -46,7 +48,11 @@ static void add(struct agg *a, const struct sim_result *r)
 	a->delivered += r->delivered;
 	a->dup += r->dup_bytes;
 	a->server += r->server_bytes;
+	for (int w = 0; w < 6; w++)
+		a->wasted[w] += r->wasted[w];
 }
+
+static bool show_waste;
 
 static void row(const struct sim_scenario *sc, int pol, const struct agg *a)
 {
@@ -65,6 +71,13 @@ static void row(const struct sim_scenario *sc, int pol, const struct agg *a)
 	printf("| %s | %s | %s | %u | %.1f | %s | %.2f | %.1f | %u/%u | %.0f |\n", sc->name,
 	       pol_name[pol], ttff, a->stalls, a->stall_s, seek, dup, srv, a->runs - a->unfinished,
 	       a->runs, a->wall / a->runs);
+	if (show_waste && a->delivered) {
+		printf("|   | waste %% by cause |");
+		for (int w = 0; w < 6; w++)
+			printf(" %s %.2f", sp_picker_waste_name((enum sp_picker_waste)w),
+			       100.0 * (double)a->wasted[w] / (double)a->delivered);
+		printf(" | | | | | | | |\n");
+	}
 }
 
 static int only_policy = -1;
@@ -181,10 +194,12 @@ int main(int argc, char **argv)
 			only_policy = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--check"))
 			check = true;
+		else if (!strcmp(argv[i], "--waste"))
+			show_waste = true;
 		else if (!strcmp(argv[i], "--perf"))
 			do_perf = true;
 		else {
-			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--check] [--perf]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--check] [--perf] [--waste]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -293,6 +293,8 @@ static void ask(struct sim *s)
 	do {
 		n = sp_picker_next(s->pk, s->now, a, NACT);
 		s->res->next_calls++;
+		if (s->sc->check_invariants && !s->res->invariant)
+			s->res->invariant = sp_picker_check(s->pk);
 		for (size_t i = 0; i < n; i++)
 			apply(s, &a[i]);
 	} while (n == NACT);
@@ -683,6 +685,10 @@ int sim_run(const struct sim_scenario *sc, int policy, struct sim_result *res)
 		struct sp_picker_stats st;
 		sp_picker_get_stats(s.pk, &st);
 		res->dup_bytes = st.duplicate_bytes;
+		for (int w = 0; w < 6 && w < SP_PICKER_WASTE_COUNT; w++)
+			res->wasted[w] = st.wasted[w];
+		res->hedges = st.hedges;
+		res->moves = st.moves;
 		res->timeouts = st.timeouts;
 		res->seek_mean_s = s.seeks_done ? s.seek_sum / s.seeks_done : 0;
 	}

@@ -49,6 +49,7 @@ struct sim_scenario {
 				 sending (its send buffer and the socket's, as
 				 libtorrent does): a CANCEL for a committed block
 				 comes too late; 0 = only the block in service */
+	bool check_invariants; /* sp_picker_check() after every call (slow) */
 };
 
 struct sim_result {
@@ -68,6 +69,9 @@ struct sim_result {
 	double wall_ms;       /* real time the run took */
 	uint64_t next_calls;
 	double idle_bytes;    /* capacity unused by unchoked honest peers */
+	uint64_t wasted[6];   /* dup_bytes by cause (enum sp_picker_waste) */
+	uint64_t hedges, moves;
+	int invariant;        /* the first picker invariant broken (0: none) */
 };
 
 /* policy: enum sp_picker_policy. Returns 0, or -EINVAL / -ENOMEM. */

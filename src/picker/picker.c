@@ -693,3 +693,14 @@ uint32_t sp_picker_source_outstanding(const struct sp_picker *p, uint32_t id)
 	const struct pk_source *s = pk_find(p, id);
 	return s ? s->nreq : 0;
 }
+
+int64_t sp_picker_source_idle_ms(const struct sp_picker *p, uint32_t id, int64_t now_us)
+{
+	const struct pk_source *s = pk_find(p, id);
+	if (!s)
+		return 0;
+	int64_t idle = s->idle_us;
+	if (s->idle_since && now_us > s->idle_since)
+		idle += now_us - s->idle_since;
+	return idle / 1000;
+}

@@ -204,5 +204,12 @@ int64_t sp_picker_piece_deadline(const struct sp_picker *p, uint32_t piece);
 uint64_t sp_picker_window_end(const struct sp_picker *p, uint32_t reader);
 /* Aggregate download rate the picker estimates (bytes/s). */
 double sp_picker_rate(const struct sp_picker *p);
+/* Checks every bookkeeping invariant (picker_check.c): 0, or the number of
+ * the first one broken. Costs O(blocks + requests): tests and the
+ * simulator call it after every call, the session never. */
+int sp_picker_check(const struct sp_picker *p);
+/* Time (ms) the source has had no request out while we wanted something
+ * of it, since it was added (the debug log's idle figure). */
+int64_t sp_picker_source_idle_ms(const struct sp_picker *p, uint32_t id, int64_t now_us);
 
 #endif
