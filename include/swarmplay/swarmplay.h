@@ -75,6 +75,20 @@ int sp_torrent_add_peer(struct sp_torrent *t, const char *host, uint16_t port);
 
 enum sp_byte_source { SP_FROM_PEERS = 0, SP_FROM_WEBSEED, SP_FROM_CACHE, SP_FROM_COUNT };
 
+/* Why bytes a source sent were not used (every byte received is either
+ * verified payload or one of these). */
+enum sp_waste_cause {
+	SP_WASTE_HEDGE = 0,  /* a hedged request whose other copy came first */
+	SP_WASTE_ENDGAME,    /* an end-game copy whose other copy came first */
+	SP_WASTE_RESCUE,     /* a request moved to a sooner source, sent anyway */
+	SP_WASTE_CANCELLED,  /* came after its cancel (seek, timeout, choke) */
+	SP_WASTE_HASH,       /* a piece that failed its hash check */
+	SP_WASTE_OTHER,      /* never asked for, or refused by the storage */
+	SP_WASTE_COUNT
+};
+/* "hedge", "endgame", "rescue", "cancelled", "hash", "other". */
+const char *sp_waste_cause_name(enum sp_waste_cause c);
+
 struct sp_torrent_stats {
 	uint32_t num_pieces;
 	uint32_t have_pieces;
@@ -82,7 +96,8 @@ struct sp_torrent_stats {
 	uint64_t verified_bytes;
 	uint64_t downloaded[SP_FROM_COUNT]; /* verified payload bytes by source */
 	uint64_t uploaded;
-	uint64_t wasted;           /* failed hashes, duplicates */
+	uint64_t wasted;           /* failed hashes, duplicates: the sum of wasted_by */
+	uint64_t wasted_by[SP_WASTE_COUNT]; /* by cause */
 	double down_rate;          /* bytes/s, recent */
 	double up_rate;
 	int peers;                 /* connected */

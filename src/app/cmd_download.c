@@ -164,10 +164,14 @@ static void write_stats_json(const char *path, const struct sp_torrent_stats *st
 		", \"pieces_at_start\": %" PRIu32 ", \"complete\": %s"
 		", \"downloaded_peers\": %" PRIu64 ", \"downloaded_webseed\": %" PRIu64
 		", \"downloaded_cache\": %" PRIu64 ", \"uploaded\": %" PRIu64
-		", \"wasted\": %" PRIu64 ", \"peers_seen\": %" PRIu64 "}\n",
+		", \"wasted\": %" PRIu64 ", \"peers_seen\": %" PRIu64 ", \"wasted_by\": {",
 		st->num_pieces, st->have_pieces, st->pieces_at_start, st->complete ? "true" : "false",
 		st->downloaded[SP_FROM_PEERS], st->downloaded[SP_FROM_WEBSEED],
 		st->downloaded[SP_FROM_CACHE], st->uploaded, st->wasted, st->peers_seen);
+	for (int c = 0; c < SP_WASTE_COUNT; c++)
+		fprintf(f, "%s\"%s\": %" PRIu64, c ? ", " : "",
+			sp_waste_cause_name((enum sp_waste_cause)c), st->wasted_by[c]);
+	fprintf(f, "}}\n");
 	if (fclose(f) == 0)
 		rename(tmp, path);
 }

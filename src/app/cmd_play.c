@@ -299,6 +299,9 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	out->from[SP_PLAYER_FROM_WEBSEED] = st.downloaded[SP_FROM_WEBSEED];
 	out->from[SP_PLAYER_FROM_CACHE] = st.downloaded[SP_FROM_CACHE];
 	out->uploaded = st.uploaded;
+	out->wasted = st.wasted;
+	_Static_assert(SP_PLAYER_WASTE_N == SP_WASTE_COUNT, "one list of waste causes");
+	memcpy(out->wasted_by, st.wasted_by, sizeof(out->wasted_by));
 	out->complete = st.complete;
 	out->checking = st.checking;
 	out->complete_at_us = st.complete_at_us;
@@ -466,7 +469,7 @@ int sp_cmd_play(int argc, char **argv)
 {
 	struct opts o = {.file_index = -1, .cache_max = CACHE_MAX_DEFAULT, .cache_fd = -1};
 	sp_player_config_init(&o.pcfg);
-	o.pcfg.t0_us = sp_now_us();
+	o.pcfg.t0_us = sp_process_start_us(); /* ttff from the spawn */
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {
 		usage(stdout);

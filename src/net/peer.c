@@ -191,8 +191,24 @@ static bool take_sent(struct sp_peer *p, uint32_t piece, uint32_t off, struct sp
 static void src_cancel(void *obj, uint32_t piece, uint32_t off, uint32_t len)
 {
 	struct sp_peer *p = obj;
-	if (take_sent(p, piece, off, NULL) && !p->closing)
+	struct sp_sent_req rq;
+	if (take_sent(p, piece, off, &rq) && !p->closing) {
+		p->cancelled[p->num_cancelled++ % SP_PEER_CANCEL_RING] = rq;
 		sp_peer_send_req(p, SP_WIRE_CANCEL, piece, off, len);
+	}
+}
+
+/* Did we cancel this block lately? (then forget it: one copy is owed) */
+static bool take_cancelled(struct sp_peer *p, uint32_t piece, uint32_t off, uint32_t len)
+{
+	for (unsigned i = 0; i < SP_PEER_CANCEL_RING; i++) {
+		struct sp_sent_req *c = &p->cancelled[i];
+		if (c->length && c->piece == piece && c->offset == off && c->length == len) {
+			c->length = 0;
+			return true;
+		}
+	}
+	return false;
 }
 
 static const struct sp_blocksrc_ops peer_source_ops = {
@@ -215,7 +231,13 @@ static int on_piece(struct sp_peer *p, const struct sp_wire_msg *m)
 	p->down_window += m->data_len;
 	struct sp_sent_req rq;
 	if (!take_sent(p, m->index, m->begin, &rq) || rq.length != m->data_len) {
-		t->stats_wasted += m->data_len; /* cancelled late, or never asked */
+		/* after our CANCEL: the picker may still want it, or counts why
+		 * not; never asked: waste of no cause of ours */
+		if (take_cancelled(p, m->index, m->begin, (uint32_t)m->data_len))
+			sp_torrent_block_in(t, p->source_id, p->ip4, false, m->index, m->begin,
+					    m->data, (uint32_t)m->data_len);
+		else
+			sp_torrent_waste(t, SP_WASTE_OTHER, m->data_len);
 		return 0;
 	}
 	double sample = (double)(now - rq.sent_us) / 1e6;

@@ -29,6 +29,7 @@ struct sp_upload_req {
 
 #define SP_PEER_MAX_UPLOAD_QUEUE 512 /* what we announce as reqq */
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
+#define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
 #define SP_PEER_MAX_REQ_LEN (128u * 1024u) /* largest request we serve */
 
@@ -80,6 +81,10 @@ struct sp_peer {
 	/* our requests to it (for cancel, timeouts and RTT) */
 	struct sp_sent_req *sent;
 	size_t num_sent, cap_sent;
+	/* our latest CANCELs: a block that comes after one is still handed
+	 * to the picker (it may be wanted; if not it is counted by cause) */
+	struct sp_sent_req cancelled[SP_PEER_CANCEL_RING];
+	unsigned num_cancelled;
 	int64_t last_block_us;
 	int rcvlowat;              /* SO_RCVLOWAT last set on the socket, 0 = default */
 

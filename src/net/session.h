@@ -136,6 +136,7 @@ struct sp_torrent {
 	uint64_t from_peers, from_cache, from_webseed; /* verified bytes by source */
 	uint64_t uploaded;               /* payload bytes, peers gone included */
 	uint64_t stats_wasted;
+	uint64_t wasted_by[SP_WASTE_COUNT]; /* stats_wasted by cause */
 	double down_rate, up_rate;
 	int64_t complete_at_us;
 	int64_t last_stats_us;
@@ -220,6 +221,8 @@ void sp_torrent_pump(struct sp_torrent *t);
 /* A block from a source: ip4 for blame (0: a web seed, never banned). */
 void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
 			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len);
+/* len bytes received in vain, for cause (counted in the stats). */
+void sp_torrent_waste(struct sp_torrent *t, enum sp_waste_cause cause, uint64_t len);
 uint32_t sp_torrent_add_source(struct sp_torrent *t, enum sp_source_kind kind,
 			       const struct sp_blocksrc_ops *ops, void *obj);
 /* torrent_ws.c: web seeds of the metainfo (BEP 19 url-list), per the

@@ -280,20 +280,39 @@ static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip, bool 
 		ps->ip[ps->n++] = ip;
 }
 
+_Static_assert((int)SP_WASTE_COUNT == (int)SP_PICKER_WASTE_COUNT &&
+		       (int)SP_WASTE_RESCUE == (int)SP_PICKER_WASTE_RESCUE &&
+		       (int)SP_WASTE_OTHER == (int)SP_PICKER_WASTE_OTHER,
+	       "the public waste causes are the picker's");
+
+const char *sp_waste_cause_name(enum sp_waste_cause c)
+{
+	return sp_picker_waste_name((enum sp_picker_waste)c);
+}
+
+void sp_torrent_waste(struct sp_torrent *t, enum sp_waste_cause cause, uint64_t len)
+{
+	if ((unsigned)cause >= SP_WASTE_COUNT)
+		cause = SP_WASTE_OTHER;
+	t->stats_wasted += len;
+	t->wasted_by[cause] += len;
+}
+
 void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
 			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len)
 {
 	sp_session_assert_loop(t->s);
 	int64_t now = sp_now_us();
-	if (!sp_picker_block_arrived(t->picker, source_id, piece, offset, now)) {
-		t->stats_wasted += len;
+	enum sp_picker_waste why;
+	if (!sp_picker_block_in(t->picker, source_id, piece, offset, now, &why)) {
+		sp_torrent_waste(t, (enum sp_waste_cause)why, len);
 		return;
 	}
 	int r = sp_storage_write_block(t->storage, piece, offset, data, len);
 	if (r < 0 && r != -EEXIST) {
 		SP_WARN(MOD, "block %u+%u from source %u rejected by storage: %d", piece, offset,
 			source_id, r);
-		t->stats_wasted += len;
+		sp_torrent_waste(t, SP_WASTE_OTHER, len);
 		return;
 	}
 	note_sender(t, piece, ip4, webseed, len);
@@ -393,7 +412,7 @@ static void on_failed(void *ctx, uint32_t piece)
 	if (piece >= t->mi->num_pieces)
 		return;
 	SP_WARN(MOD, "%s: piece %u failed its hash check", t->mi->name, piece);
-	t->stats_wasted += sp_metainfo_piece_size(t->mi, piece);
+	sp_torrent_waste(t, SP_WASTE_HASH, sp_metainfo_piece_size(t->mi, piece));
 	struct sp_piece_senders *ps = t->senders[piece];
 	t->senders[piece] = NULL;
 	if (ps) {
@@ -497,6 +516,7 @@ void sp_torrent_publish_stats(struct sp_torrent *t)
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		st.uploaded += p->uploaded;
 	st.wasted = t->stats_wasted;
+	memcpy(st.wasted_by, t->wasted_by, sizeof(st.wasted_by));
 	st.down_rate = t->down_rate;
 	st.up_rate = t->up_rate;
 	st.peers = 0;

@@ -109,8 +109,13 @@ void sp_osd_swarm_lines(struct player *p, char *swarm_line, size_t n1, char *fro
 	int pct[SP_PLAYER_FROM_N];
 	for (int i = 0; i < SP_PLAYER_FROM_N; i++)
 		pct[i] = (int)(100.0 * (double)n->from[i] / (double)tot + 0.5);
-	snprintf(from_line, n2, _("from peers %d%%  web seed %d%%  cache %d%%"), pct[0], pct[1],
-		 pct[2]);
+	int w = snprintf(from_line, n2, _("from peers %d%%  web seed %d%%  cache %d%%"), pct[0],
+			 pct[1], pct[2]);
+	/* what the sources sent in vain, over what they sent (issue 9) */
+	uint64_t sent = n->from[0] + n->from[1] + n->wasted;
+	if (n->wasted && sent && w > 0 && (size_t)w < n2)
+		snprintf(from_line + w, n2 - (size_t)w, _("  wasted %.1f%%"),
+			 100.0 * (double)n->wasted / (double)sent);
 }
 
 void sp_osd_time_line(struct player *p, char *out, size_t n)

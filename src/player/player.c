@@ -136,6 +136,15 @@ static void update_buffering(struct player *p, int64_t now)
 		return;
 	if (p->stall_counted)
 		p->stall_us += now - p->buffering_since;
+	if (!p->started && p->first_shown) {
+		/* a viewer waits from the first frame on screen, not from
+		 * when buffering began: the start hold is a wait too */
+		int64_t shown = p->cfg->t0_us + p->ttff_us;
+		p->start_hold_us = now > shown ? now - shown : 0;
+		p->stall_us += p->start_hold_us;
+		SP_INFO("player", "playing %lld ms after the first frame",
+			(long long)(p->start_hold_us / 1000));
+	}
 	p->buffering = false;
 	p->started = true;
 	apply_hold(p, now);
@@ -165,6 +174,7 @@ static void present(struct player *p, struct sp_frameq_item *it, int64_t now)
 	if (!p->first_shown) {
 		p->first_shown = true;
 		p->ttff_us = now - p->cfg->t0_us;
+		p->first_pts = it->pts;
 		SP_INFO("player", "first frame after %lld ms", (long long)(p->ttff_us / 1000));
 	}
 	if (it->serial != p->shown_serial) {
@@ -658,6 +668,7 @@ int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
 	struct player *p = calloc(1, sizeof(*p));
 	if (!p)
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	p->first_pts = NAN;
 	int r = init_player(p, src, cfg, err);
 	if (r == 0)
 		r = main_loop(p, err);

@@ -25,6 +25,8 @@ struct sp_source;
 #define SP_PLAYER_SEEK_AT_MAX 8
 
 enum { SP_PLAYER_FROM_PEERS, SP_PLAYER_FROM_WEBSEED, SP_PLAYER_FROM_CACHE, SP_PLAYER_FROM_N };
+/* Waste causes, in the order of enum sp_waste_cause (swarmplay.h). */
+#define SP_PLAYER_WASTE_N 6
 
 struct sp_player_netinfo {
 	bool torrent;          /* false: a local file, no swarm figures */
@@ -33,6 +35,8 @@ struct sp_player_netinfo {
 	double up_rate;
 	uint64_t from[SP_PLAYER_FROM_N]; /* verified bytes by source */
 	uint64_t uploaded;
+	uint64_t wasted;       /* bytes received in vain: the sum of wasted_by */
+	uint64_t wasted_by[SP_PLAYER_WASTE_N]; /* by cause, as enum sp_waste_cause */
 	double progress;       /* 0..1, the played file */
 	bool complete;
 	bool checking;         /* verifying data already on disk (the cache) */

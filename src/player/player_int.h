@@ -149,7 +149,9 @@ struct player {
 	int64_t net_at_us;
 	int64_t ttff_us;       /* 0 until the first frame */
 	int stalls;
-	int64_t stall_us;
+	int64_t stall_us;      /* every wait after the first frame, the start hold too */
+	int64_t start_hold_us; /* the first frame on screen, the clock not yet running */
+	double first_pts;      /* of the first frame presented (NAN: none yet) */
 	struct seek_stat seeks[SP_SEEKS_MAX];
 	int nseeks, seeks_total;
 	int plays;                /* times played to the end (--loop) */

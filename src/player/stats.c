@@ -50,10 +50,18 @@ static int format_figures(struct player *p, struct sp_buf *b)
 				    (long long)p->seeks[i].latency_ms);
 	r |= sp_buf_appendf(b,
 			    "], \"seeks_total\": %d, \"bytes\": {\"peers\": %llu, \"webseed\": %llu, "
-			    "\"cache\": %llu}, \"uploaded\": %llu, \"peers\": %d",
+			    "\"cache\": %llu, \"wasted\": {\"total\": %llu",
 			    p->seeks_total, (unsigned long long)n->from[SP_PLAYER_FROM_PEERS],
 			    (unsigned long long)n->from[SP_PLAYER_FROM_WEBSEED],
 			    (unsigned long long)n->from[SP_PLAYER_FROM_CACHE],
+			    (unsigned long long)n->wasted);
+	/* every byte received is verified payload or wasted, by cause */
+	static const char *const cause[SP_PLAYER_WASTE_N] = {"hedge",     "endgame", "rescue",
+							      "cancelled", "hash",    "other"};
+	for (int i = 0; i < SP_PLAYER_WASTE_N; i++)
+		r |= sp_buf_appendf(b, ", \"%s\": %llu", cause[i],
+				    (unsigned long long)n->wasted_by[i]);
+	r |= sp_buf_appendf(b, "}}, \"uploaded\": %llu, \"peers\": %d",
 			    (unsigned long long)n->uploaded, n->peers);
 	r |= sp_buf_appendf(b,
 			    ", \"frames_presented\": %llu, \"frames_dropped\": %llu, "
@@ -71,6 +79,17 @@ static int format_figures(struct player *p, struct sp_buf *b)
 	r |= sp_buf_appendf(b, ", \"sync_ms\": %.1f",
 			    p->sync_n ? 1000 * p->sync_sum_s / (double)p->sync_n : 0.0);
 	r |= sp_buf_appendf(b, ", \"plays\": %d", p->plays);
+	/* the viewer's clock: the hold after the first frame, the last frame
+	 * shown (from the process start) and the media between the two, so
+	 * that wall - media is every wait */
+	r |= sp_buf_appendf(b, ", \"start_hold_ms\": %lld, \"smooth_ms\": %lld",
+			    (long long)(p->start_hold_us / 1000),
+			    p->started ? (long long)((p->ttff_us + p->start_hold_us) / 1000) : -1LL);
+	if (p->last_present_us && p->first_shown)
+		r |= sp_buf_appendf(b, ", \"last_frame_ms\": %lld",
+				    (long long)((p->last_present_us - p->cfg->t0_us) / 1000));
+	if (p->first_shown && !isnan(p->first_pts))
+		r |= sp_buf_appendf(b, ", \"first_pts_s\": %.3f", p->first_pts);
 	r |= sp_buf_appendf(b, ", \"position_s\": %.1f}\n", p->pos);
 	return r;
 }
