@@ -231,6 +231,11 @@ void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p)
 	}
 	if (t->optimistic == p)
 		t->optimistic = NULL;
+	if (p->source_id && t->picker)
+		/* issue 9: how long a usable source had nothing asked of it */
+		SP_DEBUG(MOD, "source %u leaves: %llu bytes in, idle %lld ms", p->source_id,
+			 (unsigned long long)p->downloaded,
+			 (long long)sp_picker_source_idle_ms(t->picker, p->source_id, sp_now_us()));
 	if (p->source_id)
 		sp_torrent_remove_source(t, p->source_id);
 	p->source_id = 0;
@@ -333,6 +338,12 @@ static void broadcast_have(struct sp_torrent *t, uint32_t piece)
 static void became_complete(struct sp_torrent *t)
 {
 	SP_INFO(MOD, "%s: complete", t->mi->name);
+	int64_t now = sp_now_us();
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p->source_id)
+			SP_DEBUG(MOD, "source %u: %llu bytes in, idle %lld ms", p->source_id,
+				 (unsigned long long)p->downloaded,
+				 (long long)sp_picker_source_idle_ms(t->picker, p->source_id, now));
 	t->complete_at_us = sp_now_us();
 	if (t->tracker)
 		sp_tracker_completed(t->tracker);

@@ -26,11 +26,19 @@
  *  4. A block due within PK_RESCUE_HORIZON_S whose request is expected
  *     after its deadline (minus PK_HEDGE_SLACK_US) goes to the source that
  *     would deliver it clearly sooner, if any: moved (cancel, re-request)
- *     while still queued at its source, or asked again (a hedge) if it is
- *     the one being sent; at most PK_MAX_COPIES copies, and hedges only
- *     while the duplicate bytes requested stay under hedge_budget x bytes
- *     received (plus PK_HEDGE_FLOOR). When the first copy lands the others
- *     are cancelled.
+ *     while its source has not committed it, or asked again (a hedge) if
+ *     it has. A request is committed when it is the one being sent, or
+ *     when fewer bytes are queued ahead of it than the source's committed
+ *     depth: the deepest block it sent after our CANCEL (libtorrent fills
+ *     a send buffer, the socket holds more; a cancel cannot stop those).
+ *     A hedge takes a block's time from a distinct block, so it is made
+ *     only from spare capacity: while the measured peers bring
+ *     PK_HEDGE_SPARE_X times the bitrate, or one is not measured yet, or
+ *     to a fallback server (its time is not the peers'); on a tight swarm
+ *     every pipe stays full of distinct blocks instead. At most
+ *     PK_MAX_COPIES copies, and hedges only while the duplicate bytes
+ *     requested stay under hedge_budget x bytes received (plus
+ *     PK_HEDGE_FLOOR). When the first copy lands the others are cancelled.
  *  5. Web seeds have everything and never choke. In fallback mode they get
  *     only window blocks due within PK_WS_HORIZON_S that no peer is expected
  *     to deliver before the deadline; within PK_WS_START_S while no usable
@@ -72,9 +80,11 @@
  *  9. A seek (a cursor moving by more than PK_SEEK_SLACK or two pieces,
  *     backwards or forwards) cancels every request outside every window in
  *     the next call, which also requests the new window.
- * 10. Endgame: once no block is free (or at most 8 pieces are missing),
- *     sources with room duplicate the outstanding blocks they can serve
- *     (same copy limit and budget).
+ * 10. Endgame, at the real end only (no block is free): a source with room
+ *     duplicates an outstanding block when it would deliver it clearly
+ *     sooner than its holder, within rule 4's price (spare capacity, the
+ *     budget, two copies); with a reader only outside every window (a late
+ *     window block is rule 4's, one on time needs no copy).
  * 11. A piece whose blocks are all in is asked for nothing more until it
  *     is verified or failed; other copies still out are cancelled.
  * 12. A piece that failed its hash is on parole: all its blocks then come
@@ -82,7 +92,11 @@
  *     source that alone sent a failed piece is never asked again, nor the
  *     only one that sent a block of every failed piece (three or more).
  *
- * Invariants: free_blocks counts the blocks of needed, non-ready pieces that
+ * Every block that comes and is not wanted is counted by cause
+ * (enum sp_picker_waste): the excess copy's origin (hedge, endgame, a
+ * rescue's move) whichever copy lost, or the cancel it came after.
+ *
+ * Invariants (picker_check.c checks them all): free_blocks counts the blocks of needed, non-ready pieces that
  * are neither received nor requested; every pk_req has its block's request
  * count included in the block state; a choked (or, in fallback, undeserving)
  * source is never sent a request. */
