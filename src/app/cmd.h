@@ -2,7 +2,8 @@
  * 0 ok, 1 runtime failure (network, disk, decode), 2 usage error,
  * 3 bad input file (malformed metainfo, unsafe path), 4 not supported
  * (also: the media module that play and create need cannot be loaded).
- * sp_cmd_play is in the media module (media.h), the others in the program. */
+ * All are in the program; play and create load the media module (media.h)
+ * for the player and the duration probe. */
 #ifndef SP_CMD_H
 #define SP_CMD_H
 

@@ -5,8 +5,12 @@
  * without -d its data goes to the XDG cache (swarmplay/<infohash>) and is
  * kept, so a second play starts from the local cache. The player reads the
  * chosen file through the session's stream reader; a local file is read
- * directly. Main thread: the player's loop runs here (SDL's rule); the
- * session runs its own net thread. SIGINT/SIGTERM end playback cleanly. */
+ * directly. The player itself is in the media module (media.h), which a
+ * thread loads while the session starts, connects and asks for the first
+ * pieces: FFmpeg and SDL2 take some 75 ms to load, time the first frame
+ * need not wait. Main thread: the player's loop runs here (SDL's rule);
+ * the session runs its own net thread. SIGINT/SIGTERM end playback
+ * cleanly. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -17,13 +21,13 @@
 #include <unistd.h>
 
 #include "app/cmd.h"
+#include "app/media.h"
 #include "app/swarm_opts.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/i18n.h"
 #include "core/metainfo.h"
 #include "player/player.h"
-#include "player/source.h"
 #include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
@@ -398,19 +402,22 @@ static int play_from(struct opts *o, struct sp_torrent *t, int file)
 	struct net_ctx n = {.t = t, .mi = mi, .file = file};
 	n.bits_len = ((size_t)mi->num_pieces + 7) / 8;
 	n.bits = calloc(1, n.bits_len + 1);
+	/* the reader's cursor gives the first pieces their deadlines: they
+	 * are asked for while the media module is still loading */
 	struct sp_reader *r = n.bits ? sp_torrent_open_reader(t, file, &e) : NULL;
-	struct sp_source *src = r ? sp_source_reader_new(r, mi->files[file].path, true) : NULL;
+	const struct sp_media *media = sp_media_load_join(r ? &e : NULL);
 	int code;
-	if (src) {
+	if (r && media) {
 		o->pcfg.netinfo = on_netinfo;
 		o->pcfg.netinfo_ctx = &n;
 		o->pcfg.title = mi->title ? mi->title : mi->name;
-		code = sp_player_run(src, &o->pcfg, &e) < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
-		sp_source_free(src);
+		code = media->play_reader(r, mi->files[file].path, &o->pcfg, &e) < 0
+			       ? fail(e, SP_EXIT_FAILURE)
+			       : SP_EXIT_OK;
 	} else {
 		if (r)
 			sp_reader_close(r);
-		code = e ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_FAILURE;
+		code = !e ? SP_EXIT_FAILURE : fail(e, r ? SP_EXIT_UNSUPPORTED : SP_EXIT_FAILURE);
 	}
 	free(n.bits);
 	return code;
@@ -455,14 +462,15 @@ out:
 static int play_file(struct opts *o)
 {
 	struct sp_error *e = NULL;
-	struct sp_source *src = sp_source_file_new(o->src, &e);
-	if (!src)
-		return fail(e, SP_EXIT_BADINPUT);
+	const struct sp_media *media = sp_media_load_join(&e);
+	if (!media)
+		return fail(e, SP_EXIT_UNSUPPORTED);
 	const char *slash = strrchr(o->src, '/');
 	o->pcfg.title = slash ? slash + 1 : o->src;
-	int code = sp_player_run(src, &o->pcfg, &e) < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
-	sp_source_free(src);
-	return code;
+	int r = media->play_file(o->src, &o->pcfg, &e);
+	if (r == -ENOENT)
+		return fail(e, SP_EXIT_BADINPUT);
+	return r < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
 }
 
 int sp_cmd_play(int argc, char **argv)
@@ -484,5 +492,8 @@ int sp_cmd_play(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
+	sp_media_load_start(); /* FFmpeg and SDL2 load while the swarm starts */
+	int code = looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
+	sp_media_load_join(NULL); /* joined already, unless we failed early */
+	return code;
 }

@@ -1,13 +1,12 @@
-/* main.c - the swarmplay command: dispatch to subcommands. `play` runs
- * from the media module (media.h), loaded only then: the other commands
- * never load FFmpeg or SDL2. Main thread. */
+/* main.c - the swarmplay command: dispatch to subcommands. `play` and
+ * `create` load the media module (media.h) when they need it: the other
+ * commands never load FFmpeg or SDL2. Main thread. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "app/cmd.h"
-#include "app/media.h"
 #include "core/i18n.h"
 
 struct subcommand {
@@ -16,20 +15,8 @@ struct subcommand {
 	const char *summary;
 };
 
-static int run_play(int argc, char **argv)
-{
-	struct sp_error *err = NULL;
-	const struct sp_media *media = sp_media_load(&err);
-	if (!media) {
-		fprintf(stderr, "swarmplay play: %s\n", sp_error_msg(err));
-		sp_error_free(err);
-		return SP_EXIT_UNSUPPORTED;
-	}
-	return media->play(argc, argv);
-}
-
 static const struct subcommand commands[] = {
-	{"play", run_play, N_("watch a .tstream, .torrent, magnet link or media file")},
+	{"play", sp_cmd_play, N_("watch a .tstream, .torrent, magnet link or media file")},
 	{"create", sp_cmd_create, N_("make a .tstream from a video file or directory")},
 	{"info", sp_cmd_info, N_("show what a .tstream, .torrent or magnet link holds")},
 	{"download", sp_cmd_download, N_("download a torrent without playing it")},

@@ -5,12 +5,14 @@
  * src/app (SP_BUILD_APPDIR, compared by device and inode so that symlinks
  * in either path do not matter), SP_MODULEDIR otherwise. RTLD_NOW so that
  * a module that does not fit this program fails here, with its reason,
- * and not in the middle of playback. Main thread. */
+ * and not in the middle of playback. Main thread, or the one loader
+ * thread of sp_media_load_start() (which the main thread then joins). */
 #include "config.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +48,7 @@ static void module_path(char *out, size_t size)
 
 const struct sp_media *sp_media_load(struct sp_error **err)
 {
-	static const struct sp_media *media;
+	static const struct sp_media *_Atomic media;
 	if (media)
 		return media;
 	char path[PATH_MAX + sizeof(SP_MEDIA_MODULE_FILE) + 1];
@@ -70,4 +72,45 @@ const struct sp_media *sp_media_load(struct sp_error **err)
 	}
 	media = m; /* never unloaded: the player's threads run its code */
 	return media;
+}
+
+/* ---- loading on a thread ---- */
+
+static pthread_t loader;
+static bool loader_started, loader_joined;
+static const struct sp_media *loaded;
+static struct sp_error *load_err;
+
+static void *load_main(void *arg)
+{
+	(void)arg;
+	loaded = sp_media_load(&load_err);
+	return NULL;
+}
+
+int sp_media_load_start(void)
+{
+	if (loader_started)
+		return 0;
+	int r = pthread_create(&loader, NULL, load_main, NULL);
+	if (r)
+		return -r;
+	loader_started = true;
+	return 0;
+}
+
+const struct sp_media *sp_media_load_join(struct sp_error **err)
+{
+	if (loader_joined)
+		return loaded; /* its error went to the first join */
+	if (!loader_started)
+		return sp_media_load(err); /* never started: load here */
+	pthread_join(loader, NULL);
+	loader_joined = true;
+	if (!loaded && err)
+		*err = load_err;
+	else
+		sp_error_free(load_err);
+	load_err = NULL;
+	return loaded;
 }

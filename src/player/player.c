@@ -25,14 +25,6 @@
 
 #define MAX_SLEEP_S 0.01
 
-void sp_player_config_init(struct sp_player_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->start_s = -1;
-	cfg->volume = 100;
-	cfg->loop = 1;
-}
-
 static double master_clock(struct player *p, int64_t now)
 {
 	if (atomic_load(&p->audio_on)) {

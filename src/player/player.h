@@ -67,7 +67,12 @@ struct sp_player_config {
 	int nseek_at;
 };
 
-void sp_player_config_init(struct sp_player_config *cfg);
+/* The defaults: from the start, full volume, played once. Inline, so that
+ * the program can fill a configuration before the media module is loaded. */
+static inline void sp_player_config_init(struct sp_player_config *cfg)
+{
+	*cfg = (struct sp_player_config){.start_s = -1, .volume = 100, .loop = 1};
+}
 
 /* Plays src until the end (exit_at_end) or until the user quits. Returns
  * 0, or a negative errno with *err filled (cannot open the container, no
