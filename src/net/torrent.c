@@ -200,7 +200,7 @@ void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now)
 		uint32_t ip = c->addr.ss_family == AF_INET
 				      ? ((struct sockaddr_in *)&c->addr)->sin_addr.s_addr
 				      : 0;
-		if (sp_session_banned(t->s, ip))
+		if (sp_session_banned(t->s, ip) || sp_slots_host_full(t, &c->addr, NULL))
 			continue;
 		if (sp_peer_connect(t, (struct sockaddr *)&c->addr, c->addr_len, c->try_mse)) {
 			c->connected = true;
