@@ -468,6 +468,8 @@ static int read_handshake(struct sp_peer *p)
 			return -ENOENT;
 		if (sp_slots_host_full(t, &p->addr, p))
 			return -EADDRINUSE;
+		if (sp_slots_turned_out(t, &p->addr))
+			return -EMFILE;
 		if (!sp_torrent_can_accept(t) && (!sp_slots_make_room(t) || !sp_torrent_can_accept(t)))
 			return -EMFILE;
 		half_open_remove(p->s, p);

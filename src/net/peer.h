@@ -176,6 +176,8 @@ int sp_peer_io_tick(struct sp_peer *p, int64_t now);
 /* peer_slots.c: the per-address limit and turnover (see there) */
 bool sp_slots_host_full(const struct sp_torrent *t, const struct sockaddr_storage *addr,
 			const struct sp_peer *self);
+/* Was this address turned over lately (it stays out a while)? */
+bool sp_slots_turned_out(const struct sp_torrent *t, const struct sockaddr_storage *addr);
 /* Close the peer useless longest to us and to itself; false if none. */
 bool sp_slots_make_room(struct sp_torrent *t);
 

@@ -4,7 +4,9 @@
  * peer that has been useless longest, both ways (we want nothing from
  * it, it wants nothing from us), as libtorrent's peer turnover does. So
  * connections that only send keep-alives cannot hold the slots for good.
- * Net thread only. */
+ * An address turned over stays out for TURNED_OUT_US: else squatters that
+ * reconnect at once would take every slot freed before an honest peer
+ * (which backs off between tries) could. Net thread only. */
 #include "net/peer.h"
 
 #include <netinet/in.h>
@@ -17,6 +19,7 @@
 /* A peer is never turned over before it had this long to say what it
  * has and wants. */
 #define TURNOVER_GRACE_US (10 * 1000000LL)
+#define TURNED_OUT_US (120 * 1000000LL)
 
 static int per_ip_limit(const struct sp_session *s)
 {
@@ -36,6 +39,27 @@ static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_st
 	return false;
 }
 
+/* The host part of an address: IPv4, or an IPv6 /64. */
+static uint64_t host_key(const struct sockaddr_storage *a)
+{
+	uint64_t k = 0;
+	if (a->ss_family == AF_INET)
+		k = ((const struct sockaddr_in *)a)->sin_addr.s_addr;
+	else if (a->ss_family == AF_INET6)
+		memcpy(&k, &((const struct sockaddr_in6 *)a)->sin6_addr, 8);
+	return k;
+}
+
+bool sp_slots_turned_out(const struct sp_torrent *t, const struct sockaddr_storage *addr)
+{
+	uint64_t k = host_key(addr);
+	int64_t now = sp_now_us();
+	for (unsigned i = 0; i < SP_TURNED_MAX; i++)
+		if (t->turned_host[i] == k && t->turned_until_us[i] > now)
+			return true;
+	return false;
+}
+
 bool sp_slots_host_full(const struct sp_torrent *t, const struct sockaddr_storage *addr,
 			const struct sp_peer *self)
 {
@@ -50,7 +74,7 @@ bool sp_slots_host_full(const struct sp_torrent *t, const struct sockaddr_storag
  * useful, or too new to judge). */
 static int64_t useless_since(const struct sp_peer *q, int64_t now)
 {
-	if (!q->handshaked || q->closing || q->am_interested || q->peer_interested ||
+	if (!q->handshaked || q->closing || q->t->meta_only || q->am_interested || q->peer_interested ||
 	    q->upq_len || q->num_sent || now - q->connected_us < TURNOVER_GRACE_US)
 		return 0;
 	int64_t since = q->connected_us;
@@ -77,6 +101,9 @@ bool sp_slots_make_room(struct sp_torrent *t)
 		return false;
 	SP_INFO(MOD, "%s: making room: useless both ways for %lld s", victim->name,
 		(long long)((now - oldest) / 1000000));
+	unsigned i = t->turned_next++ % SP_TURNED_MAX;
+	t->turned_host[i] = host_key(&victim->addr);
+	t->turned_until_us[i] = now + TURNED_OUT_US;
 	sp_peer_close(victim, "turned over for a new peer");
 	return true;
 }

@@ -154,6 +154,12 @@ struct sp_torrent {
 	pthread_mutex_t stats_lock;
 	struct sp_torrent_stats stats;
 
+	/* peer_slots.c: addresses turned over lately, kept out a while */
+#define SP_TURNED_MAX 64
+	uint64_t turned_host[SP_TURNED_MAX];
+	int64_t turned_until_us[SP_TURNED_MAX];
+	unsigned turned_next;
+
 	/* a magnet's metadata fetch (metadata.c): no storage, no picker */
 	bool meta_only;
 	struct sp_meta *meta;
