@@ -33,6 +33,7 @@ struct sp_session_config {
 	const char *bind_address;   /* NULL = 0.0.0.0 */
 	int max_peers_per_torrent;  /* 0 = default (50) */
 	int max_peers_total;        /* 0 = default (200) */
+	int max_peers_per_ip;       /* per torrent, one IPv6 /64 counts as one; 0 = default (8) */
 	int upload_slots;           /* 0 = default (4 + optimistic) */
 	int64_t upload_rate_limit;  /* bytes/s, 0 = none */
 	int64_t download_rate_limit;/* bytes/s, 0 = none */

@@ -55,8 +55,10 @@ int sp_ext_send_handshake(struct sp_peer *p)
 	sp_buf_init(&msg, SP_WIRE_MAX_EXT + 16);
 	if (r == 0)
 		r = sp_wire_build_extended(&msg, 0, b.data, b.len);
-	if (r == 0)
+	if (r == 0) {
 		sp_peer_write(p, msg.data, msg.len);
+		p->ext_sent = true;
+	}
 	sp_buf_fini(&msg);
 	sp_buf_fini(&b);
 	return r;

@@ -17,13 +17,16 @@
  * one (falling back to it when every peer does).
  *
  * Serving: a torrent with metadata answers requests with its exact info
- * bytes; a magnet still fetching rejects them. */
+ * bytes; a magnet still fetching rejects them. Only after our extended
+ * handshake, each piece owed at most once per peer, at META_SERVE_RATE,
+ * and only while the peer's output is short (sp_meta_serve). */
 #include "net/peer.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
 #include "core/bencode.h"
@@ -39,6 +42,9 @@
 #define META_RETRY_US 5000000
 #define META_BURST 32 /* requests per peer per round */
 #define META_STALL_US 15000000
+#define META_SERVE_RATE 32.0   /* answers per second to one peer */
+#define META_SERVE_BURST 128.0
+#define META_MAX_DROPPED 256   /* repeated requests before we close it */
 
 enum { MSG_REQUEST = SP_META_REQUEST, MSG_DATA = SP_META_DATA, MSG_REJECT = SP_META_REJECT };
 
@@ -242,18 +248,80 @@ static int on_data(struct sp_meta *m, struct sp_peer *p, int64_t piece, int64_t 
 	return 0;
 }
 
-static void on_request(struct sp_torrent *t, struct sp_peer *p, int64_t piece)
+/* Answers cost a token: META_SERVE_RATE per second, up to META_SERVE_BURST
+ * (a whole info dictionary of a big torrent at once). */
+static bool take_token(struct sp_peer *p)
+{
+	int64_t now = sp_now_us();
+	if (!p->meta_tokens_us)
+		p->meta_tokens = META_SERVE_BURST;
+	else
+		p->meta_tokens += (double)(now - p->meta_tokens_us) / 1e6 * META_SERVE_RATE;
+	if (p->meta_tokens > META_SERVE_BURST)
+		p->meta_tokens = META_SERVE_BURST;
+	p->meta_tokens_us = now;
+	if (p->meta_tokens < 1)
+		return false;
+	p->meta_tokens -= 1;
+	return true;
+}
+
+static uint32_t info_pieces(const struct sp_torrent *t)
 {
 	const struct sp_metainfo *mi = t->mi;
-	uint64_t n = mi->info_raw ? (mi->info_raw_len + META_PIECE - 1) / META_PIECE : 0;
-	if (t->meta_only || piece < 0 || (uint64_t)piece >= n || !p->ut_metadata) {
-		if (p->ut_metadata)
-			send_msg(p, MSG_REJECT, piece < 0 ? 0 : (uint32_t)piece, 0, NULL, 0);
+	if (t->meta_only || !mi->info_raw)
+		return 0;
+	return (uint32_t)((mi->info_raw_len + META_PIECE - 1) / META_PIECE);
+}
+
+void sp_meta_serve(struct sp_peer *p)
+{
+	if (!p->meta_num_owed || p->closing || !p->t)
 		return;
+	const struct sp_metainfo *mi = p->t->mi;
+	uint32_t n = info_pieces(p->t);
+	struct evbuffer *out = bufferevent_get_output(p->bev);
+	for (uint32_t i = 0; i < n && p->meta_num_owed; i++) {
+		if (!(p->meta_owed[i / 8] & (1u << (i % 8))))
+			continue;
+		if (p->closing || evbuffer_get_length(out) >= SP_PEER_OUT_LOW_WATER || !take_token(p))
+			return; /* the write callback or the tick comes back */
+		p->meta_owed[i / 8] &= (uint8_t)~(1u << (i % 8));
+		p->meta_num_owed--;
+		size_t off = (size_t)i * META_PIECE;
+		size_t len = mi->info_raw_len - off < META_PIECE ? mi->info_raw_len - off : META_PIECE;
+		send_msg(p, MSG_DATA, i, (uint32_t)mi->info_raw_len, mi->info_raw + off, len);
 	}
-	size_t off = (size_t)piece * META_PIECE;
-	size_t len = mi->info_raw_len - off < META_PIECE ? mi->info_raw_len - off : META_PIECE;
-	send_msg(p, MSG_DATA, (uint32_t)piece, (uint32_t)mi->info_raw_len, mi->info_raw + off, len);
+}
+
+/* A request is owed once (a repeat while it is owed is dropped, and too
+ * many of those close the peer), answered at a rate and only while the
+ * peer reads what we send: a peer that asks without reading cannot make
+ * us buffer replies. */
+static int on_request(struct sp_torrent *t, struct sp_peer *p, int64_t piece)
+{
+	if (!p->ut_metadata || !p->ext_sent)
+		return 0; /* it cannot know our id yet: not a request to us */
+	uint32_t n = info_pieces(t);
+	if (piece < 0 || (uint64_t)piece >= n) {
+		if (take_token(p))
+			send_msg(p, MSG_REJECT, piece < 0 ? 0 : (uint32_t)piece, 0, NULL, 0);
+		else if (++p->meta_dropped > META_MAX_DROPPED)
+			return -ENOBUFS;
+		return 0;
+	}
+	if (!p->meta_owed && !(p->meta_owed = calloc((n + 7) / 8, 1)))
+		return -ENOMEM;
+	uint8_t bit = (uint8_t)(1u << (piece % 8));
+	if (p->meta_owed[piece / 8] & bit) {
+		if (++p->meta_dropped > META_MAX_DROPPED)
+			return -ENOBUFS;
+		return 0;
+	}
+	p->meta_owed[piece / 8] |= bit;
+	p->meta_num_owed++;
+	sp_meta_serve(p);
+	return 0;
 }
 
 int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
@@ -263,7 +331,7 @@ int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 		return -EBADMSG;
 	struct sp_meta *m = p->t->meta;
 	if (msg.type == SP_META_REQUEST)
-		on_request(p->t, p, msg.piece);
+		return on_request(p->t, p, msg.piece);
 	else if (msg.type == SP_META_DATA)
 		return on_data(m, p, msg.piece, msg.total, msg.data, msg.len);
 	else if (msg.type == SP_META_REJECT && m && m->size && msg.piece >= 0 &&

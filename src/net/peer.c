@@ -37,10 +37,6 @@
 #define IDLE_TIMEOUT_US (180 * 1000000LL)
 #define KEEPALIVE_US (90 * 1000000LL)
 #define SNUB_US (45 * 1000000LL)
-/* Largest SO_RCVLOWAT we ask for: a block message (16 KiB + 13) fits. */
-#define RCVLOWAT_MAX (64 * 1024)
-/* The input buffer's high watermark (libevent suspends reading above). */
-#define READ_CEILING (SP_WIRE_MAX_MSG * 4)
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
@@ -123,6 +119,7 @@ void sp_peer_set_choke(struct sp_peer *p, bool choke)
 		p->upq_len = kept;
 	} else {
 		p->unchoked_us = sp_now_us();
+		p->choked_reqs = 0;
 	}
 }
 
@@ -280,7 +277,9 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 		break;
 	case SP_WIRE_BITFIELD:
 		/* BEP 3 wants it first, but some clients send a have before it:
-		 * a late bitfield replaces what we knew. */
+		 * a late bitfield replaces what we knew (once). */
+		if (++p->piece_sets > SP_PEER_MAX_PIECE_SETS)
+			return -EALREADY;
 		if (sp_bitfield_load(&p->have, m->data, m->data_len) < 0)
 			return -EPROTO;
 		sp_picker_source_bitfield(t->picker, p->source_id, p->have.bits);
@@ -289,6 +288,8 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 	case SP_WIRE_HAVE_NONE:
 		if (!p->fast)
 			return -EPROTO;
+		if (++p->piece_sets > SP_PEER_MAX_PIECE_SETS)
+			return -EALREADY; /* toggling: each costs a pass over every piece */
 		if (m->type == SP_WIRE_HAVE_ALL) {
 			sp_bitfield_set_all(&p->have);
 			sp_picker_source_have_all(t->picker, p->source_id);
@@ -465,7 +466,11 @@ static int read_handshake(struct sp_peer *p)
 		struct sp_torrent *t = sp_session_find_torrent(p->s, hs.info_hash);
 		if (!t)
 			return -ENOENT;
-		if (!sp_torrent_can_accept(t))
+		if (sp_slots_host_full(t, &p->addr, p))
+			return -EADDRINUSE;
+		if (sp_slots_turned_out(t, &p->addr))
+			return -EMFILE;
+		if (!sp_torrent_can_accept(t) && (!sp_slots_make_room(t) || !sp_torrent_can_accept(t)))
 			return -EMFILE;
 		half_open_remove(p->s, p);
 		sp_torrent_attach_peer(t, p);
@@ -487,85 +492,16 @@ static const char *close_reason(int r)
 	case -EPROTONOSUPPORT: return "not a BitTorrent handshake";
 	case -ENOTSUP: return "encrypted handshake offering no method we know";
 	case -EMFILE: return "too many peers";
+	case -EADDRINUSE: return "too many connections from its address";
 	case -EEXIST: return "duplicate connection";
+	case -EALREADY: return "sent its pieces again and again";
+	case -EDQUOT: return "too many requests while choked";
+	case -ENOBUFS: return "repeats its requests";
 	case -EOVERFLOW: return "message too long";
 	case -EPROTO: return "protocol violation";
 	case -EBADMSG: return "malformed message";
 	default: return "error";
 	}
-}
-
-/* Wake us only once the rest of a half-received message is in the
- * socket: without this a 16 KiB block costs ~4 wake-ups (epoll_wait,
- * FIONREAD, readv each) as loopback/TCP delivers it in pieces. No stall
- * is possible: nothing can be parsed before those bytes arrive, FIN and
- * memory pressure still wake epoll, and a complete frame resets it to 1.
- * MSE keeps byte counts (RC4 is a stream cipher) and sp_peer_input has
- * moved every byte read into the buffer we measure. */
-static void set_rcvlowat(struct sp_peer *p, long need)
-{
-	int want = need < 1 ? 1 : need > RCVLOWAT_MAX ? RCVLOWAT_MAX : (int)need;
-	if (want == (p->rcvlowat ? p->rcvlowat : 1))
-		return;
-	evutil_socket_t fd = bufferevent_getfd(p->bev);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &want, sizeof(want)) < 0)
-		return; /* only a wake-up optimisation */
-	p->rcvlowat = want;
-}
-
-/* libevent 2.1 reads at most 4096 bytes per wake-up (EVBUFFER_MAX_READ
- * in buffer.c caps every evbuffer_read, whatever max_single_read says), so
- * a 16 KiB block took 4 wake-ups of epoll_wait + FIONREAD + readv. Top the
- * input up from the socket ourselves, up to the same ceiling. Returns
- * true if the read filled its space (the socket may hold more). Not with
- * a download rate limit: the group's bucket must pace those reads. A
- * socket error or EOF is left for libevent's next read to report. */
-static bool read_into(struct evbuffer *raw, evutil_socket_t fd, size_t want);
-
-static bool read_more(struct sp_peer *p)
-{
-	if (p->s->cfg.download_rate_limit > 0)
-		return false;
-	struct evbuffer *raw = bufferevent_get_input(p->bev);
-	size_t len = evbuffer_get_length(raw);
-	evutil_socket_t fd = bufferevent_getfd(p->bev);
-	if (len >= READ_CEILING || fd < 0)
-		return false;
-	/* bufferevent keeps its input's end frozen outside its own reads */
-	evbuffer_unfreeze(raw, 0);
-	bool full = read_into(raw, fd, READ_CEILING - len);
-	evbuffer_freeze(raw, 0);
-	return full;
-}
-
-static bool read_into(struct evbuffer *raw, evutil_socket_t fd, size_t want)
-{
-	struct evbuffer_iovec v[2];
-	int n = evbuffer_reserve_space(raw, (ev_ssize_t)want, v, 2);
-	if (n <= 0)
-		return false;
-	struct iovec iov[2];
-	size_t space = 0;
-	for (int i = 0; i < n; i++) {
-		size_t l = v[i].iov_len;
-		if (space + l > want)
-			l = want - space;
-		iov[i] = (struct iovec){v[i].iov_base, l};
-		space += l;
-	}
-	ssize_t r = readv(fd, iov, n);
-	if (r <= 0) {
-		evbuffer_commit_space(raw, v, 0);
-		return false;
-	}
-	size_t left = (size_t)r;
-	int used = 0;
-	for (; used < n && left; used++) {
-		v[used].iov_len = left < iov[used].iov_len ? left : iov[used].iov_len;
-		left -= v[used].iov_len;
-	}
-	evbuffer_commit_space(raw, v, used);
-	return (size_t)r == space;
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -582,16 +518,29 @@ static void on_read(struct bufferevent *bev, void *arg)
 		if (r == 0 || p->closing)
 			return;
 	}
-	read_more(p);
+	if (!p->in_paused)
+		sp_peer_read_more(p);
+	sp_peer_parse_input(p);
+}
+
+/* Every message buffered is parsed and dispatched, unless what we owe
+ * the peer (its output) is over its cap: then its input waits, unread,
+ * until the output drains (peer_io.c). */
+void sp_peer_parse_input(struct sp_peer *p)
+{
 	struct evbuffer *in = sp_peer_input(p);
 	uint32_t np = p->t->mi->num_pieces;
 	while (!p->closing) {
+		if (sp_peer_out_full(p)) {
+			sp_peer_pause_input(p);
+			return;
+		}
 		uint8_t hdr[5];
 		size_t avail = evbuffer_get_length(in);
 		evbuffer_copyout(in, hdr, avail < 5 ? avail : 5);
 		long size = sp_wire_frame_size(hdr, avail < 5 ? avail : 5, np);
 		if (size == -EAGAIN || (size > 0 && (size_t)size > avail)) {
-			set_rcvlowat(p, size > 0 ? size - (long)avail : 1);
+			sp_peer_set_rcvlowat(p, size > 0 ? size - (long)avail : 1);
 			return;
 		}
 		if (size < 0) {
@@ -617,8 +566,11 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct sp_peer *p = arg;
-	if (p->handshaked && !p->closing)
-		sp_peer_serve_uploads(p);
+	if (!p->handshaked || p->closing)
+		return;
+	sp_peer_serve_uploads(p);
+	sp_meta_serve(p);
+	sp_peer_out_drained(p);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -700,6 +652,7 @@ static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct socka
 		return NULL;
 	}
 	bufferevent_setcb(p->bev, on_read, on_write, on_event, p);
+	sp_peer_io_init(p);
 	bufferevent_setwatermark(p->bev, EV_WRITE, SP_PEER_OUT_LOW_WATER / 2, 0);
 	bufferevent_setwatermark(p->bev, EV_READ, 0, SP_WIRE_MAX_MSG * 4);
 	/* Fewer, larger reads: libevent's default is 16 KiB per read(). */
@@ -779,6 +732,7 @@ void sp_peer_free(struct sp_peer *p)
 		p->t->uploaded += p->uploaded;
 		p->uploaded = 0;
 	}
+	sp_peer_io_fini(p);
 	bufferevent_free(p->bev);
 	event_free(p->timeout_ev);
 	event_free(p->free_ev);
@@ -791,6 +745,7 @@ void sp_peer_free(struct sp_peer *p)
 	free(p->sent);
 	free(p->upq);
 	free(p->allowed_fast);
+	free(p->meta_owed);
 	p->s->total_peers--;
 	free(p);
 }
@@ -810,7 +765,10 @@ void sp_peer_tick(struct sp_peer *p, int64_t now, double dt)
 		p->snubbed = true;
 		SP_INFO(MOD, "%s: snubbed us (%zu requests unanswered)", p->name, p->num_sent);
 	}
-	if (now - p->last_recv_us > IDLE_TIMEOUT_US) {
+	if (sp_peer_io_tick(p, now) < 0)
+		return;
+	sp_meta_serve(p);
+	if (now - p->last_recv_us > IDLE_TIMEOUT_US && !p->in_paused) {
 		sp_peer_close(p, "idle");
 		return;
 	}

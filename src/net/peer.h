@@ -32,6 +32,15 @@ struct sp_upload_req {
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
 #define SP_PEER_MAX_REQ_LEN (128u * 1024u) /* largest request we serve */
+/* Back-pressure (peer_io.c): its input waits while we owe it this much */
+#define SP_PEER_OUT_CAP (512u * 1024u)
+#define SP_PEER_OUT_RESUME (SP_PEER_OUT_LOW_WATER / 2) /* ... until drained to this */
+#define SP_SESSION_OUT_CAP (16u << 20) /* all peers' outputs together */
+#define SP_PEER_STUCK_US (30 * 1000000LL) /* paused that long without draining: closed */
+/* A peer that asks this much while choked (REJECTs owed) is closed. */
+#define SP_PEER_MAX_CHOKED_REQS (2 * SP_PEER_MAX_UPLOAD_QUEUE)
+/* BITFIELD, HAVE_ALL, HAVE_NONE: one, and one late replacement */
+#define SP_PEER_MAX_PIECE_SETS 2
 
 struct sp_sent_req {
 	uint32_t piece, offset, length;
@@ -101,6 +110,20 @@ struct sp_peer {
 	int64_t last_recv_us, last_send_us;
 	int64_t unchoked_us;
 
+	/* back-pressure and abuse (peer_io.c, peer_up.c, metadata.c) */
+	struct evbuffer_cb_entry *out_cb; /* keeps the session's out_total */
+	bool in_paused;            /* input not read: output over its cap */
+	int64_t paused_us;
+	uint32_t pauses;
+	uint32_t choked_reqs;      /* requests rejected since our last unchoke */
+	uint8_t piece_sets;        /* BITFIELD / HAVE_ALL / HAVE_NONE received */
+	bool ext_sent;             /* our BEP 10 handshake is out */
+	uint8_t *meta_owed;        /* bitmap: ut_metadata pieces asked, not yet sent */
+	uint32_t meta_num_owed;
+	double meta_tokens;        /* ut_metadata answers we may send now */
+	int64_t meta_tokens_us;
+	uint32_t meta_dropped;     /* requests dropped (duplicate or over rate) */
+
 	struct event *free_ev;
 	struct event *timeout_ev;
 	struct sp_peer *next;
@@ -134,6 +157,29 @@ void sp_peer_send_buf(struct sp_peer *p, struct sp_buf *b);
 /* Every byte to the peer goes through here (encrypted if MSE chose RC4). */
 void sp_peer_write(struct sp_peer *p, const void *data, size_t len);
 void sp_peer_send_req(struct sp_peer *p, int type, uint32_t piece, uint32_t off, uint32_t len);
+
+/* peer.c: parse and dispatch what is buffered (stops while paused) */
+void sp_peer_parse_input(struct sp_peer *p);
+
+/* peer_io.c: wake-ups, top-up reads, back-pressure */
+void sp_peer_io_init(struct sp_peer *p);
+void sp_peer_io_fini(struct sp_peer *p);
+void sp_peer_set_rcvlowat(struct sp_peer *p, long need);
+bool sp_peer_read_more(struct sp_peer *p);
+bool sp_peer_out_full(const struct sp_peer *p);
+void sp_peer_pause_input(struct sp_peer *p);
+/* The output drained (write callback): resume reading if paused. */
+void sp_peer_out_drained(struct sp_peer *p);
+/* Once a second; closes a peer paused too long: -ETIMEDOUT then. */
+int sp_peer_io_tick(struct sp_peer *p, int64_t now);
+
+/* peer_slots.c: the per-address limit and turnover (see there) */
+bool sp_slots_host_full(const struct sp_torrent *t, const struct sockaddr_storage *addr,
+			const struct sp_peer *self);
+/* Was this address turned over lately (it stays out a while)? */
+bool sp_slots_turned_out(const struct sp_torrent *t, const struct sockaddr_storage *addr);
+/* Close the peer useless longest to us and to itself; false if none. */
+bool sp_slots_make_room(struct sp_torrent *t);
 
 /* peer_mse.c: MSE both ways, RC4 stream */
 struct evbuffer *sp_peer_input(struct sp_peer *p);

@@ -64,6 +64,10 @@ int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m)
 	bool ok = (!p->am_choking || sp_peer_allowed_fast(p, m->index)) &&
 		  sp_bitfield_get(&t->have, m->index) && p->upq_len < SP_PEER_MAX_UPLOAD_QUEUE;
 	if (!ok) {
+		/* a peer that keeps asking while choked only makes us write
+		 * REJECTs: libtorrent closes it too */
+		if (p->am_choking && ++p->choked_reqs > SP_PEER_MAX_CHOKED_REQS)
+			return -EDQUOT;
 		if (p->fast)
 			sp_peer_send_req(p, SP_WIRE_REJECT, m->index, m->begin, m->length);
 		return 0;

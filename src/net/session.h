@@ -47,6 +47,7 @@ struct bufferevent_rate_limit_group;
 #define SP_SESSION_DEFAULT_PEERS 50
 #define SP_SESSION_DEFAULT_TOTAL 200
 #define SP_SESSION_DEFAULT_SLOTS 4
+#define SP_SESSION_DEFAULT_PER_IP 8
 
 /* A source of blocks: a peer, later a web seed. The torrent hands it the
  * picker's actions through these. */
@@ -153,6 +154,12 @@ struct sp_torrent {
 	pthread_mutex_t stats_lock;
 	struct sp_torrent_stats stats;
 
+	/* peer_slots.c: addresses turned over lately, kept out a while */
+#define SP_TURNED_MAX 64
+	uint64_t turned_host[SP_TURNED_MAX];
+	int64_t turned_until_us[SP_TURNED_MAX];
+	unsigned turned_next;
+
 	/* a magnet's metadata fetch (metadata.c): no storage, no picker */
 	bool meta_only;
 	struct sp_meta *meta;
@@ -196,6 +203,7 @@ struct sp_session {
 	struct sp_peer *half_open;     /* inbound peers before their handshake */
 	struct sp_peer *zombies;       /* closed, to be freed on the next turn */
 	int total_peers;
+	size_t out_total;              /* bytes in every peer's output buffer */
 	uint32_t *banned;              /* banned IPv4 addresses (network order) */
 	size_t num_banned;
 	bool stopping;
@@ -258,6 +266,9 @@ void sp_meta_peer_ready(struct sp_peer *p);
 /* One ut_metadata message (bencoded dict + trailing data). */
 int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
 void sp_meta_tick(struct sp_torrent *t);
+/* Send what ut_metadata answers p is owed, at its rate, while its output
+ * is short (from its write callback and the tick). */
+void sp_meta_serve(struct sp_peer *p);
 /* Hand the candidates learnt by a finished fetch to the session. */
 void sp_meta_keep_candidates(struct sp_torrent *t);
 

@@ -200,7 +200,7 @@ void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now)
 		uint32_t ip = c->addr.ss_family == AF_INET
 				      ? ((struct sockaddr_in *)&c->addr)->sin_addr.s_addr
 				      : 0;
-		if (sp_session_banned(t->s, ip))
+		if (sp_session_banned(t->s, ip) || sp_slots_host_full(t, &c->addr, NULL))
 			continue;
 		if (sp_peer_connect(t, (struct sockaddr *)&c->addr, c->addr_len, c->try_mse)) {
 			c->connected = true;
@@ -437,6 +437,22 @@ static void on_failed(void *ctx, uint32_t piece)
 	}
 }
 
+/* A cut file under a seed: serve the rest, tell new peers the truth. */
+static void on_missing(void *ctx, uint32_t first, uint32_t last)
+{
+	struct sp_torrent *t = ctx;
+	for (uint32_t p = first; p <= last && p < t->mi->num_pieces; p++) {
+		if (!sp_bitfield_get(&t->have, p))
+			continue;
+		sp_bitfield_clear(&t->have, p);
+		if (t->started)
+			sp_picker_piece_failed(t->picker, p);
+	}
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p->handshaked && !p->closing)
+			sp_peer_update_interest(p);
+}
+
 static void on_storage_error(void *ctx, int code, const char *msg)
 {
 	struct sp_torrent *t = ctx;
@@ -616,5 +632,6 @@ void sp_torrent_storage_hooks(struct sp_torrent *t, struct sp_storage_hooks *h)
 		.on_piece_verified = on_verified,
 		.on_piece_failed = on_failed,
 		.on_error = on_storage_error,
+		.on_pieces_missing = on_missing,
 	};
 }

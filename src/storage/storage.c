@@ -402,6 +402,63 @@ ssize_t sp_storage_pread(struct sp_storage *st, uint64_t off, void *buf, size_t 
 	return (ssize_t)n;
 }
 
+/* The first file in [off, off + len) that is shorter on disk than in the
+ * torrent (or missing): its index, and how much of it is there. */
+static bool find_short_file(struct sp_storage *st, uint64_t off, uint64_t len, size_t *file,
+			    uint64_t *on_disk)
+{
+	for (size_t i = sp_sfile_at(st, off);
+	     i < st->mi->num_files && st->mi->files[i].offset < off + len; i++) {
+		const struct sp_mi_file *mf = st->files[i].mf;
+		struct stat sb;
+		if (mf->is_pad || !mf->length)
+			continue;
+		uint64_t size = sp_sfile_stat(st, i, &sb) < 0 ? 0 : (uint64_t)sb.st_size;
+		if (size < mf->length) {
+			*file = i;
+			*on_disk = size;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A read came short: the pieces past the end of the file are not ours
+ * any more (see sp_storage_read_block in storage.h). */
+static void lose_cut_pieces(struct sp_storage *st, uint32_t piece, uint32_t offset, uint32_t len)
+{
+	uint64_t pl = st->mi->piece_length;
+	size_t i;
+	uint64_t on_disk;
+	uint32_t first = piece, last = piece;
+	bool cut = find_short_file(st, (uint64_t)piece * pl + offset, len, &i, &on_disk);
+	if (cut) {
+		const struct sp_mi_file *mf = st->files[i].mf;
+		first = (uint32_t)((mf->offset + on_disk) / pl);
+		last = (uint32_t)((mf->offset + mf->length - 1) / pl);
+	}
+	uint32_t lost = 0;
+	pthread_mutex_lock(&st->vlock);
+	for (uint32_t p = first; p <= last && p < st->mi->num_pieces; p++)
+		if (sp_bitfield_get(&st->have, p)) {
+			sp_bitfield_clear(&st->have, p);
+			lost++;
+		}
+	if (lost)
+		st->gen++;
+	pthread_mutex_unlock(&st->vlock);
+	if (!lost)
+		return;
+	if (cut)
+		SP_WARN("storage", "%s/%s has %llu of its %llu bytes: %u pieces missing now", st->dir,
+			st->files[i].mf->path, (unsigned long long)on_disk,
+			(unsigned long long)st->files[i].mf->length, lost);
+	else
+		SP_WARN("storage", "piece %u cannot be read: missing now", piece);
+	if (st->hooks.on_pieces_missing)
+		st->hooks.on_pieces_missing(st->hooks.ctx, first, last);
+}
+
 int sp_storage_read_block(struct sp_storage *st, uint32_t piece, uint32_t offset, void *buf,
 			  uint32_t len)
 {
@@ -413,9 +470,13 @@ int sp_storage_read_block(struct sp_storage *st, uint32_t piece, uint32_t offset
 	char msg[512];
 	int rc = sp_storage_io_read(st, (uint64_t)piece * st->mi->piece_length + offset, buf, len,
 				    msg, sizeof(msg));
+	if (rc == -ENODATA) {
+		lose_cut_pieces(st, piece, offset, len);
+		return -EIO;
+	}
 	if (rc < 0) {
 		SP_WARN("storage", "%s", msg);
-		return rc == -ENODATA ? -EIO : rc;
+		return rc;
 	}
 	return 0;
 }

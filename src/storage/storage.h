@@ -40,6 +40,11 @@ struct sp_storage_hooks {
 	 * said why). It is not verified; ask for it again later, blame no
 	 * peer. Owner's thread. */
 	void (*on_piece_lost)(void *ctx, uint32_t piece, int code);
+	/* Optional: verified pieces first..last (some of them) are gone from
+	 * the disk (a file cut or removed under us, found by a read): they
+	 * are no longer in the verified set. Owner's thread, synchronously
+	 * from sp_storage_read_block. */
+	void (*on_pieces_missing)(void *ctx, uint32_t first, uint32_t last);
 };
 
 /* Creates dir if needed and opens it; the torrent's files are opened (and
@@ -95,6 +100,9 @@ bool sp_storage_piece_pending(const struct sp_storage *st, uint32_t piece);
 void sp_storage_set_buffer_cap(struct sp_storage *st, uint64_t bytes);
 uint64_t sp_storage_buffered(const struct sp_storage *st);
 /* Read verified bytes (uploads). -EAGAIN if the piece is not verified. */
+/* A file found short (cut, removed): every verified piece past its end
+ * leaves the verified set, with one warning for the file, and
+ * on_pieces_missing is called; the read fails with -EIO. */
 int sp_storage_read_block(struct sp_storage *st, uint32_t piece, uint32_t offset, void *buf,
 			  uint32_t len);
 
