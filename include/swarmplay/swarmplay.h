@@ -41,6 +41,8 @@ struct sp_session_config {
 	bool no_trackers;           /* do not announce (tests with --peer only) */
 	bool lsd;                   /* BEP 14 local service discovery (multicast) */
 	bool dht;                   /* BEP 5 DHT node on the listen port (UDP) */
+	double start_buffer_s;      /* video verified at a reader's cursor before the
+				       start rule holds; 0 = default (1.5 s), < 0 none */
 };
 
 /* Starts the net thread. */

@@ -73,6 +73,7 @@ static void usage(FILE *f)
 		     "  --no-audio           no sound\n"
 		     "  --volume N           volume 0-100\n"
 		     "  --exit-at-end        quit at the end instead of seeding on\n"
+		     "  --start-buffer SECS  video to have before playback starts (default 1.5)\n"
 		     "  --loop N             play N times in all, 0 = forever (kiosks)\n"
 		     "  --cache-max SIZE     keep the play cache under SIZE (K, M, G\n"
 		     "                       suffixes; default 10G), oldest plays out first\n"
@@ -89,6 +90,7 @@ static void usage(FILE *f)
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
+	OPT_STARTBUF,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -137,6 +139,12 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->pcfg.volume = (int)v;
 		return 0;
 	case OPT_EXIT: o->pcfg.exit_at_end = true; return 0;
+	case OPT_STARTBUF:
+		if (sp_parse_num(arg, 0, 60, &v) < 0)
+			return -EINVAL;
+		/* 0 on the command line means none; the configs' 0 is the default */
+		o->sw.cfg.start_buffer_s = o->pcfg.start_buffer_s = v > 0 ? v : -1;
+		return 0;
 	case OPT_CACHEMAX: return parse_bytes(arg, &o->cache_max);
 	case OPT_LOOP:
 		if (sp_parse_whole(arg, 0, 1e9, &v) < 0)
@@ -177,6 +185,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"no-audio", no_argument, NULL, OPT_NOAUDIO},
 		{"volume", required_argument, NULL, OPT_VOLUME},
 		{"exit-at-end", no_argument, NULL, OPT_EXIT},
+		{"start-buffer", required_argument, NULL, OPT_STARTBUF},
 		{"loop", required_argument, NULL, OPT_LOOP},
 		{"cache-max", required_argument, NULL, OPT_CACHEMAX},
 		{"fast", no_argument, NULL, OPT_FAST},

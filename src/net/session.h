@@ -153,6 +153,17 @@ struct sp_torrent {
 	/* any thread: the stats snapshot, under stats_lock */
 	pthread_mutex_t stats_lock;
 	struct sp_torrent_stats stats;
+	/* the picker's start rule for each reader that asks (torrent_api.c):
+	 * evaluated on the net thread, read by the reader's thread; under
+	 * stats_lock */
+#define SP_START_SLOTS 8
+	struct sp_start_slot {
+		uint32_t reader;   /* 0: free */
+		uint32_t piece;    /* the cursor's piece it was evaluated at */
+		double ahead_s;    /* the horizon the reader asks for */
+		int64_t asked_us;  /* last asked (evaluated while recent) */
+		bool ready;
+	} start[SP_START_SLOTS];
 
 	/* peer_slots.c: addresses turned over lately, kept out a while */
 #define SP_TURNED_MAX 64
@@ -226,6 +237,9 @@ struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t i
 void sp_torrent_attach_peer(struct sp_torrent *t, struct sp_peer *p);
 void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p);
 void sp_torrent_pump(struct sp_torrent *t);
+/* torrent_api.c: evaluate the picker's start rule for the readers that
+ * asked lately (each tick and verified piece). Loop only. */
+void sp_torrent_start_rule_update(struct sp_torrent *t);
 /* A block from a source: ip4 for blame (0: a web seed, never banned). */
 void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
 			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len);

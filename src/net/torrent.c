@@ -409,6 +409,7 @@ static void on_verified(void *ctx, uint32_t piece)
 	if (!t->started) /* found by the check: counted at start */
 		return;
 	sp_picker_have_piece(t->picker, piece);
+	sp_torrent_start_rule_update(t);
 	t->from_webseed += ws;
 	t->from_peers += size - ws;
 	broadcast_have(t, piece);
@@ -616,6 +617,7 @@ void sp_torrent_on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	int64_t now = sp_now_us();
 	rate_tick(t, now);
+	sp_torrent_start_rule_update(t);
 	if (t->storage && now - t->last_resume_us > RESUME_EVERY_US) {
 		t->last_resume_us = now;
 		sp_storage_save_resume(t->storage);

@@ -126,7 +126,74 @@ static void reader_on_cursor(void *ctx, struct sp_reader *r, uint64_t off, doubl
 
 static void reader_on_close(void *ctx, struct sp_reader *r)
 {
-	post_cursor(ctx, sp_reader_id(r), 0, 0, 0, true);
+	struct sp_torrent *t = ctx;
+	uint32_t id = sp_reader_id(r);
+	pthread_mutex_lock(&t->stats_lock);
+	for (int i = 0; i < SP_START_SLOTS; i++)
+		if (t->start[i].reader == id)
+			t->start[i].reader = 0;
+	pthread_mutex_unlock(&t->stats_lock);
+	post_cursor(ctx, id, 0, 0, 0, true);
+}
+
+/* ---- the start rule (issue 9: the player and the simulator use one) ----
+ *
+ * The player asks, on its demux thread, whether playback may start; the
+ * answer is the picker's rule (sp_picker_ready_to_start: the missing
+ * bytes up to each piece boundary arrive before playback reaches it, at
+ * the sources' measured rates, each piece's outstanding blocks by their
+ * source's queue, and start_buffer_s verified), which only the net thread
+ * may evaluate. So the reader's thread reads the latest answer for its
+ * cursor's piece from a slot and marks that it asked; the net thread
+ * re-evaluates asked slots on every tick and verified piece. Until a
+ * slot has an answer for the piece being read, the reader's own rule
+ * (storage's verified-byte rate) answers. */
+#define START_ASK_FRESH_US 1000000
+
+static bool reader_ready(void *ctx, struct sp_reader *r, uint64_t off, double ahead_s)
+{
+	struct sp_torrent *t = ctx;
+	uint32_t id = sp_reader_id(r), piece = (uint32_t)(off / t->mi->piece_length);
+	int ans = -1;
+	pthread_mutex_lock(&t->stats_lock);
+	struct sp_start_slot *free_slot = NULL, *sl = NULL;
+	for (int i = 0; i < SP_START_SLOTS; i++) {
+		if (t->start[i].reader == id)
+			sl = &t->start[i];
+		else if (!t->start[i].reader && !free_slot)
+			free_slot = &t->start[i];
+	}
+	if (!sl && free_slot) {
+		sl = free_slot;
+		*sl = (struct sp_start_slot){.reader = id, .piece = UINT32_MAX};
+	}
+	if (sl) {
+		sl->asked_us = sp_now_us();
+		sl->ahead_s = ahead_s;
+		if (sl->piece == piece)
+			ans = sl->ready;
+	}
+	pthread_mutex_unlock(&t->stats_lock);
+	return ans >= 0 ? ans != 0 : sp_reader_own_start_rule(r, off - sp_reader_base(r), ahead_s);
+}
+
+void sp_torrent_start_rule_update(struct sp_torrent *t)
+{
+	if (!t->picker)
+		return;
+	int64_t now = sp_now_us();
+	pthread_mutex_lock(&t->stats_lock);
+	for (int i = 0; i < SP_START_SLOTS; i++) {
+		struct sp_start_slot *sl = &t->start[i];
+		if (!sl->reader || now - sl->asked_us > START_ASK_FRESH_US)
+			continue;
+		uint64_t cur = sp_picker_cursor(t->picker, sl->reader);
+		if (cur == UINT64_MAX)
+			continue; /* the picker has not heard of it yet */
+		sl->piece = (uint32_t)(cur / t->mi->piece_length);
+		sl->ready = sp_picker_ready_to_start(t->picker, sl->reader, sl->ahead_s, 0);
+	}
+	pthread_mutex_unlock(&t->stats_lock);
 }
 
 struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
@@ -140,6 +207,7 @@ struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
 		.ctx = t,
 		.on_cursor = reader_on_cursor,
 		.on_close = reader_on_close,
+		.ready_to_start = reader_ready,
 	};
 	double hint = sp_metainfo_bitrate(t->mi, file_index, NULL);
 	struct sp_reader *r = sp_reader_new(t->storage, file_index, hint, &hooks);

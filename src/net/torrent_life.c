@@ -148,6 +148,7 @@ static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo
 		.num_pieces = mi->num_pieces,
 		.hedge_budget = 0.05,
 		.webseed_mode = s->cfg.webseed_mode,
+		.start_buffer_s = s->cfg.start_buffer_s,
 	};
 	t->picker = sp_picker_new(&pc);
 	if (!t->picker) {

@@ -143,6 +143,8 @@ void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t offset,
 			       double bitrate, double lead_s, int64_t now_us);
 void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
+/* The reader's cursor (torrent offset), UINT64_MAX for an unknown reader. */
+uint64_t sp_picker_cursor(const struct sp_picker *p, uint32_t reader);
 /* Bytes from the cursor that are already verified and contiguous. */
 uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader);
 

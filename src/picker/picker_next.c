@@ -87,6 +87,12 @@ static uint64_t buffered_upto(const struct sp_picker *p, const struct pk_reader 
 	return end > r->offset ? end - r->offset : 0;
 }
 
+uint64_t sp_picker_cursor(const struct sp_picker *p, uint32_t reader)
+{
+	const struct pk_reader *r = reader_find(p, reader);
+	return r ? r->offset : UINT64_MAX;
+}
+
 uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader)
 {
 	const struct pk_reader *r = reader_find(p, reader);
@@ -179,12 +185,20 @@ bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double
 			      double rate_Bps)
 {
 	const struct pk_reader *r = reader_find(p, reader);
-	if (!r || p->state[r->offset / p->cfg.piece_length] != PS_HAVE)
+	if (!r)
+		return false;
+	/* the consumer's queue is media read ahead of playback: playback
+	 * reaches the cursor lead seconds after it starts, and the queue
+	 * counts toward the start buffer (a player's demuxer reads up to the
+	 * piece it waits for: with no lead, that piece must be here) */
+	double lead = (double)r->lead_us / 1e6;
+	if (lead <= 0 && p->state[r->offset / p->cfg.piece_length] != PS_HAVE)
 		return false;
 	double br = pk_reader_bitrate(r);
 	uint64_t end = r->offset + (uint64_t)(ahead_s * br), plen = p->cfg.piece_length;
-	uint64_t want = r->offset + (uint64_t)(p->cfg.start_buffer_s * br);
-	if (p->cfg.start_buffer_s > 0 &&
+	double sb = p->cfg.start_buffer_s - lead;
+	uint64_t want = r->offset + (uint64_t)(sb > 0 ? sb * br : 0);
+	if (p->cfg.start_buffer_s > 0 && sb > 0 &&
 	    r->offset + buffered_upto(p, r, want - r->offset) <
 		    (want < p->cfg.total_length ? want : p->cfg.total_length))
 		return false;
@@ -201,7 +215,7 @@ bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double
 		uint32_t pc = (uint32_t)i;
 		if (p->state[pc] == PS_HAVE)
 			continue;
-		double t_play = (double)(i * plen - r->offset) / br;
+		double t_play = (i * plen > r->offset ? (double)(i * plen - r->offset) / br : 0) + lead;
 		missing += pk_piece_len(p, pc);
 		if (p->dl[pc])
 			missing -= (double)p->dl[pc]->got * SP_PICKER_BLOCK;

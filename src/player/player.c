@@ -98,7 +98,9 @@ static bool buffer_ready(struct player *p)
 	if (q >= SP_BUFFER_RESUME_S)
 		return true;
 	/* at the start, half a second will do if the swarm keeps up */
-	return !p->started && q >= SP_BUFFER_START_S &&
+	double sb = p->cfg->start_buffer_s;
+	double start_q = sb > 0 && sb < SP_BUFFER_START_S ? sb : sb < 0 ? 0 : SP_BUFFER_START_S;
+	return !p->started && q >= start_q &&
 	       sp_source_ready(p->src, atomic_load(&p->avst.pos), SP_START_AHEAD_S);
 }
 
@@ -201,6 +203,14 @@ static void video_refresh(struct player *p, int64_t now, double *remaining)
 		if (it->serial != sp_pktq_serial(&p->vq)) {
 			sp_frameq_next(&p->vfq);
 			continue;
+		}
+		/* the first picture waits until playback can start from it: a
+		 * viewer shown a frame that then holds has waited after the first
+		 * frame (issue 9); the OSD says "buffering" meanwhile */
+		if (!p->first_shown && !p->cfg->fast && !p->started && !buffer_ready(p)) {
+			if (!p->first_ready_us)
+				p->first_ready_us = now;
+			return;
 		}
 		if (p->cfg->fast || !p->first_shown || it->serial != p->shown_serial) {
 			present(p, it, now);

@@ -50,6 +50,8 @@ struct sp_player_config {
 	bool no_audio;
 	bool fullscreen;
 	bool exit_at_end;
+	double start_buffer_s;    /* the start rule's buffer (0: default); the
+				     packets queued at the start need no more */
 	int loop;                 /* plays in all: 1 (default) once, 0 forever */
 	bool fast;                /* no pacing, no audio device: hashes only */
 	bool progress;            /* a status line on stderr every second */

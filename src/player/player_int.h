@@ -151,6 +151,7 @@ struct player {
 	int stalls;
 	int64_t stall_us;      /* every wait after the first frame, the start hold too */
 	int64_t start_hold_us; /* the first frame on screen, the clock not yet running */
+	int64_t first_ready_us; /* the first frame decoded, held until playback can start */
 	double first_pts;      /* of the first frame presented (NAN: none yet) */
 	struct seek_stat seeks[SP_SEEKS_MAX];
 	int nseeks, seeks_total;

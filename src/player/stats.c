@@ -88,6 +88,9 @@ static int format_figures(struct player *p, struct sp_buf *b)
 	if (p->last_present_us && p->first_shown)
 		r |= sp_buf_appendf(b, ", \"last_frame_ms\": %lld",
 				    (long long)((p->last_present_us - p->cfg->t0_us) / 1000));
+	if (p->first_ready_us)
+		r |= sp_buf_appendf(b, ", \"first_decoded_ms\": %lld",
+				    (long long)((p->first_ready_us - p->cfg->t0_us) / 1000));
 	if (p->first_shown && !isnan(p->first_pts))
 		r |= sp_buf_appendf(b, ", \"first_pts_s\": %.3f", p->first_pts);
 	r |= sp_buf_appendf(b, ", \"position_s\": %.1f}\n", p->pos);

@@ -312,6 +312,13 @@ bool sp_reader_ready_to_start(struct sp_reader *r, uint64_t offset, double ahead
 		return true; /* nothing left to wait for */
 	if (r->hooks.ready_to_start)
 		return r->hooks.ready_to_start(r->hooks.ctx, r, r->base + offset, ahead_s);
+	return sp_reader_own_start_rule(r, offset, ahead_s);
+}
+
+bool sp_reader_own_start_rule(struct sp_reader *r, uint64_t offset, double ahead_s)
+{
+	if (offset >= r->size)
+		return true;
 	/* Tribler's rule: the first bytes are here, and what is missing of
 	 * the next ahead_s seconds arrives, at the current rate, within
 	 * ahead_s seconds. */

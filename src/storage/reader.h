@@ -58,6 +58,11 @@ uint64_t sp_reader_base(const struct sp_reader *r);
 double sp_reader_bitrate(const struct sp_reader *r);
 /* The consumer's lead (sp_reader_set_lead), seconds. */
 double sp_reader_lead(const struct sp_reader *r);
+/* The reader's own start rule (without the hook): the bytes at offset
+ * (file-relative) are here and what is missing of the next ahead_s
+ * seconds arrives within ahead_s at storage's verified-byte rate. The
+ * reader's thread. */
+bool sp_reader_own_start_rule(struct sp_reader *r, uint64_t offset, double ahead_s);
 /* The last position reported to on_cursor (torrent offset). */
 uint64_t sp_reader_cursor(const struct sp_reader *r);
 

@@ -695,6 +695,30 @@ SP_TEST(ready_to_start_rule)
 	sp_picker_free(p);
 }
 
+/* Issue 9: a player's demuxer reads up to the piece it waits for, with
+ * the packets it has read (its lead) still to play: that queue counts as
+ * buffer, and the piece at the cursor need only come within the lead. */
+SP_TEST(ready_to_start_counts_the_lead)
+{
+	struct sp_picker *p = mk(100, 0, 0);
+	seed(p, 1, 1e6, 0.05);
+	for (uint32_t i = 0; i < 3; i++)
+		sp_picker_have_piece(p, i);
+	/* read up to piece 3, which is missing, with nothing queued: no */
+	sp_picker_cursor_set_lead(p, 0, 3 * PLEN, 100000, 0, 0);
+	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1e6));
+	/* 2 s queued: piece 3 and the next are due in 2 s and more, 64 KiB
+	 * each at 1 MB/s: yes */
+	sp_picker_cursor_set_lead(p, 0, 3 * PLEN, 100000, 2.0, 0);
+	SP_CHECK(sp_picker_ready_to_start(p, 0, 4, 1e6));
+	/* the same queue, a swarm too slow for the bitrate: no */
+	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 50000));
+	/* a queue shorter than the time the cursor's piece takes: no */
+	sp_picker_cursor_set_lead(p, 0, 3 * PLEN, 100000, 0.05, 0);
+	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 200000));
+	sp_picker_free(p);
+}
+
 /* interested: does the source have a piece we still need? */
 SP_TEST(interesting_follows_haves)
 {
