@@ -78,7 +78,9 @@ Environment: SWARMPLAY (the binary), SP_BUILDDIR, SP_NPM_DIR (default
 <src>/build-npm), BENCH_RUNS (3), BENCH_X ("1.05,1.1,1.25,2"),
 BENCH_CLIENTS (all), BENCH_SECONDS (40), BENCH_SP_LOG (swarmplay's
 SWARMPLAY_LOG, default info; debug keeps a full log per run), BENCH_KEEP=1
-keeps the work directory. Needs root (ip netns, tc): exits 77 otherwise.
+keeps the work directory, BENCH_QUEUE_MS (200: each seeder's bfifo, in ms
+of its rate), BENCH_CALIBRATION (seconds: skip swarmplay's local-file
+calibration and use this first-to-last figure instead). Needs root (ip netns, tc): exits 77 otherwise.
 
 Internal modes (run inside a namespace by the script itself):
   tight-bench.py --seeds-host JSON     the 4 seeders; "stats"/"quit" on stdin
@@ -102,7 +104,7 @@ SEED_PORT0 = 6881
 # payload per 1514-byte frame (MSS 1448 with TCP timestamps) and per 16 KiB
 # block message (13 bytes of header)
 EFF = 1448.0 / 1514.0 * 16384.0 / 16397.0
-QUEUE_S = 0.2
+QUEUE_S = float(os.environ.get("BENCH_QUEUE_MS", "200")) / 1000
 HDR = 14 + 20 + 32  # Ethernet, IPv4, TCP with timestamps: per packet in the tc counters
 
 
@@ -552,13 +554,17 @@ def main():
     # calibration: the same file from the local disk, no network
     cal_dir = os.path.join(root, "calibration")
     os.makedirs(cal_dir)
-    t0, first, t_exit, rc, st, _ = run_swarmplay(media, cal_dir, [])
-    if first is None or rc != 0:
-        swarm.fail("swarmplay could not play the local file (rc %s)" % rc)
-    calib = t_exit - first
-    log("calibration: swarmplay plays the local file: first frame %.3f s from the spawn, "
-        "first frame to exit %.3f s (taken as 'no stall'), ttff_ms %s" %
-        (first - t0, calib, st.get("ttff_ms")))
+    if os.environ.get("BENCH_CALIBRATION") or "swarmplay" not in clients:
+        calib = float(os.environ.get("BENCH_CALIBRATION", seconds))
+        log("calibration: %.3f s given (BENCH_CALIBRATION), not measured" % calib)
+    else:
+        t0, first, t_exit, rc, st, _ = run_swarmplay(media, cal_dir, [])
+        if first is None or rc != 0:
+            swarm.fail("swarmplay could not play the local file (rc %s)" % rc)
+        calib = t_exit - first
+        log("calibration: swarmplay plays the local file: first frame %.3f s from the spawn, "
+            "first frame to exit %.3f s (taken as 'no stall'), ttff_ms %s" %
+            (first - t0, calib, st.get("ttff_ms")))
 
     net = Net()
 
