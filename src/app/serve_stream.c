@@ -125,6 +125,7 @@ static void stream_free(struct sp_serve_stream *s)
 static void finish(struct sp_serve_stream *s)
 {
 	pthread_join(s->thread, NULL);
+	SP_DEBUG("serve", "stream %p finished", (void *)s);
 	unlink_stream(s);
 	sp_reader_close(s->reader); /* its window goes */
 	stream_free(s);
@@ -133,7 +134,12 @@ static void finish(struct sp_serve_stream *s)
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
 	struct sp_serve_stream *s = arg;
-	/* evhttp frees req itself (before or after this call): never again */
+	/* A client that went away (EOF, reset, write timeout): evhttp has
+	 * detached our unfinished request from the connection and leaves it
+	 * to us to free. When evhttp itself frees the connection (the server
+	 * stops), the request is still attached and goes with it. */
+	if (s->req && !evhttp_request_get_connection(s->req))
+		evhttp_request_free(s->req);
 	s->req = NULL;
 	s->evcon = NULL;
 	pthread_mutex_lock(&s->mu);
@@ -142,7 +148,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	sp_reader_cancel(s->reader); /* wakes a read that waits */
-	SP_DEBUG("serve", "a client closed its connection at byte %llu of %llu",
+	SP_DEBUG("serve", "stream %p: a client closed its connection at byte %llu of %llu", (void *)s,
 		     (unsigned long long)s->sent, (unsigned long long)s->total);
 	if (done)
 		finish(s);
@@ -227,6 +233,7 @@ static void on_worker(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&s->mu);
 	bool done = s->done;
 	pthread_mutex_unlock(&s->mu);
+	SP_DEBUG("serve", "stream %p: worker event, done %d", (void *)s, done);
 	if (done)
 		finish(s); /* the connection went first */
 }
