@@ -12,7 +12,9 @@ the readers wait for pieces while the clients read. MODE:
           HTTP gives the same frames as on the local file;
   ranges  200 random ranges fetched with curl (from the first request,
           while the download runs) are the file's exact bytes;
-          stats.json shows the torrent complete and nothing left open."""
+          stats.json shows the torrent complete and nothing left open;
+  ffplay  `serve --open ffplay` (SDL's dummy drivers): ffplay plays the
+          video to its end in real time and serve exits 0 with it."""
 import concurrent.futures, json, os, random, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -108,5 +110,27 @@ def mode_ranges():
     seed.stop()
 
 
-{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges}[mode]()
+def mode_ffplay():
+    swarm.need("ffplay")
+    mp4, ts, seed = seeded("mp4-end", "mp4")
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+               SWARMPLAY_LOG="info")
+    port = swarm.free_port()
+    t0 = time.time()
+    with open(os.path.join(root, "serve.log"), "w") as log:
+        r = subprocess.run([swarm.swarmplay(), "serve", ts, "--no-tracker", "-d",
+                            os.path.join(root, "dl"), "--peer", seed.peer, "--http",
+                            "127.0.0.1:%d" % port, "--open", "ffplay"], stdout=log,
+                           stderr=subprocess.STDOUT, env=env, timeout=120)
+    took = time.time() - t0
+    check(r.returncode == 0, "serve --open ffplay: exit 0 when ffplay ends (%d)" % r.returncode)
+    check(took >= SECONDS - 0.5, "ffplay played the %d s to the end in real time (%.1f s)" %
+          (SECONDS, took))
+    dl = os.path.join(root, "dl", os.path.basename(mp4))
+    check(os.path.exists(dl) and swarm.md5_file(dl) == swarm.md5_file(mp4),
+          "the downloaded file is the seeder's")
+    seed.stop()
+
+
+{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "ffplay": mode_ffplay}[mode]()
 check.finish()

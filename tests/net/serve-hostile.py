@@ -13,6 +13,9 @@ read of it waits for ever). MODE:
            away frees its stream at once (stats.json's count drops while
            its read still waits); 200 idle half-sent connections do not
            stop a new client, and their descriptors go when they do;
+  slow     four clients that read nothing of a 48 MB file: the server's
+           memory grows by little (back-pressure), the streams stay open
+           and go when the clients close;
   token    a non-loopback --http without --http-token refuses to start
            (exit 2, says why); with a token: 401 without it, 200 with
            ?token= or Authorization: Bearer, 401 with a wrong one;
@@ -194,6 +197,38 @@ def limits():
     check(srv.stop() == 0, "SIGTERM with a stream waiting: exit 0")
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+
+def slow():
+    """Back-pressure: clients that read nothing of a 48 MB file that is
+    all here cost the server little memory, and their streams stay open."""
+    global srv
+    big, _, _ = make_torrent("big", [("big.mkv", 48 << 20)])
+    srv = serve.Server([big], ["-d", data, "--no-tracker"], log=os.path.join(root, "serve.log"))
+    serve.request(srv.port, "GET", "/stats.json")
+    before = rss_kb(srv.proc.pid)
+    clients = []
+    for i in range(4):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % srv.path(0).encode())
+        clients.append(s)
+    wait_for(lambda: streams() == 4, "four streams open")
+    time.sleep(1.0)  # time for an unbounded server to read ahead (measured, not asserted on)
+    grew = rss_kb(srv.proc.pid) - before
+    check(grew < 16 * 1024, "4 clients that read nothing of 48 MB: the server grew %d kB" % grew)
+    check(streams() == 4, "their streams stay open")
+    got = clients[0].recv(1 << 20)
+    check(got.startswith(b"HTTP/1.1 200"), "a stalled client still gets its answer")
+    for s in clients:
+        s.close()
+    check(wait_for(lambda: streams() == 0, "they go"), "closed clients free their streams")
+    check(srv.stop() == 0, "exit 0")
+
+
 def token():
     r = subprocess.run([exe, "serve", show, "-d", data, "--http", "192.0.2.1:8888"],
                        capture_output=True, text=True, timeout=30)
@@ -228,5 +263,5 @@ def open_mode():
           "the player got the main file's bytes")
 
 
-{"hostile": hostile, "limits": limits, "token": token, "open": open_mode}[mode]()
+{"hostile": hostile, "limits": limits, "slow": slow, "token": token, "open": open_mode}[mode]()
 check.finish()
