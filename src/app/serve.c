@@ -16,7 +16,9 @@
  * (cfg.timeout_s); every path is checked before use and no path ever
  * reaches the file system (a file is named by info-hash and index); with
  * a token, every request but a CORS preflight must carry it (?token= or
- * Authorization: Bearer), else 401. Running out of file descriptors
+ * Authorization: Bearer), else 401; without one (loopback), a request
+ * must name us by address (Host: 127.0.0.1:PORT), not by a DNS name a
+ * web page could rebind to 127.0.0.1, else 403. Running out of file descriptors
  * pauses accepting for a second instead of spinning.
  *
  * Threads: sp_serve_new/free on the caller's (main) thread; everything
@@ -244,6 +246,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	if (rc < 0) {
 		reply_text(req, 400, "Bad Request", "malformed request target");
+		return;
+	}
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	if (!sv->token && !sp_http_host_is_literal(host)) {
+		reply_text(req, 403, "Forbidden", "use the address, or serve with --http-token");
 		return;
 	}
 	if (!authorized(sv, req, &r)) {

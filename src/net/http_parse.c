@@ -12,6 +12,7 @@
  * Pure: no I/O, no libevent; any thread. */
 #include "net/http_parse.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -271,6 +272,29 @@ bool sp_http_token_equal(const char *want, const char *got, size_t len)
 	for (size_t i = 0; i < len; i++)
 		diff |= (unsigned char)(got[i] ^ want[i % (wl ? wl : 1)]);
 	return wl && !diff;
+}
+
+bool sp_http_host_is_literal(const char *host)
+{
+	if (!host)
+		return true;
+	char h[64];
+	size_t n = strnlen(host, sizeof(h));
+	if (n == sizeof(h) || !n)
+		return false;
+	memcpy(h, host, n + 1);
+	char *end = h[0] == '[' ? strchr(h, ']') : strrchr(h, ':');
+	if (h[0] == '[') {
+		if (!end || (end[1] && end[1] != ':'))
+			return false;
+		*end = 0;
+		unsigned char a6[16];
+		return inet_pton(AF_INET6, h + 1, a6) == 1;
+	}
+	if (end)
+		*end = 0;
+	unsigned char a4[4];
+	return !strcasecmp(h, "localhost") || inet_pton(AF_INET, h, a4) == 1;
 }
 
 static const struct {

@@ -62,6 +62,13 @@ const char *sp_http_bearer(const char *value, size_t *len);
 /* Does got (len bytes) equal want? Time independent of where they differ. */
 bool sp_http_token_equal(const char *want, const char *got, size_t len);
 
+/* Is a Host header value an address literal ("127.0.0.1:8888",
+ * "[::1]:80", "localhost") rather than a DNS name? A server on loopback
+ * without a token answers only those: a web page cannot then reach it
+ * through a name it rebinds to 127.0.0.1 (DNS rebinding). NULL: true (an
+ * HTTP/1.0 client). */
+bool sp_http_host_is_literal(const char *host);
+
 /* The Content-Type for a file name, by its extension (case-insensitive);
  * "application/octet-stream" when unknown. Static strings. */
 const char *sp_http_content_type(const char *name);

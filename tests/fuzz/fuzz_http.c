@@ -1,6 +1,6 @@
 /* fuzz_http.c - libFuzzer target for what `swarmplay serve` parses from a
- * request (src/net/http_parse.c): the request target and the Range and
- * Authorization header values.
+ * request (src/net/http_parse.c): the request target and the Range,
+ * Authorization and Host header values.
  *
  * Input layout: bytes 0..7 the file's size; the rest, split at the first
  * newline, is a request target and a header value (tried as a Range and
@@ -120,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tok)
 		(void)sp_http_token_equal("secret", tok, tl);
 	(void)sp_http_content_type(hdr);
+	(void)sp_http_host_is_literal(hdr);
 	int c = sp_http_natural_cmp(hdr, target);
 	if (c != -sp_http_natural_cmp(target, hdr) || (c == 0) != !strcmp(hdr, target))
 		abort();

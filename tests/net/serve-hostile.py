@@ -7,7 +7,8 @@ read of it waits for ever). MODE:
   hostile  malformed request lines, bad Ranges (bytes=-0, huge, negative,
            reversed), path tricks (.., %2e%2e, NUL, %2F), an unknown
            info-hash or file, 10 000 headers, a long target, other
-           methods: each gets its 4xx and no file byte; HEAD, keep-alive,
+           methods, a DNS name in Host (rebinding): each gets its 4xx and
+           no file byte; HEAD, keep-alive,
            ranges, the index (HTML, JSON), the m3u in natural order, CORS;
   limits   --max-streams 2: a third stream gets 503; a client that goes
            away frees its stream at once (stats.json's count drops while
@@ -100,21 +101,21 @@ def hostile():
         (b"GARBAGE\r\n\r\n", (400,)),
         (b"GET\r\n\r\n", (400,)),
         (b"GET / HTTP/1.1 extra\r\n\r\n", (400,)),
-        (b"GET /../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", (400,)),
-        (b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", (400,)),
-        (b"GET /" + show_hash.encode() + b"/0/%2E%2e HTTP/1.1\r\nHost: x\r\n\r\n", (400,)),
-        (b"GET /" + show_hash.encode() + b"/0/a%00b HTTP/1.1\r\nHost: x\r\n\r\n", (400,)),
-        (b"GET /" + show_hash.encode() + b"/0/a\x00b HTTP/1.1\r\nHost: x\r\n\r\n", (400,)),
-        (b"GET /a%2fb HTTP/1.1\r\nHost: x\r\n\r\n", (400,)),
-        (b"GET /" + b"0" * 40 + b"/0/a HTTP/1.1\r\nHost: x\r\n\r\n", (404,)),
-        (b"GET /" + show_hash.encode() + b"/99/a HTTP/1.1\r\nHost: x\r\n\r\n", (404,)),
-        (b"GET /" + b"0" * 40 + b".m3u HTTP/1.1\r\nHost: x\r\n\r\n", (404,)),
-        (b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", (404,)),
-        (b"GET /" + b"a" * 4000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", (414,)),
+        (b"GET /../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (400,)),
+        (b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (400,)),
+        (b"GET /" + show_hash.encode() + b"/0/%2E%2e HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (400,)),
+        (b"GET /" + show_hash.encode() + b"/0/a%00b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (400,)),
+        (b"GET /" + show_hash.encode() + b"/0/a\x00b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (400,)),
+        (b"GET /a%2fb HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (400,)),
+        (b"GET /" + b"0" * 40 + b"/0/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (404,)),
+        (b"GET /" + show_hash.encode() + b"/99/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (404,)),
+        (b"GET /" + b"0" * 40 + b".m3u HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (404,)),
+        (b"GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (404,)),
+        (b"GET /" + b"a" * 4000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (414,)),
         (b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(10000)) +
          b"\r\n", (400, 413, 431)),
-        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", (405, 413, 501)),
-        (b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", (405, 501)),
+        (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc", (405, 413, 501)),
+        (b"DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (405, 501)),
     ]
     marker = ep10[:16]
     for req, want in status_of:
@@ -133,6 +134,8 @@ def hostile():
     check(st == 200 and names == ["ep10.mkv", "ep2.mkv", "ep1.mp4"] or
           names == ["ep2.mkv", "ep10.mkv", "ep1.mp4"], "m3u lists the videos (%s)" % names)
     check(names.index("ep2.mkv") < names.index("ep10.mkv"), "m3u: natural order")
+    st, _, body = serve.request(srv.port, "GET", path, {"Host": "rebound.example:%d" % srv.port})
+    check(st == 403 and marker not in body, "a DNS name in Host (rebinding): 403 (%d)" % st)
     st, h, body = serve.request(srv.port, "OPTIONS", path, {"Origin": "http://x",
                                                            "Access-Control-Request-Headers":
                                                            "range"})
@@ -166,7 +169,7 @@ def limits():
     waiting = []
     for i in range(2):
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % srv.path(1).encode())
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % srv.path(1).encode())
         waiting.append(s)
     wait_for(lambda: streams() == 2, "two streams open on data nobody has")
     st, h, _ = serve.request(srv.port, "GET", srv.path(0))
@@ -180,7 +183,7 @@ def limits():
     idle = []
     for i in range(200):
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         idle.append(s)
     t0 = time.time()
     st, _, body = serve.request(srv.port, "GET", "/stats.json", timeout=10)
@@ -214,7 +217,7 @@ def slow():
     for i in range(4):
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % srv.path(0).encode())
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % srv.path(0).encode())
         clients.append(s)
     wait_for(lambda: streams() == 4, "four streams open")
     time.sleep(1.0)  # time for an unbounded server to read ahead (measured, not asserted on)

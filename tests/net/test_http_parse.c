@@ -160,6 +160,22 @@ SP_TEST(tokens)
 	SP_CHECK(sp_http_bearer(NULL, &n) == NULL);
 }
 
+SP_TEST(host_literals)
+{
+	const char *ok[] = {"127.0.0.1", "127.0.0.1:8888", "[::1]:80", "[::1]", "localhost:1",
+			    "LOCALHOST", "192.168.1.20:8888"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!sp_http_host_is_literal(ok[i]))
+			SP_FAIL("%s refused", ok[i]);
+	const char *no[] = {"", "evil.example", "evil.example:8888", "127.0.0.1.nip.io",
+			    "[::1", "[::1]x", "localhost.evil", "1.2.3.4.5",
+			    "0123456789012345678901234567890123456789012345678901234567890123456789"};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (sp_http_host_is_literal(no[i]))
+			SP_FAIL("%s accepted", no[i]);
+	SP_CHECK(sp_http_host_is_literal(NULL));
+}
+
 SP_TEST(content_types)
 {
 	SP_CHECK_STR(sp_http_content_type("a/b/clip.MP4"), "video/mp4");
