@@ -143,6 +143,9 @@ def hostile():
     st, h, body = serve.request(srv.port, "GET", "/stats.json")
     s = json.loads(body)
     check(st == 200 and s["torrents"][0]["complete"], "stats.json: complete torrent")
+    maps = open("/proc/%d/maps" % srv.proc.pid).read()
+    check("swarmplay-media" not in maps and "libavcodec" not in maps and "libSDL2" not in maps,
+          "serve never loads the media module (FFmpeg, SDL2)")
     check(srv.stop() == 0, "SIGTERM: exit 0")
 
 
