@@ -1,6 +1,6 @@
 /* main.c - the swarmplay command: dispatch to subcommands. `play` and
  * `create` load the media module (media.h) when they need it: the other
- * commands never load FFmpeg or SDL2. Main thread. */
+ * commands (serve included) never load FFmpeg or SDL2. Main thread. */
 #include "config.h"
 
 #include <stdio.h>
@@ -21,6 +21,7 @@ static const struct subcommand commands[] = {
 	{"info", sp_cmd_info, N_("show what a .tstream, .torrent or magnet link holds")},
 	{"download", sp_cmd_download, N_("download a torrent without playing it")},
 	{"seed", sp_cmd_seed, N_("check downloaded data and seed it")},
+	{"serve", sp_cmd_serve, N_("stream torrents over HTTP to any player or browser")},
 };
 
 static void usage(FILE *f)

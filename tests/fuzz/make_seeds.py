@@ -125,8 +125,22 @@ def mse():
     }
 
 
+def http():
+    """fuzz_http: 8 bytes of file size, a request target, a newline, a
+    header value (tried as Range and as Authorization)."""
+    size = struct.pack('>Q', 1000000)
+    h = '0123456789abcdef0123456789abcdef01234567'
+    return {
+        'http-file.bin': size + b'/' + h.encode() + b'/0/clip%20one.mp4?token=abc\nbytes=0-',
+        'http-suffix.bin': size + b'/' + h.encode() + b'.m3u\nbytes=-500',
+        'http-index.bin': size + b'/?format=json&token=x+y\nBearer abc',
+        'http-trick.bin': size + b'/%2e%2e/' + h.encode() + b'/1/a\nbytes=5-1,7-9',
+    }
+
+
 def main():
     seeds = {}
+    seeds.update(http())
     seeds.update(wire())
     seeds.update(ext())
     seeds.update(krpc())

@@ -1,0 +1,57 @@
+/* serve_int.h - inside `swarmplay serve`'s HTTP server: the server's
+ * state, the streamed responses (serve_stream.c) and the pages
+ * (serve_pages.c). Everything here runs on the server's thread unless it
+ * says otherwise. */
+#ifndef SP_APP_SERVE_INT_H
+#define SP_APP_SERVE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/serve.h"
+#include "core/buf.h"
+
+struct event;
+struct event_base;
+struct evhttp;
+struct evhttp_request;
+struct sp_serve_stream;
+
+struct sp_serve {
+	struct sp_serve_config cfg;
+	char *token;               /* our copy of cfg.token */
+	struct event_base *base;   /* the server thread's own loop */
+	struct evhttp *http;
+	struct event *stop_ev;     /* activated by sp_serve_free */
+	struct event *resume_ev;   /* re-enables accepting after EMFILE */
+	struct evconnlistener *listener;
+	uint16_t port;
+	pthread_t thread;
+	struct sp_serve_stream *streams; /* open responses (a list) */
+	atomic_int nstreams;
+};
+
+/* ---- serve_stream.c ---- */
+/* Streams bytes [first, last] of file `file` of t as the body of req,
+ * whose status line and headers are set (Content-Length included): opens
+ * a reader, starts a worker that reads it, sends what it reads as the
+ * socket drains. 0, or -errno (nothing was sent: the caller answers). */
+int sp_serve_stream_start(struct sp_serve *sv, struct evhttp_request *req, int code,
+			  struct sp_torrent *t, int file, uint64_t first, uint64_t last);
+/* Cuts every open response (the server stops). */
+void sp_serve_stream_stop_all(struct sp_serve *sv);
+
+/* ---- serve_pages.c ---- (no libevent: they fill a buffer) */
+/* base: "http://host:port" as the client reached us; token: appended to
+ * the links when the server asks for one (NULL otherwise). */
+int sp_serve_page_index(struct sp_buf *b, const struct sp_serve *sv, bool json,
+			const char *base, const char *token);
+int sp_serve_page_m3u(struct sp_buf *b, struct sp_torrent *t, const char *base,
+		      const char *token);
+int sp_serve_page_stats(struct sp_buf *b, const struct sp_serve *sv);
+/* The torrent whose info-hash is hex (lower case), or NULL. */
+struct sp_torrent *sp_serve_find(const struct sp_serve *sv, const char *hex);
+
+#endif
