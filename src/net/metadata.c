@@ -353,7 +353,8 @@ void sp_meta_keep_candidates(struct sp_torrent *t)
 	for (struct sp_candidate *c = s->meta_cands; c; c = c->next) {
 		c->connected = false;
 		c->fails = 0;
-		c->next_try_us = 0;
+		if (c->next_try_us != INT64_MAX) /* INT64_MAX: ourselves */
+			c->next_try_us = 0;
 	}
 	memcpy(s->meta_cands_ih, t->mi->info_hash, 20);
 }

@@ -456,8 +456,13 @@ static int read_handshake(struct sp_peer *p)
 	if (r < 0)
 		return -EPROTONOSUPPORT;
 	evbuffer_drain(in, SP_WIRE_HANDSHAKE_LEN);
-	if (!memcmp(hs.peer_id, p->s->peer_id, 20))
+	if (!memcmp(hs.peer_id, p->s->peer_id, 20)) {
+		/* an address of ours: never dialled again (the inbound side of
+		 * such a connection usually sees the handshake first) */
+		p->self = true;
+		sp_session_note_self(p->s, (const struct sockaddr *)&p->addr);
 		return -ELOOP;
+	}
 	memcpy(p->peer_id, hs.peer_id, 20);
 	p->fast = sp_wire_hs_fast(&hs);
 	p->ext = sp_wire_hs_ext(&hs);

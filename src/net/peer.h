@@ -58,6 +58,7 @@ struct sp_peer {
 	bool outbound;
 	bool connected;
 	bool handshaked;
+	bool self;                 /* its handshake carried our own peer id */
 	bool closing;
 	bool fast;                 /* both sides support BEP 6 */
 	bool ext;                  /* both sides support BEP 10 */

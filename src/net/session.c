@@ -416,3 +416,46 @@ int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t por
 	freeaddrinfo(res);
 	return r;
 }
+
+/* ---- addresses of ours ---- */
+
+static bool same_host(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+	if (a->sa_family != b->ss_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+	return false;
+}
+
+void sp_session_note_self(struct sp_session *s, const struct sockaddr *sa)
+{
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+		return;
+	for (unsigned i = 0; i < s->nself && i < SP_SELF_ADDRS; i++)
+		if (same_host(sa, &s->self_addr[i]))
+			return;
+	size_t len = sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+					      : sizeof(struct sockaddr_in6);
+	struct sockaddr_storage *slot = &s->self_addr[s->nself++ % SP_SELF_ADDRS];
+	memset(slot, 0, sizeof(*slot));
+	memcpy(slot, sa, len);
+}
+
+bool sp_session_is_self(const struct sp_session *s, const struct sockaddr *sa)
+{
+	uint16_t port = sa->sa_family == AF_INET ? ntohs(((const struct sockaddr_in *)sa)->sin_port)
+		      : sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+						  : 0;
+	if (port != s->port)
+		return false;
+	unsigned n = s->nself < SP_SELF_ADDRS ? s->nself : SP_SELF_ADDRS;
+	for (unsigned i = 0; i < n; i++)
+		if (same_host(sa, &s->self_addr[i]))
+			return true;
+	return false;
+}

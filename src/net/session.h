@@ -196,6 +196,11 @@ struct sp_session {
 	int lsd_fd;
 	char lsd_cookie[24];
 	uint16_t port;
+	/* addresses that turned out to be ours (a handshake of our own peer
+	 * id came in from them): never dialled on our port */
+#define SP_SELF_ADDRS 8
+	struct sockaddr_storage self_addr[SP_SELF_ADDRS];
+	unsigned nself;
 	struct sp_curlev *curl;
 	struct bufferevent_rate_limit_group *up_group;
 	struct ev_token_bucket_cfg *up_bucket;
@@ -232,6 +237,11 @@ bool sp_session_on_loop(const struct sp_session *s);
 bool sp_session_banned(const struct sp_session *s, uint32_t ip);
 void sp_session_ban(struct sp_session *s, uint32_t ip);
 struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t info_hash[20]);
+
+/* session.c, loop only: remember an address of ours (its port is
+ * ignored: ours is the listen port), and is this candidate ourselves? */
+void sp_session_note_self(struct sp_session *s, const struct sockaddr *sa);
+bool sp_session_is_self(const struct sp_session *s, const struct sockaddr *sa);
 
 /* torrent.c, loop only */
 void sp_torrent_attach_peer(struct sp_torrent *t, struct sp_peer *p);

@@ -195,6 +195,10 @@ void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now)
 			return;
 		if (c->connected || c->next_try_us > now || c->fails > 8)
 			continue;
+		if (sp_session_is_self(t->s, (const struct sockaddr *)&c->addr)) {
+			c->next_try_us = INT64_MAX;
+			continue;
+		}
 		if (!need && t->have.count == t->have.nbits && c->fails) /* seeds wait */
 			continue;
 		uint32_t ip = c->addr.ss_family == AF_INET
@@ -243,6 +247,11 @@ void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p)
 	for (struct sp_candidate *c = t->candidates; c; c = c->next) {
 		if (p->outbound && same_addr(&c->addr, (struct sockaddr *)&p->addr)) {
 			c->connected = false;
+			if (p->self) {
+				/* ourselves, by an address PEX or a tracker gave */
+				c->next_try_us = INT64_MAX;
+				continue;
+			}
 			if (p->connected && !p->got_bytes && !p->mse_out) {
 				/* hung up on a plain handshake: it may want
 				 * encryption; retry with MSE at once */
