@@ -11,7 +11,8 @@
 #include "core/bitfield.h"
 #include "picker/picker.h"
 
-/* Tunables; the rules at the top of picker.c say why each exists. */
+/* Tunables, all of them in this one table; the rules at the top of
+ * picker.c say why each exists. */
 #define PK_UNKNOWN_RATE 65536.0     /* bytes/s assumed before a measure */
 #define PK_UNKNOWN_CHOOSE_RATE 16384.0 /* ... when choosing who is soonest */
 #define PK_UNKNOWN_RTT 0.2          /* s */
@@ -42,6 +43,10 @@
 #define PK_HEDGE_SPARE_X 1.5        /* hedge only while the peers bring this x the bitrate */
 #define PK_CANCEL_RING 64           /* cancels remembered per source (waste causes) */
 #define PK_COMMIT_MAX 4194304.0     /* a committed depth learned is at most this */
+#define PK_SNUB_PENALTY 4.0         /* a snubbed source counts this much slower */
+#define PK_EDF_MAX_BLOCKS 4096      /* block evaluations per call, a ceiling on work */
+#define PK_AHEAD_SCAN 256           /* pieces past a window looked at per source */
+#define PK_PARTIAL_SCAN 512         /* partial pieces walked per source and call */
 
 /* Block state byte: bit 7 received, bits 0-6 outstanding request count. */
 #define BLK_GOT 0x80u
@@ -235,6 +240,9 @@ uint64_t pk_src_queued(const struct sp_picker *p, const struct pk_source *s);
 /* Record a request to s and append the REQUEST action; false if out is full. */
 bool pk_issue(struct sp_picker *p, struct pk_source *s, uint32_t piece, uint32_t block,
 	      int64_t now, enum pk_origin origin);
+/* The index of s's request for the block, or -1: the one place that
+ * looks a request up (a source has at most its pipeline depth of them). */
+int pk_req_find(const struct pk_source *s, uint32_t piece, uint32_t block);
 /* Drop request i of s; cause >= 0 (an enum sp_picker_waste: what a late
  * copy will count as) emits a CANCEL and remembers it, PK_NO_CANCEL not. */
 void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, int cause);

@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SNUB_PENALTY 4.0
-#define EDF_MAX_BLOCKS 4096 /* block evaluations per call, a ceiling on work */
-#define AHEAD_SCAN 256      /* pieces past a window looked at per source */
 
 /* ---- readers ---- */
 
@@ -422,15 +419,7 @@ static bool ws_patient(const struct sp_picker *p)
 static double finish_s(const struct pk_source *s, double len)
 {
 	double t = s->c_rtt + (s->vq + len) / s->erate;
-	return s->snubbed ? SNUB_PENALTY * t + 1.0 : t;
-}
-
-static bool holds(const struct pk_source *s, uint32_t piece, uint32_t block)
-{
-	for (uint32_t i = 0; i < s->nreq; i++)
-		if (s->reqs[i].piece == piece && s->reqs[i].block == block)
-			return true;
-	return false;
+	return s->snubbed ? PK_SNUB_PENALTY * t + 1.0 : t;
 }
 
 struct cands {
@@ -495,7 +484,7 @@ static struct pk_source *best_of(struct pk_source **v, uint32_t n, double len, u
 	double bt = INFINITY;
 	for (uint32_t i = 0; i < n; i++) {
 		double t = finish_s(v[i], len);
-		if (t < bt && (!dup || !holds(v[i], piece, block))) {
+		if (t < bt && (!dup || pk_req_find(v[i], piece, block) < 0)) {
 			bt = t;
 			best = v[i];
 		}
@@ -524,14 +513,6 @@ static struct pk_source *choose(const struct cands *c, double len, uint32_t piec
 static uint32_t urgent_room(const struct pk_source *s)
 {
 	return s->room - s->rare_room;
-}
-
-static int req_index(const struct pk_source *s, uint32_t piece, uint32_t block)
-{
-	for (uint32_t i = 0; i < s->nreq; i++)
-		if (s->reqs[i].piece == piece && s->reqs[i].block == block)
-			return (int)i;
-	return -1;
 }
 
 /* The candidates of a piece, gathered once per piece and call. */
@@ -567,7 +548,7 @@ static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 {
 	if (exp <= now + PK_WS_INFLIGHT_US || p->parole[piece])
 		return 0;
-	int i = req_index(h, piece, b);
+	int i = pk_req_find(h, piece, b);
 	if (i < 0)
 		return 0;
 	need_cands(p, piece, c);
@@ -598,7 +579,7 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 		return h->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary
 			       ? reclaim(p, piece, b, now, c, h, exp, len)
 			       : 0;
-	int i = req_index(h, piece, b);
+	int i = pk_req_find(h, piece, b);
 	if (i < 0)
 		return 0;
 	need_cands(p, piece, c);
@@ -743,7 +724,7 @@ static bool fill_ahead(struct sp_picker *p, struct pk_source *s, int64_t now)
 	uint64_t plen = p->cfg.piece_length;
 	for (uint32_t k = 0; k < p->nrd && s->room; k++) {
 		uint64_t first = (p->rd[k].win_end + plen - 1) / plen;
-		for (uint64_t i = first; i < p->cfg.num_pieces && i < first + AHEAD_SCAN && s->room;
+		for (uint64_t i = first; i < p->cfg.num_pieces && i < first + PK_AHEAD_SCAN && s->room;
 		     i++) {
 			uint32_t pc = (uint32_t)i;
 			if (!pk_piece_open(p, pc) || p->win_stamp[pc] == p->win_gen ||
@@ -779,7 +760,7 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 {
 	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc,
 			  .ws_horizon_s = p->ws_horizon_s, .ws_patient = ws_patient(p)};
-	uint32_t budget = EDF_MAX_BLOCKS;
+	uint32_t budget = PK_EDF_MAX_BLOCKS;
 	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p, p->deadline[p->wlist[i]], now); i++)
 		if (!edf_piece(p, p->wlist[i], now, &c, &budget))
 			break;

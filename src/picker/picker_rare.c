@@ -1,6 +1,6 @@
 /* picker_rare.c - outside the windows: partial pieces first, then rarest
  * first (rule 6 of picker.c), and the endgame (rule 10). Partial pieces
- * are walked from a rotating start, at most PARTIAL_SCAN of them per
+ * are walked from a rotating start, at most PK_PARTIAL_SCAN of them per
  * source and call.
  *
  * Rarest first walks p->order, the pieces sorted by availability among
@@ -9,7 +9,6 @@
  * stays cheap with 100k pieces. Owner's thread. */
 #include "picker/picker_int.h"
 
-#define PARTIAL_SCAN 512
 
 /* Request up to *left free blocks of piece from s. */
 static bool take_blocks(struct sp_picker *p, struct pk_source *s, uint32_t piece, int64_t now,
@@ -42,7 +41,7 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	/* partial pieces first, from a rotating start so that sources spread
 	 * over them; a bounded walk: there can be thousands */
 	uint32_t n = p->nact, start = n ? (p->rr * 7919u + s->id) % n : 0;
-	for (uint32_t j = 0; j < n && j < PARTIAL_SCAN && left; j++) {
+	for (uint32_t j = 0; j < n && j < PK_PARTIAL_SCAN && left; j++) {
 		uint32_t pc = p->act[(start + j) % n];
 		if (pk_piece_open(p, pc) && outside(p, pc) && pk_src_has(s, pc) &&
 		    !take_blocks(p, s, pc, now, &left))
@@ -94,10 +93,7 @@ void pk_endgame(struct sp_picker *p, int64_t now)
 				int64_t gain = (eta - now) / 4;
 				if (ts >= eta - (gain > 200000 ? gain : 200000))
 					continue; /* the copy would not win clearly */
-				bool mine = false;
-				for (uint32_t r = 0; r < s->nreq && !mine; r++)
-					mine = s->reqs[r].piece == pc && s->reqs[r].block == b;
-				if (mine)
+				if (pk_req_find(s, pc, b) >= 0)
 					continue;
 				if (!pk_issue(p, s, pc, b, now, PK_ORIG_ENDGAME))
 					return;

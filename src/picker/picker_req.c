@@ -198,7 +198,7 @@ void pk_drop_req(struct sp_picker *p, struct pk_source *s, uint32_t i, int cause
 		pk_emit(p, SP_ACTION_CANCEL, s->id, r.piece, r.block);
 }
 
-static int find_req(const struct pk_source *s, uint32_t piece, uint32_t block)
+int pk_req_find(const struct pk_source *s, uint32_t piece, uint32_t block)
 {
 	for (uint32_t i = 0; i < s->nreq; i++)
 		if (s->reqs[i].piece == piece && s->reqs[i].block == block)
@@ -226,7 +226,7 @@ static void cancel_copies(struct sp_picker *p, uint32_t piece, uint32_t block, u
 {
 	struct pk_piece_dl *d = p->dl[piece];
 	for (uint32_t k = 0; k < p->nsrc && d && (d->blk[block] & BLK_NREQ); k++) {
-		int i = find_req(p->src[k], piece, block);
+		int i = pk_req_find(p->src[k], piece, block);
 		if (i >= 0)
 			pk_drop_req(p, p->src[k], (uint32_t)i,
 				    copy_cause(p->src[k]->reqs[i].origin, winner));
@@ -316,7 +316,7 @@ bool sp_picker_block_in(struct sp_picker *p, uint32_t id, uint32_t piece, uint32
 	int cause = SP_PICKER_WASTE_OTHER;
 	uint8_t origin = PK_ORIG_NORMAL;
 	if (s) {
-		int i = find_req(s, piece, block);
+		int i = pk_req_find(s, piece, block);
 		if (i >= 0) {
 			struct pk_req r = s->reqs[i];
 			origin = r.origin;
@@ -378,7 +378,7 @@ void sp_picker_block_rejected(struct sp_picker *p, uint32_t id, uint32_t piece, 
 	struct pk_source *s = pk_find(p, id);
 	if (!s || piece >= p->cfg.num_pieces)
 		return;
-	int i = find_req(s, piece, offset / SP_PICKER_BLOCK);
+	int i = pk_req_find(s, piece, offset / SP_PICKER_BLOCK);
 	if (i >= 0)
 		pk_drop_req(p, s, (uint32_t)i, PK_NO_CANCEL);
 }
