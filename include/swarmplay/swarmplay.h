@@ -42,7 +42,7 @@ struct sp_session_config {
 	bool lsd;                   /* BEP 14 local service discovery (multicast) */
 	bool dht;                   /* BEP 5 DHT node on the listen port (UDP) */
 	double start_buffer_s;      /* video verified at a reader's cursor before the
-				       start rule holds; 0 = default (1.5 s), < 0 none */
+				       start rule holds; 0 = default (1 s), < 0 none */
 };
 
 /* Starts the net thread. */

@@ -73,7 +73,7 @@ static void usage(FILE *f)
 		     "  --no-audio           no sound\n"
 		     "  --volume N           volume 0-100\n"
 		     "  --exit-at-end        quit at the end instead of seeding on\n"
-		     "  --start-buffer SECS  video to have before playback starts (default 1.5)\n"
+		     "  --start-buffer SECS  video to have before playback starts (default 1)\n"
 		     "  --loop N             play N times in all, 0 = forever (kiosks)\n"
 		     "  --cache-max SIZE     keep the play cache under SIZE (K, M, G\n"
 		     "                       suffixes; default 10G), oldest plays out first\n"

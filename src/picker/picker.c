@@ -239,7 +239,7 @@ struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg)
 	if (p->cfg.rare_share == 0)
 		p->cfg.rare_share = 0.1;
 	if (p->cfg.start_buffer_s == 0)
-		p->cfg.start_buffer_s = 1.5;
+		p->cfg.start_buffer_s = 1.0;
 	uint32_t n = cfg->num_pieces;
 	p->nneed = n;
 	p->blocks_per_piece = (cfg->piece_length + SP_PICKER_BLOCK - 1) / SP_PICKER_BLOCK;

@@ -35,7 +35,7 @@ struct sp_picker_config {
 	double rare_share;     /* share of each pipeline kept for rarest-first once the
 				  buffer is healthy; 0 = default (0.1), negative = none */
 	double start_buffer_s; /* sp_picker_ready_to_start also wants this much video
-				  verified at the cursor; 0 = default (1.5 s), negative = none */
+				  verified at the cursor; 0 = default (1 s), negative = none */
 };
 
 /* Picking policies: ours, and the two baselines the simulator compares
@@ -192,10 +192,14 @@ uint32_t sp_picker_source_outstanding(const struct sp_picker *p, uint32_t id);
  * blocks included (by their source's queue, or their timeout). rate_Bps
  * <= 0: the picker's own estimate (sum of its sources' rates). Also wants
  * the config's start_buffer_s seconds verified from the cursor (or up to
- * the end): in the simulator 1.5 s absorbs the loss of a third of the peers
- * right after the start (50 runs of each churn scenario, no stall). The
- * simulator passes the whole rest of the file as ahead_s. False for an
- * unknown reader. */
+ * the end), the reader's lead (its consumer's queue, sp_picker_cursor_set_lead)
+ * counting toward both: with a lead the piece at the cursor need only come
+ * in time. 1 s by default: in the simulator 1.5 s absorbed the loss of a
+ * third of the peers right after the start (no stall in 50 runs of each
+ * churn scenario; 1 s: 1-2 stalls of 0.3-1.6 s in all), but on a real
+ * swarm 10 % faster than the video each half second of it is 0.45 s more
+ * of a wait at every start (bench/tight). The simulator passes the whole
+ * rest of the file as ahead_s. False for an unknown reader. */
 bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
 			      double rate_Bps);
 

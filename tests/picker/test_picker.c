@@ -680,14 +680,13 @@ SP_TEST(ready_to_start_rule)
 	sp_picker_cursor_set(p, 0, 0, 100000, 0);
 	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1e6)); /* cursor piece missing */
 	sp_picker_have_piece(p, 0);
-	/* two pieces = 1.3 s < the 1.5 s start buffer */
-	sp_picker_have_piece(p, 1);
+	/* one piece = 0.66 s < the 1 s start buffer */
 	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1e6));
-	sp_picker_have_piece(p, 2);
+	sp_picker_have_piece(p, 1);
 	SP_CHECK(sp_picker_ready_to_start(p, 0, 4, 1e6));
 	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1000)); /* 400 kB at 1 kB/s: no */
 	SP_CHECK(!sp_picker_ready_to_start(p, 7, 4, 1e6));  /* no such reader */
-	for (uint32_t i = 3; i < 100; i++)
+	for (uint32_t i = 2; i < 100; i++)
 		sp_picker_have_piece(p, i);
 	SP_CHECK(sp_picker_ready_to_start(p, 0, 1e9, 1)); /* nothing missing */
 	SP_CHECK(sp_picker_complete(p));
