@@ -192,6 +192,10 @@ static int viewers_table(int choke, bool norelay, bool check)
 {
 	static const double src_x[] = {1.2, 2.0}, view_x[] = {1.0, 2.0};
 	static const uint32_t nv[] = {4, 8};
+	const char *only = getenv("SIM_VIEWERS_ONLY"); /* "A B C": one row, by index */
+	int oa = -1, ob = -1, oc = -1;
+	if (only && sscanf(only, "%d %d %d", &oa, &ob, &oc) != 3)
+		oa = -1;
 	static const char *const choke_name[] = {"all", "tft", "vod"};
 	int bad = 0;
 	printf("| source | viewers' uplink | N | choker | picker | first frame s (per viewer) | "
@@ -201,6 +205,8 @@ static int viewers_table(int choke, bool norelay, bool check)
 		for (int b = 0; b < 2; b++)
 			for (int c = 0; c < 2; c++) {
 				struct sim_vswarm sc;
+				if (oa >= 0 && (a != oa || b != ob || c != oc))
+					continue;
 				sim_vswarm_default(&sc, src_x[a], view_x[b], nv[c]);
 				sc.choke = choke;
 				sc.picker_norelay = norelay;

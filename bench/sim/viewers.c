@@ -230,6 +230,10 @@ static void ask(struct vsim *s, uint32_t v)
 				cancel(s, u, v, a[i].piece, a[i].offset / SP_PICKER_BLOCK);
 				continue;
 			}
+			if (u == 0 && getenv("SIM_TRACE"))
+				fprintf(stderr, "%.3f v%u asks src piece %u block %u deadline %.3f\n",
+					(double)s->now / SEC, v, a[i].piece, a[i].offset / SP_PICKER_BLOCK,
+					(double)sp_picker_piece_deadline(d->pk, a[i].piece) / SEC);
 			if (!s->n[u].unchoked[v]) {
 				s->res->choked_requests++;
 				continue;
@@ -268,6 +272,9 @@ static void player_update(struct vsim *s, uint32_t v)
 			return;
 		}
 		if (np >= (double)end) {
+			if (getenv("SIM_TRACE"))
+				fprintf(stderr, "%.3f viewer %u stalls at piece %u\n", (double)s->now / SEC,
+					v, (unsigned)(end / s->sc->piece_length));
 			d->stall_start = s->now - (int64_t)((np - (double)end) / br * SEC);
 			d->pos = (double)end;
 			d->state = PL_STALLED;
@@ -426,6 +433,9 @@ static void on_serve(struct vsim *s, uint32_t u)
 			    .peer = u, .piece = r.piece, .block = r.block, .len = r.len});
 	d->sent_to[r.from] += r.len;
 	d->sent_piece[r.from] = true;
+	if (u == 0 && getenv("SIM_TRACE"))
+		fprintf(stderr, "%.3f src -> %u piece %u block %u\n", (double)s->now / SEC, r.from,
+			r.piece, r.block);
 	if (u == 0)
 		s->res->source_sent += r.len;
 	else
