@@ -358,6 +358,8 @@ static void rechoke(struct vsim *s, uint32_t u)
 
 /* ---- events ---- */
 
+static uint32_t unchoked_count(const struct vsim *s, uint32_t u);
+
 static void connect_pair(struct vsim *s, uint32_t v, uint32_t u)
 {
 	struct node *dv = &s->n[v], *du = &s->n[u];
@@ -453,6 +455,15 @@ static void on_piece(struct vsim *s, uint32_t v, uint32_t piece)
 		if (w != v && d->connected[w])
 			push(s, (struct ev){.t = s->now + half_rtt(s), .type = EV_HAVE, .node = w,
 					    .peer = v, .piece = piece});
+	/* a peer that becomes interested is unchoked at once while a slot is
+	 * free (sp_choker_interested) */
+	uint32_t slots = s->sc->slots ? s->sc->slots : 4;
+	for (uint32_t w = 1; w < s->nn; w++)
+		if (w != v && d->connected[w] && s->n[w].joined && !s->n[w].have[piece] &&
+		    !d->unchoked[w] && unchoked_count(s, v) < slots + 1) {
+			set_choke(s, v, w, true);
+			ask(s, w);
+		}
 	/* the source sees HAVEs too (for its choker and super-seeding) */
 	if (d->connected[0])
 		push(s, (struct ev){.t = s->now + half_rtt(s), .type = EV_HAVE, .node = 0,

@@ -49,6 +49,8 @@
 #define PK_PARTIAL_SCAN 512         /* partial pieces walked per source and call */
 #define PK_SEED_MARGIN_S 2.0        /* rule 13: a frontier block goes to a patient seed
 				       once due within its time + this */
+#define PK_SEED_SOURCES 2           /* rule 13 with at most this many seeds, and at
+				       least twice as many relays less one */
 #define PK_SEED_PATIENT_X 1.0       /* rule 13 while the relays bring this x the bitrate */
 #define PK_SEED_SLACK_S 3.0         /* rule 13: a relay gets a block it brings this
 				       long before its deadline, else the seed may */

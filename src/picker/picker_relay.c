@@ -21,10 +21,15 @@ void pk_relay_prepare(struct sp_picker *p)
 		goto none;
 	/* patience needs relays that carry the stream: below that every
 	 * byte a seed can send is wanted (a slow swarm) */
-	double rate = 0, br = 0;
+	double rate = 0, all = 0, br = 0;
 	bool unmeasured = false;
+	uint32_t seeds = 0, relays = 0;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		const struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_PEER && s->c_usable && (s->rate_in > 0 || s->rate_est > 0))
+			all += pk_src_rate(s);
+		if (s->kind == SP_SOURCE_PEER && s->c_usable)
+			*(s->have_all ? &seeds : &relays) += 1;
 		if (s->kind != SP_SOURCE_PEER || s->have_all || !s->c_usable)
 			continue;
 		if (s->rate_in > 0 || s->rate_est > 0)
@@ -35,7 +40,15 @@ void pk_relay_prepare(struct sp_picker *p)
 	for (uint32_t k = 0; k < p->nrd; k++)
 		if (pk_reader_bitrate(&p->rd[k]) > br)
 			br = pk_reader_bitrate(&p->rd[k]);
-	p->relays = unmeasured || (rate > 0 && rate >= PK_SEED_PATIENT_X * br);
+	/* a relay not measured yet counts while the swarm as a whole carries
+	 * the stream (or nothing is measured yet): not in a slow swarm */
+	p->relays = (unmeasured && (!all || all >= PK_SEED_PATIENT_X * br)) ||
+		    (rate > 0 && rate >= PK_SEED_PATIENT_X * br);
+	/* a source shared by viewers: one or two seeds behind the relays (in
+	 * a swarm of many seeds each has capacity of its own) */
+	/* ... and once something is measured: a seed is not patient in the
+	 * first moment of a swarm */
+	p->relays = p->relays && seeds <= PK_SEED_SOURCES && 2 * seeds <= relays + 1 && all > 0;
 none:
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
