@@ -5,6 +5,9 @@
  *
  *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--perf] [--check]
  *                 [--waste] (unwanted bytes by cause under each row)
+ *   swarmplay-sim --viewers [--seeds N] [--choke all|tft|vod] [--norelay]
+ *                 (issue 10: a source and N viewers relaying; per viewer
+ *                 first frame, stalls, up/down, and the source's copies)
  *
  * Each scenario runs with N seeds from FIRST (default 50 from 100: the
  * README's table): the figures are the mean time to first frame, and sums
@@ -19,6 +22,7 @@
 
 #include "picker/picker.h"
 #include "sim.h"
+#include "viewers.h"
 
 static const char *const pol_name[] = {"swarmplay", "sequential", "swarmplayer"};
 
@@ -185,10 +189,72 @@ static void perf(bool lossy, bool deep)
 	sp_picker_free(p);
 }
 
+
+/* The viewer swarms (issue 10): a source at 1.2 x and 2 x the bitrate,
+ * viewers' uplinks at 1 x and 2 x, 4 and 8 viewers 3 s apart. Per viewer
+ * (in join order) the mean first frame, stalled seconds (sum over the
+ * runs) and up / down; the source's copies sent (mean). */
+static int viewers_table(int choke, bool norelay, bool check)
+{
+	static const double src_x[] = {1.2, 2.0}, view_x[] = {1.0, 2.0};
+	static const uint32_t nv[] = {4, 8};
+	const char *only = getenv("SIM_VIEWERS_ONLY"); /* "A B C": one row, by index */
+	int oa = -1, ob = -1, oc = -1;
+	if (only && sscanf(only, "%d %d %d", &oa, &ob, &oc) != 3)
+		oa = -1;
+	static const char *const choke_name[] = {"all", "tft", "vod"};
+	int bad = 0;
+	printf("| source | viewers' uplink | N | choker | picker | first frame s (per viewer) | "
+	       "stalled s (per viewer, sum of %u runs) | up/down | source copies |\n", nseeds);
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (int a = 0; a < 2; a++)
+		for (int b = 0; b < 2; b++)
+			for (int c = 0; c < 2; c++) {
+				struct sim_vswarm sc;
+				if (oa >= 0 && (a != oa || b != ob || c != oc))
+					continue;
+				sim_vswarm_default(&sc, src_x[a], view_x[b], nv[c]);
+				sc.choke = choke;
+				sc.picker_norelay = norelay;
+				double ttff[SIM_MAX_VIEWERS] = {0}, st[SIM_MAX_VIEWERS] = {0};
+				double copies = 0, up = 0, down = 0;
+				uint32_t unfinished = 0;
+				for (unsigned k = 0; k < nseeds; k++) {
+					struct sim_vresult r;
+					sc.seed = (uint64_t)seed_base + k;
+					if (sim_vswarm_run(&sc, &r) < 0)
+						return 1;
+					copies += r.source_copies;
+					for (uint32_t i = 0; i < sc.nviewers; i++) {
+						ttff[i] += r.v[i].ttff_s;
+						st[i] += r.v[i].stall_s;
+						up += (double)r.v[i].up;
+						down += (double)r.v[i].down;
+						unfinished += !r.v[i].finished;
+					}
+					bad |= r.choked_requests > 0 || r.invariant;
+				}
+				char f[256] = "", g[256] = "";
+				for (uint32_t i = 0; i < sc.nviewers; i++) {
+					size_t lf = strlen(f), lg = strlen(g);
+					snprintf(f + lf, sizeof(f) - lf, "%s%.1f", i ? " / " : "",
+						 ttff[i] / nseeds);
+					snprintf(g + lg, sizeof(g) - lg, "%s%.1f", i ? " / " : "", st[i]);
+				}
+				printf("| %.1f x | %.0f x | %u | %s | %s | %s | %s%s | %.2f | %.2f |\n",
+				       src_x[a], view_x[b], sc.nviewers, choke_name[choke],
+				       norelay ? "before" : "relay", f, g,
+				       unfinished ? " (some unfinished)" : "", down > 0 ? up / down : 0,
+				       copies / nseeds);
+			}
+	return check ? bad : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
-	bool check = false, do_perf = false;
+	bool check = false, do_perf = false, viewers = false, norelay = false;
+	int choke = SIM_VCHOKE_TFT;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
 			only = argv[++i];
@@ -204,11 +270,22 @@ int main(int argc, char **argv)
 			show_waste = true;
 		else if (!strcmp(argv[i], "--perf"))
 			do_perf = true;
+		else if (!strcmp(argv[i], "--viewers"))
+			viewers = true;
+		else if (!strcmp(argv[i], "--norelay"))
+			norelay = true;
+		else if (!strcmp(argv[i], "--choke") && i + 1 < argc) {
+			const char *m = argv[++i];
+			choke = !strcmp(m, "all") ? SIM_VCHOKE_ALL
+				: !strcmp(m, "vod") ? SIM_VCHOKE_VOD : SIM_VCHOKE_TFT;
+		}
 		else {
 			fprintf(stderr, "usage: %s [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--check] [--perf] [--waste]\n", argv[0]);
 			return 2;
 		}
 	}
+	if (viewers)
+		return viewers_table(choke, norelay, check);
 	if (do_perf) {
 		perf(false, false);
 		perf(true, false);

@@ -91,6 +91,20 @@
  *     from one source, so that if it fails again we know whom to blame. A
  *     source that alone sent a failed piece is never asked again, nor the
  *     only one that sent a block of every failed piece (three or more).
+ * 13. In a swarm of viewers the seeds (have-all peers: the stream's
+ *     source, whose uplink all the viewers share) are patient sources,
+ *     as a fallback web seed is in rule 5 (picker_relay.c): while the
+ *     usable peers that are not seeds (relays) bring PK_SEED_PATIENT_X
+ *     times the bitrate (or one is not measured yet), a window block goes
+ *     to a seed only when no relay that has it is expected to bring it
+ *     PK_SEED_SLACK_S before its deadline (nor sooner than the seed); a
+ *     block only seeds have
+ *     goes to one only once it is due within the seed's time +
+ *     PK_SEED_MARGIN_S if a relay holds a piece between our cursor and it
+ *     (another viewer at that frontier: the one due soonest asks the
+ *     seed, the others get the piece from it); and a patient seed gets
+ *     no outside-window work (rule 6). The source then sends each piece
+ *     about once. Off with seed_patience < 0.
  *
  * Every block that comes and is not wanted is counted by cause
  * (enum sp_picker_waste): the excess copy's origin (hedge, endgame, a

@@ -36,6 +36,9 @@ struct sp_picker_config {
 				  buffer is healthy; 0 = default (0.1), negative = none */
 	double start_buffer_s; /* sp_picker_ready_to_start also wants this much video
 				  verified at the cursor; 0 = default (1 s), negative = none */
+	/* Added for issue 10 (rule 13). */
+	double seed_patience;  /* 0 = default: seeds (have-all peers) are patient
+				  sources, other peers asked first; negative = off */
 };
 
 /* Picking policies: ours, and the two baselines the simulator compares

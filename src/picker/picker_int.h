@@ -47,6 +47,15 @@
 #define PK_EDF_MAX_BLOCKS 4096      /* block evaluations per call, a ceiling on work */
 #define PK_AHEAD_SCAN 256           /* pieces past a window looked at per source */
 #define PK_PARTIAL_SCAN 512         /* partial pieces walked per source and call */
+#define PK_SEED_MARGIN_S 2.0        /* rule 13: a frontier block goes to a patient seed
+				       once due within its time + this */
+#define PK_SEED_SOURCES 2           /* rule 13 with at most this many seeds, and at
+				       least twice as many relays less one */
+#define PK_SEED_PATIENT_X 1.0       /* rule 13 while the relays bring this x the bitrate */
+#define PK_SEED_SLACK_S 3.0         /* rule 13: a relay gets a block it brings this
+				       long before its deadline, else the seed may */
+#define PK_SEED_FRONT 512           /* ... while a relay has a piece between the
+				       cursor and it, at most this far before it */
 
 /* Block state byte: bit 7 received, bits 0-6 outstanding request count. */
 #define BLK_GOT 0x80u
@@ -124,6 +133,7 @@ struct pk_source {
 	double c_rtt;             /* its RTT */
 	double key;               /* heap key: when it would deliver one more block */
 	bool c_usable;
+	bool c_patient;           /* a patient seed (rule 13) */
 	uint32_t depth;
 	uint32_t room;            /* requests it may still be sent */
 	uint32_t rare_room;       /* part of room kept for rarest-first */
@@ -179,6 +189,8 @@ struct sp_picker {
 	bool healthy;             /* this call: every reader has its buffer */
 	bool spare;               /* this call: the peers bring PK_HEDGE_SPARE_X x the
 				     bitrate (or no reader): duplicates may be paid for */
+	bool relays;              /* this call: rule 13 applies (a reader, and a usable
+				     peer that is not a seed) */
 
 	uint32_t *act;            /* pieces with a pk_piece_dl, unordered */
 	uint32_t nact;
@@ -268,6 +280,14 @@ void pk_compute_windows(struct sp_picker *p, int64_t now);
 /* Rarest-first for source s, up to its room. */
 void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit);
 void pk_endgame(struct sp_picker *p, int64_t now);
+
+/* picker_relay.c (rule 13) */
+/* Sets p->relays and each source's c_patient for this call. */
+void pk_relay_prepare(struct sp_picker *p);
+/* Piece nobody but seeds has: does a relay (a usable non-seed peer) hold
+ * a piece between a reader's cursor and it (at most PK_SEED_FRONT before
+ * it), so that it may well fetch this one and pass it on? */
+bool pk_relay_front(const struct sp_picker *p, uint32_t piece);
 
 /* picker_base.c */
 void pk_next_sequential(struct sp_picker *p, int64_t now);

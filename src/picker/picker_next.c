@@ -351,6 +351,7 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 		s->c_usable = pk_src_usable(p, s);
 		if (s->c_usable)
 			u[p->nusable++] = s;
+		s->c_patient = false;
 		s->room = pk_src_usable(p, s) && s->depth > s->nreq ? s->depth - s->nreq : 0;
 		s->rare_room = 0;
 		if (keep_rare && s->kind == SP_SOURCE_PEER) {
@@ -358,6 +359,7 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 			s->rare_room = rr > s->room ? s->room : rr;
 		}
 	}
+	pk_relay_prepare(p);
 }
 
 /* Rule 4's and 10's price: a duplicate request takes a block's worth of
@@ -423,8 +425,9 @@ static double finish_s(const struct pk_source *s, double len)
 }
 
 struct cands {
-	struct pk_source **peer, **ws;
-	uint32_t npeer, nws;
+	struct pk_source **peer, **ws, **seed;
+	uint32_t npeer, nws, nseed; /* seed: patient seeds (rule 13) */
+	bool frontier;       /* only seeds have the piece, a relay is near it */
 	double ws_horizon_s; /* a fallback web seed serves deadlines this near */
 	bool ws_patient;     /* the peers carry the bitrate: wait before asking it */
 	bool ready; /* gathered for the current piece, peers in a heap */
@@ -432,8 +435,9 @@ struct cands {
 
 static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 {
-	c->npeer = c->nws = 0;
+	c->npeer = c->nws = c->nseed = 0;
 	c->ready = true;
+	c->frontier = false;
 	struct pk_source **u = p->scratch + 2 * p->nsrc;
 	bool parole = p->parole[piece];
 	for (uint32_t k = 0; k < p->nusable; k++) {
@@ -442,8 +446,16 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 			continue;
 		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
 			c->ws[c->nws++] = s;
+		else if (s->c_patient)
+			c->seed[c->nseed++] = s;
 		else
 			c->peer[c->npeer++] = s;
+	}
+	if (!c->npeer && c->nseed) { /* rule 13's frontier: only seeds have it */
+		for (uint32_t k = 0; k < c->nseed; k++)
+			c->peer[c->npeer++] = c->seed[k];
+		c->nseed = 0;
+		c->frontier = pk_relay_front(p, piece);
 	}
 }
 
@@ -499,6 +511,14 @@ static struct pk_source *choose(const struct cands *c, double len, uint32_t piec
 				double dl_s, bool dup, double *eta)
 {
 	struct pk_source *b = best_of(c->peer, c->npeer, len, piece, block, dup, eta);
+	if (c->nseed && (!b || *eta > dl_s - PK_SEED_SLACK_S)) {
+		double st; /* rule 13: a patient seed when no relay makes it */
+		struct pk_source *sd = best_of(c->seed, c->nseed, len, piece, block, dup, &st);
+		if (sd && (!b || st < *eta)) {
+			b = sd;
+			*eta = st;
+		}
+	}
 	if (c->nws && dl_s <= c->ws_horizon_s && (!b || *eta > dl_s - PK_HEDGE_SLACK_US / 1e6)) {
 		double wt;
 		struct pk_source *w = best_of(c->ws, c->nws, len, piece, block, dup, &wt);
@@ -642,6 +662,22 @@ static struct pk_source *choose_free(const struct cands *c, double len, double d
 	struct pk_source *b = c->npeer ? c->peer[0] : NULL;
 	double eta = b ? b->key : INFINITY;
 	*defer = false;
+	/* the seed's own queue is left out: it looks slow because it is
+	 * shared, and asking early for that reason is what makes it send
+	 * each piece to every viewer */
+	if (c->frontier && b &&
+	    dl_s > b->c_rtt + len / fmax(b->erate, PK_UNKNOWN_RATE) + PK_SEED_MARGIN_S) {
+		*defer = true; /* rule 13: the viewer due soonest asks the seed */
+		return NULL;
+	}
+	if (c->nseed && (!b || eta > dl_s - PK_SEED_SLACK_S)) {
+		double st;
+		struct pk_source *sd = best_of(c->seed, c->nseed, len, 0, 0, false, &st);
+		if (sd && (!b || st < eta)) {
+			b = sd;
+			eta = st;
+		}
+	}
 	if (c->nws && dl_s <= c->ws_horizon_s && eta > dl_s - PK_HEDGE_SLACK_US / 1e6) {
 		double wt;
 		struct pk_source *w = best_of(c->ws, c->nws, len, 0, 0, false, &wt);
@@ -759,6 +795,7 @@ static bool any_urgent_room(const struct sp_picker *p, int64_t dl, int64_t now)
 void pk_next_deadline(struct sp_picker *p, int64_t now)
 {
 	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc,
+			  .seed = p->scratch + 3 * p->nsrc,
 			  .ws_horizon_s = p->ws_horizon_s, .ws_patient = ws_patient(p)};
 	uint32_t budget = PK_EDF_MAX_BLOCKS;
 	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p, p->deadline[p->wlist[i]], now); i++)
@@ -770,8 +807,8 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 	 * order past them while a reader is short of buffer, else rarest */
 	for (uint32_t j = 0; j < p->nsrc; j++) {
 		struct pk_source *s = p->src[(j + p->rr) % p->nsrc];
-		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
-			continue;
+		if ((s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary) || s->c_patient)
+			continue; /* rules 5 and 13: servers and patient seeds wait */
 		if (s->room && !p->healthy && !fill_ahead(p, s, now))
 			break;
 		if (s->room)
@@ -870,12 +907,12 @@ size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_acti
 		memmove(p->pending, p->pending + k, (p->npending - k) * sizeof(*p->pending));
 		p->npending -= k;
 	}
-	if (p->nsrc * 3 > p->capscratch) {
-		struct pk_source **ns = realloc(p->scratch, p->nsrc * 3 * sizeof(*ns));
+	if (p->nsrc * 4 > p->capscratch) {
+		struct pk_source **ns = realloc(p->scratch, p->nsrc * 4 * sizeof(*ns));
 		if (!ns)
 			goto out;
 		p->scratch = ns;
-		p->capscratch = p->nsrc * 3;
+		p->capscratch = p->nsrc * 4;
 	}
 	pk_timeouts(p, now_us);
 	ws_policy(p, now_us);
