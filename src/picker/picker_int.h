@@ -1,5 +1,6 @@
 /* picker_int.h - the picker's private state, shared by picker.c (events and
- * bookkeeping), picker_next.c (the deadline policy) and picker_base.c (the
+ * bookkeeping), picker_win.c (readers, windows, the start rule),
+ * picker_next.c (the deadline policy) and picker_base.c (the
  * two baselines). Not installed; nothing outside src/picker includes it but
  * the picker's white-box test. */
 #ifndef SP_PICKER_INT_H
@@ -274,9 +275,16 @@ double pk_dup_allowance(const struct sp_picker *p);
 double pk_reader_bitrate(const struct pk_reader *r);
 
 
+/* picker_win.c */
+/* The sum of the measured rates of the sources that may be asked (a
+ * fallback web seed only when ordinary). */
+double pk_window_rate(const struct sp_picker *p);
+/* Every reader has PK_RARE_BUFFER_S buffered (its consumer's queue counts). */
+bool pk_healthy_buffer(const struct sp_picker *p, int64_t now);
+void pk_compute_windows(struct sp_picker *p, int64_t now);
+
 /* picker_next.c */
 void pk_next_deadline(struct sp_picker *p, int64_t now);
-void pk_compute_windows(struct sp_picker *p, int64_t now);
 /* Rarest-first for source s, up to its room. */
 void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit);
 void pk_endgame(struct sp_picker *p, int64_t now);
