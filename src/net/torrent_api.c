@@ -146,8 +146,8 @@ static void reader_on_close(void *ctx, struct sp_reader *r)
  * may evaluate. So the reader's thread reads the latest answer for its
  * cursor's piece from a slot and marks that it asked; the net thread
  * re-evaluates asked slots on every tick and verified piece. Until a
- * slot has an answer for the piece being read, the reader's own rule
- * (storage's verified-byte rate) answers. */
+ * slot has an answer for about the piece being read, the reader's own
+ * rule (storage's verified-byte rate) answers. */
 #define START_ASK_FRESH_US 1000000
 
 static bool reader_ready(void *ctx, struct sp_reader *r, uint64_t off, double ahead_s)
@@ -170,7 +170,10 @@ static bool reader_ready(void *ctx, struct sp_reader *r, uint64_t off, double ah
 	if (sl) {
 		sl->asked_us = sp_now_us();
 		sl->ahead_s = ahead_s;
-		if (sl->piece == piece)
+		/* the picker's cursor follows the reads a piece behind (one
+		 * report per piece): an answer for a piece or two back is the
+		 * current one; farther is a seek not reported yet */
+		if (sl->piece != UINT32_MAX && sl->piece <= piece + 1 && sl->piece + 2 >= piece)
 			ans = sl->ready;
 	}
 	pthread_mutex_unlock(&t->stats_lock);
