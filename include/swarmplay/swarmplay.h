@@ -41,6 +41,11 @@ struct sp_session_config {
 	bool no_trackers;           /* do not announce (tests with --peer only) */
 	bool lsd;                   /* BEP 14 local service discovery (multicast) */
 	bool dht;                   /* BEP 5 DHT node on the listen port (UDP) */
+	const char *dht_state_file; /* the routing table, loaded at start and saved
+				       atomically every few minutes and at exit;
+				       NULL = none (copied) */
+	bool port_mapping;          /* map the listen port on the gateway (UPnP IGD,
+				       NAT-PMP), renew, delete at exit */
 	double start_buffer_s;      /* video verified at a reader's cursor before the
 				       start rule holds; 0 = default (1 s), < 0 none */
 };
@@ -51,7 +56,10 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 void sp_session_free(struct sp_session *s);
 uint16_t sp_session_port(const struct sp_session *s);
 /* A DHT node to bootstrap from (cfg.dht): a router, or any known node.
- * Resolves on the caller's thread. 0 or -EINVAL / -ENOTSUP. */
+ * A numeric address is used at once; a name is resolved on the net
+ * thread without blocking (libevent's resolver, created at the first
+ * name: with numeric addresses only, nothing is resolved). 0 or -EINVAL /
+ * -ENOTSUP. */
 int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port);
 
 /* Readers opened with sp_torrent_open_reader must be closed before

@@ -46,15 +46,15 @@ static void usage(FILE *f, bool seed_cmd)
 	if (seed_cmd)
 		fprintf(f, _("Usage: swarmplay seed SRC DIR [--port N] [--peer HOST:PORT]...\n"
 			     "       [--upload-limit KBPS] [--max-peers N] [--no-tracker] [--lsd]\n"
-			     "       [--dht] [--dht-node HOST:PORT]... [--exit-after SECONDS]\n"
-			     "       [--stats-json FILE]\n"
+			     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
+			     "       [--exit-after SECONDS] [--stats-json FILE]\n"
 			     "Check the data of SRC (.torrent or .tstream) in DIR, then seed it\n"
 			     "until interrupted.\n"));
 	else
 		fprintf(f, _("Usage: swarmplay download SRC [-d DIR] [--peer HOST:PORT]... [--seed]\n"
 			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker] [--lsd]\n"
-			     "       [--dht] [--dht-node HOST:PORT]... [--exit-after SECONDS]\n"
-			     "       [--stats-json FILE] [--webseed always|fallback|never]\n"
+			     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
+			     "       [--exit-after SECONDS] [--stats-json FILE] [--webseed always|fallback|never]\n"
 			     "Download SRC (.torrent, .tstream or magnet link) into DIR (default:\n"
 			     "the current directory). Exits when complete, or keeps seeding with\n"
 			     "--seed.\n"));
@@ -273,6 +273,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 		return SP_EXIT_BADINPUT;
 	}
 	install_signals();
+	sp_swarm_prepare(&o.sw, mi);
 	struct sp_session *s = sp_session_new(&o.sw.cfg, &err);
 	if (!s) {
 		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));

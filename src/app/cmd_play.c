@@ -64,8 +64,9 @@ static void usage(FILE *f)
 		     "  --upload-limit KBPS  cap what we upload while watching\n"
 		     "  --webseed MODE       always, fallback (default) or never\n"
 		     "  --lsd                find peers on the local network (BEP 14)\n"
-		     "  --dht                find peers through the DHT (BEP 5)\n"
+		     "  --no-dht             do not use the DHT (BEP 5; on for public torrents)\n"
 		     "  --dht-node HOST:PORT a DHT node to start from (repeatable)\n"
+		     "  --no-port-mapping    do not map the listen port on the router\n"
 		     "  --file N             play file N of a multi-file torrent\n"
 		     "  --start SECONDS      start at this position\n"
 		     "  --fullscreen         start in fullscreen\n"
@@ -438,6 +439,7 @@ static int play_torrent(struct opts *o)
 	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
 	if (!mi)
 		return fail(e, SP_EXIT_BADINPUT);
+	sp_swarm_prepare(&o->sw, mi);
 	struct sp_session *s = sp_session_new(&o->sw.cfg, &e);
 	if (!s) {
 		sp_metainfo_free(mi);

@@ -358,7 +358,8 @@ static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 	case SP_WIRE_EXTENDED:
 		return p->ext ? sp_ext_on_message(p, m->ext_id, m->data, m->data_len) : -EPROTO;
 	case SP_WIRE_PORT:
-		if (p->s->dht && p->addr.ss_family == AF_INET && m->port) {
+		if (p->s->dht && p->addr.ss_family == AF_INET && m->port &&
+		    !p->t->mi->private_flag) {
 			struct sockaddr_in node = *(struct sockaddr_in *)&p->addr;
 			node.sin_port = htons(m->port);
 			sp_dht_add_node(p->s, &node);
@@ -389,7 +390,7 @@ static void after_handshake(struct sp_peer *p)
 	}
 	if (p->ext)
 		sp_ext_send_handshake(p);
-	if (p->s->dht && p->peer_dht) { /* BEP 5: tell it where our node is */
+	if (p->s->dht && p->peer_dht && !p->t->mi->private_flag) { /* BEP 5: our node */
 		struct sp_buf b;
 		sp_buf_init(&b, 16);
 		sp_wire_build_port(&b, p->s->port);
@@ -406,8 +407,8 @@ void sp_peer_build_handshake(struct sp_peer *p, uint8_t hs[SP_WIRE_HANDSHAKE_LEN
 	uint8_t reserved[8] = {0};
 	reserved[SP_WIRE_RESERVED_EXT_BYTE] |= SP_WIRE_RESERVED_EXT_BIT;
 	reserved[SP_WIRE_RESERVED_FAST_BYTE] |= SP_WIRE_RESERVED_FAST_BIT;
-	if (p->s->dht)
-		reserved[7] |= 0x01; /* BEP 5: we have a DHT node */
+	if (p->s->dht && !p->t->mi->private_flag)
+		reserved[7] |= 0x01; /* BEP 5: we have a DHT node (never said for BEP 27) */
 	sp_wire_build_handshake(hs, reserved, p->t->mi->info_hash, p->s->peer_id);
 }
 

@@ -191,6 +191,7 @@ struct sp_session {
 	struct evconnlistener *listener;
 	struct evconnlistener *listener6; /* [::], same port, when bound to any */
 	struct sp_dht *dht;            /* BEP 5, when cfg.dht */
+	struct evdns_base *dns;        /* bootstrap names; made at the first one */
 	struct event *dht_timer;
 	struct event *lsd_ev;          /* BEP 14, when cfg.lsd */
 	int lsd_fd;

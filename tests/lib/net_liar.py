@@ -3,6 +3,7 @@ unchokes at once and answers every request with the right length of
 wrong bytes. For the corrupt-peer test: swarmplay must ban it and still
 finish from the honest seeds. Plain sockets and threads; loopback only."""
 import os, socket, struct, threading
+import offline  # noqa: F401  (sets the no-outside-traffic environment)
 
 
 class Liar:
