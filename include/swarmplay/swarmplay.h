@@ -62,6 +62,20 @@ uint16_t sp_session_port(const struct sp_session *s);
  * -ENOTSUP. */
 int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port);
 
+/* Can peers outside connect in? The port mapping's last result
+ * (cfg.port_mapping; all zero when it is off). Any thread. */
+struct sp_reachability {
+	bool mapping_on;  /* cfg.port_mapping and a library to do it */
+	bool checking;    /* the first attempt is under way */
+	bool reachable;   /* the gateway forwards our port */
+	char address[46]; /* the gateway's external address ("" if it did not say) */
+	uint16_t port;    /* the external port */
+	char method[12];  /* "UPnP" or "NAT-PMP" */
+	char why[96];     /* when not reachable: "no gateway answered", or the
+			     router's refusal (English) */
+};
+void sp_session_get_reachability(struct sp_session *s, struct sp_reachability *r);
+
 /* Readers opened with sp_torrent_open_reader must be closed before
  * sp_session_free. */
 

@@ -225,6 +225,9 @@ static int open_sockets(struct sp_session *s, struct sp_error **err)
 	int lr = r == 0 && s->cfg.lsd ? sp_lsd_start(s) : 0;
 	if (lr < 0)
 		SP_WARN(MOD, "local service discovery unavailable: %s", strerror(-lr));
+	int pr = r == 0 && s->cfg.port_mapping ? sp_portmap_start(s) : 0;
+	if (pr < 0)
+		SP_WARN(MOD, "no port mapping: %s", strerror(-pr));
 	s->cfg.bind_address = NULL;
 	return r;
 }
@@ -260,6 +263,7 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	SP_INFO(MOD, "listening on port %u", s->port);
 	return s;
 fail:
+	sp_portmap_stop(s);
 	sp_lsd_stop(s);
 	sp_dht_stop(s);
 	if (s->curl)
@@ -348,6 +352,7 @@ void sp_session_free(struct sp_session *s)
 	 * leftovers (each sees `stopping` and only frees its argument). */
 	for (struct sp_torrent *t = s->torrents; t; t = t->next)
 		sp_torrent_join_check(t);
+	sp_portmap_stop(s); /* before the leftovers: its last result may be one */
 	on_post(-1, 0, s);
 	while (s->zombies) {
 		struct sp_peer *p = s->zombies;

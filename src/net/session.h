@@ -192,6 +192,7 @@ struct sp_session {
 	struct evconnlistener *listener6; /* [::], same port, when bound to any */
 	struct sp_dht *dht;            /* BEP 5, when cfg.dht */
 	struct evdns_base *dns;        /* bootstrap names; made at the first one */
+	struct sp_portmap *portmap;    /* cfg.port_mapping: its worker and schedule */
 	struct event *dht_timer;
 	struct event *lsd_ev;          /* BEP 14, when cfg.lsd */
 	int lsd_fd;
@@ -296,6 +297,13 @@ void sp_meta_tick(struct sp_torrent *t);
 void sp_meta_serve(struct sp_peer *p);
 /* Hand the candidates learnt by a finished fetch to the session. */
 void sp_meta_keep_candidates(struct sp_torrent *t);
+
+/* portmap.c: the listen port on the gateway (start on the caller's
+ * thread before the loop runs; stop after the loop is joined: it joins
+ * its worker, which deletes the mapping) */
+struct sp_portmap;
+int sp_portmap_start(struct sp_session *s);
+void sp_portmap_stop(struct sp_session *s);
 
 /* dht.c: BEP 5 */
 struct sp_dht;
