@@ -159,6 +159,44 @@ void sp_swarm_add_dht_nodes(struct sp_session *s, const struct sp_swarm_opts *o)
 		add_dht_node(s, o->dht_nodes[i]);
 }
 
+void sp_swarm_reachability(struct sp_session *s, bool translate, char *out, size_t len)
+{
+#define T(str) (translate ? _(str) : (str))
+	struct sp_reachability r;
+	sp_session_get_reachability(s, &r);
+	if (!r.mapping_on)
+		snprintf(out, len, "%s", T("port mapping off"));
+	else if (r.reachable)
+		snprintf(out, len, T("%s:%u via %s"), r.address[0] ? r.address : "?", r.port, r.method);
+	else if (r.checking)
+		snprintf(out, len, "%s", T("checking the router"));
+	else
+		snprintf(out, len, T("not reachable from outside: %s"),
+			 !strcmp(r.why, "no gateway answered") ? T("no gateway answered") : r.why);
+#undef T
+}
+
+void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len)
+{
+	char line[256];
+	sp_swarm_reachability(s, false, line, sizeof(line));
+	size_t n = 0;
+	if (len < 3)
+		return;
+	out[n++] = '"';
+	for (const char *p = line; *p && n + 8 < len; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, len - n, "\\%c", c);
+		else if (c < 0x20)
+			n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n++] = '"';
+	out[n] = 0;
+}
+
 void sp_swarm_add_peers(struct sp_torrent *t, const struct sp_swarm_opts *o)
 {
 	for (int i = 0; i < o->npeers; i++) {

@@ -13,6 +13,7 @@
 #ifndef SP_APP_SWARM_OPTS_H
 #define SP_APP_SWARM_OPTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,13 @@ void sp_swarm_prepare(struct sp_swarm_opts *o, const struct sp_metainfo *mi);
  * SP_SWARM_DHT_ROUTERS), then the --dht-node addresses, to the session
  * (a bad one is reported, skipped). Nothing when the DHT is off. */
 void sp_swarm_add_dht_nodes(struct sp_session *s, const struct sp_swarm_opts *o);
+/* The port mapping's state in one line: "A:P via UPnP", "checking the
+ * router", "not reachable from outside: no gateway answered", "port
+ * mapping off"; translated for people, English (for the stats files)
+ * when !translate. */
+void sp_swarm_reachability(struct sp_session *s, bool translate, char *out, size_t len);
+/* The same as a JSON string value (quotes included, escaped). */
+void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len);
 /* --peer addresses to the torrent (a bad one is reported, skipped). */
 void sp_swarm_add_peers(struct sp_torrent *t, const struct sp_swarm_opts *o);
 /* A magnet: --peer addresses join its x.pe peers, to fetch metadata from. */
