@@ -17,7 +17,8 @@ from it (its node is asked, with no bootstrap host).
 
 The detector's positive control runs in a network namespace made here
 with only `lo` (no route out, so nothing can leave): there, with the
-default bootstrap list, the same trace must show the resolver at work."""
+default bootstrap list and port mapping on, the same trace must show the
+resolver at work and the UPnP discovery's multicast."""
 import os, re, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -154,9 +155,12 @@ else:
         os.makedirs(os.path.join(w, "ns-state"), exist_ok=True)
         tr, out = traced(["download", pub, "-d", os.path.join(w, "dl6"), "--port", "0"],
                          env={"XDG_STATE_HOME": os.path.join(w, "ns-state")}, netns=ns,
-                         drop=("SWARMPLAY_DHT_BOOTSTRAP",))
+                         drop=("SWARMPLAY_DHT_BOOTSTRAP", "SWARMPLAY_PORT_MAPPING"))
         if not RESOLVE.search(tr):
             nu.fail("positive control: with the default list no name lookup was seen "
+                    "(the detector is blind)\n" + tr[-3000:])
+        if "239.255.255.250" not in tr:
+            nu.fail("positive control: with port mapping on, no UPnP discovery was seen "
                     "(the detector is blind)\n" + tr[-3000:])
     finally:
         subprocess.run(["ip", "netns", "del", ns])
