@@ -159,21 +159,28 @@ void sp_swarm_add_dht_nodes(struct sp_session *s, const struct sp_swarm_opts *o)
 		add_dht_node(s, o->dht_nodes[i]);
 }
 
+/* English for the stats files, the user's language for people. */
+__attribute__((format_arg(2))) static const char *tr(bool translate, const char *msgid)
+{
+	return translate ? _(msgid) : msgid;
+}
+
 void sp_swarm_reachability(struct sp_session *s, bool translate, char *out, size_t len)
 {
-#define T(str) (translate ? _(str) : (str))
 	struct sp_reachability r;
 	sp_session_get_reachability(s, &r);
 	if (!r.mapping_on)
-		snprintf(out, len, "%s", T("port mapping off"));
+		snprintf(out, len, "%s", tr(translate, N_("port mapping off")));
 	else if (r.reachable)
-		snprintf(out, len, T("%s:%u via %s"), r.address[0] ? r.address : "?", r.port, r.method);
+		snprintf(out, len, tr(translate, N_("%s:%u via %s")), r.address[0] ? r.address : "?",
+			 r.port, r.method);
 	else if (r.checking)
-		snprintf(out, len, "%s", T("checking the router"));
+		snprintf(out, len, "%s", tr(translate, N_("checking the router")));
 	else
-		snprintf(out, len, T("not reachable from outside: %s"),
-			 !strcmp(r.why, "no gateway answered") ? T("no gateway answered") : r.why);
-#undef T
+		snprintf(out, len, tr(translate, N_("not reachable from outside: %s")),
+			 !strcmp(r.why, "no gateway answered")
+				 ? tr(translate, N_("no gateway answered"))
+				 : r.why);
 }
 
 void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len)
