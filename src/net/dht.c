@@ -528,7 +528,9 @@ static void save_state(struct sp_dht *d)
 {
 	if (!d->state_path || !d->nnodes)
 		return;
-	static struct sp_dht_saved saved[MAX_NODES];
+	struct sp_dht_saved *saved = calloc(MAX_NODES, sizeof(*saved)); /* sessions: one each */
+	if (!saved)
+		return;
 	size_t n = 0;
 	for (int i = 0; i < d->nnodes; i++) {
 		const struct node *nd = &d->nodes[i];
@@ -563,6 +565,7 @@ static void save_state(struct sp_dht *d)
 	else
 		SP_DEBUG(MOD, "saved %zu nodes to %s", n, d->state_path);
 	sp_buf_fini(&b);
+	free(saved);
 }
 
 /* Our id and the nodes of the saved table; a bad file is reported and
@@ -572,19 +575,22 @@ static void load_state(struct sp_dht *d)
 	int fd = d->state_path ? open(d->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
 	if (fd < 0)
 		return;
-	static uint8_t buf[SP_DHT_STATE_MAX_FILE + 1];
-	size_t len = 0;
+	const size_t cap = SP_DHT_STATE_MAX_FILE + 1; /* one more: too long is seen */
+	uint8_t *buf = malloc(cap);
+	struct sp_dht_saved *saved = calloc(MAX_NODES, sizeof(*saved));
+	size_t len = 0, n = 0;
 	ssize_t r;
-	while (len < sizeof(buf) && (r = read(fd, buf + len, sizeof(buf) - len)) > 0)
+	while (buf && saved && len < cap && (r = read(fd, buf + len, cap - len)) > 0)
 		len += (size_t)r;
 	close(fd);
-	static struct sp_dht_saved saved[MAX_NODES];
 	uint8_t id[20];
-	bool have_id;
-	size_t n;
-	int pr = sp_dht_state_parse(buf, len, id, &have_id, saved, MAX_NODES, &n);
+	bool have_id = false;
+	int pr = buf && saved ? sp_dht_state_parse(buf, len, id, &have_id, saved, MAX_NODES, &n)
+			      : -ENOMEM;
+	free(buf);
 	if (pr < 0) {
 		SP_WARN(MOD, "ignoring the routing table in %s: %s", d->state_path, strerror(-pr));
+		free(saved);
 		return;
 	}
 	if (have_id)
@@ -596,6 +602,7 @@ static void load_state(struct sp_dht *d)
 		if (i < PING_AT_START)
 			query(d, &sin, "find_node", 0, d->id, "target", NULL, 0);
 	}
+	free(saved);
 	SP_INFO(MOD, "%zu nodes from %s", n, d->state_path);
 }
 

@@ -231,7 +231,7 @@ static int on_piece(struct sp_peer *p, const struct sp_wire_msg *m)
 		/* after our CANCEL: the picker may still want it, or counts why
 		 * not; never asked: waste of no cause of ours */
 		if (take_cancelled(p, m->index, m->begin, (uint32_t)m->data_len))
-			sp_torrent_block_in(t, p->source_id, p->ip4, false, m->index, m->begin,
+			sp_torrent_block_in(t, p->source_id, &p->host, false, m->index, m->begin,
 					    m->data, (uint32_t)m->data_len);
 		else
 			sp_torrent_waste(t, SP_WASTE_OTHER, m->data_len);
@@ -244,7 +244,7 @@ static int on_piece(struct sp_peer *p, const struct sp_wire_msg *m)
 		p->rtt_s = sample;
 	else
 		p->rtt_s = 0.98 * p->rtt_s + 0.02 * sample;
-	sp_torrent_block_in(t, p->source_id, p->ip4, false, m->index, m->begin, m->data,
+	sp_torrent_block_in(t, p->source_id, &p->host, false, m->index, m->begin, m->data,
 			    (uint32_t)m->data_len);
 	return 0;
 }
@@ -629,6 +629,7 @@ static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct socka
 	p->s = s;
 	memcpy(&p->addr, sa, len);
 	p->addr_len = len;
+	p->host = sp_host_of(sa);
 	char host[INET6_ADDRSTRLEN] = "?";
 	uint16_t port = 0;
 	if (sa->sa_family == AF_INET) {

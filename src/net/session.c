@@ -81,26 +81,19 @@ static void on_post(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-bool sp_session_banned(const struct sp_session *s, uint32_t ip)
+bool sp_session_banned(const struct sp_session *s, const struct sp_host *h)
 {
-	for (size_t i = 0; ip && i < s->num_banned; i++)
-		if (s->banned[i] == ip)
-			return true;
-	return false;
+	return sp_banlist_has(&s->bans, h);
 }
 
-void sp_session_ban(struct sp_session *s, uint32_t ip)
+void sp_session_ban(struct sp_session *s, const struct sp_host *h)
 {
-	if (!ip || sp_session_banned(s, ip) || s->num_banned >= 4096)
+	int r = sp_banlist_add(&s->bans, h);
+	if (r <= 0)
 		return;
-	uint32_t *nb = realloc(s->banned, (s->num_banned + 1) * sizeof(*nb));
-	if (!nb)
-		return;
-	s->banned = nb;
-	s->banned[s->num_banned++] = ip;
-	char a[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
-	SP_WARN(MOD, "banned %s for sending corrupt data", a);
+	char a[64];
+	sp_host_str(h, a, sizeof(a));
+	SP_WARN(MOD, "banned %s%s for sending corrupt data", a, r == 2 ? " and its /64" : "");
 }
 
 struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t info_hash[20])
@@ -115,9 +108,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		      int len, void *arg)
 {
 	struct sp_session *s = arg;
-	uint32_t ip = sa->sa_family == AF_INET ? ((struct sockaddr_in *)sa)->sin_addr.s_addr : 0;
+	struct sp_host h = sp_host_of(sa);
 	int max_total = s->cfg.max_peers_total ? s->cfg.max_peers_total : SP_SESSION_DEFAULT_TOTAL;
-	if (s->stopping || s->total_peers >= max_total || sp_session_banned(s, ip)) {
+	if (s->stopping || s->total_peers >= max_total || sp_session_banned(s, &h)) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -383,7 +376,7 @@ void sp_session_free(struct sp_session *s)
 	event_free(s->post_ev);
 	event_base_free(s->base);
 	pthread_mutex_destroy(&s->post_lock);
-	free(s->banned);
+	sp_banlist_fini(&s->bans);
 	while (s->meta_cands) {
 		struct sp_candidate *c = s->meta_cands;
 		s->meta_cands = c->next;

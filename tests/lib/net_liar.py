@@ -12,7 +12,7 @@ class Liar:
         self.num_pieces = num_pieces
         self.blocks_sent = 0
         self.connections = 0
-        self.sock = socket.socket()
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, 0))
         self.sock.listen(8)
