@@ -10,6 +10,8 @@
 # (video length, default 30), SP_DEMO_RATE (seeder cap in kB/s),
 # SP_DEMO_NO_DEPS=1 (skip tests/deps.sh), SP_BUILD (build dir, default build).
 set -euo pipefail
+# a local swarm: no DHT router, no port mapping, no outside traffic at all
+export SWARMPLAY_DHT_BOOTSTRAP= SWARMPLAY_PORT_MAPPING=off
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 [ "${SP_DEMO_NO_DEPS:-0}" = 1 ] || bash tests/deps.sh
@@ -19,6 +21,7 @@ ninja -C "$build" >/dev/null
 case $build in /*) ;; *) build=$here/$build ;; esac
 sp=$build/src/app/swarmplay
 work=${SP_DEMO_DIR:-$here/build/demo}
+export XDG_STATE_HOME=$work/state
 secs=${SP_DEMO_SECONDS:-30}
 mkdir -p "$work/seed"
 video=$work/seed/swarmplay-demo.mp4

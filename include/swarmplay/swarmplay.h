@@ -41,6 +41,11 @@ struct sp_session_config {
 	bool no_trackers;           /* do not announce (tests with --peer only) */
 	bool lsd;                   /* BEP 14 local service discovery (multicast) */
 	bool dht;                   /* BEP 5 DHT node on the listen port (UDP) */
+	const char *dht_state_file; /* the routing table, loaded at start and saved
+				       atomically every few minutes and at exit;
+				       NULL = none (copied) */
+	bool port_mapping;          /* map the listen port on the gateway (UPnP IGD,
+				       NAT-PMP), renew, delete at exit */
 	double start_buffer_s;      /* video verified at a reader's cursor before the
 				       start rule holds; 0 = default (1 s), < 0 none */
 };
@@ -51,8 +56,25 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 void sp_session_free(struct sp_session *s);
 uint16_t sp_session_port(const struct sp_session *s);
 /* A DHT node to bootstrap from (cfg.dht): a router, or any known node.
- * Resolves on the caller's thread. 0 or -EINVAL / -ENOTSUP. */
+ * A numeric address is used at once; a name is resolved on the net
+ * thread without blocking (libevent's resolver, created at the first
+ * name: with numeric addresses only, nothing is resolved). 0 or -EINVAL /
+ * -ENOTSUP. */
 int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port);
+
+/* Can peers outside connect in? The port mapping's last result
+ * (cfg.port_mapping; all zero when it is off). Any thread. */
+struct sp_reachability {
+	bool mapping_on;  /* cfg.port_mapping and a library to do it */
+	bool checking;    /* the first attempt is under way */
+	bool reachable;   /* the gateway forwards our port */
+	char address[46]; /* the gateway's external address ("" if it did not say) */
+	uint16_t port;    /* the external port */
+	char method[12];  /* "UPnP" or "NAT-PMP" */
+	char why[96];     /* when not reachable: "no gateway answered", or the
+			     router's refusal (English) */
+};
+void sp_session_get_reachability(struct sp_session *s, struct sp_reachability *r);
 
 /* Readers opened with sp_torrent_open_reader must be closed before
  * sp_session_free. */

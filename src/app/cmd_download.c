@@ -46,15 +46,15 @@ static void usage(FILE *f, bool seed_cmd)
 	if (seed_cmd)
 		fprintf(f, _("Usage: swarmplay seed SRC DIR [--port N] [--peer HOST:PORT]...\n"
 			     "       [--upload-limit KBPS] [--max-peers N] [--no-tracker] [--lsd]\n"
-			     "       [--dht] [--dht-node HOST:PORT]... [--exit-after SECONDS]\n"
-			     "       [--stats-json FILE]\n"
+			     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
+			     "       [--exit-after SECONDS] [--stats-json FILE]\n"
 			     "Check the data of SRC (.torrent or .tstream) in DIR, then seed it\n"
 			     "until interrupted.\n"));
 	else
 		fprintf(f, _("Usage: swarmplay download SRC [-d DIR] [--peer HOST:PORT]... [--seed]\n"
 			     "       [--port N] [--max-peers N] [--upload-limit KBPS] [--no-tracker] [--lsd]\n"
-			     "       [--dht] [--dht-node HOST:PORT]... [--exit-after SECONDS]\n"
-			     "       [--stats-json FILE] [--webseed always|fallback|never]\n"
+			     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
+			     "       [--exit-after SECONDS] [--stats-json FILE] [--webseed always|fallback|never]\n"
 			     "Download SRC (.torrent, .tstream or magnet link) into DIR (default:\n"
 			     "the current directory). Exits when complete, or keeps seeding with\n"
 			     "--seed.\n"));
@@ -152,7 +152,8 @@ static void show_progress(const struct sp_torrent_stats *st, bool tty, bool fina
 	fflush(stderr);
 }
 
-static void write_stats_json(const char *path, const struct sp_torrent_stats *st)
+static void write_stats_json(const char *path, const struct sp_torrent_stats *st,
+			     const char *reachable_json)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -171,7 +172,7 @@ static void write_stats_json(const char *path, const struct sp_torrent_stats *st
 	for (int c = 0; c < SP_WASTE_COUNT; c++)
 		fprintf(f, "%s\"%s\": %" PRIu64, c ? ", " : "",
 			sp_waste_cause_name((enum sp_waste_cause)c), st->wasted_by[c]);
-	fprintf(f, "}}\n");
+	fprintf(f, "}, \"reachable\": %s}\n", reachable_json);
 	if (fclose(f) == 0)
 		rename(tmp, path);
 }
@@ -204,8 +205,10 @@ static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metain
 }
 
 /* Poll the stats until done; returns the exit code. */
-static int watch(struct sp_torrent *t, const struct opts *o)
+static int watch(struct sp_session *s, struct sp_torrent *t, const struct opts *o,
+		 char *reach_json, size_t reach_len)
 {
+	char reach_shown[256] = "", reach[256];
 	bool tty = isatty(STDERR_FILENO);
 	int64_t start = sp_now_us(), last_line = 0;
 	bool announced_complete = false;
@@ -227,13 +230,21 @@ static int watch(struct sp_torrent *t, const struct opts *o)
 				fputc('\n', stderr);
 			fprintf(stderr, _("tracker: %s\n"), st.tracker_status);
 		}
+		sp_swarm_reachability(s, true, reach, sizeof(reach));
+		if (strcmp(reach, reach_shown)) { /* the port mapping: a line when it changes */
+			snprintf(reach_shown, sizeof(reach_shown), "%s", reach);
+			if (tty)
+				fputc('\n', stderr);
+			fprintf(stderr, _("reachable: %s\n"), reach);
+		}
+		sp_swarm_reachability_json(s, reach_json, reach_len);
 		bool finishing = st.complete && !announced_complete && !o->seed_cmd;
 		if (!finishing && (tty || now - last_line >= 1000000)) {
 			show_progress(&st, tty, false);
 			last_line = now;
 		}
 		if (o->stats_json && now - last_line < 300000)
-			write_stats_json(o->stats_json, &st);
+			write_stats_json(o->stats_json, &st, reach_json);
 		if (st.complete && !announced_complete && !st.checking) {
 			announced_complete = true;
 			if (!o->seed_cmd) {
@@ -273,6 +284,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 		return SP_EXIT_BADINPUT;
 	}
 	install_signals();
+	sp_swarm_prepare(&o.sw, mi);
 	struct sp_session *s = sp_session_new(&o.sw.cfg, &err);
 	if (!s) {
 		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));
@@ -295,12 +307,13 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 		return SP_EXIT_FAILURE;
 	}
 	sp_swarm_add_peers(t, &o.sw);
-	int code = watch(t, &o);
+	char reach_json[512] = "\"\"";
+	int code = watch(s, t, &o, reach_json, sizeof(reach_json));
 	struct sp_torrent_stats st;
 	sp_torrent_get_stats(t, &st);
 	sp_session_free(s); /* announces stopped, saves resume */
 	if (o.stats_json)
-		write_stats_json(o.stats_json, &st);
+		write_stats_json(o.stats_json, &st, reach_json);
 	if (seed_cmd && !st.complete)
 		fprintf(stderr, _("swarmplay: warning: the data in %s was incomplete (%u of %u "
 				  "pieces)\n"),

@@ -64,8 +64,9 @@ static void usage(FILE *f)
 		     "  --upload-limit KBPS  cap what we upload while watching\n"
 		     "  --webseed MODE       always, fallback (default) or never\n"
 		     "  --lsd                find peers on the local network (BEP 14)\n"
-		     "  --dht                find peers through the DHT (BEP 5)\n"
+		     "  --no-dht             do not use the DHT (BEP 5; on for public torrents)\n"
 		     "  --dht-node HOST:PORT a DHT node to start from (repeatable)\n"
+		     "  --no-port-mapping    do not map the listen port on the router\n"
 		     "  --file N             play file N of a multi-file torrent\n"
 		     "  --start SECONDS      start at this position\n"
 		     "  --fullscreen         start in fullscreen\n"
@@ -274,6 +275,7 @@ static int cache_dir(const struct sp_metainfo *mi, char *out, size_t n)
 }
 
 struct net_ctx {
+	struct sp_session *s;
 	struct sp_torrent *t;
 	const struct sp_metainfo *mi;
 	int file;
@@ -318,6 +320,8 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	out->complete = st.complete;
 	out->checking = st.checking;
 	out->complete_at_us = st.complete_at_us;
+	sp_swarm_reachability(n->s, true, out->reachable, sizeof(out->reachable));
+	sp_swarm_reachability_json(n->s, out->reachable_json, sizeof(out->reachable_json));
 	if (sp_torrent_get_pieces(n->t, n->bits, n->bits_len) < 0)
 		return;
 	const struct sp_mi_file *f = &n->mi->files[n->file];
@@ -404,11 +408,11 @@ static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metain
 
 /* Plays file of the torrent t (the session's); the reader is closed
  * before returning, as the session requires. */
-static int play_from(struct opts *o, struct sp_torrent *t, int file)
+static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t, int file)
 {
 	struct sp_error *e = NULL;
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
-	struct net_ctx n = {.t = t, .mi = mi, .file = file};
+	struct net_ctx n = {.s = s, .t = t, .mi = mi, .file = file};
 	n.bits_len = ((size_t)mi->num_pieces + 7) / 8;
 	n.bits = calloc(1, n.bits_len + 1);
 	/* the reader's cursor gives the first pieces their deadlines: they
@@ -438,6 +442,7 @@ static int play_torrent(struct opts *o)
 	struct sp_metainfo *mi = sp_metainfo_load(o->src, &e);
 	if (!mi)
 		return fail(e, SP_EXIT_BADINPUT);
+	sp_swarm_prepare(&o->sw, mi);
 	struct sp_session *s = sp_session_new(&o->sw.cfg, &e);
 	if (!s) {
 		sp_metainfo_free(mi);
@@ -458,7 +463,7 @@ static int play_torrent(struct opts *o)
 		goto out;
 	}
 	sp_swarm_add_peers(t, &o->sw);
-	code = play_from(o, t, file);
+	code = play_from(o, s, t, file);
 	if (o->cache_fd >= 0)
 		trim_cache(o, dir, mi);
 out:

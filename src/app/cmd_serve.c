@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		     "       [--open mpv|vlc|ffplay|CMD] [--max-streams N] [-d DIR]\n"
 		     "       [--peer HOST:PORT]... [--port N] [--no-tracker] [--max-peers N]\n"
 		     "       [--upload-limit KBPS] [--webseed always|fallback|never] [--lsd]\n"
-		     "       [--dht] [--dht-node HOST:PORT]...\n"
+		     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
 		     "Serve the files of each SRC (.tstream, .torrent or magnet link) over\n"
 		     "HTTP while they download, to any player or browser: ranges, HEAD,\n"
 		     "keep-alive. Pages: / (the torrents and files; JSON with Accept:\n"
@@ -317,6 +317,7 @@ static int serve(struct opts *o)
 {
 	struct sp_error *e = NULL;
 	install_signals();
+	sp_swarm_prepare(&o->sw, NULL); /* a private torrent's DHT is off in the session */
 	struct sp_session *s = sp_session_new(&o->sw.cfg, &e);
 	if (!s) {
 		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(e));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/i18n.h"
 #include "core/metainfo.h"
@@ -45,11 +46,12 @@ int sp_swarm_opt_parse(struct sp_swarm_opts *o, int c, const char *arg)
 		return 0;
 	case SP_SWARM_OPT_NOTR: o->cfg.no_trackers = true; return 0;
 	case SP_SWARM_OPT_LSD: o->cfg.lsd = true; return 0;
-	case SP_SWARM_OPT_DHT: o->cfg.dht = true; return 0;
+	case SP_SWARM_OPT_DHT: return 0; /* the default now; kept for old scripts */
+	case SP_SWARM_OPT_NO_DHT: o->no_dht = true; return 0;
+	case SP_SWARM_OPT_NO_PORTMAP: o->no_port_mapping = true; return 0;
 	case SP_SWARM_OPT_DHT_NODE:
 		if (o->ndht >= SP_SWARM_MAX_ADDRS)
 			return -EINVAL;
-		o->cfg.dht = true;
 		o->dht_nodes[o->ndht++] = arg;
 		return 0;
 	case SP_SWARM_OPT_MAXP:
@@ -98,15 +100,108 @@ int sp_split_host_port(const char *arg, char *host, size_t hostlen, uint16_t *po
 	return 0;
 }
 
+/* mkdir -p of path's folders (the last component is a file). */
+static int make_parents(char *path)
+{
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = 0;
+		int r = mkdir(path, 0700);
+		*p = '/';
+		if (r < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+static void state_path(struct sp_swarm_opts *o)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+	if (xdg && xdg[0] == '/')
+		n = snprintf(o->state_path, sizeof(o->state_path), "%s/swarmplay/dht.dat", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(o->state_path, sizeof(o->state_path),
+			     "%s/.local/state/swarmplay/dht.dat", home);
+	else
+		return;
+	if (n > 0 && (size_t)n < sizeof(o->state_path) && make_parents(o->state_path) == 0)
+		o->cfg.dht_state_file = o->state_path;
+}
+
+void sp_swarm_prepare(struct sp_swarm_opts *o, const struct sp_metainfo *mi)
+{
+	o->cfg.dht = !o->no_dht && !(mi && !mi->is_magnet && mi->private_flag);
+	if (o->cfg.dht)
+		state_path(o);
+	const char *pm = getenv("SWARMPLAY_PORT_MAPPING");
+	o->cfg.port_mapping = !o->no_port_mapping && !(pm && !strcmp(pm, "off"));
+}
+
+static void add_dht_node(struct sp_session *s, const char *addr)
+{
+	char host[256];
+	uint16_t port;
+	if (sp_split_host_port(addr, host, sizeof(host), &port) < 0 ||
+	    sp_session_add_dht_node(s, host, port) < 0)
+		fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), addr);
+}
+
 void sp_swarm_add_dht_nodes(struct sp_session *s, const struct sp_swarm_opts *o)
 {
-	for (int i = 0; i < o->ndht; i++) {
-		char host[256];
-		uint16_t port;
-		if (sp_split_host_port(o->dht_nodes[i], host, sizeof(host), &port) < 0 ||
-		    sp_session_add_dht_node(s, host, port) < 0)
-			fprintf(stderr, _("swarmplay: cannot use DHT node %s\n"), o->dht_nodes[i]);
+	if (!o->cfg.dht)
+		return;
+	const char *list = getenv("SWARMPLAY_DHT_BOOTSTRAP");
+	char *copy = strdup(list ? list : SP_SWARM_DHT_ROUTERS), *save = NULL;
+	for (char *a = copy ? strtok_r(copy, ", ", &save) : NULL; a; a = strtok_r(NULL, ", ", &save))
+		add_dht_node(s, a);
+	free(copy);
+	for (int i = 0; i < o->ndht; i++)
+		add_dht_node(s, o->dht_nodes[i]);
+}
+
+/* English for the stats files, the user's language for people. */
+__attribute__((format_arg(2))) static const char *tr(bool translate, const char *msgid)
+{
+	return translate ? _(msgid) : msgid;
+}
+
+void sp_swarm_reachability(struct sp_session *s, bool translate, char *out, size_t len)
+{
+	struct sp_reachability r;
+	sp_session_get_reachability(s, &r);
+	if (!r.mapping_on)
+		snprintf(out, len, "%s", tr(translate, N_("port mapping off")));
+	else if (r.reachable)
+		snprintf(out, len, tr(translate, N_("%s:%u via %s")), r.address[0] ? r.address : "?",
+			 r.port, r.method);
+	else if (r.checking)
+		snprintf(out, len, "%s", tr(translate, N_("checking the router")));
+	else
+		snprintf(out, len, tr(translate, N_("not reachable from outside: %s")),
+			 !strcmp(r.why, "no gateway answered")
+				 ? tr(translate, N_("no gateway answered"))
+				 : r.why);
+}
+
+void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len)
+{
+	char line[256];
+	sp_swarm_reachability(s, false, line, sizeof(line));
+	size_t n = 0;
+	if (len < 3)
+		return;
+	out[n++] = '"';
+	for (const char *p = line; *p && n + 8 < len; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, len - n, "\\%c", c);
+		else if (c < 0x20)
+			n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
+		else
+			out[n++] = (char)c;
 	}
+	out[n++] = '"';
+	out[n] = 0;
 }
 
 void sp_swarm_add_peers(struct sp_torrent *t, const struct sp_swarm_opts *o)

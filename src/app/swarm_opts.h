@@ -1,10 +1,19 @@
 /* swarm_opts.h - the swarm options that `play`, `download` and `seed`
  * share (-d, --peer, --port, --no-tracker, --max-peers, --upload-limit,
- * --webseed, --lsd, --dht, --dht-node): one parser, one table, one way to
- * hand them to the session. Private to src/app. Main thread. */
+ * --webseed, --lsd, --no-dht, --dht-node, --no-port-mapping): one parser,
+ * one table, one way to hand them to the session. Private to src/app.
+ * Main thread.
+ *
+ * The defaults are a home network's: the DHT on (off for a private
+ * torrent, BEP 27), bootstrapped from the saved table and from
+ * SP_SWARM_DHT_ROUTERS, and the listen port mapped on the gateway. Two
+ * environment variables replace them, and every test and benchmark sets
+ * both so nothing leaves the machine: SWARMPLAY_DHT_BOOTSTRAP (a comma
+ * list of HOST:PORT, empty for none) and SWARMPLAY_PORT_MAPPING=off. */
 #ifndef SP_APP_SWARM_OPTS_H
 #define SP_APP_SWARM_OPTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +29,8 @@ struct sp_swarm_opts {
 	int npeers;
 	const char *dht_nodes[SP_SWARM_MAX_ADDRS];
 	int ndht;
+	bool no_dht, no_port_mapping;
+	char state_path[4096]; /* $XDG_STATE_HOME/swarmplay/dht.dat */
 	struct sp_session_config cfg;
 };
 
@@ -35,6 +46,8 @@ enum {
 	SP_SWARM_OPT_LSD,
 	SP_SWARM_OPT_DHT,
 	SP_SWARM_OPT_DHT_NODE,
+	SP_SWARM_OPT_NO_DHT,
+	SP_SWARM_OPT_NO_PORTMAP,
 	SP_SWARM_OPT_END,
 };
 
@@ -49,7 +62,9 @@ enum {
 	{"webseed", required_argument, NULL, SP_SWARM_OPT_WEBSEED},                   \
 	{"lsd", no_argument, NULL, SP_SWARM_OPT_LSD},                                  \
 	{"dht", no_argument, NULL, SP_SWARM_OPT_DHT},                                  \
-	{"dht-node", required_argument, NULL, SP_SWARM_OPT_DHT_NODE}
+	{"dht-node", required_argument, NULL, SP_SWARM_OPT_DHT_NODE},                 \
+	{"no-dht", no_argument, NULL, SP_SWARM_OPT_NO_DHT},                            \
+	{"no-port-mapping", no_argument, NULL, SP_SWARM_OPT_NO_PORTMAP}
 
 /* 0 taken, -EINVAL a bad value, 1 not a swarm option. */
 int sp_swarm_opt_parse(struct sp_swarm_opts *o, int c, const char *arg);
@@ -59,8 +74,26 @@ int sp_parse_num(const char *s, double lo, double hi, double *out);
 int sp_parse_whole(const char *s, double lo, double hi, double *out);
 /* "host:port" or "[v6]:port"; 0 or -EINVAL. */
 int sp_split_host_port(const char *arg, char *host, size_t hostlen, uint16_t *port);
-/* --dht-node addresses to the session (a bad one is reported, skipped). */
+/* The well-known DHT routers, the default bootstrap list. */
+#define SP_SWARM_DHT_ROUTERS                                                           \
+	"router.bittorrent.com:6881,dht.transmissionbt.com:6881,router.utorrent.com:6881," \
+	"dht.libtorrent.org:25401"
+/* The session's config from the options and the environment, before
+ * sp_session_new: DHT (unless --no-dht, or mi is a private torrent; mi
+ * may be NULL: several or not yet known), its state file (the folder is
+ * made), port mapping. */
+void sp_swarm_prepare(struct sp_swarm_opts *o, const struct sp_metainfo *mi);
+/* The bootstrap list (SWARMPLAY_DHT_BOOTSTRAP when set, else
+ * SP_SWARM_DHT_ROUTERS), then the --dht-node addresses, to the session
+ * (a bad one is reported, skipped). Nothing when the DHT is off. */
 void sp_swarm_add_dht_nodes(struct sp_session *s, const struct sp_swarm_opts *o);
+/* The port mapping's state in one line: "A:P via UPnP", "checking the
+ * router", "not reachable from outside: no gateway answered", "port
+ * mapping off"; translated for people, English (for the stats files)
+ * when !translate. */
+void sp_swarm_reachability(struct sp_session *s, bool translate, char *out, size_t len);
+/* The same as a JSON string value (quotes included, escaped). */
+void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len);
 /* --peer addresses to the torrent (a bad one is reported, skipped). */
 void sp_swarm_add_peers(struct sp_torrent *t, const struct sp_swarm_opts *o);
 /* A magnet: --peer addresses join its x.pe peers, to fetch metadata from. */

@@ -12,6 +12,12 @@
  * node asked once; the peers found become connect candidates, and the
  * closest nodes that answered get our announce_peer with their token.
  *
+ * The table outlives the process: cfg.dht_state_file (dht.dat, see
+ * dht_state.h) is read at start (our id and the nodes: the first
+ * PING_AT_START get a find_node) and written atomically (temporary file,
+ * fsync, rename) every SAVE_INTERVAL_US and at stop, unless the table is
+ * empty, so a run without a network never wipes a good file.
+ *
  * What it does not: k-bucket splitting (a flat table suffices for a
  * client), IPv6 (BEP 32), storage beyond MAX_STORED peers per hash.
  * Every datagram is parsed by krpc.c (pure, bencode with hard limits);
@@ -20,7 +26,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -31,6 +39,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/sha1.h"
+#include "net/dht_state.h"
 #include "net/krpc.h"
 
 #define MOD "dht"
@@ -43,6 +52,8 @@
 #define QUERY_TIMEOUT_US 2000000
 #define LOOKUP_INTERVAL_US (300 * 1000000LL)
 #define MAX_DGRAM SP_KRPC_MAX_DGRAM
+#define SAVE_INTERVAL_US (300 * 1000000LL)
+#define PING_AT_START 32
 
 struct node {
 	uint8_t id[20];
@@ -90,6 +101,8 @@ struct sp_dht {
 	uint16_t next_tid;
 	uint8_t ext_ip[4]; /* our address as others see it (BEP 42 "ip") */
 	bool have_ext;
+	char *state_path; /* dht.dat, or NULL */
+	int64_t saved_us;
 };
 
 /* Do we serve this info-hash ourselves (and may say so)? */
@@ -495,12 +508,114 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* ---- the saved table ---- */
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void save_state(struct sp_dht *d)
+{
+	if (!d->state_path || !d->nnodes)
+		return;
+	struct sp_dht_saved *saved = calloc(MAX_NODES, sizeof(*saved)); /* sessions: one each */
+	if (!saved)
+		return;
+	size_t n = 0;
+	for (int i = 0; i < d->nnodes; i++) {
+		const struct node *nd = &d->nodes[i];
+		if (nd->fails)
+			continue;
+		memcpy(saved[n].id, nd->id, 20);
+		memcpy(saved[n].addr, &nd->addr.sin_addr, 4);
+		saved[n++].port = ntohs(nd->addr.sin_port);
+	}
+	struct sp_buf b;
+	sp_buf_init(&b, SP_DHT_STATE_MAX_FILE);
+	char tmp[4200];
+	int fd = -1, r = sp_dht_state_build(&b, d->id, saved, n);
+	if (r == 0 && snprintf(tmp, sizeof(tmp), "%s.%d.tmp", d->state_path, (int)getpid()) >=
+			  (int)sizeof(tmp))
+		r = -ENAMETOOLONG;
+	if (r == 0 && (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+				 0600)) < 0)
+		r = -errno;
+	if (r == 0)
+		r = write_all(fd, b.data, b.len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -EIO;
+	if (r == 0 && rename(tmp, d->state_path) < 0)
+		r = -errno;
+	if (r < 0 && fd >= 0)
+		unlink(tmp);
+	if (r < 0)
+		SP_WARN(MOD, "cannot save the routing table to %s: %s", d->state_path, strerror(-r));
+	else
+		SP_DEBUG(MOD, "saved %zu nodes to %s", n, d->state_path);
+	sp_buf_fini(&b);
+	free(saved);
+}
+
+/* Our id and the nodes of the saved table; a bad file is reported and
+ * ignored (it is rewritten at the next save). */
+static void load_state(struct sp_dht *d)
+{
+	int fd = d->state_path ? open(d->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+	if (fd < 0)
+		return;
+	const size_t cap = SP_DHT_STATE_MAX_FILE + 1; /* one more: too long is seen */
+	uint8_t *buf = malloc(cap);
+	struct sp_dht_saved *saved = calloc(MAX_NODES, sizeof(*saved));
+	size_t len = 0, n = 0;
+	ssize_t r;
+	while (buf && saved && len < cap && (r = read(fd, buf + len, cap - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	uint8_t id[20];
+	bool have_id = false;
+	int pr = buf && saved ? sp_dht_state_parse(buf, len, id, &have_id, saved, MAX_NODES, &n)
+			      : -ENOMEM;
+	free(buf);
+	if (pr < 0) {
+		SP_WARN(MOD, "ignoring the routing table in %s: %s", d->state_path, strerror(-pr));
+		free(saved);
+		return;
+	}
+	if (have_id)
+		memcpy(d->id, id, 20);
+	for (size_t i = 0; i < n; i++) {
+		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(saved[i].port)};
+		memcpy(&sin.sin_addr, saved[i].addr, 4);
+		add_node(d, saved[i].id, &sin);
+		if (i < PING_AT_START)
+			query(d, &sin, "find_node", 0, d->id, "target", NULL, 0);
+	}
+	free(saved);
+	SP_INFO(MOD, "%zu nodes from %s", n, d->state_path);
+}
+
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_dht *d = arg;
 	int64_t now = sp_now_us();
 	for (size_t i = 0; i < sizeof(d->lk) / sizeof(d->lk[0]); i++)
 		step(d, &d->lk[i], now);
+	if (now - d->saved_us >= SAVE_INTERVAL_US) {
+		d->saved_us = now;
+		save_state(d);
+	}
 }
 
 void sp_dht_add_node(struct sp_session *s, const struct sockaddr_in *a)
@@ -574,6 +689,13 @@ int sp_dht_start(struct sp_session *s, const char *bind_addr)
 		free(d);
 		return e;
 	}
+	if (s->cfg.dht_state_file && !(d->state_path = strdup(s->cfg.dht_state_file))) {
+		close(d->fd);
+		free(d);
+		return -ENOMEM;
+	}
+	d->saved_us = sp_now_us();
+	load_state(d);
 	d->ev = event_new(s->base, d->fd, EV_READ | EV_PERSIST, on_readable, d);
 	s->dht_timer = event_new(s->base, -1, EV_PERSIST, on_timer, d);
 	static const struct timeval half = {0, 500000};
@@ -585,6 +707,7 @@ int sp_dht_start(struct sp_session *s, const char *bind_addr)
 			event_free(s->dht_timer);
 		s->dht_timer = NULL;
 		close(d->fd);
+		free(d->state_path);
 		free(d);
 		return -ENOMEM;
 	}
@@ -597,11 +720,13 @@ void sp_dht_stop(struct sp_session *s)
 	struct sp_dht *d = s->dht;
 	if (!d)
 		return;
+	save_state(d);
 	event_free(d->ev);
 	if (s->dht_timer)
 		event_free(s->dht_timer);
 	s->dht_timer = NULL;
 	close(d->fd);
+	free(d->state_path);
 	free(d);
 	s->dht = NULL;
 }

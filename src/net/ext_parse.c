@@ -47,9 +47,28 @@ int sp_ext_parse_handshake(const uint8_t *data, size_t len, struct sp_ext_hs *hs
 	return 0;
 }
 
+static bool peer6_ok(const uint8_t a[16])
+{
+	static const uint8_t zero[16], mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	return memcmp(a, zero, 16) && a[0] != 0xff && memcmp(a, mapped, 12);
+}
+
+static void pex_added6(const struct sp_benc *added6, struct sp_pex_msg *m)
+{
+	m->seen6 = added6->len / 18 < SP_PEX_MAX ? added6->len / 18 : SP_PEX_MAX;
+	for (size_t i = 0; i < m->seen6; i++) {
+		const uint8_t *e = added6->s + 18 * i;
+		struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+		memcpy(&sin6.sin6_addr, e, 16);
+		memcpy(&sin6.sin6_port, e + 16, 2);
+		if (sin6.sin6_port && peer6_ok(e))
+			m->added6[m->n6++] = sin6;
+	}
+}
+
 int sp_pex_parse(const uint8_t *data, size_t len, struct sp_pex_msg *m)
 {
-	m->seen = m->n = 0;
+	m->seen = m->n = m->seen6 = m->n6 = 0;
 	struct sp_benc_doc doc;
 	struct sp_benc_limits lim = {.max_depth = 4, .max_nodes = 64, .max_str = len};
 	if (sp_benc_parse(data, len, &lim, &doc, NULL) < 0)
@@ -57,7 +76,9 @@ int sp_pex_parse(const uint8_t *data, size_t len, struct sp_pex_msg *m)
 	int r = 0;
 	const struct sp_benc *root = &doc.nodes[0];
 	const struct sp_benc *added = sp_benc_dict_get_type(root, "added", SP_BENC_STR);
-	if (root->type != SP_BENC_DICT || (added && added->len % 6)) {
+	const struct sp_benc *added6 = sp_benc_dict_get_type(root, "added6", SP_BENC_STR);
+	if (root->type != SP_BENC_DICT || (added && added->len % 6) ||
+	    (added6 && added6->len % 18)) {
 		r = -EBADMSG;
 	} else if (added) {
 		m->seen = added->len / 6 < SP_PEX_MAX ? added->len / 6 : SP_PEX_MAX;
@@ -69,6 +90,8 @@ int sp_pex_parse(const uint8_t *data, size_t len, struct sp_pex_msg *m)
 				m->added[m->n++] = sin;
 		}
 	}
+	if (r == 0 && added6)
+		pex_added6(added6, m);
 	sp_benc_doc_free(&doc);
 	return r;
 }

@@ -25,15 +25,19 @@ struct sp_ext_hs {
 };
 int sp_ext_parse_handshake(const uint8_t *data, size_t len, struct sp_ext_hs *hs);
 
-/* BEP 11 ut_pex: the "added" IPv4 peers (compact, 6 bytes each; a length
- * not a multiple of 6 is malformed). At most SP_PEX_MAX entries are
- * looked at; of those, the ones with a zero address or port are left
+/* BEP 11 ut_pex: the "added" IPv4 peers (compact, 6 bytes each) and the
+ * "added6" IPv6 ones (18 bytes each); a length not a multiple of the
+ * entry's is malformed. At most SP_PEX_MAX entries of each are looked
+ * at; of those, the ones with a zero port or an address no peer can have
+ * (0.0.0.0; ::, multicast ff00::/8, IPv4-mapped ::ffff:0:0/96) are left
  * out. */
 #define SP_PEX_MAX 50
 struct sp_pex_msg {
 	size_t seen; /* entries looked at (<= SP_PEX_MAX) */
 	size_t n;    /* entries kept in added[] */
 	struct sockaddr_in added[SP_PEX_MAX];
+	size_t seen6, n6; /* the same for added6 */
+	struct sockaddr_in6 added6[SP_PEX_MAX];
 };
 int sp_pex_parse(const uint8_t *data, size_t len, struct sp_pex_msg *m);
 

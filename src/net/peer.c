@@ -231,7 +231,7 @@ static int on_piece(struct sp_peer *p, const struct sp_wire_msg *m)
 		/* after our CANCEL: the picker may still want it, or counts why
 		 * not; never asked: waste of no cause of ours */
 		if (take_cancelled(p, m->index, m->begin, (uint32_t)m->data_len))
-			sp_torrent_block_in(t, p->source_id, p->ip4, false, m->index, m->begin,
+			sp_torrent_block_in(t, p->source_id, &p->host, false, m->index, m->begin,
 					    m->data, (uint32_t)m->data_len);
 		else
 			sp_torrent_waste(t, SP_WASTE_OTHER, m->data_len);
@@ -244,7 +244,7 @@ static int on_piece(struct sp_peer *p, const struct sp_wire_msg *m)
 		p->rtt_s = sample;
 	else
 		p->rtt_s = 0.98 * p->rtt_s + 0.02 * sample;
-	sp_torrent_block_in(t, p->source_id, p->ip4, false, m->index, m->begin, m->data,
+	sp_torrent_block_in(t, p->source_id, &p->host, false, m->index, m->begin, m->data,
 			    (uint32_t)m->data_len);
 	return 0;
 }
@@ -358,7 +358,8 @@ static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 	case SP_WIRE_EXTENDED:
 		return p->ext ? sp_ext_on_message(p, m->ext_id, m->data, m->data_len) : -EPROTO;
 	case SP_WIRE_PORT:
-		if (p->s->dht && p->addr.ss_family == AF_INET && m->port) {
+		if (p->s->dht && p->addr.ss_family == AF_INET && m->port &&
+		    !p->t->mi->private_flag) {
 			struct sockaddr_in node = *(struct sockaddr_in *)&p->addr;
 			node.sin_port = htons(m->port);
 			sp_dht_add_node(p->s, &node);
@@ -389,7 +390,7 @@ static void after_handshake(struct sp_peer *p)
 	}
 	if (p->ext)
 		sp_ext_send_handshake(p);
-	if (p->s->dht && p->peer_dht) { /* BEP 5: tell it where our node is */
+	if (p->s->dht && p->peer_dht && !p->t->mi->private_flag) { /* BEP 5: our node */
 		struct sp_buf b;
 		sp_buf_init(&b, 16);
 		sp_wire_build_port(&b, p->s->port);
@@ -406,8 +407,8 @@ void sp_peer_build_handshake(struct sp_peer *p, uint8_t hs[SP_WIRE_HANDSHAKE_LEN
 	uint8_t reserved[8] = {0};
 	reserved[SP_WIRE_RESERVED_EXT_BYTE] |= SP_WIRE_RESERVED_EXT_BIT;
 	reserved[SP_WIRE_RESERVED_FAST_BYTE] |= SP_WIRE_RESERVED_FAST_BIT;
-	if (p->s->dht)
-		reserved[7] |= 0x01; /* BEP 5: we have a DHT node */
+	if (p->s->dht && !p->t->mi->private_flag)
+		reserved[7] |= 0x01; /* BEP 5: we have a DHT node (never said for BEP 27) */
 	sp_wire_build_handshake(hs, reserved, p->t->mi->info_hash, p->s->peer_id);
 }
 
@@ -628,6 +629,7 @@ static struct sp_peer *peer_new(struct sp_session *s, int fd, const struct socka
 	p->s = s;
 	memcpy(&p->addr, sa, len);
 	p->addr_len = len;
+	p->host = sp_host_of(sa);
 	char host[INET6_ADDRSTRLEN] = "?";
 	uint16_t port = 0;
 	if (sa->sa_family == AF_INET) {

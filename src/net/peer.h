@@ -54,6 +54,7 @@ struct sp_peer {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	uint32_t ip4;              /* network order, 0 if not IPv4 */
+	struct sp_host host;       /* IPv4 (mapped) or IPv6: blame and bans */
 	char name[64];             /* "ip:port" for logs */
 	bool outbound;
 	bool connected;

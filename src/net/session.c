@@ -22,6 +22,7 @@
 #include <netdb.h>
 
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 
@@ -80,26 +81,19 @@ static void on_post(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-bool sp_session_banned(const struct sp_session *s, uint32_t ip)
+bool sp_session_banned(const struct sp_session *s, const struct sp_host *h)
 {
-	for (size_t i = 0; ip && i < s->num_banned; i++)
-		if (s->banned[i] == ip)
-			return true;
-	return false;
+	return sp_banlist_has(&s->bans, h);
 }
 
-void sp_session_ban(struct sp_session *s, uint32_t ip)
+void sp_session_ban(struct sp_session *s, const struct sp_host *h)
 {
-	if (!ip || sp_session_banned(s, ip) || s->num_banned >= 4096)
+	int r = sp_banlist_add(&s->bans, h);
+	if (r <= 0)
 		return;
-	uint32_t *nb = realloc(s->banned, (s->num_banned + 1) * sizeof(*nb));
-	if (!nb)
-		return;
-	s->banned = nb;
-	s->banned[s->num_banned++] = ip;
-	char a[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
-	SP_WARN(MOD, "banned %s for sending corrupt data", a);
+	char a[64];
+	sp_host_str(h, a, sizeof(a));
+	SP_WARN(MOD, "banned %s%s for sending corrupt data", a, r == 2 ? " and its /64" : "");
 }
 
 struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t info_hash[20])
@@ -114,9 +108,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		      int len, void *arg)
 {
 	struct sp_session *s = arg;
-	uint32_t ip = sa->sa_family == AF_INET ? ((struct sockaddr_in *)sa)->sin_addr.s_addr : 0;
+	struct sp_host h = sp_host_of(sa);
 	int max_total = s->cfg.max_peers_total ? s->cfg.max_peers_total : SP_SESSION_DEFAULT_TOTAL;
-	if (s->stopping || s->total_peers >= max_total || sp_session_banned(s, ip)) {
+	if (s->stopping || s->total_peers >= max_total || sp_session_banned(s, &h)) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -224,6 +218,9 @@ static int open_sockets(struct sp_session *s, struct sp_error **err)
 	int lr = r == 0 && s->cfg.lsd ? sp_lsd_start(s) : 0;
 	if (lr < 0)
 		SP_WARN(MOD, "local service discovery unavailable: %s", strerror(-lr));
+	int pr = r == 0 && s->cfg.port_mapping ? sp_portmap_start(s) : 0;
+	if (pr < 0)
+		SP_WARN(MOD, "no port mapping: %s", strerror(-pr));
 	s->cfg.bind_address = NULL;
 	return r;
 }
@@ -259,6 +256,7 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	SP_INFO(MOD, "listening on port %u", s->port);
 	return s;
 fail:
+	sp_portmap_stop(s);
 	sp_lsd_stop(s);
 	sp_dht_stop(s);
 	if (s->curl)
@@ -314,6 +312,10 @@ static void stop_on_loop(void *arg)
 	}
 	sp_lsd_stop(s);
 	sp_dht_stop(s);
+	if (s->dns) { /* pending names fail (EVUTIL_EAI_CANCEL) and free their jobs */
+		evdns_base_free(s->dns, 1);
+		s->dns = NULL;
+	}
 	while (s->half_open) {
 		struct sp_peer *p = s->half_open;
 		s->half_open = p->next;
@@ -343,6 +345,7 @@ void sp_session_free(struct sp_session *s)
 	 * leftovers (each sees `stopping` and only frees its argument). */
 	for (struct sp_torrent *t = s->torrents; t; t = t->next)
 		sp_torrent_join_check(t);
+	sp_portmap_stop(s); /* before the leftovers: its last result may be one */
 	on_post(-1, 0, s);
 	while (s->zombies) {
 		struct sp_peer *p = s->zombies;
@@ -358,6 +361,8 @@ void sp_session_free(struct sp_session *s)
 		event_free(s->stop_ev);
 	sp_lsd_stop(s);
 	sp_dht_stop(s);
+	if (s->dns)
+		evdns_base_free(s->dns, 0);
 	if (s->curl)
 		sp_curlev_free(s->curl);
 	if (s->listener6)
@@ -371,7 +376,7 @@ void sp_session_free(struct sp_session *s)
 	event_free(s->post_ev);
 	event_base_free(s->base);
 	pthread_mutex_destroy(&s->post_lock);
-	free(s->banned);
+	sp_banlist_fini(&s->bans);
 	while (s->meta_cands) {
 		struct sp_candidate *c = s->meta_cands;
 		s->meta_cands = c->next;
@@ -380,40 +385,82 @@ void sp_session_free(struct sp_session *s)
 	free(s);
 }
 
+/* A bootstrap node: a numeric address goes to the DHT at once; a name is
+ * resolved here, on the loop, by libevent's resolver (made at the first
+ * name, so a session given only numbers never reads resolv.conf nor
+ * sends a DNS query). */
 struct dht_node_job {
 	struct sp_session *s;
 	struct sockaddr_in addr;
+	bool is_name;
+	char host[256];
+	char port[8];
 };
+
+#define MAX_ADDRS_PER_NAME 4
+
+static void on_dht_name(int err, struct evutil_addrinfo *res, void *arg)
+{
+	struct dht_node_job *job = arg;
+	int n = 0;
+	for (struct evutil_addrinfo *ai = res; ai && n < MAX_ADDRS_PER_NAME; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET && !job->s->stopping) {
+			sp_dht_add_node(job->s, (const struct sockaddr_in *)ai->ai_addr);
+			n++;
+		}
+	if (err && err != EVUTIL_EAI_CANCEL)
+		SP_INFO(MOD, "DHT bootstrap node %s: %s", job->host, evutil_gai_strerror(err));
+	else if (n)
+		SP_DEBUG(MOD, "DHT bootstrap node %s: %d addresses", job->host, n);
+	if (res)
+		evutil_freeaddrinfo(res);
+	free(job);
+}
 
 static void add_dht_node_on_loop(void *arg)
 {
 	struct dht_node_job *job = arg;
-	if (!job->s->stopping)
-		sp_dht_add_node(job->s, &job->addr);
-	free(job);
+	struct sp_session *s = job->s;
+	if (s->stopping || !s->dht) {
+		free(job);
+		return;
+	}
+	if (!job->is_name) {
+		sp_dht_add_node(s, &job->addr);
+		free(job);
+		return;
+	}
+	if (!s->dns)
+		s->dns = evdns_base_new(s->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+						     EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (!s->dns) {
+		SP_WARN(MOD, "no resolver for the DHT bootstrap node %s", job->host);
+		free(job);
+		return;
+	}
+	struct evutil_addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
+	evdns_getaddrinfo(s->dns, job->host, job->port, &hints, on_dht_name, job);
 }
 
 int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port)
 {
-	if (!s || !host || !port)
+	if (!s || !host || !port || !*host || strlen(host) >= sizeof(((struct dht_node_job *)0)->host) ||
+	    strchr(host, ':'))
 		return -EINVAL;
 	if (!s->cfg.dht)
 		return -ENOTSUP;
-	char ps[8];
-	snprintf(ps, sizeof(ps), "%u", port);
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res = NULL;
-	if (getaddrinfo(host, ps, &hints, &res) != 0 || !res)
-		return -EINVAL;
 	struct dht_node_job *job = calloc(1, sizeof(*job));
-	int r = -ENOMEM;
-	if (job) {
-		job->s = s;
-		memcpy(&job->addr, res->ai_addr, sizeof(job->addr));
-		r = sp_session_post(s, add_dht_node_on_loop, job);
-		if (r < 0)
-			free(job);
-	}
-	freeaddrinfo(res);
+	if (!job)
+		return -ENOMEM;
+	job->s = s;
+	job->addr.sin_family = AF_INET;
+	job->addr.sin_port = htons(port);
+	job->is_name = inet_pton(AF_INET, host, &job->addr.sin_addr) != 1;
+	snprintf(job->host, sizeof(job->host), "%s", host);
+	snprintf(job->port, sizeof(job->port), "%u", port);
+	int r = sp_session_post(s, add_dht_node_on_loop, job);
+	if (r < 0)
+		free(job);
 	return r;
 }
 

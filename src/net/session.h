@@ -32,8 +32,10 @@
 
 #include "core/bitfield.h"
 #include "core/metainfo.h"
+#include "net/banlist.h"
 #include "picker/picker.h"
 #include "swarmplay/swarmplay.h"
+#include "net/banlist.h"
 
 struct sp_curlev;
 struct sp_picker;
@@ -78,7 +80,7 @@ struct sp_candidate {
 #define SP_MAX_SENDERS 8
 struct sp_piece_senders {
 	uint8_t n;
-	uint32_t ip[SP_MAX_SENDERS]; /* IPv4 in network order; 0 for others */
+	struct sp_host host[SP_MAX_SENDERS]; /* IPv4 (mapped) or IPv6 */
 	uint32_t webseed_bytes;      /* of the piece, from web seeds */
 };
 
@@ -98,7 +100,7 @@ struct sp_ws_source {
 #define SP_TRUST_MAX 8
 #define SP_TRUST_BAN (-7)
 struct sp_strike {
-	uint32_t ip;
+	struct sp_host host;
 	int trust;
 	int failed_pieces;
 	struct sp_strike *next;
@@ -191,6 +193,8 @@ struct sp_session {
 	struct evconnlistener *listener;
 	struct evconnlistener *listener6; /* [::], same port, when bound to any */
 	struct sp_dht *dht;            /* BEP 5, when cfg.dht */
+	struct evdns_base *dns;        /* bootstrap names; made at the first one */
+	struct sp_portmap *portmap;    /* cfg.port_mapping: its worker and schedule */
 	struct event *dht_timer;
 	struct event *lsd_ev;          /* BEP 14, when cfg.lsd */
 	int lsd_fd;
@@ -220,8 +224,7 @@ struct sp_session {
 	struct sp_peer *zombies;       /* closed, to be freed on the next turn */
 	int total_peers;
 	size_t out_total;              /* bytes in every peer's output buffer */
-	uint32_t *banned;              /* banned IPv4 addresses (network order) */
-	size_t num_banned;
+	struct sp_banlist bans;        /* corrupt data: addresses, IPv6 /64s */
 	bool stopping;
 	int64_t stop_deadline_us;
 	/* peers learnt while fetching a magnet's metadata, handed to the
@@ -234,8 +237,8 @@ struct sp_session {
 int sp_session_post(struct sp_session *s, void (*fn)(void *arg), void *arg);
 bool sp_session_on_loop(const struct sp_session *s);
 #define sp_session_assert_loop(s) assert(sp_session_on_loop(s))
-bool sp_session_banned(const struct sp_session *s, uint32_t ip);
-void sp_session_ban(struct sp_session *s, uint32_t ip);
+bool sp_session_banned(const struct sp_session *s, const struct sp_host *h);
+void sp_session_ban(struct sp_session *s, const struct sp_host *h);
 struct sp_torrent *sp_session_find_torrent(struct sp_session *s, const uint8_t info_hash[20]);
 
 /* session.c, loop only: remember an address of ours (its port is
@@ -250,8 +253,9 @@ void sp_torrent_pump(struct sp_torrent *t);
 /* torrent_api.c: evaluate the picker's start rule for the readers that
  * asked lately (each tick and verified piece). Loop only. */
 void sp_torrent_start_rule_update(struct sp_torrent *t);
-/* A block from a source: ip4 for blame (0: a web seed, never banned). */
-void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
+/* A block from a source: host for blame (NULL: a web seed, never banned). */
+void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, const struct sp_host *host,
+			 bool webseed,
 			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len);
 /* len bytes received in vain, for cause (counted in the stats). */
 void sp_torrent_waste(struct sp_torrent *t, enum sp_waste_cause cause, uint64_t len);
@@ -295,6 +299,13 @@ void sp_meta_tick(struct sp_torrent *t);
 void sp_meta_serve(struct sp_peer *p);
 /* Hand the candidates learnt by a finished fetch to the session. */
 void sp_meta_keep_candidates(struct sp_torrent *t);
+
+/* portmap.c: the listen port on the gateway (start on the caller's
+ * thread before the loop runs; stop after the loop is joined: it joins
+ * its worker, which deletes the mapping) */
+struct sp_portmap;
+int sp_portmap_start(struct sp_session *s);
+void sp_portmap_stop(struct sp_session *s);
 
 /* dht.c: BEP 5 */
 struct sp_dht;

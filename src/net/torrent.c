@@ -201,10 +201,8 @@ void sp_torrent_connect_candidates(struct sp_torrent *t, int64_t now)
 		}
 		if (!need && t->have.count == t->have.nbits && c->fails) /* seeds wait */
 			continue;
-		uint32_t ip = c->addr.ss_family == AF_INET
-				      ? ((struct sockaddr_in *)&c->addr)->sin_addr.s_addr
-				      : 0;
-		if (sp_session_banned(t->s, ip) || sp_slots_host_full(t, &c->addr, NULL))
+		struct sp_host h = sp_host_of((const struct sockaddr *)&c->addr);
+		if (sp_session_banned(t->s, &h) || sp_slots_host_full(t, &c->addr, NULL))
 			continue;
 		if (sp_peer_connect(t, (struct sockaddr *)&c->addr, c->addr_len, c->try_mse)) {
 			c->connected = true;
@@ -272,8 +270,8 @@ void sp_torrent_peer_gone(struct sp_torrent *t, struct sp_peer *p)
 
 /* ---- blocks and pieces ---- */
 
-static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip, bool webseed,
-			uint32_t len)
+static void note_sender(struct sp_torrent *t, uint32_t piece, const struct sp_host *host,
+			bool webseed, uint32_t len)
 {
 	if (piece >= t->mi->num_pieces)
 		return;
@@ -287,11 +285,13 @@ static void note_sender(struct sp_torrent *t, uint32_t piece, uint32_t ip, bool 
 		ps->webseed_bytes += len;
 		return;
 	}
+	if (!host || !sp_host_is_set(host))
+		return;
 	for (int i = 0; i < ps->n; i++)
-		if (ps->ip[i] == ip)
+		if (sp_host_eq(&ps->host[i], host))
 			return;
 	if (ps->n < SP_MAX_SENDERS)
-		ps->ip[ps->n++] = ip;
+		ps->host[ps->n++] = *host;
 }
 
 _Static_assert((int)SP_WASTE_COUNT == (int)SP_PICKER_WASTE_COUNT &&
@@ -312,7 +312,8 @@ void sp_torrent_waste(struct sp_torrent *t, enum sp_waste_cause cause, uint64_t 
 	t->wasted_by[cause] += len;
 }
 
-void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4, bool webseed,
+void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, const struct sp_host *host,
+			 bool webseed,
 			 uint32_t piece, uint32_t offset, const uint8_t *data, uint32_t len)
 {
 	sp_session_assert_loop(t->s);
@@ -329,7 +330,7 @@ void sp_torrent_block_in(struct sp_torrent *t, uint32_t source_id, uint32_t ip4,
 		sp_torrent_waste(t, SP_WASTE_OTHER, len);
 		return;
 	}
-	note_sender(t, piece, ip4, webseed, len);
+	note_sender(t, piece, host, webseed, len);
 	t->down_bytes_window += len;
 	sp_torrent_pump(t);
 }
@@ -364,16 +365,16 @@ static void became_complete(struct sp_torrent *t)
 			sp_peer_close(p, "both seeds");
 }
 
-static struct sp_strike *strike_of(struct sp_torrent *t, uint32_t ip)
+static struct sp_strike *strike_of(struct sp_torrent *t, const struct sp_host *h)
 {
 	struct sp_strike *sk;
 	for (sk = t->strikes; sk; sk = sk->next)
-		if (sk->ip == ip)
+		if (sp_host_eq(&sk->host, h))
 			return sk;
 	sk = calloc(1, sizeof(*sk));
 	if (!sk)
 		return NULL;
-	sk->ip = ip;
+	sk->host = *h;
 	sk->next = t->strikes;
 	t->strikes = sk;
 	return sk;
@@ -382,24 +383,25 @@ static struct sp_strike *strike_of(struct sp_torrent *t, uint32_t ip)
 static void credit(struct sp_torrent *t, const struct sp_piece_senders *ps)
 {
 	for (int i = 0; ps && i < ps->n; i++) {
-		struct sp_strike *sk = ps->ip[i] ? strike_of(t, ps->ip[i]) : NULL;
+		struct sp_strike *sk =
+		    sp_host_is_set(&ps->host[i]) ? strike_of(t, &ps->host[i]) : NULL;
 		if (sk && sk->trust < SP_TRUST_MAX)
 			sk->trust++;
 	}
 }
 
-static void blame(struct sp_torrent *t, uint32_t ip, bool sole)
+static void blame(struct sp_torrent *t, const struct sp_host *h, bool sole)
 {
-	struct sp_strike *sk = ip ? strike_of(t, ip) : NULL;
+	struct sp_strike *sk = sp_host_is_set(h) ? strike_of(t, h) : NULL;
 	if (!sk)
 		return;
 	sk->failed_pieces++;
 	sk->trust -= 2;
 	if (!sole && sk->trust > SP_TRUST_BAN)
 		return;
-	sp_session_ban(t->s, ip);
+	sp_session_ban(t->s, h);
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx)
-		if (p->ip4 == ip)
+		if (sp_session_banned(t->s, &p->host)) /* its /64 too, once banned */
 			sp_peer_close(p, "banned: corrupt data");
 }
 
@@ -438,7 +440,7 @@ static void on_failed(void *ctx, uint32_t piece)
 	t->senders[piece] = NULL;
 	if (ps) {
 		for (int i = 0; i < ps->n; i++)
-			blame(t, ps->ip[i], ps->n == 1);
+			blame(t, &ps->host[i], ps->n == 1);
 		free(ps);
 	}
 	if (t->started) {

@@ -46,7 +46,7 @@ static void on_block(void *ctx, struct sp_webseed *ws, uint32_t piece, uint32_t 
 		     const uint8_t *data, uint32_t len)
 {
 	struct sp_ws_source *w = ctx;
-	sp_torrent_block_in(w->t, w->source_id, 0, true, piece, off, data, len);
+	sp_torrent_block_in(w->t, w->source_id, NULL, true, piece, off, data, len);
 }
 
 static void on_reject(void *ctx, struct sp_webseed *ws, uint32_t piece, uint32_t off,

@@ -506,6 +506,10 @@ static void print_progress(struct player *p, int64_t now, bool last)
 		snprintf(state, sizeof(state), "%s",
 			 p->ended ? _("the end") : p->paused ? _("paused") : _("playing"));
 	fprintf(stderr, "%s  %-14s %s%s%s\n", t, state, sw, from[0] ? "  " : "", from);
+	if (strcmp(p->net.reachable, p->reachable_shown)) { /* the port mapping, when it changes */
+		snprintf(p->reachable_shown, sizeof(p->reachable_shown), "%s", p->net.reachable);
+		fprintf(stderr, _("reachable: %s\n"), p->net.reachable);
+	}
 }
 
 /* --seek-at: the next scripted seek, once the position reaches it. */

@@ -42,6 +42,8 @@ struct sp_player_netinfo {
 	bool checking;         /* verifying data already on disk (the cache) */
 	int64_t complete_at_us; /* monotonic time of 100 %, 0 if not yet */
 	uint8_t map[SP_PLAYER_MAP_CELLS]; /* 0..255: how much of each cell is here */
+	char reachable_json[256]; /* the port mapping, a JSON string ("" none) */
+	char reachable[160];      /* the same for people (translated) */
 };
 
 struct sp_player_config {

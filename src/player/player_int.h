@@ -162,6 +162,7 @@ struct player {
 	uint64_t sync_n;
 	int64_t stats_written_us;
 	int64_t progress_us;    /* last --progress line */
+	char reachable_shown[160]; /* the reachability --progress said last */
 	int seek_at_done;       /* scripted seeks already made */
 	char stats_last[8192];  /* the last file written, to see changes */
 };

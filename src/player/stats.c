@@ -63,6 +63,8 @@ static int format_figures(struct player *p, struct sp_buf *b)
 				    (unsigned long long)n->wasted_by[i]);
 	r |= sp_buf_appendf(b, "}}, \"uploaded\": %llu, \"peers\": %d",
 			    (unsigned long long)n->uploaded, n->peers);
+	if (n->reachable_json[0])
+		r |= sp_buf_appendf(b, ", \"reachable\": %s", n->reachable_json);
 	r |= sp_buf_appendf(b,
 			    ", \"frames_presented\": %llu, \"frames_dropped\": %llu, "
 			    "\"frames_decoded\": %llu, \"audio\": %s, \"duration_s\": %.3f, "

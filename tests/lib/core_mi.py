@@ -6,6 +6,7 @@ list (paths with the torrent name, lengths). Use /usr/bin/python3 (the
 python that has libtorrent)."""
 import json
 import os
+import offline  # noqa: F401  (sets the no-outside-traffic environment)
 import subprocess
 import sys
 

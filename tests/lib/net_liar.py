@@ -3,6 +3,7 @@ unchokes at once and answers every request with the right length of
 wrong bytes. For the corrupt-peer test: swarmplay must ban it and still
 finish from the honest seeds. Plain sockets and threads; loopback only."""
 import os, socket, struct, threading
+import offline  # noqa: F401  (sets the no-outside-traffic environment)
 
 
 class Liar:
@@ -11,7 +12,7 @@ class Liar:
         self.num_pieces = num_pieces
         self.blocks_sent = 0
         self.connections = 0
-        self.sock = socket.socket()
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, 0))
         self.sock.listen(8)

@@ -7,6 +7,7 @@ Every helper stays on 127.0.0.1 and picks ports by binding port 0. A test
 that lacks a tool calls skip(), which exits 77."""
 import atexit, filecmp, json, os, random, re, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.parse, urllib.request
+import offline  # noqa: F401  (sets the no-outside-traffic environment)
 
 SKIP = 77
 

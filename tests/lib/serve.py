@@ -13,6 +13,7 @@
 Everything on 127.0.0.1; helpers of swarm.py (skip, fail, free_port,
 terminate) are reused, not repeated."""
 import http.client, os, select, socket, subprocess, time
+import offline  # noqa: F401  (sets the no-outside-traffic environment)
 
 import swarm
 

@@ -25,6 +25,7 @@
 Everything stays on 127.0.0.1; ports come from binding port 0 (libtorrent
 binds port 0 itself and says which it got)."""
 import hashlib, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
+import offline  # noqa: F401  (sets the no-outside-traffic environment)
 
 SKIP = 77
 

@@ -20,6 +20,7 @@ library; loopback only. Also what those tests share: a seed made with
   wait_for(cond, timeout, what)       until cond() is true, else fail
 """
 import json, os, random, re, socket, struct, subprocess, time
+import offline  # noqa: F401  (sets the no-outside-traffic environment)
 
 import net_util as nu
 

@@ -552,22 +552,29 @@ SP_TEST(magnet_without_peers_times_out)
 }
 
 /* BEP 11: two leechers that only know the seed learn of each other by
- * peer exchange and connect. */
-SP_TEST(pex_introduces_leechers)
+ * peer exchange and connect: over IPv4 ("added"), and over IPv6
+ * ("added6"; the sessions then listen dual-stack, on every address). */
+static void pex_introduces(const char *host)
 {
 	struct fixture fx;
 	setup(&fx);
 	char third[400];
 	snprintf(third, sizeof(third), "%s/third", fx.root);
-	struct sp_session *a = session(60000), *b = session(0), *c = session(0);
+	struct sp_session_config any = {.no_trackers = true}, any_slow = any;
+	any_slow.upload_rate_limit = 60000;
+	bool v6 = strchr(host, ':') != NULL;
+	struct sp_session *a = v6 ? sp_session_new(&any_slow, NULL) : session(60000);
+	struct sp_session *b = v6 ? sp_session_new(&any, NULL) : session(0);
+	struct sp_session *c = v6 ? sp_session_new(&any, NULL) : session(0);
+	SP_CHECK(a && b && c);
 	struct sp_torrent *ta = sp_session_add_torrent(a, mi_of(&fx), fx.seed_dir, true, NULL);
 	struct sp_torrent *tb = sp_session_add_torrent(b, mi_of(&fx), fx.leech_dir, false, NULL);
 	struct sp_torrent *tc = sp_session_add_torrent(c, mi_of(&fx), third, false, NULL);
 	SP_CHECK(ta && tb && tc);
 	struct sp_torrent_stats sb, sc;
 	SP_CHECK(wait_complete(ta, WAIT_S, &sb));
-	SP_CHECK_INT(sp_torrent_add_peer(tb, "127.0.0.1", sp_session_port(a)), 0);
-	SP_CHECK_INT(sp_torrent_add_peer(tc, "127.0.0.1", sp_session_port(a)), 0);
+	SP_CHECK_INT(sp_torrent_add_peer(tb, host, sp_session_port(a)), 0);
+	SP_CHECK_INT(sp_torrent_add_peer(tc, host, sp_session_port(a)), 0);
 	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
 	do {
 		struct timespec ts = {0, 100000000};
@@ -581,6 +588,23 @@ SP_TEST(pex_introduces_leechers)
 	sp_session_free(b);
 	sp_session_free(a);
 	teardown(&fx);
+}
+
+SP_TEST(pex_introduces_leechers)
+{
+	pex_introduces("127.0.0.1");
+}
+
+SP_TEST(pex_introduces_leechers_ipv6)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 lo = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&lo, sizeof(lo)) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		SP_SKIP("no IPv6 loopback here");
+	pex_introduces("::1");
 }
 
 static int raw_connect(uint16_t port)

@@ -1,0 +1,294 @@
+#!/usr/bin/python3
+"""portmap-router.py - swarmplay behind a home router maps its port and is
+reached from outside (issue 14), in three network namespaces made here,
+joined by veth pairs and connected to nothing else (no packet leaves the
+machine):
+
+  home (192.168.14.2) --- router (192.168.14.1 | 11.14.2.1) --- internet (11.14.2.2)
+
+"router" forwards with nftables, masquerades what leaves on its internet
+side and runs the real miniupnpd (Debian's miniupnpd-nftables; UPnP IGD
+and NAT-PMP on the home side). "internet" has no route to home: a peer
+there reaches swarmplay only through a port the router maps.
+
+  1. UPnP: `swarmplay seed` in home says "11.14.2.1:P via UPnP" in its
+     stats file; a libtorrent leecher in internet connects to 11.14.2.1:P
+     (inbound through the mapping) and downloads the whole torrent from
+     it; after swarmplay exits, the router holds no rule for P.
+  2. NAT-PMP alone (UPnP off in miniupnpd's config): "via NAT-PMP", and
+     the leecher gets the torrent again.
+  3. miniupnpd stopped: swarmplay says "not reachable from outside: no
+     gateway answered", and the leecher gets no connection.
+
+Skips (77) when namespaces, nftables or miniupnpd cannot run here."""
+import json, os, re, shutil, signal, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import net_util as nu  # noqa: E402
+
+SP = nu.swarmplay()
+lt = nu.lt()
+for tool in ("ip", "nft", "miniupnpd"):
+    if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
+        nu.skip(tool + " is not installed (Debian: iproute2, nftables, miniupnpd-nftables)")
+if os.geteuid() != 0:
+    nu.skip("network namespaces need root")
+
+w = nu.workdir("portmap-router")
+tag = "%d" % os.getpid()
+H, R, I = "sph-" + tag, "spr-" + tag, "spi-" + tag
+WAN = "11.14.2.1"
+made = []
+
+
+def sh(*args, ns=None, check=True, timeout=60):
+    cmd = (["ip", "netns", "exec", ns] if ns else []) + list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), r.stderr.strip()))
+    return r.stdout
+
+
+def cleanup():
+    for ns in made:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+try:
+    for ns in (H, R, I):
+        sh("ip", "netns", "add", ns)
+        made.append(ns)
+        sh("ip", "link", "set", "lo", "up", ns=ns)
+    sh("ip", "link", "add", "h0", "netns", H, "type", "veth", "peer", "name", "r0", "netns", R)
+    sh("ip", "link", "add", "r1", "netns", R, "type", "veth", "peer", "name", "i0", "netns", I)
+    sh("ip", "addr", "add", "192.168.14.2/24", "dev", "h0", ns=H)
+    sh("ip", "link", "set", "h0", "up", ns=H)
+    sh("ip", "route", "add", "default", "via", "192.168.14.1", ns=H)
+    sh("ip", "addr", "add", "192.168.14.1/24", "dev", "r0", ns=R)
+    sh("ip", "addr", "add", WAN + "/24", "dev", "r1", ns=R)
+    sh("ip", "link", "set", "r0", "up", ns=R)
+    sh("ip", "link", "set", "r1", "up", ns=R)
+    sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=R)
+    sh("ip", "addr", "add", "11.14.2.2/24", "dev", "i0", ns=I)
+    sh("ip", "link", "set", "i0", "up", ns=I)
+    rules = os.path.join(w, "router.nft")
+    with open(rules, "w") as f:
+        f.write("""table inet filter {
+    chain miniupnpd {
+    }
+    chain prerouting_miniupnpd {
+    }
+    chain postrouting_miniupnpd {
+    }
+    chain forward {
+        type filter hook forward priority 0; policy drop;
+        ct state established,related accept
+        iifname "r0" accept
+        jump miniupnpd
+    }
+    chain prerouting {
+        type nat hook prerouting priority -100; policy accept;
+        jump prerouting_miniupnpd
+    }
+    chain postrouting {
+        type nat hook postrouting priority 100; policy accept;
+        jump postrouting_miniupnpd
+        oifname "r1" masquerade
+    }
+}
+""")
+    sh("nft", "-f", rules, ns=R)
+except (RuntimeError, subprocess.SubprocessError) as e:
+    cleanup()
+    nu.skip("cannot build the namespaces here: %s" % e)
+
+mini = [None]
+
+
+def start_miniupnpd(upnp=True):
+    conf = os.path.join(w, "miniupnpd.conf")
+    with open(conf, "w") as f:
+        f.write("""ext_ifname=r1
+listening_ip=r0
+port=5555
+enable_natpmp=yes
+enable_upnp=%s
+secure_mode=yes
+uuid=3d3cec3a-8cf0-11e0-98ee-00000000e014
+upnp_table_name=filter
+upnp_nat_table_name=filter
+upnp_forward_chain=miniupnpd
+upnp_nat_chain=prerouting_miniupnpd
+upnp_nat_postrouting_chain=postrouting_miniupnpd
+allow 1024-65535 192.168.14.0/24 1024-65535
+deny 0-65535 0.0.0.0/0 0-65535
+""" % ("yes" if upnp else "no"))
+    log = open(os.path.join(w, "miniupnpd.log"), "a")
+    mini[0] = subprocess.Popen(["ip", "netns", "exec", R, "miniupnpd", "-d", "-f", conf,
+                                "-P", os.path.join(w, "miniupnpd.pid")],
+                               stdout=log, stderr=subprocess.STDOUT)
+    time.sleep(1.0)
+    if mini[0].poll() is not None:
+        cleanup()
+        nu.show_log(os.path.join(w, "miniupnpd.log"))
+        nu.skip("miniupnpd does not run here (exit %s)" % mini[0].returncode)
+
+
+def stop_miniupnpd():
+    if mini[0] and mini[0].poll() is None:
+        mini[0].send_signal(signal.SIGTERM)
+        try:
+            mini[0].wait(10)
+        except subprocess.TimeoutExpired:
+            mini[0].kill()
+    mini[0] = None
+
+
+# the torrent, made by libtorrent
+src = os.path.join(w, "src")
+content = nu.make_payload(src, layout=[("clip.bin", 1_500_017), ("notes.txt", 10_001)])
+torrent = os.path.join(w, "t.torrent")
+nu.make_torrent(lt, content, torrent)
+
+LEECH = r'''
+import json, sys, time
+import libtorrent as lt
+torrent, save, host, port, secs = sys.argv[1:6]
+s = lt.session({"listen_interfaces": "0.0.0.0:0", "enable_dht": False, "enable_lsd": False,
+                "enable_upnp": False, "enable_natpmp": False,
+                "enable_outgoing_utp": False, "enable_incoming_utp": False,
+                "alert_mask": lt.alert.category_t.error_notification |
+                lt.alert.category_t.connect_notification})
+h = s.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
+end = time.time() + float(secs)
+peers = 0
+while time.time() < end:
+    h.connect_peer((host, int(port)))
+    st = h.status()
+    peers = max(peers, st.num_peers)
+    if st.is_seeding:
+        break
+    time.sleep(0.5)
+    for a in s.pop_alerts():
+        print(a.message(), file=sys.stderr)
+st = h.status()
+print(json.dumps({"seeding": st.is_seeding, "done": st.total_done, "peers": peers}))
+'''
+leech_py = os.path.join(w, "leech.py")
+with open(leech_py, "w") as f:
+    f.write(LEECH)
+
+
+def leech(port, secs, name):
+    save = os.path.join(w, name)
+    os.makedirs(save, exist_ok=True)
+    cmd = ["ip", "netns", "exec", I, "/usr/bin/python3", leech_py, torrent, save, WAN,
+           str(port), str(secs)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 60)
+    with open(os.path.join(w, name + ".log"), "w") as f:
+        f.write(r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def start_seed(name):
+    log = os.path.join(w, name + ".log")
+    stats = os.path.join(w, name + ".json")
+    env = dict(os.environ, SWARMPLAY_PORT_MAPPING="on", SWARMPLAY_LOG="info")
+    p = subprocess.Popen(["ip", "netns", "exec", H, SP, "seed", torrent, os.path.dirname(content),
+                          "--port", "0", "--no-tracker", "--no-dht", "--stats-json", stats],
+                         stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env)
+    return p, log, stats
+
+
+def wait_reachable(p, log, stats, want, timeout=30):
+    end = time.time() + timeout
+    seen = ""
+    while time.time() < end:
+        if p.poll() is not None:
+            nu.show_log(log)
+            nu.fail("swarmplay seed exited early (%s)" % p.returncode)
+        try:
+            seen = nu.read_json(stats).get("reachable", "")
+        except (OSError, ValueError):
+            pass
+        if re.search(want, seen):
+            return seen
+        time.sleep(0.2)
+    nu.show_log(log)
+    nu.fail("stats never said %r (last: %r)" % (want, seen))
+
+
+def stop_seed(p):
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        nu.fail("swarmplay seed did not stop on SIGINT")
+
+
+def mapped_ports():
+    return set(int(x) for x in re.findall(r"dport (\d+)", sh("nft", "list", "ruleset", ns=R)))
+
+
+try:
+    # 1. UPnP
+    start_miniupnpd(upnp=True)
+    p, log, stats = start_seed("upnp")
+    line = wait_reachable(p, log, stats, r"via UPnP")
+    m = re.match(r"([0-9.]+):(\d+) via UPnP", line)
+    if not m or m.group(1) != WAN:
+        nu.fail("reachable: want %s:P via UPnP, got %r" % (WAN, line))
+    port = int(m.group(2))
+    if port not in mapped_ports():
+        nu.fail("the router has no rule for port %d:\n%s" % (port, sh("nft", "list", "ruleset",
+                                                                     ns=R)))
+    t0 = time.time()
+    got = leech(port, 60, "leech-upnp")
+    if not got["seeding"]:
+        nu.show_log(log)
+        nu.show_log(os.path.join(w, "leech-upnp.log"))
+        print(sh("nft", "list", "ruleset", ns=R))
+        nu.fail("UPnP: the leecher outside did not get the torrent through %s:%d: %s"
+                % (WAN, port, got))
+    print("UPnP: %s; the leecher took the torrent inbound in %.1f s" % (line, time.time() - t0))
+    up = nu.read_json(stats).get("uploaded", 0)
+    stop_seed(p)
+    if port in mapped_ports():
+        nu.fail("the mapping of port %d outlived swarmplay" % port)
+    print("UPnP: uploaded %d bytes; mapping deleted at exit" % up)
+    stop_miniupnpd()
+
+    # 2. NAT-PMP alone
+    start_miniupnpd(upnp=False)
+    p, log, stats = start_seed("natpmp")
+    line = wait_reachable(p, log, stats, r"via NAT-PMP")
+    m = re.match(r"([0-9.]+):(\d+) via NAT-PMP", line)
+    if not m or m.group(1) != WAN:
+        nu.fail("reachable: want %s:P via NAT-PMP, got %r" % (WAN, line))
+    port = int(m.group(2))
+    got = leech(port, 60, "leech-natpmp")
+    if not got["seeding"]:
+        nu.show_log(log)
+        nu.fail("NAT-PMP: the leecher did not get the torrent: %s" % got)
+    stop_seed(p)
+    if port in mapped_ports():
+        nu.fail("the NAT-PMP mapping of port %d outlived swarmplay" % port)
+    print("NAT-PMP: %s; the leecher took the torrent inbound; mapping deleted at exit" % line)
+    stop_miniupnpd()
+
+    # 3. no gateway
+    p, log, stats = start_seed("none")
+    line = wait_reachable(p, log, stats, r"^not reachable from outside")
+    with open(log) as f:
+        m = re.search(r"port (\d+)\s*$", f.read(), re.M)
+    port = int(m.group(1)) if m else 6881
+    got = leech(port, 8, "leech-none")
+    stop_seed(p)
+    if got["peers"] or got["done"]:
+        nu.fail("without a mapping the leecher still connected: %s" % got)
+    print("no gateway: %r; the leecher outside got no connection" % line)
+finally:
+    stop_miniupnpd()
+    cleanup()
+print("ok")
