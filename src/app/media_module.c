@@ -21,6 +21,8 @@ static int play_reader(struct sp_reader *r, const char *name, const struct sp_pl
 	struct sp_source *src = sp_source_reader_new(r, name, true);
 	if (!src) {
 		sp_reader_close(r);
+		if (cfg->sub_reader)
+			sp_reader_close(cfg->sub_reader);
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	}
 	int rc = sp_player_run(src, cfg, err);

@@ -71,6 +71,7 @@ static int demux_open(struct player *p)
 		return r;
 	}
 	SP_INFO("player", "streams probed");
+	sp_sub_open_external(p);
 	/* the main thread reads these only after the open handshake */
 	double duration = ic->duration > 0 ? ic->duration / (double)AV_TIME_BASE : 0;
 	p->start_time = ic->start_time != AV_NOPTS_VALUE ? ic->start_time / (double)AV_TIME_BASE : 0;
@@ -109,6 +110,7 @@ static void do_seek(struct player *p, double target)
 		sp_pktq_flush(&p->vq);
 	if (p->aidx >= 0)
 		sp_pktq_flush(&p->aq);
+	sp_pktq_flush(&p->sq);
 	atomic_store(&p->eof, 0);
 }
 
@@ -191,6 +193,7 @@ static bool demux_step(struct player *p, AVPacket *pkt)
 			sp_pktq_put(&p->vq, NULL);
 		if (p->aidx >= 0)
 			sp_pktq_put(&p->aq, NULL);
+		sp_pktq_put(&p->sq, NULL);
 		atomic_store(&p->eof, 1);
 		return true;
 	}
@@ -208,6 +211,8 @@ static bool demux_step(struct player *p, AVPacket *pkt)
 		q = &p->vq;
 	else if (pkt->stream_index == p->aidx)
 		q = &p->aq;
+	else if (sp_sub_route(p, pkt))
+		return true;
 	if (!q) {
 		av_packet_unref(pkt);
 		return true;

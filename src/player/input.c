@@ -1,6 +1,7 @@
 /* input.c - keys and mouse: space pause, left/right -/+10 s, up/down
  * +/-60 s, click or drag on the progress bar to seek, f or double-click
- * for fullscreen, m mute, 9/0 volume, q/Esc quit. Main thread. */
+ * for fullscreen, m mute, 9/0 volume, v show/hide subtitles, j next
+ * subtitle track, q/Esc quit. Main thread. */
 #include <math.h>
 #include <stdio.h>
 
@@ -13,7 +14,7 @@
 #define OSD_MSG_US 1500000
 #define CURSOR_HIDE_US 3000000
 
-static void osd_message(struct player *p, const char *msg)
+void sp_osd_message(struct player *p, const char *msg)
 {
 	snprintf(p->osd_msg, sizeof(p->osd_msg), "%s", msg);
 	p->osd_msg_until = sp_now_us() + OSD_MSG_US;
@@ -34,7 +35,7 @@ static void change_volume(struct player *p, int delta)
 	atomic_store(&p->volume, v);
 	char msg[64];
 	snprintf(msg, sizeof(msg), _("volume %d%%"), v);
-	osd_message(p, msg);
+	sp_osd_message(p, msg);
 }
 
 static void on_key(struct player *p, SDL_Keycode k)
@@ -63,10 +64,16 @@ static void on_key(struct player *p, SDL_Keycode k)
 	case SDLK_f:
 		sp_render_toggle_fullscreen(p);
 		break;
+	case SDLK_v:
+		sp_sub_toggle(p);
+		break;
+	case SDLK_j:
+		sp_sub_cycle(p);
+		break;
 	case SDLK_m: {
 		bool m = !atomic_load(&p->muted);
 		atomic_store(&p->muted, m);
-		osd_message(p, m ? _("muted") : _("sound on"));
+		sp_osd_message(p, m ? _("muted") : _("sound on"));
 		break;
 	}
 	case SDLK_9:

@@ -1,14 +1,19 @@
 /* osd.c - the on-screen display: a progress bar that shows which parts of
  * the file are here, the play position, swarm figures (peers, rates, where
  * bytes came from), and the buffering / paused / volume messages. Drawn
- * with filled rectangles and the built-in bitmap font. Main thread. */
+ * with filled rectangles and text through libass (text.c): UTF-8, so the
+ * translations and the titles show as written. Main thread. */
 #include <math.h>
 #include <stdio.h>
 
 #include "core/clock.h"
 #include "core/i18n.h"
-#include "player/font.h"
 #include "player/player_int.h"
+#include "player/text.h"
+
+/* A text row is 10 px high at OSD scale 1 (the bitmap font's 7 px and
+ * 3 of spacing, which the layout keeps). */
+#define ROW_PX 10
 
 static int osd_scale(int w)
 {
@@ -24,25 +29,14 @@ SDL_Rect sp_render_bar_rect(struct player *p)
 	return (SDL_Rect){8 * s, h - 10 * s, w - 16 * s, 6 * s};
 }
 
-static void fill_rect(void *ctx, int x, int y, int w, int h)
+/* Text whose scale shrinks until it fits in maxw; right: x is the right
+ * edge. Returns the width drawn. */
+static int text(struct player *p, const char *s, int x, int y, int scale, int maxw, bool right)
 {
-	SDL_RenderFillRect(ctx, &(SDL_Rect){x, y, w, h});
-}
-
-/* Text with a one-pixel shadow so it reads on any picture. Scale shrinks
- * until the text fits in maxw. Returns the width drawn. */
-static int text(SDL_Renderer *ren, const char *s, int x, int y, int scale, int maxw, bool right)
-{
-	while (scale > 1 && sp_font_text_width(s, scale) > maxw)
+	while (scale > 1 && sp_text_width(p->text, s, ROW_PX * scale) > maxw)
 		scale--;
-	int tw = sp_font_text_width(s, scale);
-	if (right)
-		x -= tw;
-	SDL_SetRenderDrawColor(ren, 0, 0, 0, 255);
-	sp_font_draw(s, x + 1, y + 1, scale, fill_rect, ren);
-	SDL_SetRenderDrawColor(ren, 240, 240, 240, 255);
-	sp_font_draw(s, x, y, scale, fill_rect, ren);
-	return tw;
+	int tw = sp_text_width(p->text, s, ROW_PX * scale);
+	return sp_text_draw(p->text, s, ROW_PX * scale, right ? x - tw : x, y);
 }
 
 static void fmt_time(char *out, size_t n, double s)
@@ -135,22 +129,24 @@ static int draw_figures(struct player *p, int w, int y, int s)
 	sp_osd_time_line(p, t, sizeof(t));
 	sp_osd_swarm_lines(p, sw, sizeof(sw), from, sizeof(from));
 	int room = w - 16 * s, ts = s;
-	int gap = 4 * SP_FONT_ADVANCE;
-	bool beside = (sp_font_text_width(t, 1) + gap + sp_font_text_width(sw, 1)) * s <= room;
-	int widest = beside ? sp_font_text_width(t, 1) + gap + sp_font_text_width(sw, 1)
-			    : sp_font_text_width(sw, 1);
-	if (sp_font_text_width(from, 1) > widest)
-		widest = sp_font_text_width(from, 1);
-	while (ts > 1 && widest * ts > room)
-		ts--;
-	int row = (SP_FONT_H + 3) * ts;
-	text(p->ren, t, 8 * s, y, ts, room, false);
+	bool beside = false;
+	for (;; ts--) {
+		int px = ROW_PX * ts, gap = 2 * px;
+		int tw = sp_text_width(p->text, t, px), sww = sp_text_width(p->text, sw, px);
+		beside = tw + gap + sww <= room;
+		int widest = beside ? tw + gap + sww : sww;
+		widest = SDL_max(widest, sp_text_width(p->text, from, px));
+		if (ts <= 1 || widest <= room)
+			break;
+	}
+	int row = ROW_PX * ts;
+	text(p, t, 8 * s, y, ts, room, false);
 	if (!beside)
 		y -= row;
-	text(p->ren, sw, w - 8 * s, y, ts, room, true);
+	text(p, sw, w - 8 * s, y, ts, room, true);
 	if (from[0]) {
 		y -= row;
-		text(p->ren, from, w - 8 * s, y, ts, room, true);
+		text(p, from, w - 8 * s, y, ts, room, true);
 	}
 	return y - 3 * ts;
 }
@@ -158,13 +154,13 @@ static int draw_figures(struct player *p, int w, int y, int s)
 static void draw_center(struct player *p, const char *msg, int w, int h, int s)
 {
 	int scale = 2 * s;
-	while (scale > 1 && sp_font_text_width(msg, scale) > w - 32)
+	while (scale > 1 && sp_text_width(p->text, msg, ROW_PX * scale) > w - 32)
 		scale--;
-	int tw = sp_font_text_width(msg, scale);
+	int tw = sp_text_width(p->text, msg, ROW_PX * scale);
 	SDL_Rect box = {(w - tw) / 2 - 6 * scale, h / 2 - 6 * scale, tw + 12 * scale, 19 * scale};
 	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 160);
 	SDL_RenderFillRect(p->ren, &box);
-	text(p->ren, msg, (w - tw) / 2, h / 2 - 3 * scale + 3 * scale / 2, scale, w, false);
+	text(p, msg, (w - tw) / 2, h / 2 - 5 * scale, scale, w, false);
 }
 
 void sp_osd_draw(struct player *p, int w, int h)
@@ -174,11 +170,11 @@ void sp_osd_draw(struct player *p, int w, int h)
 	/* text first on a scratch pass would need a texture: draw the panel
 	 * from the previous frame's height instead (rows rarely change) */
 	int panel_y = p->osd_panel_y > 0 && p->osd_panel_y < bar.y ? p->osd_panel_y
-								   : bar.y - 13 * s;
+								   : bar.y - 15 * s;
 	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 110);
 	SDL_RenderFillRect(p->ren, &(SDL_Rect){0, panel_y, w, h - panel_y});
 	draw_bar(p, bar, s);
-	p->osd_panel_y = draw_figures(p, w, bar.y - 11 * s, s);
+	p->osd_panel_y = draw_figures(p, w, bar.y - 12 * s, s);
 	char msg[64];
 	int64_t now = sp_now_us();
 	if ((p->buffering || !p->opened) && p->net.checking) {

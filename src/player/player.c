@@ -22,6 +22,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "player/player_int.h"
+#include "swarmplay/swarmplay.h"
 
 #define MAX_SLEEP_S 0.01
 
@@ -303,7 +304,7 @@ static void check_end(struct player *p, int64_t now)
 				     sp_frameq_count(&p->vfq) == 0);
 	bool adone = p->aidx < 0 || (atomic_load(&p->adec.finished) == sp_pktq_serial(&p->aq) &&
 				     sp_frameq_count(&p->afq) == 0);
-	if (!vdone || !adone)
+	if (!vdone || !adone || !sp_sub_done(p))
 		return;
 	if (p->awaiting_seek)
 		record_seek(p, now); /* a seek to the very end shows no frame */
@@ -444,14 +445,36 @@ static int setup_streams(struct player *p, struct sp_error **err)
 	}
 	if (p->vidx < 0 && p->aidx < 0)
 		return sp_error_set(err, -ENOTSUP, _("nothing to play: no video or audio stream"));
+	if (sp_sub_setup(p, err) < 0)
+		return -EIO;
 	for (unsigned i = 0; i < ic->nb_streams; i++)
-		if ((int)i != p->vidx && (int)i != p->aidx)
-			ic->streams[i]->discard = AVDISCARD_ALL;
+		ic->streams[i]->discard = AVDISCARD_ALL;
+	for (int i = 0; i < p->nsubs; i++)
+		if (p->subs[i].stream >= 0)
+			ic->streams[p->subs[i].stream]->discard = AVDISCARD_DEFAULT;
+	if (p->vidx >= 0)
+		ic->streams[p->vidx]->discard = AVDISCARD_DEFAULT;
+	if (p->aidx >= 0)
+		ic->streams[p->aidx]->discard = AVDISCARD_DEFAULT;
 	if (p->vidx >= 0 && sp_decoder_start(&p->vdec) < 0)
 		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));
 	if (p->aidx >= 0 && sp_decoder_start(&p->adec) < 0)
 		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));
 	return 0;
+}
+
+/* The start is where the last play stopped: the OSD and stderr say so. */
+static void say_resumed(struct player *p)
+{
+	char t[16], msg[64];
+	int s = (int)p->cfg->start_s;
+	if (s >= 3600)
+		snprintf(t, sizeof(t), "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(t, sizeof(t), "%02d:%02d", s / 60, s % 60);
+	snprintf(msg, sizeof(msg), _("resuming at %s"), t);
+	sp_osd_message(p, msg);
+	fprintf(stderr, _("swarmplay: resuming at %s (--no-resume plays from the start)\n"), t);
 }
 
 /* Waits for the demux thread's open; returns 1 when set up, 0 while
@@ -472,6 +495,8 @@ static int poll_open(struct player *p, struct sp_error **err)
 	if (r < 0)
 		return r;
 	p->opened = true;
+	if (p->cfg->resumed)
+		say_resumed(p);
 	p->buffering = !p->cfg->fast;
 	apply_hold(p, sp_now_us());
 	pthread_mutex_lock(&p->mu);
@@ -541,6 +566,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 		}
 		poll_net(p, now, false);
 		if (p->opened) {
+			sp_sub_poll(p);
 			scripted_seek(p);
 			update_buffering(p, now);
 			if (p->vidx >= 0)
@@ -565,6 +591,26 @@ static int main_loop(struct player *p, struct sp_error **err)
 	return 0;
 }
 
+/* The external subtitles' bytes: the torrent's file (the reader is ours
+ * now) or --sub's; one that cannot be opened is a warning. */
+static void open_sub_source(struct player *p)
+{
+	const struct sp_player_config *cfg = p->cfg;
+	if (cfg->sub_reader) {
+		p->sub_src = sp_source_reader_new(cfg->sub_reader,
+						  cfg->sub_reader_name ? cfg->sub_reader_name : "sub.srt",
+						  true);
+		if (!p->sub_src)
+			sp_reader_close(cfg->sub_reader);
+	} else if (cfg->sub_path) {
+		struct sp_error *e = NULL;
+		p->sub_src = sp_source_file_new(cfg->sub_path, &e);
+		if (!p->sub_src)
+			fprintf(stderr, "swarmplay: %s\n", sp_error_msg(e));
+		sp_error_free(e);
+	}
+}
+
 static int init_player(struct player *p, struct sp_source *src, const struct sp_player_config *cfg,
 		       struct sp_error **err)
 {
@@ -572,6 +618,11 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	p->src = src;
 	p->vidx = p->aidx = -1;
 	p->shown_serial = -1;
+	p->sub_cur = p->sub_hash_track = -1;
+	p->subhash_last_ms = INT64_MIN;
+	pthread_mutex_init(&p->sub_mu, NULL);
+	sp_pktq_init(&p->sq);
+	open_sub_source(p);
 	atomic_store(&p->volume, cfg->volume < 0 ? 0 : cfg->volume > 100 ? 100 : cfg->volume);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cond, NULL);
@@ -636,6 +687,7 @@ static void stop_threads(struct player *p)
 	sp_pktq_abort(&p->aq);
 	sp_frameq_abort(&p->vfq);
 	sp_frameq_abort(&p->afq);
+	sp_sub_stop(p);
 	if (p->demux_started)
 		pthread_join(p->demux_thread, NULL);
 	sp_decoder_stop(&p->vdec);
@@ -652,7 +704,11 @@ static int fini_player(struct player *p)
 	sp_source_avio_free(&p->pb);
 	sp_source_resume(p->src);
 	int r = sp_framehash_close(p->fh);
+	sp_sub_fini(p);
 	sp_render_fini(p);
+	sp_source_free(p->sub_src);
+	sp_pktq_fini(&p->sq);
+	pthread_mutex_destroy(&p->sub_mu);
 	if (p->video_init)
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 	if (p->audio_init)
@@ -680,6 +736,10 @@ int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
 		r = main_loop(p, err);
 	poll_net(p, sp_now_us(), true);
 	sp_stats_maybe_write(p, sp_now_us(), true);
+	if (cfg->result)
+		*cfg->result = (struct sp_player_result){
+			.played = p->opened && p->first_shown, .ended = p->ended,
+			.pos_s = p->pos, .duration_s = p->duration};
 	int fr = fini_player(p);
 	if (r == 0 && fr < 0)
 		r = sp_error_set(err, fr, _("cannot write %s"), cfg->framehash_path);

@@ -20,6 +20,7 @@
 #include "core/error.h"
 
 struct sp_source;
+struct sp_reader;
 
 #define SP_PLAYER_MAP_CELLS 256
 #define SP_PLAYER_SEEK_AT_MAX 8
@@ -69,6 +70,26 @@ struct sp_player_config {
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
 	int nseek_at;
+	/* subtitles (sub.c): --slang's comma list, an external file (--sub),
+	 * a subtitle file of the torrent read through its own reader, which
+	 * the player takes over (closed before sp_player_run returns; NULL
+	 * when none), named by sub_reader_name; --subhash */
+	const char *slang;
+	const char *sub_path;
+	struct sp_reader *sub_reader;
+	const char *sub_reader_name;
+	const char *subhash_path;
+	bool resumed;             /* start_s is where the last play stopped */
+	/* optional: where playback stopped, for resuming (main thread, when
+	 * sp_player_run returns) */
+	struct sp_player_result *result;
+};
+
+struct sp_player_result {
+	bool played;     /* the container opened and a position is known */
+	bool ended;      /* played to the end */
+	double pos_s;    /* the last position shown */
+	double duration_s;
 };
 
 /* The defaults: from the start, full volume, played once. Inline, so that

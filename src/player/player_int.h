@@ -53,6 +53,30 @@ struct sp_decoder {
 	bool video;
 };
 
+#define SP_SUB_TRACKS_MAX 16
+
+/* A text subtitle track: a stream of the container, or an external file
+ * decoded whole before playback starts (stream -1). */
+struct sp_subtrack {
+	int stream;            /* index in ic, -1: external */
+	AVCodecContext *dec;   /* [sub thread] embedded ones; NULL external */
+	double t0;             /* seconds to subtract from its times */
+	char lang[16];
+	char *header;          /* the decoder's ASS script header, owned */
+	struct ass_track *ass; /* [main] libass's track; NULL without a window */
+};
+
+/* A decoded event, from the sub thread (or the demux thread for external
+ * files) to the main thread. */
+struct sp_subevent {
+	int track;
+	int64_t start_ms, dur_ms;
+	char *line;            /* FFmpeg's ASS event: ReadOrder,Layer,...,Text */
+	struct sp_subevent *next;
+};
+
+struct sp_text;
+
 struct seek_stat {
 	double target_s;
 	int64_t latency_ms;
@@ -88,6 +112,26 @@ struct player {
 	struct sp_decoder vdec, adec;
 	struct sp_framehash *fh;
 	atomic_uint_least64_t frames_decoded;
+
+	/* subtitles (sub.c): tracks are added by the demux thread before the
+	 * open handshake (external files) and by the main thread at setup
+	 * (streams); fixed after that */
+	struct sp_subtrack subs[SP_SUB_TRACKS_MAX];
+	int nsubs;
+	struct sp_pktq sq;      /* packets of every text subtitle stream */
+	atomic_int sub_finished; /* serial of the end marker decoded, or 0 */
+	pthread_t sub_thread;
+	bool sub_started;
+	pthread_mutex_t sub_mu;
+	struct sp_subevent *sub_first, *sub_last; /* [sub_mu] not yet taken */
+	struct sp_source *sub_src; /* the external file's bytes, or NULL */
+	int sub_cur;            /* [main] the track shown, -1: none */
+	bool sub_hidden;        /* [main] key v */
+	int sub_hash_track;     /* [main] the track --subhash writes */
+	FILE *subhash;          /* [main] */
+	int subhash_n;
+	int64_t subhash_last_ms;
+	uint64_t subhash_last_h; /* FNV-1a of the last text written */
 
 	struct sp_clock audclk, extclk;
 	atomic_bool audio_on;
@@ -132,6 +176,7 @@ struct player {
 	AVRational sar;
 	struct SwsContext *sws;
 	AVFrame *sws_frame;
+	struct sp_text *text;   /* libass (text.c); NULL: no text */
 	bool fullscreen;
 	bool video_init;       /* SDL video subsystem up */
 	bool audio_init;       /* SDL audio subsystem up */
@@ -201,7 +246,22 @@ double sp_player_buffer_percent(struct player *p);
 void sp_osd_swarm_lines(struct player *p, char *swarm_line, size_t n1, char *from_line, size_t n2);
 void sp_osd_time_line(struct player *p, char *out, size_t n);
 
+/* sub.c: open the external file (demux thread, before the handshake);
+ * setup, poll, draw, keys (main); route a packet (demux thread) */
+void sp_sub_open_external(struct player *p);
+int sp_sub_setup(struct player *p, struct sp_error **err);
+bool sp_sub_route(struct player *p, AVPacket *pkt);
+void sp_sub_poll(struct player *p);
+bool sp_sub_done(struct player *p);
+void sp_sub_draw(struct player *p, int w, int h);
+void sp_sub_cycle(struct player *p);
+void sp_sub_toggle(struct player *p);
+void sp_sub_stop(struct player *p);
+void sp_sub_fini(struct player *p);
+void sp_sub_fini_tracks(struct player *p);
+
 /* input.c [main] */
+void sp_osd_message(struct player *p, const char *msg);
 void sp_input_handle(struct player *p, const SDL_Event *ev);
 void sp_input_idle(struct player *p, int64_t now);
 

@@ -11,6 +11,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "player/player_int.h"
+#include "player/text.h"
 
 #define DEFAULT_W 640
 #define DEFAULT_H 360
@@ -41,6 +42,7 @@ int sp_render_init(struct player *p, struct sp_error **err)
 		return -ENODEV;
 	}
 	SDL_SetRenderDrawBlendMode(p->ren, SDL_BLENDMODE_BLEND);
+	p->text = sp_text_new(p->ren);
 	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
 	SDL_RenderClear(p->ren);
 	SDL_RenderPresent(p->ren);
@@ -49,6 +51,9 @@ int sp_render_init(struct player *p, struct sp_error **err)
 
 void sp_render_fini(struct player *p)
 {
+	sp_sub_fini_tracks(p); /* libass tracks go before their library */
+	sp_text_free(p->text);
+	p->text = NULL;
 	if (p->tex)
 		SDL_DestroyTexture(p->tex);
 	if (p->ren)
@@ -195,6 +200,8 @@ void sp_render_draw(struct player *p)
 		SDL_RenderCopy(p->ren, p->tex, NULL, &r);
 	}
 	sp_osd_draw(p, w, h);
+	sp_sub_draw(p, w, p->osd_panel_y > 0 ? p->osd_panel_y : h);
+	sp_text_gc(p->text);
 	SDL_RenderPresent(p->ren);
 }
 

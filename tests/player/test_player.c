@@ -1,5 +1,5 @@
 /* test_player.c - unit tests of the player's pure parts: packet queues,
- * frame rings, clocks, the bitmap font, framemd5 packing, and the byte
+ * frame rings, clocks, text through libass, framemd5 packing, and the byte
  * source with its AVIOContext bridge (over a temporary file). */
 #include <errno.h>
 #include <math.h>
@@ -12,7 +12,7 @@
 #include <libavutil/md5.h>
 
 #include "harness.h"
-#include "player/font.h"
+#include "player/text.h"
 #include "player/framehash.h"
 #include "player/queue.h"
 #include "player/source.h"
@@ -136,31 +136,34 @@ SP_TEST(clock_runs_and_pauses)
 	sp_clock_fini(&c);
 }
 
-static void count_fill(void *ctx, int x, int y, int w, int h)
+/* libass on a software renderer: accented letters are real glyphs (an
+ * accent reaches above the base letter), lines are cached, bad UTF-8 and
+ * markup characters do not break rendering. */
+SP_TEST(text_through_libass)
 {
-	int *n = ctx;
-	SP_CHECK(w > 0 && h > 0 && x >= 0 && y >= 0);
-	*n += w * h;
-}
-
-SP_TEST(font_glyphs)
-{
-	SP_CHECK(sp_font_glyph('a') == sp_font_glyph('A'));
-	SP_CHECK(sp_font_glyph(0xE9) == sp_font_glyph('E')); /* é */
-	SP_CHECK(sp_font_glyph(0x2603) != sp_font_glyph('A')); /* unknown: a box */
-	const char *needed = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ%/.:- ";
-	const uint8_t *box = sp_font_glyph(0x2603);
-	for (const char *c = needed; *c; c++)
-		SP_CHECK(sp_font_glyph((unsigned char)*c) != box);
-	SP_CHECK_INT(sp_font_text_width("", 2), 0);
-	SP_CHECK_INT(sp_font_text_width("AB", 1), 11);
-	SP_CHECK_INT(sp_font_text_width("r\xC3\xA9seau", 1), 6 * 6 - 1); /* 6 code points */
-	int lit = 0;
-	sp_font_draw("I", 0, 0, 2, count_fill, &lit);
-	SP_CHECK_INT(lit, (3 + 1 + 1 + 1 + 1 + 1 + 3) * 4);
-	lit = 0;
-	sp_font_draw("\xC3", 0, 0, 1, count_fill, &lit); /* truncated UTF-8 */
-	SP_CHECK_INT(lit, 5 * 2 + 5 * 2); /* one box */
+	SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 320, 64, 32, SDL_PIXELFORMAT_ARGB8888);
+	SDL_Renderer *ren = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
+	SP_CHECK(ren != NULL);
+	struct sp_text *t = sp_text_new(ren);
+	if (!t)
+		SP_SKIP("libass found no font");
+	const struct sp_text_line *e = sp_text_line(t, "e", 30);
+	const struct sp_text_line *ea = sp_text_line(t, "\xc3\xa9", 30); /* é */
+	SP_CHECK(e && ea && e->tex && ea->tex);
+	SP_CHECK_CMP(ea->dy, <, e->dy - 2);
+	SP_CHECK(sp_text_line(t, "e", 30) == e); /* cached */
+	int w1 = sp_text_width(t, "mise en m\xc3\xa9moire", 20);
+	int w2 = sp_text_width(t, "mise en m\xc3\xa9moire", 40);
+	SP_CHECK_CMP(w1, >, 60);
+	SP_CHECK_CMP(w2, >, w1 * 3 / 2);
+	SP_CHECK_CMP(sp_text_width(t, "{\\i1}a\\N\xc3", 20), >, 0);
+	SP_CHECK_INT(sp_text_width(t, "", 20), 0);
+	sp_text_gc(t);
+	sp_text_gc(t); /* unused twice: gone, and drawn again on demand */
+	SP_CHECK_CMP(sp_text_draw(t, "e", 30, 10, 10), >, 0);
+	sp_text_free(t);
+	SDL_DestroyRenderer(ren);
+	SDL_FreeSurface(surf);
 }
 
 SP_TEST(framehash_packs_without_padding)

@@ -1,0 +1,378 @@
+/* sub.c - text subtitles: SubRip, ASS/SSA, mov_text and WebVTT streams
+ * decoded with libavcodec (every text stream, so that switching tracks
+ * needs no seek) and an external file (--sub, or the torrent's own .srt
+ * beside the video) decoded whole before playback starts; drawn with
+ * libass at the master clock's time, so pauses and seeks need nothing of
+ * their own: events carry their times, libass drops duplicates by their
+ * ReadOrder.
+ *
+ * Threads: the demux thread routes packets to p->sq and opens the
+ * external file; the sub thread decodes p->sq into events (under
+ * p->sub_mu); the main thread takes the events into libass tracks and
+ * the --subhash file, draws, and answers the keys. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ass/ass.h>
+
+#include "core/i18n.h"
+#include "core/log.h"
+#include "core/subtext.h"
+#include "player/player_int.h"
+#include "player/text.h"
+
+#define SUB_EXTERNAL_PACKETS_MAX 200000
+#define SUB_TEXT_MAX 4096
+
+static bool text_codec(const AVCodecParameters *par)
+{
+	const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
+	return par->codec_type == AVMEDIA_TYPE_SUBTITLE && d && (d->props & AV_CODEC_PROP_TEXT_SUB);
+}
+
+static AVCodecContext *open_decoder(AVStream *st)
+{
+	const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+	AVCodecContext *c = codec ? avcodec_alloc_context3(codec) : NULL;
+	if (!c)
+		return NULL;
+	if (avcodec_parameters_to_context(c, st->codecpar) < 0 ||
+	    (c->pkt_timebase = st->time_base, avcodec_open2(c, codec, NULL) < 0)) {
+		avcodec_free_context(&c);
+		return NULL;
+	}
+	return c;
+}
+
+static struct sp_subtrack *add_track(struct player *p, AVStream *st, AVCodecContext *dec)
+{
+	if (p->nsubs >= SP_SUB_TRACKS_MAX)
+		return NULL;
+	struct sp_subtrack *t = &p->subs[p->nsubs++];
+	*t = (struct sp_subtrack){.stream = -1, .dec = dec};
+	if (dec->subtitle_header && dec->subtitle_header_size > 0) {
+		t->header = malloc((size_t)dec->subtitle_header_size + 1);
+		if (t->header) {
+			memcpy(t->header, dec->subtitle_header, (size_t)dec->subtitle_header_size);
+			t->header[dec->subtitle_header_size] = 0;
+		}
+	}
+	const AVDictionaryEntry *l = av_dict_get(st->metadata, "language", NULL, 0);
+	if (l)
+		snprintf(t->lang, sizeof(t->lang), "%s", l->value);
+	return t;
+}
+
+static void push_event(struct player *p, int track, int64_t start, int64_t dur, const char *line)
+{
+	struct sp_subevent *e = calloc(1, sizeof(*e));
+	if (!e || !(e->line = strdup(line))) {
+		free(e);
+		return;
+	}
+	e->track = track;
+	e->start_ms = start;
+	e->dur_ms = dur;
+	pthread_mutex_lock(&p->sub_mu);
+	if (p->sub_last)
+		p->sub_last->next = e;
+	else
+		p->sub_first = e;
+	p->sub_last = e;
+	pthread_mutex_unlock(&p->sub_mu);
+}
+
+/* One packet of track ti into events. */
+static void decode_packet(struct player *p, int ti, AVCodecContext *dec, AVPacket *pkt)
+{
+	AVSubtitle sub;
+	int got = 0;
+	if (avcodec_decode_subtitle2(dec, &sub, &got, pkt) < 0 || !got)
+		return;
+	if (sub.pts != AV_NOPTS_VALUE) {
+		int64_t base = sub.pts / 1000 - llround(p->subs[ti].t0 * 1000);
+		int64_t start = base + sub.start_display_time;
+		int64_t dur = sub.end_display_time > sub.start_display_time
+				      ? (int64_t)sub.end_display_time - sub.start_display_time
+				      : 5000; /* no end: a few seconds, as players do */
+		for (unsigned i = 0; i < sub.num_rects; i++)
+			if (sub.rects[i]->type == SUBTITLE_ASS && sub.rects[i]->ass)
+				push_event(p, ti, start, dur, sub.rects[i]->ass);
+	}
+	avsubtitle_free(&sub);
+}
+
+/* The external file, read and decoded whole (it is small; a torrent's
+ * has the earliest deadlines). A file that cannot be read is a warning. */
+static void read_external(struct player *p, AVFormatContext *ic)
+{
+	int si = av_find_best_stream(ic, AVMEDIA_TYPE_SUBTITLE, -1, -1, NULL, 0);
+	if (si < 0 || !text_codec(ic->streams[si]->codecpar)) {
+		SP_WARN("player", "%s: no text subtitles", p->sub_src->name);
+		return;
+	}
+	AVCodecContext *dec = open_decoder(ic->streams[si]);
+	struct sp_subtrack *t = dec ? add_track(p, ic->streams[si], dec) : NULL;
+	if (!t) {
+		avcodec_free_context(&dec);
+		return;
+	}
+	t->dec = NULL; /* decoded here, now: the sub thread never sees it */
+	int ti = (int)(t - p->subs);
+	char lang[16];
+	if (!t->lang[0] && p->cfg->sub_reader_name &&
+	    sp_subtext_sidecar(p->cfg->sub_reader_name, p->cfg->sub_reader_name, lang, sizeof(lang)))
+		snprintf(t->lang, sizeof(t->lang), "%s", lang);
+	AVPacket *pkt = av_packet_alloc();
+	for (int n = 0; pkt && n < SUB_EXTERNAL_PACKETS_MAX && !atomic_load(&p->abort); n++) {
+		if (av_read_frame(ic, pkt) < 0)
+			break;
+		if (pkt->stream_index == si)
+			decode_packet(p, ti, dec, pkt);
+		av_packet_unref(pkt);
+	}
+	av_packet_free(&pkt);
+	avcodec_free_context(&dec);
+	SP_INFO("player", "external subtitles: %s", p->sub_src->name);
+}
+
+void sp_sub_open_external(struct player *p)
+{
+	if (!p->sub_src)
+		return;
+	AVIOContext *pb = sp_source_avio_new(p->sub_src, NULL);
+	AVFormatContext *ic = pb ? avformat_alloc_context() : NULL;
+	if (!ic) {
+		sp_source_avio_free(&pb);
+		return;
+	}
+	ic->pb = pb;
+	ic->flags |= AVFMT_FLAG_CUSTOM_IO;
+	int r = avformat_open_input(&ic, p->sub_src->name, NULL, NULL);
+	if (r >= 0 && avformat_find_stream_info(ic, NULL) >= 0)
+		read_external(p, ic);
+	else if (!atomic_load(&p->abort))
+		fprintf(stderr, _("swarmplay: cannot read the subtitles %s\n"), p->sub_src->name);
+	avformat_close_input(&ic);
+	sp_source_avio_free(&pb);
+}
+
+bool sp_sub_route(struct player *p, AVPacket *pkt)
+{
+	for (int i = 0; i < p->nsubs; i++) {
+		if (p->subs[i].stream == pkt->stream_index && p->subs[i].dec) {
+			AVPacket *copy = av_packet_alloc();
+			if (copy) {
+				av_packet_move_ref(copy, pkt);
+				sp_pktq_put(&p->sq, copy);
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+static void *sub_thread(void *arg)
+{
+	struct player *p = arg;
+	for (;;) {
+		AVPacket *pkt = NULL;
+		int serial;
+		if (sp_pktq_get(&p->sq, &pkt, &serial, true) < 0)
+			break;
+		if (!pkt) {
+			atomic_store(&p->sub_finished, serial);
+			continue;
+		}
+		for (int i = 0; i < p->nsubs; i++)
+			if (p->subs[i].stream == pkt->stream_index && p->subs[i].dec)
+				decode_packet(p, i, p->subs[i].dec, pkt);
+		av_packet_free(&pkt);
+	}
+	return NULL;
+}
+
+/* --slang's best, else an external file, else a stream marked default. */
+static int choose_track(struct player *p)
+{
+	int best = -1, best_rank = 1 << 30;
+	for (int i = 0; i < p->nsubs; i++) {
+		int r = sp_subtext_lang_rank(p->cfg->slang, p->subs[i].lang);
+		if (r >= 0 && r < best_rank) {
+			best = i;
+			best_rank = r;
+		}
+	}
+	if (best >= 0)
+		return best;
+	for (int i = 0; i < p->nsubs; i++)
+		if (p->subs[i].stream < 0)
+			return i;
+	for (int i = 0; i < p->nsubs; i++)
+		if (p->ic->streams[p->subs[i].stream]->disposition & AV_DISPOSITION_DEFAULT)
+			return i;
+	return -1;
+}
+
+static void make_ass_tracks(struct player *p)
+{
+	ASS_Library *lib = sp_text_library(p->text);
+	for (int i = 0; lib && i < p->nsubs; i++) {
+		struct sp_subtrack *t = &p->subs[i];
+		t->ass = ass_new_track(lib);
+		if (t->ass && t->header)
+			ass_process_codec_private(t->ass, t->header, (int)strlen(t->header));
+	}
+}
+
+int sp_sub_setup(struct player *p, struct sp_error **err)
+{
+	AVFormatContext *ic = p->ic;
+	for (unsigned i = 0; i < ic->nb_streams; i++) {
+		AVStream *st = ic->streams[i];
+		if (!text_codec(st->codecpar))
+			continue;
+		AVCodecContext *dec = open_decoder(st);
+		struct sp_subtrack *t = dec ? add_track(p, st, dec) : NULL;
+		if (!t) {
+			avcodec_free_context(&dec);
+			continue;
+		}
+		t->stream = (int)i;
+		t->t0 = p->start_time;
+	}
+	p->sub_cur = p->sub_hash_track = choose_track(p);
+	make_ass_tracks(p);
+	if (p->cfg->subhash_path) {
+		p->subhash = fopen(p->cfg->subhash_path, "w");
+		if (!p->subhash)
+			return sp_error_set(err, -errno, _("cannot write %s: %s"),
+					    p->cfg->subhash_path, strerror(errno));
+	}
+	if (p->sub_cur >= 0)
+		SP_INFO("player", "subtitles: track %d of %d (%s)", p->sub_cur + 1, p->nsubs,
+			p->subs[p->sub_cur].lang[0] ? p->subs[p->sub_cur].lang : "?");
+	for (int i = 0; i < p->nsubs; i++) {
+		if (p->subs[i].stream < 0)
+			continue;
+		if (pthread_create(&p->sub_thread, NULL, sub_thread, p) != 0)
+			return sp_error_set(err, -EAGAIN, _("cannot start a thread"));
+		p->sub_started = true;
+		break;
+	}
+	return 0;
+}
+
+bool sp_sub_done(struct player *p)
+{
+	return !p->sub_started || atomic_load(&p->sub_finished) == sp_pktq_serial(&p->sq);
+}
+
+/* --subhash: the events of the chosen track as SubRip, text as shown and
+ * normalized (subtext.h); a seek's repeats are left out. */
+static void hash_event(struct player *p, const struct sp_subevent *e)
+{
+	char plain[SUB_TEXT_MAX], norm[SUB_TEXT_MAX], t1[32], t2[32];
+	sp_subtext_ass_plain(sp_subtext_ass_text(e->line), plain, sizeof(plain));
+	sp_subtext_normalize(plain, norm, sizeof(norm));
+	uint64_t h = 1469598103934665603ull;
+	for (const char *c = norm; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	if (!norm[0] || e->start_ms < p->subhash_last_ms ||
+	    (e->start_ms == p->subhash_last_ms && h == p->subhash_last_h))
+		return;
+	p->subhash_last_ms = e->start_ms;
+	p->subhash_last_h = h;
+	sp_subtext_srt_time(e->start_ms, t1, sizeof(t1));
+	sp_subtext_srt_time(e->start_ms + e->dur_ms, t2, sizeof(t2));
+	fprintf(p->subhash, "%d\n%s --> %s\n%s\n\n", ++p->subhash_n, t1, t2, norm);
+}
+
+void sp_sub_poll(struct player *p)
+{
+	pthread_mutex_lock(&p->sub_mu);
+	struct sp_subevent *e = p->sub_first;
+	p->sub_first = p->sub_last = NULL;
+	pthread_mutex_unlock(&p->sub_mu);
+	while (e) {
+		struct sp_subevent *next = e->next;
+		struct sp_subtrack *t = &p->subs[e->track];
+		if (t->ass)
+			ass_process_chunk(t->ass, e->line, (int)strlen(e->line), e->start_ms,
+					  e->dur_ms);
+		if (p->subhash && e->track == p->sub_hash_track)
+			hash_event(p, e);
+		free(e->line);
+		free(e);
+		e = next;
+	}
+}
+
+void sp_sub_draw(struct player *p, int w, int h)
+{
+	if (p->sub_cur < 0 || p->sub_hidden || !p->subs[p->sub_cur].ass || !p->opened)
+		return;
+	double pos = sp_player_position(p);
+	if (isnan(pos))
+		return;
+	sp_text_draw_track(p->text, p->subs[p->sub_cur].ass, llround(pos * 1000), 0, 0, w, h);
+}
+
+void sp_sub_cycle(struct player *p)
+{
+	char msg[64];
+	if (!p->nsubs) {
+		sp_osd_message(p, _("no subtitles"));
+		return;
+	}
+	p->sub_cur = p->sub_cur + 1 >= p->nsubs ? -1 : p->sub_cur + 1;
+	p->sub_hidden = false;
+	if (p->sub_cur < 0) {
+		sp_osd_message(p, _("subtitles off"));
+		return;
+	}
+	const char *lang = p->subs[p->sub_cur].lang;
+	snprintf(msg, sizeof(msg), _("subtitles %d/%d %s"), p->sub_cur + 1, p->nsubs, lang);
+	sp_osd_message(p, msg);
+}
+
+void sp_sub_toggle(struct player *p)
+{
+	p->sub_hidden = !p->sub_hidden;
+	sp_osd_message(p, p->sub_hidden ? _("subtitles hidden") : _("subtitles shown"));
+}
+
+void sp_sub_stop(struct player *p)
+{
+	sp_pktq_abort(&p->sq);
+	if (p->sub_src)
+		sp_source_cancel(p->sub_src);
+	if (p->sub_started)
+		pthread_join(p->sub_thread, NULL);
+	p->sub_started = false;
+}
+
+void sp_sub_fini(struct player *p)
+{
+	sp_sub_poll(p); /* the last events still go to --subhash */
+	if (p->subhash)
+		fclose(p->subhash);
+	p->subhash = NULL;
+	for (int i = 0; i < p->nsubs; i++) {
+		avcodec_free_context(&p->subs[i].dec);
+		free(p->subs[i].header);
+		p->subs[i].header = NULL;
+	}
+}
+
+void sp_sub_fini_tracks(struct player *p)
+{
+	for (int i = 0; i < p->nsubs; i++) {
+		if (p->subs[i].ass)
+			ass_free_track(p->subs[i].ass);
+		p->subs[i].ass = NULL;
+	}
+}

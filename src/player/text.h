@@ -1,0 +1,51 @@
+/* text.h - text through libass: the OSD's lines (UTF-8, any script
+ * fontconfig has a font for) and the subtitle tracks' pictures, both as
+ * SDL textures.
+ *
+ * One ASS_Library and one ASS_Renderer (fonts come from fontconfig,
+ * "DejaVu Sans" first). OSD lines are rendered once per (text, size) and
+ * kept as textures until a draw no longer uses them (sp_text_gc).
+ * Main thread only (the textures belong to the renderer). */
+#ifndef SP_PLAYER_TEXT_H
+#define SP_PLAYER_TEXT_H
+
+#include <stdbool.h>
+
+#include <SDL2/SDL.h>
+#include <ass/ass.h>
+
+#define SP_TEXT_FONT "DejaVu Sans"
+
+struct sp_text;
+
+/* The rendered line: draw tex at (x + dx, y + dy) for a line whose top
+ * left is (x, y); w is the advance from x to the right edge of the ink. */
+struct sp_text_line {
+	SDL_Texture *tex;
+	int dx, dy, tw, th; /* the texture's place and size */
+	int w;
+};
+
+/* NULL (and a warning) when libass cannot start; the OSD then shows no
+ * text. */
+struct sp_text *sp_text_new(SDL_Renderer *ren);
+void sp_text_free(struct sp_text *t);
+ASS_Library *sp_text_library(struct sp_text *t);
+
+/* One line of white text with a black outline, px pixels high. NULL when
+ * it cannot be rendered. The line lives until the sp_text_gc after the
+ * draw that last asked for it. */
+const struct sp_text_line *sp_text_line(struct sp_text *t, const char *utf8, int px);
+/* Width in pixels (0 when it cannot be rendered). */
+int sp_text_width(struct sp_text *t, const char *utf8, int px);
+/* Draw at (x, y), the line's top left. Returns the width. */
+int sp_text_draw(struct sp_text *t, const char *utf8, int px, int x, int y);
+/* End of a draw: lines not asked for since the last call go. */
+void sp_text_gc(struct sp_text *t);
+
+/* A subtitle track's picture at time ms in a w x h area whose top left is
+ * (x, y) of the window; drawn when it has any ink. */
+void sp_text_draw_track(struct sp_text *t, ASS_Track *track, long long ms, int x, int y, int w,
+			int h);
+
+#endif
