@@ -23,10 +23,12 @@
 #include "app/cmd.h"
 #include "app/media.h"
 #include "app/swarm_opts.h"
+#include "app/watch_later.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/i18n.h"
 #include "core/metainfo.h"
+#include "core/subtext.h"
 #include "player/player.h"
 #include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
@@ -40,10 +42,15 @@ struct opts {
 	int file_index; /* -1: the main file */
 	uint64_t cache_max; /* bytes the play cache may hold */
 	int cache_fd;       /* holds our cache directory (sp_cache_hold), or -1 */
+	bool no_resume;
+	char resume_key[96]; /* watch_later.h; empty: not resumable */
+	struct sp_player_result result;
 	struct sp_player_config pcfg;
 };
 
 #define CACHE_MAX_DEFAULT (10ull << 30)
+#define RESUME_END_S 5.0 /* stopped this close to the end: seen, start over */
+#define RESUME_MIN_S 1.0
 
 static volatile int quit_flag;
 
@@ -68,7 +75,11 @@ static void usage(FILE *f)
 		     "  --dht-node HOST:PORT a DHT node to start from (repeatable)\n"
 		     "  --no-port-mapping    do not map the listen port on the router\n"
 		     "  --file N             play file N of a multi-file torrent\n"
-		     "  --start SECONDS      start at this position\n"
+		     "  --start SECONDS      start at this position (default: where the\n"
+		     "                       last play of this file stopped)\n"
+		     "  --no-resume          start from the beginning\n"
+		     "  --sub FILE           show the subtitles of FILE (.srt, .ass, .vtt)\n"
+		     "  --slang LANGS        subtitle languages by preference (fr,en)\n"
 		     "  --fullscreen         start in fullscreen\n"
 		     "  --no-video           no window (frames still decoded and paced)\n"
 		     "  --no-audio           no sound\n"
@@ -81,17 +92,18 @@ static void usage(FILE *f)
 		     "  --fast               no pacing, no sound (for frame hashes)\n"
 		     "  --framehash FILE     write the MD5 of every decoded frame\n"
 		     "  --stats-json FILE    keep playback figures in FILE\n"
+		     "  --subhash FILE       write every subtitle event shown, as SubRip\n"
 		     "  --progress           print a status line every second\n"
 		     "  --seek-at POS:TARGET when playback reaches POS seconds, seek to\n"
 		     "                       TARGET (for scripts; repeatable)\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
-		     "m mute, 9/0 volume, q quit.\n"));
+		     "m mute, 9/0 volume, v subtitles on/off, j next subtitles, q quit.\n"));
 }
 
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
-	OPT_STARTBUF,
+	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -156,6 +168,10 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_HASH: o->pcfg.framehash_path = arg; return 0;
 	case OPT_JSON: o->pcfg.stats_path = arg; return 0;
 	case OPT_PROGRESS: o->pcfg.progress = true; return 0;
+	case OPT_NORESUME: o->no_resume = true; return 0;
+	case OPT_SUB: o->pcfg.sub_path = arg; return 0;
+	case OPT_SLANG: o->pcfg.slang = arg; return 0;
+	case OPT_SUBHASH: o->pcfg.subhash_path = arg; return 0;
 	case OPT_SEEKAT: {
 		char *end;
 		int i = o->pcfg.nseek_at;
@@ -194,6 +210,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"stats-json", required_argument, NULL, OPT_JSON},
 		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"seek-at", required_argument, NULL, OPT_SEEKAT},
+		{"no-resume", no_argument, NULL, OPT_NORESUME},
+		{"sub", required_argument, NULL, OPT_SUB},
+		{"slang", required_argument, NULL, OPT_SLANG},
+		{"subhash", required_argument, NULL, OPT_SUBHASH},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -406,6 +426,72 @@ static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metain
 	return full;
 }
 
+/* The next play starts where this one stops: unless --start or
+ * --no-resume, or a scripted run (--fast), start at the saved position. */
+static void resume_load(struct opts *o)
+{
+	double pos;
+	if (o->pcfg.fast || !o->resume_key[0])
+		return;
+	if (o->no_resume || o->pcfg.start_s >= 0 || !sp_watch_later_load(o->resume_key, &pos))
+		return;
+	o->pcfg.start_s = pos;
+	o->pcfg.resumed = true;
+}
+
+/* Quit before the end: remember where; played to the end: forget. */
+static void resume_save(struct opts *o)
+{
+	const struct sp_player_result *r = &o->result;
+	if (o->pcfg.fast || !o->resume_key[0] || !r->played)
+		return;
+	bool near_end = r->duration_s > 0 && r->pos_s > r->duration_s - RESUME_END_S;
+	if (r->ended || near_end || r->pos_s < RESUME_MIN_S) {
+		sp_watch_later_forget(o->resume_key);
+		return;
+	}
+	int e = sp_watch_later_save(o->resume_key, r->pos_s);
+	if (e < 0)
+		fprintf(stderr, _("swarmplay: cannot save the position: %s\n"), strerror(-e));
+}
+
+/* A subtitle file of the torrent for the video (subtext.h), --slang's
+ * language first: its index, or -1. */
+static int find_sidecar(const struct opts *o, const struct sp_metainfo *mi, int file)
+{
+	int best = -1, best_rank = 1 << 30;
+	for (size_t i = 0; i < mi->num_files; i++) {
+		char lang[16];
+		if ((int)i == file || mi->files[i].is_pad ||
+		    !sp_subtext_sidecar(mi->files[file].path, mi->files[i].path, lang, sizeof(lang)))
+			continue;
+		int rank = sp_subtext_lang_rank(o->pcfg.slang, lang);
+		rank = rank < 0 ? 1 << 20 : rank;
+		if (rank < best_rank) {
+			best = (int)i;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+/* The torrent's subtitle file gets its reader first, so the picker gives
+ * its pieces the earliest deadlines: it is small and needed at once. */
+static void open_sidecar(struct opts *o, struct sp_torrent *t, int file)
+{
+	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
+	int sf = o->pcfg.sub_path ? -1 : find_sidecar(o, mi, file);
+	if (sf < 0)
+		return;
+	struct sp_error *e = NULL;
+	o->pcfg.sub_reader = sp_torrent_open_reader(t, sf, &e);
+	if (!o->pcfg.sub_reader) {
+		sp_error_free(e);
+		return;
+	}
+	o->pcfg.sub_reader_name = mi->files[sf].path;
+}
+
 /* Plays file of the torrent t (the session's); the reader is closed
  * before returning, as the session requires. */
 static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t, int file)
@@ -415,6 +501,9 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 	struct net_ctx n = {.s = s, .t = t, .mi = mi, .file = file};
 	n.bits_len = ((size_t)mi->num_pieces + 7) / 8;
 	n.bits = calloc(1, n.bits_len + 1);
+	open_sidecar(o, t, file);
+	sp_watch_later_key_torrent(mi->info_hash_hex, file, o->resume_key, sizeof(o->resume_key));
+	resume_load(o);
 	/* the reader's cursor gives the first pieces their deadlines: they
 	 * are asked for while the media module is still loading */
 	struct sp_reader *r = n.bits ? sp_torrent_open_reader(t, file, &e) : NULL;
@@ -427,9 +516,12 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 		code = media->play_reader(r, mi->files[file].path, &o->pcfg, &e) < 0
 			       ? fail(e, SP_EXIT_FAILURE)
 			       : SP_EXIT_OK;
+		resume_save(o);
 	} else {
 		if (r)
 			sp_reader_close(r);
+		if (o->pcfg.sub_reader)
+			sp_reader_close(o->pcfg.sub_reader);
 		code = !e ? SP_EXIT_FAILURE : fail(e, r ? SP_EXIT_UNSUPPORTED : SP_EXIT_FAILURE);
 	}
 	free(n.bits);
@@ -481,7 +573,11 @@ static int play_file(struct opts *o)
 		return fail(e, SP_EXIT_UNSUPPORTED);
 	const char *slash = strrchr(o->src, '/');
 	o->pcfg.title = slash ? slash + 1 : o->src;
+	sp_watch_later_key_file(o->src, o->resume_key, sizeof(o->resume_key));
+	resume_load(o);
 	int r = media->play_file(o->src, &o->pcfg, &e);
+	if (r == 0)
+		resume_save(o);
 	if (r == -ENOENT)
 		return fail(e, SP_EXIT_BADINPUT);
 	return r < 0 ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
@@ -502,6 +598,7 @@ int sp_cmd_play(int argc, char **argv)
 		return SP_EXIT_USAGE;
 	}
 	o.pcfg.quit_flag = &quit_flag;
+	o.pcfg.result = &o.result;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

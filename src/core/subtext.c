@@ -65,6 +65,9 @@ size_t sp_subtext_ass_plain(const char *text, char *out, size_t n)
 		} else if (s[0] == '\\' && s[1] == 'h') {
 			put(&o, ' ');
 			s++;
+		} else if (s[0] == '\\' && (s[1] == '{' || s[1] == '}')) {
+			put(&o, s[1]); /* an escaped brace is shown, as libass does */
+			s++;
 		} else if (*s != '\r') {
 			put(&o, *s);
 		}
@@ -102,13 +105,18 @@ size_t sp_subtext_normalize(const char *in, char *out, size_t n)
 			s = strchr(s, '}');
 			continue;
 		}
-		if (*s == '\n') {
+		/* ASS's hard space and line breaks, left as written by ffmpeg's
+		 * SubRip encoder, are what libass shows */
+		char c = *s;
+		if (c == '\\' && (s[1] == 'h' || s[1] == 'N' || s[1] == 'n'))
+			c = *++s == 'h' ? ' ' : '\n';
+		if (c == '\n') {
 			if (line_has)
 				put(&o, '\n');
 			blank = line_has = false;
 			continue;
 		}
-		if (isspace((unsigned char)*s)) {
+		if (isspace((unsigned char)c)) {
 			blank = line_has;
 			continue;
 		}
@@ -116,7 +124,7 @@ size_t sp_subtext_normalize(const char *in, char *out, size_t n)
 			put(&o, ' ');
 		blank = false;
 		line_has = true;
-		put(&o, *s);
+		put(&o, c);
 	}
 	while (o.len > 0 && o.p[o.len - 1] == '\n')
 		o.len--;

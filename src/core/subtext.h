@@ -15,9 +15,10 @@
  * or the whole string when it has fewer fields. Borrows event. */
 const char *sp_subtext_ass_text(const char *event);
 /* The text shown: override blocks ({\i1}) go, \N and \n break the line,
- * \h is a space. Returns the length written. */
+ * \h is a space, \{ and \} are braces. Returns the length written. */
 size_t sp_subtext_ass_plain(const char *text, char *out, size_t n);
-/* The normal form: markup (<i>, <font ...>, {\...}) removed, runs of
+/* The normal form: markup (<i>, <font ...>, {\...}) removed, \h a
+ * space, \N and \n line breaks (as libass shows them), runs of
  * blanks one space, each line trimmed, empty lines dropped, lines joined
  * by \n. Returns the length written. */
 size_t sp_subtext_normalize(const char *in, char *out, size_t n);

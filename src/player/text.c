@@ -49,7 +49,7 @@ static const char osd_header[] =
 	"Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
 	"BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
 	"BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
-	"Style: OSD," SP_TEXT_FONT ",20,&H00F0F0F0,&H00F0F0F0,&H00000000,&H80000000,0,0,0,0,"
+	"Style: OSD," SP_TEXT_FONT ",20,&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,"
 	"100,100,0,0,1,1,0,7,0,0,0,1\n\n[Events]\n"
 	"Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n";
 

@@ -18,6 +18,8 @@ SP_TEST(ass_plain)
 	SP_CHECK_STR(out, "Bonjour\nla mise en m\xc3\xa9moire");
 	sp_subtext_ass_plain("a\\hb\\nc", out, sizeof(out));
 	SP_CHECK_STR(out, "a b\nc");
+	sp_subtext_ass_plain("\\{not a tag\\}", out, sizeof(out));
+	SP_CHECK_STR(out, "{not a tag}");
 	sp_subtext_ass_plain("open { brace", out, sizeof(out));
 	SP_CHECK_STR(out, "open { brace");
 	/* a cut never splits a UTF-8 sequence */
@@ -35,6 +37,8 @@ SP_TEST(normalize)
 	SP_CHECK_STR(out, "Top");
 	sp_subtext_normalize("2 < 3 > 1", out, sizeof(out));
 	SP_CHECK_STR(out, "2 < 3 > 1");
+	sp_subtext_normalize("Espace\\hdur\\Nsuite", out, sizeof(out));
+	SP_CHECK_STR(out, "Espace dur\nsuite");
 	sp_subtext_normalize("", out, sizeof(out));
 	SP_CHECK_STR(out, "");
 	/* both sides of the oracle reach the same form */

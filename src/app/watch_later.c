@@ -1,0 +1,128 @@
+/* watch_later.c - the resume positions (watch_later.h). A file holds one
+ * line, "start=SECONDS"; anything else in it is ignored, a file that does
+ * not parse is as none. Main thread. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app/watch_later.h"
+#include "core/sha1.h"
+
+#define KEY_MAX 80
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		int r = mkdir(path, 0700);
+		*p = '/';
+		if (r < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int state_dir(char *out, size_t n)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	int w;
+	if (xdg && xdg[0] == '/')
+		w = snprintf(out, n, "%s/swarmplay/watch_later", xdg);
+	else if (home && home[0])
+		w = snprintf(out, n, "%s/.local/state/swarmplay/watch_later", home);
+	else
+		return -ENOENT;
+	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+}
+
+static int key_path(const char *key, char *out, size_t n)
+{
+	char dir[PATH_MAX];
+	int r = state_dir(dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	int w = snprintf(out, n, "%s/%s", dir, key);
+	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+}
+
+void sp_watch_later_key_torrent(const char *info_hash_hex, int file, char *out, size_t n)
+{
+	snprintf(out, n, "%.64s-%d", info_hash_hex, file);
+}
+
+void sp_watch_later_key_file(const char *path, char *out, size_t n)
+{
+	char real[PATH_MAX];
+	const char *p = realpath(path, real) ? real : path;
+	uint8_t md[SP_SHA1_LEN];
+	char hex[2 * SP_SHA1_LEN + 1];
+	sp_sha1(p, strlen(p), md);
+	sp_hex(md, sizeof(md), hex);
+	snprintf(out, n, "%s", hex);
+}
+
+bool sp_watch_later_load(const char *key, double *pos_s)
+{
+	char path[PATH_MAX], line[128];
+	if (key_path(key, path, sizeof(path)) < 0)
+		return false;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = false;
+	while (!ok && fgets(line, sizeof(line), f)) {
+		char *end;
+		if (strncmp(line, "start=", 6))
+			continue;
+		double v = strtod(line + 6, &end);
+		ok = end != line + 6 && v >= 0 && v < 1e7;
+		if (ok)
+			*pos_s = v;
+	}
+	fclose(f);
+	return ok;
+}
+
+int sp_watch_later_save(const char *key, double pos_s)
+{
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 16];
+	int r = state_dir(dir, sizeof(dir));
+	if (r < 0 || (r = mkdirs(dir)) < 0 || (r = key_path(key, path, sizeof(path))) < 0)
+		return r;
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	char buf[64];
+	int len = snprintf(buf, sizeof(buf), "start=%.3f\n", pos_s);
+	if (write(fd, buf, (size_t)len) != len || fsync(fd) < 0) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r ? r : -EIO;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+void sp_watch_later_forget(const char *key)
+{
+	char path[PATH_MAX];
+	if (key_path(key, path, sizeof(path)) == 0)
+		unlink(path);
+}
