@@ -80,6 +80,8 @@ static void usage(FILE *f)
 		     "  --no-resume          start from the beginning\n"
 		     "  --sub FILE           show the subtitles of FILE (.srt, .ass, .vtt)\n"
 		     "  --slang LANGS        subtitle languages by preference (fr,en)\n"
+		     "  --aid N              play audio track N (from 1)\n"
+		     "  --alang LANGS        audio languages by preference (fr,en)\n"
 		     "  --fullscreen         start in fullscreen\n"
 		     "  --no-video           no window (frames still decoded and paced)\n"
 		     "  --no-audio           no sound\n"
@@ -97,13 +99,14 @@ static void usage(FILE *f)
 		     "  --seek-at POS:TARGET when playback reaches POS seconds, seek to\n"
 		     "                       TARGET (for scripts; repeatable)\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
-		     "m mute, 9/0 volume, v subtitles on/off, j next subtitles, q quit.\n"));
+		     "m mute, 9/0 volume, v subtitles on/off, j next subtitles,\n"
+		     "# next audio track, q quit.\n"));
 }
 
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
-	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH,
+	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH, OPT_AID, OPT_ALANG,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -172,6 +175,12 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_SUB: o->pcfg.sub_path = arg; return 0;
 	case OPT_SLANG: o->pcfg.slang = arg; return 0;
 	case OPT_SUBHASH: o->pcfg.subhash_path = arg; return 0;
+	case OPT_ALANG: o->pcfg.alang = arg; return 0;
+	case OPT_AID:
+		if (sp_parse_whole(arg, 1, 1000, &v) < 0)
+			return -EINVAL;
+		o->pcfg.aid = (int)v;
+		return 0;
 	case OPT_SEEKAT: {
 		char *end;
 		int i = o->pcfg.nseek_at;
@@ -214,6 +223,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"sub", required_argument, NULL, OPT_SUB},
 		{"slang", required_argument, NULL, OPT_SLANG},
 		{"subhash", required_argument, NULL, OPT_SUBHASH},
+		{"aid", required_argument, NULL, OPT_AID},
+		{"alang", required_argument, NULL, OPT_ALANG},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};

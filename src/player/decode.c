@@ -80,6 +80,31 @@ static int output_frame(struct sp_decoder *d, AVFrame *frame)
 	return 0;
 }
 
+/* A new serial of the audio queue may come from another track (key #):
+ * the decoder follows the stream the demuxer now reads. Decoder thread. */
+static void follow_stream(struct sp_decoder *d)
+{
+	struct player *p = d->p;
+	int want = atomic_load(&p->a_stream);
+	if (d->video || want == d->st->index)
+		return;
+	AVStream *st = p->ic->streams[want];
+	const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+	AVCodecContext *c = codec ? avcodec_alloc_context3(codec) : NULL;
+	if (c && avcodec_parameters_to_context(c, st->codecpar) >= 0) {
+		c->pkt_timebase = st->time_base;
+		if (avcodec_open2(c, codec, NULL) >= 0) {
+			avcodec_free_context(&d->avctx);
+			d->avctx = c;
+			d->st = st;
+			SP_INFO("player", "audio: stream %d", want);
+			return;
+		}
+	}
+	avcodec_free_context(&c);
+	SP_WARN("player", "cannot decode audio stream %d", want);
+}
+
 /* Feed the next packet. Returns -1 when aborted. */
 static int feed(struct sp_decoder *d)
 {
@@ -94,6 +119,7 @@ static int feed(struct sp_decoder *d)
 			av_packet_free(&pkt); /* from before a seek */
 		}
 		if (serial != d->pkt_serial) {
+			follow_stream(d);
 			avcodec_flush_buffers(d->avctx);
 			atomic_store(&d->finished, 0);
 			d->pkt_serial = serial;

@@ -92,9 +92,21 @@ static int demux_open(struct player *p)
 	return 0;
 }
 
-static void do_seek(struct player *p, double target)
+/* The audio stream the demuxer reads (demux thread). */
+static AVStream *audio_stream(struct player *p)
+{
+	return p->ic->streams[atomic_load(&p->a_stream)];
+}
+
+static void do_seek(struct player *p, double target, int audio_switch)
 {
 	AVFormatContext *ic = p->ic;
+	if (audio_switch >= 0 && p->aidx >= 0) {
+		/* before the flush: the new serial's packets are the new track's */
+		audio_stream(p)->discard = AVDISCARD_ALL;
+		ic->streams[audio_switch]->discard = AVDISCARD_DEFAULT;
+		atomic_store(&p->a_stream, audio_switch);
+	}
 	/* the queues go: what the new position's reads ask for is due now */
 	sp_source_set_lead(p->src, 0);
 	/* a cancelled read left the context in error: clear it first */
@@ -142,7 +154,7 @@ static double queued_lead(struct player *p)
 	if (p->vidx >= 0)
 		lead = sp_player_queued_s(&p->vq, p->vst);
 	if (p->aidx >= 0) {
-		double a = sp_player_queued_s(&p->aq, p->ast);
+		double a = sp_player_queued_s(&p->aq, audio_stream(p));
 		lead = lead < 0 || a < lead ? a : lead;
 	}
 	return lead > 0 ? lead : 0;
@@ -158,7 +170,7 @@ static bool queues_full(struct player *p)
 	if (vb + ab > SP_QUEUE_MAX_BYTES)
 		return true;
 	return (p->vidx < 0 || stream_enough(&p->vq, p->vst)) &&
-	       (p->aidx < 0 || stream_enough(&p->aq, p->ast));
+	       (p->aidx < 0 || stream_enough(&p->aq, audio_stream(p)));
 }
 
 /* One step of the read loop; returns false to leave the thread. */
@@ -167,10 +179,12 @@ static bool demux_step(struct player *p, AVPacket *pkt)
 	pthread_mutex_lock(&p->mu);
 	if (p->seek_req) {
 		double t = p->seek_target;
+		int sw = p->audio_switch;
 		p->seek_req = false;
+		p->audio_switch = -1;
 		sp_source_resume(p->src);
 		pthread_mutex_unlock(&p->mu);
-		do_seek(p, t);
+		do_seek(p, t, sw);
 		return true;
 	}
 	sp_source_set_lead(p->src, queued_lead(p));
@@ -209,7 +223,7 @@ static bool demux_step(struct player *p, AVPacket *pkt)
 	struct sp_pktq *q = NULL;
 	if (pkt->stream_index == p->vidx)
 		q = &p->vq;
-	else if (pkt->stream_index == p->aidx)
+	else if (p->aidx >= 0 && pkt->stream_index == atomic_load(&p->a_stream))
 		q = &p->aq;
 	else if (sp_sub_route(p, pkt))
 		return true;

@@ -1,9 +1,10 @@
 /* input.c - keys and mouse: space pause, left/right -/+10 s, up/down
  * +/-60 s, click or drag on the progress bar to seek, f or double-click
  * for fullscreen, m mute, 9/0 volume, v show/hide subtitles, j next
- * subtitle track, q/Esc quit. Main thread. */
+ * subtitle track, # next audio track, q/Esc quit. Main thread. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/clock.h"
 #include "core/i18n.h"
@@ -157,6 +158,11 @@ void sp_input_handle(struct player *p, const SDL_Event *ev)
 		break;
 	case SDL_KEYDOWN:
 		on_key(p, ev->key.keysym.sym);
+		break;
+	case SDL_TEXTINPUT:
+		/* '#' is a shifted key on most layouts: taken as typed text */
+		if (!strcmp(ev->text.text, "#"))
+			sp_player_cycle_audio(p);
 		break;
 	case SDL_MOUSEBUTTONDOWN:
 		on_button(p, &ev->button);

@@ -425,7 +425,7 @@ static int setup_streams(struct player *p, struct sp_error **err)
 	if (p->vidx >= 0 && (ic->streams[p->vidx]->disposition & AV_DISPOSITION_ATTACHED_PIC))
 		p->vidx = -1;
 	p->aidx = -1;
-	int a = av_find_best_stream(ic, AVMEDIA_TYPE_AUDIO, -1, p->vidx, NULL, 0);
+	int a = sp_tracks_choose_audio(p);
 	if (a >= 0 && !p->cfg->no_audio && !p->cfg->fast) {
 		p->aidx = a;
 		p->ast = ic->streams[a];
@@ -456,6 +456,7 @@ static int setup_streams(struct player *p, struct sp_error **err)
 		ic->streams[p->vidx]->discard = AVDISCARD_DEFAULT;
 	if (p->aidx >= 0)
 		ic->streams[p->aidx]->discard = AVDISCARD_DEFAULT;
+	atomic_store(&p->a_stream, p->aidx);
 	if (p->vidx >= 0 && sp_decoder_start(&p->vdec) < 0)
 		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));
 	if (p->aidx >= 0 && sp_decoder_start(&p->adec) < 0)
@@ -619,6 +620,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	p->vidx = p->aidx = -1;
 	p->shown_serial = -1;
 	p->sub_cur = p->sub_hash_track = -1;
+	p->audio_switch = -1;
 	p->subhash_last_ms = INT64_MIN;
 	pthread_mutex_init(&p->sub_mu, NULL);
 	sp_pktq_init(&p->sq);

@@ -110,6 +110,11 @@ struct player {
 	struct sp_pktq vq, aq;
 	struct sp_frameq vfq, afq;
 	struct sp_decoder vdec, adec;
+	/* the audio stream the demuxer routes and the audio decoder decodes;
+	 * the demux thread changes it when it serves a seek that carries a
+	 * switch (key #), p->ast follows it on the main thread */
+	atomic_int a_stream;
+	int audio_switch;      /* [mu] the stream asked for, or -1 */
 	struct sp_framehash *fh;
 	atomic_uint_least64_t frames_decoded;
 
@@ -270,6 +275,10 @@ void sp_stats_maybe_write(struct player *p, int64_t now, bool force);
 
 /* player.c [main] */
 double sp_player_position(struct player *p);
+
+/* tracks.c [main] */
+int sp_tracks_choose_audio(struct player *p);
+void sp_player_cycle_audio(struct player *p);
 void sp_player_toggle_pause(struct player *p);
 
 #endif

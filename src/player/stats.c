@@ -95,6 +95,11 @@ static int format_figures(struct player *p, struct sp_buf *b)
 				    (long long)((p->first_ready_us - p->cfg->t0_us) / 1000));
 	if (p->first_shown && !isnan(p->first_pts))
 		r |= sp_buf_appendf(b, ", \"first_pts_s\": %.3f", p->first_pts);
+	/* the tracks playing: the audio stream (key #, --aid) and the
+	 * subtitle track shown (key j), -1 for none */
+	r |= sp_buf_appendf(b, ", \"audio_stream\": %d, \"sub_track\": %d",
+			    p->aidx >= 0 && p->ast ? p->ast->index : -1,
+			    p->sub_hidden ? -1 : p->sub_cur);
 	r |= sp_buf_appendf(b, ", \"position_s\": %.1f}\n", p->pos);
 	return r;
 }

@@ -1,0 +1,77 @@
+/* tracks.c - the audio track: chosen at the start (--aid, --alang) and
+ * cycled with key # through a seek to the current position, so that the
+ * demux thread switches streams between two serials and the audio
+ * decoder (decode.c) follows the new serial's stream; the choice holds
+ * across later seeks. Main thread. */
+#include <stdio.h>
+
+#include "core/i18n.h"
+#include "core/subtext.h"
+#include "player/player_int.h"
+
+static bool is_audio(const AVStream *st)
+{
+	return st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
+	       !(st->disposition & AV_DISPOSITION_ATTACHED_PIC);
+}
+
+static const char *stream_lang(const AVStream *st)
+{
+	const AVDictionaryEntry *l = av_dict_get(st->metadata, "language", NULL, 0);
+	return l ? l->value : "";
+}
+
+/* --aid N, else --alang's first match, else FFmpeg's best. */
+int sp_tracks_choose_audio(struct player *p)
+{
+	AVFormatContext *ic = p->ic;
+	int n = 0, best = -1, best_rank = 1 << 30;
+	for (unsigned i = 0; i < ic->nb_streams; i++) {
+		if (!is_audio(ic->streams[i]))
+			continue;
+		if (++n == p->cfg->aid)
+			return (int)i;
+		int r = sp_subtext_lang_rank(p->cfg->alang, stream_lang(ic->streams[i]));
+		if (r >= 0 && r < best_rank) {
+			best = (int)i;
+			best_rank = r;
+		}
+	}
+	if (p->cfg->aid > 0)
+		fprintf(stderr, _("swarmplay: no audio track %d (there are %d)\n"), p->cfg->aid, n);
+	return best >= 0 ? best : av_find_best_stream(ic, AVMEDIA_TYPE_AUDIO, -1, p->vidx, NULL, 0);
+}
+
+/* Key #: the next audio track, through a seek to where we are (the
+ * demux thread switches, the decoder follows). */
+void sp_player_cycle_audio(struct player *p)
+{
+	AVFormatContext *ic = p->ic;
+	if (!p->opened || p->aidx < 0 || !p->ast)
+		return;
+	int cur = p->ast->index, n = (int)ic->nb_streams, next = cur, k = 0, total = 0;
+	for (int i = 0; i < n; i++) {
+		if (!is_audio(ic->streams[i]))
+			continue;
+		total++;
+		if (i <= cur)
+			k++;
+	}
+	for (int d = 1; d < n && next == cur; d++)
+		if (is_audio(ic->streams[(cur + d) % n]))
+			next = (cur + d) % n;
+	char msg[64];
+	if (next == cur) {
+		sp_osd_message(p, _("only one audio track"));
+		return;
+	}
+	k = next > cur ? k + 1 : 1;
+	p->ast = ic->streams[next];
+	double at = p->awaiting_seek ? p->seek_req_target : sp_player_position(p);
+	pthread_mutex_lock(&p->mu);
+	p->audio_switch = next;
+	pthread_mutex_unlock(&p->mu);
+	sp_player_seek(p, at);
+	snprintf(msg, sizeof(msg), _("audio %d/%d %s"), k, total, stream_lang(p->ast));
+	sp_osd_message(p, msg);
+}
