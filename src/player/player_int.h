@@ -130,6 +130,7 @@ struct player {
 	pthread_mutex_t sub_mu;
 	struct sp_subevent *sub_first, *sub_last; /* [sub_mu] not yet taken */
 	struct sp_source *sub_src; /* the external file's bytes, or NULL */
+	bool sub_tracks_made;   /* [main] libass's tracks exist (sub.c) */
 	int sub_cur;            /* [main] the track shown, -1: none */
 	bool sub_hidden;        /* [main] key v */
 	int sub_hash_track;     /* [main] the track --subhash writes */

@@ -245,7 +245,6 @@ int sp_sub_setup(struct player *p, struct sp_error **err)
 		t->t0 = p->start_time;
 	}
 	p->sub_cur = p->sub_hash_track = choose_track(p);
-	make_ass_tracks(p);
 	if (p->cfg->subhash_path) {
 		p->subhash = fopen(p->cfg->subhash_path, "w");
 		if (!p->subhash)
@@ -293,6 +292,13 @@ static void hash_event(struct player *p, const struct sp_subevent *e)
 
 void sp_sub_poll(struct player *p)
 {
+	/* libass's tracks wait for its fonts (text.h): so do the events */
+	if (p->text && !p->sub_tracks_made) {
+		if (!sp_text_ready(p->text))
+			return;
+		make_ass_tracks(p);
+		p->sub_tracks_made = true;
+	}
 	pthread_mutex_lock(&p->sub_mu);
 	struct sp_subevent *e = p->sub_first;
 	p->sub_first = p->sub_last = NULL;
@@ -357,6 +363,8 @@ void sp_sub_stop(struct player *p)
 
 void sp_sub_fini(struct player *p)
 {
+	if (p->text)
+		sp_text_wait(p->text);
 	sp_sub_poll(p); /* the last events still go to --subhash */
 	if (p->subhash)
 		fclose(p->subhash);

@@ -6,6 +6,8 @@
  * size of their bounding box. Subtitle tracks are rendered into the area
  * the OSD gives them; their texture is remade only when libass says the
  * picture changed. Main thread only. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,9 @@ struct sp_text {
 	ASS_Library *lib;
 	ASS_Renderer *ass;
 	ASS_Track *osd;
+	pthread_t fonts_thread;
+	bool fonts_started, fonts_joined;
+	atomic_bool ready;      /* the fonts are set up: libass may be used */
 	unsigned gen;
 	struct cached_line lines[CACHE_LINES];
 	struct sub_picture sub;
@@ -62,6 +67,30 @@ static void ass_log(int level, const char *fmt, va_list va, void *data)
 	SP_DEBUG("player", "libass: %s", msg);
 }
 
+static void *fonts_main(void *arg)
+{
+	struct sp_text *t = arg;
+	ass_set_fonts(t->ass, SP_TEXT_FONT, "sans-serif", ASS_FONTPROVIDER_AUTODETECT, NULL, 1);
+	atomic_store(&t->ready, true);
+	return NULL;
+}
+
+void sp_text_wait(struct sp_text *t)
+{
+	if (t && t->fonts_started && !t->fonts_joined) {
+		pthread_join(t->fonts_thread, NULL);
+		t->fonts_joined = true;
+	}
+}
+
+bool sp_text_ready(struct sp_text *t)
+{
+	if (!t || !atomic_load(&t->ready))
+		return false;
+	sp_text_wait(t); /* done: the join is immediate */
+	return true;
+}
+
 struct sp_text *sp_text_new(SDL_Renderer *ren)
 {
 	struct sp_text *t = calloc(1, sizeof(*t));
@@ -73,17 +102,17 @@ struct sp_text *sp_text_new(SDL_Renderer *ren)
 		ass_set_message_cb(t->lib, ass_log, NULL);
 		t->ass = ass_renderer_init(t->lib);
 	}
-	if (t->ass) {
-		ass_set_fonts(t->ass, SP_TEXT_FONT, "sans-serif", ASS_FONTPROVIDER_AUTODETECT, NULL,
-			      1);
+	if (t->ass)
 		t->osd = ass_new_track(t->lib);
-	}
-	if (!t->osd) {
+	if (t->osd)
+		ass_process_codec_private(t->osd, (char *)osd_header, (int)sizeof(osd_header) - 1);
+	if (t->osd && pthread_create(&t->fonts_thread, NULL, fonts_main, t) == 0)
+		t->fonts_started = true;
+	if (!t->fonts_started) {
 		SP_WARN("player", "libass did not start: the OSD shows no text");
 		sp_text_free(t);
 		return NULL;
 	}
-	ass_process_codec_private(t->osd, (char *)osd_header, (int)sizeof(osd_header) - 1);
 	return t;
 }
 
@@ -99,6 +128,7 @@ void sp_text_free(struct sp_text *t)
 {
 	if (!t)
 		return;
+	sp_text_wait(t);
 	for (int i = 0; i < CACHE_LINES; i++)
 		drop_line(&t->lines[i]);
 	if (t->sub.tex)
@@ -114,7 +144,7 @@ void sp_text_free(struct sp_text *t)
 
 ASS_Library *sp_text_library(struct sp_text *t)
 {
-	return t ? t->lib : NULL;
+	return sp_text_ready(t) ? t->lib : NULL;
 }
 
 /* The images' union, in frame pixels. False when there is no ink. */
@@ -233,7 +263,7 @@ static int render_line(struct sp_text *t, const char *utf8, int px, struct sp_te
 
 const struct sp_text_line *sp_text_line(struct sp_text *t, const char *utf8, int px)
 {
-	if (!t || !utf8 || !utf8[0])
+	if (!sp_text_ready(t) || !utf8 || !utf8[0])
 		return NULL;
 	struct cached_line *victim = &t->lines[0];
 	for (int i = 0; i < CACHE_LINES; i++) {
@@ -284,7 +314,7 @@ void sp_text_gc(struct sp_text *t)
 void sp_text_draw_track(struct sp_text *t, ASS_Track *track, long long ms, int x, int y, int w,
 			int h)
 {
-	if (!t || !track || w <= 0 || h <= 0)
+	if (!sp_text_ready(t) || !track || w <= 0 || h <= 0)
 		return;
 	struct sub_picture *s = &t->sub;
 	bool same_area = s->track == track && s->x == x && s->y == y && s->w == w && s->h == h;

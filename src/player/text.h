@@ -5,7 +5,11 @@
  * One ASS_Library and one ASS_Renderer (fonts come from fontconfig,
  * "DejaVu Sans" first). OSD lines are rendered once per (text, size) and
  * kept as textures until a draw no longer uses them (sp_text_gc).
- * Main thread only (the textures belong to the renderer). */
+ * fontconfig takes some 40 ms to start: a thread of its own sets the
+ * fonts up while the first frame is on its way; until then there is no
+ * text (lines are NULL, widths 0) and libass's library must not be used
+ * (sp_text_ready). Main thread only (the textures belong to the
+ * renderer). */
 #ifndef SP_PLAYER_TEXT_H
 #define SP_PLAYER_TEXT_H
 
@@ -30,7 +34,11 @@ struct sp_text_line {
  * text. */
 struct sp_text *sp_text_new(SDL_Renderer *ren);
 void sp_text_free(struct sp_text *t);
+/* The library, once the fonts are set up; NULL before. */
 ASS_Library *sp_text_library(struct sp_text *t);
+bool sp_text_ready(struct sp_text *t);
+/* Wait for the fonts (tests). */
+void sp_text_wait(struct sp_text *t);
 
 /* One line of white text with a black outline, px pixels high. NULL when
  * it cannot be rendered. The line lives until the sp_text_gc after the

@@ -147,6 +147,9 @@ SP_TEST(text_through_libass)
 	struct sp_text *t = sp_text_new(ren);
 	if (!t)
 		SP_SKIP("libass found no font");
+	SP_CHECK(sp_text_line(t, "e", 30) == NULL || sp_text_ready(t)); /* no text before */
+	sp_text_wait(t);
+	SP_CHECK(sp_text_ready(t));
 	const struct sp_text_line *e = sp_text_line(t, "e", 30);
 	const struct sp_text_line *ea = sp_text_line(t, "\xc3\xa9", 30); /* é */
 	SP_CHECK(e && ea && e->tex && ea->tex);
