@@ -234,3 +234,77 @@ bool sp_subtext_sidecar(const char *video, const char *sub, char *lang, size_t n
 	snprintf(lang, n, "%.*s", (int)(sdot - rest - 1), rest + 1);
 	return true;
 }
+
+bool sp_subtext_name_lang(const char *name, char *lang, size_t n)
+{
+	if (n)
+		lang[0] = 0;
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	const char *ext = strrchr(base, '.');
+	if (!ext || ext == base)
+		return false;
+	const char *dot = ext - 1;
+	while (dot > base && *dot != '.')
+		dot--;
+	if (*dot != '.')
+		return false;
+	size_t len = (size_t)(ext - dot - 1);
+	if (len < 2 || len > 8 || !isalpha((unsigned char)dot[1]))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalpha((unsigned char)dot[1 + i]) && dot[1 + i] != '-')
+			return false;
+	snprintf(lang, n, "%.*s", (int)len, dot + 1);
+	return true;
+}
+
+bool sp_subtext_is_utf8(const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint8_t c = s[i];
+		size_t k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+				      : (c & 0xF8) == 0xF0 ? 3 : 9;
+		if (k == 9 || i + k >= len + (k == 0))
+			return false;
+		uint32_t cp = k == 0 ? c : c & (0x3F >> k);
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3F);
+		}
+		static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
+		if (cp < min[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/* 0x80..0x9F of Windows-1252; 0 where it has no character. */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+	0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+	0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+size_t sp_subtext_cp1252_to_utf8(const uint8_t *in, size_t len, char *out, size_t n)
+{
+	struct out o = {out, n, 0};
+	for (size_t i = 0; i < len && in[i]; i++) {
+		uint32_t cp = in[i];
+		if (cp >= 0x80 && cp < 0xA0)
+			cp = cp1252_high[cp - 0x80] ? cp1252_high[cp - 0x80] : 0xFFFD;
+		if (cp < 0x80) {
+			put(&o, (char)cp);
+		} else if (cp < 0x800) {
+			put(&o, (char)(0xC0 | cp >> 6));
+			put(&o, (char)(0x80 | (cp & 0x3F)));
+		} else {
+			put(&o, (char)(0xE0 | cp >> 12));
+			put(&o, (char)(0x80 | ((cp >> 6) & 0x3F)));
+			put(&o, (char)(0x80 | (cp & 0x3F)));
+		}
+	}
+	return finish(&o);
+}

@@ -36,5 +36,14 @@ int sp_subtext_lang_rank(const char *list, const char *have);
  * .ssa or .vtt, and an optional language between ("movie.fr.srt"), which
  * goes to lang (empty when none). */
 bool sp_subtext_sidecar(const char *video, const char *sub, char *lang, size_t n);
+/* The language a subtitle file's name gives ("movie.fr.srt": "fr",
+ * "movie.pt-BR.vtt": "pt-BR"); false (lang empty) when none. */
+bool sp_subtext_name_lang(const char *name, char *lang, size_t n);
+
+/* Whether len bytes are valid UTF-8 (no overlong forms, no surrogates). */
+bool sp_subtext_is_utf8(const uint8_t *s, size_t len);
+/* Windows-1252 (legacy .srt files, as mpv guesses when the bytes are not
+ * UTF-8) to UTF-8. Returns the length written (out NUL-terminated). */
+size_t sp_subtext_cp1252_to_utf8(const uint8_t *in, size_t len, char *out, size_t n);
 
 #endif

@@ -85,12 +85,34 @@ static void push_event(struct player *p, int track, int64_t start, int64_t dur, 
 	pthread_mutex_unlock(&p->sub_mu);
 }
 
+/* A plain-text subtitle whose bytes are not UTF-8 is taken as
+ * Windows-1252, as mpv guesses for legacy .srt files. NULL: use pkt as it
+ * is (mov_text is binary: never). */
+static AVPacket *to_utf8(const AVCodecContext *dec, const AVPacket *pkt)
+{
+	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || !pkt->data || pkt->size <= 0 ||
+	    sp_subtext_is_utf8(pkt->data, (size_t)pkt->size))
+		return NULL;
+	AVPacket *u = av_packet_alloc();
+	if (!u || av_new_packet(u, pkt->size * 3 + 1) < 0) {
+		av_packet_free(&u);
+		return NULL;
+	}
+	av_packet_copy_props(u, pkt);
+	u->size = (int)sp_subtext_cp1252_to_utf8(pkt->data, (size_t)pkt->size, (char *)u->data,
+						 (size_t)pkt->size * 3 + 1);
+	return u;
+}
+
 /* One packet of track ti into events. */
 static void decode_packet(struct player *p, int ti, AVCodecContext *dec, AVPacket *pkt)
 {
 	AVSubtitle sub;
 	int got = 0;
-	if (avcodec_decode_subtitle2(dec, &sub, &got, pkt) < 0 || !got)
+	AVPacket *u = to_utf8(dec, pkt);
+	int r = avcodec_decode_subtitle2(dec, &sub, &got, u ? u : pkt);
+	av_packet_free(&u);
+	if (r < 0 || !got)
 		return;
 	if (sub.pts != AV_NOPTS_VALUE) {
 		int64_t base = sub.pts / 1000 - llround(p->subs[ti].t0 * 1000);
@@ -122,10 +144,8 @@ static void read_external(struct player *p, AVFormatContext *ic)
 	}
 	t->dec = NULL; /* decoded here, now: the sub thread never sees it */
 	int ti = (int)(t - p->subs);
-	char lang[16];
-	if (!t->lang[0] && p->cfg->sub_reader_name &&
-	    sp_subtext_sidecar(p->cfg->sub_reader_name, p->cfg->sub_reader_name, lang, sizeof(lang)))
-		snprintf(t->lang, sizeof(t->lang), "%s", lang);
+	if (!t->lang[0])
+		sp_subtext_name_lang(p->sub_src->name, t->lang, sizeof(t->lang));
 	AVPacket *pkt = av_packet_alloc();
 	for (int n = 0; pkt && n < SUB_EXTERNAL_PACKETS_MAX && !atomic_load(&p->abort); n++) {
 		if (av_read_frame(ic, pkt) < 0)

@@ -91,4 +91,33 @@ SP_TEST(sidecar)
 	SP_CHECK(!sp_subtext_sidecar("a/b.mkv", "a/b.x.y.z.long.srt", lang, sizeof(lang)));
 }
 
+SP_TEST(name_lang)
+{
+	char lang[16];
+	SP_CHECK(sp_subtext_name_lang("dir/movie.fr.srt", lang, sizeof(lang)));
+	SP_CHECK_STR(lang, "fr");
+	SP_CHECK(sp_subtext_name_lang("movie.pt-BR.vtt", lang, sizeof(lang)));
+	SP_CHECK_STR(lang, "pt-BR");
+	SP_CHECK(!sp_subtext_name_lang("movie.srt", lang, sizeof(lang)));
+	SP_CHECK_STR(lang, "");
+	SP_CHECK(!sp_subtext_name_lang("movie.2024.srt", lang, sizeof(lang)));
+	SP_CHECK(!sp_subtext_name_lang("a.d/movie.srt", lang, sizeof(lang)));
+}
+
+SP_TEST(charsets)
+{
+	SP_CHECK(sp_subtext_is_utf8((const uint8_t *)"caf\xc3\xa9", 5));
+	SP_CHECK(sp_subtext_is_utf8((const uint8_t *)"", 0));
+	SP_CHECK(!sp_subtext_is_utf8((const uint8_t *)"caf\xe9", 4));      /* Latin-1 */
+	SP_CHECK(!sp_subtext_is_utf8((const uint8_t *)"\xc3", 1));         /* cut */
+	SP_CHECK(!sp_subtext_is_utf8((const uint8_t *)"\xc0\xaf", 2));     /* overlong */
+	SP_CHECK(!sp_subtext_is_utf8((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
+	SP_CHECK(sp_subtext_is_utf8((const uint8_t *)"\xf0\x9f\x98\x80", 4));
+	char out[64];
+	sp_subtext_cp1252_to_utf8((const uint8_t *)"caf\xe9 \x80 \x93ok\x94", 11, out, sizeof(out));
+	SP_CHECK_STR(out, "caf\xc3\xa9 \xe2\x82\xac \xe2\x80\x9cok\xe2\x80\x9d");
+	SP_CHECK(sp_subtext_is_utf8((const uint8_t *)out, strlen(out)));
+	SP_CHECK_INT((int)sp_subtext_cp1252_to_utf8((const uint8_t *)"\xe9\xe9", 2, out, 4), 2);
+}
+
 SP_TEST_MAIN()

@@ -78,8 +78,8 @@ def parse_srt(text):
     return events
 
 
-def oracle(src, n):
-    out = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", src, "-map",
+def oracle(src, n, pre=()):
+    out = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error"] + list(pre) + ["-i", src, "-map",
                           "0:s:%d" % n, "-f", "srt", "-"], capture_output=True, check=True)
     return parse_srt(out.stdout.decode("utf-8"))
 
@@ -121,6 +121,11 @@ check("mkv ass (--slang fr)", [mkv, "--slang", "fr"], oracle(mkv, 0))
 check("mkv srt (--slang de,en)", [mkv, "--slang", "de,en"], oracle(mkv, 1))
 check("mp4 mov_text", [mp4, "--slang", "en"], oracle(mp4, 0))
 check("--sub webvtt", [video, "--sub", vtt], oracle(vtt, 0))
+# a legacy file in Windows-1252: not UTF-8, so taken as CP1252 (as mpv)
+legacy = os.path.join(root, "legacy.srt")
+with open(legacy, "wb") as f:
+    f.write(SRT.replace("« ok »", "“ok” – 5 €").encode("cp1252"))
+check("--sub cp1252 .srt", [video, "--sub", legacy], oracle(legacy, 0, ["-sub_charenc", "CP1252"]))
 
 # from a real swarm: the embedded track, and the torrent's own .srt
 srt_de = os.path.join(show, "episode.de.srt")
