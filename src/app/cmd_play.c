@@ -80,6 +80,8 @@ static void usage(FILE *f)
 		     "  --no-resume          start from the beginning\n"
 		     "  --sub FILE           show the subtitles of FILE (.srt, .ass, .vtt)\n"
 		     "  --slang LANGS        subtitle languages by preference (fr,en)\n"
+		     "  --sub-codepage CP    the subtitles' charset when not UTF-8\n"
+		     "                       (default: Windows-1252 then; CP1251...)\n"
 		     "  --aid N              play audio track N (from 1)\n"
 		     "  --alang LANGS        audio languages by preference (fr,en)\n"
 		     "  --fullscreen         start in fullscreen\n"
@@ -107,6 +109,7 @@ enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
 	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH, OPT_AID, OPT_ALANG,
+	OPT_SUBCP,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -176,6 +179,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_SLANG: o->pcfg.slang = arg; return 0;
 	case OPT_SUBHASH: o->pcfg.subhash_path = arg; return 0;
 	case OPT_ALANG: o->pcfg.alang = arg; return 0;
+	case OPT_SUBCP: o->pcfg.sub_codepage = arg; return 0;
 	case OPT_AID:
 		if (sp_parse_whole(arg, 1, 1000, &v) < 0)
 			return -EINVAL;
@@ -225,6 +229,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"subhash", required_argument, NULL, OPT_SUBHASH},
 		{"aid", required_argument, NULL, OPT_AID},
 		{"alang", required_argument, NULL, OPT_ALANG},
+		{"sub-codepage", required_argument, NULL, OPT_SUBCP},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};

@@ -75,6 +75,8 @@ struct sp_player_config {
 	 * the player takes over (closed before sp_player_run returns; NULL
 	 * when none), named by sub_reader_name; --subhash */
 	const char *slang;
+	const char *sub_codepage; /* text subtitles' charset (iconv's name);
+				     NULL: UTF-8, else Windows-1252 */
 	int aid;                  /* audio track N (from 1); 0: --alang, else the best */
 	const char *alang;
 	const char *sub_path;

@@ -33,18 +33,30 @@ static bool text_codec(const AVCodecParameters *par)
 	return par->codec_type == AVMEDIA_TYPE_SUBTITLE && d && (d->props & AV_CODEC_PROP_TEXT_SUB);
 }
 
-static AVCodecContext *open_decoder(AVStream *st)
+/* --sub-codepage goes to FFmpeg (iconv, before decoding) for the plain
+ * text formats; mov_text says its own charset. */
+static AVCodecContext *open_decoder(struct player *p, AVStream *st)
 {
 	const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
 	AVCodecContext *c = codec ? avcodec_alloc_context3(codec) : NULL;
 	if (!c)
 		return NULL;
-	if (avcodec_parameters_to_context(c, st->codecpar) < 0 ||
-	    (c->pkt_timebase = st->time_base, avcodec_open2(c, codec, NULL) < 0)) {
-		avcodec_free_context(&c);
-		return NULL;
+	if (avcodec_parameters_to_context(c, st->codecpar) < 0)
+		goto fail;
+	c->pkt_timebase = st->time_base;
+	if (p->cfg->sub_codepage && c->codec_id != AV_CODEC_ID_MOV_TEXT &&
+	    !(c->sub_charenc = av_strdup(p->cfg->sub_codepage)))
+		goto fail;
+	if (avcodec_open2(c, codec, NULL) < 0) {
+		if (p->cfg->sub_codepage)
+			fprintf(stderr, _("swarmplay: cannot read subtitles as %s\n"),
+				p->cfg->sub_codepage);
+		goto fail;
 	}
 	return c;
+fail:
+	avcodec_free_context(&c);
+	return NULL;
 }
 
 static struct sp_subtrack *add_track(struct player *p, AVStream *st, AVCodecContext *dec)
@@ -90,7 +102,8 @@ static void push_event(struct player *p, int track, int64_t start, int64_t dur, 
  * is (mov_text is binary: never). */
 static AVPacket *to_utf8(const AVCodecContext *dec, const AVPacket *pkt)
 {
-	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || !pkt->data || pkt->size <= 0 ||
+	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || dec->sub_charenc || !pkt->data ||
+	    pkt->size <= 0 ||
 	    sp_subtext_is_utf8(pkt->data, (size_t)pkt->size))
 		return NULL;
 	AVPacket *u = av_packet_alloc();
@@ -136,7 +149,7 @@ static void read_external(struct player *p, AVFormatContext *ic)
 		SP_WARN("player", "%s: no text subtitles", p->sub_src->name);
 		return;
 	}
-	AVCodecContext *dec = open_decoder(ic->streams[si]);
+	AVCodecContext *dec = open_decoder(p, ic->streams[si]);
 	struct sp_subtrack *t = dec ? add_track(p, ic->streams[si], dec) : NULL;
 	if (!t) {
 		avcodec_free_context(&dec);
@@ -255,7 +268,7 @@ int sp_sub_setup(struct player *p, struct sp_error **err)
 		AVStream *st = ic->streams[i];
 		if (!text_codec(st->codecpar))
 			continue;
-		AVCodecContext *dec = open_decoder(st);
+		AVCodecContext *dec = open_decoder(p, st);
 		struct sp_subtrack *t = dec ? add_track(p, st, dec) : NULL;
 		if (!t) {
 			avcodec_free_context(&dec);

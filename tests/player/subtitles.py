@@ -126,6 +126,11 @@ legacy = os.path.join(root, "legacy.srt")
 with open(legacy, "wb") as f:
     f.write(SRT.replace("« ok »", "“ok” – 5 €").encode("cp1252"))
 check("--sub cp1252 .srt", [video, "--sub", legacy], oracle(legacy, 0, ["-sub_charenc", "CP1252"]))
+cyr = os.path.join(root, "cyrillic.srt")
+with open(cyr, "wb") as f:
+    f.write(SRT.replace("Bonjour", "Привет").replace("Fin", "Конец").encode("cp1251", "replace"))
+check("--sub-codepage CP1251", [video, "--sub", cyr, "--sub-codepage", "CP1251"],
+      oracle(cyr, 0, ["-sub_charenc", "CP1251"]))
 
 # from a real swarm: the embedded track, and the torrent's own .srt
 srt_de = os.path.join(show, "episode.de.srt")
