@@ -44,6 +44,7 @@
 #define PK_HEDGE_SPARE_X 1.5        /* hedge only while the peers bring this x the bitrate */
 #define PK_CANCEL_RING 64           /* cancels remembered per source (waste causes) */
 #define PK_COMMIT_MAX 4194304.0     /* a committed depth learned is at most this */
+#define PK_START_MARGIN_X 0.5       /* start buffer shrinks above this rate margin */
 #define PK_SNUB_PENALTY 4.0         /* a snubbed source counts this much slower */
 #define PK_EDF_MAX_BLOCKS 4096      /* block evaluations per call, a ceiling on work */
 #define PK_AHEAD_SCAN 256           /* pieces past a window looked at per source */

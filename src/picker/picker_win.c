@@ -174,6 +174,26 @@ static double piece_eta(const struct sp_picker *p, uint32_t pc, int64_t now, dou
 	return eta;
 }
 
+/* The start buffer absorbs a loss of sources right after the start. Peers
+ * that together bring more than (1 + PK_START_MARGIN_X) x the bitrate,
+ * every usable one measured, refill a loss that much faster and need
+ * that much less of it (a quarter at least); a fallback server is no
+ * part of that margin. */
+static double start_buffer(const struct sp_picker *p, double br)
+{
+	double need = p->cfg.start_buffer_s;
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s) && s->rate_in <= 0 &&
+		    s->rate_est <= 0)
+			return need; /* not measured yet: nothing is known */
+	}
+	double margin = pk_window_rate(p) / br - 1;
+	if (need > 0 && margin > PK_START_MARGIN_X)
+		need *= PK_START_MARGIN_X / margin > 0.25 ? PK_START_MARGIN_X / margin : 0.25;
+	return need;
+}
+
 bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double ahead_s,
 			      double rate_Bps)
 {
@@ -189,7 +209,7 @@ bool sp_picker_ready_to_start(const struct sp_picker *p, uint32_t reader, double
 		return false;
 	double br = pk_reader_bitrate(r);
 	uint64_t end = r->offset + (uint64_t)(ahead_s * br), plen = p->cfg.piece_length;
-	double sb = p->cfg.start_buffer_s - lead;
+	double sb = start_buffer(p, br) - lead;
 	uint64_t want = r->offset + (uint64_t)(sb > 0 ? sb * br : 0);
 	if (p->cfg.start_buffer_s > 0 && sb > 0 &&
 	    r->offset + buffered_upto(p, r, want - r->offset) <

@@ -676,12 +676,16 @@ SP_TEST(small_output_array_loses_nothing)
 SP_TEST(ready_to_start_rule)
 {
 	struct sp_picker *p = mk(100, 0, 0);
-	seed(p, 1, 1e6, 0.05);
+	seed(p, 1, 120000, 0.05); /* 1.2 x the bitrate: the whole start buffer */
 	sp_picker_cursor_set(p, 0, 0, 100000, 0);
 	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1e6)); /* cursor piece missing */
 	sp_picker_have_piece(p, 0);
 	/* one piece = 0.66 s < the 1 s start buffer */
 	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1e6));
+	/* peers 10 x the bitrate refill a loss at once: a quarter of it will do */
+	sp_picker_source_rate(p, 1, 1e6, 0.05);
+	SP_CHECK(sp_picker_ready_to_start(p, 0, 4, 1e6));
+	sp_picker_source_rate(p, 1, 120000, 0.05);
 	sp_picker_have_piece(p, 1);
 	SP_CHECK(sp_picker_ready_to_start(p, 0, 4, 1e6));
 	SP_CHECK(!sp_picker_ready_to_start(p, 0, 4, 1000)); /* 400 kB at 1 kB/s: no */
