@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """magnet-liar.py - a lying peer must not stall a magnet: the first peer
 the magnet names (x.pe) announces a wrong ut_metadata size and never sends
-a piece of it; an honest libtorrent seed connects 2 s later. swarmplay
+a piece of it; an honest libtorrent seed connects once the liar has
+answered and swarmplay is listening (a real condition, not a sleep: under
+load swarmplay may not listen 2 s after its start). swarmplay
 download must drop the liar's size (after 15 s without a piece while
 another peer announces another one), fetch the metadata from the seed and
 then the data, compared byte for byte. Before the fix: no metadata in 60 s."""
@@ -26,6 +28,7 @@ ls.bind(("127.0.0.1", 0))
 ls.listen(8)
 lport = ls.getsockname()[1]
 conns = []
+liar_answered = threading.Event()
 
 def serve():
     while True:
@@ -43,13 +46,27 @@ def serve():
         body = b"d1:md11:ut_metadatai3ee13:metadata_sizei12345ee"
         c.sendall(struct.pack(">IBB", len(body) + 2, 20, 0) + body)
         print("liar: answered a handshake", flush=True)
+        liar_answered.set()
 
 threading.Thread(target=serve, daemon=True).start()
 magnet = "magnet:?xt=urn:btih:%s&dn=payload&x.pe=127.0.0.1:%d" % (ih, lport)
 sp_port = nu.free_port()
 
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def late_seed():  # the honest seed shows up after the liar
-    time.sleep(2)
+    if not liar_answered.wait(60):
+        print("the liar was never dialled", flush=True)
+        return
+    end = time.time() + 60
+    while not listening(sp_port) and time.time() < end:
+        time.sleep(0.05)  # poll for the condition
     h.connect_peer(("127.0.0.1", sp_port))
     print("libtorrent: connecting to swarmplay", flush=True)
 
