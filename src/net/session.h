@@ -142,6 +142,11 @@ struct sp_torrent {
 	uint64_t wasted_by[SP_WASTE_COUNT]; /* stats_wasted by cause */
 	double down_rate, up_rate;
 	int64_t complete_at_us;
+	/* pieces the storage could not write (disk full): asked for again
+	 * after a back-off that doubles while writes keep failing */
+	uint32_t *lost;
+	size_t nlost, caplost;
+	int64_t lost_retry_us, lost_backoff_us;
 	int64_t last_stats_us;
 	uint32_t pieces_at_start;
 	uint64_t peers_seen;

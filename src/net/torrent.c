@@ -421,6 +421,12 @@ static void on_verified(void *ctx, uint32_t piece)
 		return;
 	sp_picker_have_piece(t->picker, piece);
 	sp_torrent_start_rule_update(t);
+	if (t->lost_backoff_us && !t->nlost) { /* writes work again */
+		t->lost_backoff_us = 0;
+		pthread_mutex_lock(&t->stats_lock);
+		t->stats.error[0] = 0;
+		pthread_mutex_unlock(&t->stats_lock);
+	}
 	t->from_webseed += ws;
 	t->from_peers += size - ws;
 	broadcast_have(t, piece);
@@ -450,6 +456,55 @@ static void on_failed(void *ctx, uint32_t piece)
 }
 
 /* A cut file under a seed: serve the rest, tell new peers the truth. */
+/* The piece hashed right but could not be written (ENOSPC, EIO): the
+ * error is in the stats; the piece is asked for again after a back-off
+ * (2 s, doubling to a minute while writes keep failing), so a full disk
+ * costs neither the stream (it resumes by itself once there is room)
+ * nor a spin of downloads thrown away. */
+#define LOST_BACKOFF_MIN_US 2000000
+#define LOST_BACKOFF_MAX_US 60000000
+
+static void on_lost(void *ctx, uint32_t piece, int code)
+{
+	struct sp_torrent *t = ctx;
+	if (piece >= t->mi->num_pieces || !t->started)
+		return;
+	if (t->nlost == t->caplost) {
+		size_t nc = t->caplost ? t->caplost * 2 : 16;
+		uint32_t *nl = realloc(t->lost, nc * sizeof(*nl));
+		if (!nl) {
+			sp_picker_piece_lost(t->picker, piece); /* at once, then */
+			return;
+		}
+		t->lost = nl;
+		t->caplost = nc;
+	}
+	t->lost[t->nlost++] = piece;
+	free(t->senders[piece]);
+	t->senders[piece] = NULL;
+	if (t->nlost == 1) {
+		/* the first loss of a round sets the time of the next try:
+		 * sooner after a success, twice as late after a failed round */
+		t->lost_backoff_us = t->lost_backoff_us ? t->lost_backoff_us * 2
+						       : LOST_BACKOFF_MIN_US;
+		if (t->lost_backoff_us > LOST_BACKOFF_MAX_US)
+			t->lost_backoff_us = LOST_BACKOFF_MAX_US;
+		t->lost_retry_us = sp_now_us() + t->lost_backoff_us;
+	}
+	SP_WARN(MOD, "%s: piece %u not stored (%s): asked again in %lld s", t->mi->name, piece,
+		strerror(code < 0 ? -code : code), (long long)(t->lost_backoff_us / 1000000));
+}
+
+/* Each tick: the lost pieces go back to the picker once their time came. */
+static void lost_tick(struct sp_torrent *t, int64_t now)
+{
+	if (!t->nlost || now < t->lost_retry_us)
+		return;
+	for (size_t i = 0; i < t->nlost; i++)
+		sp_picker_piece_lost(t->picker, t->lost[i]);
+	t->nlost = 0;
+}
+
 static void on_missing(void *ctx, uint32_t first, uint32_t last)
 {
 	struct sp_torrent *t = ctx;
@@ -628,6 +683,7 @@ void sp_torrent_on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	int64_t now = sp_now_us();
 	rate_tick(t, now);
+	lost_tick(t, now);
 	sp_torrent_start_rule_update(t);
 	if (t->storage && now - t->last_resume_us > RESUME_EVERY_US) {
 		t->last_resume_us = now;
@@ -646,5 +702,6 @@ void sp_torrent_storage_hooks(struct sp_torrent *t, struct sp_storage_hooks *h)
 		.on_piece_failed = on_failed,
 		.on_error = on_storage_error,
 		.on_pieces_missing = on_missing,
+		.on_piece_lost = on_lost,
 	};
 }

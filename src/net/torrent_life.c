@@ -262,6 +262,7 @@ void sp_torrent_free_now(struct sp_torrent *t)
 	for (uint32_t i = 0; t->senders && t->mi && i < t->mi->num_pieces; i++)
 		free(t->senders[i]);
 	free(t->senders);
+	free(t->lost);
 	if (t->pump_ev)
 		event_free(t->pump_ev);
 	if (t->tick_ev)

@@ -72,6 +72,9 @@ void sp_picker_free(struct sp_picker *p);
 void sp_picker_have_piece(struct sp_picker *p, uint32_t piece);
 /* A piece failed its hash: all its blocks are needed again. */
 void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece);
+/* A piece whose blocks all came could not be stored (the disk is full):
+ * all its blocks are needed again, and nobody is to blame. */
+void sp_picker_piece_lost(struct sp_picker *p, uint32_t piece);
 bool sp_picker_complete(const struct sp_picker *p);
 
 /* Sources. A new source has nothing, is choked, rate unknown. */

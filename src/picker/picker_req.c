@@ -491,6 +491,19 @@ void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
 	p->free_blocks += nb;
 }
 
+void sp_picker_piece_lost(struct sp_picker *p, uint32_t piece)
+{
+	if (piece >= p->cfg.num_pieces || p->state[piece] != PS_READY)
+		return;
+	struct pk_piece_dl *d = p->dl[piece];
+	uint32_t nb = pk_nblocks(p, piece);
+	for (uint32_t b = 0; d && b < nb; b++)
+		cancel_copies(p, piece, b, PK_ORIG_NORMAL);
+	pk_dl_drop(p, piece);
+	p->state[piece] = PS_NEED;
+	p->free_blocks += nb;
+}
+
 bool sp_picker_complete(const struct sp_picker *p)
 {
 	return p->have_count == p->cfg.num_pieces;

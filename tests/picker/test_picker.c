@@ -722,6 +722,35 @@ SP_TEST(ready_to_start_counts_the_lead)
 	sp_picker_free(p);
 }
 
+/* A piece that came whole but could not be stored (disk full) is needed
+ * again, from anyone: no parole, no blame. */
+SP_TEST(lost_piece_is_needed_again_without_blame)
+{
+	struct sp_picker *p = mk(4, 0, 0);
+	struct track t = {0};
+	seed(p, 1, 1e6, 0.01);
+	sp_picker_cursor_set(p, 0, 0, 100000, 0);
+	step(p, &t, 0);
+	for (size_t k = t.n; k-- > 0;)
+		if (t.r[k].piece == 0) {
+			SP_CHECK(sp_picker_block_arrived(p, 1, 0, t.r[k].offset, MS));
+			track_drop(&t, k);
+		}
+	SP_CHECK(sp_picker_piece_ready(p, 0));
+	sp_picker_piece_lost(p, 0);
+	SP_CHECK(!sp_picker_piece_ready(p, 0));
+	SP_CHECK_INT(sp_picker_check(p), 0);
+	step(p, &t, 2 * MS);
+	SP_CHECK_UINT(copies(&t, 0, 0), 1); /* asked again */
+	SP_CHECK(!sp_picker_source_snubbed(p, 1));
+	struct sp_picker_stats st;
+	sp_picker_get_stats(p, &st);
+	SP_CHECK_UINT(st.wasted[SP_PICKER_WASTE_HASH], 0);
+	sp_picker_piece_lost(p, 3); /* not ready: nothing happens */
+	SP_CHECK_INT(sp_picker_check(p), 0);
+	sp_picker_free(p);
+}
+
 /* interested: does the source have a piece we still need? */
 SP_TEST(interesting_follows_haves)
 {
