@@ -275,41 +275,6 @@ static bool looks_like_torrent(const char *src)
 	return n > 0 && buf[0] == 'd' && memmem(buf, n, "4:info", 6) != NULL;
 }
 
-static int mkdirs(const char *path)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* $XDG_CACHE_HOME/swarmplay/<infohash>, or ~/.cache/... */
-static int cache_dir(const struct sp_metainfo *mi, char *out, size_t n)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	int w;
-	if (xdg && xdg[0] == '/')
-		w = snprintf(out, n, "%s/swarmplay/%s", xdg, mi->info_hash_hex);
-	else if (home && home[0])
-		w = snprintf(out, n, "%s/.cache/swarmplay/%s", home, mi->info_hash_hex);
-	else
-		w = snprintf(out, n, "/tmp/swarmplay-cache/%s", mi->info_hash_hex);
-	if (w < 0 || (size_t)w >= n)
-		return -ENAMETOOLONG;
-	return mkdirs(out);
-}
-
 struct net_ctx {
 	struct sp_session *s;
 	struct sp_torrent *t;
@@ -414,7 +379,7 @@ static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, 
 	 * just now: then make it again) */
 	int r = -ESTALE;
 	for (int i = 0; i < 3 && r == -ESTALE; i++)
-		if ((r = cache_dir(mi, dir, dirlen)) == 0)
+		if ((r = sp_cache_dir(mi->info_hash_hex, dir, dirlen)) == 0)
 			r = sp_cache_hold(dir);
 	if (r < 0) {
 		fprintf(stderr, _("swarmplay: cannot use the cache directory %s: %s\n"), dir,

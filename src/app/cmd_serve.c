@@ -139,22 +139,6 @@ static bool is_loopback(const char *host)
 	return false;
 }
 
-static int mkdirs(const char *path)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s/", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 /* Without -d: the play cache's directory for this torrent, held while we
  * serve it (a trim by a play elsewhere leaves it alone). */
 static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, size_t n)
@@ -163,15 +147,9 @@ static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, siz
 		snprintf(out, n, "%s", o->sw.dir);
 		return 0;
 	}
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	int w = xdg && xdg[0] == '/' ? snprintf(out, n, "%s/swarmplay/%s", xdg, mi->info_hash_hex)
-		: home && home[0] ? snprintf(out, n, "%s/.cache/swarmplay/%s", home, mi->info_hash_hex)
-				  : snprintf(out, n, "/tmp/swarmplay-cache/%s", mi->info_hash_hex);
-	if (w < 0 || (size_t)w >= n)
-		return -ENAMETOOLONG;
 	int r = -ESTALE;
 	for (int i = 0; i < 3 && r == -ESTALE; i++)
-		if ((r = mkdirs(out)) == 0)
+		if ((r = sp_cache_dir(mi->info_hash_hex, out, n)) == 0)
 			r = sp_cache_hold(out);
 	if (r < 0)
 		return r;

@@ -11,25 +11,10 @@
 #include <unistd.h>
 
 #include "app/watch_later.h"
+#include "storage/cache.h"
 #include "core/sha1.h"
 
 #define KEY_MAX 80
-
-static int mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		int r = mkdir(path, 0700);
-		*p = '/';
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static int state_dir(char *out, size_t n)
 {
@@ -97,7 +82,7 @@ int sp_watch_later_save(const char *key, double pos_s)
 {
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 16];
 	int r = state_dir(dir, sizeof(dir));
-	if (r < 0 || (r = mkdirs(dir)) < 0 || (r = key_path(key, path, sizeof(path))) < 0)
+	if (r < 0 || (r = sp_mkdirs(dir, 0700)) < 0 || (r = key_path(key, path, sizeof(path))) < 0)
 		return r;
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

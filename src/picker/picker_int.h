@@ -283,6 +283,10 @@ double pk_window_rate(const struct sp_picker *p);
 /* Every reader has PK_RARE_BUFFER_S buffered (its consumer's queue counts). */
 bool pk_healthy_buffer(const struct sp_picker *p, int64_t now);
 void pk_compute_windows(struct sp_picker *p, int64_t now);
+/* A usable peer whose rate is not measured yet (capacity still unknown)? */
+bool pk_peer_unmeasured(const struct sp_picker *p);
+/* The fastest reader's bitrate (bytes/s), 0 without a reader. */
+double pk_max_bitrate(const struct sp_picker *p);
 
 /* picker_next.c */
 void pk_next_deadline(struct sp_picker *p, int64_t now);

@@ -52,16 +52,9 @@ static bool spare_capacity(const struct sp_picker *p)
 		return true;
 	/* at the start nothing is known: a usable peer not measured yet may
 	 * be a liar or a slow one, and copies are what finds out */
-	for (uint32_t k = 0; k < p->nsrc; k++) {
-		const struct pk_source *s = p->src[k];
-		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s) && s->rate_in <= 0 &&
-		    s->rate_est <= 0)
-			return true;
-	}
-	double br = 0;
-	for (uint32_t k = 0; k < p->nrd; k++)
-		if (pk_reader_bitrate(&p->rd[k]) > br)
-			br = pk_reader_bitrate(&p->rd[k]);
+	if (pk_peer_unmeasured(p))
+		return true;
+	double br = pk_max_bitrate(p);
 	return pk_window_rate(p) >= PK_HEDGE_SPARE_X * br;
 }
 
@@ -83,16 +76,9 @@ static bool ws_patient(const struct sp_picker *p)
 	if (PK_WS_PATIENT_X <= 0)
 		return true;
 	/* a usable peer not measured yet is capacity still to come */
-	for (uint32_t k = 0; k < p->nsrc; k++) {
-		const struct pk_source *s = p->src[k];
-		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s) && s->rate_in <= 0 &&
-		    s->rate_est <= 0)
-			return true;
-	}
-	double br = 0;
-	for (uint32_t k = 0; k < p->nrd; k++)
-		if (pk_reader_bitrate(&p->rd[k]) > br)
-			br = pk_reader_bitrate(&p->rd[k]);
+	if (pk_peer_unmeasured(p))
+		return true;
+	double br = pk_max_bitrate(p);
 	return pk_window_rate(p) >= PK_WS_PATIENT_X * br;
 }
 

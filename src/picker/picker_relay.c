@@ -37,9 +37,7 @@ void pk_relay_prepare(struct sp_picker *p)
 		else
 			unmeasured = true; /* capacity still to come */
 	}
-	for (uint32_t k = 0; k < p->nrd; k++)
-		if (pk_reader_bitrate(&p->rd[k]) > br)
-			br = pk_reader_bitrate(&p->rd[k]);
+	br = pk_max_bitrate(p);
 	/* a relay not measured yet counts while the swarm as a whole carries
 	 * the stream (or nothing is measured yet): not in a slow swarm */
 	p->relays = (unmeasured && (!all || all >= PK_SEED_PATIENT_X * br)) ||

@@ -174,6 +174,26 @@ static double piece_eta(const struct sp_picker *p, uint32_t pc, int64_t now, dou
 	return eta;
 }
 
+bool pk_peer_unmeasured(const struct sp_picker *p)
+{
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s) && s->rate_in <= 0 &&
+		    s->rate_est <= 0)
+			return true;
+	}
+	return false;
+}
+
+double pk_max_bitrate(const struct sp_picker *p)
+{
+	double br = 0;
+	for (uint32_t k = 0; k < p->nrd; k++)
+		if (pk_reader_bitrate(&p->rd[k]) > br)
+			br = pk_reader_bitrate(&p->rd[k]);
+	return br;
+}
+
 /* The start buffer absorbs a loss of sources right after the start. Peers
  * that together bring more than (1 + PK_START_MARGIN_X) x the bitrate,
  * every usable one measured, refill a loss that much faster and need
@@ -182,12 +202,8 @@ static double piece_eta(const struct sp_picker *p, uint32_t pc, int64_t now, dou
 static double start_buffer(const struct sp_picker *p, double br)
 {
 	double need = p->cfg.start_buffer_s;
-	for (uint32_t k = 0; k < p->nsrc; k++) {
-		const struct pk_source *s = p->src[k];
-		if (s->kind == SP_SOURCE_PEER && pk_src_usable(p, s) && s->rate_in <= 0 &&
-		    s->rate_est <= 0)
-			return need; /* not measured yet: nothing is known */
-	}
+	if (pk_peer_unmeasured(p))
+		return need; /* not measured yet: nothing is known */
 	double margin = pk_window_rate(p) / br - 1;
 	if (need > 0 && margin > PK_START_MARGIN_X)
 		need *= PK_START_MARGIN_X / margin > 0.25 ? PK_START_MARGIN_X / margin : 0.25;

@@ -251,3 +251,36 @@ int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *ke
 	close(rootfd);
 	return freed;
 }
+
+int sp_mkdirs(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int sp_cache_dir(const char *info_hash_hex, char *out, size_t n)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int w;
+	if (xdg && xdg[0] == '/')
+		w = snprintf(out, n, "%s/swarmplay/%s", xdg, info_hash_hex);
+	else if (home && home[0])
+		w = snprintf(out, n, "%s/.cache/swarmplay/%s", home, info_hash_hex);
+	else
+		w = snprintf(out, n, "/tmp/swarmplay-cache/%s", info_hash_hex);
+	if (w < 0 || (size_t)w >= n)
+		return -ENAMETOOLONG;
+	return sp_mkdirs(out, 0755);
+}

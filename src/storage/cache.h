@@ -14,6 +14,16 @@
 
 #include <stdint.h>
 
+#include <sys/types.h>
+
+/* mkdir -p with mode for the folders it makes. 0 or -errno. */
+int sp_mkdirs(const char *path, mode_t mode);
+
+/* The play cache's folder of a torrent, made if missing:
+ * $XDG_CACHE_HOME/swarmplay/<infohash>, else ~/.cache/swarmplay/...,
+ * else /tmp/swarmplay-cache/... 0 or -errno (-ENAMETOOLONG). */
+int sp_cache_dir(const char *info_hash_hex, char *out, size_t n);
+
 /* Marks a torrent directory as in use for as long as the returned file
  * descriptor stays open (a shared flock on the directory): sp_cache_trim
  * in any process leaves it alone. Waits up to about a second while a trim
