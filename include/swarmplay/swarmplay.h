@@ -50,7 +50,8 @@ struct sp_session_config {
 				       start rule holds; 0 = default (1 s), < 0 none */
 };
 
-/* Starts the net thread. */
+/* Starts the net thread. Sets SIGPIPE to ignored if it has its default
+ * action (a peer hanging up mid-write must not kill the host). */
 struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp_error **err);
 /* Stops every torrent (announcing `stopped`), saves resume state, joins. */
 void sp_session_free(struct sp_session *s);

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,9 +226,22 @@ static int open_sockets(struct sp_session *s, struct sp_error **err)
 	return r;
 }
 
+/* libevent writes to sockets with writev(): a peer that hangs up while
+ * we write would raise SIGPIPE, whose default kills the process. The
+ * commands ignored it, a host program or a test linking the library did
+ * not (a test was killed so). Ignored here unless the host handles it. */
+static void ignore_sigpipe(void)
+{
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+	    sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
+}
+
 struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp_error **err)
 {
 	pthread_once(&evthread_once, evthread_init);
+	ignore_sigpipe();
 	struct sp_session *s = calloc(1, sizeof(*s));
 	if (!s) {
 		sp_error_set(err, -ENOMEM, _("out of memory"));
