@@ -139,14 +139,16 @@ void sp_dht_rl_init(struct sp_dht_ratelimit *rl, int64_t now_us)
 }
 
 bool sp_dht_rl_allow(struct sp_dht_ratelimit *rl, const uint8_t *ip, size_t iplen,
-		     int64_t now_us)
+		     uint16_t port, int64_t now_us)
 {
 	if (iplen > 16)
 		iplen = 16;
+	if (!sp_bep42_exempt(ip, iplen))
+		port = 0;
 	struct sp_dht_rl_slot *s = NULL, *idlest = &rl->slot[0];
 	for (int i = 0; i < SP_DHT_RL_SLOTS && !s; i++) {
 		struct sp_dht_rl_slot *c = &rl->slot[i];
-		if (c->iplen == iplen && !memcmp(c->ip, ip, iplen))
+		if (c->iplen == iplen && c->port == port && !memcmp(c->ip, ip, iplen))
 			s = c;
 		else if (c->at_us < idlest->at_us)
 			idlest = c;
@@ -156,6 +158,7 @@ bool sp_dht_rl_allow(struct sp_dht_ratelimit *rl, const uint8_t *ip, size_t iple
 		memset(s, 0, sizeof(*s));
 		memcpy(s->ip, ip, iplen);
 		s->iplen = (uint8_t)iplen;
+		s->port = port;
 		s->milli = SP_DHT_RL_PER_IP * 2 * 1000;
 		s->at_us = now_us;
 	}

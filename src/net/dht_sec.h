@@ -59,7 +59,8 @@ bool sp_dht_token_ok(const struct sp_dht_tokens *t, const uint8_t *ip, size_t ip
 /* ---- the rate limit on answers ---- */
 
 /* Token buckets: SP_DHT_RL_SLOTS addresses tracked (the idlest slot is
- * taken over by a new address), each allowed SP_DHT_RL_PER_IP queries a
+ * taken over by a new address; on a local address, where many nodes may
+ * share a host, an address and port), each allowed SP_DHT_RL_PER_IP queries a
  * second with a burst of twice that, and all together SP_DHT_RL_TOTAL a
  * second. A query over either limit is dropped unanswered. */
 #define SP_DHT_RL_SLOTS 256
@@ -69,6 +70,7 @@ bool sp_dht_token_ok(const struct sp_dht_tokens *t, const uint8_t *ip, size_t ip
 struct sp_dht_rl_slot {
 	uint8_t ip[16];
 	uint8_t iplen;
+	uint16_t port; /* 0 on public addresses */
 	int32_t milli; /* tokens x 1000 */
 	int64_t at_us; /* last refill */
 };
@@ -81,8 +83,9 @@ struct sp_dht_ratelimit {
 };
 
 void sp_dht_rl_init(struct sp_dht_ratelimit *rl, int64_t now_us);
-/* May a query from ip (4 or 16 bytes) be answered now? Counts it. */
+/* May a query from ip (4 or 16 bytes) and port be answered now? Counts
+ * it. */
 bool sp_dht_rl_allow(struct sp_dht_ratelimit *rl, const uint8_t *ip, size_t iplen,
-		     int64_t now_us);
+		     uint16_t port, int64_t now_us);
 
 #endif

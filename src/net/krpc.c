@@ -26,6 +26,14 @@ static void query_args(const struct sp_benc *a, struct sp_krpc *m)
 	m->port = port && port->i > 0 && port->i < 65536 ? (uint16_t)port->i : 0;
 	const struct sp_benc *implied = sp_benc_dict_get_type(a, "implied_port", SP_BENC_INT);
 	m->implied_port = implied && implied->i;
+	const struct sp_benc *want = sp_benc_dict_get_type(a, "want", SP_BENC_LIST);
+	for (const struct sp_benc *w = want ? sp_benc_first(want) : NULL; w;
+	     w = sp_benc_next(want, w)) {
+		if (w->type != SP_BENC_STR || w->len != 2 || w->s[0] != 'n')
+			continue;
+		m->want4 |= w->s[1] == '4';
+		m->want6 |= w->s[1] == '6';
+	}
 }
 
 static void response(const struct sp_benc *root, const struct sp_benc *r, struct sp_krpc *m)
@@ -33,13 +41,18 @@ static void response(const struct sp_benc *root, const struct sp_benc *r, struct
 	const uint8_t *ip;
 	size_t ip_len;
 	str(root, "ip", &ip, &ip_len);
-	m->ip = ip_len == 6 ? ip : NULL;
+	m->ip = ip_len == 6 || ip_len == 18 ? ip : NULL;
+	m->ip_len = m->ip ? ip_len : 0;
 	str(r, "nodes", &m->nodes, &m->nodes_len);
+	str(r, "nodes6", &m->nodes6, &m->nodes6_len);
 	const struct sp_benc *values = sp_benc_dict_get_type(r, "values", SP_BENC_LIST);
-	for (const struct sp_benc *v = values ? sp_benc_first(values) : NULL;
-	     v && m->nvalues < SP_KRPC_MAX_VALUES; v = sp_benc_next(values, v))
-		if (v->type == SP_BENC_STR && v->len == 6)
+	for (const struct sp_benc *v = values ? sp_benc_first(values) : NULL; v;
+	     v = sp_benc_next(values, v)) {
+		if (v->type == SP_BENC_STR && v->len == 6 && m->nvalues < SP_KRPC_MAX_VALUES)
 			m->values[m->nvalues++] = v->s;
+		else if (v->type == SP_BENC_STR && v->len == 18 && m->nvalues6 < SP_KRPC_MAX_VALUES6)
+			m->values6[m->nvalues6++] = v->s;
+	}
 }
 
 int sp_krpc_parse(const uint8_t *buf, size_t len, struct sp_krpc *m)

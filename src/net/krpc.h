@@ -20,6 +20,7 @@
 #define SP_KRPC_MAX_DGRAM 1500
 /* More 6-byte values than fit in one datagram is impossible. */
 #define SP_KRPC_MAX_VALUES (SP_KRPC_MAX_DGRAM / 8)
+#define SP_KRPC_MAX_VALUES6 (SP_KRPC_MAX_DGRAM / 20)
 
 struct sp_krpc {
 	char y;		    /* 'q' or 'r' */
@@ -34,15 +35,21 @@ struct sp_krpc {
 	size_t info_hash_len;
 	uint16_t port;	   /* "port" in 1..65535, else 0 */
 	bool implied_port; /* "implied_port" present and non-zero */
+	bool want4, want6; /* BEP 32 "want" holds "n4" / "n6" */
 	/* Query ("a") or response ("r") */
 	const uint8_t *token;
 	size_t token_len;
 	/* Response only. */
-	const uint8_t *ip;    /* BEP 42 "ip" (top level) when 6 bytes */
+	const uint8_t *ip; /* BEP 42 "ip" (top level) when 6 or 18 bytes */
+	size_t ip_len;
 	const uint8_t *nodes; /* compact node infos; the caller reads whole 26-byte entries */
 	size_t nodes_len;
+	const uint8_t *nodes6; /* BEP 32: 38-byte entries (id, IPv6 address, port) */
+	size_t nodes6_len;
 	const uint8_t *values[SP_KRPC_MAX_VALUES]; /* 6-byte compact peers of "values" */
 	size_t nvalues;
+	const uint8_t *values6[SP_KRPC_MAX_VALUES6]; /* 18-byte ones (BEP 32) */
+	size_t nvalues6;
 };
 
 int sp_krpc_parse(const uint8_t *buf, size_t len, struct sp_krpc *m);

@@ -358,11 +358,13 @@ static int dispatch(struct sp_peer *p, const struct sp_wire_msg *m)
 	case SP_WIRE_EXTENDED:
 		return p->ext ? sp_ext_on_message(p, m->ext_id, m->data, m->data_len) : -EPROTO;
 	case SP_WIRE_PORT:
-		if (p->s->dht && p->addr.ss_family == AF_INET && m->port &&
-		    !p->t->mi->private_flag) {
-			struct sockaddr_in node = *(struct sockaddr_in *)&p->addr;
-			node.sin_port = htons(m->port);
-			sp_dht_add_node(p->s, &node);
+		if (p->s->dht && m->port && !p->t->mi->private_flag) {
+			struct sockaddr_storage node = p->addr;
+			if (node.ss_family == AF_INET)
+				((struct sockaddr_in *)&node)->sin_port = htons(m->port);
+			else if (node.ss_family == AF_INET6)
+				((struct sockaddr_in6 *)&node)->sin6_port = htons(m->port);
+			sp_dht_add_node(p->s, (struct sockaddr *)&node);
 		}
 		return 0;
 	default: /* port, suggest, allowed fast, unknown: nothing to do */

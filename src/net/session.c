@@ -251,6 +251,8 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 		s->cfg = *cfg;
 	pthread_mutex_init(&s->post_lock, NULL);
 	make_peer_id(s->peer_id);
+	sp_extip_init(&s->extip4, 4);
+	sp_extip_init(&s->extip6, 16);
 	s->lsd_fd = -1;
 	s->base = event_base_new();
 	if (!s->base) {
@@ -405,7 +407,7 @@ void sp_session_free(struct sp_session *s)
  * sends a DNS query). */
 struct dht_node_job {
 	struct sp_session *s;
-	struct sockaddr_in addr;
+	struct sockaddr_storage addr; /* a numeric address, IPv4 or IPv6 */
 	bool is_name;
 	char host[256];
 	char port[8];
@@ -419,7 +421,7 @@ static void on_dht_name(int err, struct evutil_addrinfo *res, void *arg)
 	int n = 0;
 	for (struct evutil_addrinfo *ai = res; ai && n < MAX_ADDRS_PER_NAME; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET && !job->s->stopping) {
-			sp_dht_add_node(job->s, (const struct sockaddr_in *)ai->ai_addr);
+			sp_dht_add_node(job->s, ai->ai_addr);
 			n++;
 		}
 	if (err && err != EVUTIL_EAI_CANCEL)
@@ -440,7 +442,7 @@ static void add_dht_node_on_loop(void *arg)
 		return;
 	}
 	if (!job->is_name) {
-		sp_dht_add_node(s, &job->addr);
+		sp_dht_add_node(s, (struct sockaddr *)&job->addr);
 		free(job);
 		return;
 	}
@@ -458,8 +460,7 @@ static void add_dht_node_on_loop(void *arg)
 
 int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port)
 {
-	if (!s || !host || !port || !*host || strlen(host) >= sizeof(((struct dht_node_job *)0)->host) ||
-	    strchr(host, ':'))
+	if (!s || !host || !port || !*host || strlen(host) >= sizeof(((struct dht_node_job *)0)->host))
 		return -EINVAL;
 	if (!s->cfg.dht)
 		return -ENOTSUP;
@@ -467,9 +468,20 @@ int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t por
 	if (!job)
 		return -ENOMEM;
 	job->s = s;
-	job->addr.sin_family = AF_INET;
-	job->addr.sin_port = htons(port);
-	job->is_name = inet_pton(AF_INET, host, &job->addr.sin_addr) != 1;
+	struct sockaddr_in *in = (struct sockaddr_in *)&job->addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&job->addr;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+	} else if (strchr(host, ':')) {
+		free(job);
+		return -EINVAL;
+	} else {
+		job->is_name = true;
+	}
 	snprintf(job->host, sizeof(job->host), "%s", host);
 	snprintf(job->port, sizeof(job->port), "%u", port);
 	int r = sp_session_post(s, add_dht_node_on_loop, job);

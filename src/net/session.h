@@ -33,6 +33,7 @@
 #include "core/bitfield.h"
 #include "core/metainfo.h"
 #include "net/banlist.h"
+#include "net/extip.h"
 #include "picker/picker.h"
 #include "swarmplay/swarmplay.h"
 #include "net/banlist.h"
@@ -230,6 +231,7 @@ struct sp_session {
 	int total_peers;
 	size_t out_total;              /* bytes in every peer's output buffer */
 	struct sp_banlist bans;        /* corrupt data: addresses, IPv6 /64s */
+	struct sp_extip extip4, extip6; /* our external addresses, by votes (dht.c) */
 	bool stopping;
 	int64_t stop_deadline_us;
 	/* peers learnt while fetching a magnet's metadata, handed to the
@@ -314,13 +316,17 @@ void sp_portmap_stop(struct sp_session *s);
 
 /* dht.c: BEP 5 */
 struct sp_dht;
-struct sockaddr_in;
 int sp_dht_start(struct sp_session *s, const char *bind_addr);
 void sp_dht_stop(struct sp_session *s);
-void sp_dht_add_node(struct sp_session *s, const struct sockaddr_in *a);
+void sp_dht_add_node(struct sp_session *s, const struct sockaddr *a);
 void sp_dht_torrent_tick(struct sp_torrent *t, int64_t now);
 void sp_dht_forget(struct sp_torrent *t);
 size_t sp_dht_nodes(const struct sp_session *s);
+/* A vote that ip (4 or 16 bytes) is our external address, from voter (a
+ * DHT node, a peer; NULL for the router). Works with the DHT off too (the
+ * votes live in the session); a change regenerates our BEP 42 node id. */
+void sp_dht_vote_extip(struct sp_session *s, enum sp_extip_source src, const uint8_t *ip,
+		       size_t iplen, const struct sockaddr *voter);
 
 /* lsd.c: BEP 14 local service discovery */
 int sp_lsd_start(struct sp_session *s);

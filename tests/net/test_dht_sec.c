@@ -164,21 +164,21 @@ SP_TEST(ratelimit_per_ip)
 	uint8_t a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8};
 	int ok = 0;
 	for (int i = 0; i < 100; i++)
-		ok += sp_dht_rl_allow(&rl, a, 4, now);
+		ok += sp_dht_rl_allow(&rl, a, 4, 6881, now);
 	SP_CHECK_INT(ok, 2 * SP_DHT_RL_PER_IP); /* the burst, then nothing */
-	SP_CHECK(sp_dht_rl_allow(&rl, b, 4, now)); /* others are not punished */
+	SP_CHECK(sp_dht_rl_allow(&rl, b, 4, 6881, now)); /* others are not punished */
 	/* one second later: SP_DHT_RL_PER_IP more */
 	now += 1000000;
 	ok = 0;
 	for (int i = 0; i < 100; i++)
-		ok += sp_dht_rl_allow(&rl, a, 4, now);
+		ok += sp_dht_rl_allow(&rl, a, 4, 6881, now);
 	SP_CHECK_INT(ok, SP_DHT_RL_PER_IP);
 	SP_CHECK_UINT(rl.dropped, 100 - 2 * SP_DHT_RL_PER_IP + 100 - SP_DHT_RL_PER_IP);
 	/* a steady querier at the rate is always answered */
 	sp_dht_rl_init(&rl, now);
 	for (int i = 0; i < 1000; i++) {
 		now += 1000000 / SP_DHT_RL_PER_IP;
-		SP_CHECK(sp_dht_rl_allow(&rl, a, 4, now));
+		SP_CHECK(sp_dht_rl_allow(&rl, a, 4, 6881, now));
 	}
 }
 
@@ -192,7 +192,7 @@ SP_TEST(ratelimit_total_and_spoofed_flood)
 	int ok = 0;
 	for (uint32_t i = 0; i < 100000; i++) {
 		uint8_t ip[4] = {(uint8_t)(11 + (i >> 16)), (uint8_t)(i >> 8), (uint8_t)i, 1};
-		ok += sp_dht_rl_allow(&rl, ip, 4, now);
+		ok += sp_dht_rl_allow(&rl, ip, 4, (uint16_t)i, now);
 	}
 	SP_CHECK_INT(ok, 2 * SP_DHT_RL_TOTAL);
 	/* a second later the total allows SP_DHT_RL_TOTAL again */
@@ -200,9 +200,27 @@ SP_TEST(ratelimit_total_and_spoofed_flood)
 	ok = 0;
 	for (uint32_t i = 0; i < 1000; i++) {
 		uint8_t ip[4] = {99, (uint8_t)(i >> 8), (uint8_t)i, 2};
-		ok += sp_dht_rl_allow(&rl, ip, 4, now);
+		ok += sp_dht_rl_allow(&rl, ip, 4, (uint16_t)i, now);
 	}
 	SP_CHECK_INT(ok, SP_DHT_RL_TOTAL);
+}
+
+SP_TEST(ratelimit_ports_count_on_local_addresses_only)
+{
+	static struct sp_dht_ratelimit rl;
+	int64_t now = 5000000;
+	sp_dht_rl_init(&rl, now);
+	/* a public address: another port is the same asker */
+	uint8_t pub[4] = {45, 1, 2, 3}, lo[4] = {127, 0, 0, 1};
+	int ok = 0;
+	for (int i = 0; i < 100; i++)
+		ok += sp_dht_rl_allow(&rl, pub, 4, (uint16_t)(1000 + i), now);
+	SP_CHECK_INT(ok, 2 * SP_DHT_RL_PER_IP);
+	/* loopback: many nodes on one host, each with its own budget */
+	ok = 0;
+	for (int i = 0; i < 20; i++)
+		ok += sp_dht_rl_allow(&rl, lo, 4, (uint16_t)(1000 + i), now);
+	SP_CHECK_INT(ok, 20);
 }
 
 SP_TEST_MAIN()
