@@ -57,9 +57,10 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 void sp_session_free(struct sp_session *s);
 uint16_t sp_session_port(const struct sp_session *s);
 /* A DHT node to bootstrap from (cfg.dht): a router, or any known node.
- * A numeric address is used at once; a name is resolved on the net
- * thread without blocking (libevent's resolver, created at the first
- * name: with numeric addresses only, nothing is resolved). 0 or -EINVAL /
+ * A numeric address (IPv4, or IPv6 without brackets) is used at once; a
+ * name is resolved on the net thread without blocking (libevent's
+ * resolver, created at the first name: with numeric addresses only,
+ * nothing is resolved). 0 or -EINVAL /
  * -ENOTSUP. */
 int sp_session_add_dht_node(struct sp_session *s, const char *host, uint16_t port);
 
@@ -76,6 +77,28 @@ struct sp_reachability {
 			     router's refusal (English) */
 };
 void sp_session_get_reachability(struct sp_session *s, struct sp_reachability *r);
+
+/* What the session knows of the network around it, for `swarmplay
+ * doctor`: a snapshot taken on the net thread (the caller waits for it,
+ * never for the network). Any thread but the net thread's callbacks. */
+struct sp_network_info {
+	uint16_t port;            /* the listen port (TCP, and UDP for the DHT) */
+	bool listen6;             /* also listening on IPv6 ([::]) */
+	bool dht;                 /* the DHT runs */
+	bool dht6;                /* with an IPv6 socket */
+	size_t dht_nodes4, dht_nodes6; /* nodes in the routing table */
+	uint64_t dht_replies;     /* answers to our queries so far */
+	uint64_t dht_answered;    /* queries of others we answered */
+	uint64_t dht_refused;     /* queries over the rate limit, dropped */
+	uint8_t dht_id[20];       /* our node id */
+	bool dht_id_fits;         /* it fits our external address (BEP 42) */
+	char external4[16];       /* our external addresses as the votes say ("" unknown) */
+	char external6[46];
+	bool lsd;                 /* local service discovery (IPv4 multicast) */
+	bool lsd6;                /* and IPv6 (ff15::efc0:988f) */
+};
+/* 0, or -EINVAL (no session), -ECANCELED (stopping). */
+int sp_session_get_network(struct sp_session *s, struct sp_network_info *n);
 
 /* Readers opened with sp_torrent_open_reader must be closed before
  * sp_session_free. */

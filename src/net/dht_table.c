@@ -107,7 +107,7 @@ enum sp_dht_add_result sp_dht_table_heard(struct sp_dht_table *t, const uint8_t 
 		}
 		same_ip += sp_dht_ip_eq(&t->n[i].addr, a);
 	}
-	if (same_ip >= SP_DHT_PER_IP)
+	if (same_ip >= SP_DHT_PER_IP && !sp_bep42_exempt(a->ip, a->len))
 		return SP_DHT_REFUSED_PER_IP;
 	struct sp_dht_node nn;
 	fill(&nn, id, a, now_us);

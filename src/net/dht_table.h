@@ -3,8 +3,9 @@
  *
  * The table: at most SP_DHT_TABLE_MAX nodes, a flat list (no k-bucket
  * splitting: a client needs a good spread, not a full table), with:
- *   - SP_DHT_PER_IP nodes at most per address (one host cannot fill the
- *     table under many ids or ports);
+ *   - SP_DHT_PER_IP nodes at most per public address (one host cannot
+ *     fill the table under many ids or ports; on local addresses, which
+ *     BEP 42 exempts too, many nodes may share a host);
  *   - failure counting: a query that times out counts against its node,
  *     an answer clears the count, SP_DHT_MAX_FAILS in a row evict it;
  *   - BEP 42: once our external address is known the table checks ids

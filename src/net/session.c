@@ -253,7 +253,7 @@ struct sp_session *sp_session_new(const struct sp_session_config *cfg, struct sp
 	make_peer_id(s->peer_id);
 	sp_extip_init(&s->extip4, 4);
 	sp_extip_init(&s->extip6, 16);
-	s->lsd_fd = -1;
+	s->lsd_fd = s->lsd6_fd = -1;
 	s->base = event_base_new();
 	if (!s->base) {
 		sp_error_set(err, -ENOMEM, _("cannot create the event loop"));

@@ -204,6 +204,8 @@ struct sp_session {
 	struct event *dht_timer;
 	struct event *lsd_ev;          /* BEP 14, when cfg.lsd */
 	int lsd_fd;
+	struct event *lsd6_ev;         /* BEP 14 over IPv6 (ff15::efc0:988f) */
+	int lsd6_fd;
 	char lsd_cookie[24];
 	uint16_t port;
 	/* addresses that turned out to be ours (a handshake of our own peer

@@ -59,6 +59,13 @@ SP_TEST(per_ip_limit)
 	SP_CHECK_INT(sp_dht_table_heard(&tbl, id, &bad, 1), SP_DHT_REFUSED_ADDR);
 	bad = a4("8.8.8.8", 53);
 	SP_CHECK_INT(sp_dht_table_heard(&tbl, self, &bad, 1), SP_DHT_REFUSED_ADDR);
+	/* a local address is not limited: many nodes may share a host */
+	struct sp_dht_addr lo = a4("127.0.0.1", 7000);
+	for (unsigned i = 0; i < 10; i++) {
+		idn(id, 100 + i);
+		lo.port = (uint16_t)(7000 + i);
+		SP_CHECK_INT(sp_dht_table_heard(&tbl, id, &lo, 1), SP_DHT_ADDED);
+	}
 }
 
 SP_TEST(failures_evict)

@@ -1,0 +1,211 @@
+/* test_dht_node.c - a real session's DHT node, driven over UDP on
+ * 127.0.0.1 by raw sockets that play other nodes (issue 11):
+ *   - replies nobody asked for are ignored whole: no node learnt, no
+ *     "ip" vote, however many sources send them; the same replies sent
+ *     as answers to its queries count, our external address is voted,
+ *     and the node id is made again to fit it (BEP 42);
+ *   - one asker flooding queries is answered at the per-address rate and
+ *     no more, and the others still are;
+ * sp_session_get_network is the window on both. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "harness.h"
+#include "net/dht_sec.h"
+#include "swarmplay/swarmplay.h"
+
+#define WAIT_S 60
+#define NFAKE 5
+
+static int udp_socket(uint16_t *port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	SP_CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	socklen_t l = sizeof(a);
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void send_to(int fd, uint16_t port, const void *p, size_t n)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sendto(fd, p, n, 0, (struct sockaddr *)&to, sizeof(to));
+}
+
+/* A reply "from node k" with transaction id tid and "ip" 203.0.113.9. */
+static size_t reply(uint8_t *out, int k, const uint8_t tid[2])
+{
+	static const uint8_t ext[6] = {203, 0, 113, 9, 0x1a, 0xe1};
+	size_t n = 0;
+	memcpy(out + n, "d2:ip6:", 7);
+	n += 7;
+	memcpy(out + n, ext, 6);
+	n += 6;
+	memcpy(out + n, "1:rd2:id20:", 11);
+	n += 11;
+	memset(out + n, 'A' + k, 20);
+	n += 20;
+	memcpy(out + n, "5:nodes0:e1:t2:", 15);
+	n += 15;
+	memcpy(out + n, tid, 2);
+	n += 2;
+	memcpy(out + n, "1:y1:re", 7);
+	return n + 7;
+}
+
+static struct sp_session *dht_session(void)
+{
+	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
+					.dht = true};
+	struct sp_session *s = sp_session_new(&cfg, NULL);
+	SP_CHECK(s != NULL);
+	return s;
+}
+
+static void get(struct sp_session *s, struct sp_network_info *n)
+{
+	SP_CHECK_INT(sp_session_get_network(s, n), 0);
+}
+
+SP_TEST(unsolicited_replies_count_for_nothing)
+{
+	struct sp_session *s = dht_session();
+	uint16_t sp = sp_session_port(s), port[NFAKE];
+	int fd[NFAKE];
+	for (int k = 0; k < NFAKE; k++)
+		fd[k] = udp_socket(&port[k]);
+	/* every source sends replies with every kind of transaction id it
+	 * might guess, plus a ping whose answer proves they were all read */
+	uint8_t buf[1500];
+	for (int k = 0; k < NFAKE; k++)
+		for (int t = 0; t < 256; t++) {
+			uint8_t tid[2] = {(uint8_t)t, (uint8_t)(t * 7)};
+			send_to(fd[k], sp, buf, reply(buf, k, tid));
+		}
+	static const char ping[] = "d1:ad2:id20:" "zzzzzzzzzzzzzzzzzzzz" "e1:q4:ping1:t2:pp1:y1:qe";
+	bool answered = false;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	while (!answered && sp_now_us() < end) {
+		send_to(fd[0], sp, ping, sizeof(ping) - 1);
+		struct pollfd p = {.fd = fd[0], .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		ssize_t r;
+		while (!answered && (r = recv(fd[0], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			answered = memmem(buf, (size_t)r, "1:t2:pp1:y1:r", 13) != NULL;
+	}
+	SP_CHECK(answered);
+	struct sp_network_info n;
+	get(s, &n);
+	SP_CHECK(n.dht);
+	SP_CHECK_UINT(n.dht_nodes4, 0);
+	SP_CHECK_UINT(n.dht_replies, 0);
+	SP_CHECK(!strcmp(n.external4, ""));
+	uint8_t ext[4] = {203, 0, 113, 9};
+	if (sp_bep42_ok(n.dht_id, ext, 4))
+		fprintf(stderr, "(the random id fits 203.0.113.9 by chance: 1 in 2^21)\n");
+
+	/* the positive control: the same replies, now answers to its queries */
+	for (int k = 0; k < NFAKE; k++)
+		SP_CHECK_INT(sp_session_add_dht_node(s, "127.0.0.1", port[k]), 0);
+	int answers = 0;
+	end = sp_now_us() + WAIT_S * 1000000LL;
+	bool done[NFAKE] = {0};
+	while (answers < NFAKE && sp_now_us() < end) {
+		struct pollfd p[NFAKE];
+		for (int k = 0; k < NFAKE; k++)
+			p[k] = (struct pollfd){.fd = fd[k], .events = POLLIN};
+		if (poll(p, NFAKE, 200) <= 0)
+			continue;
+		for (int k = 0; k < NFAKE; k++) {
+			ssize_t r;
+			while ((r = recv(fd[k], buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+				/* its find_node: answer with its own transaction id */
+				uint8_t *t = memmem(buf, (size_t)r, "9:find_node1:t2:", 16);
+				if (!t || done[k] || t + 18 > buf + r)
+					continue;
+				uint8_t tid[2] = {t[16], t[17]}, out[200];
+				send_to(fd[k], sp, out, reply(out, k, tid));
+				done[k] = true;
+				answers++;
+			}
+		}
+	}
+	SP_CHECK_INT(answers, NFAKE);
+	end = sp_now_us() + WAIT_S * 1000000LL;
+	do {
+		get(s, &n);
+		if (n.dht_nodes4 == NFAKE && n.external4[0])
+			break;
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+	} while (sp_now_us() < end);
+	SP_CHECK_UINT(n.dht_replies, NFAKE);
+	SP_CHECK_UINT(n.dht_nodes4, NFAKE);
+	if (strcmp(n.external4, "203.0.113.9"))
+		SP_FAIL("external address \"%s\", want 203.0.113.9", n.external4);
+	SP_CHECK(n.dht_id_fits);
+	SP_CHECK(sp_bep42_ok(n.dht_id, ext, 4));
+	for (int k = 0; k < NFAKE; k++)
+		close(fd[k]);
+	sp_session_free(s);
+}
+
+SP_TEST(flooding_asker_is_rate_limited)
+{
+	struct sp_session *s = dht_session();
+	uint16_t sp = sp_session_port(s), pf, pg;
+	int flood = udp_socket(&pf), good = udp_socket(&pg);
+	/* 200 pings at once from one address and port */
+	char q[100];
+	for (int i = 0; i < 200; i++) {
+		int n = snprintf(q, sizeof(q),
+				 "d1:ad2:id20:" "ffffffffffffffffffff" "e1:q4:ping1:t2:%c%c1:y1:qe",
+				 'a' + i / 26, 'a' + i % 26);
+		send_to(flood, sp, q, (size_t)n);
+	}
+	/* another asker is answered meanwhile: wait for it */
+	static const char ping[] = "d1:ad2:id20:" "gggggggggggggggggggg" "e1:q4:ping1:t2:gg1:y1:qe";
+	uint8_t buf[1500];
+	bool answered = false;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	while (!answered && sp_now_us() < end) {
+		send_to(good, sp, ping, sizeof(ping) - 1);
+		struct pollfd p = {.fd = good, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		ssize_t r;
+		while (!answered && (r = recv(good, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			answered = memmem(buf, (size_t)r, "1:t2:gg1:y1:r", 13) != NULL;
+	}
+	SP_CHECK(answered);
+	/* every flood datagram was read before the good ping's answer went
+	 * out (one socket, in order): count the flooder's answers */
+	int got = 0;
+	ssize_t r;
+	while ((r = recv(flood, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		got += memmem(buf, (size_t)r, "1:y1:r", 6) != NULL;
+	struct sp_network_info n;
+	get(s, &n);
+	/* the burst (twice the rate) and what refilled while the flood was
+	 * read: far fewer than 200 */
+	if (got < 1 || got > 2 * SP_DHT_RL_PER_IP + 10)
+		SP_FAIL("the flooder got %d answers to 200 pings", got);
+	SP_CHECK_CMP(n.dht_refused, >=, 200 - 2 * SP_DHT_RL_PER_IP - 10);
+	close(flood);
+	close(good);
+	sp_session_free(s);
+}
+
+SP_TEST_MAIN()
