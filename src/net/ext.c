@@ -1,6 +1,7 @@
 /* ext.c - BEP 10 extension protocol: our extended handshake (v, reqq, p,
- * yourip, m with ut_metadata and ut_pex, metadata_size when we have it)
- * and theirs (reqq sizes our pipeline to them, v names the client).
+ * yourip for IPv4 and IPv6, m with ut_metadata and ut_pex, metadata_size
+ * when we have it) and theirs (reqq sizes our pipeline to them, v names
+ * the client, yourip is a vote for our external address).
  * Net thread only. A malformed handshake closes the peer; unknown
  * extended messages are ignored, as BEP 10 asks. */
 #include <netinet/in.h>
@@ -49,6 +50,10 @@ int sp_ext_send_handshake(struct sp_peer *p)
 	if (p->addr.ss_family == AF_INET) {
 		sp_benc_put_cstr(&b, "yourip");
 		sp_benc_put_str(&b, &p->ip4, 4);
+	} else if (p->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&p->addr;
+		sp_benc_put_cstr(&b, "yourip");
+		sp_benc_put_str(&b, &in6->sin6_addr, 16);
 	}
 	int r = sp_benc_end(&b);
 	struct sp_buf msg;
@@ -81,6 +86,11 @@ static int on_handshake(struct sp_peer *p, const uint8_t *data, size_t len)
 	p->ut_pex = hs.ut_pex;
 	p->listen_port = hs.listen_port;
 	p->metadata_size = hs.metadata_size;
+	/* BEP 10 "yourip": a vote for our external address (a peer we
+	 * dialled or that dialled us; one vote per peer address) */
+	if (hs.yourip_len)
+		sp_dht_vote_extip(p->s, SP_EXTIP_PEER, hs.yourip, hs.yourip_len,
+				  (const struct sockaddr *)&p->addr);
 	SP_DEBUG(MOD, "%s: client \"%s\", reqq %u, ut_metadata %u (%u bytes)", p->name, p->client,
 		 p->reqq, p->ut_metadata, p->metadata_size);
 	sp_meta_peer_ready(p);

@@ -43,6 +43,11 @@ int sp_ext_parse_handshake(const uint8_t *data, size_t len, struct sp_ext_hs *hs
 	hs->listen_port = lp && lp->i > 0 && lp->i < 65536 ? (uint16_t)lp->i : 0;
 	const struct sp_benc *ms = sp_benc_dict_get_type(root, "metadata_size", SP_BENC_INT);
 	hs->metadata_size = ms && ms->i > 0 && ms->i <= UINT32_MAX ? (uint32_t)ms->i : 0;
+	const struct sp_benc *yi = sp_benc_dict_get_type(root, "yourip", SP_BENC_STR);
+	if (yi && (yi->len == 4 || yi->len == 16)) {
+		memcpy(hs->yourip, yi->s, yi->len);
+		hs->yourip_len = (uint8_t)yi->len;
+	}
 	sp_benc_doc_free(&doc);
 	return 0;
 }

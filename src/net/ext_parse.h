@@ -22,6 +22,8 @@ struct sp_ext_hs {
 	uint8_t ut_pex;		/* m.ut_pex in 1..255 */
 	uint16_t listen_port;	/* "p" in 1..65535 */
 	uint32_t metadata_size; /* "metadata_size" in 1..UINT32_MAX */
+	uint8_t yourip[16];	/* "yourip": our address as the peer sees it */
+	uint8_t yourip_len;	/* 4 or 16; 0 when absent or another length */
 };
 int sp_ext_parse_handshake(const uint8_t *data, size_t len, struct sp_ext_hs *hs);
 

@@ -308,6 +308,12 @@ static void result_on_loop(void *arg)
 		sp_pm_fsm_describe(&pm->fsm, sp_now_us(), line, sizeof(line));
 		SP_INFO(MOD, "port %u: %s", pm->port, line);
 		publish(pm);
+		/* the router's external address: a vote for ours (BEP 42 id) */
+		uint8_t ip[16];
+		if (j->r.ok && inet_pton(AF_INET, j->r.ext_addr, ip) == 1)
+			sp_dht_vote_extip(pm->s, SP_EXTIP_ROUTER, ip, 4, NULL);
+		else if (j->r.ok && inet_pton(AF_INET6, j->r.ext_addr, ip) == 1)
+			sp_dht_vote_extip(pm->s, SP_EXTIP_ROUTER, ip, 16, NULL);
 	}
 	free(j);
 }

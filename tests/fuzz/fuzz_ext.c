@@ -55,6 +55,10 @@ static void check_hs(const uint8_t *data, size_t size)
 	}
 	sp_benc_put_cstr(&b, "v");
 	sp_benc_put_cstr(&b, hs.client);
+	if (hs.yourip_len) {
+		sp_benc_put_cstr(&b, "yourip");
+		sp_benc_put_str(&b, hs.yourip, hs.yourip_len);
+	}
 	if (sp_benc_end(&b) < 0 || sp_ext_parse_handshake(b.data, b.len, &again) < 0 ||
 	    memcmp(&hs, &again, sizeof(hs)))
 		abort();

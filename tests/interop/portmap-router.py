@@ -14,7 +14,8 @@ there reaches swarmplay only through a port the router maps.
   1. UPnP: `swarmplay seed` in home says "11.14.2.1:P via UPnP" in its
      stats file; a libtorrent leecher in internet connects to 11.14.2.1:P
      (inbound through the mapping) and downloads the whole torrent from
-     it; after swarmplay exits, the router holds no rule for P.
+     it; swarmplay takes 11.14.2.1 as its external address (a vote for
+     BEP 42); after swarmplay exits, the router holds no rule for P.
   2. NAT-PMP alone (UPnP off in miniupnpd's config): "via NAT-PMP", and
      the leecher gets the torrent again.
   3. miniupnpd stopped: swarmplay says "not reachable from outside: no
@@ -240,6 +241,13 @@ try:
     if not m or m.group(1) != WAN:
         nu.fail("reachable: want %s:P via UPnP, got %r" % (WAN, line))
     port = int(m.group(2))
+    # the router's external address is a vote for ours (a BEP 42 node id)
+    end = time.time() + 30
+    while time.time() < end and "our external address is " + WAN not in open(log).read():
+        time.sleep(0.2)
+    if "our external address is " + WAN not in open(log).read():
+        nu.show_log(log)
+        nu.fail("the router's external address %s was not taken as ours" % WAN)
     if port not in mapped_ports():
         nu.fail("the router has no rule for port %d:\n%s" % (port, sh("nft", "list", "ruleset",
                                                                      ns=R)))

@@ -1,5 +1,5 @@
-/* test_pex_parse.c - ut_pex messages (BEP 11) parsed: "added" and
- * "added6" round trip, and the hostile values: lengths not a multiple of
+/* test_pex_parse.c - ut_pex messages (BEP 11) and the handshake's
+ * "yourip" (BEP 10) parsed: "added" and "added6" round trip, and the hostile values: lengths not a multiple of
  * the entry, addresses no peer can have (::, multicast, IPv4-mapped,
  * 0.0.0.0), port 0, more entries than SP_PEX_MAX, wrong types. */
 #include "net/ext_parse.h"
@@ -93,6 +93,34 @@ SP_TEST(added6_hostile)
 	SP_CHECK_UINT(m.seen6 + m.n6, 0);
 	const char *bad = "d6:added63:abce";
 	SP_CHECK_INT(sp_pex_parse((const uint8_t *)bad, strlen(bad), &m), -EBADMSG);
+}
+
+/* BEP 10 "yourip": 4 or 16 bytes kept, any other length or type is none */
+SP_TEST(handshake_yourip)
+{
+	static const struct {
+		const char *msg;
+		size_t len;
+		int want;
+	} cases[] = {
+	    {"d6:yourip4:\x01\x02\x03\x04" "e", 16, 4},
+	    {"d6:yourip16:\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01" "e", 29, 16},
+	    {"d6:yourip5:abcdee", 17, 0},
+	    {"d6:yourip0:e", 12, 0},
+	    {"d6:youripi4ee", 13, 0},
+	    {"de", 2, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sp_ext_hs hs;
+		SP_CHECK_INT(sp_ext_parse_handshake((const uint8_t *)cases[i].msg, cases[i].len, &hs),
+			     0);
+		SP_CHECK_INT(hs.yourip_len, cases[i].want);
+	}
+	struct sp_ext_hs hs;
+	sp_ext_parse_handshake((const uint8_t *)cases[0].msg, cases[0].len, &hs);
+	SP_CHECK(!memcmp(hs.yourip, "\x01\x02\x03\x04", 4));
+	sp_ext_parse_handshake((const uint8_t *)cases[1].msg, cases[1].len, &hs);
+	SP_CHECK(hs.yourip[0] == 0x20 && hs.yourip[3] == 0xb8 && hs.yourip[15] == 1);
 }
 
 SP_TEST_MAIN()
