@@ -88,6 +88,7 @@ struct sp_network_info {
 	bool dht6;                /* with an IPv6 socket */
 	size_t dht_nodes4, dht_nodes6; /* nodes in the routing table */
 	uint64_t dht_replies;     /* answers to our queries so far */
+	size_t dht_pending;       /* our queries in flight (not answered, not timed out) */
 	uint64_t dht_answered;    /* queries of others we answered */
 	uint64_t dht_refused;     /* queries over the rate limit, dropped */
 	uint8_t dht_id[20];       /* our node id */

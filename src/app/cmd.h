@@ -21,5 +21,6 @@ int sp_cmd_info(int argc, char **argv);
 int sp_cmd_download(int argc, char **argv);
 int sp_cmd_seed(int argc, char **argv);
 int sp_cmd_serve(int argc, char **argv);
+int sp_cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
 
 #endif

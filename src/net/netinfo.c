@@ -43,6 +43,8 @@ static void fill(struct sp_session *s, struct sp_network_info *n)
 		else
 			n->dht_nodes6++;
 	}
+	for (int i = 0; i < SP_DHT_PENDING_MAX; i++)
+		n->dht_pending += d->pend.t[i].sent_us != 0;
 	n->dht_replies = d->replies;
 	n->dht_answered = d->answered;
 	n->dht_refused = d->rl.dropped;
