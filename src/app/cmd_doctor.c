@@ -3,7 +3,8 @@
  * can reach it (the port mapping's result), the DHT's nodes and whether
  * its bootstrap worked, the external address the votes agree on, IPv6,
  * local peer discovery. It starts a session with no torrent (the same
- * defaults as play: DHT, port mapping, plus LSD to test it), waits until
+ * defaults as play: DHT, port mapping; LSD with --lsd, since joining its
+ * multicast groups is heard on the LAN), waits until
  * each check has an answer or --wait passes, and prints a report (or
  * --json). The environment variables of the other commands hold:
  * SWARMPLAY_DHT_BOOTSTRAP, SWARMPLAY_PORT_MAPPING=off (tests stay on
@@ -59,6 +60,8 @@ static void usage(FILE *f)
 			   "  --dht-node H:P     also bootstrap the DHT from this node\n"
 			   "  --no-dht           do not check the DHT\n"
 			   "  --no-port-mapping  do not ask the router to map the port\n"
+			   "  --lsd              also check local peer discovery (joins the multicast "
+			   "groups)\n"
 			   "  --json             the report as JSON (English, for scripts)\n"));
 }
 
@@ -66,7 +69,7 @@ struct report {
 	struct sp_network_info n;
 	struct sp_reachability r;
 	char reach[160], reach_en[160];
-	bool have6;
+	bool have6, lsd_asked;
 	char addr6[INET6_ADDRSTRLEN];
 };
 
@@ -162,7 +165,8 @@ static void print_text(const struct report *p, int nboot)
 	       n->lsd && n->lsd6 ? _("IPv4 and IPv6 multicast")
 	       : n->lsd	 ? _("IPv4 multicast only")
 	       : n->lsd6	 ? _("IPv6 multicast only")
-				 : _("not available (no multicast)"));
+	       : p->lsd_asked ? _("not available (no multicast)")
+				 : _("not checked (--lsd)"));
 	if (p->r.mapping_on && !p->r.reachable)
 		printf(_("\nPeers outside cannot connect to you: you download from the peers that "
 			 "accept connections, and upload less. Enable UPnP or NAT-PMP on your "
@@ -177,6 +181,7 @@ int sp_cmd_doctor(int argc, char **argv)
 	    {"dht-node", required_argument, NULL, SP_SWARM_OPT_DHT_NODE},
 	    {"no-dht", no_argument, NULL, SP_SWARM_OPT_NO_DHT},
 	    {"no-port-mapping", no_argument, NULL, SP_SWARM_OPT_NO_PORTMAP},
+	    {"lsd", no_argument, NULL, SP_SWARM_OPT_LSD},
 	    {"wait", required_argument, NULL, 'w'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
@@ -203,7 +208,6 @@ int sp_cmd_doctor(int argc, char **argv)
 	if (optind != argc)
 		goto bad;
 	sp_swarm_prepare(&o, NULL);
-	o.cfg.lsd = true;
 	o.cfg.no_trackers = true;
 	struct sp_error *err = NULL;
 	struct sp_session *s = sp_session_new(&o.cfg, &err);
@@ -222,6 +226,7 @@ int sp_cmd_doctor(int argc, char **argv)
 	char reach_json[200];
 	sp_swarm_reachability_json(s, reach_json, sizeof(reach_json));
 	p.have6 = global_ipv6(p.addr6, sizeof(p.addr6));
+	p.lsd_asked = o.cfg.lsd;
 	sp_session_free(s);
 	if (json)
 		print_json(&p, reach_json);

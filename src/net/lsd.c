@@ -1,6 +1,7 @@
 /* lsd.c - BEP 14 local service discovery: announce our torrents to the
- * local network by multicast (239.192.152.143:6771) and learn the peers
- * that announce the same info-hashes. Opt-in (sp_session_config.lsd):
+ * local network by multicast (239.192.152.143:6771, and over IPv6
+ * [ff15::efc0:988f]:6771 in lsd6.c) and learn the peers that announce the
+ * same info-hashes. Opt-in (sp_session_config.lsd):
  * kiosks on one LAN find each other without a tracker. Net thread only.
  *
  * Rules: never for a private torrent (BEP 27); each torrent is announced
@@ -48,17 +49,26 @@ static void send_one(struct sp_session *s, const char *msg, size_t len, const ch
 		SP_DEBUG(MOD, "announce via %s: %s", ifaddr, strerror(errno));
 }
 
+static int message(char *msg, size_t len, struct sp_session *s, struct sp_torrent *t,
+		   const char *host)
+{
+	int n = snprintf(msg, len,
+			 "BT-SEARCH * HTTP/1.1\r\nHost: %s:%d\r\nPort: %u\r\nInfohash: %s\r\n"
+			 "cookie: %s\r\n\r\n\r\n",
+			 host, LSD_PORT, s->port, t->mi->info_hash_hex, s->lsd_cookie);
+	return n > 0 && (size_t)n < len ? n : -1;
+}
+
 static void announce(struct sp_session *s, struct sp_torrent *t)
 {
 	char msg[512];
-	int n = snprintf(msg, sizeof(msg),
-			 "BT-SEARCH * HTTP/1.1\r\nHost: %s:%d\r\nPort: %u\r\nInfohash: %s\r\n"
-			 "cookie: %s\r\n\r\n\r\n",
-			 LSD_GROUP, LSD_PORT, s->port, t->mi->info_hash_hex, s->lsd_cookie);
-	if (n <= 0 || (size_t)n >= sizeof(msg))
-		return;
-	send_one(s, msg, (size_t)n, "0.0.0.0");
-	send_one(s, msg, (size_t)n, "127.0.0.1");
+	int n;
+	if (s->lsd_ev && (n = message(msg, sizeof(msg), s, t, LSD_GROUP)) > 0) {
+		send_one(s, msg, (size_t)n, "0.0.0.0");
+		send_one(s, msg, (size_t)n, "127.0.0.1");
+	}
+	if (s->lsd6_ev && (n = message(msg, sizeof(msg), s, t, "[" SP_LSD6_GROUP "]")) > 0)
+		sp_lsd6_send(s, msg, (size_t)n);
 	t->lsd_sent_us = sp_now_us();
 }
 
@@ -77,7 +87,7 @@ static char *header(char *line, const char *name)
 	return v;
 }
 
-static void on_datagram(struct sp_session *s, char *buf, const struct sockaddr_in *from)
+void sp_lsd_on_datagram(struct sp_session *s, char *buf, const struct sockaddr *from)
 {
 	if (strncmp(buf, "BT-SEARCH * HTTP/1.", 19))
 		return;
@@ -97,14 +107,29 @@ static void on_datagram(struct sp_session *s, char *buf, const struct sockaddr_i
 	}
 	if (ours || port <= 0 || port > 65535)
 		return;
-	struct sockaddr_in peer = *from;
-	peer.sin_port = htons((uint16_t)port);
+	struct sockaddr_storage peer = {0};
+	socklen_t pl;
+	char a[INET6_ADDRSTRLEN] = "?";
+	if (from->sa_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&peer;
+		*in = *(const struct sockaddr_in *)from;
+		in->sin_port = htons((uint16_t)port);
+		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
+		pl = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&peer;
+		*in6 = *(const struct sockaddr_in6 *)from; /* a link-local one keeps its scope */
+		in6->sin6_port = htons((uint16_t)port);
+		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
+		pl = sizeof(*in6);
+	}
 	for (int i = 0; i < nh; i++) {
 		for (struct sp_torrent *t = s->torrents; t; t = t->next) {
 			if (!lsd_allowed(t) || strcasecmp(hashes[i], t->mi->info_hash_hex))
 				continue;
-			SP_DEBUG(MOD, "%s: peer %s:%ld", t->mi->name, inet_ntoa(from->sin_addr), port);
-			sp_torrent_add_candidate(t, (struct sockaddr *)&peer, sizeof(peer));
+			SP_DEBUG(MOD, "%s: peer %s%s%s:%ld", t->mi->name, from->sa_family == AF_INET6 ? "[" : "",
+				 a, from->sa_family == AF_INET6 ? "]" : "", port);
+			sp_torrent_add_candidate(t, (struct sockaddr *)&peer, pl);
 			sp_torrent_connect_candidates(t, sp_now_us());
 		}
 	}
@@ -122,18 +147,12 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			return;
 		buf[n] = 0;
 		if (from.sin_family == AF_INET)
-			on_datagram(s, buf, &from);
+			sp_lsd_on_datagram(s, buf, (struct sockaddr *)&from);
 	}
 }
 
-int sp_lsd_start(struct sp_session *s)
+static int start4(struct sp_session *s)
 {
-	uint8_t rnd[8];
-	char hex[17];
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		rnd[i] = s->peer_id[12 + i];
-	sp_hex(rnd, sizeof(rnd), hex);
-	snprintf(s->lsd_cookie, sizeof(s->lsd_cookie), "%s", hex);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -167,10 +186,24 @@ int sp_lsd_start(struct sp_session *s)
 	return 0;
 }
 
+int sp_lsd_start(struct sp_session *s)
+{
+	uint8_t rnd[8];
+	char hex[17];
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = s->peer_id[12 + i];
+	sp_hex(rnd, sizeof(rnd), hex);
+	snprintf(s->lsd_cookie, sizeof(s->lsd_cookie), "%s", hex);
+	int r4 = start4(s), r6 = sp_lsd6_start(s);
+	if (r6 < 0)
+		SP_DEBUG(MOD, "no IPv6 local discovery: %s", strerror(-r6));
+	return r4 < 0 && r6 < 0 ? r4 : 0;
+}
+
 void sp_lsd_tick(struct sp_torrent *t, int64_t now)
 {
 	struct sp_session *s = t->s;
-	if (!s->lsd_ev || !lsd_allowed(t))
+	if ((!s->lsd_ev && !s->lsd6_ev) || !lsd_allowed(t))
 		return;
 	if (!t->lsd_sent_us || now - t->lsd_sent_us >= LSD_INTERVAL_US)
 		announce(s, t);
@@ -178,6 +211,7 @@ void sp_lsd_tick(struct sp_torrent *t, int64_t now)
 
 void sp_lsd_stop(struct sp_session *s)
 {
+	sp_lsd6_stop(s);
 	if (!s->lsd_ev)
 		return;
 	event_free(s->lsd_ev);

@@ -206,6 +206,9 @@ struct sp_session {
 	int lsd_fd;
 	struct event *lsd6_ev;         /* BEP 14 over IPv6 (ff15::efc0:988f) */
 	int lsd6_fd;
+#define SP_LSD6_MAX_IFS 8
+	unsigned lsd6_if[SP_LSD6_MAX_IFS]; /* the interfaces that joined the group */
+	int lsd6_nif;
 	char lsd_cookie[24];
 	uint16_t port;
 	/* addresses that turned out to be ours (a handshake of our own peer
@@ -334,6 +337,13 @@ void sp_dht_vote_extip(struct sp_session *s, enum sp_extip_source src, const uin
 int sp_lsd_start(struct sp_session *s);
 void sp_lsd_tick(struct sp_torrent *t, int64_t now);
 void sp_lsd_stop(struct sp_session *s);
+/* One announce (NUL-ended in buf, which it cuts) from an IPv4 or IPv6 source. */
+void sp_lsd_on_datagram(struct sp_session *s, char *buf, const struct sockaddr *from);
+/* lsd6.c: the same over IPv6 multicast on every interface that has it */
+#define SP_LSD6_GROUP "ff15::efc0:988f"
+int sp_lsd6_start(struct sp_session *s);
+void sp_lsd6_send(struct sp_session *s, const char *msg, size_t len);
+void sp_lsd6_stop(struct sp_session *s);
 
 /* choker.c, loop only */
 void sp_choker_run(struct sp_torrent *t, int64_t now_us);
