@@ -146,10 +146,9 @@ static void query(struct sp_dht *d, const struct sp_dht_addr *to, const char *q,
 {
 	if (!can_send(d, to))
 		return;
-	struct sp_dht_txn old;
-	uint16_t tid = sp_dht_pending_add(&d->pend, to, kind, lookup, cand, sp_now_us(), &old);
-	if (old.sent_us) /* the oldest query gave way: it counts as unanswered */
-		sp_dht_table_failed(&d->table, &old.addr);
+	/* when every slot is busy the oldest query gives way: not counted
+	 * against its node (a flood could then evict good nodes) */
+	uint16_t tid = sp_dht_pending_add(&d->pend, to, kind, lookup, cand, sp_now_us(), NULL);
 	struct sp_buf b;
 	sp_buf_init(&b, MAX_DGRAM);
 	sp_benc_dict_begin(&b);
@@ -330,10 +329,12 @@ static void on_query(struct sp_dht *d, const struct sp_dht_addr *from, const str
 	/* a querier is a node only once it answers us: a query's source
 	 * address may be forged */
 	int i = sp_dht_table_find(&d->table, from);
-	if (i >= 0 && !memcmp(d->table.n[i].id, k->id, 20))
+	if (i >= 0 && !memcmp(d->table.n[i].id, k->id, 20)) {
 		d->table.n[i].seen_us = sp_now_us();
-	else if (i < 0 && d->table.count < SP_DHT_TABLE_MAX)
+	} else if (i < 0 && d->table.count < SP_DHT_TABLE_MAX && d->ping_budget > 0) {
+		d->ping_budget--; /* spoofed queriers cannot crowd our own queries out */
 		query(d, from, "ping", KIND_PING, 0, 0, NULL, NULL, NULL, 0);
+	}
 	if (k->target && k->target_len != 20)
 		return;
 	if (!strcmp(k->q, "announce_peer"))
@@ -636,6 +637,7 @@ void sp_dht_on_timer(evutil_socket_t fd, short what, void *arg)
 		if (getrandom(fresh, sizeof(fresh), 0) == (ssize_t)sizeof(fresh))
 			sp_dht_tokens_rotate(&d->tokens, fresh, now);
 	}
+	d->ping_budget = SP_DHT_PING_BUDGET;
 	if (now - d->boot_period_us >= BOOT_PERIOD_US) {
 		d->boot_period_us = now;
 		d->boot_sent = 0;

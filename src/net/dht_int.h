@@ -13,6 +13,8 @@
 #define SP_DHT_MAX_STORED 64
 #define SP_DHT_LOOKUP_SET 32
 #define SP_DHT_LOOKUPS 8
+/* pings to nodes that queried us, per timer tick (0.5 s) */
+#define SP_DHT_PING_BUDGET 4
 
 struct sp_dht_stored {
 	uint8_t ih[20];
@@ -55,6 +57,7 @@ struct sp_dht {
 	struct sp_dht_lookup lk[SP_DHT_LOOKUPS];
 	int boot_sent;      /* find_node queries to learnt nodes in this period */
 	int64_t boot_period_us;
+	int ping_budget;    /* pings to queriers left in this timer tick */
 	uint64_t replies;   /* answers to our queries (matched) */
 	uint64_t answered;  /* queries we answered */
 	char *state_path; /* dht.dat, or NULL */

@@ -215,6 +215,7 @@ int sp_dht_start(struct sp_session *s, const char *bind_addr)
 	sp_dht_rl_init(&d->rl, now);
 	sp_dht_table_init(&d->table, d->id);
 	d->pend.next = tid0;
+	d->ping_budget = SP_DHT_PING_BUDGET;
 	d->fd4 = open_socket(AF_INET, bind_addr, s->port);
 	if (d->fd4 < 0) {
 		int e = d->fd4;

@@ -17,7 +17,7 @@
  * the address, what it was for); a reply counts only when it matches one
  * by id and address: an unsolicited reply is never acted on (no node
  * learnt, no `ip` vote). SP_DHT_PENDING_MAX at most: a new query takes
- * the oldest slot when full (that one then counts as failed).
+ * the oldest slot when full (the caller is told which).
  *
  * Addresses are IPv4 or IPv6: `struct sp_dht_addr`. Any thread; the
  * caller's structs (dht.c: the net thread). */

@@ -6,6 +6,10 @@
  *     and the node id is made again to fit it (BEP 42);
  *   - one asker flooding queries is answered at the per-address rate and
  *     no more, and the others still are;
+ *   - IPv6 (BEP 32): a node on ::1 that answers its ping enters the table,
+ *     and is given out as nodes6 to an IPv6 asker and to an IPv4 one that
+ *     asks with "want"; a peer announced over IPv6 comes back as an
+ *     18-byte value;
  * sp_session_get_network is the window on both. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -205,6 +209,134 @@ SP_TEST(flooding_asker_is_rate_limited)
 	SP_CHECK_CMP(n.dht_refused, >=, 200 - 2 * SP_DHT_RL_PER_IP - 10);
 	close(flood);
 	close(good);
+	sp_session_free(s);
+}
+
+static int udp6_socket(uint16_t *port)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		SP_SKIP("cannot bind ::1 (no IPv6 here?)");
+	socklen_t l = sizeof(a);
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	*port = ntohs(a.sin6_port);
+	return fd;
+}
+
+static void send6(int fd, uint16_t port, const void *p, size_t n)
+{
+	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(port),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	sendto(fd, p, n, 0, (struct sockaddr *)&to, sizeof(to));
+}
+
+/* Send q (its "t" is tt) until a datagram with "1:t2:<tt>1:y1:r" comes
+ * back on fd; it is copied to out, its length returned (0: none). */
+static size_t ask(int fd, bool v6, uint16_t port, const char *q, size_t ql, const char *tt,
+		  uint8_t *out, size_t cap)
+{
+	char want[16];
+	snprintf(want, sizeof(want), "1:t2:%s1:y1:r", tt);
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	while (sp_now_us() < end) {
+		if (v6)
+			send6(fd, port, q, ql);
+		else
+			send_to(fd, port, q, ql);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 300) <= 0)
+			continue;
+		ssize_t r;
+		while ((r = recv(fd, out, cap, MSG_DONTWAIT)) > 0)
+			if (memmem(out, (size_t)r, want, strlen(want)))
+				return (size_t)r;
+	}
+	return 0;
+}
+
+SP_TEST(ipv6_nodes6_want_and_values6)
+{
+	struct sp_session_config cfg = {.no_trackers = true, .dht = true}; /* every address */
+	struct sp_session *s = sp_session_new(&cfg, NULL);
+	SP_CHECK(s != NULL);
+	struct sp_network_info n;
+	get(s, &n);
+	if (!n.dht6)
+		SP_SKIP("no IPv6 DHT socket here");
+	uint16_t sp = sp_session_port(s), py, pz, p4;
+	int y = udp6_socket(&py), z = udp6_socket(&pz), v4 = udp_socket(&p4);
+	/* Y queries; the session pings Y back; Y answers: Y is a node */
+	static const char yping[] = "d1:ad2:id20:" "YYYYYYYYYYYYYYYYYYYY" "e1:q4:ping1:t2:yp1:y1:qe";
+	uint8_t buf[1500];
+	bool in_table = false;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	while (!in_table && sp_now_us() < end) {
+		send6(y, sp, yping, sizeof(yping) - 1);
+		struct pollfd p = {.fd = y, .events = POLLIN};
+		if (poll(&p, 1, 200) > 0) {
+			ssize_t r;
+			while ((r = recv(y, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+				uint8_t *t = memmem(buf, (size_t)r, "4:ping1:t2:", 11);
+				if (!t || t + 13 > buf + r)
+					continue;
+				char a[80];
+				int al = snprintf(a, sizeof(a), "d1:rd2:id20:%se1:t2:%c%c1:y1:re",
+						  "YYYYYYYYYYYYYYYYYYYY", t[11], t[12]);
+				send6(y, sp, a, (size_t)al);
+			}
+		}
+		get(s, &n);
+		in_table = n.dht_nodes6 == 1;
+	}
+	SP_CHECK_UINT(n.dht_nodes6, 1);
+	/* an IPv6 asker gets nodes6 with Y in it */
+	uint8_t entry[38];
+	memset(entry, 'Y', 20);
+	struct in6_addr lo6 = IN6ADDR_LOOPBACK_INIT;
+	memcpy(entry + 20, &lo6, 16);
+	entry[36] = (uint8_t)(py >> 8);
+	entry[37] = (uint8_t)py;
+	static const char fz[] = "d1:ad2:id20:" "ZZZZZZZZZZZZZZZZZZZZ" "6:target20:"
+				 "YYYYYYYYYYYYYYYYYYYX" "e1:q9:find_node1:t2:fz1:y1:qe";
+	size_t len = ask(z, true, sp, fz, sizeof(fz) - 1, "fz", buf, sizeof(buf));
+	SP_CHECK(len > 0);
+	SP_CHECK(memmem(buf, len, "6:nodes638:", 11) != NULL);
+	SP_CHECK(memmem(buf, len, entry, sizeof(entry)) != NULL);
+	/* an IPv4 asker: nodes6 only when it wants them */
+	static const char f4[] = "d1:ad2:id20:" "FFFFFFFFFFFFFFFFFFFF" "6:target20:"
+				 "YYYYYYYYYYYYYYYYYYYX" "e1:q9:find_node1:t2:f41:y1:qe";
+	len = ask(v4, false, sp, f4, sizeof(f4) - 1, "f4", buf, sizeof(buf));
+	SP_CHECK(len > 0 && memmem(buf, len, "6:nodes6", 8) == NULL);
+	static const char w4[] = "d1:ad2:id20:" "FFFFFFFFFFFFFFFFFFFF" "6:target20:"
+				 "YYYYYYYYYYYYYYYYYYYX" "4:wantl2:n62:n4ee1:q9:find_node1:t2:w41:y1:qe";
+	len = ask(v4, false, sp, w4, sizeof(w4) - 1, "w4", buf, sizeof(buf));
+	SP_CHECK(len > 0 && memmem(buf, len, entry, sizeof(entry)) != NULL);
+	/* Z gets a token, announces port 7777 over IPv6; Y asks: an 18-byte value */
+	static const char gz[] = "d1:ad2:id20:" "ZZZZZZZZZZZZZZZZZZZZ" "9:info_hash20:"
+				 "IIIIIIIIIIIIIIIIIIII" "e1:q9:get_peers1:t2:gz1:y1:qe";
+	len = ask(z, true, sp, gz, sizeof(gz) - 1, "gz", buf, sizeof(buf));
+	uint8_t *tok = len ? memmem(buf, len, "5:token8:", 9) : NULL;
+	SP_CHECK(tok != NULL && tok + 17 <= buf + len);
+	char an[200];
+	int al = snprintf(an, sizeof(an), "d1:ad2:id20:%s9:info_hash20:%s4:porti7777e5:token8:",
+			  "ZZZZZZZZZZZZZZZZZZZZ", "IIIIIIIIIIIIIIIIIIII");
+	memcpy(an + al, tok + 9, 8);
+	al += 8;
+	al += snprintf(an + al, sizeof(an) - (size_t)al, "e1:q13:announce_peer1:t2:az1:y1:qe");
+	SP_CHECK(ask(z, true, sp, an, (size_t)al, "az", buf, sizeof(buf)) > 0);
+	static const char gy[] = "d1:ad2:id20:" "YYYYYYYYYYYYYYYYYYYY" "9:info_hash20:"
+				 "IIIIIIIIIIIIIIIIIIII" "e1:q9:get_peers1:t2:gy1:y1:qe";
+	len = ask(y, true, sp, gy, sizeof(gy) - 1, "gy", buf, sizeof(buf));
+	uint8_t v[21]; /* "18:", then ::1 and port 7777 */
+	memcpy(v, "18:", 3);
+	memcpy(v + 3, &lo6, 16);
+	v[19] = 7777 >> 8;
+	v[20] = 7777 & 0xff;
+	SP_CHECK(len > 0 && memmem(buf, len, "6:valuesl", 9) && memmem(buf, len, v, sizeof(v)));
+	close(y);
+	close(z);
+	close(v4);
 	sp_session_free(s);
 }
 
