@@ -42,8 +42,9 @@ static bool global_ipv6(char *out, size_t len)
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6)
 			continue;
 		const struct in6_addr *a = &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_V4MAPPED(a) ||
-		    IN6_IS_ADDR_MULTICAST(a) || (a->s6_addr[0] & 0xfe) == 0xfc)
+		if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
+		    IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_MULTICAST(a) ||
+		    (a->s6_addr[0] & 0xfe) == 0xfc)
 			continue;
 		found = inet_ntop(AF_INET6, a, out, (socklen_t)len) != NULL;
 	}
@@ -53,16 +54,17 @@ static bool global_ipv6(char *out, size_t len)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "%s", _("Usage: swarmplay doctor [OPTIONS]\n"
-			   "Check what peers and the DHT can see of this machine.\n\n"
-			   "  --port N           listen port to check (default: any free one)\n"
-			   "  --wait S           seconds to wait for answers at most (default 15)\n"
-			   "  --dht-node H:P     also bootstrap the DHT from this node\n"
-			   "  --no-dht           do not check the DHT\n"
-			   "  --no-port-mapping  do not ask the router to map the port\n"
-			   "  --lsd              also check local peer discovery (joins the multicast "
-			   "groups)\n"
-			   "  --json             the report as JSON (English, for scripts)\n"));
+	fprintf(f, "%s",
+		_("Usage: swarmplay doctor [OPTIONS]\n"
+		  "Check what peers and the DHT can see of this machine.\n\n"
+		  "  --port N           listen port to check (default: any free one)\n"
+		  "  --wait S           seconds to wait for answers at most (default 15)\n"
+		  "  --dht-node H:P     also bootstrap the DHT from this node\n"
+		  "  --no-dht           do not check the DHT\n"
+		  "  --no-port-mapping  do not ask the router to map the port\n"
+		  "  --lsd              also check local peer discovery (joins the multicast "
+		  "groups)\n"
+		  "  --json             the report as JSON (English, for scripts)\n"));
 }
 
 struct report {
@@ -84,9 +86,10 @@ static void wait_answers(struct sp_session *s, double wait_s, int nboot)
 		sp_session_get_network(s, &n);
 		sp_session_get_reachability(s, &r);
 		int64_t now = sp_now_us();
-		bool dht_done = !n.dht || (n.dht_pending == 0 && now - start >= 500000 &&
-					   (n.dht_replies > 0 || !nboot ||
-					    now - start >= NO_ANSWER_S * 1000000LL));
+		bool dht_done =
+		    !n.dht ||
+		    (n.dht_pending == 0 && now - start >= 500000 &&
+		     (n.dht_replies > 0 || !nboot || now - start >= NO_ANSWER_S * 1000000LL));
 		if ((dht_done && !r.checking) || now >= end)
 			return;
 		struct timespec ts = {0, 100000000};
@@ -109,8 +112,8 @@ static void print_json(const struct report *p, const char *reach_json)
 	       n->dht ? "true" : "false", n->dht_nodes4, n->dht_nodes6,
 	       (unsigned long long)n->dht_replies, n->dht_replies > 0 ? "true" : "false",
 	       n->dht ? id : "", n->dht_id_fits ? "true" : "false", p->have6 ? p->addr6 : "",
-	       n->listen6 ? "true" : "false", n->dht6 ? "true" : "false",
-	       n->lsd ? "true" : "false", n->lsd6 ? "true" : "false");
+	       n->listen6 ? "true" : "false", n->dht6 ? "true" : "false", n->lsd ? "true" : "false",
+	       n->lsd6 ? "true" : "false");
 }
 
 /* How many bootstrap nodes were given (the environment's list or the
@@ -133,7 +136,8 @@ static void print_dht(const struct sp_network_info *n, int nboot)
 	if (!n->dht)
 		printf(_("DHT:              off\n"));
 	else if (!n->dht_replies && !nboot)
-		printf(_("DHT:              no bootstrap node (SWARMPLAY_DHT_BOOTSTRAP is empty)\n"));
+		printf(
+		    _("DHT:              no bootstrap node (SWARMPLAY_DHT_BOOTSTRAP is empty)\n"));
 	else if (n->dht_replies)
 		printf(_("DHT:              %zu nodes (bootstrap worked)\n"),
 		       n->dht_nodes4 + n->dht_nodes6);
@@ -151,22 +155,21 @@ static void print_text(const struct report *p, int nboot)
 	printf(_("Listen port:      %u (TCP for peers, UDP for the DHT)\n"), n->port);
 	printf(_("From outside:     %s\n"), p->reach);
 	if (n->external4[0] || n->external6[0])
-		printf(_("External address: %s%s%s (as peers and DHT nodes see it)\n"), n->external4,
-		       n->external4[0] && n->external6[0] ? ", " : "", n->external6);
+		printf(_("External address: %s%s%s (as peers and DHT nodes see it)\n"),
+		       n->external4, n->external4[0] && n->external6[0] ? ", " : "", n->external6);
 	else
 		printf(_("External address: not known yet\n"));
 	print_dht(n, nboot);
 	if (p->have6)
-		printf(_("IPv6:             %s; listening: %s; DHT over IPv6: %zu nodes\n"), p->addr6,
-		       n->listen6 ? _("yes") : _("no"), n->dht_nodes6);
+		printf(_("IPv6:             %s; listening: %s; DHT over IPv6: %zu nodes\n"),
+		       p->addr6, n->listen6 ? _("yes") : _("no"), n->dht_nodes6);
 	else
 		printf(_("IPv6:             no global IPv6 address\n"));
-	printf(_("Local discovery:  %s\n"),
-	       n->lsd && n->lsd6 ? _("IPv4 and IPv6 multicast")
-	       : n->lsd	 ? _("IPv4 multicast only")
-	       : n->lsd6	 ? _("IPv6 multicast only")
-	       : p->lsd_asked ? _("not available (no multicast)")
-				 : _("not checked (--lsd)"));
+	printf(_("Local discovery:  %s\n"), n->lsd && n->lsd6 ? _("IPv4 and IPv6 multicast")
+					    : n->lsd	      ? _("IPv4 multicast only")
+					    : n->lsd6	      ? _("IPv6 multicast only")
+					    : p->lsd_asked    ? _("not available (no multicast)")
+							      : _("not checked (--lsd)"));
 	if (p->r.mapping_on && !p->r.reachable)
 		printf(_("\nPeers outside cannot connect to you: you download from the peers that "
 			 "accept connections, and upload less. Enable UPnP or NAT-PMP on your "

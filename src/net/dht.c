@@ -522,7 +522,7 @@ static void refuse_utp(struct sp_dht *d, const uint8_t *p, size_t len,
 	if (len < 20 || p[0] != 0x41) /* type ST_SYN (4), version 1 */
 		return;
 	uint8_t r[20] = {0};
-	r[0] = 0x31;               /* ST_RESET, version 1 */
+	r[0] = 0x31;		   /* ST_RESET, version 1 */
 	memcpy(r + 2, p + 2, 2);   /* connection id: the SYN's */
 	memcpy(r + 18, p + 16, 2); /* ack_nr: the SYN's seq_nr */
 	struct sp_buf b = {.data = r, .len = sizeof(r)};

@@ -55,12 +55,12 @@ struct sp_dht {
 	struct sp_dht_stored store[SP_DHT_MAX_HASHES];
 	int nstore;
 	struct sp_dht_lookup lk[SP_DHT_LOOKUPS];
-	int boot_sent;      /* find_node queries to learnt nodes in this period */
+	int boot_sent; /* find_node queries to learnt nodes in this period */
 	int64_t boot_period_us;
-	int ping_budget;    /* pings to queriers left in this timer tick */
-	uint64_t replies;   /* answers to our queries (matched) */
-	uint64_t answered;  /* queries we answered */
-	char *state_path; /* dht.dat, or NULL */
+	int ping_budget;   /* pings to queriers left in this timer tick */
+	uint64_t replies;  /* answers to our queries (matched) */
+	uint64_t answered; /* queries we answered */
+	char *state_path;  /* dht.dat, or NULL */
 	int64_t saved_us;
 };
 

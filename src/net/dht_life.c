@@ -45,8 +45,8 @@ static int write_file(const char *path, const struct sp_buf *b)
 	int fd = -1, r = 0;
 	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp))
 		r = -ENAMETOOLONG;
-	if (r == 0 && (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-				 0600)) < 0)
+	if (r == 0 &&
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		r = -errno;
 	if (r == 0)
 		r = write_all(fd, b->data, b->len);
@@ -83,7 +83,8 @@ void sp_dht_save(struct sp_dht *d)
 	if (r == 0)
 		r = write_file(d->state_path, &b);
 	if (r < 0)
-		SP_WARN(MOD, "cannot save the routing table to %s: %s", d->state_path, strerror(-r));
+		SP_WARN(MOD, "cannot save the routing table to %s: %s", d->state_path,
+			strerror(-r));
 	else
 		SP_DEBUG(MOD, "saved %zu nodes to %s", n, d->state_path);
 	sp_buf_fini(&b);
@@ -108,8 +109,8 @@ void sp_dht_load(struct sp_dht *d)
 	uint8_t id[20];
 	bool have_id = false;
 	int pr = buf && saved
-			 ? sp_dht_state_parse(buf, len, id, &have_id, saved, SP_DHT_TABLE_MAX, &n)
-			 : -ENOMEM;
+		     ? sp_dht_state_parse(buf, len, id, &have_id, saved, SP_DHT_TABLE_MAX, &n)
+		     : -ENOMEM;
 	free(buf);
 	if (pr < 0) {
 		SP_WARN(MOD, "ignoring the routing table in %s: %s", d->state_path, strerror(-pr));

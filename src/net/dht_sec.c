@@ -28,7 +28,7 @@ bool sp_bep42_exempt(const uint8_t *ip, size_t iplen)
 		return true;
 	static const uint8_t loop6[16] = {[15] = 1};
 	return !memcmp(ip, loop6, 16) || (ip[0] & 0xfe) == 0xfc || /* fc00::/7 */
-	       (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);          /* fe80::/10 */
+	       (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);	   /* fe80::/10 */
 }
 
 /* The 32-bit CRC the first 21 bits of an id must match, for r in 0..7. */
@@ -138,8 +138,8 @@ void sp_dht_rl_init(struct sp_dht_ratelimit *rl, int64_t now_us)
 	rl->total_at_us = now_us;
 }
 
-bool sp_dht_rl_allow(struct sp_dht_ratelimit *rl, const uint8_t *ip, size_t iplen,
-		     uint16_t port, int64_t now_us)
+bool sp_dht_rl_allow(struct sp_dht_ratelimit *rl, const uint8_t *ip, size_t iplen, uint16_t port,
+		     int64_t now_us)
 {
 	if (iplen > 16)
 		iplen = 16;

@@ -85,7 +85,7 @@ struct sp_dht_ratelimit {
 void sp_dht_rl_init(struct sp_dht_ratelimit *rl, int64_t now_us);
 /* May a query from ip (4 or 16 bytes) and port be answered now? Counts
  * it. */
-bool sp_dht_rl_allow(struct sp_dht_ratelimit *rl, const uint8_t *ip, size_t iplen,
-		     uint16_t port, int64_t now_us);
+bool sp_dht_rl_allow(struct sp_dht_ratelimit *rl, const uint8_t *ip, size_t iplen, uint16_t port,
+		     int64_t now_us);
 
 #endif

@@ -35,8 +35,8 @@
 
 struct sp_dht_addr {
 	uint8_t ip[16]; /* network order; the first 4 bytes for IPv4 */
-	uint8_t len;    /* 4 or 16 */
-	uint16_t port;  /* host order */
+	uint8_t len;	/* 4 or 16 */
+	uint16_t port;	/* host order */
 };
 
 bool sp_dht_addr_eq(const struct sp_dht_addr *a, const struct sp_dht_addr *b);
@@ -45,17 +45,17 @@ bool sp_dht_ip_eq(const struct sp_dht_addr *a, const struct sp_dht_addr *b);
 struct sp_dht_node {
 	uint8_t id[20];
 	struct sp_dht_addr addr;
-	int64_t seen_us;  /* last heard from (a query or an answer) */
-	int fails;        /* queries unanswered in a row */
-	bool ok42;        /* the id fits the address (BEP 42), or it is exempt */
+	int64_t seen_us; /* last heard from (a query or an answer) */
+	int fails;	 /* queries unanswered in a row */
+	bool ok42;	 /* the id fits the address (BEP 42), or it is exempt */
 };
 
 struct sp_dht_table {
 	struct sp_dht_node n[SP_DHT_TABLE_MAX];
 	int count;
 	uint8_t self[20]; /* our id: never in the table */
-	bool know_ext;    /* our external address is known: BEP 42 applies */
-	bool require42;   /* refuse nodes whose ids do not fit */
+	bool know_ext;	  /* our external address is known: BEP 42 applies */
+	bool require42;	  /* refuse nodes whose ids do not fit */
 };
 
 enum sp_dht_add_result {
@@ -97,7 +97,7 @@ struct sp_dht_txn {
 	uint16_t tid;
 	struct sp_dht_addr addr;
 	int64_t sent_us; /* 0: free */
-	uint8_t kind;    /* the caller's: what the query was for */
+	uint8_t kind;	 /* the caller's: what the query was for */
 	uint8_t lookup, cand;
 };
 

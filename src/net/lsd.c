@@ -127,8 +127,9 @@ void sp_lsd_on_datagram(struct sp_session *s, char *buf, const struct sockaddr *
 		for (struct sp_torrent *t = s->torrents; t; t = t->next) {
 			if (!lsd_allowed(t) || strcasecmp(hashes[i], t->mi->info_hash_hex))
 				continue;
-			SP_DEBUG(MOD, "%s: peer %s%s%s:%ld", t->mi->name, from->sa_family == AF_INET6 ? "[" : "",
-				 a, from->sa_family == AF_INET6 ? "]" : "", port);
+			bool v6 = from->sa_family == AF_INET6;
+			SP_DEBUG(MOD, "%s: peer %s%s%s:%ld", t->mi->name, v6 ? "[" : "", a,
+				 v6 ? "]" : "", port);
 			sp_torrent_add_candidate(t, (struct sockaddr *)&peer, pl);
 			sp_torrent_connect_candidates(t, sp_now_us());
 		}

@@ -79,8 +79,8 @@ int sp_lsd6_start(struct sp_session *s)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof(one));
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(LSD_PORT),
-				    .sin6_addr = IN6ADDR_ANY_INIT};
+	struct sockaddr_in6 sin6 = {
+	    .sin6_family = AF_INET6, .sin6_port = htons(LSD_PORT), .sin6_addr = IN6ADDR_ANY_INIT};
 	if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0) {
 		int e = -errno;
 		close(fd);
@@ -88,8 +88,8 @@ int sp_lsd6_start(struct sp_session *s)
 	}
 	s->lsd6_nif = 0;
 	join_all(s, fd);
-	s->lsd6_ev = s->lsd6_nif ? event_new(s->base, fd, EV_READ | EV_PERSIST, on_readable, s)
-				 : NULL;
+	s->lsd6_ev =
+	    s->lsd6_nif ? event_new(s->base, fd, EV_READ | EV_PERSIST, on_readable, s) : NULL;
 	if (!s->lsd6_ev || event_add(s->lsd6_ev, NULL) < 0) {
 		if (s->lsd6_ev)
 			event_free(s->lsd6_ev);

@@ -49,7 +49,8 @@ static void fill(struct sp_session *s, struct sp_network_info *n)
 	n->dht_answered = d->answered;
 	n->dht_refused = d->rl.dropped;
 	memcpy(n->dht_id, d->id, 20);
-	n->dht_id_fits = (e4 && sp_bep42_ok(d->id, e4, 4)) || (!e4 && e6 && sp_bep42_ok(d->id, e6, 16));
+	n->dht_id_fits =
+	    (e4 && sp_bep42_ok(d->id, e4, 4)) || (!e4 && e6 && sp_bep42_ok(d->id, e6, 16));
 }
 
 static void on_loop(void *arg)

@@ -84,7 +84,8 @@ static void reencode(const struct sp_krpc *m)
 	    !same(k.info_hash, k.info_hash_len, m->info_hash, m->info_hash_len) ||
 	    !same(k.target, k.target_len, m->target, m->target_len) ||
 	    !same(k.token, k.token_len, m->token, m->token_len) ||
-	    !same(k.nodes, k.nodes_len, m->nodes, m->nodes_len) || !same(k.ip, k.ip_len, m->ip, m->ip_len) ||
+	    !same(k.nodes, k.nodes_len, m->nodes, m->nodes_len) ||
+	    !same(k.ip, k.ip_len, m->ip, m->ip_len) ||
 	    k.port != m->port || k.implied_port != m->implied_port || k.nvalues != m->nvalues)
 		abort();
 	for (size_t i = 0; i < m->nvalues; i++)

@@ -70,8 +70,8 @@ static size_t reply(uint8_t *out, int k, const uint8_t tid[2])
 
 static struct sp_session *dht_session(void)
 {
-	struct sp_session_config cfg = {.bind_address = "127.0.0.1", .no_trackers = true,
-					.dht = true};
+	struct sp_session_config cfg = {
+	    .bind_address = "127.0.0.1", .no_trackers = true, .dht = true};
 	struct sp_session *s = sp_session_new(&cfg, NULL);
 	SP_CHECK(s != NULL);
 	return s;
@@ -97,7 +97,9 @@ SP_TEST(unsolicited_replies_count_for_nothing)
 			uint8_t tid[2] = {(uint8_t)t, (uint8_t)(t * 7)};
 			send_to(fd[k], sp, buf, reply(buf, k, tid));
 		}
-	static const char ping[] = "d1:ad2:id20:" "zzzzzzzzzzzzzzzzzzzz" "e1:q4:ping1:t2:pp1:y1:qe";
+	static const char ping[] = "d1:ad2:id20:"
+				   "zzzzzzzzzzzzzzzzzzzz"
+				   "e1:q4:ping1:t2:pp1:y1:qe";
 	bool answered = false;
 	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
 	while (!answered && sp_now_us() < end) {
@@ -175,12 +177,16 @@ SP_TEST(flooding_asker_is_rate_limited)
 	char q[100];
 	for (int i = 0; i < 200; i++) {
 		int n = snprintf(q, sizeof(q),
-				 "d1:ad2:id20:" "ffffffffffffffffffff" "e1:q4:ping1:t2:%c%c1:y1:qe",
+				 "d1:ad2:id20:"
+				 "ffffffffffffffffffff"
+				 "e1:q4:ping1:t2:%c%c1:y1:qe",
 				 'a' + i / 26, 'a' + i % 26);
 		send_to(flood, sp, q, (size_t)n);
 	}
 	/* another asker is answered meanwhile: wait for it */
-	static const char ping[] = "d1:ad2:id20:" "gggggggggggggggggggg" "e1:q4:ping1:t2:gg1:y1:qe";
+	static const char ping[] = "d1:ad2:id20:"
+				   "gggggggggggggggggggg"
+				   "e1:q4:ping1:t2:gg1:y1:qe";
 	uint8_t buf[1500];
 	bool answered = false;
 	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
@@ -226,8 +232,8 @@ static int udp6_socket(uint16_t *port)
 
 static void send6(int fd, uint16_t port, const void *p, size_t n)
 {
-	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(port),
-				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_in6 to = {
+	    .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	sendto(fd, p, n, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
@@ -267,7 +273,9 @@ SP_TEST(ipv6_nodes6_want_and_values6)
 	uint16_t sp = sp_session_port(s), py, pz, p4;
 	int y = udp6_socket(&py), z = udp6_socket(&pz), v4 = udp_socket(&p4);
 	/* Y queries; the session pings Y back; Y answers: Y is a node */
-	static const char yping[] = "d1:ad2:id20:" "YYYYYYYYYYYYYYYYYYYY" "e1:q4:ping1:t2:yp1:y1:qe";
+	static const char yping[] = "d1:ad2:id20:"
+				    "YYYYYYYYYYYYYYYYYYYY"
+				    "e1:q4:ping1:t2:yp1:y1:qe";
 	uint8_t buf[1500];
 	bool in_table = false;
 	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
@@ -297,24 +305,36 @@ SP_TEST(ipv6_nodes6_want_and_values6)
 	memcpy(entry + 20, &lo6, 16);
 	entry[36] = (uint8_t)(py >> 8);
 	entry[37] = (uint8_t)py;
-	static const char fz[] = "d1:ad2:id20:" "ZZZZZZZZZZZZZZZZZZZZ" "6:target20:"
-				 "YYYYYYYYYYYYYYYYYYYX" "e1:q9:find_node1:t2:fz1:y1:qe";
+	static const char fz[] = "d1:ad2:id20:"
+				 "ZZZZZZZZZZZZZZZZZZZZ"
+				 "6:target20:"
+				 "YYYYYYYYYYYYYYYYYYYX"
+				 "e1:q9:find_node1:t2:fz1:y1:qe";
 	size_t len = ask(z, true, sp, fz, sizeof(fz) - 1, "fz", buf, sizeof(buf));
 	SP_CHECK(len > 0);
 	SP_CHECK(memmem(buf, len, "6:nodes638:", 11) != NULL);
 	SP_CHECK(memmem(buf, len, entry, sizeof(entry)) != NULL);
 	/* an IPv4 asker: nodes6 only when it wants them */
-	static const char f4[] = "d1:ad2:id20:" "FFFFFFFFFFFFFFFFFFFF" "6:target20:"
-				 "YYYYYYYYYYYYYYYYYYYX" "e1:q9:find_node1:t2:f41:y1:qe";
+	static const char f4[] = "d1:ad2:id20:"
+				 "FFFFFFFFFFFFFFFFFFFF"
+				 "6:target20:"
+				 "YYYYYYYYYYYYYYYYYYYX"
+				 "e1:q9:find_node1:t2:f41:y1:qe";
 	len = ask(v4, false, sp, f4, sizeof(f4) - 1, "f4", buf, sizeof(buf));
 	SP_CHECK(len > 0 && memmem(buf, len, "6:nodes6", 8) == NULL);
-	static const char w4[] = "d1:ad2:id20:" "FFFFFFFFFFFFFFFFFFFF" "6:target20:"
-				 "YYYYYYYYYYYYYYYYYYYX" "4:wantl2:n62:n4ee1:q9:find_node1:t2:w41:y1:qe";
+	static const char w4[] = "d1:ad2:id20:"
+				 "FFFFFFFFFFFFFFFFFFFF"
+				 "6:target20:"
+				 "YYYYYYYYYYYYYYYYYYYX"
+				 "4:wantl2:n62:n4ee1:q9:find_node1:t2:w41:y1:qe";
 	len = ask(v4, false, sp, w4, sizeof(w4) - 1, "w4", buf, sizeof(buf));
 	SP_CHECK(len > 0 && memmem(buf, len, entry, sizeof(entry)) != NULL);
 	/* Z gets a token, announces port 7777 over IPv6; Y asks: an 18-byte value */
-	static const char gz[] = "d1:ad2:id20:" "ZZZZZZZZZZZZZZZZZZZZ" "9:info_hash20:"
-				 "IIIIIIIIIIIIIIIIIIII" "e1:q9:get_peers1:t2:gz1:y1:qe";
+	static const char gz[] = "d1:ad2:id20:"
+				 "ZZZZZZZZZZZZZZZZZZZZ"
+				 "9:info_hash20:"
+				 "IIIIIIIIIIIIIIIIIIII"
+				 "e1:q9:get_peers1:t2:gz1:y1:qe";
 	len = ask(z, true, sp, gz, sizeof(gz) - 1, "gz", buf, sizeof(buf));
 	uint8_t *tok = len ? memmem(buf, len, "5:token8:", 9) : NULL;
 	SP_CHECK(tok != NULL && tok + 17 <= buf + len);
@@ -325,8 +345,11 @@ SP_TEST(ipv6_nodes6_want_and_values6)
 	al += 8;
 	al += snprintf(an + al, sizeof(an) - (size_t)al, "e1:q13:announce_peer1:t2:az1:y1:qe");
 	SP_CHECK(ask(z, true, sp, an, (size_t)al, "az", buf, sizeof(buf)) > 0);
-	static const char gy[] = "d1:ad2:id20:" "YYYYYYYYYYYYYYYYYYYY" "9:info_hash20:"
-				 "IIIIIIIIIIIIIIIIIIII" "e1:q9:get_peers1:t2:gy1:y1:qe";
+	static const char gy[] = "d1:ad2:id20:"
+				 "YYYYYYYYYYYYYYYYYYYY"
+				 "9:info_hash20:"
+				 "IIIIIIIIIIIIIIIIIIII"
+				 "e1:q9:get_peers1:t2:gy1:y1:qe";
 	len = ask(y, true, sp, gy, sizeof(gy) - 1, "gy", buf, sizeof(buf));
 	uint8_t v[21]; /* "18:", then ::1 and port 7777 */
 	memcpy(v, "18:", 3);

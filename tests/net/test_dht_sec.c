@@ -104,8 +104,8 @@ SP_TEST(bep42_ipv6_and_exempt)
 		ip6[12] ^= 0x01;
 	}
 	/* local addresses are exempt: any id fits */
-	const char *local[] = {"10.1.2.3", "127.0.0.1", "172.16.0.1", "172.31.9.9", "192.168.1.1",
-			       "169.254.3.4"};
+	const char *local[] = {"10.1.2.3",   "127.0.0.1",   "172.16.0.1",
+			       "172.31.9.9", "192.168.1.1", "169.254.3.4"};
 	memset(id, 0, sizeof(id));
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
 		uint8_t ip[4];
@@ -134,7 +134,7 @@ SP_TEST(tokens_rotate)
 	sp_dht_tokens_init(&t, s1, now);
 	sp_dht_token_make(&t, a, 4, tok);
 	SP_CHECK(sp_dht_token_ok(&t, a, 4, tok, sizeof(tok)));
-	SP_CHECK(!sp_dht_token_ok(&t, b, 4, tok, sizeof(tok)));   /* another asker */
+	SP_CHECK(!sp_dht_token_ok(&t, b, 4, tok, sizeof(tok)));	    /* another asker */
 	SP_CHECK(!sp_dht_token_ok(&t, a, 4, tok, sizeof(tok) - 1)); /* cut */
 	SP_CHECK(!sp_dht_token_ok(&t, a, 4, NULL, 0));
 	SP_CHECK(!sp_dht_tokens_due(&t, now + SP_DHT_SECRET_US - 1));
@@ -165,7 +165,7 @@ SP_TEST(ratelimit_per_ip)
 	int ok = 0;
 	for (int i = 0; i < 100; i++)
 		ok += sp_dht_rl_allow(&rl, a, 4, 6881, now);
-	SP_CHECK_INT(ok, 2 * SP_DHT_RL_PER_IP); /* the burst, then nothing */
+	SP_CHECK_INT(ok, 2 * SP_DHT_RL_PER_IP);		 /* the burst, then nothing */
 	SP_CHECK(sp_dht_rl_allow(&rl, b, 4, 6881, now)); /* others are not punished */
 	/* one second later: SP_DHT_RL_PER_IP more */
 	now += 1000000;

@@ -108,8 +108,8 @@ SP_TEST(full_table_keeps_good_nodes)
 	uint8_t self[20] = {0xff}, id[20];
 	sp_dht_table_init(&tbl, self);
 	for (unsigned i = 0; i < SP_DHT_TABLE_MAX; i++) {
-		struct sp_dht_addr a = {.len = 4, .ip = {100, 64, (uint8_t)(i >> 8), (uint8_t)i},
-					.port = 6881};
+		struct sp_dht_addr a = {
+		    .len = 4, .ip = {100, 64, (uint8_t)(i >> 8), (uint8_t)i}, .port = 6881};
 		idn(id, i);
 		SP_CHECK_INT(sp_dht_table_heard(&tbl, id, &a, 1000000), SP_DHT_ADDED);
 	}
@@ -128,8 +128,8 @@ SP_TEST(full_table_keeps_good_nodes)
 /* A public address and a BEP 42 id for it (or one that does not fit). */
 static struct sp_dht_addr pub(unsigned i, uint8_t id[20], bool fits)
 {
-	struct sp_dht_addr a = {.len = 4, .ip = {45, (uint8_t)(i >> 8), (uint8_t)i, 9},
-				.port = 6881};
+	struct sp_dht_addr a = {
+	    .len = 4, .ip = {45, (uint8_t)(i >> 8), (uint8_t)i, 9}, .port = 6881};
 	uint8_t rnd[18];
 	memset(rnd, (int)i, sizeof(rnd));
 	sp_bep42_make(a.ip, 4, rnd, id);
@@ -185,18 +185,19 @@ SP_TEST(replies_match_queries)
 	struct sp_dht_txn x, ev;
 	uint16_t t = sp_dht_pending_add(&pend, &a, 1, 2, 3, 100, &ev);
 	SP_CHECK_UINT(ev.sent_us, 0);
-	uint8_t tid[2] = {(uint8_t)(t >> 8), (uint8_t)t}, other[2] = {tid[0], (uint8_t)(tid[1] + 1)};
-	SP_CHECK(!sp_dht_pending_match(&pend, tid, 2, &b, &x));     /* wrong address */
-	SP_CHECK(!sp_dht_pending_match(&pend, other, 2, &a, &x));   /* wrong id */
-	SP_CHECK(!sp_dht_pending_match(&pend, tid, 1, &a, &x));     /* wrong length */
+	uint8_t tid[2] = {(uint8_t)(t >> 8), (uint8_t)t},
+		other[2] = {tid[0], (uint8_t)(tid[1] + 1)};
+	SP_CHECK(!sp_dht_pending_match(&pend, tid, 2, &b, &x));	  /* wrong address */
+	SP_CHECK(!sp_dht_pending_match(&pend, other, 2, &a, &x)); /* wrong id */
+	SP_CHECK(!sp_dht_pending_match(&pend, tid, 1, &a, &x));	  /* wrong length */
 	struct sp_dht_addr a2 = a;
 	a2.port++;
-	SP_CHECK(!sp_dht_pending_match(&pend, tid, 2, &a2, &x));    /* wrong port */
+	SP_CHECK(!sp_dht_pending_match(&pend, tid, 2, &a2, &x)); /* wrong port */
 	SP_CHECK(sp_dht_pending_match(&pend, tid, 2, &a, &x));
 	SP_CHECK_UINT(x.kind, 1);
 	SP_CHECK_UINT(x.lookup, 2);
 	SP_CHECK_UINT(x.cand, 3);
-	SP_CHECK(!sp_dht_pending_match(&pend, tid, 2, &a, &x));     /* replayed */
+	SP_CHECK(!sp_dht_pending_match(&pend, tid, 2, &a, &x)); /* replayed */
 	/* timeouts come out once each, oldest first or not, all of them */
 	sp_dht_pending_add(&pend, &a, 0, 0, 0, 1000, NULL);
 	sp_dht_pending_add(&pend, &b, 0, 0, 0, 2000, NULL);
