@@ -11,7 +11,9 @@
  *   peer_up.c      uploads and the BEP 6 allowed-fast set
  *   peer_mse.c     the encryption layer (MSE handshake, RC4 stream)
  *   ext.c          BEP 10 handshake; metadata.c BEP 9; pex.c BEP 11
- *   lsd.c          BEP 14; dht.c BEP 5; choker.c who we upload to
+ *   lsd.c          BEP 14 (lsd6.c over IPv6); dht.c BEP 5 and 32 (dht_life.c
+ *                  its sockets and dht.dat); choker.c who we upload to
+ *   netinfo.c      sp_session_get_network, for `swarmplay doctor`
  *   wire.c, mse.c  pure codecs (no sockets)
  *
  * Threads: everything below is owned by the net thread (sp_session_

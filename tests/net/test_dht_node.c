@@ -3,7 +3,8 @@
  *   - replies nobody asked for are ignored whole: no node learnt, no
  *     "ip" vote, however many sources send them; the same replies sent
  *     as answers to its queries count, our external address is voted,
- *     and the node id is made again to fit it (BEP 42);
+ *     and the node id is made again to fit it (BEP 42), and again when
+ *     more nodes then report another address;
  *   - one asker flooding queries is answered at the per-address rate and
  *     no more, and the others still are;
  *   - IPv6 (BEP 32): a node on ::1 that answers its ping enters the table,
@@ -47,10 +48,12 @@ static void send_to(int fd, uint16_t port, const void *p, size_t n)
 	sendto(fd, p, n, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
-/* A reply "from node k" with transaction id tid and "ip" 203.0.113.9. */
-static size_t reply(uint8_t *out, int k, const uint8_t tid[2])
+static const uint8_t EXT1[4] = {203, 0, 113, 9}, EXT2[4] = {198, 51, 100, 7};
+
+/* A reply "from node k" with transaction id tid and "ip" ip4:6881. */
+static size_t reply_ip(uint8_t *out, int k, const uint8_t tid[2], const uint8_t ip4[4])
 {
-	static const uint8_t ext[6] = {203, 0, 113, 9, 0x1a, 0xe1};
+	uint8_t ext[6] = {ip4[0], ip4[1], ip4[2], ip4[3], 0x1a, 0xe1};
 	size_t n = 0;
 	memcpy(out + n, "d2:ip6:", 7);
 	n += 7;
@@ -66,6 +69,46 @@ static size_t reply(uint8_t *out, int k, const uint8_t tid[2])
 	n += 2;
 	memcpy(out + n, "1:y1:re", 7);
 	return n + 7;
+}
+
+static size_t reply(uint8_t *out, int k, const uint8_t tid[2])
+{
+	return reply_ip(out, k, tid, EXT1);
+}
+
+/* Each of the n sockets answers the session's find_node (it was given
+ * them as bootstrap nodes) with "ip" ip4, as node k0 + its index. */
+static int answer_find_nodes(struct sp_session *s, const int *fd, const uint16_t *port, int n,
+			     int k0, const uint8_t ip4[4])
+{
+	uint16_t sp = sp_session_port(s);
+	for (int k = 0; k < n; k++)
+		SP_CHECK_INT(sp_session_add_dht_node(s, "127.0.0.1", port[k]), 0);
+	int answers = 0;
+	int64_t end = sp_now_us() + WAIT_S * 1000000LL;
+	bool done[16] = {0};
+	uint8_t buf[1500];
+	while (answers < n && sp_now_us() < end) {
+		struct pollfd p[16];
+		for (int k = 0; k < n; k++)
+			p[k] = (struct pollfd){.fd = fd[k], .events = POLLIN};
+		if (poll(p, (nfds_t)n, 200) <= 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			ssize_t r;
+			while ((r = recv(fd[k], buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+				/* its find_node: answer with its own transaction id */
+				uint8_t *t = memmem(buf, (size_t)r, "9:find_node1:t2:", 16);
+				if (!t || done[k] || t + 18 > buf + r)
+					continue;
+				uint8_t tid[2] = {t[16], t[17]}, out[200];
+				send_to(fd[k], sp, out, reply_ip(out, k0 + k, tid, ip4));
+				done[k] = true;
+				answers++;
+			}
+		}
+	}
+	return answers;
 }
 
 static struct sp_session *dht_session(void)
@@ -123,31 +166,7 @@ SP_TEST(unsolicited_replies_count_for_nothing)
 		fprintf(stderr, "(the random id fits 203.0.113.9 by chance: 1 in 2^21)\n");
 
 	/* the positive control: the same replies, now answers to its queries */
-	for (int k = 0; k < NFAKE; k++)
-		SP_CHECK_INT(sp_session_add_dht_node(s, "127.0.0.1", port[k]), 0);
-	int answers = 0;
-	end = sp_now_us() + WAIT_S * 1000000LL;
-	bool done[NFAKE] = {0};
-	while (answers < NFAKE && sp_now_us() < end) {
-		struct pollfd p[NFAKE];
-		for (int k = 0; k < NFAKE; k++)
-			p[k] = (struct pollfd){.fd = fd[k], .events = POLLIN};
-		if (poll(p, NFAKE, 200) <= 0)
-			continue;
-		for (int k = 0; k < NFAKE; k++) {
-			ssize_t r;
-			while ((r = recv(fd[k], buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-				/* its find_node: answer with its own transaction id */
-				uint8_t *t = memmem(buf, (size_t)r, "9:find_node1:t2:", 16);
-				if (!t || done[k] || t + 18 > buf + r)
-					continue;
-				uint8_t tid[2] = {t[16], t[17]}, out[200];
-				send_to(fd[k], sp, out, reply(out, k, tid));
-				done[k] = true;
-				answers++;
-			}
-		}
-	}
+	int answers = answer_find_nodes(s, fd, port, NFAKE, 0, EXT1);
 	SP_CHECK_INT(answers, NFAKE);
 	end = sp_now_us() + WAIT_S * 1000000LL;
 	do {
@@ -163,8 +182,33 @@ SP_TEST(unsolicited_replies_count_for_nothing)
 		SP_FAIL("external address \"%s\", want 203.0.113.9", n.external4);
 	SP_CHECK(n.dht_id_fits);
 	SP_CHECK(sp_bep42_ok(n.dht_id, ext, 4));
+
+	/* our address changes (a new lease): more nodes than voted before
+	 * now say 198.51.100.7; the id is made again to fit it */
+	uint8_t old_id[20];
+	memcpy(old_id, n.dht_id, 20);
+	int fd2[NFAKE + 1];
+	uint16_t port2[NFAKE + 1];
+	for (int k = 0; k <= NFAKE; k++)
+		fd2[k] = udp_socket(&port2[k]);
+	SP_CHECK_INT(answer_find_nodes(s, fd2, port2, NFAKE + 1, NFAKE, EXT2), NFAKE + 1);
+	end = sp_now_us() + WAIT_S * 1000000LL;
+	do {
+		get(s, &n);
+		if (!strcmp(n.external4, "198.51.100.7"))
+			break;
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+	} while (sp_now_us() < end);
+	if (strcmp(n.external4, "198.51.100.7"))
+		SP_FAIL("external address \"%s\", want 198.51.100.7", n.external4);
+	SP_CHECK(n.dht_id_fits);
+	SP_CHECK(sp_bep42_ok(n.dht_id, EXT2, 4));
+	SP_CHECK(memcmp(old_id, n.dht_id, 20) != 0);
 	for (int k = 0; k < NFAKE; k++)
 		close(fd[k]);
+	for (int k = 0; k <= NFAKE; k++)
+		close(fd2[k]);
 	sp_session_free(s);
 }
 
