@@ -136,7 +136,7 @@ int sp_audio_open(struct player *p)
 	want.samples = (Uint16)pow2;
 	want.callback = audio_on_callback;
 	want.userdata = p;
-	p->adev = SDL_OpenAudioDevice(NULL, 0, &want, &have,
+	p->adev = SDL_OpenAudioDevice(p->cfg->audio_device, 0, &want, &have,
 				      SDL_AUDIO_ALLOW_FREQUENCY_CHANGE |
 					      SDL_AUDIO_ALLOW_CHANNELS_CHANGE);
 	if (!p->adev)

@@ -46,6 +46,14 @@ double sp_player_position(struct player *p)
 	return p->pos;
 }
 
+/* The embedding host's event hook (sp_play_hooks), if any. */
+static void emit(struct player *p, enum sp_play_event ev, int arg)
+{
+	const struct sp_play_hooks *h = p->cfg->hooks;
+	if (h && h->event)
+		h->event(h->ctx, ev, arg, p->pos, p->duration);
+}
+
 static void apply_hold(struct player *p, int64_t now)
 {
 	bool hold = p->paused || p->buffering;
@@ -58,6 +66,12 @@ void sp_player_toggle_pause(struct player *p)
 {
 	p->paused = !p->paused;
 	apply_hold(p, sp_now_us());
+}
+
+void sp_player_set_paused(struct player *p, bool paused)
+{
+	if (p->paused != paused)
+		sp_player_toggle_pause(p);
 }
 
 static bool stream_starving(struct sp_pktq *q, struct sp_frameq *fq)
@@ -123,6 +137,7 @@ static void update_buffering(struct player *p, int64_t now)
 			p->stalls++;
 		SP_INFO("player", "buffering (%s)", p->stall_counted ? "stall" : "seek");
 		apply_hold(p, now);
+		emit(p, SP_PLAY_EV_BUFFERING_START, p->stall_counted ? 2 : p->awaiting_seek ? 1 : 0);
 		return;
 	}
 	if (p->vidx >= 0 && !p->first_shown && !atomic_load(&p->eof))
@@ -143,6 +158,7 @@ static void update_buffering(struct player *p, int64_t now)
 	p->buffering = false;
 	p->started = true;
 	apply_hold(p, now);
+	emit(p, SP_PLAY_EV_BUFFERING_END, 0);
 }
 
 static void record_seek(struct player *p, int64_t now)
@@ -162,15 +178,19 @@ static void record_seek(struct player *p, int64_t now)
 
 static void present(struct player *p, struct sp_frameq_item *it, int64_t now)
 {
+	const struct sp_play_hooks *h = p->cfg->hooks;
 	if (p->win)
 		sp_render_upload(p, it->frame);
 	if (!isnan(it->pts))
 		p->pos = it->pts;
+	if (h && h->frame)
+		h->frame(h->ctx, it->frame, it->pts);
 	if (!p->first_shown) {
 		p->first_shown = true;
 		p->ttff_us = now - p->cfg->t0_us;
 		p->first_pts = it->pts;
 		SP_INFO("player", "first frame after %lld ms", (long long)(p->ttff_us / 1000));
+		emit(p, SP_PLAY_EV_FIRST_FRAME, 0);
 	}
 	if (it->serial != p->shown_serial) {
 		sp_clock_set(&p->extclk, p->pos, now);
@@ -204,6 +224,16 @@ static void video_refresh(struct player *p, int64_t now, double *remaining)
 		if (it->serial != sp_pktq_serial(&p->vq)) {
 			sp_frameq_next(&p->vfq);
 			continue;
+		}
+		/* an exact seek (the embedding API) shows nothing before its
+		 * target: the frames from the keyframe up to it are decoded
+		 * and dropped */
+		if (!isnan(p->exact_target) && it->serial > p->seek_from_serial) {
+			if (!isnan(it->pts) && it->pts < p->exact_target - 1e-3) {
+				sp_frameq_next(&p->vfq);
+				continue;
+			}
+			p->exact_target = NAN;
 		}
 		/* the first picture waits until playback can start from it: a
 		 * viewer shown a frame that then holds has waited after the first
@@ -313,7 +343,7 @@ static void check_end(struct player *p, int64_t now)
 		/* a kiosk's loop: again from the start (or --start), from the
 		 * verified data on disk; seeding goes on meanwhile */
 		SP_INFO("player", "end of play %d, again from the start", p->plays);
-		sp_player_seek(p, p->cfg->start_s > 0 ? p->cfg->start_s : 0);
+		sp_demux_seek(p, p->cfg->start_s > 0 ? p->cfg->start_s : 0);
 		p->loop_seek = true;
 		return;
 	}
@@ -324,6 +354,7 @@ static void check_end(struct player *p, int64_t now)
 		apply_hold(p, now);
 	}
 	SP_INFO("player", "end of stream");
+	emit(p, SP_PLAY_EV_END, 0);
 	poll_net(p, now, true);
 	sp_stats_maybe_write(p, now, true);
 	print_progress(p, now, true);
@@ -538,6 +569,17 @@ static void print_progress(struct player *p, int64_t now, bool last)
 	}
 }
 
+/* The embedding host's once-a-second position event, while playing. */
+static void report_position(struct player *p, int64_t now)
+{
+	if (!p->cfg->hooks || !p->first_shown || p->ended ||
+	    now - p->position_us < SP_STATS_PERIOD_US)
+		return;
+	p->position_us = now;
+	sp_player_position(p);
+	emit(p, SP_PLAY_EV_POSITION, 0);
+}
+
 /* --seek-at: the next scripted seek, once the position reaches it. */
 static void scripted_seek(struct player *p)
 {
@@ -545,7 +587,7 @@ static void scripted_seek(struct player *p)
 		return;
 	if (sp_player_position(p) + 1e-6 < p->cfg->seek_at[p->seek_at_done].at_s)
 		return;
-	sp_player_seek(p, p->cfg->seek_at[p->seek_at_done].to_s);
+	sp_demux_seek(p, p->cfg->seek_at[p->seek_at_done].to_s);
 	p->seek_at_done++;
 }
 
@@ -566,6 +608,8 @@ static int main_loop(struct player *p, struct sp_error **err)
 			sp_input_idle(p, now);
 		}
 		poll_net(p, now, false);
+		if (p->cfg->hooks && p->cfg->hooks->tick)
+			p->cfg->hooks->tick(p->cfg->hooks->ctx, p);
 		if (p->opened) {
 			sp_sub_poll(p);
 			scripted_seek(p);
@@ -582,6 +626,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 		}
 		sp_stats_maybe_write(p, now, false);
 		print_progress(p, now, false);
+		report_position(p, now);
 		if (p->cfg->fast && p->opened && sp_frameq_count(&p->vfq) > 0)
 			continue;
 		if (p->cfg->fast)
@@ -596,7 +641,7 @@ static int main_loop(struct player *p, struct sp_error **err)
  * now) or --sub's; one that cannot be opened is a warning. */
 static void open_sub_source(struct player *p)
 {
-	const struct sp_player_config *cfg = p->cfg;
+	const struct sp_play_config *cfg = p->cfg;
 	if (cfg->sub_reader) {
 		p->sub_src = sp_source_reader_new(cfg->sub_reader,
 						  cfg->sub_reader_name ? cfg->sub_reader_name : "sub.srt",
@@ -612,7 +657,7 @@ static void open_sub_source(struct player *p)
 	}
 }
 
-static int init_player(struct player *p, struct sp_source *src, const struct sp_player_config *cfg,
+static int init_player(struct player *p, struct sp_source *src, const struct sp_play_config *cfg,
 		       struct sp_error **err)
 {
 	p->cfg = cfg;
@@ -726,13 +771,14 @@ static int fini_player(struct player *p)
 	return r;
 }
 
-int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
+int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 		  struct sp_error **err)
 {
 	struct player *p = calloc(1, sizeof(*p));
 	if (!p)
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	p->first_pts = NAN;
+	p->exact_target = NAN;
 	int r = init_player(p, src, cfg, err);
 	if (r == 0)
 		r = main_loop(p, err);

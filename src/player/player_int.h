@@ -83,7 +83,7 @@ struct seek_stat {
 };
 
 struct player {
-	const struct sp_player_config *cfg;
+	const struct sp_play_config *cfg;
 	struct sp_source *src;
 	AVFormatContext *ic;
 	AVIOContext *pb;
@@ -215,13 +215,15 @@ struct player {
 	int64_t progress_us;    /* last --progress line */
 	char reachable_shown[160]; /* the reachability --progress said last */
 	int seek_at_done;       /* scripted seeks already made */
+	double exact_target;    /* [main] an exact seek's target, NAN: none */
+	int64_t position_us;    /* [main] the last position event (hooks) */
 	char stats_last[8192];  /* the last file written, to see changes */
 };
 
 /* demux.c */
 void *sp_demux_thread(void *arg);
 /* Main thread: ask for a seek to an absolute position (seconds). */
-void sp_player_seek(struct player *p, double target_s);
+void sp_demux_seek(struct player *p, double target_s);
 /* Seconds of packets queued (any thread). */
 double sp_player_queued_s(struct sp_pktq *q, AVStream *st);
 
@@ -281,5 +283,9 @@ double sp_player_position(struct player *p);
 int sp_tracks_choose_audio(struct player *p);
 void sp_player_cycle_audio(struct player *p);
 void sp_player_toggle_pause(struct player *p);
+/* The embedding API's commands (embed.c), on the loop's thread. */
+void sp_player_set_paused(struct player *p, bool paused);
+/* Audio track n (from 1) through a seek to where we are; -ENOENT. */
+int sp_tracks_set_audio(struct player *p, int n);
 
 #endif
