@@ -354,10 +354,10 @@ static void check_end(struct player *p, int64_t now)
 		apply_hold(p, now);
 	}
 	SP_INFO("player", "end of stream");
-	emit(p, SP_PLAY_EV_END, 0);
 	poll_net(p, now, true);
 	sp_stats_maybe_write(p, now, true);
 	print_progress(p, now, true);
+	emit(p, SP_PLAY_EV_END, 0); /* after the stats: the host reads final figures */
 	if (p->cfg->exit_at_end)
 		p->quit = true;
 	else if (p->win)
