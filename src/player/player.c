@@ -364,17 +364,21 @@ static void check_end(struct player *p, int64_t now)
 		sp_render_draw(p);
 }
 
-static void warn_no_audio(const char *why)
+static void warn_no_audio(struct player *p, const char *why)
 {
-	fprintf(stderr, _("swarmplay: %s; playing with the video clock\n"), why);
+	if (p->cfg->hooks) /* a library never prints on its own: the host's log */
+		SP_WARN("player", "%s; playing with the video clock", why);
+	else
+		fprintf(stderr, _("swarmplay: %s; playing with the video clock\n"), why);
 }
 
 /* alsa-lib prints its own failures straight to stderr (eight lines on a
  * machine without a sound card); the user is owed one line, ours. So
  * stderr points at /dev/null while SDL probes audio, unless debugging. */
-static int quiet_stderr(void)
+static int quiet_stderr(struct player *p)
 {
-	if (sp_log_get_level() <= SP_LOG_DEBUG)
+	/* an embedding host's stderr is its own, and its threads write to it */
+	if (sp_log_get_level() <= SP_LOG_DEBUG || p->cfg->hooks)
 		return -1;
 	fflush(stderr);
 	int saved = dup(STDERR_FILENO);
@@ -403,12 +407,12 @@ static void setup_audio(struct player *p)
 {
 	char why[300];
 	if (!p->audio_init) {
-		int saved = quiet_stderr();
+		int saved = quiet_stderr(p);
 		int r = SDL_InitSubSystem(SDL_INIT_AUDIO);
 		restore_stderr(saved);
 		if (r < 0) {
 			snprintf(why, sizeof(why), _("no audio (%s)"), SDL_GetError());
-			warn_no_audio(why);
+			warn_no_audio(p, why);
 			p->aidx = -1;
 			return;
 		}
@@ -418,16 +422,16 @@ static void setup_audio(struct player *p)
 	if (sp_decoder_open(p, &p->adec, p->ast, &p->aq, &p->afq, false, &e) < 0) {
 		snprintf(why, sizeof(why), "%s", sp_error_msg(e));
 		sp_error_free(e);
-		warn_no_audio(why);
+		warn_no_audio(p, why);
 		p->aidx = -1;
 		return;
 	}
-	int saved = quiet_stderr();
+	int saved = quiet_stderr(p);
 	int r = sp_audio_open(p);
 	restore_stderr(saved);
 	if (r < 0) {
 		snprintf(why, sizeof(why), _("no audio device (%s)"), SDL_GetError());
-		warn_no_audio(why);
+		warn_no_audio(p, why);
 		sp_decoder_close(&p->adec);
 		p->aidx = -1;
 	}
@@ -462,7 +466,7 @@ static int setup_streams(struct player *p, struct sp_error **err)
 		p->ast = ic->streams[a];
 		setup_audio(p);
 	} else if (a < 0 && !p->cfg->no_audio && !p->cfg->fast) {
-		warn_no_audio(_("no audio stream"));
+		warn_no_audio(p, _("no audio stream"));
 	}
 	if (a >= 0 && p->aidx < 0 && p->vidx < 0)
 		setup_silent_audio(p, a);
@@ -698,7 +702,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	if (!cfg->no_video && !cfg->fast) {
 		/* the drivers SDL probes print their own failures (wayland
 		 * without XDG_RUNTIME_DIR...); SDL_GetError has the one that counts */
-		int saved = quiet_stderr();
+		int saved = quiet_stderr(p);
 		int vr = SDL_InitSubSystem(SDL_INIT_VIDEO);
 		restore_stderr(saved);
 		if (vr < 0)
