@@ -535,6 +535,8 @@ static int poll_open(struct player *p, struct sp_error **err)
 		say_resumed(p);
 	p->buffering = !p->cfg->fast;
 	apply_hold(p, sp_now_us());
+	if (p->buffering)
+		emit(p, SP_PLAY_EV_BUFFERING_START, 0);
 	pthread_mutex_lock(&p->mu);
 	p->go = true;
 	pthread_cond_broadcast(&p->cond);
