@@ -54,6 +54,9 @@ enum sp_player_audio {
 	SP_PLAYER_AUDIO_DEFAULT = 0, /* SDL's default device */
 	SP_PLAYER_AUDIO_DEVICE,      /* cfg.audio_device, an SDL device name */
 	SP_PLAYER_AUDIO_NONE,        /* no sound; a video clock paces */
+	SP_PLAYER_AUDIO_PULL,        /* the host's audio engine pulls the sound
+					(sp_player_audio_read), and its pace
+					is the clock the video follows */
 };
 
 /* A decoded picture, valid during the on_frame call only. Planes are in
@@ -160,6 +163,15 @@ int sp_player_set_audio_track(struct sp_player *p, int n);
  * the same renderer every time, and free the player before destroying
  * it. 0, -EINVAL (another mode, a NULL renderer) or -ENOMEM. */
 int sp_player_draw(struct sp_player *p, void *renderer, int x, int y, int w, int h);
+
+/* SP_PLAYER_AUDIO_PULL: fills buf with `frames` frames of 48000 Hz
+ * stereo signed 16-bit native-endian interleaved sound (2 * frames
+ * samples), silence where there is nothing to play (before the start,
+ * paused, buffering, after the end). Call it from the host's audio thread
+ * (or any one thread at a time) as its device needs sound; the position
+ * advances with what it takes. Never blocks on the network. Returns
+ * frames, or 0 and silence for another mode. */
+size_t sp_player_audio_read(struct sp_player *p, int16_t *buf, size_t frames);
 
 /* Readable while events are queued (an eventfd); owned by the player. */
 int sp_player_event_fd(const struct sp_player *p);

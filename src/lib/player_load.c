@@ -139,6 +139,16 @@ bool sp_player_next_event(struct sp_player *p, struct sp_player_event *ev)
 	return p ? mod->next_event(p, ev) : false;
 }
 
+size_t sp_player_audio_read(struct sp_player *p, int16_t *buf, size_t frames)
+{
+	if (!p) {
+		if (buf)
+			memset(buf, 0, frames * 4);
+		return 0;
+	}
+	return mod->audio_read(p, buf, frames);
+}
+
 size_t sp_player_stats_json(struct sp_player *p, char *buf, size_t len)
 {
 	if (!p) {

@@ -102,6 +102,11 @@ static void on_tick(void *ctx, struct player *p)
 	struct sp_player *e = ctx;
 	if (!p->opened)
 		return;
+	if (!e->live && e->pc.audio_pull) { /* its audio is set up: pulls may start */
+		pthread_mutex_lock(&e->audio_mu);
+		e->live = p;
+		pthread_mutex_unlock(&e->audio_mu);
+	}
 	struct sp_embed_cmd cmds[CMDS_MAX];
 	pthread_mutex_lock(&e->mu);
 	int n = e->ncmds;
@@ -110,6 +115,36 @@ static void on_tick(void *ctx, struct player *p)
 	pthread_mutex_unlock(&e->mu);
 	for (int i = 0; i < n; i++)
 		apply(p, &cmds[i]);
+}
+
+/* The player's state is about to go: a pull under way finishes first. */
+static void on_closing(void *ctx)
+{
+	struct sp_player *e = ctx;
+	pthread_mutex_lock(&e->audio_mu);
+	e->live = NULL;
+	pthread_mutex_unlock(&e->audio_mu);
+}
+
+static size_t audio_read(struct sp_player *e, int16_t *buf, size_t frames)
+{
+	if (!e || !buf || e->cfg.audio != SP_PLAYER_AUDIO_PULL) {
+		if (buf)
+			memset(buf, 0, frames * 4);
+		return 0;
+	}
+	size_t done = 0;
+	pthread_mutex_lock(&e->audio_mu);
+	while (done < frames) {
+		size_t n = frames - done < 65536 ? frames - done : 65536;
+		if (e->live && e->live->aidx >= 0)
+			sp_audio_pull(e->live, (uint8_t *)(buf + 2 * done), (int)(n * 4));
+		else
+			memset(buf + 2 * done, 0, n * 4);
+		done += n;
+	}
+	pthread_mutex_unlock(&e->audio_mu);
+	return frames;
 }
 
 static int command(struct sp_player *e, enum sp_player_cmd cmd, double a, int b)
@@ -143,7 +178,7 @@ static void *run(void *arg)
 
 static struct sp_player *create(const struct sp_player_config *cfg, struct sp_error **err)
 {
-	if (!cfg || cfg->video > SP_PLAYER_VIDEO_CALLBACK || cfg->audio > SP_PLAYER_AUDIO_NONE ||
+	if (!cfg || cfg->video > SP_PLAYER_VIDEO_CALLBACK || cfg->audio > SP_PLAYER_AUDIO_PULL ||
 	    (cfg->video == SP_PLAYER_VIDEO_CALLBACK && !cfg->on_frame)) {
 		sp_error_set(err, -EINVAL, _("invalid player configuration"));
 		return NULL;
@@ -167,11 +202,14 @@ static struct sp_player *create(const struct sp_player_config *cfg, struct sp_er
 		return NULL;
 	}
 	pthread_mutex_init(&e->mu, NULL);
+	pthread_mutex_init(&e->audio_mu, NULL);
 	e->hooks = (struct sp_play_hooks){.ctx = e, .frame = sp_embed_on_frame,
-					  .event = on_event, .tick = on_tick, .stats = on_stats};
+					  .event = on_event, .tick = on_tick, .stats = on_stats,
+					  .closing = on_closing};
 	sp_play_config_init(&e->pc);
 	e->pc.no_video = true; /* the host owns every window */
 	e->pc.no_audio = cfg->audio == SP_PLAYER_AUDIO_NONE;
+	e->pc.audio_pull = cfg->audio == SP_PLAYER_AUDIO_PULL;
 	e->pc.fast = cfg->unpaced;
 	e->pc.start_s = cfg->start_s;
 	e->pc.volume = cfg->volume < 0 ? 0 : cfg->volume > 100 ? 100 : cfg->volume;
@@ -233,6 +271,7 @@ static void destroy(struct sp_player *e)
 	sp_embed_draw_fini(e);
 	close(e->efd);
 	pthread_mutex_destroy(&e->mu);
+	pthread_mutex_destroy(&e->audio_mu);
 	free(e->stats);
 	free(e->audio_device);
 	free(e);
@@ -294,4 +333,5 @@ const struct sp_player_module sp_player_module = {
 	.event_fd = event_fd,
 	.next_event = next_event,
 	.stats_json = stats_json,
+	.audio_read = audio_read,
 };

@@ -35,6 +35,7 @@ struct sp_player_module {
 	int (*event_fd)(const struct sp_player *p);
 	bool (*next_event)(struct sp_player *p, struct sp_player_event *ev);
 	size_t (*stats_json)(struct sp_player *p, char *buf, size_t len);
+	size_t (*audio_read)(struct sp_player *p, int16_t *buf, size_t frames);
 };
 
 #endif

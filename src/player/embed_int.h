@@ -43,6 +43,8 @@ struct sp_player {
 	AVFrame *latest;             /* [mu] the frame shown last (renderer mode) */
 	bool latest_new;             /* [mu] not drawn yet */
 	uint64_t frames;             /* [player thread] frames handed over */
+	pthread_mutex_t audio_mu;    /* one pull at a time, and none once closing */
+	struct player *live;         /* [audio_mu] open and pullable, or NULL */
 
 	AVFrame *shown;              /* [host] the frame in the texture */
 	struct SDL_Renderer *ren;    /* [host] */

@@ -406,7 +406,7 @@ static void restore_stderr(int saved)
 static void setup_audio(struct player *p)
 {
 	char why[300];
-	if (!p->audio_init) {
+	if (!p->audio_init && !p->cfg->audio_pull) {
 		int saved = quiet_stderr(p);
 		int r = SDL_InitSubSystem(SDL_INIT_AUDIO);
 		restore_stderr(saved);
@@ -788,6 +788,8 @@ int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 	int r = init_player(p, src, cfg, err);
 	if (r == 0)
 		r = main_loop(p, err);
+	if (cfg->hooks && cfg->hooks->closing)
+		cfg->hooks->closing(cfg->hooks->ctx);
 	poll_net(p, sp_now_us(), true);
 	sp_stats_maybe_write(p, sp_now_us(), true);
 	if (cfg->result)

@@ -67,6 +67,8 @@ struct sp_play_hooks {
 		      double duration_s);
 	/* once per loop turn (at most 10 ms apart): the host's commands */
 	void (*tick)(void *ctx, struct player *p);
+	/* before the player's state goes: no more sp_audio_pull after it */
+	void (*closing)(void *ctx);
 	/* the stats file's figures (stats.c's JSON) whenever they change */
 	void (*stats)(void *ctx, const char *json);
 };
@@ -115,6 +117,7 @@ struct sp_play_config {
 	 * name (NULL: the default one) */
 	const struct sp_play_hooks *hooks;
 	const char *audio_device;
+	bool audio_pull;          /* no device: the host pulls (sp_audio_pull) */
 };
 
 struct sp_player_result {

@@ -236,6 +236,11 @@ void sp_decoder_close(struct sp_decoder *d);
 
 /* audio.c (main thread for open/close) */
 int sp_audio_open(struct player *p);
+/* cfg.audio_pull: len bytes of SP_AUDIO_PULL_RATE Hz stereo S16 into buf,
+ * as a device's callback would take them (the audio clock follows); the
+ * host's audio thread, one at a time, only between open and close. */
+#define SP_AUDIO_PULL_RATE 48000
+void sp_audio_pull(struct player *p, uint8_t *buf, int len);
 void sp_audio_close(struct player *p);
 
 /* render.c [main] */

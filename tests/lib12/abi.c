@@ -23,7 +23,7 @@ static const fn api[] = {
 	F(sp_player_open_reader), F(sp_player_open_file), F(sp_player_play), F(sp_player_pause),
 	F(sp_player_seek), F(sp_player_set_volume), F(sp_player_set_mute),
 	F(sp_player_set_audio_track), F(sp_player_draw), F(sp_player_event_fd),
-	F(sp_player_next_event), F(sp_player_stats_json),
+	F(sp_player_next_event), F(sp_player_stats_json), F(sp_player_audio_read),
 };
 
 int main(void)
@@ -38,6 +38,6 @@ int main(void)
 	fr.planes = 0;
 	sc.port = 0;
 	st.peers = 0;
-	return (int)(sizeof(api) / sizeof(api[0])) - 48 + (cfg.volume != 100) + (ev.type != 1) +
+	return (int)(sizeof(api) / sizeof(api[0])) - 49 + (cfg.volume != 100) + (ev.type != 1) +
 	       fr.planes + sc.port + st.peers;
 }

@@ -91,6 +91,38 @@ static void seek_and_watch(struct sp_player *p, double to, enum sp_player_seek_m
 	wait_for(p, 0, NULL, 10);
 }
 
+/* SP_PLAYER_AUDIO_PULL: this program is the audio device. It pulls as
+ * fast as it likes, and the clip plays as fast as the sound is taken. */
+static void pull_check(const char *clip)
+{
+	struct sp_player_config cfg;
+	struct sp_error *e = NULL;
+	sp_player_config_init(&cfg);
+	cfg.video = SP_PLAYER_VIDEO_NONE;
+	cfg.audio = SP_PLAYER_AUDIO_PULL;
+	struct sp_player *p = sp_player_new(&cfg, &e);
+	CHECK(p && sp_player_open_file(p, clip, &e) == 0, "pull: opens %s", clip);
+	static int16_t buf[2 * 1600];
+	double end = now_s() + 30, sound_s = 0;
+	long loud = 0;
+	bool ended = false;
+	while (!ended && now_s() < end) {
+		struct sp_player_event ev;
+		while (sp_player_next_event(p, &ev))
+			ended |= ev.type == SP_PLAYER_EVENT_END;
+		sp_player_audio_read(p, buf, 1600);
+		sound_s += 1600 / 48000.0;
+		for (int i = 0; i < 2 * 1600; i++)
+			loud += buf[i] > 1000 || buf[i] < -1000;
+		struct pollfd pfd = {.fd = sp_player_event_fd(p), .events = POLLIN};
+		poll(&pfd, 1, 1); /* a device asks about every 33 ms; we ask faster */
+	}
+	CHECK(ended, "pull: the END after %.1f s of sound pulled", sound_s);
+	CHECK(loud > 48000, "pull: the sine is in what was pulled (%ld loud samples)", loud);
+	sp_player_free(p);
+	CHECK(sp_player_audio_read(NULL, buf, 16) == 0 && buf[0] == 0, "pull: NULL player: silence");
+}
+
 int main(int argc, char **argv)
 {
 	struct sp_error *e = NULL;
@@ -137,5 +169,6 @@ int main(int argc, char **argv)
 		      "event %d: %d through the descriptor, %d through the callback", t,
 		      seen_fd[t], atomic_load(&seen_cb[t]));
 	sp_player_free(p);
+	pull_check(argv[1]);
 	return failures ? 1 : 0;
 }
