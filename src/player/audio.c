@@ -56,6 +56,12 @@ static int next_chunk(struct player *p)
 			sp_clock_set(&p->audclk, NAN, 0);
 			continue;
 		}
+		/* an exact seek (embed.c): the sound starts at the target too */
+		if (it->serial == atomic_load(&p->exact_a_serial) && !isnan(it->pts) &&
+		    it->pts + it->duration <= atomic_load(&p->exact_a_target)) {
+			sp_frameq_next(&p->afq);
+			continue;
+		}
 		AVFrame *f = it->frame;
 		if (setup_swr(p, f) < 0) {
 			sp_frameq_next(&p->afq);

@@ -85,10 +85,16 @@ static void apply(struct player *p, const struct sp_embed_cmd *c)
 	switch (c->cmd) {
 	case SP_CMD_PLAY: sp_player_set_paused(p, false); break;
 	case SP_CMD_PAUSE: sp_player_set_paused(p, true); break;
-	case SP_CMD_SEEK:
+	case SP_CMD_SEEK: {
+		/* the flush bumps the audio serial by one; the audio callback
+		 * must know the target before frames of that serial exist */
+		bool exact = c->b == SP_PLAYER_SEEK_EXACT;
+		atomic_store(&p->exact_a_target, exact ? c->a : -INFINITY);
+		atomic_store(&p->exact_a_serial, exact ? sp_pktq_serial(&p->aq) + 1 : 0);
 		sp_demux_seek(p, c->a);
-		p->exact_target = c->b == SP_PLAYER_SEEK_EXACT ? fmax(c->a, 0) : NAN;
+		p->exact_target = exact ? c->a : NAN;
 		break;
+	}
 	case SP_CMD_VOLUME: atomic_store(&p->volume, c->b); break;
 	case SP_CMD_MUTE: atomic_store(&p->muted, c->b != 0); break;
 	case SP_CMD_AUDIO: sp_tracks_set_audio(p, c->b); break;

@@ -282,6 +282,7 @@ static void segment_started(struct player *p, double pts, int serial, int64_t no
 	if (!p->first_shown) {
 		p->first_shown = true;
 		p->ttff_us = now - p->cfg->t0_us;
+		emit(p, SP_PLAY_EV_FIRST_FRAME, 0); /* the first sound */
 	}
 	if (serial != p->shown_serial && !isnan(pts))
 		sp_clock_set(&p->extclk, pts, now);

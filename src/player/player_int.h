@@ -216,6 +216,10 @@ struct player {
 	char reachable_shown[160]; /* the reachability --progress said last */
 	int seek_at_done;       /* scripted seeks already made */
 	double exact_target;    /* [main] an exact seek's target, NAN: none */
+	/* the same for the audio callback: its frames of this serial that end
+	 * before the target are dropped (0: none) */
+	atomic_int exact_a_serial;
+	_Atomic double exact_a_target;
 	int64_t position_us;    /* [main] the last position event (hooks) */
 	char stats_last[8192];  /* the last file written, to see changes */
 };

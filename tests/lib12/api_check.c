@@ -104,12 +104,18 @@ static void pull_check(const char *clip)
 	CHECK(p && sp_player_open_file(p, clip, &e) == 0, "pull: opens %s", clip);
 	static int16_t buf[2 * 1600];
 	double end = now_s() + 30, sound_s = 0;
-	long loud = 0;
+	long loud = 0, loud_before_seek = -1;
 	bool ended = false;
 	while (!ended && now_s() < end) {
 		struct sp_player_event ev;
-		while (sp_player_next_event(p, &ev))
+		while (sp_player_next_event(p, &ev)) {
 			ended |= ev.type == SP_PLAYER_EVENT_END;
+			/* 4.6 s: the keyframe is at 4.0, 1.4 s of sound is left */
+			if (ev.type == SP_PLAYER_EVENT_FIRST_FRAME) {
+				sp_player_seek(p, 4.6, SP_PLAYER_SEEK_EXACT);
+				loud_before_seek = loud;
+			}
+		}
 		sp_player_audio_read(p, buf, 1600);
 		sound_s += 1600 / 48000.0;
 		for (int i = 0; i < 2 * 1600; i++)
@@ -118,7 +124,12 @@ static void pull_check(const char *clip)
 		poll(&pfd, 1, 1); /* a device asks about every 33 ms; we ask faster */
 	}
 	CHECK(ended, "pull: the END after %.1f s of sound pulled", sound_s);
-	CHECK(loud > 48000, "pull: the sine is in what was pulled (%ld loud samples)", loud);
+	/* a sine of amplitude 1/8 is beyond +-1000 in 84 % of its samples:
+	 * 1.4 s after an exact seek give 1.18 s, 2 s from the keyframe 1.69 s */
+	double after = (loud - loud_before_seek) / 2 / 48000.0;
+	CHECK(loud_before_seek >= 0 && after > 0.9 && after < 1.45,
+	      "pull: after an exact seek to 4.6 of a 6 s clip, %.2f s of loud sound "
+	      "(1.18 expected, 1.69 from the keyframe)", after);
 	sp_player_free(p);
 	CHECK(sp_player_audio_read(NULL, buf, 16) == 0 && buf[0] == 0, "pull: NULL player: silence");
 }
