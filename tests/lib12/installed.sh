@@ -2,7 +2,7 @@
 # installed.sh - install as a packager would (meson install --destdir)
 # and use the installed tree alone: the program, libswarmplay with its
 # soname links, the player module, the headers, swarmplay.pc, the man
-# page, the .desktop and MIME files are there; the three examples build
+# page, the .desktop, MIME, AppStream and icon files are there; the three examples build
 # with `pkg-config --cflags --libs swarmplay` (PKG_CONFIG_PATH and
 # PKG_CONFIG_SYSROOT_DIR into DESTDIR) and run from a real local swarm
 # (examples.py) with LD_LIBRARY_PATH into DESTDIR.
@@ -29,7 +29,9 @@ for f in "$pre/$bindir/swarmplay" "$lib/libswarmplay.so.0.1.0" "$lib/libswarmpla
 	"$lib/libswarmplay.so" "$lib/swarmplay/swarmplay-player.so" "$lib/swarmplay/swarmplay-media.so" \
 	"$pre/$includedir/swarmplay/swarmplay.h" "$pre/$includedir/swarmplay/player.h" \
 	"$lib/pkgconfig/swarmplay.pc" "$pre/$mandir/man1/swarmplay.1" \
-	"$pre/$datadir/applications/swarmplay.desktop" "$pre/$datadir/mime/packages/swarmplay-tstream.xml"; do
+	"$pre/$datadir/applications/swarmplay.desktop" "$pre/$datadir/mime/packages/swarmplay-tstream.xml" \
+	"$pre/$datadir/icons/hicolor/scalable/apps/swarmplay.svg" \
+	"$pre/$datadir/metainfo/io.github.swarmplay.swarmplay.metainfo.xml"; do
 	case $f in "$dest"*) ;; *) f=$dest$f ;; esac
 	test -e "$f"; check $? "installed: ${f#"$dest"}"
 done
