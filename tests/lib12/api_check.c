@@ -57,6 +57,19 @@ static void on_event(void *ctx, const struct sp_player_event *ev)
 
 static int seen_fd[SP_PLAYER_EVENT_ERROR + 1];
 
+/* Is a shared object whose name has `what` mapped in this process? */
+static bool mapped(const char *what)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[4096];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, what) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* Waits up to timeout_s for the event (through the descriptor), or for
  * cond (a stats substring, or the watch to fire) when type is 0. */
 static bool wait_for(struct sp_player *p, int type, const char *stat, double timeout_s)
@@ -140,11 +153,16 @@ int main(int argc, char **argv)
 	struct sp_player_config cfg;
 	if (argc != 2)
 		return 2;
+	/* libswarmplay alone: a program that never plays never maps these */
+	CHECK(!mapped("libavcodec") && !mapped("libSDL2") && !mapped("swarmplay-player.so"),
+	      "before sp_player_new: no FFmpeg, SDL2 or player module mapped");
 	sp_player_config_init(&cfg);
 	cfg.video = SP_PLAYER_VIDEO_CALLBACK; /* and no on_frame: refused */
 	CHECK(!sp_player_new(&cfg, &e) && sp_error_code(e) == -EINVAL && *sp_error_msg(e),
 	      "a callback player without a callback: -EINVAL, \"%s\"", sp_error_msg(e));
 	sp_error_free(e), e = NULL;
+	CHECK(mapped("libavcodec") && mapped("libSDL2") && mapped("swarmplay-player.so"),
+	      "after sp_player_new: the player module and FFmpeg and SDL2 are mapped");
 	cfg.on_frame = on_frame;
 	cfg.on_event = on_event;
 	cfg.audio = SP_PLAYER_AUDIO_NONE;
