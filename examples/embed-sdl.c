@@ -75,10 +75,12 @@ static struct sp_player *start(int argc, char **argv, struct sp_session **s)
 
 int main(int argc, char **argv)
 {
-	const char *shot = argc > 2 && !strcmp(argv[argc - 2], "--screenshot") ? argv[argc - 1] : NULL;
+	const char *shot =
+	    argc > 2 && !strcmp(argv[argc - 2], "--screenshot") ? argv[argc - 1] : NULL;
 	if (argc < 3)
 		return fprintf(stderr, "usage: embed-sdl FILE.tstream DIR [HOST:PORT] "
-				       "[--screenshot OUT.ppm]\n"), 2;
+				       "[--screenshot OUT.ppm]\n"),
+		       2;
 	if (SDL_Init(SDL_INIT_VIDEO) < 0)
 		return fprintf(stderr, "embed-sdl: %s\n", SDL_GetError()), 1;
 	SDL_Window *win = SDL_CreateWindow("embed-sdl", SDL_WINDOWPOS_UNDEFINED,

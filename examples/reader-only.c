@@ -38,8 +38,9 @@ static int64_t on_seek(void *opaque, int64_t offset, int whence)
 	if ((whence & ~AVSEEK_FORCE) == AVSEEK_SIZE)
 		return size;
 	whence &= ~AVSEEK_FORCE;
-	int64_t to = whence == SEEK_SET ? offset : whence == SEEK_CUR ? st->pos + offset
-						     : size + offset;
+	int64_t to = whence == SEEK_SET	  ? offset
+		     : whence == SEEK_CUR ? st->pos + offset
+					  : size + offset;
 	if (to < 0)
 		return AVERROR(EINVAL);
 	st->pos = to;
@@ -50,8 +51,8 @@ static void print_md5(const AVFrame *f)
 {
 	int size = av_image_get_buffer_size(f->format, f->width, f->height, 1);
 	uint8_t *buf = av_malloc((size_t)size), sum[16];
-	av_image_copy_to_buffer(buf, size, (const uint8_t *const *)f->data, f->linesize,
-				f->format, f->width, f->height, 1);
+	av_image_copy_to_buffer(buf, size, (const uint8_t *const *)f->data, f->linesize, f->format,
+				f->width, f->height, 1);
 	av_md5_sum(sum, buf, size);
 	av_free(buf);
 	for (int i = 0; i < 16; i++)

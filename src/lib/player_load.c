@@ -59,8 +59,9 @@ struct sp_player *sp_player_new(const struct sp_player_config *cfg, struct sp_er
 {
 	pthread_once(&once, load);
 	if (!mod) {
-		sp_error_set(err, -ENOTSUP, _("cannot load the media module that playing and "
-					      "probing videos need (%s)"),
+		sp_error_set(err, -ENOTSUP,
+			     _("cannot load the media module that playing and "
+			       "probing videos need (%s)"),
 			     load_error);
 		return NULL;
 	}

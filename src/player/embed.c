@@ -50,15 +50,24 @@ static void on_event(void *ctx, enum sp_play_event kind, int arg, double pos, do
 {
 	struct sp_player_event ev = {.position_s = pos, .duration_s = dur};
 	switch (kind) {
-	case SP_PLAY_EV_FIRST_FRAME: ev.type = SP_PLAYER_EVENT_FIRST_FRAME; break;
+	case SP_PLAY_EV_FIRST_FRAME:
+		ev.type = SP_PLAYER_EVENT_FIRST_FRAME;
+		break;
 	case SP_PLAY_EV_BUFFERING_START:
 		ev.type = SP_PLAYER_EVENT_BUFFERING_START;
 		ev.reason = arg;
 		break;
-	case SP_PLAY_EV_BUFFERING_END: ev.type = SP_PLAYER_EVENT_BUFFERING_END; break;
-	case SP_PLAY_EV_POSITION: ev.type = SP_PLAYER_EVENT_POSITION; break;
-	case SP_PLAY_EV_END: ev.type = SP_PLAYER_EVENT_END; break;
-	default: return;
+	case SP_PLAY_EV_BUFFERING_END:
+		ev.type = SP_PLAYER_EVENT_BUFFERING_END;
+		break;
+	case SP_PLAY_EV_POSITION:
+		ev.type = SP_PLAYER_EVENT_POSITION;
+		break;
+	case SP_PLAY_EV_END:
+		ev.type = SP_PLAYER_EVENT_END;
+		break;
+	default:
+		return;
 	}
 	push_event(ctx, &ev);
 }
@@ -83,8 +92,12 @@ static void on_stats(void *ctx, const char *json)
 static void apply(struct player *p, const struct sp_embed_cmd *c)
 {
 	switch (c->cmd) {
-	case SP_CMD_PLAY: sp_player_set_paused(p, false); break;
-	case SP_CMD_PAUSE: sp_player_set_paused(p, true); break;
+	case SP_CMD_PLAY:
+		sp_player_set_paused(p, false);
+		break;
+	case SP_CMD_PAUSE:
+		sp_player_set_paused(p, true);
+		break;
 	case SP_CMD_SEEK: {
 		/* the flush bumps the audio serial by one; the audio callback
 		 * must know the target before frames of that serial exist */
@@ -95,9 +108,15 @@ static void apply(struct player *p, const struct sp_embed_cmd *c)
 		p->exact_target = exact ? c->a : NAN;
 		break;
 	}
-	case SP_CMD_VOLUME: atomic_store(&p->volume, c->b); break;
-	case SP_CMD_MUTE: atomic_store(&p->muted, c->b != 0); break;
-	case SP_CMD_AUDIO: sp_tracks_set_audio(p, c->b); break;
+	case SP_CMD_VOLUME:
+		atomic_store(&p->volume, c->b);
+		break;
+	case SP_CMD_MUTE:
+		atomic_store(&p->muted, c->b != 0);
+		break;
+	case SP_CMD_AUDIO:
+		sp_tracks_set_audio(p, c->b);
+		break;
 	}
 }
 
@@ -198,8 +217,8 @@ static struct sp_player *create(const struct sp_player_config *cfg, struct sp_er
 	e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (cfg->audio == SP_PLAYER_AUDIO_DEVICE && cfg->audio_device)
 		e->audio_device = strdup(cfg->audio_device);
-	if (e->efd < 0 || (cfg->audio_device && cfg->audio == SP_PLAYER_AUDIO_DEVICE &&
-			   !e->audio_device)) {
+	if (e->efd < 0 ||
+	    (cfg->audio_device && cfg->audio == SP_PLAYER_AUDIO_DEVICE && !e->audio_device)) {
 		sp_error_set(err, -errno, _("cannot make the player's event descriptor"));
 		if (e->efd >= 0)
 			close(e->efd);
@@ -209,8 +228,11 @@ static struct sp_player *create(const struct sp_player_config *cfg, struct sp_er
 	}
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_mutex_init(&e->audio_mu, NULL);
-	e->hooks = (struct sp_play_hooks){.ctx = e, .frame = sp_embed_on_frame,
-					  .event = on_event, .tick = on_tick, .stats = on_stats,
+	e->hooks = (struct sp_play_hooks){.ctx = e,
+					  .frame = sp_embed_on_frame,
+					  .event = on_event,
+					  .tick = on_tick,
+					  .stats = on_stats,
 					  .closing = on_closing};
 	sp_play_config_init(&e->pc);
 	e->pc.no_video = true; /* the host owns every window */
@@ -328,16 +350,16 @@ static size_t stats_json(struct sp_player *e, char *buf, size_t len)
 /* The one symbol the library asks the module for. */
 extern const struct sp_player_module sp_player_module;
 const struct sp_player_module sp_player_module = {
-	.abi = SP_PLAYER_MODULE_ABI,
-	.version = SP_VERSION,
-	.create = create,
-	.destroy = destroy,
-	.open_reader = open_reader,
-	.open_file = open_file,
-	.command = command,
-	.draw = sp_embed_draw,
-	.event_fd = event_fd,
-	.next_event = next_event,
-	.stats_json = stats_json,
-	.audio_read = audio_read,
+    .abi = SP_PLAYER_MODULE_ABI,
+    .version = SP_VERSION,
+    .create = create,
+    .destroy = destroy,
+    .open_reader = open_reader,
+    .open_file = open_file,
+    .command = command,
+    .draw = sp_embed_draw,
+    .event_fd = event_fd,
+    .next_event = next_event,
+    .stats_json = stats_json,
+    .audio_read = audio_read,
 };

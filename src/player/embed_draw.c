@@ -22,7 +22,8 @@ static void fill_planes(struct sp_video_frame *out, const AVFrame *f)
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
 	int planes = av_pix_fmt_count_planes(f->format);
 	int bytes[4] = {0};
-	if (!d || planes <= 0 || planes > 4 || av_image_fill_linesizes(bytes, f->format, f->width) < 0)
+	if (!d || planes <= 0 || planes > 4 ||
+	    av_image_fill_linesizes(bytes, f->format, f->width) < 0)
 		planes = 0;
 	out->planes = planes;
 	for (int i = 0; i < planes; i++) {
@@ -38,8 +39,10 @@ void sp_embed_on_frame(void *ctx, const AVFrame *f, double pts)
 {
 	struct sp_player *e = ctx;
 	if (e->cfg.video == SP_PLAYER_VIDEO_CALLBACK) {
-		struct sp_video_frame out = {.width = f->width, .height = f->height,
-					     .format = f->format, .pts = pts,
+		struct sp_video_frame out = {.width = f->width,
+					     .height = f->height,
+					     .format = f->format,
+					     .pts = pts,
 					     .number = e->frames++};
 		out.format_name = av_get_pix_fmt_name(f->format);
 		fill_planes(&out, f);
@@ -70,8 +73,8 @@ static int ensure_texture(struct sp_player *e, SDL_Renderer *ren, int w, int h)
 	}
 	e->ren = ren;
 	if (!e->tex) {
-		e->tex = SDL_CreateTexture(ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING,
-					   w, h);
+		e->tex =
+		    SDL_CreateTexture(ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING, w, h);
 		if (!e->tex)
 			return -ENOMEM;
 		e->tex_w = w;

@@ -23,13 +23,13 @@ static double now_s(void)
 }
 
 static int failures;
-#define CHECK(c, ...) \
-	do { \
-		bool ok_ = (c); /* once: c may wait */ \
-		printf("%s ", ok_ ? "ok  " : "FAIL"); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-		failures += !ok_; \
+#define CHECK(c, ...)                                                                              \
+	do {                                                                                       \
+		bool ok_ = (c); /* once: c may wait */                                             \
+		printf("%s ", ok_ ? "ok  " : "FAIL");                                              \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		failures += !ok_;                                                                  \
 	} while (0)
 
 static atomic_int frames, seen_cb[SP_PLAYER_EVENT_ERROR + 1];
@@ -53,7 +53,6 @@ static void on_event(void *ctx, const struct sp_player_event *ev)
 	(void)ctx;
 	atomic_fetch_add(&seen_cb[ev->type], 1);
 }
-
 
 static int seen_fd[SP_PLAYER_EVENT_ERROR + 1];
 
@@ -142,9 +141,11 @@ static void pull_check(const char *clip)
 	double after = (loud - loud_before_seek) / 2 / 48000.0;
 	CHECK(loud_before_seek >= 0 && after > 0.9 && after < 1.45,
 	      "pull: after an exact seek to 4.6 of a 6 s clip, %.2f s of loud sound "
-	      "(1.18 expected, 1.69 from the keyframe)", after);
+	      "(1.18 expected, 1.69 from the keyframe)",
+	      after);
 	sp_player_free(p);
-	CHECK(sp_player_audio_read(NULL, buf, 16) == 0 && buf[0] == 0, "pull: NULL player: silence");
+	CHECK(sp_player_audio_read(NULL, buf, 16) == 0 && buf[0] == 0,
+	      "pull: NULL player: silence");
 }
 
 int main(int argc, char **argv)
@@ -187,16 +188,19 @@ int main(int argc, char **argv)
 	CHECK(fabs(first_after - 4.2) < 1e-3, "exact seek to 4.2: first frame at %.3f",
 	      first_after);
 	seek_and_watch(p, 2.2, SP_PLAYER_SEEK_KEYFRAME, 1.5);
-	CHECK(fabs(first_after - 2.0) < 1e-3, "keyframe seek to 2.2: first frame at %.3f "
-	      "(the keyframe)", first_after);
+	CHECK(fabs(first_after - 2.0) < 1e-3,
+	      "keyframe seek to 2.2: first frame at %.3f "
+	      "(the keyframe)",
+	      first_after);
 	sp_player_set_volume(p, 37);
 	sp_player_set_mute(p, true);
-	CHECK(wait_for(p, 0, "\"volume\": 37, \"muted\": true", 5), "volume 37 and mute in the stats");
+	CHECK(wait_for(p, 0, "\"volume\": 37, \"muted\": true", 5),
+	      "volume 37 and mute in the stats");
 	CHECK(wait_for(p, SP_PLAYER_EVENT_END, NULL, 20), "END");
 	for (int t = SP_PLAYER_EVENT_FIRST_FRAME; t <= SP_PLAYER_EVENT_END; t++)
 		CHECK(seen_fd[t] > 0 && atomic_load(&seen_cb[t]) >= seen_fd[t],
-		      "event %d: %d through the descriptor, %d through the callback", t,
-		      seen_fd[t], atomic_load(&seen_cb[t]));
+		      "event %d: %d through the descriptor, %d through the callback", t, seen_fd[t],
+		      atomic_load(&seen_cb[t]));
 	sp_player_free(p);
 	pull_check(argv[1]);
 	return failures ? 1 : 0;
