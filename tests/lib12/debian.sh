@@ -23,15 +23,16 @@ check() { if [ "$1" = 0 ]; then echo "ok   $2"; else echo "FAIL $2"; fail=1; fi;
 check $? "dpkg-buildpackage -b (log: $work/build.log)"
 changes=$(ls "$work"/*.changes 2>/dev/null | head -1)
 if [ -n "$changes" ]; then
-	lintian --no-tag-display-limit "$changes" >"$work/lintian.log" 2>&1
+	lintian --tag-display-limit 0 "$changes" >"$work/lintian.log" 2>&1
 	grep -E '^[EW]:' "$work/lintian.log"
 	! grep -q '^E:' "$work/lintian.log"
 	check $? "lintian: no error ($(grep -c '^W:' "$work/lintian.log") warnings)"
 fi
 has() { # has PACKAGE PATTERN
-	local deb
+	local deb list
 	deb=$(ls "$work/$1"_*.deb 2>/dev/null | head -1)
-	[ -n "$deb" ] && dpkg-deb -c "$deb" | grep -qE "$2"
+	list=$([ -n "$deb" ] && dpkg-deb -c "$deb") # whole: grep -q would cut the pipe
+	grep -qE "$2" <<<"$list"
 	check $? "$1 holds $2"
 }
 has swarmplay './usr/bin/swarmplay$'
