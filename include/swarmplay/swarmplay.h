@@ -48,6 +48,12 @@ void sp_error_free(struct sp_error *e);
 void sp_log_set_callback(void (*cb)(void *ctx, int level, const char *module, const char *msg),
 			 void *ctx);
 
+/* Sets the locale from the environment (setlocale(LC_ALL, "")) and binds
+ * the library's message catalogue (text domain "swarmplay";
+ * SWARMPLAY_LOCALEDIR overrides where it is), so that sp_error messages
+ * come in the user's language. Once, from main, before other threads. */
+void sp_i18n_init(void);
+
 /* ---- metainfo: .torrent, .tstream, magnet (any thread; immutable) ---- */
 
 /* From a file path or a magnet: URI; NULL and *err on failure. */

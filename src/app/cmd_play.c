@@ -26,7 +26,7 @@
 #include "app/watch_later.h"
 #include "core/clock.h"
 #include "core/error.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/metainfo.h"
 #include "core/subtext.h"
 #include "player/player.h"

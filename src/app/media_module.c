@@ -10,7 +10,7 @@
 #include <errno.h>
 
 #include "app/media.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "player/player.h"
 #include "player/source.h"
 #include "swarmplay/swarmplay.h"
