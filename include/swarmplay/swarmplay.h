@@ -19,12 +19,57 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* The library is built with -fvisibility=hidden: what is declared here
+ * is what it exports. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(default)
+#endif
 
 struct sp_error;
 struct sp_metainfo;
 struct sp_session;
 struct sp_torrent;
 struct sp_reader;
+
+/* ---- errors and logging (any thread) ---- */
+
+/* A failing call returns a negative errno and, when given a non-NULL
+ * `struct sp_error **err` whose *err is NULL, a message to show (already
+ * translated) that the caller frees with sp_error_free. */
+int sp_error_code(const struct sp_error *e);     /* 0 for NULL */
+const char *sp_error_msg(const struct sp_error *e); /* "" for NULL */
+void sp_error_free(struct sp_error *e);
+
+/* The library never prints on its own but through this: log lines (for
+ * developers, English) go to cb, on whichever thread logs, instead of
+ * stderr; NULL restores stderr. level: 0 debug, 1 info, 2 warn, 3 error;
+ * SWARMPLAY_LOG=debug|info|warn|error sets which are produced (warn).
+ * Call before sp_session_new; cb must not block. */
+void sp_log_set_callback(void (*cb)(void *ctx, int level, const char *module, const char *msg),
+			 void *ctx);
+
+/* Sets the locale from the environment (setlocale(LC_ALL, "")) and binds
+ * the library's message catalogue (text domain "swarmplay";
+ * SWARMPLAY_LOCALEDIR overrides where it is), so that sp_error messages
+ * come in the user's language. Once, from main, before other threads. */
+void sp_i18n_init(void);
+
+/* ---- metainfo: .torrent, .tstream, magnet (any thread; immutable) ---- */
+
+/* From a file path or a magnet: URI; NULL and *err on failure. */
+struct sp_metainfo *sp_metainfo_load(const char *src, struct sp_error **err);
+void sp_metainfo_free(struct sp_metainfo *mi);
+const char *sp_metainfo_name(const struct sp_metainfo *mi);
+const char *sp_metainfo_info_hash(const struct sp_metainfo *mi); /* 40 hex digits */
+/* Files (0 for a magnet until its metadata is fetched). */
+int sp_metainfo_num_files(const struct sp_metainfo *mi);
+/* A safe relative path ("name/dir/file"), NULL out of range. */
+const char *sp_metainfo_file_path(const struct sp_metainfo *mi, int i);
+int64_t sp_metainfo_file_length(const struct sp_metainfo *mi, int i); /* -1 out of range */
+/* The file that play chooses: the largest video file, else the largest; -1 none. */
+int sp_metainfo_main_file(const struct sp_metainfo *mi);
+
+/* ---- session ---- */
 
 enum sp_webseed_mode { SP_WEBSEED_FALLBACK = 0, SP_WEBSEED_ALWAYS, SP_WEBSEED_NEVER };
 
@@ -195,6 +240,9 @@ bool sp_reader_available(struct sp_reader *r, uint64_t offset, uint64_t len);
  * their play time. */
 bool sp_reader_ready_to_start(struct sp_reader *r, uint64_t offset, double ahead_s);
 
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
 #ifdef __cplusplus
 }
 #endif

@@ -20,7 +20,7 @@
 #include "app/cmd.h"
 #include "app/media.h"
 #include "core/clock.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/mi_private.h"
 #include "core/maketorrent.h"
 #include "core/metainfo.h"

@@ -23,7 +23,7 @@
 #include "app/swarm_opts.h"
 #include "core/clock.h"
 #include "core/error.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/metainfo.h"
 #include "swarmplay/swarmplay.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "app/cmd.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/metainfo.h"
 
 static const char *source_key(enum sp_bitrate_source s)

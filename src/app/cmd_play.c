@@ -26,7 +26,7 @@
 #include "app/watch_later.h"
 #include "core/clock.h"
 #include "core/error.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/metainfo.h"
 #include "core/subtext.h"
 #include "player/player.h"
@@ -45,7 +45,7 @@ struct opts {
 	bool no_resume;
 	char resume_key[96]; /* watch_later.h; empty: not resumable */
 	struct sp_player_result result;
-	struct sp_player_config pcfg;
+	struct sp_play_config pcfg;
 };
 
 #define CACHE_MAX_DEFAULT (10ull << 30)
@@ -567,7 +567,7 @@ static int play_file(struct opts *o)
 int sp_cmd_play(int argc, char **argv)
 {
 	struct opts o = {.file_index = -1, .cache_max = CACHE_MAX_DEFAULT, .cache_fd = -1};
-	sp_player_config_init(&o.pcfg);
+	sp_play_config_init(&o.pcfg);
 	o.pcfg.t0_us = sp_process_start_us(); /* ttff from the spawn */
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {

@@ -29,7 +29,7 @@
 #include "app/swarm_opts.h"
 #include "core/buf.h"
 #include "core/error.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/metainfo.h"
 #include "storage/cache.h"
 #include "swarmplay/swarmplay.h"

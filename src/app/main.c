@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "app/cmd.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
+#include "swarmplay/swarmplay.h"
 
 struct subcommand {
 	const char *name;

@@ -24,7 +24,7 @@
 #define SP_MEDIA_ABI 3
 
 struct sp_reader;
-struct sp_player_config;
+struct sp_play_config;
 
 struct sp_media {
 	unsigned abi; /* SP_MEDIA_ABI */
@@ -33,10 +33,10 @@ struct sp_media {
 	 * takes over (closed before it returns); name gives the container's
 	 * extension. 0, or a negative errno with *err. */
 	int (*play_reader)(struct sp_reader *r, const char *name,
-			   const struct sp_player_config *cfg, struct sp_error **err);
+			   const struct sp_play_config *cfg, struct sp_error **err);
 	/* Play a local media file: 0; -ENOENT with *err when it cannot be
 	 * opened at all; another negative errno when playing fails. */
-	int (*play_file)(const char *path, const struct sp_player_config *cfg,
+	int (*play_file)(const char *path, const struct sp_play_config *cfg,
 			 struct sp_error **err);
 	/* Duration of a media file in seconds, 0 when unknown or not media. */
 	double (*probe_duration)(const char *path);

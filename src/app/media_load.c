@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "app/media.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 
 static bool same_dir(const char *a, const char *b)
 {

@@ -10,12 +10,12 @@
 #include <errno.h>
 
 #include "app/media.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "player/player.h"
 #include "player/source.h"
 #include "swarmplay/swarmplay.h"
 
-static int play_reader(struct sp_reader *r, const char *name, const struct sp_player_config *cfg,
+static int play_reader(struct sp_reader *r, const char *name, const struct sp_play_config *cfg,
 		       struct sp_error **err)
 {
 	struct sp_source *src = sp_source_reader_new(r, name, true);
@@ -30,7 +30,7 @@ static int play_reader(struct sp_reader *r, const char *name, const struct sp_pl
 	return rc;
 }
 
-static int play_file(const char *path, const struct sp_player_config *cfg, struct sp_error **err)
+static int play_file(const char *path, const struct sp_play_config *cfg, struct sp_error **err)
 {
 	struct sp_source *src = sp_source_file_new(path, err);
 	if (!src)

@@ -40,7 +40,7 @@
 #include <event2/thread.h>
 
 #include "app/serve_int.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/log.h"
 #include "core/metainfo.h"
 #include "net/http_parse.h"

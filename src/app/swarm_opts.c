@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "core/metainfo.h"
 
 int sp_parse_num(const char *s, double lo, double hi, double *out)

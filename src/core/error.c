@@ -30,3 +30,8 @@ const char *sp_error_msg(const struct sp_error *e)
 {
 	return e ? e->msg : "";
 }
+
+int sp_error_code(const struct sp_error *e)
+{
+	return e ? e->code : 0;
+}

@@ -20,5 +20,7 @@ int sp_error_set(struct sp_error **err, int code, const char *fmt, ...)
 void sp_error_free(struct sp_error *e);
 /* Message of e, or "" for NULL. */
 const char *sp_error_msg(const struct sp_error *e);
+/* Code of e (a negative errno), 0 for NULL. */
+int sp_error_code(const struct sp_error *e);
 
 #endif

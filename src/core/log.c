@@ -10,6 +10,17 @@
 #include <time.h>
 
 static atomic_int level = -1;
+/* An embedding host's handler (sp_log_set_callback); NULL: stderr. Set
+ * before the threads that log start, read by any thread. */
+static void (*_Atomic handler)(void *ctx, int level, const char *module, const char *msg);
+static void *_Atomic handler_ctx;
+
+void sp_log_set_callback(void (*cb)(void *ctx, int level, const char *module, const char *msg),
+			 void *ctx)
+{
+	atomic_store(&handler_ctx, ctx);
+	atomic_store(&handler, cb);
+}
 
 static int level_from_env(void)
 {
@@ -48,6 +59,15 @@ void sp_log(enum sp_log_level l, const char *module, const char *fmt, ...)
 	if (l < sp_log_get_level() || l >= SP_LOG_NONE)
 		return;
 	char line[1024];
+	void (*cb)(void *, int, const char *, const char *) = atomic_load(&handler);
+	if (cb) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		cb(atomic_load(&handler_ctx), (int)l, module, line);
+		return;
+	}
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	int n = snprintf(line, sizeof(line), "[%ld.%03ld %s %s] ", (long)ts.tv_sec,

@@ -13,6 +13,11 @@ enum sp_log_level sp_log_get_level(void);
 void sp_log(enum sp_log_level level, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The public sp_log_set_callback (swarmplay.h): lines go to cb instead of
+ * stderr (NULL: stderr again). */
+void sp_log_set_callback(void (*cb)(void *ctx, int level, const char *module, const char *msg),
+			 void *ctx);
+
 #define SP_DEBUG(mod, ...) sp_log(SP_LOG_DEBUG, mod, __VA_ARGS__)
 #define SP_INFO(mod, ...) sp_log(SP_LOG_INFO, mod, __VA_ARGS__)
 #define SP_WARN(mod, ...) sp_log(SP_LOG_WARN, mod, __VA_ARGS__)

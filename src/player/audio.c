@@ -56,6 +56,12 @@ static int next_chunk(struct player *p)
 			sp_clock_set(&p->audclk, NAN, 0);
 			continue;
 		}
+		/* an exact seek (embed.c): the sound starts at the target too */
+		if (it->serial == atomic_load(&p->exact_a_serial) && !isnan(it->pts) &&
+		    it->pts + it->duration <= atomic_load(&p->exact_a_target)) {
+			sp_frameq_next(&p->afq);
+			continue;
+		}
 		AVFrame *f = it->frame;
 		if (setup_swr(p, f) < 0) {
 			sp_frameq_next(&p->afq);
@@ -122,8 +128,28 @@ static void audio_on_callback(void *opaque, Uint8 *stream, int len)
 	}
 }
 
+void sp_audio_pull(struct player *p, uint8_t *buf, int len)
+{
+	audio_on_callback(p, buf, len);
+}
+
+/* The host's audio engine pulls: no device, a fixed format, and about a
+ * callback's worth of it between our clock and its speakers. */
+static int open_pull(struct player *p)
+{
+	p->a_freq = SP_AUDIO_PULL_RATE;
+	p->a_channels = 2;
+	p->a_bytes_per_sec = SP_AUDIO_PULL_RATE * 2 * 2;
+	p->a_hw_buf = p->a_bytes_per_sec / AUDIO_CALLBACKS_PER_SEC;
+	p->a_serial = -1;
+	atomic_store(&p->audio_on, true);
+	return 0;
+}
+
 int sp_audio_open(struct player *p)
 {
+	if (p->cfg->audio_pull)
+		return open_pull(p);
 	AVCodecParameters *par = p->ast->codecpar;
 	SDL_AudioSpec want = {0}, have;
 	want.freq = par->sample_rate > 0 ? par->sample_rate : 48000;
@@ -136,7 +162,7 @@ int sp_audio_open(struct player *p)
 	want.samples = (Uint16)pow2;
 	want.callback = audio_on_callback;
 	want.userdata = p;
-	p->adev = SDL_OpenAudioDevice(NULL, 0, &want, &have,
+	p->adev = SDL_OpenAudioDevice(p->cfg->audio_device, 0, &want, &have,
 				      SDL_AUDIO_ALLOW_FREQUENCY_CHANGE |
 					      SDL_AUDIO_ALLOW_CHANNELS_CHANGE);
 	if (!p->adev)

@@ -257,7 +257,7 @@ void *sp_demux_thread(void *arg)
 	return NULL;
 }
 
-void sp_player_seek(struct player *p, double target_s)
+void sp_demux_seek(struct player *p, double target_s)
 {
 	if (target_s < 0)
 		target_s = 0;

@@ -26,7 +26,7 @@ static void seek_relative(struct player *p, double delta)
 	if (!p->opened)
 		return;
 	double base = p->awaiting_seek ? p->seek_req_target : sp_player_position(p);
-	sp_player_seek(p, base + delta);
+	sp_demux_seek(p, base + delta);
 }
 
 static void change_volume(struct player *p, int delta)
@@ -111,7 +111,7 @@ static void on_button(struct player *p, const SDL_MouseButtonEvent *b)
 	if (bar_hit(p, b->x, b->y, &t)) {
 		p->dragging = true;
 		p->last_drag_seek_us = sp_now_us();
-		sp_player_seek(p, t);
+		sp_demux_seek(p, t);
 		return;
 	}
 	if (b->clicks >= 2)
@@ -130,7 +130,7 @@ static void on_motion(struct player *p, const SDL_MouseMotionEvent *m)
 		return;
 	double f = fmin(fmax((double)(m->x - bar.x) / bar.w, 0), 1);
 	p->last_drag_seek_us = now;
-	sp_player_seek(p, f * p->duration);
+	sp_demux_seek(p, f * p->duration);
 }
 
 /* In fullscreen the pointer hides after a few still seconds. */
@@ -172,7 +172,7 @@ void sp_input_handle(struct player *p, const SDL_Event *ev)
 			double t;
 			if (bar_hit(p, ev->button.x, ev->button.y, &t) &&
 			    sp_now_us() - p->last_drag_seek_us >= DRAG_SEEK_PERIOD_US)
-				sp_player_seek(p, t);
+				sp_demux_seek(p, t);
 			p->dragging = false;
 		}
 		break;

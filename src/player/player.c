@@ -46,6 +46,14 @@ double sp_player_position(struct player *p)
 	return p->pos;
 }
 
+/* The embedding host's event hook (sp_play_hooks), if any. */
+static void emit(struct player *p, enum sp_play_event ev, int arg)
+{
+	const struct sp_play_hooks *h = p->cfg->hooks;
+	if (h && h->event)
+		h->event(h->ctx, ev, arg, p->pos, p->duration);
+}
+
 static void apply_hold(struct player *p, int64_t now)
 {
 	bool hold = p->paused || p->buffering;
@@ -58,6 +66,12 @@ void sp_player_toggle_pause(struct player *p)
 {
 	p->paused = !p->paused;
 	apply_hold(p, sp_now_us());
+}
+
+void sp_player_set_paused(struct player *p, bool paused)
+{
+	if (p->paused != paused)
+		sp_player_toggle_pause(p);
 }
 
 static bool stream_starving(struct sp_pktq *q, struct sp_frameq *fq)
@@ -123,6 +137,7 @@ static void update_buffering(struct player *p, int64_t now)
 			p->stalls++;
 		SP_INFO("player", "buffering (%s)", p->stall_counted ? "stall" : "seek");
 		apply_hold(p, now);
+		emit(p, SP_PLAY_EV_BUFFERING_START, p->stall_counted ? 2 : p->awaiting_seek ? 1 : 0);
 		return;
 	}
 	if (p->vidx >= 0 && !p->first_shown && !atomic_load(&p->eof))
@@ -143,6 +158,7 @@ static void update_buffering(struct player *p, int64_t now)
 	p->buffering = false;
 	p->started = true;
 	apply_hold(p, now);
+	emit(p, SP_PLAY_EV_BUFFERING_END, 0);
 }
 
 static void record_seek(struct player *p, int64_t now)
@@ -162,15 +178,19 @@ static void record_seek(struct player *p, int64_t now)
 
 static void present(struct player *p, struct sp_frameq_item *it, int64_t now)
 {
+	const struct sp_play_hooks *h = p->cfg->hooks;
 	if (p->win)
 		sp_render_upload(p, it->frame);
 	if (!isnan(it->pts))
 		p->pos = it->pts;
+	if (h && h->frame)
+		h->frame(h->ctx, it->frame, it->pts);
 	if (!p->first_shown) {
 		p->first_shown = true;
 		p->ttff_us = now - p->cfg->t0_us;
 		p->first_pts = it->pts;
 		SP_INFO("player", "first frame after %lld ms", (long long)(p->ttff_us / 1000));
+		emit(p, SP_PLAY_EV_FIRST_FRAME, 0);
 	}
 	if (it->serial != p->shown_serial) {
 		sp_clock_set(&p->extclk, p->pos, now);
@@ -204,6 +224,16 @@ static void video_refresh(struct player *p, int64_t now, double *remaining)
 		if (it->serial != sp_pktq_serial(&p->vq)) {
 			sp_frameq_next(&p->vfq);
 			continue;
+		}
+		/* an exact seek (the embedding API) shows nothing before its
+		 * target: the frames from the keyframe up to it are decoded
+		 * and dropped */
+		if (!isnan(p->exact_target) && it->serial > p->seek_from_serial) {
+			if (!isnan(it->pts) && it->pts < p->exact_target - 1e-3) {
+				sp_frameq_next(&p->vfq);
+				continue;
+			}
+			p->exact_target = NAN;
 		}
 		/* the first picture waits until playback can start from it: a
 		 * viewer shown a frame that then holds has waited after the first
@@ -252,6 +282,7 @@ static void segment_started(struct player *p, double pts, int serial, int64_t no
 	if (!p->first_shown) {
 		p->first_shown = true;
 		p->ttff_us = now - p->cfg->t0_us;
+		emit(p, SP_PLAY_EV_FIRST_FRAME, 0); /* the first sound */
 	}
 	if (serial != p->shown_serial && !isnan(pts))
 		sp_clock_set(&p->extclk, pts, now);
@@ -313,7 +344,7 @@ static void check_end(struct player *p, int64_t now)
 		/* a kiosk's loop: again from the start (or --start), from the
 		 * verified data on disk; seeding goes on meanwhile */
 		SP_INFO("player", "end of play %d, again from the start", p->plays);
-		sp_player_seek(p, p->cfg->start_s > 0 ? p->cfg->start_s : 0);
+		sp_demux_seek(p, p->cfg->start_s > 0 ? p->cfg->start_s : 0);
 		p->loop_seek = true;
 		return;
 	}
@@ -327,23 +358,28 @@ static void check_end(struct player *p, int64_t now)
 	poll_net(p, now, true);
 	sp_stats_maybe_write(p, now, true);
 	print_progress(p, now, true);
+	emit(p, SP_PLAY_EV_END, 0); /* after the stats: the host reads final figures */
 	if (p->cfg->exit_at_end)
 		p->quit = true;
 	else if (p->win)
 		sp_render_draw(p);
 }
 
-static void warn_no_audio(const char *why)
+static void warn_no_audio(struct player *p, const char *why)
 {
-	fprintf(stderr, _("swarmplay: %s; playing with the video clock\n"), why);
+	if (p->cfg->hooks) /* a library never prints on its own: the host's log */
+		SP_WARN("player", "%s; playing with the video clock", why);
+	else
+		fprintf(stderr, _("swarmplay: %s; playing with the video clock\n"), why);
 }
 
 /* alsa-lib prints its own failures straight to stderr (eight lines on a
  * machine without a sound card); the user is owed one line, ours. So
  * stderr points at /dev/null while SDL probes audio, unless debugging. */
-static int quiet_stderr(void)
+static int quiet_stderr(struct player *p)
 {
-	if (sp_log_get_level() <= SP_LOG_DEBUG)
+	/* an embedding host's stderr is its own, and its threads write to it */
+	if (sp_log_get_level() <= SP_LOG_DEBUG || p->cfg->hooks)
 		return -1;
 	fflush(stderr);
 	int saved = dup(STDERR_FILENO);
@@ -371,13 +407,13 @@ static void restore_stderr(int saved)
 static void setup_audio(struct player *p)
 {
 	char why[300];
-	if (!p->audio_init) {
-		int saved = quiet_stderr();
+	if (!p->audio_init && !p->cfg->audio_pull) {
+		int saved = quiet_stderr(p);
 		int r = SDL_InitSubSystem(SDL_INIT_AUDIO);
 		restore_stderr(saved);
 		if (r < 0) {
 			snprintf(why, sizeof(why), _("no audio (%s)"), SDL_GetError());
-			warn_no_audio(why);
+			warn_no_audio(p, why);
 			p->aidx = -1;
 			return;
 		}
@@ -387,16 +423,16 @@ static void setup_audio(struct player *p)
 	if (sp_decoder_open(p, &p->adec, p->ast, &p->aq, &p->afq, false, &e) < 0) {
 		snprintf(why, sizeof(why), "%s", sp_error_msg(e));
 		sp_error_free(e);
-		warn_no_audio(why);
+		warn_no_audio(p, why);
 		p->aidx = -1;
 		return;
 	}
-	int saved = quiet_stderr();
+	int saved = quiet_stderr(p);
 	int r = sp_audio_open(p);
 	restore_stderr(saved);
 	if (r < 0) {
 		snprintf(why, sizeof(why), _("no audio device (%s)"), SDL_GetError());
-		warn_no_audio(why);
+		warn_no_audio(p, why);
 		sp_decoder_close(&p->adec);
 		p->aidx = -1;
 	}
@@ -431,7 +467,7 @@ static int setup_streams(struct player *p, struct sp_error **err)
 		p->ast = ic->streams[a];
 		setup_audio(p);
 	} else if (a < 0 && !p->cfg->no_audio && !p->cfg->fast) {
-		warn_no_audio(_("no audio stream"));
+		warn_no_audio(p, _("no audio stream"));
 	}
 	if (a >= 0 && p->aidx < 0 && p->vidx < 0)
 		setup_silent_audio(p, a);
@@ -500,6 +536,8 @@ static int poll_open(struct player *p, struct sp_error **err)
 		say_resumed(p);
 	p->buffering = !p->cfg->fast;
 	apply_hold(p, sp_now_us());
+	if (p->buffering)
+		emit(p, SP_PLAY_EV_BUFFERING_START, 0);
 	pthread_mutex_lock(&p->mu);
 	p->go = true;
 	pthread_cond_broadcast(&p->cond);
@@ -538,6 +576,17 @@ static void print_progress(struct player *p, int64_t now, bool last)
 	}
 }
 
+/* The embedding host's once-a-second position event, while playing. */
+static void report_position(struct player *p, int64_t now)
+{
+	if (!p->cfg->hooks || !p->first_shown || p->ended ||
+	    now - p->position_us < SP_STATS_PERIOD_US)
+		return;
+	p->position_us = now;
+	sp_player_position(p);
+	emit(p, SP_PLAY_EV_POSITION, 0);
+}
+
 /* --seek-at: the next scripted seek, once the position reaches it. */
 static void scripted_seek(struct player *p)
 {
@@ -545,7 +594,7 @@ static void scripted_seek(struct player *p)
 		return;
 	if (sp_player_position(p) + 1e-6 < p->cfg->seek_at[p->seek_at_done].at_s)
 		return;
-	sp_player_seek(p, p->cfg->seek_at[p->seek_at_done].to_s);
+	sp_demux_seek(p, p->cfg->seek_at[p->seek_at_done].to_s);
 	p->seek_at_done++;
 }
 
@@ -566,6 +615,8 @@ static int main_loop(struct player *p, struct sp_error **err)
 			sp_input_idle(p, now);
 		}
 		poll_net(p, now, false);
+		if (p->cfg->hooks && p->cfg->hooks->tick)
+			p->cfg->hooks->tick(p->cfg->hooks->ctx, p);
 		if (p->opened) {
 			sp_sub_poll(p);
 			scripted_seek(p);
@@ -582,6 +633,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 		}
 		sp_stats_maybe_write(p, now, false);
 		print_progress(p, now, false);
+		report_position(p, now);
 		if (p->cfg->fast && p->opened && sp_frameq_count(&p->vfq) > 0)
 			continue;
 		if (p->cfg->fast)
@@ -596,7 +648,7 @@ static int main_loop(struct player *p, struct sp_error **err)
  * now) or --sub's; one that cannot be opened is a warning. */
 static void open_sub_source(struct player *p)
 {
-	const struct sp_player_config *cfg = p->cfg;
+	const struct sp_play_config *cfg = p->cfg;
 	if (cfg->sub_reader) {
 		p->sub_src = sp_source_reader_new(cfg->sub_reader,
 						  cfg->sub_reader_name ? cfg->sub_reader_name : "sub.srt",
@@ -612,7 +664,7 @@ static void open_sub_source(struct player *p)
 	}
 }
 
-static int init_player(struct player *p, struct sp_source *src, const struct sp_player_config *cfg,
+static int init_player(struct player *p, struct sp_source *src, const struct sp_play_config *cfg,
 		       struct sp_error **err)
 {
 	p->cfg = cfg;
@@ -653,7 +705,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	if (!cfg->no_video && !cfg->fast) {
 		/* the drivers SDL probes print their own failures (wayland
 		 * without XDG_RUNTIME_DIR...); SDL_GetError has the one that counts */
-		int saved = quiet_stderr();
+		int saved = quiet_stderr(p);
 		int vr = SDL_InitSubSystem(SDL_INIT_VIDEO);
 		restore_stderr(saved);
 		if (vr < 0)
@@ -726,16 +778,19 @@ static int fini_player(struct player *p)
 	return r;
 }
 
-int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
+int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 		  struct sp_error **err)
 {
 	struct player *p = calloc(1, sizeof(*p));
 	if (!p)
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	p->first_pts = NAN;
+	p->exact_target = NAN;
 	int r = init_player(p, src, cfg, err);
 	if (r == 0)
 		r = main_loop(p, err);
+	if (cfg->hooks && cfg->hooks->closing)
+		cfg->hooks->closing(cfg->hooks->ctx);
 	poll_net(p, sp_now_us(), true);
 	sp_stats_maybe_write(p, sp_now_us(), true);
 	if (cfg->result)

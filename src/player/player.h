@@ -21,6 +21,8 @@
 
 struct sp_source;
 struct sp_reader;
+struct player;
+struct AVFrame;
 
 #define SP_PLAYER_MAP_CELLS 256
 #define SP_PLAYER_SEEK_AT_MAX 8
@@ -47,7 +49,31 @@ struct sp_player_netinfo {
 	char reachable[160];      /* the same for people (translated) */
 };
 
-struct sp_player_config {
+/* What an embedding host (src/player/embed.c, the public player.h) hooks
+ * into the loop; NULL for the swarmplay program. Called on the thread
+ * that runs sp_player_run. */
+enum sp_play_event {
+	SP_PLAY_EV_FIRST_FRAME = 1,
+	SP_PLAY_EV_BUFFERING_START, /* arg: 0 start, 1 seek, 2 stall */
+	SP_PLAY_EV_BUFFERING_END,
+	SP_PLAY_EV_POSITION,        /* once a second while playing */
+	SP_PLAY_EV_END,
+};
+struct sp_play_hooks {
+	void *ctx;
+	/* every frame presented (in unpaced mode every frame decoded) */
+	void (*frame)(void *ctx, const struct AVFrame *f, double pts);
+	void (*event)(void *ctx, enum sp_play_event ev, int arg, double pos_s,
+		      double duration_s);
+	/* once per loop turn (at most 10 ms apart): the host's commands */
+	void (*tick)(void *ctx, struct player *p);
+	/* before the player's state goes: no more sp_audio_pull after it */
+	void (*closing)(void *ctx);
+	/* the stats file's figures (stats.c's JSON) whenever they change */
+	void (*stats)(void *ctx, const char *json);
+};
+
+struct sp_play_config {
 	const char *title;        /* window title */
 	bool no_video;            /* no window; frames still paced and counted */
 	bool no_audio;
@@ -87,6 +113,11 @@ struct sp_player_config {
 	/* optional: where playback stopped, for resuming (main thread, when
 	 * sp_player_run returns) */
 	struct sp_player_result *result;
+	/* an embedding host's hooks (NULL: none); an SDL audio device by
+	 * name (NULL: the default one) */
+	const struct sp_play_hooks *hooks;
+	const char *audio_device;
+	bool audio_pull;          /* no device: the host pulls (sp_audio_pull) */
 };
 
 struct sp_player_result {
@@ -98,15 +129,15 @@ struct sp_player_result {
 
 /* The defaults: from the start, full volume, played once. Inline, so that
  * the program can fill a configuration before the media module is loaded. */
-static inline void sp_player_config_init(struct sp_player_config *cfg)
+static inline void sp_play_config_init(struct sp_play_config *cfg)
 {
-	*cfg = (struct sp_player_config){.start_s = -1, .volume = 100, .loop = 1};
+	*cfg = (struct sp_play_config){.start_s = -1, .volume = 100, .loop = 1};
 }
 
 /* Plays src until the end (exit_at_end) or until the user quits. Returns
  * 0, or a negative errno with *err filled (cannot open the container, no
  * playable stream, no window). The source is borrowed. */
-int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
+int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 		  struct sp_error **err);
 
 #endif

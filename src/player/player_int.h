@@ -83,7 +83,7 @@ struct seek_stat {
 };
 
 struct player {
-	const struct sp_player_config *cfg;
+	const struct sp_play_config *cfg;
 	struct sp_source *src;
 	AVFormatContext *ic;
 	AVIOContext *pb;
@@ -215,13 +215,19 @@ struct player {
 	int64_t progress_us;    /* last --progress line */
 	char reachable_shown[160]; /* the reachability --progress said last */
 	int seek_at_done;       /* scripted seeks already made */
+	double exact_target;    /* [main] an exact seek's target, NAN: none */
+	/* the same for the audio callback: its frames of this serial that end
+	 * before the target are dropped (0: none) */
+	atomic_int exact_a_serial;
+	_Atomic double exact_a_target;
+	int64_t position_us;    /* [main] the last position event (hooks) */
 	char stats_last[8192];  /* the last file written, to see changes */
 };
 
 /* demux.c */
 void *sp_demux_thread(void *arg);
 /* Main thread: ask for a seek to an absolute position (seconds). */
-void sp_player_seek(struct player *p, double target_s);
+void sp_demux_seek(struct player *p, double target_s);
 /* Seconds of packets queued (any thread). */
 double sp_player_queued_s(struct sp_pktq *q, AVStream *st);
 
@@ -234,6 +240,11 @@ void sp_decoder_close(struct sp_decoder *d);
 
 /* audio.c (main thread for open/close) */
 int sp_audio_open(struct player *p);
+/* cfg.audio_pull: len bytes of SP_AUDIO_PULL_RATE Hz stereo S16 into buf,
+ * as a device's callback would take them (the audio clock follows); the
+ * host's audio thread, one at a time, only between open and close. */
+#define SP_AUDIO_PULL_RATE 48000
+void sp_audio_pull(struct player *p, uint8_t *buf, int len);
 void sp_audio_close(struct player *p);
 
 /* render.c [main] */
@@ -281,5 +292,9 @@ double sp_player_position(struct player *p);
 int sp_tracks_choose_audio(struct player *p);
 void sp_player_cycle_audio(struct player *p);
 void sp_player_toggle_pause(struct player *p);
+/* The embedding API's commands (embed.c), on the loop's thread. */
+void sp_player_set_paused(struct player *p, bool paused);
+/* Audio track n (from 1) through a seek to where we are; -ENOENT. */
+int sp_tracks_set_audio(struct player *p, int n);
 
 #endif

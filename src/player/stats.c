@@ -125,7 +125,8 @@ static int write_atomic(const char *path, const void *data, size_t len)
 
 void sp_stats_maybe_write(struct player *p, int64_t now, bool force)
 {
-	if (!p->cfg->stats_path)
+	const struct sp_play_hooks *h = p->cfg->hooks;
+	if (!p->cfg->stats_path && !(h && h->stats))
 		return;
 	if (!force && now - p->stats_written_us < SP_STATS_PERIOD_US)
 		return;
@@ -145,9 +146,11 @@ void sp_stats_maybe_write(struct player *p, int64_t now, bool force)
 		memcpy(p->stats_last, b.data, b.len);
 		p->stats_last[b.len] = 0;
 	}
-	int r = write_atomic(p->cfg->stats_path, b.data, b.len);
+	int r = p->cfg->stats_path ? write_atomic(p->cfg->stats_path, b.data, b.len) : 0;
 	if (r < 0)
 		SP_WARN("player", "cannot write %s: %s", p->cfg->stats_path, strerror(-r));
+	if (h && h->stats && sp_buf_append(&b, "", 1) == 0) /* a C string for the host */
+		h->stats(h->ctx, (const char *)b.data);
 	p->stats_written_us = now;
 	sp_buf_fini(&b);
 }

@@ -3,6 +3,7 @@
  * demux thread switches streams between two serials and the audio
  * decoder (decode.c) follows the new serial's stream; the choice holds
  * across later seeks. Main thread. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "core/i18n.h"
@@ -71,7 +72,31 @@ void sp_player_cycle_audio(struct player *p)
 	pthread_mutex_lock(&p->mu);
 	p->audio_switch = next;
 	pthread_mutex_unlock(&p->mu);
-	sp_player_seek(p, at);
+	sp_demux_seek(p, at);
 	snprintf(msg, sizeof(msg), _("audio %d/%d %s"), k, total, stream_lang(p->ast));
 	sp_osd_message(p, msg);
+}
+
+/* The embedding API: audio track n (from 1, in the container's order),
+ * through the same seek to where we are as key #. */
+int sp_tracks_set_audio(struct player *p, int n)
+{
+	AVFormatContext *ic = p->ic;
+	if (!p->opened || p->aidx < 0 || !p->ast)
+		return -EAGAIN;
+	int k = 0, idx = -1;
+	for (unsigned i = 0; i < ic->nb_streams && idx < 0; i++)
+		if (is_audio(ic->streams[i]) && ++k == n)
+			idx = (int)i;
+	if (idx < 0)
+		return -ENOENT;
+	if (idx == p->ast->index)
+		return 0;
+	p->ast = ic->streams[idx];
+	double at = p->awaiting_seek ? p->seek_req_target : sp_player_position(p);
+	pthread_mutex_lock(&p->mu);
+	p->audio_switch = idx;
+	pthread_mutex_unlock(&p->mu);
+	sp_demux_seek(p, at);
+	return 0;
 }

@@ -1,0 +1,194 @@
+/* player.h - the embeddable player: plays a torrent's file (through its
+ * stream reader) or a local media file, inside a host program.
+ *
+ * The player is loaded on first use: libswarmplay itself does not link
+ * FFmpeg or SDL2; sp_player_new() loads the player module
+ * (libdir/swarmplay/swarmplay-player.so, found next to the library) once,
+ * so a host that only downloads never maps them (doc/embedding.md).
+ *
+ * Threads. Every function here may be called from the host's main thread
+ * and none blocks on the network. Each player runs its own thread (the
+ * loop that paces frames against the audio clock, buffers, ends) plus
+ * demux and decode threads; commands are queued to it and applied within
+ * 10 ms. The host learns what happens in either of two ways:
+ *   - poll: sp_player_event_fd() is readable while events are queued;
+ *     sp_player_next_event() takes them (any thread, one at a time): a
+ *     host with its own loop (poll, libevent, GLib, SDL) needs no thread;
+ *   - callback: cfg.on_event, called on the player's thread; it must not
+ *     block nor call sp_player_free.
+ * Video goes either to a renderer the host owns (sp_player_draw, on the
+ * thread that owns that renderer, each time the host redraws: the host
+ * draws its overlay after it and presents), or to cfg.on_frame on the
+ * player's thread (hosts with their own GL, encoders, tests).
+ *
+ * Ownership: sp_player_new's result is freed by sp_player_free (which
+ * takes NULL); the reader given to sp_player_open_reader becomes the
+ * player's. Errors: a negative errno, and *err when asked for. */
+#ifndef SWARMPLAY_PLAYER_H
+#define SWARMPLAY_PLAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "swarmplay/swarmplay.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* The library is built with -fvisibility=hidden: what is declared here
+ * is what it exports. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(default)
+#endif
+
+struct sp_player;
+
+enum sp_player_video {
+	SP_PLAYER_VIDEO_NONE = 0,  /* decode and pace, show nothing */
+	SP_PLAYER_VIDEO_RENDERER,  /* the host calls sp_player_draw */
+	SP_PLAYER_VIDEO_CALLBACK,  /* cfg.on_frame gets every frame shown */
+};
+
+enum sp_player_audio {
+	SP_PLAYER_AUDIO_DEFAULT = 0, /* SDL's default device */
+	SP_PLAYER_AUDIO_DEVICE,      /* cfg.audio_device, an SDL device name */
+	SP_PLAYER_AUDIO_NONE,        /* no sound; a video clock paces */
+	SP_PLAYER_AUDIO_PULL,        /* the host's audio engine pulls the sound
+					(sp_player_audio_read), and its pace
+					is the clock the video follows */
+};
+
+/* A decoded picture, valid during the on_frame call only. Planes are in
+ * the decoder's own format (FFmpeg's AVPixelFormat, named by format_name,
+ * e.g. "yuv420p"): row_bytes[i] bytes of picture in each of rows[i] rows,
+ * stride[i] apart. Packed plane after plane, rows without padding, these
+ * bytes are what `ffmpeg -f framemd5` hashes. */
+struct sp_video_frame {
+	int width, height;
+	int format;                /* AVPixelFormat */
+	const char *format_name;
+	int planes;
+	const uint8_t *data[4];
+	int stride[4];
+	int row_bytes[4];
+	int rows[4];
+	double pts;                /* seconds, NAN when unknown */
+	uint64_t number;           /* 0, 1, ... in the order shown */
+};
+
+enum sp_player_event_type {
+	SP_PLAYER_EVENT_FIRST_FRAME = 1,
+	SP_PLAYER_EVENT_BUFFERING_START, /* reason: enum sp_player_buffering */
+	SP_PLAYER_EVENT_BUFFERING_END,
+	SP_PLAYER_EVENT_POSITION,        /* once a second while playing */
+	SP_PLAYER_EVENT_END,             /* played to the end */
+	SP_PLAYER_EVENT_ERROR,           /* error, message: playback stopped */
+};
+
+enum sp_player_buffering {
+	SP_PLAYER_BUFFERING_START = 0, /* before the first frame plays */
+	SP_PLAYER_BUFFERING_SEEK,
+	SP_PLAYER_BUFFERING_STALL,     /* the swarm did not keep up */
+};
+
+struct sp_player_event {
+	enum sp_player_event_type type;
+	int reason;         /* BUFFERING_START: enum sp_player_buffering */
+	double position_s;
+	double duration_s;  /* 0 when unknown */
+	int error;          /* ERROR: a negative errno */
+	char message[256];  /* ERROR: why, translated */
+};
+
+struct sp_player_config {
+	enum sp_player_video video;
+	enum sp_player_audio audio;
+	const char *audio_device;  /* SP_PLAYER_AUDIO_DEVICE (copied) */
+	bool unpaced;      /* no clock, no audio: every frame as fast as it
+			      decodes, none dropped (hashing, transcoding) */
+	double start_s;    /* where to start; < 0: the beginning */
+	int volume;        /* 0..100 */
+	int loop;          /* plays in all: 1 once, 0 forever */
+	void (*on_frame)(void *ctx, const struct sp_video_frame *f);
+	void (*on_event)(void *ctx, const struct sp_player_event *ev);
+	void *ctx;
+};
+
+/* The defaults: renderer video, default audio device, from the start,
+ * full volume, played once. Inline: usable before anything is loaded. */
+static inline void sp_player_config_init(struct sp_player_config *cfg)
+{
+	struct sp_player_config d = {SP_PLAYER_VIDEO_RENDERER, SP_PLAYER_AUDIO_DEFAULT, NULL,
+				     false, -1, 100, 1, NULL, NULL, NULL};
+	*cfg = d;
+}
+
+/* Loads the player module on the first call (-ENOTSUP with the loader's
+ * reason when it cannot). Any thread. cfg is copied. */
+struct sp_player *sp_player_new(const struct sp_player_config *cfg, struct sp_error **err);
+/* Stops playback, joins the player's threads, closes the source. Any
+ * thread but the player's own (not from on_event / on_frame). */
+void sp_player_free(struct sp_player *p);
+
+/* Start playing a torrent's file (sp_torrent_open_reader), which the
+ * player takes over even on failure; name (the file's path) tells the
+ * container by its extension. Once per player. Returns at once: the
+ * container is opened on the player's threads (FIRST_FRAME or ERROR
+ * follow). */
+int sp_player_open_reader(struct sp_player *p, struct sp_reader *r, const char *name,
+			  struct sp_error **err);
+/* The same for a local media file (-ENOENT when it cannot be opened). */
+int sp_player_open_file(struct sp_player *p, const char *path, struct sp_error **err);
+
+/* Commands: queued, applied on the player's thread within 10 ms. 0, or
+ * -EINVAL on a bad argument. */
+enum sp_player_seek_mode {
+	SP_PLAYER_SEEK_KEYFRAME = 0, /* the keyframe at or before: fastest */
+	SP_PLAYER_SEEK_EXACT,        /* the first frame shown is the target's */
+};
+int sp_player_play(struct sp_player *p);
+int sp_player_pause(struct sp_player *p);
+int sp_player_seek(struct sp_player *p, double seconds, enum sp_player_seek_mode mode);
+int sp_player_set_volume(struct sp_player *p, int volume); /* 0..100 */
+int sp_player_set_mute(struct sp_player *p, bool mute);
+/* Audio track n, from 1 in the container's order. */
+int sp_player_set_audio_track(struct sp_player *p, int n);
+
+/* SP_PLAYER_VIDEO_RENDERER: draw the latest frame into the rectangle
+ * (x, y, w, h) of renderer (an SDL_Renderer *), letterboxed; black until
+ * the first frame. Call it on the renderer's thread (SDL's rule: the
+ * thread that made it) each time the host redraws, before its overlay and
+ * SDL_RenderPresent. The player's texture belongs to that renderer: give
+ * the same renderer every time, and free the player before destroying
+ * it. 0, -EINVAL (another mode, a NULL renderer) or -ENOMEM. */
+int sp_player_draw(struct sp_player *p, void *renderer, int x, int y, int w, int h);
+
+/* SP_PLAYER_AUDIO_PULL: fills buf with `frames` frames of 48000 Hz
+ * stereo signed 16-bit native-endian interleaved sound (2 * frames
+ * samples), silence where there is nothing to play (before the start,
+ * paused, buffering, after the end). Call it from the host's audio thread
+ * (or any one thread at a time) as its device needs sound; the position
+ * advances with what it takes. Never blocks on the network. Returns
+ * frames, or 0 and silence for another mode. */
+size_t sp_player_audio_read(struct sp_player *p, int16_t *buf, size_t frames);
+
+/* Readable while events are queued (an eventfd); owned by the player. */
+int sp_player_event_fd(const struct sp_player *p);
+/* Takes the oldest queued event: true, or false when none is queued.
+ * Never blocks. At most 256 are queued; older POSITION events go first. */
+bool sp_player_next_event(struct sp_player *p, struct sp_player_event *ev);
+
+/* A snapshot of the figures of `swarmplay play --stats-json` (ttff_ms,
+ * stalls, seeks, bytes by source, frames...), as that JSON object, into
+ * buf (NUL-terminated, cut at len). Returns the length it needs (without
+ * the NUL), 0 before the player has any. Any thread. */
+size_t sp_player_stats_json(struct sp_player *p, char *buf, size_t len);
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,168 @@
+/* embed_draw.c - frames to the embedding host: to its on_frame callback
+ * (the player's thread, during present), or into its SDL renderer: the
+ * player's thread keeps a reference to the frame shown last, and
+ * sp_player_draw, on the host's thread, uploads it to a texture of the
+ * host's renderer (IYUV; other formats through swscale) and copies it
+ * letterboxed into the host's rectangle. SDL is only ever called on the
+ * host's thread, as SDL requires; the decoders never wait for the host. */
+#include <errno.h>
+#include <math.h>
+
+#include <SDL2/SDL.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "player/embed_int.h"
+
+/* The planes' geometry as ffmpeg's framemd5 packs them
+ * (av_image_copy_to_buffer with alignment 1). */
+static void fill_planes(struct sp_video_frame *out, const AVFrame *f)
+{
+	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+	int planes = av_pix_fmt_count_planes(f->format);
+	int bytes[4] = {0};
+	if (!d || planes <= 0 || planes > 4 ||
+	    av_image_fill_linesizes(bytes, f->format, f->width) < 0)
+		planes = 0;
+	out->planes = planes;
+	for (int i = 0; i < planes; i++) {
+		bool chroma = (i == 1 || i == 2) && !(d->flags & AV_PIX_FMT_FLAG_RGB);
+		out->data[i] = f->data[i];
+		out->stride[i] = f->linesize[i];
+		out->row_bytes[i] = bytes[i];
+		out->rows[i] = chroma ? AV_CEIL_RSHIFT(f->height, d->log2_chroma_h) : f->height;
+	}
+}
+
+void sp_embed_on_frame(void *ctx, const AVFrame *f, double pts)
+{
+	struct sp_player *e = ctx;
+	if (e->cfg.video == SP_PLAYER_VIDEO_CALLBACK) {
+		struct sp_video_frame out = {.width = f->width,
+					     .height = f->height,
+					     .format = f->format,
+					     .pts = pts,
+					     .number = e->frames++};
+		out.format_name = av_get_pix_fmt_name(f->format);
+		fill_planes(&out, f);
+		e->cfg.on_frame(e->cfg.ctx, &out);
+		return;
+	}
+	if (e->cfg.video != SP_PLAYER_VIDEO_RENDERER)
+		return;
+	AVFrame *ref = av_frame_alloc();
+	if (!ref || av_frame_ref(ref, f) < 0) {
+		av_frame_free(&ref);
+		return;
+	}
+	pthread_mutex_lock(&e->mu);
+	av_frame_free(&e->latest);
+	e->latest = ref;
+	e->latest_new = true;
+	pthread_mutex_unlock(&e->mu);
+	e->frames++;
+}
+
+/* The texture for a w x h picture, on the host's renderer. */
+static int ensure_texture(struct sp_player *e, SDL_Renderer *ren, int w, int h)
+{
+	if (e->tex && (e->ren != ren || e->tex_w != w || e->tex_h != h)) {
+		SDL_DestroyTexture(e->tex);
+		e->tex = NULL;
+	}
+	e->ren = ren;
+	if (!e->tex) {
+		e->tex =
+		    SDL_CreateTexture(ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING, w, h);
+		if (!e->tex)
+			return -ENOMEM;
+		e->tex_w = w;
+		e->tex_h = h;
+	}
+	return 0;
+}
+
+static int upload(struct sp_player *e, SDL_Renderer *ren, const AVFrame *f)
+{
+	if (ensure_texture(e, ren, f->width, f->height) < 0)
+		return -ENOMEM;
+	const AVFrame *y = f;
+	if (f->format != AV_PIX_FMT_YUV420P) {
+		e->sws = sws_getCachedContext(e->sws, f->width, f->height, f->format, f->width,
+					      f->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL,
+					      NULL, NULL);
+		if (!e->sws)
+			return -ENOMEM;
+		if (!e->conv || e->conv->width != f->width || e->conv->height != f->height) {
+			av_frame_free(&e->conv);
+			e->conv = av_frame_alloc();
+			if (!e->conv)
+				return -ENOMEM;
+			e->conv->format = AV_PIX_FMT_YUV420P;
+			e->conv->width = f->width;
+			e->conv->height = f->height;
+			if (av_frame_get_buffer(e->conv, 0) < 0) {
+				av_frame_free(&e->conv);
+				return -ENOMEM;
+			}
+		}
+		sws_scale(e->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
+			  e->conv->data, e->conv->linesize);
+		y = e->conv;
+	}
+	SDL_UpdateYUVTexture(e->tex, NULL, y->data[0], y->linesize[0], y->data[1], y->linesize[1],
+			     y->data[2], y->linesize[2]);
+	return 0;
+}
+
+/* The largest rectangle of the picture's shape inside the host's. */
+static SDL_Rect fit(const AVFrame *f, int x, int y, int w, int h)
+{
+	double sar = f->sample_aspect_ratio.num > 0 ? av_q2d(f->sample_aspect_ratio) : 1;
+	double aspect = f->width * sar / f->height;
+	int dw = w, dh = (int)lrint(w / aspect);
+	if (dh > h) {
+		dh = h;
+		dw = (int)lrint(h * aspect);
+	}
+	return (SDL_Rect){x + (w - dw) / 2, y + (h - dh) / 2, dw, dh};
+}
+
+int sp_embed_draw(struct sp_player *e, void *renderer, int x, int y, int w, int h)
+{
+	SDL_Renderer *ren = renderer;
+	if (!e || !ren || e->cfg.video != SP_PLAYER_VIDEO_RENDERER || w <= 0 || h <= 0)
+		return -EINVAL;
+	pthread_mutex_lock(&e->mu);
+	bool fresh = e->latest_new && e->latest;
+	if (fresh) {
+		av_frame_free(&e->shown);
+		e->shown = e->latest;
+		e->latest = NULL;
+		e->latest_new = false;
+	}
+	pthread_mutex_unlock(&e->mu);
+	Uint8 r, g, b, a;
+	SDL_GetRenderDrawColor(ren, &r, &g, &b, &a);
+	SDL_SetRenderDrawColor(ren, 0, 0, 0, 255);
+	SDL_RenderFillRect(ren, &(SDL_Rect){x, y, w, h});
+	SDL_SetRenderDrawColor(ren, r, g, b, a);
+	if (!e->shown)
+		return 0;
+	if ((fresh || e->ren != ren) && upload(e, ren, e->shown) < 0)
+		return -ENOMEM;
+	SDL_Rect dst = fit(e->shown, x, y, w, h);
+	SDL_RenderCopy(ren, e->tex, NULL, &dst);
+	return 0;
+}
+
+void sp_embed_draw_fini(struct sp_player *e)
+{
+	if (e->tex)
+		SDL_DestroyTexture(e->tex);
+	sws_freeContext(e->sws);
+	av_frame_free(&e->conv);
+	av_frame_free(&e->shown);
+	av_frame_free(&e->latest);
+}

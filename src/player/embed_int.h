@@ -1,0 +1,62 @@
+/* embed_int.h - struct sp_player, shared by embed.c (lifecycle, commands,
+ * events) and embed_draw.c (frames to the host). Fields marked [mu] are
+ * under e->mu; [host] belong to the thread that calls sp_player_draw. */
+#ifndef SP_PLAYER_EMBED_INT_H
+#define SP_PLAYER_EMBED_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "player/player_int.h"
+#include "swarmplay/player.h"
+
+#define SP_EMBED_EVENTS 256
+
+struct sp_embed_cmd {
+	int cmd; /* enum sp_player_cmd */
+	double a;
+	int b;
+};
+
+struct SDL_Renderer;
+struct SDL_Texture;
+struct SwsContext;
+
+struct sp_player {
+	struct sp_player_config cfg; /* the host's, copied */
+	char *audio_device;
+	struct sp_play_config pc;    /* what sp_player_run plays with */
+	struct sp_play_hooks hooks;
+	struct sp_source *src;
+	pthread_t thread;
+	bool started;
+	volatile int quit;           /* pc.quit_flag */
+
+	pthread_mutex_t mu;
+	struct sp_embed_cmd cmds[64]; /* [mu] */
+	int ncmds;                   /* [mu] */
+	struct sp_player_event evq[SP_EMBED_EVENTS]; /* [mu] a ring */
+	int ev_head, ev_count;       /* [mu] */
+	int efd;                     /* eventfd: readable while ev_count > 0 */
+	char *stats;                 /* [mu] the latest stats JSON */
+	size_t stats_cap;
+	AVFrame *latest;             /* [mu] the frame shown last (renderer mode) */
+	bool latest_new;             /* [mu] not drawn yet */
+	uint64_t frames;             /* [player thread] frames handed over */
+	pthread_mutex_t audio_mu;    /* one pull at a time, and none once closing */
+	struct player *live;         /* [audio_mu] open and pullable, or NULL */
+
+	AVFrame *shown;              /* [host] the frame in the texture */
+	struct SDL_Renderer *ren;    /* [host] */
+	struct SDL_Texture *tex;     /* [host] */
+	int tex_w, tex_h;
+	struct SwsContext *sws;      /* [host] to yuv420p, for other formats */
+	AVFrame *conv;
+};
+
+/* embed_draw.c */
+void sp_embed_on_frame(void *ctx, const AVFrame *f, double pts);
+int sp_embed_draw(struct sp_player *e, void *renderer, int x, int y, int w, int h);
+void sp_embed_draw_fini(struct sp_player *e);
+
+#endif

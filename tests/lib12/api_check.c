@@ -1,0 +1,207 @@
+/* api_check.c - the player API's commands and events, through
+ * libswarmplay as an embedder uses it (tests/lib12/api.py makes the media
+ * and runs this): errors as values; first frame, buffering, position and
+ * end events through both the descriptor and the callback; pause holds
+ * the frames; an exact seek shows the target's frame first, a keyframe
+ * seek the keyframe's; volume and mute reach the stats snapshot.
+ * Usage: api-check CLIP (6 s, 25 fps, a keyframe every second). */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <swarmplay/player.h>
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int failures;
+#define CHECK(c, ...)                                                                              \
+	do {                                                                                       \
+		bool ok_ = (c); /* once: c may wait */                                             \
+		printf("%s ", ok_ ? "ok  " : "FAIL");                                              \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		failures += !ok_;                                                                  \
+	} while (0)
+
+static atomic_int frames, seen_cb[SP_PLAYER_EVENT_ERROR + 1];
+static _Atomic double last_pts, first_after;
+static atomic_int watching; /* record the first frame at or past first_after */
+static _Atomic double watch_from;
+
+static void on_frame(void *ctx, const struct sp_video_frame *f)
+{
+	(void)ctx;
+	atomic_fetch_add(&frames, 1);
+	last_pts = f->pts;
+	if (atomic_load(&watching) && f->pts >= watch_from - 1e-6 && f->pts < watch_from + 3) {
+		first_after = f->pts;
+		atomic_store(&watching, 0);
+	}
+}
+
+static void on_event(void *ctx, const struct sp_player_event *ev)
+{
+	(void)ctx;
+	atomic_fetch_add(&seen_cb[ev->type], 1);
+}
+
+static int seen_fd[SP_PLAYER_EVENT_ERROR + 1];
+
+/* Is a shared object whose name has `what` mapped in this process? */
+static bool mapped(const char *what)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[4096];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, what) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Waits up to timeout_s for the event (through the descriptor), or for
+ * cond (a stats substring, or the watch to fire) when type is 0. */
+static bool wait_for(struct sp_player *p, int type, const char *stat, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+	struct pollfd pfd = {.fd = sp_player_event_fd(p), .events = POLLIN};
+	char stats[8192];
+	while (now_s() < end) {
+		struct sp_player_event ev;
+		bool hit = false;
+		while (sp_player_next_event(p, &ev)) {
+			seen_fd[ev.type]++;
+			hit |= (int)ev.type == type;
+		}
+		if (hit)
+			return true;
+		if (stat && (sp_player_stats_json(p, stats, sizeof(stats)), strstr(stats, stat)))
+			return true;
+		if (!type && !stat && !atomic_load(&watching))
+			return true;
+		poll(&pfd, 1, 20);
+	}
+	return false;
+}
+
+static void seek_and_watch(struct sp_player *p, double to, enum sp_player_seek_mode mode,
+			   double from)
+{
+	watch_from = from;
+	atomic_store(&watching, 1);
+	sp_player_seek(p, to, mode);
+	wait_for(p, 0, NULL, 10);
+}
+
+/* SP_PLAYER_AUDIO_PULL: this program is the audio device. It pulls as
+ * fast as it likes, and the clip plays as fast as the sound is taken. */
+static void pull_check(const char *clip)
+{
+	struct sp_player_config cfg;
+	struct sp_error *e = NULL;
+	sp_player_config_init(&cfg);
+	cfg.video = SP_PLAYER_VIDEO_NONE;
+	cfg.audio = SP_PLAYER_AUDIO_PULL;
+	struct sp_player *p = sp_player_new(&cfg, &e);
+	CHECK(p && sp_player_open_file(p, clip, &e) == 0, "pull: opens %s", clip);
+	static int16_t buf[2 * 1600];
+	double end = now_s() + 30, sound_s = 0;
+	long loud = 0, loud_before_seek = -1;
+	bool ended = false;
+	while (!ended && now_s() < end) {
+		struct sp_player_event ev;
+		while (sp_player_next_event(p, &ev)) {
+			ended |= ev.type == SP_PLAYER_EVENT_END;
+			/* 4.6 s: the keyframe is at 4.0, 1.4 s of sound is left */
+			if (ev.type == SP_PLAYER_EVENT_FIRST_FRAME) {
+				sp_player_seek(p, 4.6, SP_PLAYER_SEEK_EXACT);
+				loud_before_seek = loud;
+			}
+		}
+		sp_player_audio_read(p, buf, 1600);
+		sound_s += 1600 / 48000.0;
+		for (int i = 0; i < 2 * 1600; i++)
+			loud += buf[i] > 1000 || buf[i] < -1000;
+		struct pollfd pfd = {.fd = sp_player_event_fd(p), .events = POLLIN};
+		poll(&pfd, 1, 1); /* a device asks about every 33 ms; we ask faster */
+	}
+	CHECK(ended, "pull: the END after %.1f s of sound pulled", sound_s);
+	/* a sine of amplitude 1/8 is beyond +-1000 in 84 % of its samples:
+	 * 1.4 s after an exact seek give 1.18 s, 2 s from the keyframe 1.69 s */
+	double after = (loud - loud_before_seek) / 2 / 48000.0;
+	CHECK(loud_before_seek >= 0 && after > 0.9 && after < 1.45,
+	      "pull: after an exact seek to 4.6 of a 6 s clip, %.2f s of loud sound "
+	      "(1.18 expected, 1.69 from the keyframe)",
+	      after);
+	sp_player_free(p);
+	CHECK(sp_player_audio_read(NULL, buf, 16) == 0 && buf[0] == 0,
+	      "pull: NULL player: silence");
+}
+
+int main(int argc, char **argv)
+{
+	struct sp_error *e = NULL;
+	struct sp_player_config cfg;
+	if (argc != 2)
+		return 2;
+	/* libswarmplay alone: a program that never plays never maps these */
+	CHECK(!mapped("libavcodec") && !mapped("libSDL2") && !mapped("swarmplay-player.so"),
+	      "before sp_player_new: no FFmpeg, SDL2 or player module mapped");
+	sp_player_config_init(&cfg);
+	cfg.video = SP_PLAYER_VIDEO_CALLBACK; /* and no on_frame: refused */
+	CHECK(!sp_player_new(&cfg, &e) && sp_error_code(e) == -EINVAL && *sp_error_msg(e),
+	      "a callback player without a callback: -EINVAL, \"%s\"", sp_error_msg(e));
+	sp_error_free(e), e = NULL;
+	CHECK(mapped("libavcodec") && mapped("libSDL2") && mapped("swarmplay-player.so"),
+	      "after sp_player_new: the player module and FFmpeg and SDL2 are mapped");
+	cfg.on_frame = on_frame;
+	cfg.on_event = on_event;
+	cfg.audio = SP_PLAYER_AUDIO_NONE;
+	struct sp_player *p = sp_player_new(&cfg, &e);
+	int r = sp_player_open_file(p, "/nonexistent/clip.mp4", &e);
+	CHECK(r == -ENOENT && *sp_error_msg(e), "a missing file: %d, \"%s\"", r, sp_error_msg(e));
+	sp_error_free(e), e = NULL;
+	sp_player_free(p);
+	p = sp_player_new(&cfg, &e);
+	CHECK(p && sp_player_open_file(p, argv[1], &e) == 0, "opens %s", argv[1]);
+	CHECK(wait_for(p, SP_PLAYER_EVENT_FIRST_FRAME, NULL, 20), "FIRST_FRAME");
+	CHECK(sp_player_set_volume(p, 101) == -EINVAL, "volume 101: -EINVAL");
+	CHECK(sp_player_seek(p, -1, SP_PLAYER_SEEK_EXACT) == -EINVAL, "seek to -1: -EINVAL");
+	sp_player_pause(p);
+	CHECK(wait_for(p, 0, "\"state\": \"paused\"", 5), "pause: the stats say paused");
+	int n = atomic_load(&frames);
+	wait_for(p, -1, NULL, 0.4); /* no event to wait for: 0.4 s of a paused player */
+	CHECK(atomic_load(&frames) == n, "paused: no frame in 0.4 s (%d then %d)", n,
+	      atomic_load(&frames));
+	sp_player_play(p);
+	seek_and_watch(p, 4.2, SP_PLAYER_SEEK_EXACT, 3.0);
+	CHECK(fabs(first_after - 4.2) < 1e-3, "exact seek to 4.2: first frame at %.3f",
+	      first_after);
+	seek_and_watch(p, 2.2, SP_PLAYER_SEEK_KEYFRAME, 1.5);
+	CHECK(fabs(first_after - 2.0) < 1e-3,
+	      "keyframe seek to 2.2: first frame at %.3f "
+	      "(the keyframe)",
+	      first_after);
+	sp_player_set_volume(p, 37);
+	sp_player_set_mute(p, true);
+	CHECK(wait_for(p, 0, "\"volume\": 37, \"muted\": true", 5),
+	      "volume 37 and mute in the stats");
+	CHECK(wait_for(p, SP_PLAYER_EVENT_END, NULL, 20), "END");
+	for (int t = SP_PLAYER_EVENT_FIRST_FRAME; t <= SP_PLAYER_EVENT_END; t++)
+		CHECK(seen_fd[t] > 0 && atomic_load(&seen_cb[t]) >= seen_fd[t],
+		      "event %d: %d through the descriptor, %d through the callback", t, seen_fd[t],
+		      atomic_load(&seen_cb[t]));
+	sp_player_free(p);
+	pull_check(argv[1]);
+	return failures ? 1 : 0;
+}
