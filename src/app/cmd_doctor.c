@@ -21,10 +21,15 @@
 #include <time.h>
 
 #include "app/swarm_opts.h"
-#include "core/clock.h"
-#include "core/error.h"
-#include "core/i18n.h"
+#include "app/i18n.h"
 #include "swarmplay/swarmplay.h"
+
+static int64_t doctor_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 #define DEFAULT_WAIT_S 15
 /* a bootstrap with nothing in flight yet answered nothing: given up after */
@@ -79,13 +84,13 @@ struct report {
  * (every query answered or timed out), or wait_s. */
 static void wait_answers(struct sp_session *s, double wait_s, int nboot)
 {
-	int64_t start = sp_now_us(), end = start + (int64_t)(wait_s * 1e6);
+	int64_t start = doctor_now_us(), end = start + (int64_t)(wait_s * 1e6);
 	for (;;) {
 		struct sp_network_info n;
 		struct sp_reachability r;
 		sp_session_get_network(s, &n);
 		sp_session_get_reachability(s, &r);
-		int64_t now = sp_now_us();
+		int64_t now = doctor_now_us();
 		bool dht_done =
 		    !n.dht ||
 		    (n.dht_pending == 0 && now - start >= 500000 &&
