@@ -6,6 +6,7 @@
  * without a control character, a line number that grows, options within
  * their bounds; the kept errors are within their ceiling and counted;
  * and every item resolves against an http base and a path base. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
