@@ -21,5 +21,6 @@ int sp_cmd_info(int argc, char **argv);
 int sp_cmd_download(int argc, char **argv);
 int sp_cmd_seed(int argc, char **argv);
 int sp_cmd_serve(int argc, char **argv);
+int sp_cmd_kiosk(int argc, char **argv);
 
 #endif

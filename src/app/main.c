@@ -22,6 +22,7 @@ static const struct subcommand commands[] = {
 	{"download", sp_cmd_download, N_("download a torrent without playing it")},
 	{"seed", sp_cmd_seed, N_("check downloaded data and seed it")},
 	{"serve", sp_cmd_serve, N_("stream torrents over HTTP to any player or browser")},
+	{"kiosk", sp_cmd_kiosk, N_("play a playlist in a loop, unattended (signage)")},
 };
 
 static void usage(FILE *f)

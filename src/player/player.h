@@ -66,6 +66,11 @@ struct sp_player_config {
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
 	volatile int *quit_flag;  /* optional: set from a signal handler */
+	/* optional (the kiosk): each play stops when the position reaches
+	 * stop_at_s (> 0), as at the end; position() is told the position
+	 * with netinfo's period, on the main thread, with netinfo_ctx */
+	double stop_at_s;
+	void (*position)(void *ctx, double pos_s, double duration_s);
 	/* scripted seeks (tests, benchmarks): when the position first reaches
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
