@@ -8,7 +8,9 @@
  * default interface and on loopback (so that sessions on one host find
  * each other); our own announces are recognised by their cookie and
  * ignored. A datagram is parsed with a hard ceiling and never trusted
- * beyond "this address claims this port for this info-hash". */
+ * beyond "this address claims this port for this info-hash".
+ * SWARMPLAY_LSD=loopback keeps it on 127.0.0.1 (the tests: no multicast
+ * leaves the machine; screens of one host still find each other). */
 #include "net/session.h"
 
 #include <arpa/inet.h>
@@ -37,6 +39,12 @@ static bool lsd_allowed(const struct sp_torrent *t)
 	return !t->mi->private_flag && !t->meta_only && t->started && !t->stopping;
 }
 
+static bool loopback_only(void)
+{
+	const char *v = getenv("SWARMPLAY_LSD");
+	return v && !strcmp(v, "loopback");
+}
+
 static void send_one(struct sp_session *s, const char *msg, size_t len, const char *ifaddr)
 {
 	struct in_addr ifa;
@@ -57,7 +65,8 @@ static void announce(struct sp_session *s, struct sp_torrent *t)
 			 LSD_GROUP, LSD_PORT, s->port, t->mi->info_hash_hex, s->lsd_cookie);
 	if (n <= 0 || (size_t)n >= sizeof(msg))
 		return;
-	send_one(s, msg, (size_t)n, "0.0.0.0");
+	if (!loopback_only())
+		send_one(s, msg, (size_t)n, "0.0.0.0");
 	send_one(s, msg, (size_t)n, "127.0.0.1");
 	t->lsd_sent_us = sp_now_us();
 }
@@ -149,7 +158,7 @@ int sp_lsd_start(struct sp_session *s)
 	}
 	int joined = 0;
 	static const char *const ifs[] = {"0.0.0.0", "127.0.0.1"};
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = loopback_only() ? 1 : 0; i < 2; i++) {
 		struct ip_mreq mr;
 		inet_pton(AF_INET, LSD_GROUP, &mr.imr_multiaddr);
 		inet_pton(AF_INET, ifs[i], &mr.imr_interface);
