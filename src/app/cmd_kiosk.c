@@ -264,6 +264,9 @@ static int apply_pending(struct kiosk *k)
 		}
 		it->opt = pl->items[i];
 		it->opt.src = it->opt.title = NULL;
+		/* a relative item of a list fetched by http(s) is a URL too */
+		it->opt.remote = !strncasecmp(it->src, "http://", 7) ||
+				 !strncasecmp(it->src, "https://", 8);
 		it->title = pl->items[i].title ? strdup(pl->items[i].title) : NULL;
 	}
 	pthread_mutex_lock(&k->mu);

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""kiosk.py - `swarmplay kiosk PLAYLIST` headless (SDL dummy drivers),
+against a real nginx serving the playlist and a real libtorrent seeder.
+
+  loop      the list (a .tstream by a relative URL, a bad line, a local
+            file) plays in order, round and round: every play's frames
+            hash as ffmpeg's framemd5 of that item; the bad line is
+            reported with its number and skipped; the status page names
+            the item playing;
+  away      nginx stops: a reload fails, says why, and the last good
+            list plays on;
+  reboot    the kiosk restarts with nginx and the seeder gone: the list
+            from the disk cache, both items play (the torrent's data and
+            its .tstream from the cache), frames right;
+  lan       a second kiosk on the same host, given only the .tstream and
+            no peer: it finds the first by LSD (on loopback) and takes
+            the whole video from it, counted in bytes (the seeder is
+            gone: nothing else has it)."""
+import json, os, shutil, subprocess, sys, time, urllib.request
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import swarm
+import net_util as nu
+
+swarm.need("ffmpeg")
+exe = swarm.swarmplay()
+swarm.lt()
+root = swarm.workdir("kiosk")
+check = swarm.Checks()
+logs = open(os.path.join(root, "clients.log"), "w")
+
+www = os.path.join(root, "www")
+seed_dir = os.path.join(root, "seed")
+os.makedirs(www)
+os.makedirs(seed_dir)
+clip = swarm.make_video(os.path.join(seed_dir, "clip.mp4"), "mp4", seconds=2, bitrate="400k")
+local = swarm.make_video(os.path.join(root, "local.mkv"), "mkv", seconds=1)
+refs = [swarm.framemd5(clip), swarm.framemd5(local)]
+size = os.path.getsize(clip)
+tstream = swarm.create_tstream(clip, os.path.join(www, "clip.tstream"))
+with open(os.path.join(www, "list.m3u"), "w") as f:
+    f.write("#EXTM3U\n#EXTINF:-1,Swarm clip\nclip.tstream\n"
+            "ftp://example.invalid/x.torrent\n"
+            "#EXTINF:-1,Local clip\n%s\n" % local)
+seeder = swarm.Seeder(tstream, seed_dir)
+ngx = nu.Nginx(root, www, logs)
+list_url = ngx.url + "list.m3u"
+
+
+class Kiosk:
+    def __init__(self, name, src, extra):
+        self.port = swarm.free_port()
+        self.fh = os.path.join(root, name + "-hashes")
+        os.makedirs(self.fh, exist_ok=True)
+        env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+                   XDG_CACHE_HOME=os.path.join(root, name + "-cache"))
+        self.log = open(os.path.join(root, name + ".log"), "a")
+        self.p = subprocess.Popen([exe, "kiosk", src, "--no-audio", "--no-tracker", "--no-dht",
+                                   "--http", "127.0.0.1:%d" % self.port,
+                                   "--framehash-dir", self.fh] + extra,
+                                  env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def status(self):
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/status" % self.port,
+                                        timeout=10) as r:
+                return json.load(r)
+        except OSError:
+            return None
+
+    def post(self, what):
+        req = urllib.request.Request("http://127.0.0.1:%d/%s" % (self.port, what), data=b"",
+                                     method="POST")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+
+    def wait(self, cond, what, timeout=180):
+        end = time.time() + timeout
+        st = None
+        while time.time() < end:
+            if self.p.poll() is not None:
+                swarm.fail("%s: the kiosk exited (%s)" % (what, self.p.returncode))
+            st = self.status()
+            if st and cond(st):
+                return st
+            time.sleep(0.2)
+        swarm.fail("%s: not within %d s; last status %s" % (what, timeout, st))
+
+    def plays(self):
+        """[(item index, hashes)] of every finished play, in order."""
+        out = []
+        for n in sorted(os.listdir(self.fh)):
+            idx = int(n.split("-")[1].split(".")[0])
+            out.append((idx, swarm.read_hashes(os.path.join(self.fh, n))))
+        return out
+
+    def stop(self):
+        rc = swarm.terminate(self.p)
+        self.log.close()
+        return rc
+
+
+def check_plays(k, what, first, count):
+    got = k.plays()[first:first + count]
+    order = [i for i, _ in got]
+    check(len(got) == count, "%s: %d plays finished (%d)" % (what, count, len(got)))
+    want = [(order[0] + j) % 2 for j in range(len(order))] if order else []
+    check(order == want, "%s: the items in list order, round and round (%s)" % (what, order))
+    bad = [(i, len(h)) for i, h in got if h != refs[i]]
+    check(not bad, "%s: every play's frames are ffmpeg's framemd5 of its item (wrong: %s)"
+          % (what, bad))
+
+
+# loop: two rounds, the status names the item playing
+a = Kiosk("a", list_url, ["--peer", seeder.peer, "--refresh", "60"])
+seen = set()
+
+
+def playing(st):
+    cur = st.get("current")
+    if cur:
+        seen.add((cur["index"], cur["src"], cur["title"]))
+    return st["plays"] >= 4
+
+
+st = a.wait(playing, "loop")
+want_seen = {(0, ngx.url + "clip.tstream", "Swarm clip"), (1, local, "Local clip")}
+check(seen == want_seen, "loop: the status named each item while it played (%s)" % sorted(seen))
+check(st["bad_lines"] == 1 and st["errors"] and st["errors"][0]["line"] == 4,
+      "loop: the bad line reported with its number (%s)" % st["errors"])
+with open(os.path.join(root, "a.log")) as f:
+    out = f.read()
+check("line 4 skipped" in out, "loop: the bad line said on stderr")
+check(st["version"] == 1 and st["last_fetch"]["result"] == "ok",
+      "loop: list version 1, fetched ok (%s)" % st["last_fetch"])
+t = st["items"][0]["cache"]
+check(t["state"] == "complete" and t["pinned"] and t["have"] == size,
+      "loop: the torrent's data complete and pinned in the cache (%s)" % t)
+a.wait(lambda s: len(a.plays()) >= 4, "loop: hashes written", 60)
+check_plays(a, "loop", 0, 4)
+
+# away: the playlist server goes, the last good list plays on
+ngx.stop()
+before = a.status()["plays"]
+check(a.post("reload") == 202, "away: POST /reload accepted")
+st = a.wait(lambda s: s["last_fetch"]["result"].startswith("failed"), "away: the failed fetch")
+check("last good list" in st["last_fetch"]["result"],
+      "away: the status says why (%s)" % st["last_fetch"]["result"])
+st = a.wait(lambda s: s["plays"] >= before + 2, "away: plays on")
+check(st["version"] == 1 and len(st["items"]) == 2, "away: the same list (version %d)"
+      % st["version"])
+check(a.stop() == 0, "away: SIGTERM ends the kiosk with exit 0")
+
+# reboot: no playlist server, no seeder: the disk cache plays
+seeder.stop()
+shutil.rmtree(a.fh)
+b = Kiosk("a", list_url, ["--refresh", "60"])
+st = b.wait(lambda s: s["plays"] >= 2 and s["last_fetch"]["at"] > 0, "reboot")
+check(st["from_cache"] and st["version"] == 1,
+      "reboot: the list from the disk cache (from_cache %s)" % st["from_cache"])
+check(st["last_fetch"]["result"].startswith("failed"),
+      "reboot: the fetch failed and says so (%s)" % st["last_fetch"]["result"])
+b.wait(lambda s: len(b.plays()) >= 2, "reboot: hashes written", 60)
+check_plays(b, "reboot", 0, 2)
+
+# lan: a second kiosk finds the first by LSD and takes the video from it
+lan_list = os.path.join(root, "lan.m3u")
+with open(lan_list, "w") as f:
+    f.write("#EXTM3U\n%s\n" % tstream)
+up0 = b.status()["items"][0]["cache"]["uploaded"]
+c = Kiosk("c", lan_list, [])
+end = time.time() + 60
+st = None
+while time.time() < end:
+    st = c.status()
+    item = st and st["items"] and st["items"][0]["cache"]
+    if item and item.get("from_peers", 0) > 0:
+        break
+    time.sleep(0.2)
+else:
+    c.stop()
+    b.stop()
+    swarm.skip("no multicast on loopback here: the second kiosk found no LSD peer in 60 s")
+st = c.wait(lambda s: s["plays"] >= 1 and s["items"][0]["cache"].get("state") == "complete",
+            "lan")
+got = st["items"][0]["cache"]
+up = b.status()["items"][0]["cache"]["uploaded"] - up0
+print("lan: the second kiosk took %d bytes from peers, the first uploaded %d (file %d)"
+      % (got["from_peers"], up, size))
+check(got["from_peers"] >= size * 0.99, "lan: the whole video came from a peer (%d of %d)"
+      % (got["from_peers"], size))
+check(up >= size * 0.99, "lan: the first kiosk sent it (%d bytes)" % up)
+c.wait(lambda s: len(c.plays()) >= 1, "lan: hashes written", 60)
+check(c.plays()[0][1] == refs[0], "lan: its frames are ffmpeg's framemd5")
+check(c.stop() == 0, "lan: the second kiosk ends with exit 0")
+check(b.stop() == 0, "reboot: the kiosk ends with exit 0")
+check.finish()
