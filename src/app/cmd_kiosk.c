@@ -477,6 +477,7 @@ static int play_once(struct kiosk *k, const struct kopts *o, const struct sp_med
 	pcfg.no_video = o->no_video;
 	pcfg.no_audio = o->no_audio;
 	pcfg.exit_at_end = true;
+	pcfg.signage = !o->osd;
 	pcfg.volume = it->opt.volume >= 0 ? it->opt.volume : o->volume;
 	pcfg.start_s = it->opt.start_s;
 	if (it->opt.duration_s > 0)

@@ -70,6 +70,7 @@ struct sp_player_config {
 	 * stop_at_s (> 0), as at the end; position() is told the position
 	 * with netinfo's period, on the main thread, with netinfo_ctx */
 	double stop_at_s;
+	bool signage;             /* no on-screen display, the pointer hidden */
 	void (*position)(void *ctx, double pos_s, double duration_s);
 	/* scripted seeks (tests, benchmarks): when the position first reaches
 	 * at_s, seek to to_s */

@@ -199,7 +199,8 @@ void sp_render_draw(struct player *p)
 		SDL_Rect r = video_rect(p, w, h);
 		SDL_RenderCopy(p->ren, p->tex, NULL, &r);
 	}
-	sp_osd_draw(p, w, h);
+	if (!p->cfg->signage)
+		sp_osd_draw(p, w, h);
 	sp_sub_draw(p, w, p->osd_panel_y > 0 ? p->osd_panel_y : h);
 	sp_text_gc(p->text);
 	SDL_RenderPresent(p->ren);
