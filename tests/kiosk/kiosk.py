@@ -12,11 +12,14 @@ against a real nginx serving the playlist and a real libtorrent seeder.
   reboot    the kiosk restarts with nginx and the seeder gone: the list
             from the disk cache, both items play (the torrent's data and
             its .tstream from the cache), frames right;
+  control   --http-token: no token 401, ?token= and Bearer 200; POST /next
+            and /prev end a 30 s item within seconds, to the item after it
+            and the one before;
   lan       a second kiosk on the same host, given only the .tstream and
             no peer: it finds the first by LSD (on loopback) and takes
             the whole video from it, counted in bytes (the seeder is
             gone: nothing else has it)."""
-import json, os, shutil, subprocess, sys, time, urllib.request
+import json, os, shutil, subprocess, sys, time, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import swarm
@@ -60,9 +63,12 @@ class Kiosk:
                                    "--framehash-dir", self.fh] + extra,
                                   env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
+    token = None
+
     def status(self):
+        q = "?token=" + self.token if self.token else ""
         try:
-            with urllib.request.urlopen("http://127.0.0.1:%d/status" % self.port,
+            with urllib.request.urlopen("http://127.0.0.1:%d/status%s" % (self.port, q),
                                         timeout=10) as r:
                 return json.load(r)
         except OSError:
@@ -71,6 +77,8 @@ class Kiosk:
     def post(self, what):
         req = urllib.request.Request("http://127.0.0.1:%d/%s" % (self.port, what), data=b"",
                                      method="POST")
+        if self.token:
+            req.add_header("Authorization", "Bearer " + self.token)
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status
 
@@ -163,6 +171,40 @@ check(st["last_fetch"]["result"].startswith("failed"),
 b.wait(lambda s: len(b.plays()) >= 2, "reboot: hashes written", 60)
 check_plays(b, "reboot", 0, 2)
 
+# control: a token, next and prev
+long0 = swarm.make_video(os.path.join(root, "long0.mkv"), "mkv", seconds=30, size="160x120")
+long2 = swarm.make_video(os.path.join(root, "long2.mkv"), "mkv", seconds=30, size="160x120")
+ctl_list = os.path.join(root, "ctl.m3u")
+with open(ctl_list, "w") as f:
+    f.write("%s\n%s\n%s\n" % (long0, local, long2))
+d = Kiosk("d", ctl_list, ["--http-token", "s3cret", "--no-lsd"])
+end = time.time() + 60
+code = None
+while time.time() < end and code is None:
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%d/status" % d.port, timeout=10)
+        code = 200
+    except urllib.error.HTTPError as e:
+        code = e.code
+    except OSError:
+        time.sleep(0.2)
+check(code == 401, "control: no token, 401 (%s)" % code)
+d.token = "s3cret"
+d.wait(lambda s: s["current"] and s["current"]["index"] == 0 and
+       s["current"]["position_s"] > 0.5, "control: the first item plays")
+t0 = time.time()
+check(d.post("next") == 202, "control: POST /next accepted (Bearer)")
+d.wait(lambda s: s["current"] and s["current"]["index"] != 0, "control: next", 20)
+st = d.wait(lambda s: s["current"] and s["current"]["index"] == 2 and
+            s["current"]["position_s"] > 0.5, "control: the third item plays", 30)
+cut = d.plays()[0]
+check(cut[0] == 0 and 0 < len(cut[1]) < 30 * 25 and cut[1] == swarm.framemd5(long0)[:len(cut[1])],
+      "control: next cut the 30 s item short (%d of %d frames, right ones; %.1f s)"
+      % (len(cut[1]), 30 * 25, time.time() - t0))
+check(d.post("prev") == 202, "control: POST /prev accepted")
+st = d.wait(lambda s: s["current"] and s["current"]["index"] == 1, "control: prev", 20)
+check(d.stop() == 0, "control: the kiosk ends with exit 0")
+
 # lan: a second kiosk finds the first by LSD and takes the video from it
 lan_list = os.path.join(root, "lan.m3u")
 with open(lan_list, "w") as f:
@@ -194,4 +236,5 @@ c.wait(lambda s: len(c.plays()) >= 1, "lan: hashes written", 60)
 check(c.plays()[0][1] == refs[0], "lan: its frames are ffmpeg's framemd5")
 check(c.stop() == 0, "lan: the second kiosk ends with exit 0")
 check(b.stop() == 0, "reboot: the kiosk ends with exit 0")
+
 check.finish()
