@@ -478,6 +478,7 @@ static int play_once(struct kiosk *k, const struct kopts *o, const struct sp_med
 	pcfg.no_audio = o->no_audio;
 	pcfg.exit_at_end = true;
 	pcfg.signage = !o->osd;
+	pcfg.keep_window = true; /* black between two items, never the desktop */
 	pcfg.volume = it->opt.volume >= 0 ? it->opt.volume : o->volume;
 	pcfg.start_s = it->opt.start_s;
 	if (it->opt.duration_s > 0)

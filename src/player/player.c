@@ -722,7 +722,7 @@ static int fini_player(struct player *p)
 	sp_source_free(p->sub_src);
 	sp_pktq_fini(&p->sq);
 	pthread_mutex_destroy(&p->sub_mu);
-	if (p->video_init)
+	if (p->video_init && !p->cfg->keep_window) /* the kiosk keeps its window (render.c) */
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 	if (p->audio_init)
 		SDL_QuitSubSystem(SDL_INIT_AUDIO);

@@ -71,6 +71,7 @@ struct sp_player_config {
 	 * with netinfo's period, on the main thread, with netinfo_ctx */
 	double stop_at_s;
 	bool signage;             /* no on-screen display, the pointer hidden */
+	bool keep_window;         /* the window kept, black, for the next play */
 	void (*position)(void *ctx, double pos_s, double duration_s);
 	/* scripted seeks (tests, benchmarks): when the position first reaches
 	 * at_s, seek to to_s */

@@ -2,7 +2,9 @@
  * the video's aspect ratio (letterboxed), with the OSD drawn on top.
  *
  * SDL takes yuv420p (IYUV), nv12 and nv21 directly; any other pixel format
- * is converted to yuv420p with swscale. Main thread only (SDL's rule). */
+ * is converted to yuv420p with swscale. With keep_window (the kiosk) the
+ * window and its renderer outlive the play, cleared to black, and the
+ * next play takes them over. Main thread only (SDL's rule). */
 #include <errno.h>
 
 #include <libavutil/imgutils.h>
@@ -18,8 +20,35 @@
 #define MAX_INITIAL_W 1280
 #define MAX_INITIAL_H 720
 
+/* Signage (the kiosk): the window outlives a play, black between two, so
+ * the screen never shows the desktop between items. Main thread. */
+static struct {
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	bool fullscreen;
+} kept;
+
+static bool reuse_kept(struct player *p)
+{
+	if (!p->cfg->keep_window || !kept.win)
+		return false;
+	p->win = kept.win;
+	p->ren = kept.ren;
+	kept.win = NULL;
+	kept.ren = NULL;
+	SDL_SetWindowTitle(p->win, p->cfg->title ? p->cfg->title : "swarmplay");
+	if (kept.fullscreen != p->cfg->fullscreen)
+		SDL_SetWindowFullscreen(p->win,
+					p->cfg->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+	return true;
+}
+
 int sp_render_init(struct player *p, struct sp_error **err)
 {
+	if (reuse_kept(p)) {
+		p->fullscreen = p->cfg->fullscreen;
+		goto ready;
+	}
 	Uint32 flags = SDL_WINDOW_RESIZABLE;
 	if (p->cfg->fullscreen)
 		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -41,6 +70,7 @@ int sp_render_init(struct player *p, struct sp_error **err)
 		p->win = NULL;
 		return -ENODEV;
 	}
+ready:
 	SDL_SetRenderDrawBlendMode(p->ren, SDL_BLENDMODE_BLEND);
 	p->text = sp_text_new(p->ren);
 	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
@@ -56,6 +86,16 @@ void sp_render_fini(struct player *p)
 	p->text = NULL;
 	if (p->tex)
 		SDL_DestroyTexture(p->tex);
+	if (p->cfg->keep_window && p->win && p->ren && !kept.win) {
+		SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
+		SDL_RenderClear(p->ren);
+		SDL_RenderPresent(p->ren);
+		kept.win = p->win;
+		kept.ren = p->ren;
+		kept.fullscreen = p->fullscreen;
+		p->win = NULL;
+		p->ren = NULL;
+	}
 	if (p->ren)
 		SDL_DestroyRenderer(p->ren);
 	if (p->win)
