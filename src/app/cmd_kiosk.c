@@ -5,8 +5,9 @@
  * it when first prepared and stays while listed, so a screen seeds what
  * it shows to the other screens of the site. Its data lives in the play
  * cache, held (pinned: sp_cache_hold) while listed; --cache-max trims
- * the rest, least recently played first. Before an item plays, the next
- * one is prepared too: its torrent downloads while this one plays.
+ * the rest, least recently played first. While the item playing needs
+ * nothing more from the network, the next listed torrents download in
+ * list order, one at a time (kiosk_prefetch.c).
  *
  * Items that fail (a server away, no peer with the metadata, a file that
  * does not decode) are skipped and tried again after a back-off (10 s,
@@ -232,7 +233,8 @@ static void report_bad_lines(const struct sp_playlist *pl)
 
 /* A new list from the fetcher, between two plays (main thread). Items
  * that stay keep their torrent and state; the others are unpinned (their
- * torrents seed on until the kiosk restarts). -ENOMEM keeps the old. */
+ * torrents seed on until the kiosk restarts). 1 applied, 0 none,
+ * -ENOMEM (the old list stays). */
 static int apply_pending(struct kiosk *k)
 {
 	pthread_mutex_lock(&k->mu);
@@ -292,7 +294,7 @@ static int apply_pending(struct kiosk *k)
 	fprintf(stderr, _("swarmplay: playlist version %u: %zu items%s\n"), k->version, pl->n,
 		from_cache ? _(" (from the disk cache)") : "");
 	sp_playlist_free(pl);
-	return 0;
+	return 1;
 }
 
 static void item_failed(struct kiosk *k, struct kiosk_item *it, const char *why)
@@ -426,9 +428,26 @@ static int prepare(struct kiosk *k, struct sp_session *s, const struct kopts *o,
 	return 0;
 }
 
+/* The background downloads (kiosk_prefetch.c) and what their prepare
+ * needs; set by run(). */
+static struct kiosk_prefetch *prefetch;
+struct prep_ctx {
+	struct kiosk *k;
+	struct sp_session *s;
+	const struct kopts *o;
+};
+
+static int prepare_cb(void *ctx, size_t index)
+{
+	struct prep_ctx *c = ctx;
+	return prepare(c->k, c->s, c->o, &c->k->items[index]);
+}
+
 struct play_ctx {
 	struct kiosk *k;
 	struct sp_torrent *t;
+	size_t index;
+	bool complete; /* the item's torrent (a file: true) */
 };
 
 /* The OSD's and the stats' swarm figures (no piece map: no OSD by
@@ -448,7 +467,7 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	out->from[SP_PLAYER_FROM_WEBSEED] = st.downloaded[SP_FROM_WEBSEED];
 	out->from[SP_PLAYER_FROM_CACHE] = st.downloaded[SP_FROM_CACHE];
 	out->uploaded = st.uploaded;
-	out->complete = st.complete;
+	out->complete = c->complete = st.complete;
 	out->checking = st.checking;
 	out->complete_at_us = st.complete_at_us;
 	out->progress = st.total_length ? (double)st.verified_bytes / (double)st.total_length : 0;
@@ -461,6 +480,7 @@ static void on_position(void *ctx, double pos_s, double duration_s)
 	c->k->pos_s = pos_s;
 	c->k->dur_s = duration_s;
 	pthread_mutex_unlock(&c->k->mu);
+	sp_kiosk_prefetch_poll(prefetch, c->index, c->complete);
 }
 
 /* One play of the item (a loop of loops=N is N of them). 0, or -1 and
@@ -470,7 +490,7 @@ static int play_once(struct kiosk *k, const struct kopts *o, const struct sp_med
 {
 	struct sp_player_config pcfg;
 	struct sp_player_result res = {0};
-	struct play_ctx ctx = {.k = k, .t = it->t};
+	struct play_ctx ctx = {.k = k, .t = it->t, .index = index, .complete = !it->t};
 	char hashes[4096];
 	sp_player_config_init(&pcfg);
 	pcfg.fullscreen = !o->windowed;
@@ -607,9 +627,11 @@ static void set_cur(struct kiosk *k, long i)
 static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 		const struct sp_media *media)
 {
+	struct prep_ctx pc = {.k = k, .s = s, .o = o};
+	prefetch = sp_kiosk_prefetch_new(k, prepare_cb, &pc);
 	while (!quit_flag) {
-		bool had = k->pending != NULL; /* a peek: applied under mu below */
-		if (apply_pending(k) == 0 && had)
+		sp_kiosk_prefetch_idle(prefetch); /* the items stand still no more */
+		if (apply_pending(k) > 0)
 			trim(o, k);
 		int step = atomic_exchange(&k->step, 0);
 		int64_t now = sp_now_us(), wait_us;
@@ -621,13 +643,12 @@ static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 		set_cur(k, i);
 		if (prepare(k, s, o, &k->items[i]) < 0)
 			continue;
-		long nx = next_index(k, i, 1, now, &wait_us);
-		if (nx >= 0 && nx != i)
-			prepare(k, s, o, &k->items[nx]); /* downloads while this one plays */
 		k->stop_play = 0;
 		play_item(k, o, media, (size_t)i);
 		trim(o, k);
 	}
+	sp_kiosk_prefetch_free(prefetch); /* waits for a job under way */
+	prefetch = NULL;
 }
 
 static void kiosk_fini(struct kiosk *k)

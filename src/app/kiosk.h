@@ -87,6 +87,17 @@ int sp_kiosk_cache_paths(struct kiosk *k);
 int sp_kiosk_fetch_item(const struct kiosk *k, const char *url, char *out, size_t outlen,
 			char *why, size_t whylen);
 
+/* Background downloads in list order while the item playing needs no
+ * network (kiosk_prefetch.c). prepare(ctx, i) runs on the prefetch
+ * thread; the main thread polls during a play and waits for idle before
+ * it changes the item array. */
+struct kiosk_prefetch;
+struct kiosk_prefetch *sp_kiosk_prefetch_new(struct kiosk *k, int (*prepare)(void *, size_t),
+					     void *ctx);
+void sp_kiosk_prefetch_poll(struct kiosk_prefetch *pf, size_t playing, bool playing_complete);
+void sp_kiosk_prefetch_idle(struct kiosk_prefetch *pf);
+void sp_kiosk_prefetch_free(struct kiosk_prefetch *pf);
+
 struct kiosk_status;
 /* The status page on host:port (its own thread and event_base). token:
  * every request must carry it (?token= or Authorization: Bearer); NULL

@@ -7,6 +7,9 @@ against a real nginx serving the playlist and a real libtorrent seeder.
             hash as ffmpeg's framemd5 of that item; the bad line is
             reported with its number and skipped; the status page names
             the item playing;
+  prefetch  a list of a 6 s local clip and two torrents: while the clip
+            plays, both torrents download, in list order, and are
+            complete before their turn;
   away      nginx stops: a reload fails, says why, and the last good
             list plays on;
   reboot    the kiosk restarts with nginx and the seeder gone: the list
@@ -146,6 +149,35 @@ check(t["state"] == "complete" and t["pinned"] and t["have"] == size,
       "loop: the torrent's data complete and pinned in the cache (%s)" % t)
 a.wait(lambda s: len(a.plays()) >= 4, "loop: hashes written", 60)
 check_plays(a, "loop", 0, 4)
+
+# prefetch: while a local clip plays, the listed torrents download
+clip2 = swarm.make_video(os.path.join(seed_dir, "clip2.mp4"), "mp4", seconds=1, bitrate="400k")
+t2 = swarm.create_tstream(clip2, os.path.join(www, "clip2.tstream"))
+seeder2 = swarm.Seeder(t2, seed_dir)
+long6 = swarm.make_video(os.path.join(root, "long6.mkv"), "mkv", seconds=6, size="160x120")
+pre_list = os.path.join(root, "prefetch.m3u")
+with open(pre_list, "w") as f:
+    f.write("%s\n%s\n%s\n" % (long6, tstream, t2))
+e = Kiosk("e", pre_list, ["--peer", seeder.peer, "--peer", seeder2.peer, "--no-lsd"])
+order = []
+
+
+def prefetched(st):
+    if not st["current"]:
+        return False
+    states = [it["cache"]["state"] for it in st["items"][1:]]
+    if not order or order[-1] != states:
+        order.append(states)
+    return st["current"]["index"] != 0 or states == ["complete", "complete"]
+
+
+st = e.wait(prefetched, "prefetch")
+check(st["current"]["index"] == 0,
+      "prefetch: both torrents complete while the local clip plays (%s)" % order)
+check(["not yet", "downloading"] not in order and ["not yet", "complete"] not in order,
+      "prefetch: in list order, one at a time (%s)" % order)
+check(e.stop() == 0, "prefetch: the kiosk ends with exit 0")
+seeder2.stop()
 
 # away: the playlist server goes, the last good list plays on
 ngx.stop()
