@@ -481,6 +481,7 @@ static void on_position(void *ctx, double pos_s, double duration_s)
 	c->k->dur_s = duration_s;
 	pthread_mutex_unlock(&c->k->mu);
 	sp_kiosk_prefetch_poll(prefetch, c->index, c->complete);
+	sp_kiosk_watchdog(); /* the player's loop is alive */
 }
 
 /* One play of the item (a loop of loops=N is N of them). 0, or -1 and
@@ -544,6 +545,9 @@ static int play_item(struct kiosk *k, const struct kopts *o, const struct sp_med
 	k->cur = (long)index;
 	pthread_mutex_unlock(&k->mu);
 	fprintf(stderr, _("swarmplay: playing %s\n"), it->title ? it->title : it->src);
+	char state[600];
+	snprintf(state, sizeof(state), "STATUS=playing %s", it->title ? it->title : it->src);
+	sp_kiosk_notify(state);
 	for (int l = 0; l < it->opt.loops && !quit_flag && !k->stop_play; l++) {
 		char why[512] = "";
 		if (play_once(k, o, media, it, index, why, sizeof(why)) < 0) {
@@ -582,6 +586,7 @@ static long next_index(const struct kiosk *k, long from, int dir, int64_t now, i
 /* Nothing to play: wait for a list, a control request or a retry time. */
 static void wait_idle(struct kiosk *k, int64_t us)
 {
+	sp_kiosk_watchdog(); /* nothing to play is a state, not a hang */
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += (time_t)(us / 1000000);
@@ -629,6 +634,7 @@ static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 {
 	struct prep_ctx pc = {.k = k, .s = s, .o = o};
 	prefetch = sp_kiosk_prefetch_new(k, prepare_cb, &pc);
+	sp_kiosk_notify("READY=1\nSTATUS=waiting for the playlist");
 	while (!quit_flag) {
 		sp_kiosk_prefetch_idle(prefetch); /* the items stand still no more */
 		if (apply_pending(k) > 0)
@@ -647,6 +653,7 @@ static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 		play_item(k, o, media, (size_t)i);
 		trim(o, k);
 	}
+	sp_kiosk_notify("STOPPING=1");
 	sp_kiosk_prefetch_free(prefetch); /* waits for a job under way */
 	prefetch = NULL;
 }
@@ -701,6 +708,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 		usage(stderr);
 		return SP_EXIT_USAGE;
 	}
+	sp_kiosk_notify_init();
 	pthread_mutex_init(&kio.mu, NULL);
 	pthread_cond_init(&kio.cond, NULL);
 	kio.source = o.src;

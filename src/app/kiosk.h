@@ -98,6 +98,12 @@ void sp_kiosk_prefetch_poll(struct kiosk_prefetch *pf, size_t playing, bool play
 void sp_kiosk_prefetch_idle(struct kiosk_prefetch *pf);
 void sp_kiosk_prefetch_free(struct kiosk_prefetch *pf);
 
+/* systemd (kiosk_notify.c): init once, then sd_notify states; the
+ * watchdog pings at most every WatchdogSec / 2. Main thread. */
+void sp_kiosk_notify_init(void);
+void sp_kiosk_notify(const char *state);
+void sp_kiosk_watchdog(void);
+
 struct kiosk_status;
 /* The status page on host:port (its own thread and event_base). token:
  * every request must carry it (?token= or Authorization: Bearer); NULL
