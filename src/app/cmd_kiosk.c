@@ -231,11 +231,37 @@ static void report_bad_lines(const struct sp_playlist *pl)
 			pl->bad_lines - pl->nerrors);
 }
 
+/* A listed torrent's cache folder, pinned as soon as the list is
+ * applied (before the trim that follows), from what is here without the
+ * network: a torrent file, the kept copy of a URL's, a magnet's hash.
+ * The folder is made if missing (then empty: nothing to keep yet). */
+static void pin_cached(const struct kiosk *k, const struct kopts *o, struct kiosk_item *it)
+{
+	char path[4096], dir[4096];
+	const char *src = it->src;
+	if (o->sw.dir || it->opt.kind == SP_ITEM_MEDIA || it->hold_fd >= 0 || it->t)
+		return;
+	if (it->opt.remote) {
+		if (sp_kiosk_item_path(k, it->src, path, sizeof(path)) < 0 || access(path, R_OK))
+			return;
+		src = path;
+	}
+	struct sp_metainfo *mi = sp_metainfo_load(src, NULL);
+	if (!mi)
+		return;
+	if (sp_cache_dir(mi->info_hash_hex, dir, sizeof(dir)) == 0 &&
+	    (it->hold_fd = sp_cache_hold(dir)) >= 0)
+		snprintf(it->hash, sizeof(it->hash), "%s", mi->info_hash_hex);
+	if (it->hold_fd < 0)
+		it->hold_fd = -1;
+	sp_metainfo_free(mi);
+}
+
 /* A new list from the fetcher, between two plays (main thread). Items
  * that stay keep their torrent and state; the others are unpinned (their
  * torrents seed on until the kiosk restarts). 1 applied, 0 none,
  * -ENOMEM (the old list stays). */
-static int apply_pending(struct kiosk *k)
+static int apply_pending(struct kiosk *k, const struct kopts *o)
 {
 	pthread_mutex_lock(&k->mu);
 	struct sp_playlist *pl = k->pending;
@@ -270,6 +296,7 @@ static int apply_pending(struct kiosk *k)
 		it->opt.remote = !strncasecmp(it->src, "http://", 7) ||
 				 !strncasecmp(it->src, "https://", 8);
 		it->title = pl->items[i].title ? strdup(pl->items[i].title) : NULL;
+		pin_cached(k, o, it);
 	}
 	pthread_mutex_lock(&k->mu);
 	struct kiosk_item *old = k->items;
@@ -392,11 +419,14 @@ static int prepare(struct kiosk *k, struct sp_session *s, const struct kopts *o,
 	int hold = -1, r = 0;
 	if (o->sw.dir) {
 		snprintf(dir, sizeof(dir), "%s/%s", o->sw.dir, mi->info_hash_hex);
-	} else { /* pinned while listed, shared or not */
+	} else { /* pinned while listed, shared or not (pin_cached may have) */
+		bool pinned = it->hold_fd >= 0 && !strcmp(it->hash, mi->info_hash_hex);
 		r = -ESTALE;
 		for (int i = 0; i < 3 && r == -ESTALE; i++)
 			if ((r = sp_cache_dir(mi->info_hash_hex, dir, sizeof(dir))) == 0)
-				r = hold = sp_cache_hold(dir);
+				r = pinned ? 0 : (hold = sp_cache_hold(dir));
+		if (pinned)
+			hold = it->hold_fd;
 	}
 	char hex[41];
 	snprintf(hex, sizeof(hex), "%s", mi->info_hash_hex);
@@ -408,7 +438,7 @@ static int prepare(struct kiosk *k, struct sp_session *s, const struct kopts *o,
 			 r < 0 ? strerror(-r) : file < 0 ? "no file to play" : sp_error_msg(e));
 		sp_error_free(e);
 		sp_metainfo_free(mi);
-		if (hold >= 0)
+		if (hold >= 0 && hold != it->hold_fd)
 			close(hold);
 		item_failed(k, it, why);
 		return -1;
@@ -420,6 +450,8 @@ static int prepare(struct kiosk *k, struct sp_session *s, const struct kopts *o,
 		sp_swarm_add_peers(t, &o->sw);
 	}
 	pthread_mutex_lock(&k->mu);
+	if (it->hold_fd >= 0 && it->hold_fd != hold)
+		close(it->hold_fd); /* pinned another version of the item */
 	it->t = t;
 	it->file = file;
 	it->hold_fd = hold;
@@ -637,7 +669,7 @@ static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 	sp_kiosk_notify("READY=1\nSTATUS=waiting for the playlist");
 	while (!quit_flag) {
 		sp_kiosk_prefetch_idle(prefetch); /* the items stand still no more */
-		if (apply_pending(k) > 0)
+		if (apply_pending(k, o) > 0)
 			trim(o, k);
 		int step = atomic_exchange(&k->step, 0);
 		int64_t now = sp_now_us(), wait_us;

@@ -84,6 +84,8 @@ int sp_kiosk_cache_paths(struct kiosk *k);
 /* A .torrent/.tstream by http(s) into k->item_dir (a copy kept: used
  * when the server cannot be reached). 0 and out the local path, or
  * -errno and why. Any thread. */
+/* Where the copy of an item by URL is kept (it may not exist). */
+int sp_kiosk_item_path(const struct kiosk *k, const char *url, char *out, size_t outlen);
 int sp_kiosk_fetch_item(const struct kiosk *k, const char *url, char *out, size_t outlen,
 			char *why, size_t whylen);
 

@@ -181,14 +181,21 @@ int sp_kiosk_cache_paths(struct kiosk *k)
 	return sp_mkdirs(k->item_dir, 0700);
 }
 
-int sp_kiosk_fetch_item(const struct kiosk *k, const char *url, char *out, size_t outlen,
-			char *why, size_t whylen)
+int sp_kiosk_item_path(const struct kiosk *k, const char *url, char *out, size_t outlen)
 {
 	uint8_t h[SP_SHA1_LEN];
 	char hex[41];
 	sp_sha1(url, strlen(url), h);
 	sp_hex(h, 10, hex);
-	if (snprintf(out, outlen, "%s/%s.torrent", k->item_dir, hex) >= (int)outlen)
+	return snprintf(out, outlen, "%s/%s.torrent", k->item_dir, hex) >= (int)outlen
+		       ? -ENAMETOOLONG
+		       : 0;
+}
+
+int sp_kiosk_fetch_item(const struct kiosk *k, const char *url, char *out, size_t outlen,
+			char *why, size_t whylen)
+{
+	if (sp_kiosk_item_path(k, url, out, outlen) < 0)
 		return -ENAMETOOLONG;
 	struct fetch f = {0};
 	long code = http_get(url, NULL, NULL, ITEM_MAX_BYTES, &f, why, whylen);

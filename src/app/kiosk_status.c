@@ -66,6 +66,8 @@ static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
 	r |= str(b, it->src);
 	r |= sp_buf_appendf(b, ", \"title\": ");
 	r |= it->title ? str(b, it->title) : sp_buf_appendf(b, "null");
+	if (it->hash[0])
+		r |= sp_buf_appendf(b, ", \"infohash\": \"%s\"", it->hash);
 	r |= sp_buf_appendf(b, ", \"plays\": %u, \"error\": ", it->plays);
 	r |= str(b, it->error);
 	if (it->t) {

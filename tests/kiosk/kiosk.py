@@ -10,6 +10,9 @@ against a real nginx serving the playlist and a real libtorrent seeder.
   prefetch  a list of a 6 s local clip and two torrents: while the clip
             plays, both torrents download, in list order, and are
             complete before their turn;
+  cache     --cache-max 1 byte, a day later, the list without the first
+            torrent: that one is removed, the listed one stays (pinned)
+            and plays from the cache with no peer;
   away      nginx stops: a reload fails, says why, and the last good
             list plays on;
   reboot    the kiosk restarts with nginx and the seeder gone: the list
@@ -176,8 +179,34 @@ check(st["current"]["index"] == 0,
       "prefetch: both torrents complete while the local clip plays (%s)" % order)
 check(["not yet", "downloading"] not in order and ["not yet", "complete"] not in order,
       "prefetch: in list order, one at a time (%s)" % order)
+hashes = [it.get("infohash") for it in st["items"][1:]]
 check(e.stop() == 0, "prefetch: the kiosk ends with exit 0")
 seeder2.stop()
+
+# cache: under --cache-max, an item no longer listed goes (least recently
+# played first); a listed one stays, pinned, and plays with no peer at all
+ecache = os.path.join(root, "e-cache", "swarmplay")
+dirs = [os.path.join(ecache, h or "?") for h in hashes]
+check(all(os.path.isdir(d) for d in dirs), "cache: both torrents in the cache (%s)" % hashes)
+old = time.time() - 86400  # played a day ago: no trim spares them for being recent
+for d in dirs:
+    for dp, _, files in os.walk(d):
+        for n in files + [""]:
+            os.utime(os.path.join(dp, n), (old, old))
+cache_list = os.path.join(root, "cache.m3u")
+with open(cache_list, "w") as f:
+    f.write("%s\n%s\n" % (local, t2))
+shutil.rmtree(e.fh)
+e = Kiosk("e", cache_list, ["--cache-max", "1", "--no-lsd"])
+st = e.wait(lambda s: s["plays"] >= 2, "cache")
+check(not os.path.exists(dirs[0]), "cache: the torrent no longer listed was removed")
+check(os.path.isdir(dirs[1]) and st["items"][1]["cache"].get("pinned"),
+      "cache: the listed one stays, pinned (%s)" % st["items"][1]["cache"])
+e.wait(lambda s: len(e.plays()) >= 2, "cache: hashes written", 60)
+got = [h for i, h in e.plays() if i == 1]
+check(got and got[0] == swarm.framemd5(clip2),
+      "cache: it plays from the cache, no peer (frames right)")
+check(e.stop() == 0, "cache: the kiosk ends with exit 0")
 
 # away: the playlist server goes, the last good list plays on
 ngx.stop()
