@@ -194,7 +194,7 @@ static int parse_args(int argc, char **argv, struct kopts *o)
 	if (argc - optind != 1)
 		return -1;
 	o->src = argv[optind];
-	bool loopback = !o->http_host || !strcmp(o->http_host, "127.0.0.1") ||
+	bool loopback = !o->http_host || !strncmp(o->http_host, "127.", 4) ||
 			!strcmp(o->http_host, "::1") || !strcmp(o->http_host, "localhost");
 	if (o->http && !loopback && !o->token) {
 		fprintf(stderr, _("swarmplay: --http on an address that is not loopback needs "
