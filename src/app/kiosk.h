@@ -60,6 +60,7 @@ struct kiosk {
 	bool from_cache;       /* the list in use came from the disk cache */
 	char fetch_result[320];/* the last fetch: "200", "not modified", or why it failed */
 	int64_t fetched_at;    /* unix time of the last attempt, 0 never */
+	unsigned fetches;      /* attempts so far */
 	int64_t good_at;       /* of the last list accepted */
 	char etag[256], last_modified[128];
 	bool stopping;

@@ -227,6 +227,7 @@ static void set_result(struct kiosk *k, const char *fmt, const char *a, const ch
 	pthread_mutex_lock(&k->mu);
 	snprintf(k->fetch_result, sizeof(k->fetch_result), "%s%s%s", fmt, a ? a : "", b ? b : "");
 	k->fetched_at = time(NULL);
+	k->fetches++;
 	pthread_mutex_unlock(&k->mu);
 }
 

@@ -95,8 +95,8 @@ static int status_json(struct sp_buf *b, struct kiosk *k)
 	int r = sp_buf_appendf(b, "{\"playlist\": ");
 	r |= str(b, k->source);
 	r |= sp_buf_appendf(b, ", \"version\": %u, \"from_cache\": %s, \"last_fetch\": "
-			       "{\"at\": %lld, \"result\": ", k->version,
-			    k->from_cache ? "true" : "false", (long long)k->fetched_at);
+			       "{\"at\": %lld, \"count\": %u, \"result\": ", k->version,
+			    k->from_cache ? "true" : "false", (long long)k->fetched_at, k->fetches);
 	r |= str(b, k->fetch_result);
 	r |= sp_buf_appendf(b, ", \"last_good\": %lld}, \"bad_lines\": %zu, \"errors\": [",
 			    (long long)k->good_at, k->bad_lines);

@@ -7,6 +7,9 @@ against a real nginx serving the playlist and a real libtorrent seeder.
             hash as ffmpeg's framemd5 of that item; the bad line is
             reported with its number and skipped; the status page names
             the item playing;
+  refetch   POST /reload: the unchanged list is "not modified" (304), an
+            edited one is version 2 (its items keep their state), an HTML
+            error page is refused and says so, the last good list plays on;
   prefetch  a list of a 6 s local clip and two torrents: while the clip
             plays, both torrents download, in list order, and are
             complete before their turn;
@@ -153,6 +156,35 @@ check(t["state"] == "complete" and t["pinned"] and t["have"] == size,
 a.wait(lambda s: len(a.plays()) >= 4, "loop: hashes written", 60)
 check_plays(a, "loop", 0, 4)
 
+
+# the list again: unchanged (304), edited (version 2, the items keep their
+# state), malformed (an error page: the last good list stays)
+def reload(k, what):
+    n = k.status()["last_fetch"]["count"]
+    check(k.post("reload") == 202, what + ": POST /reload accepted")
+    return k.wait(lambda s: s["last_fetch"]["count"] > n, what)
+
+
+st = reload(a, "refetch")
+check(st["last_fetch"]["result"] == "not modified",
+      "refetch: the unchanged list is not modified (%s)" % st["last_fetch"]["result"])
+with open(os.path.join(www, "list.m3u"), "a") as f:
+    f.write("# edited\n")
+st = reload(a, "edited")
+check(st["last_fetch"]["result"] == "ok", "edited: fetched (%s)" % st["last_fetch"]["result"])
+st = a.wait(lambda s: s["version"] == 2, "edited: applied between two plays")
+check(st["items"][0]["plays"] >= 2 and st["items"][0]["cache"]["state"] == "complete",
+      "edited: the items that stay keep their state (%s plays, %s)"
+      % (st["items"][0]["plays"], st["items"][0]["cache"]["state"]))
+with open(os.path.join(www, "list.m3u"), "w") as f:
+    f.write("<html><body><h1>502 Bad Gateway</h1></body></html>\n")
+st = reload(a, "malformed")
+check(st["last_fetch"]["result"].startswith("malformed") and "HTML" in st["last_fetch"]["result"],
+      "malformed: refused, and why (%s)" % st["last_fetch"]["result"])
+before = st["plays"]
+st = a.wait(lambda s: s["plays"] >= before + 1, "malformed: plays on")
+check(st["version"] == 2 and len(st["items"]) == 2, "malformed: the last good list plays on")
+
 # prefetch: while a local clip plays, the listed torrents download
 clip2 = swarm.make_video(os.path.join(seed_dir, "clip2.mp4"), "mp4", seconds=1, bitrate="400k")
 t2 = swarm.create_tstream(clip2, os.path.join(www, "clip2.tstream"))
@@ -216,7 +248,7 @@ st = a.wait(lambda s: s["last_fetch"]["result"].startswith("failed"), "away: the
 check("last good list" in st["last_fetch"]["result"],
       "away: the status says why (%s)" % st["last_fetch"]["result"])
 st = a.wait(lambda s: s["plays"] >= before + 2, "away: plays on")
-check(st["version"] == 1 and len(st["items"]) == 2, "away: the same list (version %d)"
+check(st["version"] == 2 and len(st["items"]) == 2, "away: the same list (version %d)"
       % st["version"])
 check(a.stop() == 0, "away: SIGTERM ends the kiosk with exit 0")
 
