@@ -6,6 +6,7 @@
  * window and its renderer outlive the play, cleared to black, and the
  * next play takes them over. Main thread only (SDL's rule). */
 #include <errno.h>
+#include <stdlib.h>
 
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
@@ -27,6 +28,19 @@ static struct {
 	SDL_Renderer *ren;
 	bool fullscreen;
 } kept;
+
+/* At exit, the kept window and SDL go (the plays never quit SDL's video
+ * while they keep it). */
+static void release_kept(void)
+{
+	if (kept.ren)
+		SDL_DestroyRenderer(kept.ren);
+	if (kept.win)
+		SDL_DestroyWindow(kept.win);
+	kept.ren = NULL;
+	kept.win = NULL;
+	SDL_Quit();
+}
 
 static bool reuse_kept(struct player *p)
 {
@@ -90,6 +104,9 @@ void sp_render_fini(struct player *p)
 		SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
 		SDL_RenderClear(p->ren);
 		SDL_RenderPresent(p->ren);
+		static bool registered;
+		if (!registered)
+			registered = atexit(release_kept) == 0;
 		kept.win = p->win;
 		kept.ren = p->ren;
 		kept.fullscreen = p->fullscreen;
