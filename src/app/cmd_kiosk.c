@@ -13,7 +13,7 @@
  * does not decode) are skipped and tried again after a back-off (10 s,
  * doubling to 10 min); nothing in a playlist ends the kiosk. A new list
  * (kiosk_fetch.c) is applied between two plays; items that stay keep
- * their torrent and state.
+ * their torrent and state (kiosk_items.c: applying, pinning, preparing).
  *
  * Main thread: the loop and the player (SDL's rule); the fetch thread
  * and the status thread share `struct kiosk` (kiosk.h). SIGINT/SIGTERM
@@ -40,25 +40,9 @@
 #include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
-#define RETRY_MIN_US (10 * 1000000LL)
-#define RETRY_MAX_US (600 * 1000000LL)
-#define MAGNET_TIMEOUT_MS 30000
 #define CACHE_MAX_DEFAULT (10ull << 30)
 #define IDLE_WAIT_US 1000000LL
 
-struct kopts {
-	struct sp_swarm_opts sw;
-	int refresh_min;
-	const char *http_host;
-	uint16_t http_port;
-	bool http;
-	const char *token;
-	uint64_t cache_max;
-	bool windowed, no_video, no_audio, osd;
-	int volume;
-	const char *framehash_dir;
-	const char *src;
-};
 
 static struct kiosk kio;
 static volatile int quit_flag;
@@ -114,7 +98,7 @@ static int parse_bytes(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_http(struct kopts *o, char *arg)
+static int parse_http(struct kiosk_opts *o, char *arg)
 {
 	static char host[256];
 	double v;
@@ -131,7 +115,7 @@ static int parse_http(struct kopts *o, char *arg)
 	return 0;
 }
 
-static int parse_opt(struct kopts *o, int c, char *arg)
+static int parse_opt(struct kiosk_opts *o, int c, char *arg)
 {
 	double v;
 	int r = sp_swarm_opt_parse(&o->sw, c, arg);
@@ -161,7 +145,7 @@ static int parse_opt(struct kopts *o, int c, char *arg)
 	}
 }
 
-static int parse_args(int argc, char **argv, struct kopts *o)
+static int parse_args(int argc, char **argv, struct kiosk_opts *o)
 {
 	static const struct option longs[] = {
 		SP_SWARM_LONGOPTS,
@@ -204,261 +188,6 @@ static int parse_args(int argc, char **argv, struct kopts *o)
 	return 0;
 }
 
-static void item_fini(struct kiosk_item *it)
-{
-	if (it->hold_fd >= 0)
-		close(it->hold_fd); /* unpinned: --cache-max may trim it now */
-	free(it->src);
-	free(it->title);
-}
-
-/* The item of the old list with the same source, for its state. */
-static struct kiosk_item *find_old(struct kiosk_item *old, size_t n, const char *src)
-{
-	for (size_t i = 0; i < n; i++)
-		if (old[i].src && !strcmp(old[i].src, src))
-			return &old[i];
-	return NULL;
-}
-
-static void report_bad_lines(const struct sp_playlist *pl)
-{
-	for (size_t i = 0; i < pl->nerrors; i++)
-		fprintf(stderr, _("swarmplay: playlist line %d skipped: %s\n"), pl->errors[i].line,
-			pl->errors[i].msg);
-	if (pl->bad_lines > pl->nerrors)
-		fprintf(stderr, _("swarmplay: and %zu more bad lines\n"),
-			pl->bad_lines - pl->nerrors);
-}
-
-/* A listed torrent's cache folder, pinned as soon as the list is
- * applied (before the trim that follows), from what is here without the
- * network: a torrent file, the kept copy of a URL's, a magnet's hash.
- * The folder is made if missing (then empty: nothing to keep yet). */
-static void pin_cached(const struct kiosk *k, const struct kopts *o, struct kiosk_item *it)
-{
-	char path[4096], dir[4096];
-	const char *src = it->src;
-	if (o->sw.dir || it->opt.kind == SP_ITEM_MEDIA || it->hold_fd >= 0 || it->t)
-		return;
-	if (it->opt.remote) {
-		if (sp_kiosk_item_path(k, it->src, path, sizeof(path)) < 0 || access(path, R_OK))
-			return;
-		src = path;
-	}
-	struct sp_metainfo *mi = sp_metainfo_load(src, NULL);
-	if (!mi)
-		return;
-	if (sp_cache_dir(mi->info_hash_hex, dir, sizeof(dir)) == 0 &&
-	    (it->hold_fd = sp_cache_hold(dir)) >= 0)
-		snprintf(it->hash, sizeof(it->hash), "%s", mi->info_hash_hex);
-	if (it->hold_fd < 0)
-		it->hold_fd = -1;
-	sp_metainfo_free(mi);
-}
-
-/* A new list from the fetcher, between two plays (main thread). Items
- * that stay keep their torrent and state; the others are unpinned (their
- * torrents seed on until the kiosk restarts). 1 applied, 0 none,
- * -ENOMEM (the old list stays). */
-static int apply_pending(struct kiosk *k, const struct kopts *o)
-{
-	pthread_mutex_lock(&k->mu);
-	struct sp_playlist *pl = k->pending;
-	k->pending = NULL;
-	bool from_cache = k->pending_from_cache;
-	pthread_mutex_unlock(&k->mu);
-	if (!pl)
-		return 0;
-	struct kiosk_item *items = calloc(pl->n, sizeof(*items));
-	if (!items) {
-		sp_playlist_free(pl);
-		return -ENOMEM;
-	}
-	report_bad_lines(pl);
-	for (size_t i = 0; i < pl->n; i++) {
-		char path[8192];
-		struct kiosk_item *it = &items[i];
-		if (sp_playlist_resolve(k->source, pl->items[i].src, path, sizeof(path)) < 0)
-			snprintf(path, sizeof(path), "%s", pl->items[i].src);
-		struct kiosk_item *old = find_old(k->items, k->n, path);
-		if (old && old->opt.kind == pl->items[i].kind) {
-			*it = *old;
-			old->src = old->title = NULL;
-			old->hold_fd = -1;
-			free(it->title);
-		} else {
-			*it = (struct kiosk_item){.hold_fd = -1, .src = strdup(path)};
-		}
-		it->opt = pl->items[i];
-		it->opt.src = it->opt.title = NULL;
-		/* a relative item of a list fetched by http(s) is a URL too */
-		it->opt.remote = !strncasecmp(it->src, "http://", 7) ||
-				 !strncasecmp(it->src, "https://", 8);
-		it->title = pl->items[i].title ? strdup(pl->items[i].title) : NULL;
-		pin_cached(k, o, it);
-	}
-	pthread_mutex_lock(&k->mu);
-	struct kiosk_item *old = k->items;
-	size_t oldn = k->n;
-	const char *cur_src = k->cur >= 0 && (size_t)k->cur < oldn ? old[k->cur].src : NULL;
-	long cur = -1;
-	for (size_t i = 0; cur_src && i < pl->n; i++)
-		if (items[i].src && !strcmp(items[i].src, cur_src))
-			cur = (long)i;
-	k->cur = cur;
-	k->items = items;
-	k->n = pl->n;
-	k->version++;
-	k->from_cache = from_cache;
-	memcpy(k->errors, pl->errors, sizeof(k->errors));
-	k->nerrors = pl->nerrors;
-	k->bad_lines = pl->bad_lines;
-	pthread_mutex_unlock(&k->mu);
-	for (size_t i = 0; i < oldn; i++)
-		item_fini(&old[i]);
-	free(old);
-	fprintf(stderr, _("swarmplay: playlist version %u: %zu items%s\n"), k->version, pl->n,
-		from_cache ? _(" (from the disk cache)") : "");
-	sp_playlist_free(pl);
-	return 1;
-}
-
-static void item_failed(struct kiosk *k, struct kiosk_item *it, const char *why)
-{
-	pthread_mutex_lock(&k->mu);
-	it->fails++;
-	int64_t wait = RETRY_MIN_US << (it->fails < 7 ? it->fails - 1 : 6);
-	it->retry_at_us = sp_now_us() + (wait < RETRY_MAX_US ? wait : RETRY_MAX_US);
-	snprintf(it->error, sizeof(it->error), "%s", why);
-	pthread_mutex_unlock(&k->mu);
-	fprintf(stderr, _("swarmplay: item %s skipped: %s\n"), it->src, why);
-}
-
-/* Every torrent the session has, listed or not any more (the session
- * keeps them: one that comes back to the list is found here). Main
- * thread. */
-struct known {
-	char hash[41];
-	struct sp_torrent *t;
-	int file;
-};
-static struct known *known;
-static size_t nknown;
-
-static struct sp_torrent *known_torrent(const char *hex, int *file)
-{
-	for (size_t i = 0; i < nknown; i++)
-		if (!strcmp(known[i].hash, hex)) {
-			*file = known[i].file;
-			return known[i].t;
-		}
-	return NULL;
-}
-
-static void remember(const char *hex, struct sp_torrent *t, int file)
-{
-	struct known *n = realloc(known, (nknown + 1) * sizeof(*known));
-	if (!n)
-		return;
-	known = n;
-	snprintf(known[nknown].hash, sizeof(known[nknown].hash), "%s", hex);
-	known[nknown].t = t;
-	known[nknown++].file = file;
-}
-
-/* The item's metainfo: a local file, a URL (downloaded, its copy kept),
- * a magnet (its info dictionary from peers). NULL and why. */
-static struct sp_metainfo *load_meta(struct kiosk *k, struct sp_session *s,
-				     const struct kopts *o, struct kiosk_item *it, char *why,
-				     size_t whylen)
-{
-	char path[4096];
-	const char *src = it->src;
-	if (it->opt.remote) {
-		if (sp_kiosk_fetch_item(k, it->src, path, sizeof(path), why, whylen) < 0)
-			return NULL;
-		src = path;
-	}
-	struct sp_error *e = NULL;
-	struct sp_metainfo *mi = sp_metainfo_load(src, &e);
-	if (mi && mi->is_magnet) {
-		sp_swarm_add_initial_peers(mi, &o->sw);
-		mi = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
-	}
-	if (!mi)
-		snprintf(why, whylen, "%s", sp_error_msg(e));
-	sp_error_free(e);
-	return mi;
-}
-
-/* The item is ready to play: a readable file, or its torrent in the
- * session with its cache folder pinned. 0, or -1 (item_failed said why). */
-static int prepare(struct kiosk *k, struct sp_session *s, const struct kopts *o,
-		   struct kiosk_item *it)
-{
-	char why[512] = "";
-	if (it->opt.kind == SP_ITEM_MEDIA) {
-		if (access(it->src, R_OK) == 0)
-			return 0;
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-		item_failed(k, it, why);
-		return -1;
-	}
-	if (it->t)
-		return 0;
-	struct sp_metainfo *mi = load_meta(k, s, o, it, why, sizeof(why));
-	if (!mi) {
-		item_failed(k, it, why);
-		return -1;
-	}
-	int file = sp_metainfo_main_file(mi);
-	struct sp_torrent *t = known_torrent(mi->info_hash_hex, &file);
-	bool shared = t != NULL;
-	char dir[4096];
-	int hold = -1, r = 0;
-	if (o->sw.dir) {
-		snprintf(dir, sizeof(dir), "%s/%s", o->sw.dir, mi->info_hash_hex);
-	} else { /* pinned while listed, shared or not (pin_cached may have) */
-		bool pinned = it->hold_fd >= 0 && !strcmp(it->hash, mi->info_hash_hex);
-		r = -ESTALE;
-		for (int i = 0; i < 3 && r == -ESTALE; i++)
-			if ((r = sp_cache_dir(mi->info_hash_hex, dir, sizeof(dir))) == 0)
-				r = pinned ? 0 : (hold = sp_cache_hold(dir));
-		if (pinned)
-			hold = it->hold_fd;
-	}
-	char hex[41];
-	snprintf(hex, sizeof(hex), "%s", mi->info_hash_hex);
-	struct sp_error *e = NULL;
-	if (!t && r >= 0 && file >= 0)
-		t = sp_session_add_torrent(s, mi, dir, false, &e);
-	if (!t) {
-		snprintf(why, sizeof(why), "%s",
-			 r < 0 ? strerror(-r) : file < 0 ? "no file to play" : sp_error_msg(e));
-		sp_error_free(e);
-		sp_metainfo_free(mi);
-		if (hold >= 0 && hold != it->hold_fd)
-			close(hold);
-		item_failed(k, it, why);
-		return -1;
-	}
-	if (shared) {
-		sp_metainfo_free(mi);
-	} else { /* the session took mi */
-		remember(hex, t, file);
-		sp_swarm_add_peers(t, &o->sw);
-	}
-	pthread_mutex_lock(&k->mu);
-	if (it->hold_fd >= 0 && it->hold_fd != hold)
-		close(it->hold_fd); /* pinned another version of the item */
-	it->t = t;
-	it->file = file;
-	it->hold_fd = hold;
-	snprintf(it->hash, sizeof(it->hash), "%s", hex);
-	pthread_mutex_unlock(&k->mu);
-	return 0;
-}
 
 /* The background downloads (kiosk_prefetch.c) and what their prepare
  * needs; set by run(). */
@@ -466,13 +195,13 @@ static struct kiosk_prefetch *prefetch;
 struct prep_ctx {
 	struct kiosk *k;
 	struct sp_session *s;
-	const struct kopts *o;
+	const struct kiosk_opts *o;
 };
 
 static int prepare_cb(void *ctx, size_t index)
 {
 	struct prep_ctx *c = ctx;
-	return prepare(c->k, c->s, c->o, &c->k->items[index]);
+	return sp_kiosk_prepare(c->k, c->s, c->o, &c->k->items[index]);
 }
 
 struct play_ctx {
@@ -518,7 +247,7 @@ static void on_position(void *ctx, double pos_s, double duration_s)
 
 /* One play of the item (a loop of loops=N is N of them). 0, or -1 and
  * why. */
-static int play_once(struct kiosk *k, const struct kopts *o, const struct sp_media *media,
+static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct sp_media *media,
 		     struct kiosk_item *it, size_t index, char *why, size_t whylen)
 {
 	struct sp_player_config pcfg;
@@ -569,7 +298,7 @@ static int play_once(struct kiosk *k, const struct kopts *o, const struct sp_med
 }
 
 /* Plays the item loops=N times. 0 played, -1 failed (item_failed). */
-static int play_item(struct kiosk *k, const struct kopts *o, const struct sp_media *media,
+static int play_item(struct kiosk *k, const struct kiosk_opts *o, const struct sp_media *media,
 		     size_t index)
 {
 	struct kiosk_item *it = &k->items[index];
@@ -583,7 +312,7 @@ static int play_item(struct kiosk *k, const struct kopts *o, const struct sp_med
 	for (int l = 0; l < it->opt.loops && !quit_flag && !k->stop_play; l++) {
 		char why[512] = "";
 		if (play_once(k, o, media, it, index, why, sizeof(why)) < 0) {
-			item_failed(k, it, why);
+			sp_kiosk_item_failed(k, it, why);
 			return -1;
 		}
 		pthread_mutex_lock(&k->mu);
@@ -635,7 +364,7 @@ static void wait_idle(struct kiosk *k, int64_t us)
 
 /* The others in the play cache, least recently played first, until it
  * fits under --cache-max; listed items are held, never removed. */
-static void trim(const struct kopts *o, const struct kiosk *k)
+static void trim(const struct kiosk_opts *o, const struct kiosk *k)
 {
 	if (o->sw.dir || !k->item_dir[0])
 		return;
@@ -661,7 +390,7 @@ static void set_cur(struct kiosk *k, long i)
 	pthread_mutex_unlock(&k->mu);
 }
 
-static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
+static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *s,
 		const struct sp_media *media)
 {
 	struct prep_ctx pc = {.k = k, .s = s, .o = o};
@@ -669,7 +398,7 @@ static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 	sp_kiosk_notify("READY=1\nSTATUS=waiting for the playlist");
 	while (!quit_flag) {
 		sp_kiosk_prefetch_idle(prefetch); /* the items stand still no more */
-		if (apply_pending(k, o) > 0)
+		if (sp_kiosk_apply_pending(k, o) > 0)
 			trim(o, k);
 		int step = atomic_exchange(&k->step, 0);
 		int64_t now = sp_now_us(), wait_us;
@@ -679,7 +408,7 @@ static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 			continue;
 		}
 		set_cur(k, i);
-		if (prepare(k, s, o, &k->items[i]) < 0)
+		if (sp_kiosk_prepare(k, s, o, &k->items[i]) < 0)
 			continue;
 		k->stop_play = 0;
 		play_item(k, o, media, (size_t)i);
@@ -693,15 +422,15 @@ static void run(struct kiosk *k, const struct kopts *o, struct sp_session *s,
 static void kiosk_fini(struct kiosk *k)
 {
 	for (size_t i = 0; i < k->n; i++)
-		item_fini(&k->items[i]);
+		sp_kiosk_item_fini(&k->items[i]);
 	free(k->items);
 	sp_playlist_free(k->pending);
-	free(known);
+	sp_kiosk_items_fini();
 	pthread_mutex_destroy(&k->mu);
 	pthread_cond_destroy(&k->cond);
 }
 
-static int start(struct kopts *o, struct sp_session **s, struct kiosk_status **st)
+static int start(struct kiosk_opts *o, struct sp_session **s, struct kiosk_status **st)
 {
 	struct sp_error *e = NULL;
 	sp_swarm_prepare(&o->sw, NULL);
@@ -729,7 +458,7 @@ static int start(struct kopts *o, struct sp_session **s, struct kiosk_status **s
 
 int sp_cmd_kiosk(int argc, char **argv)
 {
-	struct kopts o = {.refresh_min = 5, .cache_max = CACHE_MAX_DEFAULT, .volume = 100};
+	struct kiosk_opts o = {.refresh_min = 5, .cache_max = CACHE_MAX_DEFAULT, .volume = 100};
 	o.sw.cfg.lsd = true; /* a site's screens share their bytes */
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {

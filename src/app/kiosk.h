@@ -21,8 +21,25 @@
 
 #include "kiosk/playlist.h"
 
+#include "app/swarm_opts.h"
+
 struct sp_torrent;
 struct sp_session;
+
+/* The kiosk's options (cmd_kiosk.c parses them). */
+struct kiosk_opts {
+	struct sp_swarm_opts sw;
+	int refresh_min;
+	const char *http_host;
+	uint16_t http_port;
+	bool http;
+	const char *token;
+	uint64_t cache_max;
+	bool windowed, no_video, no_audio, osd;
+	int volume;
+	const char *framehash_dir;
+	const char *src;
+};
 
 struct kiosk_item {
 	char *src;       /* resolved against the playlist's location */
@@ -75,6 +92,17 @@ struct kiosk {
 	atomic_int step;        /* +1 next, -1 previous, 0 none */
 	atomic_bool reload;
 };
+
+/* kiosk_items.c, main thread (or the prefetch thread while the main
+ * thread plays): a list the fetcher left, applied (1; 0 none; -ENOMEM);
+ * an item prepared for its play (0, or -1: failed, retried later). */
+int sp_kiosk_apply_pending(struct kiosk *k, const struct kiosk_opts *o);
+int sp_kiosk_prepare(struct kiosk *k, struct sp_session *s, const struct kiosk_opts *o,
+		     struct kiosk_item *it);
+void sp_kiosk_item_fini(struct kiosk_item *it);
+/* Records why the item failed and when to try it again. */
+void sp_kiosk_item_failed(struct kiosk *k, struct kiosk_item *it, const char *why);
+void sp_kiosk_items_fini(void);
 
 /* The fetch thread: the disk copy first (a reboot without network still
  * plays), then PLAYLIST now and every refresh_min minutes, or when
