@@ -344,10 +344,25 @@ static long next_index(const struct kiosk *k, long from, int dir, int64_t now, i
 	return -1;
 }
 
-/* Nothing to play: wait for a list, a control request or a retry time. */
-static void wait_idle(struct kiosk *k, int64_t us)
+#define BLANK_SLICE_MS 250
+
+/* Nothing to play: wait for a list, a control request or a retry time;
+ * meanwhile the window is black and answers (the media module's blank),
+ * a slice at a time. */
+static void wait_idle(struct kiosk *k, const struct kiosk_opts *o, const struct sp_media *media,
+		      int64_t us)
 {
 	sp_kiosk_watchdog(); /* nothing to play is a state, not a hang */
+	if (media->blank && !o->no_video) {
+		struct sp_player_config cfg;
+		sp_player_config_init(&cfg);
+		cfg.fullscreen = !o->windowed;
+		cfg.signage = !o->osd;
+		cfg.title = "swarmplay kiosk";
+		int64_t ms = us / 1000;
+		if (media->blank(&cfg, ms > BLANK_SLICE_MS ? BLANK_SLICE_MS : (int)ms) == 0)
+			return;
+	}
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += (time_t)(us / 1000000);
@@ -404,7 +419,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		int64_t now = sp_now_us(), wait_us;
 		long i = k->n ? next_index(k, k->cur, step < 0 ? -1 : 1, now, &wait_us) : -1;
 		if (i < 0) {
-			wait_idle(k, k->n ? wait_us : IDLE_WAIT_US);
+			wait_idle(k, o, media, k->n ? wait_us : IDLE_WAIT_US);
 			continue;
 		}
 		set_cur(k, i);

@@ -116,4 +116,9 @@ static inline void sp_player_config_init(struct sp_player_config *cfg)
 int sp_player_run(struct sp_source *src, const struct sp_player_config *cfg,
 		  struct sp_error **err);
 
+/* Between plays (the kiosk, keep_window): the kept window (made if none
+ * yet, as cfg says) shows black and its events are read for wait_ms.
+ * With no_video, only waits. 0, or -ENODEV (no window). Main thread. */
+int sp_player_blank(const struct sp_player_config *cfg, int wait_ms);
+
 #endif

@@ -42,6 +42,13 @@ static void release_kept(void)
 	SDL_Quit();
 }
 
+static void keep_at_exit(void)
+{
+	static bool registered;
+	if (!registered)
+		registered = atexit(release_kept) == 0;
+}
+
 static bool reuse_kept(struct player *p)
 {
 	if (!p->cfg->keep_window || !kept.win)
@@ -57,33 +64,44 @@ static bool reuse_kept(struct player *p)
 	return true;
 }
 
+/* A window and its renderer (accelerated, else software). 0 or -ENODEV
+ * with *err. */
+static int create_window(const struct sp_player_config *cfg, SDL_Window **win,
+			 SDL_Renderer **ren, struct sp_error **err)
+{
+	Uint32 flags = SDL_WINDOW_RESIZABLE;
+	if (cfg->fullscreen)
+		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+	const char *title = cfg->title ? cfg->title : "swarmplay";
+	*win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, DEFAULT_W,
+				DEFAULT_H, flags);
+	if (!*win)
+		return sp_error_set(err, -ENODEV, _("cannot open a window: %s"), SDL_GetError());
+	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+	*ren = SDL_CreateRenderer(*win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+	if (!*ren) {
+		SP_INFO("player", "no accelerated renderer (%s), using software", SDL_GetError());
+		*ren = SDL_CreateRenderer(*win, -1, SDL_RENDERER_SOFTWARE);
+	}
+	if (!*ren) {
+		sp_error_set(err, -ENODEV, _("cannot open a window: %s"), SDL_GetError());
+		SDL_DestroyWindow(*win);
+		*win = NULL;
+		return -ENODEV;
+	}
+	return 0;
+}
+
 int sp_render_init(struct player *p, struct sp_error **err)
 {
 	if (reuse_kept(p)) {
 		p->fullscreen = p->cfg->fullscreen;
 		goto ready;
 	}
-	Uint32 flags = SDL_WINDOW_RESIZABLE;
-	if (p->cfg->fullscreen)
-		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-	const char *title = p->cfg->title ? p->cfg->title : "swarmplay";
-	p->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
-				  DEFAULT_W, DEFAULT_H, flags);
-	if (!p->win)
-		return sp_error_set(err, -ENODEV, _("cannot open a window: %s"), SDL_GetError());
+	int r = create_window(p->cfg, &p->win, &p->ren, err);
+	if (r < 0)
+		return r;
 	p->fullscreen = p->cfg->fullscreen;
-	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
-	p->ren = SDL_CreateRenderer(p->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-	if (!p->ren) {
-		SP_INFO("player", "no accelerated renderer (%s), using software", SDL_GetError());
-		p->ren = SDL_CreateRenderer(p->win, -1, SDL_RENDERER_SOFTWARE);
-	}
-	if (!p->ren) {
-		sp_error_set(err, -ENODEV, _("cannot open a window: %s"), SDL_GetError());
-		SDL_DestroyWindow(p->win);
-		p->win = NULL;
-		return -ENODEV;
-	}
 ready:
 	SDL_SetRenderDrawBlendMode(p->ren, SDL_BLENDMODE_BLEND);
 	p->text = sp_text_new(p->ren);
@@ -104,9 +122,7 @@ void sp_render_fini(struct player *p)
 		SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
 		SDL_RenderClear(p->ren);
 		SDL_RenderPresent(p->ren);
-		static bool registered;
-		if (!registered)
-			registered = atexit(release_kept) == 0;
+		keep_at_exit();
 		kept.win = p->win;
 		kept.ren = p->ren;
 		kept.fullscreen = p->fullscreen;
@@ -269,4 +285,35 @@ void sp_render_toggle_fullscreen(struct player *p)
 		return;
 	p->fullscreen = !p->fullscreen;
 	SDL_SetWindowFullscreen(p->win, p->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+}
+
+int sp_player_blank(const struct sp_player_config *cfg, int wait_ms)
+{
+	if (cfg->no_video || cfg->fast) {
+		SDL_Delay((Uint32)(wait_ms > 0 ? wait_ms : 0));
+		return 0;
+	}
+	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+	if (!SDL_WasInit(SDL_INIT_VIDEO) && SDL_InitSubSystem(SDL_INIT_VIDEO) < 0)
+		return -ENODEV;
+	if (!kept.win) {
+		if (create_window(cfg, &kept.win, &kept.ren, NULL) < 0)
+			return -ENODEV;
+		kept.fullscreen = cfg->fullscreen;
+		keep_at_exit();
+	}
+	SDL_SetWindowTitle(kept.win, cfg->title ? cfg->title : "swarmplay");
+	if (cfg->signage)
+		SDL_ShowCursor(SDL_DISABLE);
+	SDL_SetRenderDrawColor(kept.ren, 0, 0, 0, 255);
+	SDL_RenderClear(kept.ren);
+	SDL_RenderPresent(kept.ren);
+	Uint32 end = SDL_GetTicks() + (Uint32)(wait_ms > 0 ? wait_ms : 0);
+	SDL_Event ev;
+	for (;;) { /* read the window's events: a window that does not is "not responding" */
+		int left = (int)(end - SDL_GetTicks());
+		if (left <= 0 || !SDL_WaitEventTimeout(&ev, left))
+			break;
+	}
+	return 0;
 }

@@ -6,7 +6,8 @@ from the second play on through two more, its title following the
 items; a player that opened a window per play would show a new window
 id each time. (SDL may make its window again once while the first play
 sets up its renderer, an OpenGL visual: the count starts at the second
-play.)"""
+play.) And with nothing playable (the only item missing), the window is
+there all the same, black, titled "swarmplay kiosk": never the desktop."""
 import os, re, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -49,4 +50,26 @@ check(alive, "the kiosk ran (exit %s)" % k.returncode)
 check(len(order) >= 5, "the titles followed the items: %s" % order)
 check(len(seen) == 1, "one window through the plays: %s" % {w: sorted(t) for w, t in seen.items()})
 check(rc == 0, "SIGTERM ends it with exit 0 (%s)" % rc)
+
+# nothing playable: the black window all the same
+xvfb, disp = swarm.start_xvfb(640, 360)
+env["DISPLAY"] = disp
+none = os.path.join(root, "none.m3u")
+with open(none, "w") as f:
+    f.write("%s\n" % os.path.join(root, "missing.mkv"))
+k = subprocess.Popen([exe, "kiosk", none, "--no-audio", "--no-lsd", "--no-dht", "--no-tracker"],
+                     env=env, stdout=log, stderr=subprocess.STDOUT)
+found = False
+end = time.time() + 60
+while time.time() < end and k.poll() is None and not found:
+    out = subprocess.run(["xwininfo", "-root", "-tree", "-display", disp],
+                         capture_output=True, text=True).stdout
+    found = '"swarmplay kiosk"' in out
+    time.sleep(0.05)
+alive = k.poll() is None
+rc = swarm.terminate(k)
+swarm.terminate(xvfb)
+check(found and alive, "nothing playable: a black window all the same (found %s, running %s)"
+      % (found, alive))
+check(rc == 0, "nothing playable: SIGTERM ends it with exit 0 (%s)" % rc)
 check.finish()
