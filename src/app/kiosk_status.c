@@ -30,6 +30,7 @@
 
 #include "app/kiosk.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "net/http_parse.h"
 #include "swarmplay/swarmplay.h"
 
@@ -68,7 +69,9 @@ static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
 	r |= it->title ? str(b, it->title) : sp_buf_appendf(b, "null");
 	if (it->hash[0])
 		r |= sp_buf_appendf(b, ", \"infohash\": \"%s\"", it->hash);
-	r |= sp_buf_appendf(b, ", \"plays\": %u, \"error\": ", it->plays);
+	int64_t retry = it->retry_at_us - sp_now_us();
+	r |= sp_buf_appendf(b, ", \"plays\": %u, \"fails\": %d, \"retry_in_s\": %.1f, \"error\": ",
+			    it->plays, it->fails, retry > 0 ? (double)retry / 1e6 : 0.0);
 	r |= str(b, it->error);
 	if (it->t) {
 		struct sp_torrent_stats st;

@@ -27,7 +27,8 @@ against a real nginx serving the playlist and a real libtorrent seeder.
   lan       a second kiosk on the same host, given only the .tstream and
             no peer: it finds the first by LSD (on loopback) and takes
             the whole video from it, counted in bytes (the seeder is
-            gone: nothing else has it)."""
+            gone: nothing else has it); a missing item beside it is
+            skipped, says why, and is tried again."""
 import json, os, shutil, subprocess, sys, time, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -301,7 +302,7 @@ check(d.stop() == 0, "control: the kiosk ends with exit 0")
 # lan: a second kiosk finds the first by LSD and takes the video from it
 lan_list = os.path.join(root, "lan.m3u")
 with open(lan_list, "w") as f:
-    f.write("#EXTM3U\n%s\n" % tstream)
+    f.write("#EXTM3U\n%s\n%s\n" % (tstream, os.path.join(root, "not-there.mkv")))
 up0 = b.status()["items"][0]["cache"]["uploaded"]
 c = Kiosk("c", lan_list, [])
 end = time.time() + 60
@@ -329,6 +330,11 @@ check(got["from_peers"] >= size * 0.99, "lan: the whole video came from a peer (
 check(up >= size * 0.99, "lan: the first kiosk sent it (%d bytes)" % up)
 c.wait(lambda s: len(c.plays()) >= 1, "lan: hashes written", 60)
 check(c.plays()[0][1] == refs[0], "lan: its frames are ffmpeg's framemd5")
+st = c.wait(lambda s: s["items"][1]["fails"] >= 2, "lan: a missing item retried", 120)
+bad = st["items"][1]
+check("No such file" in bad["error"] and st["items"][0]["plays"] >= 2,
+      "lan: the missing item skipped, said why (%s), tried again (%d times) while the other "
+      "plays on (%d plays)" % (bad["error"], bad["fails"], st["items"][0]["plays"]))
 check(c.stop() == 0, "lan: the second kiosk ends with exit 0")
 check(b.stop() == 0, "reboot: the kiosk ends with exit 0")
 
