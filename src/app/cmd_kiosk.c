@@ -425,7 +425,9 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		set_cur(k, i);
 		if (sp_kiosk_prepare(k, s, o, &k->items[i]) < 0)
 			continue;
-		k->stop_play = 0;
+		k->stop_play = 0; /* then the step: a jump asked meanwhile is not lost */
+		if (atomic_load(&k->step))
+			continue;
 		play_item(k, o, media, (size_t)i);
 		trim(o, k);
 	}
