@@ -412,6 +412,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 	prefetch = sp_kiosk_prefetch_new(k, prepare_cb, &pc);
 	sp_kiosk_notify("READY=1\nSTATUS=waiting for the playlist");
 	while (!quit_flag) {
+		sp_kiosk_watchdog(); /* between two plays too */
 		sp_kiosk_prefetch_idle(prefetch); /* the items stand still no more */
 		if (sp_kiosk_apply_pending(k, o) > 0)
 			trim(o, k);

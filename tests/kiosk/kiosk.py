@@ -10,7 +10,7 @@ against a real nginx serving the playlist and a real libtorrent seeder.
   refetch   POST /reload: the unchanged list is "not modified" (304), an
             edited one is version 2 (its items keep their state), an HTML
             error page is refused and says so, the last good list plays on;
-  prefetch  a list of a 6 s local clip and two torrents: while the clip
+  prefetch  a list of a 12 s local clip and two torrents: while the clip
             plays, both torrents download, in list order, and are
             complete before their turn;
   cache     --cache-max 1 byte, a day later, the list without the first
@@ -190,7 +190,7 @@ check(st["version"] == 2 and len(st["items"]) == 2, "malformed: the last good li
 clip2 = swarm.make_video(os.path.join(seed_dir, "clip2.mp4"), "mp4", seconds=1, bitrate="400k")
 t2 = swarm.create_tstream(clip2, os.path.join(www, "clip2.tstream"))
 seeder2 = swarm.Seeder(t2, seed_dir)
-long6 = swarm.make_video(os.path.join(root, "long6.mkv"), "mkv", seconds=6, size="160x120")
+long6 = swarm.make_video(os.path.join(root, "long6.mkv"), "mkv", seconds=12, size="160x120")
 pre_list = os.path.join(root, "prefetch.m3u")
 with open(pre_list, "w") as f:
     f.write("%s\n%s\n%s\n" % (long6, tstream, t2))
