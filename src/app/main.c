@@ -24,6 +24,7 @@ static const struct subcommand commands[] = {
 	{"seed", sp_cmd_seed, N_("check downloaded data and seed it")},
 	{"serve", sp_cmd_serve, N_("stream torrents over HTTP to any player or browser")},
 	{"doctor", sp_cmd_doctor, N_("check the network: reachable port, DHT, IPv6")},
+	{"kiosk", sp_cmd_kiosk, N_("play a playlist in a loop, unattended (signage)")},
 };
 
 static void usage(FILE *f)

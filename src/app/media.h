@@ -21,7 +21,7 @@
 #define SP_MEDIA_SYMBOL "sp_media_module"
 /* Bump when struct sp_media or what the module expects of the program
  * changes; the program refuses a module of another ABI or version. */
-#define SP_MEDIA_ABI 3
+#define SP_MEDIA_ABI 4
 
 struct sp_reader;
 struct sp_play_config;
@@ -40,6 +40,9 @@ struct sp_media {
 			 struct sp_error **err);
 	/* Duration of a media file in seconds, 0 when unknown or not media. */
 	double (*probe_duration)(const char *path);
+	/* The kiosk between plays: the window black, its events read, for
+	 * wait_ms (sp_player_blank). */
+	int (*blank)(const struct sp_play_config *cfg, int wait_ms);
 };
 
 /* Load the module once (later calls return the same table). NULL with

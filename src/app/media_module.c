@@ -61,4 +61,5 @@ const struct sp_media sp_media_module = {
 	.play_reader = play_reader,
 	.play_file = play_file,
 	.probe_duration = probe_duration,
+	.blank = sp_player_blank,
 };

@@ -9,10 +9,13 @@
  * choked interested peer, so newcomers with nothing to give can start
  * and we discover faster partners. A peer that becomes interested while
  * a regular slot is free is unchoked at once rather than after up to
- * 10 s. Everyone else is choked. */
+ * 10 s. Everyone else is choked. With LSD on (the kiosk), peers on the
+ * local network rank first: a site's screens serve each other before
+ * strangers on the internet. */
 #include <stdlib.h>
 
 #include "core/clock.h"
+#include "net/lan_addr.h"
 #include "net/peer.h"
 
 #define RECHOKE_US 10000000
@@ -29,11 +32,16 @@ static bool seeding(const struct sp_torrent *t)
 	return sp_bitfield_full(&t->have);
 }
 
+#define LAN_FIRST 1e15 /* above any rate */
+
 static double score(const struct sp_torrent *t, const struct sp_peer *p)
 {
+	double lan = t->s->cfg.lsd && sp_addr_is_lan((const struct sockaddr *)&p->addr)
+			     ? LAN_FIRST
+			     : 0;
 	if (seeding(t))
-		return p->up_rate;
-	return p->snubbed ? -1.0 : p->down_rate;
+		return lan + p->up_rate;
+	return lan + (p->snubbed ? -1.0 : p->down_rate);
 }
 
 /* Scores are computed before sorting: qsort has no context argument, and

@@ -9,7 +9,9 @@
  * default interface and on loopback (so that sessions on one host find
  * each other); our own announces are recognised by their cookie and
  * ignored. A datagram is parsed with a hard ceiling and never trusted
- * beyond "this address claims this port for this info-hash". */
+ * beyond "this address claims this port for this info-hash".
+ * SWARMPLAY_LSD=loopback keeps it on 127.0.0.1 (the tests: no multicast
+ * leaves the machine; screens of one host still find each other). */
 #include "net/session.h"
 
 #include <arpa/inet.h>
@@ -38,6 +40,12 @@ static bool lsd_allowed(const struct sp_torrent *t)
 	return !t->mi->private_flag && !t->meta_only && t->started && !t->stopping;
 }
 
+static bool loopback_only(void)
+{
+	const char *v = getenv("SWARMPLAY_LSD");
+	return v && !strcmp(v, "loopback");
+}
+
 static void send_one(struct sp_session *s, const char *msg, size_t len, const char *ifaddr)
 {
 	struct in_addr ifa;
@@ -64,7 +72,8 @@ static void announce(struct sp_session *s, struct sp_torrent *t)
 	char msg[512];
 	int n;
 	if (s->lsd_ev && (n = message(msg, sizeof(msg), s, t, LSD_GROUP)) > 0) {
-		send_one(s, msg, (size_t)n, "0.0.0.0");
+		if (!loopback_only())
+			send_one(s, msg, (size_t)n, "0.0.0.0");
 		send_one(s, msg, (size_t)n, "127.0.0.1");
 	}
 	if (s->lsd6_ev && (n = message(msg, sizeof(msg), s, t, "[" SP_LSD6_GROUP "]")) > 0)
@@ -169,7 +178,7 @@ static int start4(struct sp_session *s)
 	}
 	int joined = 0;
 	static const char *const ifs[] = {"0.0.0.0", "127.0.0.1"};
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = loopback_only() ? 1 : 0; i < 2; i++) {
 		struct ip_mreq mr;
 		inet_pton(AF_INET, LSD_GROUP, &mr.imr_multiaddr);
 		inet_pton(AF_INET, ifs[i], &mr.imr_interface);
@@ -195,7 +204,9 @@ int sp_lsd_start(struct sp_session *s)
 		rnd[i] = s->peer_id[12 + i];
 	sp_hex(rnd, sizeof(rnd), hex);
 	snprintf(s->lsd_cookie, sizeof(s->lsd_cookie), "%s", hex);
-	int r4 = start4(s), r6 = sp_lsd6_start(s);
+	/* SWARMPLAY_LSD=loopback (the tests): IPv4 on 127.0.0.1 only, and no
+	 * IPv6 group, whose multicast does not stay on the loopback here. */
+	int r4 = start4(s), r6 = loopback_only() ? -ENODEV : sp_lsd6_start(s);
 	if (r6 < 0)
 		SP_DEBUG(MOD, "no IPv6 local discovery: %s", strerror(-r6));
 	return r4 < 0 && r6 < 0 ? r4 : 0;

@@ -551,6 +551,16 @@ static void poll_net(struct player *p, int64_t now, bool force)
 		return;
 	p->net_at_us = now;
 	p->cfg->netinfo(p->cfg->netinfo_ctx, &p->net);
+	if (p->cfg->position && p->opened)
+		p->cfg->position(p->cfg->netinfo_ctx, sp_player_position(p), p->duration);
+}
+
+/* The kiosk's duration= : this play ends there. */
+static void check_stop_at(struct player *p)
+{
+	if (p->cfg->stop_at_s > 0 && p->first_shown &&
+	    sp_player_position(p) + 1e-6 >= p->cfg->stop_at_s)
+		p->quit = true;
 }
 
 /* --progress: one status line a second on stderr (the headless demo). */
@@ -620,6 +630,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 		if (p->opened) {
 			sp_sub_poll(p);
 			scripted_seek(p);
+			check_stop_at(p);
 			update_buffering(p, now);
 			if (p->vidx >= 0)
 				video_refresh(p, now, &remaining);
@@ -763,7 +774,7 @@ static int fini_player(struct player *p)
 	sp_source_free(p->sub_src);
 	sp_pktq_fini(&p->sq);
 	pthread_mutex_destroy(&p->sub_mu);
-	if (p->video_init)
+	if (p->video_init && !p->cfg->keep_window) /* the kiosk keeps its window (render.c) */
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 	if (p->audio_init)
 		SDL_QuitSubSystem(SDL_INIT_AUDIO);

@@ -92,6 +92,13 @@ struct sp_play_config {
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
 	volatile int *quit_flag;  /* optional: set from a signal handler */
+	/* optional (the kiosk): each play stops when the position reaches
+	 * stop_at_s (> 0), as at the end; position() is told the position
+	 * with netinfo's period, on the main thread, with netinfo_ctx */
+	double stop_at_s;
+	bool signage;             /* no on-screen display, the pointer hidden */
+	bool keep_window;         /* the window kept, black, for the next play */
+	void (*position)(void *ctx, double pos_s, double duration_s);
 	/* scripted seeks (tests, benchmarks): when the position first reaches
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
@@ -139,5 +146,10 @@ static inline void sp_play_config_init(struct sp_play_config *cfg)
  * playable stream, no window). The source is borrowed. */
 int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 		  struct sp_error **err);
+
+/* Between plays (the kiosk, keep_window): the kept window (made if none
+ * yet, as cfg says) shows black and its events are read for wait_ms.
+ * With no_video, only waits. 0, or -ENODEV (no window). Main thread. */
+int sp_player_blank(const struct sp_play_config *cfg, int wait_ms);
 
 #endif

@@ -2,8 +2,11 @@
  * the video's aspect ratio (letterboxed), with the OSD drawn on top.
  *
  * SDL takes yuv420p (IYUV), nv12 and nv21 directly; any other pixel format
- * is converted to yuv420p with swscale. Main thread only (SDL's rule). */
+ * is converted to yuv420p with swscale. With keep_window (the kiosk) the
+ * window and its renderer outlive the play, cleared to black, and the
+ * next play takes them over. Main thread only (SDL's rule). */
 #include <errno.h>
+#include <stdlib.h>
 
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
@@ -18,29 +21,88 @@
 #define MAX_INITIAL_W 1280
 #define MAX_INITIAL_H 720
 
-int sp_render_init(struct player *p, struct sp_error **err)
+/* Signage (the kiosk): the window outlives a play, black between two, so
+ * the screen never shows the desktop between items. Main thread. */
+static struct {
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	bool fullscreen;
+} kept;
+
+/* At exit, the kept window and SDL go (the plays never quit SDL's video
+ * while they keep it). */
+static void release_kept(void)
+{
+	if (kept.ren)
+		SDL_DestroyRenderer(kept.ren);
+	if (kept.win)
+		SDL_DestroyWindow(kept.win);
+	kept.ren = NULL;
+	kept.win = NULL;
+	SDL_Quit();
+}
+
+static void keep_at_exit(void)
+{
+	static bool registered;
+	if (!registered)
+		registered = atexit(release_kept) == 0;
+}
+
+static bool reuse_kept(struct player *p)
+{
+	if (!p->cfg->keep_window || !kept.win)
+		return false;
+	p->win = kept.win;
+	p->ren = kept.ren;
+	kept.win = NULL;
+	kept.ren = NULL;
+	SDL_SetWindowTitle(p->win, p->cfg->title ? p->cfg->title : "swarmplay");
+	if (kept.fullscreen != p->cfg->fullscreen)
+		SDL_SetWindowFullscreen(p->win,
+					p->cfg->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+	return true;
+}
+
+/* A window and its renderer (accelerated, else software). 0 or -ENODEV
+ * with *err. */
+static int create_window(const struct sp_play_config *cfg, SDL_Window **win,
+			 SDL_Renderer **ren, struct sp_error **err)
 {
 	Uint32 flags = SDL_WINDOW_RESIZABLE;
-	if (p->cfg->fullscreen)
+	if (cfg->fullscreen)
 		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-	const char *title = p->cfg->title ? p->cfg->title : "swarmplay";
-	p->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
-				  DEFAULT_W, DEFAULT_H, flags);
-	if (!p->win)
+	const char *title = cfg->title ? cfg->title : "swarmplay";
+	*win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, DEFAULT_W,
+				DEFAULT_H, flags);
+	if (!*win)
 		return sp_error_set(err, -ENODEV, _("cannot open a window: %s"), SDL_GetError());
-	p->fullscreen = p->cfg->fullscreen;
 	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
-	p->ren = SDL_CreateRenderer(p->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-	if (!p->ren) {
+	*ren = SDL_CreateRenderer(*win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+	if (!*ren) {
 		SP_INFO("player", "no accelerated renderer (%s), using software", SDL_GetError());
-		p->ren = SDL_CreateRenderer(p->win, -1, SDL_RENDERER_SOFTWARE);
+		*ren = SDL_CreateRenderer(*win, -1, SDL_RENDERER_SOFTWARE);
 	}
-	if (!p->ren) {
+	if (!*ren) {
 		sp_error_set(err, -ENODEV, _("cannot open a window: %s"), SDL_GetError());
-		SDL_DestroyWindow(p->win);
-		p->win = NULL;
+		SDL_DestroyWindow(*win);
+		*win = NULL;
 		return -ENODEV;
 	}
+	return 0;
+}
+
+int sp_render_init(struct player *p, struct sp_error **err)
+{
+	if (reuse_kept(p)) {
+		p->fullscreen = p->cfg->fullscreen;
+		goto ready;
+	}
+	int r = create_window(p->cfg, &p->win, &p->ren, err);
+	if (r < 0)
+		return r;
+	p->fullscreen = p->cfg->fullscreen;
+ready:
 	SDL_SetRenderDrawBlendMode(p->ren, SDL_BLENDMODE_BLEND);
 	p->text = sp_text_new(p->ren);
 	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
@@ -56,6 +118,17 @@ void sp_render_fini(struct player *p)
 	p->text = NULL;
 	if (p->tex)
 		SDL_DestroyTexture(p->tex);
+	if (p->cfg->keep_window && p->win && p->ren && !kept.win) {
+		SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
+		SDL_RenderClear(p->ren);
+		SDL_RenderPresent(p->ren);
+		keep_at_exit();
+		kept.win = p->win;
+		kept.ren = p->ren;
+		kept.fullscreen = p->fullscreen;
+		p->win = NULL;
+		p->ren = NULL;
+	}
 	if (p->ren)
 		SDL_DestroyRenderer(p->ren);
 	if (p->win)
@@ -199,7 +272,8 @@ void sp_render_draw(struct player *p)
 		SDL_Rect r = video_rect(p, w, h);
 		SDL_RenderCopy(p->ren, p->tex, NULL, &r);
 	}
-	sp_osd_draw(p, w, h);
+	if (!p->cfg->signage)
+		sp_osd_draw(p, w, h);
 	sp_sub_draw(p, w, p->osd_panel_y > 0 ? p->osd_panel_y : h);
 	sp_text_gc(p->text);
 	SDL_RenderPresent(p->ren);
@@ -211,4 +285,35 @@ void sp_render_toggle_fullscreen(struct player *p)
 		return;
 	p->fullscreen = !p->fullscreen;
 	SDL_SetWindowFullscreen(p->win, p->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+}
+
+int sp_player_blank(const struct sp_play_config *cfg, int wait_ms)
+{
+	if (cfg->no_video || cfg->fast) {
+		SDL_Delay((Uint32)(wait_ms > 0 ? wait_ms : 0));
+		return 0;
+	}
+	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+	if (!SDL_WasInit(SDL_INIT_VIDEO) && SDL_InitSubSystem(SDL_INIT_VIDEO) < 0)
+		return -ENODEV;
+	if (!kept.win) {
+		if (create_window(cfg, &kept.win, &kept.ren, NULL) < 0)
+			return -ENODEV;
+		kept.fullscreen = cfg->fullscreen;
+		keep_at_exit();
+	}
+	SDL_SetWindowTitle(kept.win, cfg->title ? cfg->title : "swarmplay");
+	if (cfg->signage)
+		SDL_ShowCursor(SDL_DISABLE);
+	SDL_SetRenderDrawColor(kept.ren, 0, 0, 0, 255);
+	SDL_RenderClear(kept.ren);
+	SDL_RenderPresent(kept.ren);
+	Uint32 end = SDL_GetTicks() + (Uint32)(wait_ms > 0 ? wait_ms : 0);
+	SDL_Event ev;
+	for (;;) { /* read the window's events: a window that does not is "not responding" */
+		int left = (int)(end - SDL_GetTicks());
+		if (left <= 0 || !SDL_WaitEventTimeout(&ev, left))
+			break;
+	}
+	return 0;
 }

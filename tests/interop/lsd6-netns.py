@@ -58,6 +58,7 @@ try:
     torrent = os.path.join(w, "t.torrent")
     nu.make_torrent(lt, content, torrent)
     env = dict(os.environ, SWARMPLAY_LOG="debug", XDG_STATE_HOME=os.path.join(w, "state"))
+    env.pop("SWARMPLAY_LSD", None)  # "loopback" turns IPv6 LSD off; these namespaces are ours
     seed_log = os.path.join(w, "seed.log")
     seed = subprocess.Popen(["ip", "netns", "exec", A, SP, "seed", torrent, src, "--lsd",
                              "--no-dht", "--no-tracker", "--port", "0"],

@@ -4,7 +4,8 @@ Imported by every helper in tests/lib (so by every test and benchmark that
 starts swarmplay through them): the swarmplay processes they start inherit
 an environment with no DHT bootstrap routers (SWARMPLAY_DHT_BOOTSTRAP
 empty, unless the caller already named local nodes), no port mapping on a
-gateway (SWARMPLAY_PORT_MAPPING=off), and a routing table kept in the
+gateway (SWARMPLAY_PORT_MAPPING=off), local service discovery on
+loopback only (SWARMPLAY_LSD=loopback: the kiosk turns LSD on), and a routing table kept in the
 build tree (XDG_STATE_HOME), never the user's, which names internet hosts.
 meson's test_env sets the same; this covers a script run by hand. A test
 that needs one of them (the port-mapping test in its namespaces) passes
@@ -15,6 +16,7 @@ import tempfile
 
 os.environ.setdefault("SWARMPLAY_DHT_BOOTSTRAP", "")
 os.environ["SWARMPLAY_PORT_MAPPING"] = "off"
+os.environ["SWARMPLAY_LSD"] = "loopback"  # the kiosk's LSD multicasts on 127.0.0.1 only
 _state = os.path.join(os.path.abspath(os.environ.get("SP_BUILDDIR", tempfile.gettempdir())),
                       "test-state")
 if not os.environ.get("XDG_STATE_HOME", "").startswith(_state):
