@@ -68,6 +68,16 @@ const char *sp_metainfo_file_path(const struct sp_metainfo *mi, int i);
 int64_t sp_metainfo_file_length(const struct sp_metainfo *mi, int i); /* -1 out of range */
 /* The file that play chooses: the largest video file, else the largest; -1 none. */
 int sp_metainfo_main_file(const struct sp_metainfo *mi);
+/* A magnet link's: no file list until sp_session_fetch_metadata. */
+bool sp_metainfo_is_magnet(const struct sp_metainfo *mi);
+/* A private torrent (BEP 27): peers only from its trackers, so a host
+ * keeps it out of the DHT and local discovery. False for a magnet. */
+bool sp_metainfo_is_private(const struct sp_metainfo *mi);
+/* A peer to try first (as a magnet's x.pe), for the session that gets mi
+ * and for sp_session_fetch_metadata. The one call that changes a
+ * metainfo: on the thread that holds it, before handing it to a session.
+ * host: an IP address or a name, under 64 bytes. 0, -EINVAL or -ENOMEM. */
+int sp_metainfo_add_peer(struct sp_metainfo *mi, const char *host, uint16_t port);
 
 /* ---- session ---- */
 

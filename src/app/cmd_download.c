@@ -21,10 +21,8 @@
 #include "app/cmd.h"
 #include "app/swarm_cmd.h"
 #include "app/swarm_opts.h"
-#include "core/clock.h"
-#include "core/error.h"
+#include "app/clock.h"
 #include "app/i18n.h"
-#include "core/metainfo.h"
 #include "swarmplay/swarmplay.h"
 
 struct opts {
@@ -210,7 +208,7 @@ static int watch(struct sp_session *s, struct sp_torrent *t, const struct opts *
 {
 	char reach_shown[256] = "", reach[256];
 	bool tty = isatty(STDERR_FILENO);
-	int64_t start = sp_now_us(), last_line = 0;
+	int64_t start = sp_app_now_us(), last_line = 0;
 	bool announced_complete = false;
 	struct sp_torrent_stats st;
 	char tracker_shown[sizeof(st.tracker_status)] = "";
@@ -218,7 +216,7 @@ static int watch(struct sp_session *s, struct sp_torrent *t, const struct opts *
 		struct timespec ts = {0, tty ? 250000000L : 200000000L};
 		nanosleep(&ts, NULL);
 		sp_torrent_get_stats(t, &st);
-		int64_t now = sp_now_us();
+		int64_t now = sp_app_now_us();
 		if (st.error[0]) {
 			show_progress(&st, tty, true);
 			fprintf(stderr, _("swarmplay: %s\n"), st.error);
@@ -295,7 +293,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	printf(_("listening on port %u\n"), sp_session_port(s));
 	fflush(stdout);
 	sp_swarm_add_dht_nodes(s, &o.sw);
-	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, &o))) {
+	if (sp_metainfo_is_magnet(mi) && !(mi = fetch_metadata(s, mi, &o))) {
 		sp_session_free(s);
 		return SP_EXIT_FAILURE;
 	}

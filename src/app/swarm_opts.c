@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "app/i18n.h"
-#include "core/metainfo.h"
+#include "swarmplay/swarmplay.h"
 
 int sp_parse_num(const char *s, double lo, double hi, double *out)
 {
@@ -130,7 +130,7 @@ static void state_path(struct sp_swarm_opts *o)
 
 void sp_swarm_prepare(struct sp_swarm_opts *o, const struct sp_metainfo *mi)
 {
-	o->cfg.dht = !o->no_dht && !(mi && !mi->is_magnet && mi->private_flag);
+	o->cfg.dht = !o->no_dht && !(mi && sp_metainfo_is_private(mi));
 	if (o->cfg.dht)
 		state_path(o);
 	const char *pm = getenv("SWARMPLAY_PORT_MAPPING");
@@ -218,16 +218,13 @@ void sp_swarm_add_peers(struct sp_torrent *t, const struct sp_swarm_opts *o)
 void sp_swarm_add_initial_peers(struct sp_metainfo *mi, const struct sp_swarm_opts *o)
 {
 	for (int i = 0; i < o->npeers; i++) {
-		struct sp_mi_peer p;
-		if (sp_split_host_port(o->peers[i], p.host, sizeof(p.host), &p.port) < 0) {
+		char host[64]; /* what sp_metainfo_add_peer takes */
+		uint16_t port;
+		if (sp_split_host_port(o->peers[i], host, sizeof(host), &port) < 0) {
 			fprintf(stderr, _("swarmplay: cannot use peer address %s\n"), o->peers[i]);
 			continue;
 		}
-		struct sp_mi_peer *np = realloc(mi->initial_peers,
-						(mi->num_initial_peers + 1) * sizeof(*np));
-		if (!np)
+		if (sp_metainfo_add_peer(mi, host, port) == -ENOMEM)
 			return;
-		mi->initial_peers = np;
-		np[mi->num_initial_peers++] = p;
 	}
 }

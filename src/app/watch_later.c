@@ -1,6 +1,7 @@
 /* watch_later.c - the resume positions (watch_later.h). A file holds one
  * line, "start=SECONDS"; anything else in it is ignored, a file that does
- * not parse is as none. Main thread. */
+ * not parse is as none. A local file's key is the SHA-1 of its real path
+ * (libcrypto, as the core uses it: no private header). Main thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,11 +11,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "app/watch_later.h"
-#include "storage/cache.h"
-#include "core/sha1.h"
 
 #define KEY_MAX 80
+#define SHA1_LEN 20
+
+/* mkdir -p: each missing folder of path made with mode. */
+static int make_dirs(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
 
 static int state_dir(char *out, size_t n)
 {
@@ -49,10 +70,12 @@ void sp_watch_later_key_file(const char *path, char *out, size_t n)
 {
 	char real[PATH_MAX];
 	const char *p = realpath(path, real) ? real : path;
-	uint8_t md[SP_SHA1_LEN];
-	char hex[2 * SP_SHA1_LEN + 1];
-	sp_sha1(p, strlen(p), md);
-	sp_hex(md, sizeof(md), hex);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	char hex[2 * SHA1_LEN + 1] = "";
+	if (EVP_Digest(p, strlen(p), md, &len, EVP_sha1(), NULL) && len == SHA1_LEN)
+		for (unsigned int i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	snprintf(out, n, "%s", hex);
 }
 
@@ -82,7 +105,7 @@ int sp_watch_later_save(const char *key, double pos_s)
 {
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 16];
 	int r = state_dir(dir, sizeof(dir));
-	if (r < 0 || (r = sp_mkdirs(dir, 0700)) < 0 || (r = key_path(key, path, sizeof(path))) < 0)
+	if (r < 0 || (r = make_dirs(dir, 0700)) < 0 || (r = key_path(key, path, sizeof(path))) < 0)
 		return r;
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

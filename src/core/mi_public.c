@@ -1,7 +1,13 @@
 /* mi_public.c - what the public API (swarmplay.h) says of a metainfo: its
  * files, names and lengths, without exposing struct sp_metainfo, so that
  * the struct can change without breaking an embedder. Any thread: the
- * metainfo is immutable. */
+ * metainfo is immutable, but for sp_metainfo_add_peer before it is added
+ * to a session. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/metainfo.h"
 #include "swarmplay/swarmplay.h"
 
@@ -32,4 +38,31 @@ int64_t sp_metainfo_file_length(const struct sp_metainfo *mi, int i)
 	if (i < 0 || (size_t)i >= mi->num_files)
 		return -1;
 	return (int64_t)mi->files[i].length;
+}
+
+bool sp_metainfo_is_magnet(const struct sp_metainfo *mi)
+{
+	return mi->is_magnet;
+}
+
+bool sp_metainfo_is_private(const struct sp_metainfo *mi)
+{
+	return !mi->is_magnet && mi->private_flag;
+}
+
+/* The caller's thread, before a session has the metainfo: the one place
+ * where a metainfo changes after it is made. */
+int sp_metainfo_add_peer(struct sp_metainfo *mi, const char *host, uint16_t port)
+{
+	struct sp_mi_peer p;
+	if (!mi || !host || !*host || strlen(host) >= sizeof(p.host))
+		return -EINVAL;
+	snprintf(p.host, sizeof(p.host), "%s", host);
+	p.port = port;
+	struct sp_mi_peer *np = realloc(mi->initial_peers, (mi->num_initial_peers + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	mi->initial_peers = np;
+	np[mi->num_initial_peers++] = p;
+	return 0;
 }
