@@ -68,6 +68,21 @@ const char *sp_metainfo_file_path(const struct sp_metainfo *mi, int i);
 int64_t sp_metainfo_file_length(const struct sp_metainfo *mi, int i); /* -1 out of range */
 /* The file that play chooses: the largest video file, else the largest; -1 none. */
 int sp_metainfo_main_file(const struct sp_metainfo *mi);
+uint64_t sp_metainfo_total_length(const struct sp_metainfo *mi); /* 0 for a magnet */
+uint32_t sp_metainfo_piece_length(const struct sp_metainfo *mi); /* 0 for a magnet */
+uint32_t sp_metainfo_num_pieces(const struct sp_metainfo *mi);   /* 0 for a magnet */
+
+/* Where a bitrate hint comes from (.tstream keys). */
+enum sp_bitrate_source {
+	SP_BITRATE_NONE = 0,
+	SP_BITRATE_INFO_PLAYTIME,  /* info.playtime or the file's own playtime */
+	SP_BITRATE_TOP_PLAYTIME,   /* top-level playtime */
+	SP_BITRATE_SPEED_BPS,      /* azureus_properties.Content['Speed Bps'] */
+};
+/* The bitrate hint of file file_index (-1: the main file) in bytes per
+ * second, 0 if unknown; *source (may be NULL) says from what. */
+double sp_metainfo_bitrate(const struct sp_metainfo *mi, int file_index,
+			   enum sp_bitrate_source *source);
 /* A magnet link's: no file list until sp_session_fetch_metadata. */
 bool sp_metainfo_is_magnet(const struct sp_metainfo *mi);
 /* A private torrent (BEP 27): peers only from its trackers, so a host
@@ -78,6 +93,48 @@ bool sp_metainfo_is_private(const struct sp_metainfo *mi);
  * metainfo: on the thread that holds it, before handing it to a session.
  * host: an IP address or a name, under 64 bytes. 0, -EINVAL or -ENOMEM. */
 int sp_metainfo_add_peer(struct sp_metainfo *mi, const char *host, uint16_t port);
+
+/* ---- making a .tstream (a .torrent with streaming hints) ---- */
+
+struct sp_create_config {
+	const char *const *trackers;  /* the first is `announce`; each one is a
+					 tier of its own in announce-list */
+	size_t num_trackers;
+	const char *const *web_seeds; /* BEP 19 url-list */
+	size_t num_web_seeds;
+	uint32_t piece_length;        /* a power of two, 16 KiB..64 MiB; 0: about
+					 half a second of the main video */
+	const char *comment;          /* NULL = none, as the next two */
+	const char *title;            /* azureus_properties Content Title */
+	const char *created_by;
+	bool private_flag;            /* BEP 27 */
+	bool with_date;               /* write `creation date`: date */
+	int64_t date;                 /* seconds since 1970 */
+	int threads;                  /* hashing threads, 1..64; 0 = all cores */
+	/* The duration of a video file of the input (by its extension) in
+	 * *seconds (0: unknown), from which the playtime and the piece size
+	 * follow; the library links no media library, so the host probes
+	 * (NULL: none probed). A negative errno stops sp_create with it, and
+	 * with *err if the callback filled it. */
+	int (*probe_duration)(void *ctx, const char *path, double *seconds,
+			      struct sp_error **err);
+	/* Hashing progress (bytes done of total), about every 100 ms and once
+	 * at the end; NULL = none. */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;                    /* given to both callbacks */
+	double *hash_seconds;         /* NULL, or set to how long hashing took */
+};
+
+/* Makes a .tstream of input, a file or a directory (its regular files,
+ * sorted by path; symlinks skipped), and writes it to output atomically
+ * (a temporary file beside it, fsync, rename). The output depends only on
+ * input and cfg (cfg NULL: all defaults), and sp_metainfo_load reads it
+ * back: the result is that metainfo (the caller frees it), or NULL and
+ * *err (-ENOENT, -EINVAL, -EIO, -ENOSPC..., or the probe's error).
+ * Blocks while it hashes every byte on cfg->threads worker threads; the
+ * callbacks run on the caller's thread. Any thread. */
+struct sp_metainfo *sp_create(const char *input, const char *output,
+			      const struct sp_create_config *cfg, struct sp_error **err);
 
 /* ---- session ---- */
 

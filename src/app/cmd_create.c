@@ -1,12 +1,13 @@
 /* cmd_create.c - swarmplay create INPUT -o OUT.tstream [options].
  *
- * Scans the input (a file or a directory), probes each video's duration
- * with libavformat (through the media module, loaded only when the input
- * holds a video: media.h), chooses the piece size from the bitrate, hashes on
- * all cores (src/core/mk_hash.c), encodes, checks that our own parser
- * reads the result back, and writes it atomically. The output depends
- * only on the input and the options (no creation date unless --date).
- * Main thread; hashing threads live inside sp_mk_hash. */
+ * The options of sp_create (swarmplay.h), which scans the input (a file
+ * or a directory), chooses the piece size from the bitrate, hashes on all
+ * cores, encodes, checks that our own parser reads the result back, and
+ * writes it atomically; each video's duration is probed here with
+ * libavformat (through the media module, loaded only when the input holds
+ * a video: media.h). The output depends only on the input and the
+ * options (no creation date unless --date). Main thread; hashing threads
+ * live inside sp_create. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,12 +19,10 @@
 #include <unistd.h>
 
 #include "app/cmd.h"
-#include "app/media.h"
-#include "core/clock.h"
+#include "app/clock.h"
 #include "app/i18n.h"
-#include "core/mi_private.h"
-#include "core/maketorrent.h"
-#include "core/metainfo.h"
+#include "app/media.h"
+#include "swarmplay/swarmplay.h"
 
 #define MAX_URLS 64
 
@@ -142,10 +141,28 @@ static int parse_args(int argc, char **argv, struct create_opts *o)
 	return 0;
 }
 
+/* What the callbacks of sp_create share. */
+struct create_run {
+	const struct sp_media *media;
+	int64_t t0; /* when hashing started */
+};
+
+static int probe(void *ctx, const char *path, double *seconds, struct sp_error **err)
+{
+	struct create_run *run = ctx;
+	if (!run->media && !(run->media = sp_media_load(err)))
+		return -ENOTSUP;
+	*seconds = run->media->probe_duration(path);
+	return 0;
+}
+
 static void progress_bar(void *ctx, uint64_t done, uint64_t total)
 {
-	int64_t t0 = *(const int64_t *)ctx;
-	double secs = (double)(sp_now_us() - t0) / 1e6;
+	struct create_run *run = ctx;
+	int64_t now = sp_app_now_us();
+	if (!run->t0)
+		run->t0 = now;
+	double secs = (double)(now - run->t0) / 1e6;
 	int pct = total ? (int)(done * 100 / total) : 100, width = 30, fill = pct * width / 100;
 	char bar[64];
 	memset(bar, '#', (size_t)fill);
@@ -166,54 +183,17 @@ static int64_t creation_date(void)
 
 static void summary(const struct create_opts *o, const struct sp_metainfo *mi, double secs)
 {
-	enum sp_bitrate_source src;
-	double rate = sp_metainfo_bitrate(mi, -1, &src);
+	double rate = sp_metainfo_bitrate(mi, -1, NULL);
+	uint64_t total = sp_metainfo_total_length(mi);
+	uint32_t plen = sp_metainfo_piece_length(mi);
 	printf(_("%s: info-hash %s, %zu file(s), %llu bytes, %u pieces of %u KiB\n"),
-	       o->output, mi->info_hash_hex, mi->num_files, (unsigned long long)mi->total_length,
-	       mi->num_pieces, mi->piece_length >> 10);
+	       o->output, sp_metainfo_info_hash(mi), (size_t)sp_metainfo_num_files(mi),
+	       (unsigned long long)total, sp_metainfo_num_pieces(mi), plen >> 10);
 	if (rate > 0)
 		printf(_("bitrate %.0f bytes/s: one piece is %.2f s of video\n"), rate,
-		       mi->piece_length / rate);
+		       plen / rate);
 	printf(_("hashed in %.2f s (%.0f MiB/s)\n"), secs,
-	       secs > 0 ? (double)mi->total_length / secs / (1 << 20) : 0.0);
-}
-
-static int build(const struct create_opts *o, struct sp_mk_list *l, struct sp_buf *out,
-		 double *hash_secs, struct sp_error **err)
-{
-	const struct sp_media *media = NULL;
-	for (size_t i = 0; i < l->num_files; i++) {
-		if (!sp_metainfo_is_video_path(l->files[i].path))
-			continue;
-		if (!media && !(media = sp_media_load(err)))
-			return -ENOTSUP;
-		l->files[i].duration = media->probe_duration(l->files[i].abs);
-	}
-	uint32_t plen = o->piece_length ? o->piece_length
-					: sp_mk_choose_piece_length(l->total, sp_mk_bitrate(l, NULL));
-	if ((l->total + plen - 1) / plen > SP_MI_MAX_PIECES)
-		return sp_error_set(err, -EINVAL,
-				    _("%llu pieces of %u bytes: at most %u pieces are possible, "
-				      "choose a larger --piece-size"),
-				    (unsigned long long)((l->total + plen - 1) / plen), plen,
-				    SP_MI_MAX_PIECES);
-	uint8_t *hashes = NULL;
-	int64_t t0 = sp_now_us();
-	bool bar = !o->quiet && isatty(STDERR_FILENO);
-	int r = sp_mk_hash(l, plen, o->threads, bar ? progress_bar : NULL, &t0, &hashes, err);
-	*hash_secs = (double)(sp_now_us() - t0) / 1e6;
-	if (r < 0)
-		return r;
-	struct sp_mk_opts mo = {
-		.trackers = (char **)o->trackers, .num_trackers = o->num_trackers,
-		.web_seeds = (char **)o->web_seeds, .num_web_seeds = o->num_web_seeds,
-		.comment = o->comment, .title = o->title, .private_flag = o->private_flag,
-		.created_by = "swarmplay " SP_VERSION, .with_date = o->with_date,
-		.date = o->with_date ? creation_date() : 0,
-	};
-	r = sp_mk_encode(l, &mo, plen, hashes, out, err);
-	free(hashes);
-	return r;
+	       secs > 0 ? (double)total / secs / (1 << 20) : 0.0);
 }
 
 int sp_cmd_create(int argc, char **argv)
@@ -229,29 +209,27 @@ int sp_cmd_create(int argc, char **argv)
 		return SP_EXIT_USAGE;
 	}
 	struct sp_error *err = NULL;
-	struct sp_mk_list l;
-	struct sp_buf out;
-	sp_buf_init(&out, (size_t)64 << 20);
+	struct create_run run = {0};
 	double secs = 0;
-	struct sp_metainfo *mi = NULL;
-	int r = sp_mk_scan(o.input, &l, &err);
-	if (r == 0)
-		r = build(&o, &l, &out, &secs, &err);
-	if (r == 0) { /* never write a file our own reader refuses */
-		mi = sp_metainfo_parse(out.data, out.len, &err);
-		r = mi ? 0 : -EBADMSG;
-	}
-	if (r == 0)
-		r = sp_mk_write_atomic(o.output, out.data, out.len, &err);
-	if (r == 0 && !o.quiet)
+	struct sp_create_config cfg = {
+		.trackers = (const char *const *)o.trackers, .num_trackers = o.num_trackers,
+		.web_seeds = (const char *const *)o.web_seeds, .num_web_seeds = o.num_web_seeds,
+		.piece_length = o.piece_length, .comment = o.comment, .title = o.title,
+		.created_by = "swarmplay " SP_VERSION, .private_flag = o.private_flag,
+		.with_date = o.with_date, .date = o.with_date ? creation_date() : 0,
+		.threads = o.threads, .probe_duration = probe, .ctx = &run,
+		.progress = !o.quiet && isatty(STDERR_FILENO) ? progress_bar : NULL,
+		.hash_seconds = &secs,
+	};
+	struct sp_metainfo *mi = sp_create(o.input, o.output, &cfg, &err);
+	if (mi && !o.quiet)
 		summary(&o, mi, secs);
-	if (r < 0)
+	int code = sp_error_code(err);
+	if (!mi)
 		fprintf(stderr, _("swarmplay create: %s\n"), sp_error_msg(err));
 	sp_error_free(err);
 	sp_metainfo_free(mi);
-	sp_mk_list_fini(&l);
-	sp_buf_fini(&out);
-	if (r == -ENOTSUP)
+	if (code == -ENOTSUP)
 		return SP_EXIT_UNSUPPORTED;
-	return r < 0 ? SP_EXIT_FAILURE : SP_EXIT_OK;
+	return !mi ? SP_EXIT_FAILURE : SP_EXIT_OK;
 }

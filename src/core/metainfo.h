@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "swarmplay/swarmplay.h"
 
 #define SP_INFOHASH_LEN 20
 
@@ -41,12 +42,7 @@ struct sp_mi_peer {
 	uint16_t port;
 };
 
-enum sp_bitrate_source {
-	SP_BITRATE_NONE = 0,
-	SP_BITRATE_INFO_PLAYTIME,  /* info.playtime or the file's own playtime */
-	SP_BITRATE_TOP_PLAYTIME,   /* top-level playtime */
-	SP_BITRATE_SPEED_BPS,      /* azureus_properties.Content['Speed Bps'] */
-};
+/* enum sp_bitrate_source: public (swarmplay.h). */
 
 struct sp_metainfo {
 	uint8_t info_hash[SP_INFOHASH_LEN];

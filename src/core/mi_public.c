@@ -66,3 +66,18 @@ int sp_metainfo_add_peer(struct sp_metainfo *mi, const char *host, uint16_t port
 	np[mi->num_initial_peers++] = p;
 	return 0;
 }
+
+uint64_t sp_metainfo_total_length(const struct sp_metainfo *mi)
+{
+	return mi->is_magnet ? 0 : mi->total_length;
+}
+
+uint32_t sp_metainfo_piece_length(const struct sp_metainfo *mi)
+{
+	return mi->is_magnet ? 0 : mi->piece_length;
+}
+
+uint32_t sp_metainfo_num_pieces(const struct sp_metainfo *mi)
+{
+	return mi->is_magnet ? 0 : mi->num_pieces;
+}
