@@ -39,6 +39,15 @@ struct sp_reader;
 int sp_error_code(const struct sp_error *e);     /* 0 for NULL */
 const char *sp_error_msg(const struct sp_error *e); /* "" for NULL */
 void sp_error_free(struct sp_error *e);
+/* For a host's own failures, and its callbacks that report one
+ * (sp_create_config.probe_duration): when err is not NULL and *err is
+ * NULL, fills *err with code (a negative errno) and the printf-style
+ * message. Returns code. */
+int sp_error_set(struct sp_error **err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
 
 /* The library never prints on its own but through this: log lines (for
  * developers, English) go to cb, on whichever thread logs, instead of

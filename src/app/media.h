@@ -15,7 +15,7 @@
 #ifndef SP_APP_MEDIA_H
 #define SP_APP_MEDIA_H
 
-#include "core/error.h"
+#include "swarmplay/swarmplay.h"
 
 #define SP_MEDIA_MODULE_FILE "swarmplay-media.so"
 #define SP_MEDIA_SYMBOL "sp_media_module"

@@ -10,7 +10,7 @@ typedef void (*fn)(void);
 #define F(x) (fn)(x)
 
 static const fn api[] = {
-	F(sp_error_code), F(sp_error_msg), F(sp_error_free), F(sp_log_set_callback), F(sp_i18n_init),
+	F(sp_error_code), F(sp_error_msg), F(sp_error_free), F(sp_error_set), F(sp_log_set_callback), F(sp_i18n_init),
 	F(sp_metainfo_load), F(sp_metainfo_free), F(sp_metainfo_name), F(sp_metainfo_info_hash),
 	F(sp_metainfo_num_files), F(sp_metainfo_file_path), F(sp_metainfo_file_length),
 	F(sp_metainfo_main_file), F(sp_metainfo_is_magnet), F(sp_metainfo_is_private),
@@ -40,6 +40,6 @@ int main(void)
 	fr.planes = 0;
 	sc.port = 0;
 	st.peers = 0;
-	return (int)(sizeof(api) / sizeof(api[0])) - 58 + (cfg.volume != 100) + (ev.type != 1) +
+	return (int)(sizeof(api) / sizeof(api[0])) - 59 + (cfg.volume != 100) + (ev.type != 1) +
 	       fr.planes + sc.port + st.peers;
 }
