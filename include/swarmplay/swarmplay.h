@@ -92,6 +92,50 @@ enum sp_bitrate_source {
  * second, 0 if unknown; *source (may be NULL) says from what. */
 double sp_metainfo_bitrate(const struct sp_metainfo *mi, int file_index,
 			   enum sp_bitrate_source *source);
+/* A file's offset in the torrent's byte stream (-1 out of range); a pad
+ * file (BEP 47) holds zeros only and is never played; its playtime in
+ * seconds from the .tstream (0: none given, or out of range). */
+int64_t sp_metainfo_file_offset(const struct sp_metainfo *mi, int i);
+bool sp_metainfo_file_is_pad(const struct sp_metainfo *mi, int i);
+double sp_metainfo_file_playtime(const struct sp_metainfo *mi, int i);
+
+/* Trackers by tier (BEP 12; a lone `announce` is one tier): URL i of
+ * tier t, NULL past the end. */
+int sp_metainfo_num_tiers(const struct sp_metainfo *mi);
+const char *sp_metainfo_tracker(const struct sp_metainfo *mi, int tier, int i);
+/* Web seeds (BEP 19 url-list), HTTP seeds (BEP 17), and the peers given
+ * with it (`nodes`, a magnet's x.pe, sp_metainfo_add_peer: the host, its
+ * port in *port): item i, NULL past the end. */
+const char *sp_metainfo_web_seed(const struct sp_metainfo *mi, int i);
+const char *sp_metainfo_http_seed(const struct sp_metainfo *mi, int i);
+const char *sp_metainfo_peer(const struct sp_metainfo *mi, int i, uint16_t *port);
+
+/* A directory's torrent (`files`), not a single file's. */
+bool sp_metainfo_is_multi_file(const struct sp_metainfo *mi);
+/* A BitTorrent v2 hybrid, read through its v1 keys. */
+bool sp_metainfo_is_hybrid_v2(const struct sp_metainfo *mi);
+
+/* The free texts of a .torrent or .tstream, as the file has them (not
+ * necessarily UTF-8), NULL when absent. */
+enum sp_metainfo_text {
+	SP_METAINFO_TITLE = 0,          /* azureus_properties Content Title */
+	SP_METAINFO_DESCRIPTION,        /* Content Description */
+	SP_METAINFO_PUBLISHER,          /* Content Publisher */
+	SP_METAINFO_COMMENT,
+	SP_METAINFO_CREATED_BY,
+	SP_METAINFO_LIVE_AUTHMETHOD,    /* a live stream's authentication */
+};
+const char *sp_metainfo_text(const struct sp_metainfo *mi, enum sp_metainfo_text which);
+/* The .tstream hints: info.playtime, or the top-level playtime
+ * (top_level), in seconds, 0 when absent; Content 'Speed Bps' (0). */
+double sp_metainfo_playtime(const struct sp_metainfo *mi, bool top_level);
+int64_t sp_metainfo_speed_bps(const struct sp_metainfo *mi);
+/* Content Thumbnail's bytes (an image, inside mi: valid until
+ * sp_metainfo_free), NULL and *len 0 when none. */
+const uint8_t *sp_metainfo_thumbnail(const struct sp_metainfo *mi, size_t *len);
+bool sp_metainfo_is_live(const struct sp_metainfo *mi);
+int64_t sp_metainfo_creation_date(const struct sp_metainfo *mi); /* 0: none */
+
 /* A magnet link's: no file list until sp_session_fetch_metadata. */
 bool sp_metainfo_is_magnet(const struct sp_metainfo *mi);
 /* A private torrent (BEP 27): peers only from its trackers, so a host

@@ -81,3 +81,106 @@ uint32_t sp_metainfo_num_pieces(const struct sp_metainfo *mi)
 {
 	return mi->is_magnet ? 0 : mi->num_pieces;
 }
+
+int64_t sp_metainfo_file_offset(const struct sp_metainfo *mi, int i)
+{
+	if (i < 0 || (size_t)i >= mi->num_files)
+		return -1;
+	return (int64_t)mi->files[i].offset;
+}
+
+bool sp_metainfo_file_is_pad(const struct sp_metainfo *mi, int i)
+{
+	return i >= 0 && (size_t)i < mi->num_files && mi->files[i].is_pad;
+}
+
+double sp_metainfo_file_playtime(const struct sp_metainfo *mi, int i)
+{
+	if (i < 0 || (size_t)i >= mi->num_files)
+		return 0;
+	return mi->files[i].playtime;
+}
+
+int sp_metainfo_num_tiers(const struct sp_metainfo *mi)
+{
+	return (int)mi->num_tiers;
+}
+
+const char *sp_metainfo_tracker(const struct sp_metainfo *mi, int tier, int i)
+{
+	if (tier < 0 || (size_t)tier >= mi->num_tiers || i < 0)
+		return NULL;
+	for (int u = 0; u <= i; u++) /* each tier is NULL-terminated */
+		if (!mi->tiers[tier][u])
+			return NULL;
+	return mi->tiers[tier][i];
+}
+
+const char *sp_metainfo_web_seed(const struct sp_metainfo *mi, int i)
+{
+	return i >= 0 && (size_t)i < mi->num_web_seeds ? mi->web_seeds[i] : NULL;
+}
+
+const char *sp_metainfo_http_seed(const struct sp_metainfo *mi, int i)
+{
+	return i >= 0 && (size_t)i < mi->num_http_seeds ? mi->http_seeds[i] : NULL;
+}
+
+const char *sp_metainfo_peer(const struct sp_metainfo *mi, int i, uint16_t *port)
+{
+	if (i < 0 || (size_t)i >= mi->num_initial_peers)
+		return NULL;
+	if (port)
+		*port = mi->initial_peers[i].port;
+	return mi->initial_peers[i].host;
+}
+
+bool sp_metainfo_is_multi_file(const struct sp_metainfo *mi)
+{
+	return mi->multi_file;
+}
+
+bool sp_metainfo_is_hybrid_v2(const struct sp_metainfo *mi)
+{
+	return mi->hybrid_v2;
+}
+
+const char *sp_metainfo_text(const struct sp_metainfo *mi, enum sp_metainfo_text which)
+{
+	switch (which) {
+	case SP_METAINFO_TITLE: return mi->title;
+	case SP_METAINFO_DESCRIPTION: return mi->description;
+	case SP_METAINFO_PUBLISHER: return mi->publisher;
+	case SP_METAINFO_COMMENT: return mi->comment;
+	case SP_METAINFO_CREATED_BY: return mi->created_by;
+	case SP_METAINFO_LIVE_AUTHMETHOD: return mi->live_authmethod;
+	}
+	return NULL;
+}
+
+double sp_metainfo_playtime(const struct sp_metainfo *mi, bool top_level)
+{
+	return top_level ? mi->top_playtime : mi->info_playtime;
+}
+
+int64_t sp_metainfo_speed_bps(const struct sp_metainfo *mi)
+{
+	return mi->speed_bps;
+}
+
+const uint8_t *sp_metainfo_thumbnail(const struct sp_metainfo *mi, size_t *len)
+{
+	if (len)
+		*len = mi->thumbnail ? mi->thumbnail_len : 0;
+	return mi->thumbnail;
+}
+
+bool sp_metainfo_is_live(const struct sp_metainfo *mi)
+{
+	return mi->live;
+}
+
+int64_t sp_metainfo_creation_date(const struct sp_metainfo *mi)
+{
+	return mi->creation_date;
+}
