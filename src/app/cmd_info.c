@@ -11,7 +11,7 @@
 
 #include "app/cmd.h"
 #include "app/i18n.h"
-#include "core/metainfo.h"
+#include "swarmplay/swarmplay.h"
 
 static const char *source_key(enum sp_bitrate_source s)
 {
@@ -84,13 +84,16 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_strv(FILE *f, char *const *v, size_t n)
+/* The strings item(mi, 0), item(mi, 1)... up to the first NULL. */
+static void json_list(FILE *f, const struct sp_metainfo *mi,
+		      const char *(*item)(const struct sp_metainfo *, int))
 {
+	const char *v;
 	fputc('[', f);
-	for (size_t i = 0; i < n; i++) {
+	for (int i = 0; (v = item(mi, i)); i++) {
 		if (i)
 			fputc(',', f);
-		json_str(f, v[i]);
+		json_str(f, v);
 	}
 	fputc(']', f);
 }
@@ -98,32 +101,37 @@ static void json_strv(FILE *f, char *const *v, size_t n)
 static void json_files(FILE *f, const struct sp_metainfo *mi)
 {
 	fputs("\"files\":[", f);
-	for (size_t i = 0; i < mi->num_files; i++) {
-		const struct sp_mi_file *fl = &mi->files[i];
+	for (int i = 0; i < sp_metainfo_num_files(mi); i++) {
 		fputs(i ? ",{\"path\":" : "{\"path\":", f);
-		json_str(f, fl->path);
+		json_str(f, sp_metainfo_file_path(mi, i));
 		fprintf(f, ",\"length\":%llu,\"offset\":%llu,\"pad\":%s,\"playtime\":%.3f}",
-			(unsigned long long)fl->length, (unsigned long long)fl->offset,
-			fl->is_pad ? "true" : "false", fl->playtime);
+			(unsigned long long)sp_metainfo_file_length(mi, i),
+			(unsigned long long)sp_metainfo_file_offset(mi, i),
+			sp_metainfo_file_is_pad(mi, i) ? "true" : "false",
+			sp_metainfo_file_playtime(mi, i));
 	}
 	fputs("],\"trackers\":[", f);
-	for (size_t t = 0; t < mi->num_tiers; t++) {
-		size_t n = 0;
-		while (mi->tiers[t][n])
-			n++;
-		if (t)
-			fputc(',', f);
-		json_strv(f, mi->tiers[t], n);
+	for (int t = 0; t < sp_metainfo_num_tiers(mi); t++) {
+		const char *url;
+		fputs(t ? ",[" : "[", f);
+		for (int u = 0; (url = sp_metainfo_tracker(mi, t, u)); u++) {
+			if (u)
+				fputc(',', f);
+			json_str(f, url);
+		}
+		fputc(']', f);
 	}
 	fputs("],\"web_seeds\":", f);
-	json_strv(f, mi->web_seeds, mi->num_web_seeds);
+	json_list(f, mi, sp_metainfo_web_seed);
 	fputs(",\"http_seeds\":", f);
-	json_strv(f, mi->http_seeds, mi->num_http_seeds);
+	json_list(f, mi, sp_metainfo_http_seed);
 	fputs(",\"initial_peers\":[", f);
-	for (size_t i = 0; i < mi->num_initial_peers; i++) {
+	const char *host;
+	uint16_t port;
+	for (int i = 0; (host = sp_metainfo_peer(mi, i, &port)); i++) {
 		fputs(i ? ",{\"host\":" : "{\"host\":", f);
-		json_str(f, mi->initial_peers[i].host);
-		fprintf(f, ",\"port\":%u}", mi->initial_peers[i].port);
+		json_str(f, host);
+		fprintf(f, ",\"port\":%u}", port);
 	}
 	fputc(']', f);
 }
@@ -133,32 +141,36 @@ static void print_json(FILE *f, const struct sp_metainfo *mi)
 	int main_idx = sp_metainfo_main_file(mi);
 	enum sp_bitrate_source src;
 	double rate = sp_metainfo_bitrate(mi, main_idx, &src);
+	size_t thumb_len;
+	sp_metainfo_thumbnail(mi, &thumb_len);
 	fputs("{\"name\":", f);
-	json_str(f, mi->name);
+	json_str(f, sp_metainfo_name(mi));
 	fprintf(f, ",\"info_hash\":\"%s\",\"magnet\":%s,\"multi_file\":%s,\"total_length\":%llu,"
 		   "\"piece_length\":%u,\"num_pieces\":%u,\"private\":%s,\"hybrid_v2\":%s,",
-		mi->info_hash_hex, mi->is_magnet ? "true" : "false",
-		mi->multi_file ? "true" : "false", (unsigned long long)mi->total_length,
-		mi->piece_length, mi->num_pieces, mi->private_flag ? "true" : "false",
-		mi->hybrid_v2 ? "true" : "false");
+		sp_metainfo_info_hash(mi), sp_metainfo_is_magnet(mi) ? "true" : "false",
+		sp_metainfo_is_multi_file(mi) ? "true" : "false",
+		(unsigned long long)sp_metainfo_total_length(mi), sp_metainfo_piece_length(mi),
+		sp_metainfo_num_pieces(mi), sp_metainfo_is_private(mi) ? "true" : "false",
+		sp_metainfo_is_hybrid_v2(mi) ? "true" : "false");
 	json_files(f, mi);
 	fprintf(f, ",\"main_file\":%d,\"main_file_path\":", main_idx);
-	json_str(f, main_idx >= 0 ? mi->files[main_idx].path : NULL);
+	json_str(f, sp_metainfo_file_path(mi, main_idx));
 	fprintf(f, ",\"bitrate\":%.3f,\"bitrate_source\":", rate);
 	json_str(f, source_key(src));
 	fprintf(f, ",\"info_playtime\":%.3f,\"top_playtime\":%.3f,\"speed_bps\":%lld,\"title\":",
-		mi->info_playtime, mi->top_playtime, (long long)mi->speed_bps);
-	json_str(f, mi->title);
+		sp_metainfo_playtime(mi, false), sp_metainfo_playtime(mi, true),
+		(long long)sp_metainfo_speed_bps(mi));
+	json_str(f, sp_metainfo_text(mi, SP_METAINFO_TITLE));
 	fputs(",\"description\":", f);
-	json_str(f, mi->description);
+	json_str(f, sp_metainfo_text(mi, SP_METAINFO_DESCRIPTION));
 	fputs(",\"publisher\":", f);
-	json_str(f, mi->publisher);
-	fprintf(f, ",\"thumbnail_bytes\":%zu,\"live\":%s,\"comment\":", mi->thumbnail_len,
-		mi->live ? "true" : "false");
-	json_str(f, mi->comment);
+	json_str(f, sp_metainfo_text(mi, SP_METAINFO_PUBLISHER));
+	fprintf(f, ",\"thumbnail_bytes\":%zu,\"live\":%s,\"comment\":", thumb_len,
+		sp_metainfo_is_live(mi) ? "true" : "false");
+	json_str(f, sp_metainfo_text(mi, SP_METAINFO_COMMENT));
 	fputs(",\"created_by\":", f);
-	json_str(f, mi->created_by);
-	fprintf(f, ",\"creation_date\":%lld}\n", (long long)mi->creation_date);
+	json_str(f, sp_metainfo_text(mi, SP_METAINFO_CREATED_BY));
+	fprintf(f, ",\"creation_date\":%lld}\n", (long long)sp_metainfo_creation_date(mi));
 }
 
 static void human_size(char *out, size_t n, uint64_t v)
@@ -183,15 +195,16 @@ static void human_time(char *out, size_t n, double secs)
 static void print_files(const struct sp_metainfo *mi, int main_idx)
 {
 	char sz[32], pt[32];
-	printf(_("Files (%zu):\n"), mi->num_files);
-	for (size_t i = 0; i < mi->num_files; i++) {
-		const struct sp_mi_file *f = &mi->files[i];
-		human_size(sz, sizeof(sz), f->length);
-		printf("  %c %10s  %s", (int)i == main_idx ? '*' : ' ', sz, f->path);
-		if (f->is_pad)
+	int n = sp_metainfo_num_files(mi);
+	printf(_("Files (%zu):\n"), (size_t)n);
+	for (int i = 0; i < n; i++) {
+		double playtime = sp_metainfo_file_playtime(mi, i);
+		human_size(sz, sizeof(sz), (uint64_t)sp_metainfo_file_length(mi, i));
+		printf("  %c %10s  %s", i == main_idx ? '*' : ' ', sz, sp_metainfo_file_path(mi, i));
+		if (sp_metainfo_file_is_pad(mi, i))
 			printf(" %s", _("(padding)"));
-		if (f->playtime > 0) {
-			human_time(pt, sizeof(pt), f->playtime);
+		if (playtime > 0) {
+			human_time(pt, sizeof(pt), playtime);
 			printf(_(" (playtime %s)"), pt);
 		}
 		putchar('\n');
@@ -200,22 +213,23 @@ static void print_files(const struct sp_metainfo *mi, int main_idx)
 
 static void print_lists(const struct sp_metainfo *mi)
 {
+	const char *v;
+	uint16_t port;
 	printf(_("Trackers:\n"));
-	if (!mi->num_tiers)
+	if (!sp_metainfo_num_tiers(mi))
 		printf("  %s\n", _("(none)"));
-	for (size_t t = 0; t < mi->num_tiers; t++)
-		for (size_t u = 0; mi->tiers[t][u]; u++)
-			printf(_("  tier %zu: %s\n"), t + 1, mi->tiers[t][u]);
+	for (int t = 0; t < sp_metainfo_num_tiers(mi); t++)
+		for (int u = 0; (v = sp_metainfo_tracker(mi, t, u)); u++)
+			printf(_("  tier %zu: %s\n"), (size_t)t + 1, v);
 	printf(_("Web seeds:\n"));
-	if (!mi->num_web_seeds && !mi->num_http_seeds)
+	if (!sp_metainfo_web_seed(mi, 0) && !sp_metainfo_http_seed(mi, 0))
 		printf("  %s\n", _("(none)"));
-	for (size_t i = 0; i < mi->num_web_seeds; i++)
-		printf("  %s\n", mi->web_seeds[i]);
-	for (size_t i = 0; i < mi->num_http_seeds; i++)
-		printf("  %s (BEP 17)\n", mi->http_seeds[i]);
-	for (size_t i = 0; i < mi->num_initial_peers; i++)
-		printf(_("Initial peer: %s port %u\n"), mi->initial_peers[i].host,
-		       mi->initial_peers[i].port);
+	for (int i = 0; (v = sp_metainfo_web_seed(mi, i)); i++)
+		printf("  %s\n", v);
+	for (int i = 0; (v = sp_metainfo_http_seed(mi, i)); i++)
+		printf("  %s (BEP 17)\n", v);
+	for (int i = 0; (v = sp_metainfo_peer(mi, i, &port)); i++)
+		printf(_("Initial peer: %s port %u\n"), v, port);
 }
 
 static void print_stream(const struct sp_metainfo *mi, int main_idx)
@@ -223,13 +237,14 @@ static void print_stream(const struct sp_metainfo *mi, int main_idx)
 	enum sp_bitrate_source src;
 	double rate = sp_metainfo_bitrate(mi, main_idx, &src);
 	char buf[32];
-	double file_pt = main_idx >= 0 ? mi->files[main_idx].playtime : 0, pt = file_pt;
+	double info_pt = sp_metainfo_playtime(mi, false);
+	double file_pt = sp_metainfo_file_playtime(mi, main_idx), pt = file_pt;
 	if (pt <= 0)
-		pt = mi->info_playtime > 0 ? mi->info_playtime : mi->top_playtime;
+		pt = info_pt > 0 ? info_pt : sp_metainfo_playtime(mi, true);
 	if (pt > 0) {
 		human_time(buf, sizeof(buf), pt);
 		printf(_("Playtime:   %s (%.3f s, from %s)\n"), buf, pt,
-		       file_pt > 0 || mi->info_playtime > 0 ? "info.playtime" : "playtime");
+		       file_pt > 0 || info_pt > 0 ? "info.playtime" : "playtime");
 	} else {
 		printf(_("Playtime:   unknown\n"));
 	}
@@ -238,40 +253,47 @@ static void print_stream(const struct sp_metainfo *mi, int main_idx)
 		       rate * 8 / 1000, source_key(src));
 	else
 		printf(_("Bitrate:    unknown (estimated from the container when playing)\n"));
-	if (mi->title)
-		printf(_("Title:      %s\n"), mi->title);
-	if (mi->thumbnail_len)
-		printf(_("Thumbnail:  %zu bytes\n"), mi->thumbnail_len);
-	if (mi->live)
-		printf(_("Live:       yes (auth %s)\n"),
-		       mi->live_authmethod ? mi->live_authmethod : "None");
-	printf(_("Play file:  %s\n"), main_idx >= 0 ? mi->files[main_idx].path : _("(none)"));
+	const char *title = sp_metainfo_text(mi, SP_METAINFO_TITLE);
+	const char *auth = sp_metainfo_text(mi, SP_METAINFO_LIVE_AUTHMETHOD);
+	size_t thumb_len;
+	sp_metainfo_thumbnail(mi, &thumb_len);
+	if (title)
+		printf(_("Title:      %s\n"), title);
+	if (thumb_len)
+		printf(_("Thumbnail:  %zu bytes\n"), thumb_len);
+	if (sp_metainfo_is_live(mi))
+		printf(_("Live:       yes (auth %s)\n"), auth ? auth : "None");
+	printf(_("Play file:  %s\n"),
+	       main_idx >= 0 ? sp_metainfo_file_path(mi, main_idx) : _("(none)"));
 }
 
 static void print_human(const struct sp_metainfo *mi)
 {
 	int main_idx = sp_metainfo_main_file(mi);
 	char sz[32], psz[32];
-	printf(_("Name:       %s\n"), mi->name);
-	printf(_("Info-hash:  %s\n"), mi->info_hash_hex);
-	if (mi->is_magnet) {
+	const char *comment = sp_metainfo_text(mi, SP_METAINFO_COMMENT);
+	const char *created_by = sp_metainfo_text(mi, SP_METAINFO_CREATED_BY);
+	printf(_("Name:       %s\n"), sp_metainfo_name(mi));
+	printf(_("Info-hash:  %s\n"), sp_metainfo_info_hash(mi));
+	if (sp_metainfo_is_magnet(mi)) {
 		printf(_("Magnet link: files and pieces arrive with the metadata\n"));
 	} else {
-		human_size(sz, sizeof(sz), mi->total_length);
-		human_size(psz, sizeof(psz), mi->piece_length);
-		printf(_("Size:       %s (%llu bytes)\n"), sz, (unsigned long long)mi->total_length);
-		printf(_("Pieces:     %u x %s\n"), mi->num_pieces, psz);
-		printf(_("Private:    %s\n"), mi->private_flag ? _("yes") : _("no"));
-		if (mi->hybrid_v2)
+		uint64_t total = sp_metainfo_total_length(mi);
+		human_size(sz, sizeof(sz), total);
+		human_size(psz, sizeof(psz), sp_metainfo_piece_length(mi));
+		printf(_("Size:       %s (%llu bytes)\n"), sz, (unsigned long long)total);
+		printf(_("Pieces:     %u x %s\n"), sp_metainfo_num_pieces(mi), psz);
+		printf(_("Private:    %s\n"), sp_metainfo_is_private(mi) ? _("yes") : _("no"));
+		if (sp_metainfo_is_hybrid_v2(mi))
 			printf(_("BitTorrent v2 hybrid: read through its v1 part\n"));
-		if (mi->comment)
-			printf(_("Comment:    %s\n"), mi->comment);
-		if (mi->created_by)
-			printf(_("Created by: %s\n"), mi->created_by);
+		if (comment)
+			printf(_("Comment:    %s\n"), comment);
+		if (created_by)
+			printf(_("Created by: %s\n"), created_by);
 		print_files(mi, main_idx);
 	}
 	print_lists(mi);
-	if (!mi->is_magnet)
+	if (!sp_metainfo_is_magnet(mi))
 		print_stream(mi, main_idx);
 }
 
@@ -310,7 +332,7 @@ int sp_cmd_info(int argc, char **argv)
 	struct sp_error *err = NULL;
 	struct sp_metainfo *mi = sp_metainfo_load(src, &err);
 	if (!mi) {
-		int code = err ? err->code : -EBADMSG;
+		int code = err ? sp_error_code(err) : -EBADMSG;
 		fprintf(stderr, _("swarmplay info: %s\n"), sp_error_msg(err));
 		sp_error_free(err);
 		if (code == -ENOTSUP)
