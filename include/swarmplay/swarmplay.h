@@ -189,6 +189,37 @@ struct sp_create_config {
 struct sp_metainfo *sp_create(const char *input, const char *output,
 			      const struct sp_create_config *cfg, struct sp_error **err);
 
+/* ---- the play cache (any thread; status: 0 or a negative errno) ----
+ *
+ * Where a player keeps each torrent's data so that a second play starts
+ * from disk: one folder per torrent, named by its info-hash, in a cache
+ * folder kept under a size by trimming the least recently used. A trim
+ * touches only entries named by 40 lowercase hex digits, removes symlinks
+ * as links, never follows them, and never leaves the cache folder. */
+
+/* The torrent's folder, made if missing, into out[n]:
+ * $XDG_CACHE_HOME/swarmplay/<info_hash>, else ~/.cache/swarmplay/...,
+ * else /tmp/swarmplay-cache/...; its parent is the cache folder. 0, or
+ * -ENAMETOOLONG, or the errno of mkdir. */
+int sp_cache_dir(const char *info_hash, char *out, size_t n);
+/* Marks a torrent's folder as in use (a shared flock) while the returned
+ * descriptor stays open (the caller closes it): sp_cache_trim in any
+ * process leaves it alone. Waits up to about a second while a trim holds
+ * it. The descriptor, or -ESTALE (a trim removed it meanwhile: make it
+ * again with sp_cache_dir) or another negative errno. */
+int sp_cache_hold(const char *dir);
+/* Disk space the torrent folders of cache_root use (allocated blocks:
+ * sparse files count what they really use), or a negative errno. */
+int64_t sp_cache_usage(const char *cache_root);
+/* Removes torrent folders, least recently used first (a folder's use is
+ * the newest mtime of itself and its resume file), until the cache uses
+ * at most max_bytes. Never removes keep (an info-hash, may be NULL: the
+ * torrent in use, even alone over the limit), a held folder, nor one used
+ * in the last 10 minutes: the cache may stay over the limit a while.
+ * Bytes freed, or a negative errno when the cache cannot be read. Not
+ * while a session opens a folder it may remove (pass that one as keep). */
+int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *keep);
+
 /* ---- session ---- */
 
 enum sp_webseed_mode { SP_WEBSEED_FALLBACK = 0, SP_WEBSEED_ALWAYS, SP_WEBSEED_NEVER };

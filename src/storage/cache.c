@@ -6,6 +6,7 @@
  * short; a deeper tree is left alone rather than followed forever).
  * Threads: any; no shared state. */
 #include "storage/cache.h"
+#include "swarmplay/swarmplay.h" /* the public declarations match */
 
 #include <dirent.h>
 #include <errno.h>

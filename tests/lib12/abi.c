@@ -21,7 +21,8 @@ static const fn api[] = {
 	F(sp_metainfo_peer), F(sp_metainfo_is_multi_file), F(sp_metainfo_is_hybrid_v2),
 	F(sp_metainfo_text), F(sp_metainfo_playtime), F(sp_metainfo_speed_bps),
 	F(sp_metainfo_thumbnail), F(sp_metainfo_is_live), F(sp_metainfo_creation_date),
-	F(sp_create), F(sp_session_new), F(sp_session_free), F(sp_session_port),
+	F(sp_create), F(sp_cache_dir), F(sp_cache_hold), F(sp_cache_usage), F(sp_cache_trim),
+	F(sp_session_new), F(sp_session_free), F(sp_session_port),
 	F(sp_session_add_dht_node), F(sp_session_get_reachability), F(sp_session_add_torrent),
 	F(sp_session_fetch_metadata), F(sp_torrent_metainfo), F(sp_torrent_add_peer),
 	F(sp_waste_cause_name), F(sp_torrent_get_stats), F(sp_torrent_get_pieces),
@@ -46,6 +47,6 @@ int main(void)
 	fr.planes = 0;
 	sc.port = 0;
 	st.peers = 0;
-	return (int)(sizeof(api) / sizeof(api[0])) - 75 + (cfg.volume != 100) + (ev.type != 1) +
+	return (int)(sizeof(api) / sizeof(api[0])) - 79 + (cfg.volume != 100) + (ev.type != 1) +
 	       fr.planes + sc.port + st.peers;
 }
