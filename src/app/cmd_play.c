@@ -25,12 +25,9 @@
 #include "app/swarm_opts.h"
 #include "app/watch_later.h"
 #include "core/clock.h"
-#include "core/error.h"
 #include "app/i18n.h"
-#include "core/metainfo.h"
 #include "core/subtext.h"
 #include "player/player.h"
-#include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
 #define SNIFF_BYTES 4096
@@ -292,12 +289,12 @@ static bool piece_have(const uint8_t *bits, uint32_t i)
 /* How much of [from, to) of the torrent's bytes is verified, 0..255. */
 static uint8_t cell_value(const struct net_ctx *n, uint64_t from, uint64_t to)
 {
-	uint32_t pl = n->mi->piece_length;
+	uint32_t pl = sp_metainfo_piece_length(n->mi);
 	if (!pl || to <= from)
 		return 0;
 	uint32_t a = (uint32_t)(from / pl), b = (uint32_t)((to - 1) / pl);
 	uint32_t have = 0;
-	for (uint32_t i = a; i <= b && i < n->mi->num_pieces; i++)
+	for (uint32_t i = a; i <= b && i < sp_metainfo_num_pieces(n->mi); i++)
 		have += piece_have(n->bits, i);
 	return (uint8_t)(have * 255 / (b - a + 1));
 }
@@ -325,11 +322,11 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	sp_swarm_reachability_json(n->s, out->reachable_json, sizeof(out->reachable_json));
 	if (sp_torrent_get_pieces(n->t, n->bits, n->bits_len) < 0)
 		return;
-	const struct sp_mi_file *f = &n->mi->files[n->file];
-	uint64_t len = f->length, have = 0;
+	uint64_t off = (uint64_t)sp_metainfo_file_offset(n->mi, n->file);
+	uint64_t len = (uint64_t)sp_metainfo_file_length(n->mi, n->file), have = 0;
 	for (int i = 0; i < SP_PLAYER_MAP_CELLS; i++) {
-		uint64_t a = f->offset + len * (uint64_t)i / SP_PLAYER_MAP_CELLS;
-		uint64_t b = f->offset + len * (uint64_t)(i + 1) / SP_PLAYER_MAP_CELLS;
+		uint64_t a = off + len * (uint64_t)i / SP_PLAYER_MAP_CELLS;
+		uint64_t b = off + len * (uint64_t)(i + 1) / SP_PLAYER_MAP_CELLS;
 		out->map[i] = cell_value(n, a, b);
 		have += out->map[i];
 	}
@@ -354,7 +351,7 @@ static void trim_cache(const struct opts *o, const char *dir, const struct sp_me
 	if (!slash)
 		return;
 	*slash = 0;
-	int64_t freed = sp_cache_trim(root, o->cache_max, mi->info_hash_hex);
+	int64_t freed = sp_cache_trim(root, o->cache_max, sp_metainfo_info_hash(mi));
 	if (freed > 0)
 		fprintf(stderr, _("swarmplay: the play cache was over %.1f MB: removed older "
 				  "plays (%.1f MB)\n"),
@@ -366,7 +363,7 @@ static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, 
 		       int *code)
 {
 	int file = o->file_index >= 0 ? o->file_index : sp_metainfo_main_file(mi);
-	if (file < 0 || (size_t)file >= mi->num_files || mi->files[file].is_pad) {
+	if (file < 0 || file >= sp_metainfo_num_files(mi) || sp_metainfo_file_is_pad(mi, file)) {
 		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), file);
 		*code = SP_EXIT_USAGE;
 		return -1;
@@ -379,7 +376,7 @@ static int choose_file(struct opts *o, const struct sp_metainfo *mi, char *dir, 
 	 * just now: then make it again) */
 	int r = -ESTALE;
 	for (int i = 0; i < 3 && r == -ESTALE; i++)
-		if ((r = sp_cache_dir(mi->info_hash_hex, dir, dirlen)) == 0)
+		if ((r = sp_cache_dir(sp_metainfo_info_hash(mi), dir, dirlen)) == 0)
 			r = sp_cache_hold(dir);
 	if (r < 0) {
 		fprintf(stderr, _("swarmplay: cannot use the cache directory %s: %s\n"), dir,
@@ -441,15 +438,16 @@ static void resume_save(struct opts *o)
 static int find_sidecar(const struct opts *o, const struct sp_metainfo *mi, int file)
 {
 	int best = -1, best_rank = 1 << 30;
-	for (size_t i = 0; i < mi->num_files; i++) {
+	const char *video = sp_metainfo_file_path(mi, file);
+	for (int i = 0; i < sp_metainfo_num_files(mi); i++) {
 		char lang[16];
-		if ((int)i == file || mi->files[i].is_pad ||
-		    !sp_subtext_sidecar(mi->files[file].path, mi->files[i].path, lang, sizeof(lang)))
+		if (i == file || sp_metainfo_file_is_pad(mi, i) ||
+		    !sp_subtext_sidecar(video, sp_metainfo_file_path(mi, i), lang, sizeof(lang)))
 			continue;
 		int rank = sp_subtext_lang_rank(o->pcfg.slang, lang);
 		rank = rank < 0 ? 1 << 20 : rank;
 		if (rank < best_rank) {
-			best = (int)i;
+			best = i;
 			best_rank = rank;
 		}
 	}
@@ -470,7 +468,7 @@ static void open_sidecar(struct opts *o, struct sp_torrent *t, int file)
 		sp_error_free(e);
 		return;
 	}
-	o->pcfg.sub_reader_name = mi->files[sf].path;
+	o->pcfg.sub_reader_name = sp_metainfo_file_path(mi, sf);
 }
 
 /* Plays file of the torrent t (the session's); the reader is closed
@@ -480,10 +478,11 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 	struct sp_error *e = NULL;
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
 	struct net_ctx n = {.s = s, .t = t, .mi = mi, .file = file};
-	n.bits_len = ((size_t)mi->num_pieces + 7) / 8;
+	n.bits_len = ((size_t)sp_metainfo_num_pieces(mi) + 7) / 8;
 	n.bits = calloc(1, n.bits_len + 1);
 	open_sidecar(o, t, file);
-	sp_watch_later_key_torrent(mi->info_hash_hex, file, o->resume_key, sizeof(o->resume_key));
+	sp_watch_later_key_torrent(sp_metainfo_info_hash(mi), file, o->resume_key,
+				   sizeof(o->resume_key));
 	resume_load(o);
 	/* the reader's cursor gives the first pieces their deadlines: they
 	 * are asked for while the media module is still loading */
@@ -493,8 +492,9 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 	if (r && media) {
 		o->pcfg.netinfo = on_netinfo;
 		o->pcfg.netinfo_ctx = &n;
-		o->pcfg.title = mi->title ? mi->title : mi->name;
-		code = media->play_reader(r, mi->files[file].path, &o->pcfg, &e) < 0
+		const char *title = sp_metainfo_text(mi, SP_METAINFO_TITLE);
+		o->pcfg.title = title ? title : sp_metainfo_name(mi);
+		code = media->play_reader(r, sp_metainfo_file_path(mi, file), &o->pcfg, &e) < 0
 			       ? fail(e, SP_EXIT_FAILURE)
 			       : SP_EXIT_OK;
 		resume_save(o);
@@ -524,7 +524,7 @@ static int play_torrent(struct opts *o)
 	sp_swarm_add_dht_nodes(s, &o->sw);
 	int code = SP_EXIT_FAILURE, file = -1;
 	char dir[4096];
-	if (mi->is_magnet && !(mi = fetch_metadata(s, mi, o)))
+	if (sp_metainfo_is_magnet(mi) && !(mi = fetch_metadata(s, mi, o)))
 		goto out;
 	if ((file = choose_file(o, mi, dir, sizeof(dir), &code)) < 0) {
 		sp_metainfo_free(mi);
