@@ -24,7 +24,7 @@
 #include "app/media.h"
 #include "app/swarm_opts.h"
 #include "app/watch_later.h"
-#include "core/clock.h"
+#include "app/clock.h"
 #include "app/i18n.h"
 #include "core/subtext.h"
 #include "player/player.h"
@@ -568,7 +568,7 @@ int sp_cmd_play(int argc, char **argv)
 {
 	struct opts o = {.file_index = -1, .cache_max = CACHE_MAX_DEFAULT, .cache_fd = -1};
 	sp_play_config_init(&o.pcfg);
-	o.pcfg.t0_us = sp_process_start_us(); /* ttff from the spawn */
+	o.pcfg.t0_us = sp_app_process_start_us(); /* ttff from the spawn */
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {
 		usage(stdout);

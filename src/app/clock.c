@@ -1,15 +1,16 @@
-/* clock.c - when this process started, on the sp_now_us() clock: the time
- * to first frame counts from there (exec, the dynamic loader and the media
- * module included), as a viewer's does from the click. Any thread. */
-#include "core/clock.h"
+/* clock.c - when this process started, on the sp_app_now_us() clock
+ * (CLOCK_MONOTONIC, as the player's): `play` counts the time to first
+ * frame from there (exec, the dynamic loader and the media module
+ * included), as a viewer's does from the click. Any thread. */
+#include "app/clock.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-int64_t sp_process_start_us(void)
+int64_t sp_app_process_start_us(void)
 {
-	int64_t now = sp_now_us();
+	int64_t now = sp_app_now_us();
 	FILE *f = fopen("/proc/self/stat", "r");
 	if (!f)
 		return now;
