@@ -63,7 +63,8 @@ void sp_log_set_callback(void (*cb)(void *ctx, int level, const char *module, co
  * come in the user's language. Once, from main, before other threads. */
 void sp_i18n_init(void);
 
-/* ---- metainfo: .torrent, .tstream, magnet (any thread; immutable) ---- */
+/* ---- metainfo: .torrent, .tstream, magnet (any thread; immutable but
+ * for sp_metainfo_add_peer) ---- */
 
 /* From a file path or a magnet: URI; NULL and *err on failure. */
 struct sp_metainfo *sp_metainfo_load(const char *src, struct sp_error **err);
