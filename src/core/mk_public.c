@@ -14,7 +14,8 @@
 #include "core/mi_private.h"
 #include "swarmplay/swarmplay.h"
 
-/* The largest .tstream we make: pieces of 64 MiB, 2^20 of them, fit in far less. */
+/* The ceiling on the encoded .tstream: its largest part, the hashes of at
+ * most SP_MI_MAX_PIECES pieces, is 20 MiB. */
 #define MAX_OUTPUT ((size_t)64 << 20)
 
 static int probe_all(struct sp_mk_list *l, const struct sp_create_config *cfg,
