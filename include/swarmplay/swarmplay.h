@@ -105,8 +105,8 @@ double sp_metainfo_file_playtime(const struct sp_metainfo *mi, int i);
 int sp_metainfo_num_tiers(const struct sp_metainfo *mi);
 const char *sp_metainfo_tracker(const struct sp_metainfo *mi, int tier, int i);
 /* Web seeds (BEP 19 url-list), HTTP seeds (BEP 17), and the peers given
- * with it (`nodes`, a magnet's x.pe, sp_metainfo_add_peer: the host, its
- * port in *port): item i, NULL past the end. */
+ * with it (`initial peers`, a magnet's x.pe, sp_metainfo_add_peer: the
+ * host, its port in *port): item i, NULL past the end. */
 const char *sp_metainfo_web_seed(const struct sp_metainfo *mi, int i);
 const char *sp_metainfo_http_seed(const struct sp_metainfo *mi, int i);
 const char *sp_metainfo_peer(const struct sp_metainfo *mi, int i, uint16_t *port);
