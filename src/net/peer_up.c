@@ -6,7 +6,19 @@
  * Invariant: only pieces we have verified are ever read for upload, and
  * a request is served only while the peer is unchoked or the piece is in
  * its allowed-fast set; otherwise it is rejected (fast extension) or
- * dropped (BEP 3). */
+ * dropped (BEP 3).
+ *
+ * Handing out (issue 10): a seed whose uplink is the bottleneck
+ * (t->handout, set by sp_peer_handout_tick) serves first the requests for
+ * pieces no other connected peer has or is being sent by us, each peer's
+ * in the order it asked (a viewer asks in playback order); a request for
+ * a piece that is out there already waits up to SP_HANDOUT_HOLD_US, so
+ * the asker can get it from whoever has it (a swarmplay viewer re-asks a
+ * relay; rule 13) and our uplink carries new pieces. Never longer: the
+ * one who has it may choke the asker, or be slow. What a piece costs us
+ * then is about one copy, as with BEP 16 super-seeding, but in the
+ * viewers' order and with every piece announced (non-swarmplay peers see
+ * a seed, and get every piece, a little later when others have it). */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
@@ -28,14 +40,51 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 
 /* ---- uploads ---- */
 
+/* Is the piece out there already: another peer has it, or we sent it
+ * blocks of it? */
+static bool spread(const struct sp_peer *p, uint32_t piece)
+{
+	for (const struct sp_peer *q = p->t->peers; q; q = q->next)
+		if (q != p && q->handshaked && !q->closing &&
+		    (sp_bitfield_get(&q->have, piece) || sp_bitfield_get(&q->handed, piece)))
+			return true;
+	return false;
+}
+
+/* The request to serve next: upq's first, or when handing out the first
+ * that is not held; -1 when all are held. */
+static ssize_t next_upload(const struct sp_peer *p, int64_t now)
+{
+	if (!p->t->handout)
+		return 0;
+	uint32_t last = UINT32_MAX;
+	bool held = false;
+	for (size_t i = 0; i < p->upq_len; i++) {
+		const struct sp_upload_req *rq = &p->upq[i];
+		if (now - rq->at_us >= SP_HANDOUT_HOLD_US || sp_bitfield_get(&p->handed, rq->piece))
+			return (ssize_t)i; /* overdue, or a piece it has begun */
+		if (rq->piece != last) {
+			last = rq->piece;
+			held = spread(p, rq->piece);
+		}
+		if (!held)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
 void sp_peer_serve_uploads(struct sp_peer *p)
 {
 	/* per thread: each session has its own net thread */
 	static _Thread_local uint8_t block[SP_PEER_MAX_REQ_LEN];
 	struct evbuffer *out = bufferevent_get_output(p->bev);
+	int64_t now = p->t->handout ? sp_now_us() : 0;
 	while (p->upq_len && !p->closing && evbuffer_get_length(out) < SP_PEER_OUT_LOW_WATER) {
-		struct sp_upload_req rq = p->upq[0];
-		memmove(p->upq, p->upq + 1, (p->upq_len - 1) * sizeof(*p->upq));
+		ssize_t k = next_upload(p, now);
+		if (k < 0)
+			break; /* sp_peer_handout_tick looks again */
+		struct sp_upload_req rq = p->upq[k];
+		memmove(p->upq + k, p->upq + k + 1, (p->upq_len - (size_t)k - 1) * sizeof(*p->upq));
 		p->upq_len--;
 		int r = sp_storage_read_block(p->t->storage, rq.piece, rq.offset, block, rq.length);
 		if (r < 0) {
@@ -51,6 +100,10 @@ void sp_peer_serve_uploads(struct sp_peer *p)
 		sp_peer_write(p, block, rq.length);
 		p->uploaded += rq.length;
 		p->up_window += rq.length;
+		if (!sp_bitfield_full(&p->t->have))
+			p->t->relayed += rq.length;
+		else if (p->t->handout)
+			sp_bitfield_set(&p->handed, rq.piece);
 		p->last_send_us = sp_now_us();
 	}
 }
@@ -77,7 +130,7 @@ int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m)
 		if (!p->upq)
 			return -ENOMEM;
 	}
-	p->upq[p->upq_len++] = (struct sp_upload_req){m->index, m->begin, m->length};
+	p->upq[p->upq_len++] = (struct sp_upload_req){m->index, m->begin, m->length, sp_now_us()};
 	sp_peer_serve_uploads(p);
 	return 0;
 }
@@ -115,3 +168,27 @@ void sp_peer_send_allowed_fast(struct sp_peer *p)
 	sp_peer_send_buf(p, &b);
 }
 
+
+/* Every torrent tick: are we a seed whose uplink is the bottleneck
+ * (capped, or requests of two peers or more waiting on full output
+ * buffers)? Then hand out; and serve what the hold let go. */
+void sp_peer_handout_tick(struct sp_torrent *t)
+{
+	int waiting = 0, asking = 0;
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing || !p->upq_len)
+			continue;
+		asking++;
+		waiting += evbuffer_get_length(bufferevent_get_output(p->bev)) >=
+			   SP_PEER_OUT_LOW_WATER / 2;
+	}
+	bool was = t->handout;
+	t->handout = sp_bitfield_full(&t->have) && asking >= 2 &&
+		     (t->s->cfg.upload_rate_limit > 0 || waiting >= 2);
+	/* a short lull (between two requests) keeps the mode */
+	if (was && !t->handout && sp_bitfield_full(&t->have) && asking)
+		t->handout = true;
+	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx)
+		if (p->handshaked && !p->closing && p->upq_len)
+			sp_peer_serve_uploads(p);
+}

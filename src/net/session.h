@@ -138,6 +138,9 @@ struct sp_torrent {
 	uint64_t down_bytes_window, up_bytes_window;
 	uint64_t from_peers, from_cache, from_webseed; /* verified bytes by source */
 	uint64_t uploaded;               /* payload bytes, peers gone included */
+	uint64_t relayed;                /* of uploaded, sent before we were complete */
+	bool handout;                    /* a seed whose uplink is the bottleneck
+					    (peer_up.c): rare pieces first */
 	uint64_t stats_wasted;
 	uint64_t wasted_by[SP_WASTE_COUNT]; /* stats_wasted by cause */
 	double down_rate, up_rate;
