@@ -379,7 +379,8 @@ static void after_handshake(struct sp_peer *p)
 	t->peers_seen++;
 	event_del(p->timeout_ev);
 	if (sp_bitfield_init(&p->have, t->mi->num_pieces) < 0 ||
-	    sp_bitfield_init(&p->handed, t->mi->num_pieces) < 0) {
+	    sp_bitfield_init(&p->handed, t->mi->num_pieces) < 0 ||
+	    sp_bitfield_init(&p->refused, t->mi->num_pieces) < 0) {
 		sp_peer_close(p, "out of memory");
 		return;
 	}
@@ -746,6 +747,7 @@ void sp_peer_free(struct sp_peer *p)
 	event_free(p->free_ev);
 	sp_bitfield_fini(&p->have);
 	sp_bitfield_fini(&p->handed);
+	sp_bitfield_fini(&p->refused);
 	sp_mse_free(p->mse);
 	free(p->rc4_in);
 	free(p->rc4_out);

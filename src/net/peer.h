@@ -107,6 +107,7 @@ struct sp_peer {
 	struct sp_upload_req *upq;
 	size_t upq_len;
 	struct sp_bitfield handed; /* pieces we sent it blocks of (hand-out) */
+	struct sp_bitfield refused; /* pieces we rejected once (hand-out) */
 
 	/* accounting */
 	uint64_t downloaded, uploaded;        /* payload bytes, lifetime */

@@ -41,36 +41,63 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 /* ---- uploads ---- */
 
 /* Is the piece out there already: another peer has it, or we sent it
- * blocks of it? */
-static bool spread(const struct sp_peer *p, uint32_t piece)
+ * blocks of it (had: has it, announced)? */
+static bool spread(const struct sp_peer *p, uint32_t piece, bool had)
 {
 	for (const struct sp_peer *q = p->t->peers; q; q = q->next)
 		if (q != p && q->handshaked && !q->closing &&
-		    (sp_bitfield_get(&q->have, piece) || sp_bitfield_get(&q->handed, piece)))
+		    (sp_bitfield_get(&q->have, piece) ||
+		     (!had && sp_bitfield_get(&q->handed, piece))))
 			return true;
 	return false;
 }
 
 /* The request to serve next: upq's first, or when handing out the first
- * that is not held; -1 when all are held. */
-static ssize_t next_upload(const struct sp_peer *p, int64_t now)
+ * that is not held; -1 when all are held. *refuse: held long enough, and
+ * a client that does not re-ask elsewhere by itself (libtorrent asks a
+ * block of one peer only) is told REJECT once per piece, so that it asks
+ * the peer that has it. */
+static ssize_t next_upload(const struct sp_peer *p, int64_t now, bool *refuse)
 {
+	*refuse = false;
 	if (!p->t->handout)
 		return 0;
 	uint32_t last = UINT32_MAX;
 	bool held = false;
 	for (size_t i = 0; i < p->upq_len; i++) {
 		const struct sp_upload_req *rq = &p->upq[i];
-		if (now - rq->at_us >= SP_HANDOUT_HOLD_US || sp_bitfield_get(&p->handed, rq->piece))
-			return (ssize_t)i; /* overdue, or a piece it has begun */
+		if (sp_bitfield_get(&p->handed, rq->piece))
+			return (ssize_t)i; /* a piece it has begun */
+		if (now - rq->at_us >= SP_HANDOUT_HOLD_US) {
+			*refuse = p->fast && !sp_bitfield_get(&p->refused, rq->piece) &&
+				  spread(p, rq->piece, true);
+			return (ssize_t)i; /* overdue */
+		}
 		if (rq->piece != last) {
 			last = rq->piece;
-			held = spread(p, rq->piece);
+			held = spread(p, rq->piece, false);
 		}
 		if (!held)
 			return (ssize_t)i;
 	}
 	return -1;
+}
+
+/* REJECT rq and every queued request of its piece (all its blocks are
+ * to be asked elsewhere), once per piece and peer. */
+static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
+{
+	sp_bitfield_set(&p->refused, rq->piece);
+	sp_peer_send_req(p, SP_WIRE_REJECT, rq->piece, rq->offset, rq->length);
+	size_t k = 0;
+	for (size_t i = 0; i < p->upq_len; i++) {
+		const struct sp_upload_req *o = &p->upq[i];
+		if (o->piece == rq->piece)
+			sp_peer_send_req(p, SP_WIRE_REJECT, o->piece, o->offset, o->length);
+		else
+			p->upq[k++] = *o;
+	}
+	p->upq_len = k;
 }
 
 void sp_peer_serve_uploads(struct sp_peer *p)
@@ -80,12 +107,17 @@ void sp_peer_serve_uploads(struct sp_peer *p)
 	struct evbuffer *out = bufferevent_get_output(p->bev);
 	int64_t now = p->t->handout ? sp_now_us() : 0;
 	while (p->upq_len && !p->closing && evbuffer_get_length(out) < SP_PEER_OUT_LOW_WATER) {
-		ssize_t k = next_upload(p, now);
+		bool refuse;
+		ssize_t k = next_upload(p, now, &refuse);
 		if (k < 0)
 			break; /* sp_peer_handout_tick looks again */
 		struct sp_upload_req rq = p->upq[k];
 		memmove(p->upq + k, p->upq + k + 1, (p->upq_len - (size_t)k - 1) * sizeof(*p->upq));
 		p->upq_len--;
+		if (refuse) {
+			refuse_piece(p, &rq);
+			continue;
+		}
 		int r = sp_storage_read_block(p->t->storage, rq.piece, rq.offset, block, rq.length);
 		if (r < 0) {
 			if (p->fast)
