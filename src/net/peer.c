@@ -274,6 +274,7 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 			return 0;
 		sp_bitfield_set(&p->have, m->index);
 		sp_picker_source_have(t->picker, p->source_id, m->index);
+		sp_choker_have(t, p, m->index);
 		break;
 	case SP_WIRE_BITFIELD:
 		/* BEP 3 wants it first, but some clients send a have before it:

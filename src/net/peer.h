@@ -106,7 +106,8 @@ struct sp_peer {
 	/* its requests to us */
 	struct sp_upload_req *upq;
 	size_t upq_len;
-	struct sp_bitfield handed; /* pieces we sent it blocks of (hand-out) */
+	struct sp_bitfield handed; /* pieces we sent it blocks of (hand-out, choker) */
+	double forwarded;          /* Give-to-Get: others' HAVEs of pieces we sent it */
 	struct sp_bitfield refused; /* pieces we rejected once (hand-out) */
 
 	/* accounting */

@@ -134,8 +134,7 @@ void sp_peer_serve_uploads(struct sp_peer *p)
 		p->up_window += rq.length;
 		if (!sp_bitfield_full(&p->t->have))
 			p->t->relayed += rq.length;
-		else if (p->t->handout)
-			sp_bitfield_set(&p->handed, rq.piece);
+		sp_bitfield_set(&p->handed, rq.piece);
 		p->last_send_us = sp_now_us();
 	}
 }

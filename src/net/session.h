@@ -334,5 +334,7 @@ void sp_lsd_stop(struct sp_session *s);
 void sp_choker_run(struct sp_torrent *t, int64_t now_us);
 /* A peer became interested: unchoke it at once if a slot is free. */
 void sp_choker_interested(struct sp_torrent *t, struct sp_peer *p);
+/* q announced a piece (HAVE): Give-to-Get credit to whom we sent it. */
+void sp_choker_have(struct sp_torrent *t, struct sp_peer *q, uint32_t piece);
 
 #endif
