@@ -129,6 +129,46 @@ SP_TEST(vod_newcomer_gets_the_optimistic_slot_at_once)
 	}
 }
 
+/* Give-to-Get over random inputs: a regular slot goes to a peer that is
+ * not behind us (a free-rider, or a peer ahead) only when every
+ * interested peer behind us has one (spare capacity); among those behind,
+ * one that forwards more is never left out for one that forwards less. */
+SP_TEST(vod_free_riders_only_from_spare_slots)
+{
+	uint64_t x = 7;
+	for (int run = 0; run < 2000; run++) {
+		struct sp_choker_cand c[40];
+		size_t n = next(&x) % 40;
+		for (size_t i = 0; i < n; i++)
+			c[i] = (struct sp_choker_cand){
+				.id = (uint32_t)i + 1, .interested = next(&x) % 4 != 0,
+				.snubbed = next(&x) % 5 == 0, .behind = next(&x) % 2,
+				.down_rate = (double)(next(&x) % 1000),
+				.forwarded = (double)(next(&x) % 20), .age_s = (double)(next(&x) % 60)};
+		struct sp_choker_in ci = {.vod = true, .seeding = next(&x) % 2,
+					  .rotate = next(&x) % 2, .uplink = (double)(next(&x) % 3000000),
+					  .bitrate = 400000, .random = next(&x)};
+		uint32_t out[64], opt = 0;
+		size_t k = sp_choker_rank(&ci, c, n, out, &opt);
+		uint32_t reg[64];
+		size_t nreg = 0;
+		for (size_t i = 0; i < k; i++)
+			if (out[i] != opt)
+				reg[nreg++] = out[i];
+		bool rider = false;
+		for (size_t i = 0; i < nreg; i++)
+			rider |= !c[reg[i] - 1].behind;
+		for (size_t i = 0; i < n; i++) {
+			if (!c[i].interested || !c[i].behind || in(reg, nreg, c[i].id))
+				continue;
+			SP_CHECK(!rider); /* a behind peer left out: no free-rider in */
+			for (size_t j = 0; j < nreg; j++)
+				if (c[reg[j] - 1].behind)
+					SP_CHECK_CMP(c[reg[j] - 1].forwarded, >=, c[i].forwarded);
+		}
+	}
+}
+
 SP_TEST(vod_slots_follow_the_uplink)
 {
 	struct sp_choker_in ci = {.vod = true, .bitrate = 400000};
