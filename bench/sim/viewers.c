@@ -237,7 +237,7 @@ static bool handout_pick(struct vsim *s)
 	}
 	/* every request is held: spare capacity goes to the one needed
 	 * soonest rather than to nobody */
-	if (getenv("SIM_NOSPARE"))
+	if (s->sc->handout_nospare)
 		return false;
 	uint32_t best = UINT32_MAX, bi = 0;
 	for (uint32_t i = d->head; i < d->nq; i++) {
@@ -467,6 +467,14 @@ static void rechoke(struct vsim *s, uint32_t u)
 		if (opt != d->optimistic)
 			d->opt_us = s->now;
 		d->optimistic = opt;
+	}
+	if (getenv("SIM_TRACE")) {
+		fprintf(stderr, "%.3f node %u (%u pieces) unchokes", (double)s->now / SEC, u, d->nhave);
+		for (uint32_t v = 1; v < s->nn; v++)
+			if (keep[v])
+				fprintf(stderr, " %u(%u, fwd %llu)", v, s->n[v].nhave,
+					(unsigned long long)d->fwd[v]);
+		fprintf(stderr, "\n");
 	}
 	for (uint32_t v = 1; v < s->nn; v++)
 		if (v != u && d->connected[v] && s->n[v].joined)

@@ -39,7 +39,10 @@ struct sim_vswarm {
 	bool source_handout;   /* the source hands out (src/net/peer_up.c): new
 				  pieces first, a request for a piece a viewer
 				  has or is being sent held HANDOUT_HOLD_S, then
-				  rejected once per piece and viewer */
+				  rejected once per piece and viewer; when
+				  every request waits, the one needed soonest
+				  is served (spare capacity) */
+	bool handout_nospare;  /* ... but idle rather than that (BEP 16) */
 	bool check_invariants; /* sp_picker_check() after every call (slow) */
 };
 
