@@ -108,6 +108,7 @@ struct sp_peer {
 	size_t upq_len;
 	struct sp_bitfield handed; /* pieces we sent it blocks of (hand-out, choker) */
 	double forwarded;          /* Give-to-Get: others' HAVEs of pieces we sent it */
+	uint32_t gap_hint;         /* its first missing piece, as far as known (peer_up.c) */
 	struct sp_bitfield refused; /* pieces we rejected once (hand-out) */
 
 	/* accounting */

@@ -15,7 +15,11 @@
  * a piece that is out there already waits up to SP_HANDOUT_HOLD_US, so
  * the asker can get it from whoever has it (a swarmplay viewer re-asks a
  * relay; rule 13) and our uplink carries new pieces. Never longer: the
- * one who has it may choke the asker, or be slow. What a piece costs us
+ * one who has it may choke the asker, or be slow. A piece being sent to a
+ * peer is held only for those that need it no sooner (their first gap,
+ * where a viewer plays, is no nearer it), and when every request waits
+ * while the uplink idles, the one needed soonest is served: spare
+ * capacity is never left unused. What a piece costs us
  * then is about one copy, as with BEP 16 super-seeding, but in the
  * viewers' order and with every piece announced (non-swarmplay peers see
  * a seed, and get every piece, a little later when others have it). */
@@ -40,24 +44,40 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 
 /* ---- uploads ---- */
 
-/* Is the piece out there already: another peer has it, or we sent it
- * blocks of it (had: has it, announced)? */
-static bool spread(const struct sp_peer *p, uint32_t piece, bool had)
+/* How far piece lies past the first piece q lacks: a viewer plays near
+ * its first gap, so the smaller, the sooner it needs the piece. */
+static uint32_t need_dist(struct sp_peer *q, uint32_t piece)
 {
-	for (const struct sp_peer *q = p->t->peers; q; q = q->next)
-		if (q != p && q->handshaked && !q->closing &&
-		    (sp_bitfield_get(&q->have, piece) ||
-		     (!had && sp_bitfield_get(&q->handed, piece))))
+	if (q->gap_hint && !sp_bitfield_get(&q->have, q->gap_hint - 1))
+		q->gap_hint = 0; /* a bitfield replaced what we knew */
+	while (q->gap_hint < q->have.nbits && sp_bitfield_get(&q->have, q->gap_hint))
+		q->gap_hint++;
+	return piece > q->gap_hint ? piece - q->gap_hint : 0;
+}
+
+/* Is the piece out there already for p: another peer has it, or we sent
+ * it blocks of it and it needs the piece no later than p (had: has it,
+ * announced)? */
+static bool spread(struct sp_peer *p, uint32_t piece, bool had)
+{
+	for (struct sp_peer *q = p->t->peers; q; q = q->next) {
+		if (q == p || !q->handshaked || q->closing)
+			continue;
+		if (sp_bitfield_get(&q->have, piece))
 			return true;
+		if (!had && sp_bitfield_get(&q->handed, piece) &&
+		    need_dist(q, piece) <= need_dist(p, piece))
+			return true;
+	}
 	return false;
 }
 
 /* The request to serve next: upq's first, or when handing out the first
- * that is not held; -1 when all are held. *refuse: held long enough, and
- * a client that does not re-ask elsewhere by itself (libtorrent asks a
- * block of one peer only) is told REJECT once per piece, so that it asks
- * the peer that has it. */
-static ssize_t next_upload(const struct sp_peer *p, int64_t now, bool *refuse)
+ * that is not held; -1 when all are held (spare: then the one p needs
+ * soonest). *refuse: held long enough, and a client that does not re-ask
+ * elsewhere by itself (libtorrent asks a block of one peer only) is told
+ * REJECT once per piece, so that it asks the peer that has it. */
+static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *refuse)
 {
 	*refuse = false;
 	if (!p->t->handout)
@@ -80,7 +100,13 @@ static ssize_t next_upload(const struct sp_peer *p, int64_t now, bool *refuse)
 		if (!held)
 			return (ssize_t)i;
 	}
-	return -1;
+	if (!spare || !p->upq_len)
+		return -1;
+	size_t best = 0;
+	for (size_t i = 1; i < p->upq_len; i++)
+		if (need_dist(p, p->upq[i].piece) < need_dist(p, p->upq[best].piece))
+			best = i;
+	return (ssize_t)best;
 }
 
 /* REJECT rq and every queued request of its piece (all its blocks are
@@ -100,7 +126,7 @@ static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 	p->upq_len = k;
 }
 
-void sp_peer_serve_uploads(struct sp_peer *p)
+static void serve(struct sp_peer *p, bool spare)
 {
 	/* per thread: each session has its own net thread */
 	static _Thread_local uint8_t block[SP_PEER_MAX_REQ_LEN];
@@ -108,7 +134,7 @@ void sp_peer_serve_uploads(struct sp_peer *p)
 	int64_t now = p->t->handout ? sp_now_us() : 0;
 	while (p->upq_len && !p->closing && evbuffer_get_length(out) < SP_PEER_OUT_LOW_WATER) {
 		bool refuse;
-		ssize_t k = next_upload(p, now, &refuse);
+		ssize_t k = next_upload(p, now, spare, &refuse);
 		if (k < 0)
 			break; /* sp_peer_handout_tick looks again */
 		struct sp_upload_req rq = p->upq[k];
@@ -137,6 +163,11 @@ void sp_peer_serve_uploads(struct sp_peer *p)
 		sp_bitfield_set(&p->handed, rq.piece);
 		p->last_send_us = sp_now_us();
 	}
+}
+
+void sp_peer_serve_uploads(struct sp_peer *p)
+{
+	serve(p, false);
 }
 
 int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m)
@@ -219,7 +250,30 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 	/* a short lull (between two requests) keeps the mode */
 	if (was && !t->handout && sp_bitfield_full(&t->have) && asking)
 		t->handout = true;
-	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx)
+	size_t queued = 0;
+	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
 		if (p->handshaked && !p->closing && p->upq_len)
-			sp_peer_serve_uploads(p);
+			serve(p, false);
+		if (p->handshaked && !p->closing)
+			queued += evbuffer_get_length(bufferevent_get_output(p->bev));
+	}
+	if (!t->handout || queued >= SP_PEER_OUT_LOW_WATER)
+		return;
+	/* the uplink idles while every request waits: spare capacity goes to
+	 * the held request needed soonest rather than to nobody */
+	struct sp_peer *best = NULL;
+	uint32_t bd = UINT32_MAX;
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing)
+			continue;
+		for (size_t i = 0; i < p->upq_len; i++) {
+			uint32_t d = need_dist(p, p->upq[i].piece);
+			if (d < bd) {
+				bd = d;
+				best = p;
+			}
+		}
+	}
+	if (best)
+		serve(best, true);
 }
