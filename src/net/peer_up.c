@@ -57,11 +57,12 @@ static uint32_t need_dist(struct sp_peer *q, uint32_t piece)
 
 /* Is the piece out there already for p: another peer has it, or we sent
  * it blocks of it and it needs the piece no later than p (had: has it,
- * announced)? */
+ * announced)? Other seeds do not count: a leecher between two seeds is
+ * to get both uplinks, not one while the other waits. */
 static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 {
 	for (struct sp_peer *q = p->t->peers; q; q = q->next) {
-		if (q == p || !q->handshaked || q->closing)
+		if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q))
 			continue;
 		if (sp_bitfield_get(&q->have, piece))
 			return true;
