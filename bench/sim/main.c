@@ -6,7 +6,7 @@
  *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--perf] [--check]
  *                 [--waste] (unwanted bytes by cause under each row)
  *   swarmplay-sim --viewers [--seeds N] [--choke all|tft|vod] [--norelay]
- *                 [--handout]
+ *                 [--handout | --handout-idle]
  *                 (issue 10: a source and N viewers relaying; per viewer
  *                 first frame, stalls, up/down, and the source's copies)
  *
@@ -195,7 +195,7 @@ static void perf(bool lossy, bool deep)
  * viewers' uplinks at 1 x and 2 x, 4 and 8 viewers 3 s apart. Per viewer
  * (in join order) the mean first frame, stalled seconds (sum over the
  * runs) and up / down; the source's copies sent (mean). */
-static int viewers_table(int choke, bool norelay, bool handout, bool check)
+static int viewers_table(int choke, bool norelay, int handout, bool check)
 {
 	static const double src_x[] = {1.2, 2.0}, view_x[] = {1.0, 2.0};
 	static const uint32_t nv[] = {4, 8};
@@ -217,7 +217,8 @@ static int viewers_table(int choke, bool norelay, bool handout, bool check)
 				sim_vswarm_default(&sc, src_x[a], view_x[b], nv[c]);
 				sc.choke = choke;
 				sc.picker_norelay = norelay;
-				sc.source_handout = handout;
+				sc.source_handout = handout > 0;
+				sc.handout_nospare = handout > 1;
 				double ttff[SIM_MAX_VIEWERS] = {0}, st[SIM_MAX_VIEWERS] = {0};
 				double copies = 0, up = 0, down = 0;
 				uint32_t unfinished = 0;
@@ -256,7 +257,8 @@ static int viewers_table(int choke, bool norelay, bool handout, bool check)
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
-	bool check = false, do_perf = false, viewers = false, norelay = false, handout = false;
+	bool check = false, do_perf = false, viewers = false, norelay = false;
+	int handout = 0;
 	int choke = SIM_VCHOKE_TFT;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
@@ -278,7 +280,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--norelay"))
 			norelay = true;
 		else if (!strcmp(argv[i], "--handout"))
-			handout = true;
+			handout = 1;
+		else if (!strcmp(argv[i], "--handout-idle"))
+			handout = 2;
 		else if (!strcmp(argv[i], "--choke") && i + 1 < argc) {
 			const char *m = argv[++i];
 			choke = !strcmp(m, "all") ? SIM_VCHOKE_ALL
