@@ -247,7 +247,7 @@ static int viewers_table(int choke, bool norelay, int handout, bool check)
 				printf("| %.1f x | %.0f x | %u | %s | %s | %s | %s%s | %.2f | %.2f |\n",
 				       src_x[a], view_x[b], sc.nviewers, choke_name[choke],
 				       norelay ? (handout ? "no relay, hand-out" : "before")
-					       : (handout ? "relay, hand-out" : "relay"), f, g,
+					       : (handout > 1 ? "relay, hand-out (idle)" : handout ? "relay, hand-out" : "relay"), f, g,
 				       unfinished ? " (some unfinished)" : "", down > 0 ? up / down : 0,
 				       copies / nseeds);
 			}

@@ -582,13 +582,25 @@ static void on_write(struct bufferevent *bev, void *arg)
 	sp_peer_out_drained(p);
 }
 
+/* No delay for our small messages; and at most SP_PEER_NOTSENT_LOWAT of
+ * what we send waits unsent in the kernel (what is in flight is not
+ * limited): otherwise autotuning parks megabytes per socket there when
+ * the uplink is the bottleneck, every upload is committed seconds before
+ * it leaves, the hand-out (peer_up.c) cannot see the bottleneck and our
+ * CANCELs and choices come late. */
+static void tune_socket(int fd)
+{
+	int one = 1, lowat = SP_PEER_NOTSENT_LOWAT;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct sp_peer *p = arg;
 	if (what & BEV_EVENT_CONNECTED) {
 		p->connected = true;
-		int one = 1;
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		tune_socket(bufferevent_getfd(bev));
 		if (p->mse_out)
 			sp_peer_start_mse(p);
 		else
@@ -702,8 +714,7 @@ struct sp_peer *sp_peer_accept(struct sp_session *s, int fd, const struct sockad
 	if (!p)
 		return NULL;
 	p->connected = true;
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	tune_socket(fd);
 	p->next = s->half_open;
 	s->half_open = p;
 	SP_DEBUG(MOD, "%s: accepted", p->name);

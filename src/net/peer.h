@@ -32,9 +32,11 @@ struct sp_upload_req {
 /* a seed handing out (peer_up.c): a request for a piece another peer has
  * waits at most this long for the asker to get it there */
 #define SP_HANDOUT_HOLD_US 2000000
+#define SP_HANDOUT_LINGER_US 5000000 /* the mode outlasts the bottleneck this long */
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
+#define SP_PEER_NOTSENT_LOWAT (32 * 1024) /* unsent bytes the kernel may hold (peer.c) */
 #define SP_PEER_MAX_REQ_LEN (128u * 1024u) /* largest request we serve */
 /* Back-pressure (peer_io.c): its input waits while we owe it this much */
 #define SP_PEER_OUT_CAP (512u * 1024u)

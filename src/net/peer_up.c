@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "net/wire.h"
 #include "storage/storage.h"
 
@@ -114,6 +115,8 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
  * to be asked elsewhere), once per piece and peer. */
 static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 {
+	SP_DEBUG("peer", "%s: piece %u held 2 s, another peer has it: rejected", p->name,
+		 rq->piece);
 	sp_bitfield_set(&p->refused, rq->piece);
 	sp_peer_send_req(p, SP_WIRE_REJECT, rq->piece, rq->offset, rq->length);
 	size_t k = 0;
@@ -232,25 +235,25 @@ void sp_peer_send_allowed_fast(struct sp_peer *p)
 }
 
 
-/* Every torrent tick: are we a seed whose uplink is the bottleneck
- * (capped, or requests of two peers or more waiting on full output
- * buffers)? Then hand out; and serve what the hold let go. */
+/* Every torrent tick: are we a seed whose uplink is the bottleneck?
+ * Requests of two peers or more wait in their queues (served at once
+ * while the uplink keeps up: they wait only on full output buffers, the
+ * kernel's kept short by SP_PEER_NOTSENT_LOWAT, or the rate limit; or on
+ * a hold, in the mode). Then hand out, until SP_HANDOUT_LINGER_US without
+ * that; and serve what the hold let go. */
 void sp_peer_handout_tick(struct sp_torrent *t)
 {
-	int waiting = 0, asking = 0;
-	for (struct sp_peer *p = t->peers; p; p = p->next) {
-		if (!p->handshaked || p->closing || !p->upq_len)
-			continue;
-		asking++;
-		waiting += evbuffer_get_length(bufferevent_get_output(p->bev)) >=
-			   SP_PEER_OUT_LOW_WATER / 2;
-	}
+	int asking = 0;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		asking += p->handshaked && !p->closing && p->upq_len;
 	bool was = t->handout;
-	t->handout = sp_bitfield_full(&t->have) && asking >= 2 &&
-		     (t->s->cfg.upload_rate_limit > 0 || waiting >= 2);
-	/* a short lull (between two requests) keeps the mode */
-	if (was && !t->handout && sp_bitfield_full(&t->have) && asking)
-		t->handout = true;
+	int64_t now = sp_now_us();
+	if (sp_bitfield_full(&t->have) && asking >= 2)
+		t->handout_seen_us = now;
+	t->handout = sp_bitfield_full(&t->have) && t->handout_seen_us &&
+		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US;
+	if (was != t->handout)
+		SP_INFO("peer", "hand-out %s (%d peers waiting)", t->handout ? "on" : "off", asking);
 	size_t queued = 0;
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
 		if (p->handshaked && !p->closing && p->upq_len)

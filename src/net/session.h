@@ -141,6 +141,7 @@ struct sp_torrent {
 	uint64_t relayed;                /* of uploaded, sent before we were complete */
 	bool handout;                    /* a seed whose uplink is the bottleneck
 					    (peer_up.c): rare pieces first */
+	int64_t handout_seen_us;         /* last seen so */
 	uint64_t stats_wasted;
 	uint64_t wasted_by[SP_WASTE_COUNT]; /* stats_wasted by cause */
 	double down_rate, up_rate;
