@@ -236,16 +236,18 @@ void sp_peer_send_allowed_fast(struct sp_peer *p)
 
 
 /* Every torrent tick: are we a seed whose uplink is the bottleneck?
- * Requests of two peers or more wait in their queues (served at once
- * while the uplink keeps up: they wait only on full output buffers, the
- * kernel's kept short by SP_PEER_NOTSENT_LOWAT, or the rate limit; or on
- * a hold, in the mode). Then hand out, until SP_HANDOUT_LINGER_US without
- * that; and serve what the hold let go. */
+ * Requests of two peers or more wait behind output that does not drain
+ * (the kernel's part kept short by SP_PEER_NOTSENT_LOWAT: a slow link, or
+ * the rate limit); requests that wait on a hold do not count. Then hand
+ * out, until SP_HANDOUT_LINGER_US without that; and serve what the hold
+ * let go. */
 void sp_peer_handout_tick(struct sp_torrent *t)
 {
 	int asking = 0;
 	for (struct sp_peer *p = t->peers; p; p = p->next)
-		asking += p->handshaked && !p->closing && p->upq_len;
+		asking += p->handshaked && !p->closing && p->upq_len &&
+			  evbuffer_get_length(bufferevent_get_output(p->bev)) >=
+				  SP_PEER_OUT_LOW_WATER / 2;
 	bool was = t->handout;
 	int64_t now = sp_now_us();
 	if (sp_bitfield_full(&t->have) && asking >= 2)
