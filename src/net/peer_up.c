@@ -239,8 +239,9 @@ void sp_peer_send_allowed_fast(struct sp_peer *p)
  * Requests of two peers or more wait behind output that does not drain
  * (the kernel's part kept short by SP_PEER_NOTSENT_LOWAT: a slow link, or
  * the rate limit); requests that wait on a hold do not count. Then hand
- * out, until SP_HANDOUT_LINGER_US without that; and serve what the hold
- * let go. */
+ * out, while one peer's at least still waits so (the holds keep the
+ * others' output short) and SP_HANDOUT_LINGER_US more; and serve what the
+ * hold let go. */
 void sp_peer_handout_tick(struct sp_torrent *t)
 {
 	int asking = 0;
@@ -250,7 +251,7 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 				  SP_PEER_OUT_LOW_WATER / 2;
 	bool was = t->handout;
 	int64_t now = sp_now_us();
-	if (sp_bitfield_full(&t->have) && asking >= 2)
+	if (sp_bitfield_full(&t->have) && asking >= (was ? 1 : 2))
 		t->handout_seen_us = now;
 	t->handout = sp_bitfield_full(&t->have) && t->handout_seen_us &&
 		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US;
