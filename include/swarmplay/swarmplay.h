@@ -204,6 +204,8 @@ struct sp_torrent_stats {
 	char tracker_status[256];  /* last tracker message ("failure reason"...) */
 	uint32_t pieces_at_start;  /* pieces verified by the check (resume/cache) */
 	uint64_t peers_seen;       /* connections that completed a handshake */
+	uint64_t relayed;          /* of uploaded, sent while we were still
+				      downloading (seeding while watching) */
 };
 void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st);
 /* Copy of the verified-piece bitfield (wire order) into bits[len]. */

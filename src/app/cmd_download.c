@@ -123,6 +123,8 @@ static void show_progress(const struct sp_torrent_stats *st, bool tty, bool fina
 						(double)st->total_length
 				      : 0;
 	char down[32], up[32], eta[32] = "-";
+	/* what we uploaded in copies of the file: a source's cost (issue 10) */
+	double copies = st->total_length ? (double)st->uploaded / (double)st->total_length : 0;
 	human_rate(st->down_rate, down, sizeof(down));
 	human_rate(st->up_rate, up, sizeof(up));
 	if (st->down_rate > 1 && !st->complete) {
@@ -141,13 +143,13 @@ static void show_progress(const struct sp_torrent_stats *st, bool tty, bool fina
 			bar[i] = i < fill ? '#' : '.';
 		bar[30] = 0;
 		fputc('\r', stderr);
-		fprintf(stderr, _("[%s] %5.1f%%  down %s  up %s  peers %d  ETA %s   "), bar,
-			pct, down, up, st->peers, eta);
+		fprintf(stderr, _("[%s] %5.1f%%  down %s  up %s (%.2f copies)  peers %d  ETA %s   "),
+			bar, pct, down, up, copies, st->peers, eta);
 		if (final)
 			fputc('\n', stderr);
 	} else {
-		fprintf(stderr, _("%.1f%% down %s up %s peers %d ETA %s\n"), pct, down, up,
-			st->peers, eta);
+		fprintf(stderr, _("%.1f%% down %s up %s (%.2f copies) peers %d ETA %s\n"), pct, down,
+			up, copies, st->peers, eta);
 	}
 	fflush(stderr);
 }
@@ -165,10 +167,12 @@ static void write_stats_json(const char *path, const struct sp_torrent_stats *st
 		", \"pieces_at_start\": %" PRIu32 ", \"complete\": %s"
 		", \"downloaded_peers\": %" PRIu64 ", \"downloaded_webseed\": %" PRIu64
 		", \"downloaded_cache\": %" PRIu64 ", \"uploaded\": %" PRIu64
-		", \"wasted\": %" PRIu64 ", \"peers_seen\": %" PRIu64 ", \"wasted_by\": {",
+		", \"wasted\": %" PRIu64 ", \"peers_seen\": %" PRIu64 ", \"relayed\": %" PRIu64
+		", \"copies_sent\": %.4f, \"wasted_by\": {",
 		st->num_pieces, st->have_pieces, st->pieces_at_start, st->complete ? "true" : "false",
 		st->downloaded[SP_FROM_PEERS], st->downloaded[SP_FROM_WEBSEED],
-		st->downloaded[SP_FROM_CACHE], st->uploaded, st->wasted, st->peers_seen);
+		st->downloaded[SP_FROM_CACHE], st->uploaded, st->wasted, st->peers_seen, st->relayed,
+		st->total_length ? (double)st->uploaded / (double)st->total_length : 0.0);
 	for (int c = 0; c < SP_WASTE_COUNT; c++)
 		fprintf(f, "%s\"%s\": %" PRIu64, c ? ", " : "",
 			sp_waste_cause_name((enum sp_waste_cause)c), st->wasted_by[c]);

@@ -315,6 +315,7 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	out->from[SP_PLAYER_FROM_WEBSEED] = st.downloaded[SP_FROM_WEBSEED];
 	out->from[SP_PLAYER_FROM_CACHE] = st.downloaded[SP_FROM_CACHE];
 	out->uploaded = st.uploaded;
+	out->relayed = st.relayed;
 	out->wasted = st.wasted;
 	_Static_assert(SP_PLAYER_WASTE_N == SP_WASTE_COUNT, "one list of waste causes");
 	memcpy(out->wasted_by, st.wasted_by, sizeof(out->wasted_by));

@@ -607,6 +607,7 @@ void sp_torrent_publish_stats(struct sp_torrent *t)
 	st.downloaded[SP_FROM_CACHE] = t->from_cache;
 	st.downloaded[SP_FROM_WEBSEED] = t->from_webseed;
 	st.uploaded = t->uploaded;
+	st.relayed = t->relayed;
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		st.uploaded += p->uploaded;
 	st.wasted = t->stats_wasted;
@@ -684,6 +685,7 @@ void sp_torrent_on_tick(evutil_socket_t fd, short what, void *arg)
 	int64_t now = sp_now_us();
 	rate_tick(t, now);
 	lost_tick(t, now);
+	sp_peer_handout_tick(t);
 	sp_torrent_start_rule_update(t);
 	if (t->storage && now - t->last_resume_us > RESUME_EVERY_US) {
 		t->last_resume_us = now;

@@ -38,6 +38,7 @@ struct sp_player_netinfo {
 	double up_rate;
 	uint64_t from[SP_PLAYER_FROM_N]; /* verified bytes by source */
 	uint64_t uploaded;
+	uint64_t relayed;      /* of uploaded, sent before we had it all */
 	uint64_t wasted;       /* bytes received in vain: the sum of wasted_by */
 	uint64_t wasted_by[SP_PLAYER_WASTE_N]; /* by cause, as enum sp_waste_cause */
 	double progress;       /* 0..1, the played file */

@@ -63,6 +63,10 @@ static int format_figures(struct player *p, struct sp_buf *b)
 				    (unsigned long long)n->wasted_by[i]);
 	r |= sp_buf_appendf(b, "}}, \"uploaded\": %llu, \"peers\": %d",
 			    (unsigned long long)n->uploaded, n->peers);
+	/* seeding while watching (issue 10): what we passed on while still
+	 * downloading, and uploaded over downloaded */
+	r |= sp_buf_appendf(b, ", \"relayed\": %llu, \"ratio\": %.3f",
+			    (unsigned long long)n->relayed, sp_player_up_down(n));
 	if (n->reachable_json[0])
 		r |= sp_buf_appendf(b, ", \"reachable\": %s", n->reachable_json);
 	r |= sp_buf_appendf(b,
