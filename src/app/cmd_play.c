@@ -321,6 +321,10 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	out->complete = st.complete;
 	out->checking = st.checking;
 	out->complete_at_us = st.complete_at_us;
+	if (st.error_code == -ENOSPC || st.error_code == -EDQUOT)
+		snprintf(out->error, sizeof(out->error), "%s", _("disk full"));
+	else
+		snprintf(out->error, sizeof(out->error), "%s", st.error);
 	sp_swarm_reachability(n->s, true, out->reachable, sizeof(out->reachable));
 	sp_swarm_reachability_json(n->s, out->reachable_json, sizeof(out->reachable_json));
 	if (sp_torrent_get_pieces(n->t, n->bits, n->bits_len) < 0)

@@ -425,6 +425,7 @@ static void on_verified(void *ctx, uint32_t piece)
 		t->lost_backoff_us = 0;
 		pthread_mutex_lock(&t->stats_lock);
 		t->stats.error[0] = 0;
+		t->stats.error_code = 0;
 		pthread_mutex_unlock(&t->stats_lock);
 	}
 	t->from_webseed += ws;
@@ -526,6 +527,7 @@ static void on_storage_error(void *ctx, int code, const char *msg)
 	SP_ERROR(MOD, "%s: storage: %s", t->mi->name, msg);
 	pthread_mutex_lock(&t->stats_lock);
 	snprintf(t->stats.error, sizeof(t->stats.error), "%s", msg);
+	t->stats.error_code = code < 0 ? code : -code;
 	pthread_mutex_unlock(&t->stats_lock);
 }
 

@@ -45,6 +45,9 @@ struct sp_player_netinfo {
 	uint8_t map[SP_PLAYER_MAP_CELLS]; /* 0..255: how much of each cell is here */
 	char reachable_json[256]; /* the port mapping, a JSON string ("" none) */
 	char reachable[160];      /* the same for people (translated) */
+	char error[256];          /* a storage fault ("disk full", translated):
+				     playback waits, the download goes on by
+				     itself once it clears; "" none */
 };
 
 struct sp_player_config {
