@@ -20,6 +20,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,10 @@ struct opts {
 	double exit_after;
 };
 
-static volatile sig_atomic_t stop_flag;
+/* set by the handler on whichever thread the signal lands (the net thread,
+ * a worker): an atomic, lock-free and so async-signal-safe, not a
+ * volatile, which is safe only on the thread that reads it */
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,8 @@ struct opts {
 #define RESUME_END_S 5.0 /* stopped this close to the end: seen, start over */
 #define RESUME_MIN_S 1.0
 
-static volatile int quit_flag;
+/* an atomic: the signal may land on any thread (cmd_download.c) */
+static atomic_int quit_flag;
 
 static void on_signal(int sig)
 {

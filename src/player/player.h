@@ -14,6 +14,7 @@
 #ifndef SP_PLAYER_H
 #define SP_PLAYER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -68,7 +69,7 @@ struct sp_player_config {
 	int volume;               /* 0..100 */
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
-	volatile int *quit_flag;  /* optional: set from a signal handler */
+	atomic_int *quit_flag;    /* optional: set from a signal handler, any thread */
 	/* scripted seeks (tests, benchmarks): when the position first reaches
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
