@@ -344,7 +344,8 @@ int sp_lsd_start(struct sp_session *s);
 void sp_lsd_tick(struct sp_torrent *t, int64_t now);
 void sp_lsd_stop(struct sp_session *s);
 /* One announce (NUL-ended in buf, which it cuts) from an IPv4 or IPv6 source. */
-void sp_lsd_on_datagram(struct sp_session *s, char *buf, const struct sockaddr *from);
+void sp_lsd_on_datagram(struct sp_session *s, const char *buf, size_t len,
+			const struct sockaddr *from);
 /* lsd6.c: the same over IPv6 multicast on every interface that has it */
 #define SP_LSD6_GROUP "ff15::efc0:988f"
 int sp_lsd6_start(struct sp_session *s);
