@@ -13,7 +13,12 @@
  * node before it starts the block removes it. A verified piece is
  * announced (HAVE) to every connected node half an RTT later. Who is
  * unchoked is the choke model's (viewers.h); a choke drops the queue of
- * that peer's requests but for the block in service. Nobody tells a
+ * that peer's requests but for the block in service. A source that hands
+ * out (source_handout) picks from its queue the first request for a
+ * piece no viewer has (as far as HAVEs told it) nor is being sent, holds
+ * the others up to HANDOUT_HOLD_US and then, when a viewer has the piece,
+ * rejects the request (once per piece and viewer), else serves it: the
+ * rule of src/net/peer_up.c. Nobody tells a
  * picker the rates: it measures them.
  *
  * Time is integer microseconds; events at the same time run in the order
@@ -39,8 +44,9 @@
 #define VOD_RECHOKE_US 2000000
 #define OPTIMISTIC_US 30000000
 #define START_AHEAD_S 3.0
+#define HANDOUT_HOLD_US 2000000 /* SP_HANDOUT_HOLD_US */
 
-enum { EV_TICK, EV_SERVE, EV_DELIVER, EV_JOIN, EV_HAVE, EV_UNCHOKE, EV_RECHOKE };
+enum { EV_TICK, EV_SERVE, EV_DELIVER, EV_JOIN, EV_HAVE, EV_UNCHOKE, EV_RECHOKE, EV_REJECT, EV_KICK };
 
 struct ev {
 	int64_t t;
@@ -73,6 +79,9 @@ struct node {
 	uint64_t fwd[MAXN];       /* pieces j announced after we sent it pieces */
 	bool sent_piece[MAXN];    /* we have sent j something */
 	uint32_t optimistic;      /* 0: none */
+	/* the source, handing out: per viewer, pieces it announced, pieces
+	 * we sent it blocks of, pieces we rejected it once */
+	uint8_t *known[MAXN], *handed[MAXN], *refused[MAXN];
 	int64_t join_us, opt_us;
 	int state;
 	double pos;
@@ -156,11 +165,121 @@ static int64_t half_rtt(const struct vsim *s)
 
 /* ---- uplinks ---- */
 
+/* How far piece is past the first piece viewer w lacks (as its HAVEs
+ * told the source): a viewer plays near that first gap, so the smaller,
+ * the sooner it needs the piece. */
+static uint32_t need_dist(const struct vsim *s, uint32_t w, uint32_t piece)
+{
+	const uint8_t *k = s->n[0].known[w];
+	uint32_t first = 0;
+	while (first < s->npieces && k[first])
+		first++;
+	return piece > first ? piece - first : 0;
+}
+
+/* The source, handing out: is piece out there already for viewer v (a
+ * viewer has it, or is being sent it and needs it no later than v)? */
+static bool spread(const struct vsim *s, uint32_t v, uint32_t piece, bool had)
+{
+	const struct node *d = &s->n[0];
+	for (uint32_t w = 1; w < s->nn; w++) {
+		if (w == v || !s->n[w].joined)
+			continue;
+		if (d->known[w][piece])
+			return true;
+		if (!had && d->handed[w][piece] &&
+		    need_dist(s, w, piece) <= need_dist(s, v, piece))
+			return true;
+	}
+	return false;
+}
+
+static void to_head(struct node *d, uint32_t i)
+{
+	struct vreq keep = d->q[i];
+	memmove(d->q + d->head + 1, d->q + d->head, (i - d->head) * sizeof(*d->q));
+	d->q[d->head] = keep;
+}
+
+/* The request the source serves next moved to the head of its queue,
+ * held ones left in their order; false when all wait. Overdue requests
+ * for a piece a viewer has are rejected (EV_REJECT) on the way. */
+static bool handout_pick(struct vsim *s)
+{
+	struct node *d = &s->n[0];
+	for (uint32_t i = d->head; i < d->nq; i++) {
+		struct vreq *r = &d->q[i];
+		int64_t start = r->arrive > s->now ? r->arrive : s->now;
+		if (r->arrive > s->now || r->cancel_at <= start)
+			continue; /* not here yet, or cancelled: kick skips it */
+		bool pick = d->handed[r->from][r->piece] || !spread(s, r->from, r->piece, false);
+		if (!pick && s->now - r->arrive >= HANDOUT_HOLD_US) {
+			if (!d->refused[r->from][r->piece] && spread(s, r->from, r->piece, true)) {
+				d->refused[r->from][r->piece] = 1;
+				for (uint32_t j = d->head; j < d->nq; j++) {
+					struct vreq *o = &d->q[j];
+					if (o->from != r->from || o->piece != r->piece ||
+					    o->cancel_at <= s->now || o->arrive > s->now)
+						continue;
+					o->cancel_at = s->now;
+					push(s, (struct ev){.t = s->now + half_rtt(s), .type = EV_REJECT,
+							    .node = o->from, .peer = 0, .piece = o->piece,
+							    .block = o->block});
+				}
+				continue;
+			}
+			pick = true;
+		}
+		if (!pick)
+			continue;
+		to_head(d, i);
+		return true;
+	}
+	/* every request is held: spare capacity goes to the one needed
+	 * soonest rather than to nobody */
+	if (s->sc->handout_nospare)
+		return false;
+	uint32_t best = UINT32_MAX, bi = 0;
+	for (uint32_t i = d->head; i < d->nq; i++) {
+		struct vreq *r = &d->q[i];
+		if (r->arrive > s->now || r->cancel_at <= s->now)
+			continue;
+		uint32_t dist = need_dist(s, r->from, r->piece);
+		if (dist < best) {
+			best = dist;
+			bi = i;
+		}
+	}
+	if (best == UINT32_MAX)
+		return false;
+	to_head(d, bi);
+	return true;
+}
+
 static void kick(struct vsim *s, uint32_t u)
 {
 	struct node *d = &s->n[u];
 	if (d->serving)
 		return;
+	if (u == 0 && s->sc->source_handout) {
+		/* the first of the queue that arrived and is not cancelled */
+		while (d->head < d->nq && d->q[d->head].cancel_at <= s->now)
+			d->head++;
+		if (d->head == d->nq) {
+			d->head = d->nq = 0;
+			return;
+		}
+		if (!handout_pick(s)) {
+			/* held: the tick looks again; a request on its way: then */
+			int64_t next = INT64_MAX;
+			for (uint32_t i = d->head; i < d->nq; i++)
+				if (d->q[i].arrive > s->now && d->q[i].arrive < next)
+					next = d->q[i].arrive;
+			if (next != INT64_MAX)
+				push(s, (struct ev){.t = next, .type = EV_KICK});
+			return;
+		}
+	}
 	while (d->head < d->nq) {
 		struct vreq *r = &d->q[d->head];
 		int64_t start = r->arrive > s->now ? r->arrive : s->now;
@@ -349,6 +468,14 @@ static void rechoke(struct vsim *s, uint32_t u)
 			d->opt_us = s->now;
 		d->optimistic = opt;
 	}
+	if (getenv("SIM_TRACE")) {
+		fprintf(stderr, "%.3f node %u (%u pieces) unchokes", (double)s->now / SEC, u, d->nhave);
+		for (uint32_t v = 1; v < s->nn; v++)
+			if (keep[v])
+				fprintf(stderr, " %u(%u, fwd %llu)", v, s->n[v].nhave,
+					(unsigned long long)d->fwd[v]);
+		fprintf(stderr, "\n");
+	}
 	for (uint32_t v = 1; v < s->nn; v++)
 		if (v != u && d->connected[v] && s->n[v].joined)
 			set_choke(s, u, v, keep[v]);
@@ -438,8 +565,11 @@ static void on_serve(struct vsim *s, uint32_t u)
 	if (u == 0 && getenv("SIM_TRACE"))
 		fprintf(stderr, "%.3f src -> %u piece %u block %u\n", (double)s->now / SEC, r.from,
 			r.piece, r.block);
-	if (u == 0)
+	if (u == 0) {
 		s->res->source_sent += r.len;
+		if (d->handed[r.from])
+			d->handed[r.from][r.piece] = 1;
+	}
 	else
 		s->res->v[u - 1].up += r.len;
 	kick(s, u);
@@ -495,14 +625,26 @@ static void on_have(struct vsim *s, const struct ev *e)
 		if (w != e->node && w != e->peer && s->n[w].connected[e->peer] &&
 		    s->n[w].sent_piece[e->peer])
 			s->n[w].fwd[e->peer]++;
-	if (e->node == 0)
+	if (e->node == 0) {
+		if (d->known[e->peer])
+			d->known[e->peer][e->piece] = 1;
 		return;
+	}
 	sp_picker_source_have(d->pk, e->peer + 1, e->piece);
+	ask(s, e->node);
+}
+
+static void on_reject(struct vsim *s, const struct ev *e)
+{
+	sp_picker_block_rejected(s->n[e->node].pk, e->peer + 1, e->piece,
+				 e->block * SP_PICKER_BLOCK);
 	ask(s, e->node);
 }
 
 static void tick(struct vsim *s)
 {
+	if (s->sc->source_handout)
+		kick(s, 0); /* held requests: their hold may be over */
 	for (uint32_t v = 1; v < s->nn; v++) {
 		if (!s->n[v].joined)
 			continue;
@@ -537,6 +679,13 @@ static int setup(struct vsim *s, const struct sim_vswarm *sc, struct sim_vresult
 		if (!d->have)
 			return -ENOMEM;
 		if (i == 0) {
+			for (uint32_t w = 0; w < s->nn && sc->source_handout; w++) {
+				d->known[w] = calloc(s->npieces, 1);
+				d->handed[w] = calloc(s->npieces, 1);
+				d->refused[w] = calloc(s->npieces, 1);
+				if (!d->known[w] || !d->handed[w] || !d->refused[w])
+					return -ENOMEM;
+			}
 			memset(d->have, 1, s->npieces);
 			d->nhave = s->npieces;
 			d->joined = true;
@@ -559,6 +708,11 @@ static void teardown(struct vsim *s)
 	for (uint32_t i = 0; i < s->nn; i++) {
 		free(s->n[i].q);
 		free(s->n[i].have);
+		for (uint32_t w = 0; w < MAXN; w++) {
+			free(s->n[i].known[w]);
+			free(s->n[i].handed[w]);
+			free(s->n[i].refused[w]);
+		}
 		sp_picker_free(s->n[i].pk);
 	}
 	free(s->heap);
@@ -596,6 +750,12 @@ static void dispatch(struct vsim *s, const struct ev *e)
 		break;
 	case EV_HAVE:
 		on_have(s, e);
+		break;
+	case EV_KICK:
+		kick(s, 0);
+		break;
+	case EV_REJECT:
+		on_reject(s, e);
 		break;
 	case EV_UNCHOKE:
 		on_unchoke(s, e->node, e->peer);

@@ -36,6 +36,13 @@ struct sim_vswarm {
 	int choke;             /* enum sim_vchoke */
 	uint32_t slots;        /* upload slots (TFT, VOD); 0: 4 */
 	bool picker_norelay;   /* the picker without rule 13 (the "before") */
+	bool source_handout;   /* the source hands out (src/net/peer_up.c): new
+				  pieces first, a request for a piece a viewer
+				  has or is being sent held HANDOUT_HOLD_S, then
+				  rejected once per piece and viewer; when
+				  every request waits, the one needed soonest
+				  is served (spare capacity) */
+	bool handout_nospare;  /* ... but idle rather than that (BEP 16) */
 	bool check_invariants; /* sp_picker_check() after every call (slow) */
 };
 

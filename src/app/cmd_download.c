@@ -6,12 +6,21 @@
  * flag, and the loop below then frees the session, which announces
  * `stopped` and saves the resume state. A progress bar is drawn on a
  * terminal; otherwise one plain line about every second. --stats-json
- * writes the final counters (pieces verified at start, bytes by source)
- * for tests and scripts. */
+ * writes the counters (pieces verified at start, bytes by source, the
+ * state and the error) for tests and scripts.
+ *
+ * Storage faults are states, not exits (issue 11): while the disk is full
+ * the torrent asks for the pieces it could not write again after a
+ * back-off and the error clears once a write succeeds, so the download
+ * pauses with the error on its progress line and in the stats file and
+ * goes on by itself when there is room. Other write errors (EIO, EROFS,
+ * EACCES) give up after STORAGE_GIVE_UP_US; a stop while in error exits
+ * non-zero, as any stop before the end. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +34,8 @@
 #include "app/i18n.h"
 #include "swarmplay/swarmplay.h"
 
+#define STORAGE_GIVE_UP_US (60 * 1000000LL)
+
 struct opts {
 	const char *src, *stats_json;
 	struct sp_swarm_opts sw; /* -d, --peer, --port... */
@@ -32,7 +43,10 @@ struct opts {
 	double exit_after;
 };
 
-static volatile sig_atomic_t stop_flag;
+/* set by the handler on whichever thread the signal lands (the net thread,
+ * a worker): an atomic, lock-free and so async-signal-safe, not a
+ * volatile, which is safe only on the thread that reads it */
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {
@@ -115,15 +129,41 @@ static void human_rate(double bps, char *out, size_t n)
 		snprintf(out, n, "%.0f kB/s", bps / 1e3);
 }
 
+static bool space_error(int code)
+{
+	return code == -ENOSPC || code == -EDQUOT;
+}
+
+/* What a paused download waits for, for people (translated). */
+static const char *error_label(const struct sp_torrent_stats *st)
+{
+	return space_error(st->error_code) ? _("disk full") : st->error;
+}
+
+static const char *state_name(const struct sp_torrent_stats *st, bool seed_cmd)
+{
+	if (st->checking)
+		return "checking";
+	if (st->error[0])
+		return "error";
+	if (st->complete)
+		return seed_cmd ? "seeding" : "complete";
+	return "downloading";
+}
+
 static void show_progress(const struct sp_torrent_stats *st, bool tty, bool final)
 {
 	double pct = st->total_length ? 100.0 * (double)st->verified_bytes /
 						(double)st->total_length
 				      : 0;
 	char down[32], up[32], eta[32] = "-";
+	/* what we uploaded in copies of the file: a source's cost (issue 10) */
+	double copies = st->total_length ? (double)st->uploaded / (double)st->total_length : 0;
 	human_rate(st->down_rate, down, sizeof(down));
 	human_rate(st->up_rate, up, sizeof(up));
-	if (st->down_rate > 1 && !st->complete) {
+	if (st->error[0])
+		snprintf(eta, sizeof(eta), _("paused: %s"), error_label(st));
+	else if (st->down_rate > 1 && !st->complete) {
 		long s = (long)((double)(st->total_length - st->verified_bytes) / st->down_rate);
 		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
 	}
@@ -139,19 +179,35 @@ static void show_progress(const struct sp_torrent_stats *st, bool tty, bool fina
 			bar[i] = i < fill ? '#' : '.';
 		bar[30] = 0;
 		fputc('\r', stderr);
-		fprintf(stderr, _("[%s] %5.1f%%  down %s  up %s  peers %d  ETA %s   "), bar,
-			pct, down, up, st->peers, eta);
+		fprintf(stderr, _("[%s] %5.1f%%  down %s  up %s (%.2f copies)  peers %d  ETA %s   "),
+			bar, pct, down, up, copies, st->peers, eta);
 		if (final)
 			fputc('\n', stderr);
 	} else {
-		fprintf(stderr, _("%.1f%% down %s up %s peers %d ETA %s\n"), pct, down, up,
-			st->peers, eta);
+		fprintf(stderr, _("%.1f%% down %s up %s (%.2f copies) peers %d ETA %s\n"), pct, down,
+			up, copies, st->peers, eta);
 	}
 	fflush(stderr);
 }
 
+/* s as a JSON string (quotes, backslashes and control bytes escaped). */
+static void put_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
 static void write_stats_json(const char *path, const struct sp_torrent_stats *st,
-			     const char *reachable_json)
+			     const char *reachable_json, bool seed_cmd)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -163,14 +219,22 @@ static void write_stats_json(const char *path, const struct sp_torrent_stats *st
 		", \"pieces_at_start\": %" PRIu32 ", \"complete\": %s"
 		", \"downloaded_peers\": %" PRIu64 ", \"downloaded_webseed\": %" PRIu64
 		", \"downloaded_cache\": %" PRIu64 ", \"uploaded\": %" PRIu64
-		", \"wasted\": %" PRIu64 ", \"peers_seen\": %" PRIu64 ", \"wasted_by\": {",
+		", \"wasted\": %" PRIu64 ", \"peers_seen\": %" PRIu64 ", \"relayed\": %" PRIu64
+		", \"copies_sent\": %.4f, \"wasted_by\": {",
 		st->num_pieces, st->have_pieces, st->pieces_at_start, st->complete ? "true" : "false",
 		st->downloaded[SP_FROM_PEERS], st->downloaded[SP_FROM_WEBSEED],
-		st->downloaded[SP_FROM_CACHE], st->uploaded, st->wasted, st->peers_seen);
+		st->downloaded[SP_FROM_CACHE], st->uploaded, st->wasted, st->peers_seen, st->relayed,
+		st->total_length ? (double)st->uploaded / (double)st->total_length : 0.0);
 	for (int c = 0; c < SP_WASTE_COUNT; c++)
 		fprintf(f, "%s\"%s\": %" PRIu64, c ? ", " : "",
 			sp_waste_cause_name((enum sp_waste_cause)c), st->wasted_by[c]);
-	fprintf(f, "}, \"reachable\": %s}\n", reachable_json);
+	fprintf(f, "}, \"reachable\": %s, \"state\": \"%s\", \"error\": ", reachable_json,
+		state_name(st, seed_cmd));
+	if (st->error[0])
+		put_json_str(f, st->error);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"error_code\": %d}\n", st->error_code < 0 ? -st->error_code : 0);
 	if (fclose(f) == 0)
 		rename(tmp, path);
 }
@@ -202,13 +266,38 @@ static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metain
 	return full;
 }
 
+/* A line when a storage error comes or goes; true to give up (a fault
+ * other than a full disk that lasted STORAGE_GIVE_UP_US). */
+static bool storage_state(const struct sp_torrent_stats *st, bool tty, int64_t now,
+			  int64_t *since)
+{
+	if (!st->error[0]) {
+		if (*since) {
+			*since = 0;
+			fprintf(stderr, _("%sstorage: writes work again, resuming\n"), tty ? "\n" : "");
+		}
+		return false;
+	}
+	if (!*since) {
+		*since = now;
+		fprintf(stderr, _("%sswarmplay: %s: paused, retrying by itself\n"), tty ? "\n" : "",
+			st->error);
+	}
+	if (space_error(st->error_code) || now - *since < STORAGE_GIVE_UP_US)
+		return false;
+	show_progress(st, tty, true);
+	fprintf(stderr, _("swarmplay: %s: giving up after %d s\n"), st->error,
+		(int)(STORAGE_GIVE_UP_US / 1000000));
+	return true;
+}
+
 /* Poll the stats until done; returns the exit code. */
 static int watch(struct sp_session *s, struct sp_torrent *t, const struct opts *o,
 		 char *reach_json, size_t reach_len)
 {
 	char reach_shown[256] = "", reach[256];
 	bool tty = isatty(STDERR_FILENO);
-	int64_t start = sp_app_now_us(), last_line = 0;
+	int64_t start = sp_app_now_us(), last_line = 0, err_since = 0;
 	bool announced_complete = false;
 	struct sp_torrent_stats st;
 	char tracker_shown[sizeof(st.tracker_status)] = "";
@@ -217,11 +306,8 @@ static int watch(struct sp_session *s, struct sp_torrent *t, const struct opts *
 		nanosleep(&ts, NULL);
 		sp_torrent_get_stats(t, &st);
 		int64_t now = sp_app_now_us();
-		if (st.error[0]) {
-			show_progress(&st, tty, true);
-			fprintf(stderr, _("swarmplay: %s\n"), st.error);
+		if (storage_state(&st, tty, now, &err_since))
 			return SP_EXIT_FAILURE;
-		}
 		if (strcmp(st.tracker_status, tracker_shown)) {
 			snprintf(tracker_shown, sizeof(tracker_shown), "%s", st.tracker_status);
 			if (tty)
@@ -242,7 +328,7 @@ static int watch(struct sp_session *s, struct sp_torrent *t, const struct opts *
 			last_line = now;
 		}
 		if (o->stats_json && now - last_line < 300000)
-			write_stats_json(o->stats_json, &st, reach_json);
+			write_stats_json(o->stats_json, &st, reach_json, o->seed_cmd);
 		if (st.complete && !announced_complete && !st.checking) {
 			announced_complete = true;
 			if (!o->seed_cmd) {
@@ -311,7 +397,7 @@ int sp_cmd_swarm(int argc, char **argv, bool seed_cmd)
 	sp_torrent_get_stats(t, &st);
 	sp_session_free(s); /* announces stopped, saves resume */
 	if (o.stats_json)
-		write_stats_json(o.stats_json, &st, reach_json);
+		write_stats_json(o.stats_json, &st, reach_json, seed_cmd);
 	if (seed_cmd && !st.complete)
 		fprintf(stderr, _("swarmplay: warning: the data in %s was incomplete (%u of %u "
 				  "pieces)\n"),

@@ -45,7 +45,7 @@
 
 
 static struct kiosk kio;
-static volatile int quit_flag;
+static atomic_int quit_flag;
 
 static void on_signal(int sig)
 {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,8 @@ struct opts {
 #define RESUME_END_S 5.0 /* stopped this close to the end: seen, start over */
 #define RESUME_MIN_S 1.0
 
-static volatile int quit_flag;
+/* an atomic: the signal may land on any thread (cmd_download.c) */
+static atomic_int quit_flag;
 
 static void on_signal(int sig)
 {
@@ -312,12 +314,17 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 	out->from[SP_PLAYER_FROM_WEBSEED] = st.downloaded[SP_FROM_WEBSEED];
 	out->from[SP_PLAYER_FROM_CACHE] = st.downloaded[SP_FROM_CACHE];
 	out->uploaded = st.uploaded;
+	out->relayed = st.relayed;
 	out->wasted = st.wasted;
 	_Static_assert(SP_PLAYER_WASTE_N == SP_WASTE_COUNT, "one list of waste causes");
 	memcpy(out->wasted_by, st.wasted_by, sizeof(out->wasted_by));
 	out->complete = st.complete;
 	out->checking = st.checking;
 	out->complete_at_us = st.complete_at_us;
+	if (st.error_code == -ENOSPC || st.error_code == -EDQUOT)
+		snprintf(out->error, sizeof(out->error), "%s", _("disk full"));
+	else
+		snprintf(out->error, sizeof(out->error), "%s", st.error);
 	sp_swarm_reachability(n->s, true, out->reachable, sizeof(out->reachable));
 	sp_swarm_reachability_json(n->s, out->reachable_json, sizeof(out->reachable_json));
 	if (sp_torrent_get_pieces(n->t, n->bits, n->bits_len) < 0)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,8 @@ struct opts {
 	int nholds;
 };
 
-static volatile sig_atomic_t stop_flag;
+/* an atomic: the signal may land on any thread (cmd_download.c) */
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {

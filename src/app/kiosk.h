@@ -88,7 +88,7 @@ struct kiosk {
 	unsigned plays;        /* plays done, all items */
 
 	/* requests from the status page (or a signal) */
-	volatile int stop_play; /* the player's quit_flag: ends this play */
+	atomic_int stop_play; /* the player's quit_flag: ends this play */
 	atomic_int step;        /* +1 next, -1 previous, 0 none */
 	atomic_bool reload;
 };

@@ -23,6 +23,10 @@
 #include "core/error.h"
 #include "swarmplay/swarmplay.h"
 
+/* The folder beside the data where storage keeps its resume files: no
+ * torrent may be named so (mi_files.c refuses it). */
+#define SP_MI_RESERVED_NAME ".swarmplay"
+
 #define SP_INFOHASH_LEN 20
 
 struct sp_mi_file {

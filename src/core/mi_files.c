@@ -3,7 +3,9 @@
  * Every path that leaves this file is a relative '/'-separated path made
  * of safe components: not empty, not "." or "..", no '/', no NUL, at most
  * 255 bytes, at most 4096 bytes in all, and no two real (non-pad) files
- * share a path or sit one inside the other. Storage joins these paths to
+ * share a path or sit one inside the other. The torrent's name (the top
+ * of its files in the download folder) is never SP_MI_RESERVED_NAME,
+ * where storage keeps its resume files. Storage joins these paths to
  * its download directory and may trust them: nothing can escape it.
  * A bad path rejects the whole torrent with a message naming the file,
  * rather than being silently rewritten (as some clients do), because a
@@ -227,6 +229,10 @@ static int parse_name(struct sp_metainfo *mi, const struct sp_benc *info,
 	if (!name)
 		return sp_error_set(err, -EBADMSG, _("the info dictionary has no name"));
 	const char *why = component_problem(name->s, name->len);
+	/* the download folder's own: resume files and the play cache's */
+	if (!why && name->len == sizeof(SP_MI_RESERVED_NAME) - 1 &&
+	    !memcmp(name->s, SP_MI_RESERVED_NAME, name->len))
+		why = _("the name is reserved for swarmplay's own files");
 	if (why) {
 		char *shown = sp_mi_display(name->s, name->len);
 		sp_error_set(err, -EBADMSG, _("unsafe torrent name \"%s\": %s"),

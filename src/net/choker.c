@@ -1,128 +1,174 @@
-/* choker.c - who we upload to (BEP 3 tit-for-tat, seeding while
- * watching). Net thread only.
+/* choker.c - who we upload to (seeding while watching). Net thread only.
  *
- * Rules: every RECHOKE_US the interested peers are ranked: while we
- * download, by how fast they give to us (tit-for-tat; a snubbing peer
- * ranks last); once we seed, by how fast they take from us, so the
- * pieces spread quickest. The best `upload_slots` are unchoked. One more
- * slot, the optimistic unchoke, rotates every OPTIMISTIC_US to a random
- * choked interested peer, so newcomers with nothing to give can start
- * and we discover faster partners. A peer that becomes interested while
- * a regular slot is free is unchoked at once rather than after up to
- * 10 s. Everyone else is choked. With LSD on (the kiosk), peers on the
- * local network rank first: a site's screens serve each other before
- * strangers on the internet. */
+ * The decision is sp_choker_rank's (choker_rank.c, pure, property
+ * tested); this file gathers what we know of each peer and applies it.
+ * Two rankings:
+ *   - BEP 3 tit-for-tat (no stream plays from the torrent: download,
+ *     seed): every RECHOKE_US the interested peers are ranked, while we
+ *     download by how fast they give to us (a snubbing peer last), once we
+ *     seed by how fast they take from us; the best `upload_slots` (4) are
+ *     unchoked, plus one optimistic slot rotating every OPTIMISTIC_US;
+ *   - video on demand, Give-to-Get (a stream plays: the picker knows its
+ *     bitrate; issue 10): every VOD_RECHOKE_US, peers behind us first (we
+ *     have what they need soonest), those that pass on what we give them
+ *     (`forwarded`: HAVEs of others for pieces that we sent them) before
+ *     the rest, then the others by what they give us; slots sized to the
+ *     uplink (one per half a bitrate of measured or capped upload, 2 to
+ *     16) unless --upload-slots says; a newcomer takes the optimistic slot
+ *     at once; a peer that gives nothing and needs nothing of us is served
+ *     only from slots nobody better wants (spare capacity).
+ * With LSD on (the kiosk), peers on the local network rank first in
+ * either: a site's screens serve each other before strangers.
+ * A peer that becomes interested while a regular slot is free is
+ * unchoked at once rather than at the next rechoke. Everyone else is
+ * choked. */
 #include <stdlib.h>
 
 #include "core/clock.h"
+#include "net/choker_rank.h"
 #include "net/lan_addr.h"
 #include "net/peer.h"
+#include "picker/picker.h"
 
 #define RECHOKE_US 10000000
+#define VOD_RECHOKE_US 2000000
 #define OPTIMISTIC_US 30000000
 #define MAX_RANK 256
-
-static int slots(const struct sp_torrent *t)
-{
-	return t->s->cfg.upload_slots > 0 ? t->s->cfg.upload_slots : SP_SESSION_DEFAULT_SLOTS;
-}
-
-static bool seeding(const struct sp_torrent *t)
-{
-	return sp_bitfield_full(&t->have);
-}
-
-#define LAN_FIRST 1e15 /* above any rate */
-
-static double score(const struct sp_torrent *t, const struct sp_peer *p)
-{
-	double lan = t->s->cfg.lsd && sp_addr_is_lan((const struct sockaddr *)&p->addr)
-			     ? LAN_FIRST
-			     : 0;
-	if (seeding(t))
-		return lan + p->up_rate;
-	return lan + (p->snubbed ? -1.0 : p->down_rate);
-}
-
-/* Scores are computed before sorting: qsort has no context argument, and
- * several sessions (net threads) may rechoke at once. */
-struct ranked {
-	double score;
-	struct sp_peer *p;
-};
-
-static int by_score(const void *a, const void *b)
-{
-	double sx = ((const struct ranked *)a)->score, sy = ((const struct ranked *)b)->score;
-	return sx < sy ? 1 : sx > sy ? -1 : 0;
-}
 
 static bool eligible(const struct sp_peer *p)
 {
 	return p->handshaked && !p->closing && p->peer_interested;
 }
 
-static void pick_optimistic(struct sp_torrent *t, struct sp_peer **skip, int nskip)
+/* The stream's bitrate, bytes/s: > 0 while a stream plays (VoD). */
+static double vod_bitrate(const struct sp_torrent *t)
 {
-	struct sp_peer *pool[MAX_RANK];
-	int n = 0;
+	return t->picker ? sp_picker_bitrate(t->picker) : 0;
+}
+
+static void fill_in(const struct sp_torrent *t, int64_t now, struct sp_choker_in *in)
+{
+	double cap = (double)t->s->cfg.upload_rate_limit;
+	*in = (struct sp_choker_in){
+		.seeding = sp_bitfield_full(&t->have),
+		.bitrate = vod_bitrate(t),
+		.slots = t->s->cfg.upload_slots > 0 ? (uint32_t)t->s->cfg.upload_slots : 0,
+		.rotate = now - t->last_optimistic_us >= OPTIMISTIC_US,
+		.random = (uint64_t)rand(),
+	};
+	in->vod = in->bitrate > 0;
+	/* the capped rate, else what we measured (0 at first: 4 slots) */
+	in->uplink = cap > 0 && (cap < t->up_rate || t->up_rate <= 0) ? cap : t->up_rate;
+	if (!in->vod && !in->slots)
+		in->slots = SP_SESSION_DEFAULT_SLOTS;
+}
+
+static size_t fill_cands(const struct sp_torrent *t, int64_t now, struct sp_choker_cand *c,
+			 struct sp_peer **by_id)
+{
+	size_t n = 0;
 	for (struct sp_peer *p = t->peers; p && n < MAX_RANK; p = p->next) {
-		if (!eligible(p))
+		if (!p->handshaked || p->closing)
 			continue;
-		bool regular = false;
-		for (int i = 0; i < nskip; i++)
-			regular |= skip[i] == p;
-		if (!regular)
-			pool[n++] = p;
+		by_id[n] = p;
+		c[n] = (struct sp_choker_cand){
+			.id = (uint32_t)n + 1,
+			.interested = eligible(p),
+			.unchoked = !p->am_choking,
+			.snubbed = p->snubbed,
+			.behind = p->have.count < t->have.count,
+			.down_rate = p->down_rate,
+			.up_rate = p->up_rate,
+			.lan = t->s->cfg.lsd && sp_addr_is_lan((const struct sockaddr *)&p->addr),
+			.forwarded = p->forwarded,
+			.age_s = (double)(now - p->connected_us) / 1e6,
+		};
+		n++;
 	}
-	t->optimistic = n ? pool[rand() % n] : NULL;
+	return n;
+}
+
+static void rechoke(struct sp_torrent *t, int64_t now)
+{
+	static _Thread_local struct sp_choker_cand c[MAX_RANK];
+	struct sp_peer *by_id[MAX_RANK];
+	uint32_t out[SP_CHOKER_MAX_SLOTS + 1];
+	struct sp_choker_in in;
+	fill_in(t, now, &in);
+	size_t n = fill_cands(t, now, c, by_id);
+	uint32_t opt = 0;
+	for (size_t i = 0; i < n; i++)
+		if (by_id[i] == t->optimistic)
+			opt = (uint32_t)i + 1;
+	uint32_t was = opt;
+	size_t k = sp_choker_rank(&in, c, n, out, &opt);
+	if (opt != was || in.rotate)
+		t->last_optimistic_us = now;
+	t->optimistic = opt ? by_id[opt - 1] : NULL;
+	bool keep[MAX_RANK] = {false};
+	for (size_t i = 0; i < k; i++)
+		keep[out[i] - 1] = true;
+	for (size_t i = 0; i < n; i++)
+		sp_peer_set_choke(by_id[i], !keep[i]);
+	/* peers past MAX_RANK (never in practice): choked */
+	size_t i = 0;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p->handshaked && !p->closing && i++ >= n)
+			sp_peer_set_choke(p, true);
 }
 
 void sp_choker_run(struct sp_torrent *t, int64_t now)
 {
 	sp_session_assert_loop(t->s);
-	if (now - t->last_rechoke_us < RECHOKE_US)
+	int64_t every = vod_bitrate(t) > 0 ? VOD_RECHOKE_US : RECHOKE_US;
+	if (now - t->last_rechoke_us < every)
 		return;
 	t->last_rechoke_us = now;
-	struct ranked r[MAX_RANK];
-	struct sp_peer *rank[MAX_RANK];
-	int n = 0;
-	for (struct sp_peer *p = t->peers; p && n < MAX_RANK; p = p->next)
-		if (eligible(p))
-			r[n++] = (struct ranked){score(t, p), p};
-	qsort(r, (size_t)n, sizeof(r[0]), by_score);
-	for (int i = 0; i < n; i++)
-		rank[i] = r[i].p;
-	int k = n < slots(t) ? n : slots(t);
-	bool rotate = now - t->last_optimistic_us >= OPTIMISTIC_US;
-	bool opt_regular = false;
-	for (int i = 0; i < k; i++)
-		opt_regular |= rank[i] == t->optimistic;
-	if (rotate || !t->optimistic || opt_regular || !eligible(t->optimistic)) {
-		pick_optimistic(t, rank, k);
-		t->last_optimistic_us = now;
-	}
-	for (struct sp_peer *p = t->peers; p; p = p->next) {
-		bool keep = p == t->optimistic;
-		for (int i = 0; i < k && !keep; i++)
-			keep = rank[i] == p;
-		sp_peer_set_choke(p, !keep);
-	}
+	rechoke(t, now);
 }
 
 void sp_choker_interested(struct sp_torrent *t, struct sp_peer *p)
 {
 	if (!p->am_choking)
 		return;
-	int unchoked = 0;
+	struct sp_choker_in in;
+	int64_t now = sp_now_us();
+	fill_in(t, now, &in);
+	uint32_t unchoked = 0;
 	for (struct sp_peer *q = t->peers; q; q = q->next)
 		if (!q->am_choking && q != t->optimistic && !q->closing)
 			unchoked++;
-	if (unchoked < slots(t))
+	if (unchoked < sp_choker_slots(&in)) {
 		sp_peer_set_choke(p, false);
-	else if (!t->optimistic) {
+		return;
+	}
+	/* VoD: a newcomer takes the optimistic slot at once from a peer that
+	 * had it for a while (it has nothing to trade yet, and needs the
+	 * start of the stream now) */
+	bool young = (double)(now - p->connected_us) / 1e6 < SP_CHOKER_NEW_S;
+	bool old_opt = t->optimistic &&
+		       (double)(now - t->last_optimistic_us) / 1e6 >= SP_CHOKER_NEW_S;
+	if (!t->optimistic || (in.vod && young && old_opt)) {
+		if (t->optimistic)
+			sp_peer_set_choke(t->optimistic, true);
 		t->optimistic = p;
-		t->last_optimistic_us = sp_now_us();
+		t->last_optimistic_us = now;
 		sp_peer_set_choke(p, false);
 	}
+}
+
+void sp_choker_have(struct sp_torrent *t, struct sp_peer *q, uint32_t piece)
+{
+	/* Give-to-Get: q announces a piece that we did not send it; those we
+	 * sent it to may have passed it on: a share of the credit each */
+	if (sp_bitfield_get(&q->handed, piece))
+		return;
+	int n = 0;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		n += p != q && sp_bitfield_get(&p->handed, piece);
+	if (!n)
+		return;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p != q && sp_bitfield_get(&p->handed, piece))
+			p->forwarded += 1.0 / n;
 }

@@ -33,17 +33,20 @@ uint32_t sp_choker_slots(const struct sp_choker_in *in)
 	return k > SP_CHOKER_MAX_SLOTS ? SP_CHOKER_MAX_SLOTS : (uint32_t)k;
 }
 
+#define LAN_FIRST 1e15 /* above any rate and the VoD class */
+
 static void keys(const struct sp_choker_in *in, const struct sp_choker_cand *c,
 		 struct ranked *r)
 {
+	double lan = c->lan ? LAN_FIRST : 0;
 	if (!in->vod) {
-		r->key1 = in->seeding ? c->up_rate : c->snubbed ? -1.0 : c->down_rate;
+		r->key1 = lan + (in->seeding ? c->up_rate : c->snubbed ? -1.0 : c->down_rate);
 		r->key2 = 0;
 		return;
 	}
 	/* Give-to-Get: those behind us need what we have; among them the
 	 * ones that pass it on first, so that our uplink feeds the swarm */
-	r->key1 = c->behind ? 1e12 + c->forwarded : c->snubbed ? -1.0 : c->down_rate;
+	r->key1 = lan + (c->behind ? 1e12 + c->forwarded : c->snubbed ? -1.0 : c->down_rate);
 	r->key2 = c->behind ? c->down_rate + c->up_rate : c->forwarded;
 }
 

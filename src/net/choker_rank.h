@@ -25,6 +25,9 @@ struct sp_choker_cand {
 	double forwarded;  /* pieces it announced (HAVE) that it got after we
 			      sent it some: what it passes on (Give-to-Get) */
 	double age_s;      /* connected for */
+	bool lan;          /* on the local network, and LAN peers come first
+			      (LSD on: the kiosk's screens serve each other
+			      before strangers on the internet) */
 };
 
 struct sp_choker_in {

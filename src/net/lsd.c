@@ -8,10 +8,11 @@
  * when it starts and every LSD_INTERVAL_US; announces are sent on the
  * default interface and on loopback (so that sessions on one host find
  * each other); our own announces are recognised by their cookie and
- * ignored. A datagram is parsed with a hard ceiling and never trusted
- * beyond "this address claims this port for this info-hash".
- * SWARMPLAY_LSD=loopback keeps it on 127.0.0.1 (the tests: no multicast
- * leaves the machine; screens of one host still find each other). */
+ * ignored. A datagram is parsed (lsd_parse.c, pure) with a hard ceiling
+ * and never trusted beyond "this address claims this port for this
+ * info-hash". SWARMPLAY_LSD=loopback keeps it on 127.0.0.1 (the tests: no
+ * multicast leaves the machine; screens of one host still find each
+ * other). */
 #include "net/session.h"
 
 #include <arpa/inet.h>
@@ -28,12 +29,13 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/sha1.h"
+#include "net/lsd_parse.h"
 
 #define MOD "lsd"
 #define LSD_GROUP "239.192.152.143"
 #define LSD_PORT 6771
 #define LSD_INTERVAL_US (300 * 1000000LL)
-#define LSD_MAX_DGRAM 1400
+#define LSD_MAX_DGRAM SP_LSD_MAX_DGRAM
 
 static bool lsd_allowed(const struct sp_torrent *t)
 {
@@ -81,64 +83,35 @@ static void announce(struct sp_session *s, struct sp_torrent *t)
 	t->lsd_sent_us = sp_now_us();
 }
 
-/* "Name: value" lines; returns the value (trimmed, NUL-ended in line). */
-static char *header(char *line, const char *name)
+void sp_lsd_on_datagram(struct sp_session *s, const char *buf, size_t len,
+			const struct sockaddr *from)
 {
-	size_t n = strlen(name);
-	if (strncasecmp(line, name, n) || line[n] != ':')
-		return NULL;
-	char *v = line + n + 1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	char *e = v + strlen(v);
-	while (e > v && (e[-1] == '\r' || e[-1] == ' '))
-		*--e = 0;
-	return v;
-}
-
-void sp_lsd_on_datagram(struct sp_session *s, char *buf, const struct sockaddr *from)
-{
-	if (strncmp(buf, "BT-SEARCH * HTTP/1.", 19))
-		return;
-	long port = 0;
-	char *hashes[8];
-	int nh = 0;
-	bool ours = false;
-	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *v;
-		if ((v = header(line, "Port")))
-			port = strtol(v, NULL, 10);
-		else if ((v = header(line, "Infohash")) && nh < 8 && strlen(v) == 40)
-			hashes[nh++] = v;
-		else if ((v = header(line, "cookie")))
-			ours |= !strcmp(v, s->lsd_cookie);
-	}
-	if (ours || port <= 0 || port > 65535)
-		return;
+	struct sp_lsd_msg msg;
+	if (sp_lsd_parse(buf, len, &msg) < 0 || !strcmp(msg.cookie, s->lsd_cookie))
+		return; /* not an announce, or our own */
 	struct sockaddr_storage peer = {0};
 	socklen_t pl;
 	char a[INET6_ADDRSTRLEN] = "?";
 	if (from->sa_family == AF_INET) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&peer;
 		*in = *(const struct sockaddr_in *)from;
-		in->sin_port = htons((uint16_t)port);
+		in->sin_port = htons(msg.port);
 		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
 		pl = sizeof(*in);
 	} else {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&peer;
 		*in6 = *(const struct sockaddr_in6 *)from; /* a link-local one keeps its scope */
-		in6->sin6_port = htons((uint16_t)port);
+		in6->sin6_port = htons(msg.port);
 		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
 		pl = sizeof(*in6);
 	}
-	for (int i = 0; i < nh; i++) {
+	bool v6 = from->sa_family == AF_INET6;
+	for (int i = 0; i < msg.nhashes; i++) {
 		for (struct sp_torrent *t = s->torrents; t; t = t->next) {
-			if (!lsd_allowed(t) || strcasecmp(hashes[i], t->mi->info_hash_hex))
+			if (!lsd_allowed(t) || strcasecmp(msg.hashes[i], t->mi->info_hash_hex))
 				continue;
-			bool v6 = from->sa_family == AF_INET6;
-			SP_DEBUG(MOD, "%s: peer %s%s%s:%ld", t->mi->name, v6 ? "[" : "", a,
-				 v6 ? "]" : "", port);
+			SP_DEBUG(MOD, "%s: peer %s%s%s:%u", t->mi->name, v6 ? "[" : "", a,
+				 v6 ? "]" : "", msg.port);
 			sp_torrent_add_candidate(t, (struct sockaddr *)&peer, pl);
 			sp_torrent_connect_candidates(t, sp_now_us());
 		}
@@ -149,15 +122,14 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_session *s = arg;
 	for (int i = 0; i < 32; i++) {
-		char buf[LSD_MAX_DGRAM + 1];
+		char buf[LSD_MAX_DGRAM];
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
 		ssize_t n = recvfrom(fd, buf, LSD_MAX_DGRAM, 0, (struct sockaddr *)&from, &fl);
 		if (n <= 0)
 			return;
-		buf[n] = 0;
 		if (from.sin_family == AF_INET)
-			sp_lsd_on_datagram(s, buf, (struct sockaddr *)&from);
+			sp_lsd_on_datagram(s, buf, (size_t)n, (struct sockaddr *)&from);
 	}
 }
 

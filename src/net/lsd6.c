@@ -32,9 +32,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		ssize_t n = recvfrom(fd, buf, LSD_MAX_DGRAM, 0, (struct sockaddr *)&from, &fl);
 		if (n <= 0)
 			return;
-		buf[n] = 0;
 		if (from.sin6_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&from.sin6_addr))
-			sp_lsd_on_datagram(s, buf, (struct sockaddr *)&from);
+			sp_lsd_on_datagram(s, buf, (size_t)n, (struct sockaddr *)&from);
 	}
 }
 

@@ -2,12 +2,13 @@
  * from peers, and serving ours to peers that fetch it. Net thread only.
  *
  * Fetching: the first peer that announces a metadata_size (ceiling
- * META_MAX) sizes the buffer; 16 KiB pieces are asked of every peer that
- * has ut_metadata, each piece at most once per META_RETRY_US; a reject
- * frees the piece for another peer. When every piece is in, the SHA-1 of
- * the whole must be the info-hash, else all of it is dropped and fetched
- * again (a lying peer cannot make us accept a wrong dictionary). Only
- * then is it parsed (sp_metainfo_from_info) and handed to `done`.
+ * SP_META_ASM_MAX) sizes an assembler (meta_asm.c, pure: it decides what
+ * to ask whom, takes only asked pieces, and checks the SHA-1 of the
+ * whole against the info-hash). A mismatch names liars: they are banned
+ * and closed like peers that sent corrupt pieces, and the assembler asks
+ * again (one peer at a time once senders were mixed), so an honest seed
+ * wins whatever the order of arrival. Only a matching whole is parsed
+ * (sp_metainfo_from_info) and handed to `done`.
  *
  * The size is only what one peer said, and only peers announcing that
  * size are asked, so a peer lying about it must not stall the fetch for
@@ -34,12 +35,12 @@
 #include "core/log.h"
 #include "core/sha1.h"
 #include "net/ext_parse.h"
+#include "net/meta_asm.h"
 #include "net/wire.h"
 
 #define MOD "metadata"
-#define META_PIECE 16384u
-#define META_MAX (16u << 20)
-#define META_RETRY_US 5000000
+#define META_PIECE SP_META_ASM_PIECE
+#define META_MAX SP_META_ASM_MAX
 #define META_BURST 32 /* requests per peer per round */
 #define META_STALL_US 15000000
 #define META_SERVE_RATE 32.0   /* answers per second to one peer */
@@ -52,9 +53,8 @@ struct sp_meta {
 	struct sp_torrent *t;
 	void (*done)(void *ctx, struct sp_metainfo *mi, int err);
 	void *ctx;
-	uint32_t size, npieces;
-	uint8_t *buf, *got;
-	int64_t *asked_us;
+	uint32_t size;         /* 0 while no size is taken */
+	struct sp_meta_asm *asm_;
 	int64_t progress_us; /* sized, or the last new piece */
 	uint32_t bad_size;   /* the last size dropped */
 	bool finished;
@@ -76,9 +76,7 @@ void sp_meta_free(struct sp_meta *m)
 {
 	if (!m)
 		return;
-	free(m->buf);
-	free(m->got);
-	free(m->asked_us);
+	sp_meta_asm_free(m->asm_);
 	free(m);
 }
 
@@ -113,34 +111,20 @@ static int size_buffer(struct sp_meta *m, uint32_t size)
 {
 	if (size == 0 || size > META_MAX)
 		return -EOVERFLOW;
-	m->size = size;
-	m->npieces = (size + META_PIECE - 1) / META_PIECE;
-	m->progress_us = sp_now_us();
-	m->buf = malloc(size);
-	m->got = calloc(m->npieces, 1);
-	m->asked_us = calloc(m->npieces, sizeof(*m->asked_us));
-	if (!m->buf || !m->got || !m->asked_us) {
-		free(m->buf);
-		free(m->got);
-		free(m->asked_us);
-		m->buf = m->got = NULL;
-		m->asked_us = NULL;
-		m->size = m->npieces = 0;
+	if (!(m->asm_ = sp_meta_asm_new(size, m->t->mi->info_hash)))
 		return -ENOMEM;
-	}
+	m->size = size;
+	m->progress_us = sp_now_us();
 	return 0;
 }
 
 /* Forget the size (and what was fetched for it): see the top comment. */
 static void drop_size(struct sp_meta *m)
 {
-	free(m->buf);
-	free(m->got);
-	free(m->asked_us);
-	m->buf = m->got = NULL;
-	m->asked_us = NULL;
+	sp_meta_asm_free(m->asm_);
+	m->asm_ = NULL;
 	m->bad_size = m->size;
-	m->size = m->npieces = 0;
+	m->size = 0;
 }
 
 /* Does a connected peer offer the metadata with a size other than this? */
@@ -158,16 +142,10 @@ static void request_from(struct sp_meta *m, struct sp_peer *p)
 	if (m->finished || !m->size || !p->ut_metadata || p->metadata_size != m->size ||
 	    p->closing)
 		return;
-	int64_t now = sp_now_us();
-	int sent = 0;
-	for (uint32_t i = 0; i < m->npieces && sent < META_BURST; i++) {
-		if (m->got[i] || (m->asked_us[i] && now - m->asked_us[i] < META_RETRY_US))
-			continue;
-		if (send_msg(p, MSG_REQUEST, i, 0, NULL, 0) == 0) {
-			m->asked_us[i] = now;
-			sent++;
-		}
-	}
+	int64_t now = sp_now_us(), i;
+	for (int sent = 0; sent < META_BURST && (i = sp_meta_asm_next(m->asm_, &p->host, now)) >= 0;
+	     sent++)
+		send_msg(p, MSG_REQUEST, (uint32_t)i, 0, NULL, 0);
 }
 
 void sp_meta_peer_ready(struct sp_peer *p)
@@ -200,22 +178,28 @@ void sp_meta_tick(struct sp_torrent *t)
 			sp_meta_peer_ready(p);
 }
 
-static void all_in(struct sp_meta *m)
+/* Liars are banned and closed as for corrupt pieces (torrent.c). */
+static void ban_liars(struct sp_meta *m)
 {
-	uint8_t h[SP_SHA1_LEN];
-	sp_sha1(m->buf, m->size, h);
-	if (memcmp(h, m->t->mi->info_hash, SP_SHA1_LEN)) {
-		SP_WARN(MOD, "metadata does not match the info-hash: fetching it again");
-		if (other_size(m->t, m->size)) {
-			drop_size(m);
-			return;
-		}
-		memset(m->got, 0, m->npieces);
-		memset(m->asked_us, 0, m->npieces * sizeof(*m->asked_us));
-		return;
+	struct sp_host liars[SP_META_ASM_LIARS];
+	size_t n = sp_meta_asm_liars(m->asm_, liars, SP_META_ASM_LIARS);
+	struct sp_torrent *t = m->t;
+	for (size_t i = 0; i < n; i++) {
+		char a[64];
+		sp_host_str(&liars[i], a, sizeof(a));
+		SP_WARN(MOD, "%s sent metadata that does not match the info-hash", a);
+		sp_session_ban(t->s, &liars[i]);
 	}
+	for (struct sp_peer *p = t->peers; n && p; p = p->next)
+		if (!p->closing && sp_session_banned(t->s, &p->host))
+			sp_peer_close(p, "banned: lying metadata");
+}
+
+static void finish(struct sp_meta *m)
+{
 	struct sp_error *err = NULL;
-	struct sp_metainfo *mi = sp_metainfo_from_info(m->buf, m->size, m->t->mi, &err);
+	struct sp_metainfo *mi =
+	    sp_metainfo_from_info(sp_meta_asm_bytes(m->asm_), m->size, m->t->mi, &err);
 	int code = mi ? 0 : (err ? err->code : -EBADMSG);
 	if (!mi)
 		SP_WARN(MOD, "metadata rejected: %s", sp_error_msg(err));
@@ -228,23 +212,22 @@ static void all_in(struct sp_meta *m)
 static int on_data(struct sp_meta *m, struct sp_peer *p, int64_t piece, int64_t total,
 		   const uint8_t *data, size_t len)
 {
-	if (!m || m->finished || !m->size)
-		return 0; /* late (the size was dropped) or unasked: harmless */
-	if (total != m->size || piece < 0 || (uint64_t)piece >= m->npieces)
-		return -EPROTO;
-	uint32_t off = (uint32_t)piece * META_PIECE;
-	uint32_t want = m->size - off < META_PIECE ? m->size - off : META_PIECE;
-	if (len != want)
-		return -EPROTO;
-	if (!m->got[piece]) {
-		memcpy(m->buf + off, data, len);
-		m->got[piece] = 1;
-		m->progress_us = sp_now_us();
+	if (!m || m->finished || !m->size || total != m->size)
+		return 0; /* late (the size was dropped) or unasked: ignored */
+	int r = sp_meta_asm_data(m->asm_, &p->host, piece, data, len, sp_now_us());
+	if (r < 0 || r == SP_META_ASM_UNASKED)
+		return r < 0 ? r : 0;
+	m->progress_us = sp_now_us();
+	if (r == SP_META_ASM_DONE) {
+		ban_liars(m);
+		finish(m);
+	} else if (r == SP_META_ASM_MISMATCH) {
+		SP_WARN(MOD, "metadata does not match the info-hash: fetching it again%s",
+			sp_meta_asm_single(m->asm_) ? " from one peer at a time" : "");
+		ban_liars(m);
+		if (other_size(m->t, m->size))
+			drop_size(m);
 	}
-	for (uint32_t i = 0; i < m->npieces; i++)
-		if (!m->got[i])
-			return 0;
-	all_in(m);
 	return 0;
 }
 
@@ -334,9 +317,8 @@ int sp_meta_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 		return on_request(p->t, p, msg.piece);
 	else if (msg.type == SP_META_DATA)
 		return on_data(m, p, msg.piece, msg.total, msg.data, msg.len);
-	else if (msg.type == SP_META_REJECT && m && m->size && msg.piece >= 0 &&
-		 (uint64_t)msg.piece < m->npieces)
-		m->asked_us[msg.piece] = 0;
+	else if (msg.type == SP_META_REJECT && m && m->size && !m->finished)
+		sp_meta_asm_reject(m->asm_, &p->host, msg.piece);
 	return 0;
 }
 

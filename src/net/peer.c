@@ -274,6 +274,7 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 			return 0;
 		sp_bitfield_set(&p->have, m->index);
 		sp_picker_source_have(t->picker, p->source_id, m->index);
+		sp_choker_have(t, p, m->index);
 		break;
 	case SP_WIRE_BITFIELD:
 		/* BEP 3 wants it first, but some clients send a have before it:
@@ -380,7 +381,9 @@ static void after_handshake(struct sp_peer *p)
 	p->handshaked = true;
 	t->peers_seen++;
 	event_del(p->timeout_ev);
-	if (sp_bitfield_init(&p->have, t->mi->num_pieces) < 0) {
+	if (sp_bitfield_init(&p->have, t->mi->num_pieces) < 0 ||
+	    sp_bitfield_init(&p->handed, t->mi->num_pieces) < 0 ||
+	    sp_bitfield_init(&p->refused, t->mi->num_pieces) < 0) {
 		sp_peer_close(p, "out of memory");
 		return;
 	}
@@ -581,13 +584,25 @@ static void on_write(struct bufferevent *bev, void *arg)
 	sp_peer_out_drained(p);
 }
 
+/* No delay for our small messages; and at most SP_PEER_NOTSENT_LOWAT of
+ * what we send waits unsent in the kernel (what is in flight is not
+ * limited): otherwise autotuning parks megabytes per socket there when
+ * the uplink is the bottleneck, every upload is committed seconds before
+ * it leaves, the hand-out (peer_up.c) cannot see the bottleneck and our
+ * CANCELs and choices come late. */
+static void tune_socket(int fd)
+{
+	int one = 1, lowat = SP_PEER_NOTSENT_LOWAT;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct sp_peer *p = arg;
 	if (what & BEV_EVENT_CONNECTED) {
 		p->connected = true;
-		int one = 1;
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		tune_socket(bufferevent_getfd(bev));
 		if (p->mse_out)
 			sp_peer_start_mse(p);
 		else
@@ -701,8 +716,7 @@ struct sp_peer *sp_peer_accept(struct sp_session *s, int fd, const struct sockad
 	if (!p)
 		return NULL;
 	p->connected = true;
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	tune_socket(fd);
 	p->next = s->half_open;
 	s->half_open = p;
 	SP_DEBUG(MOD, "%s: accepted", p->name);
@@ -746,6 +760,8 @@ void sp_peer_free(struct sp_peer *p)
 	event_free(p->timeout_ev);
 	event_free(p->free_ev);
 	sp_bitfield_fini(&p->have);
+	sp_bitfield_fini(&p->handed);
+	sp_bitfield_fini(&p->refused);
 	sp_mse_free(p->mse);
 	free(p->rc4_in);
 	free(p->rc4_out);

@@ -25,12 +25,18 @@ struct evbuffer;
 /* An upload request waiting for its turn. */
 struct sp_upload_req {
 	uint32_t piece, offset, length;
+	int64_t at_us;             /* when it came (the hand-out hold) */
 };
 
 #define SP_PEER_MAX_UPLOAD_QUEUE 512 /* what we announce as reqq */
+/* a seed handing out (peer_up.c): a request for a piece another peer has
+ * waits at most this long for the asker to get it there */
+#define SP_HANDOUT_HOLD_US 2000000
+#define SP_HANDOUT_LINGER_US 5000000 /* the mode outlasts the bottleneck this long */
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
+#define SP_PEER_NOTSENT_LOWAT (32 * 1024) /* unsent bytes the kernel may hold (peer.c) */
 #define SP_PEER_MAX_REQ_LEN (128u * 1024u) /* largest request we serve */
 /* Back-pressure (peer_io.c): its input waits while we owe it this much */
 #define SP_PEER_OUT_CAP (512u * 1024u)
@@ -102,6 +108,10 @@ struct sp_peer {
 	/* its requests to us */
 	struct sp_upload_req *upq;
 	size_t upq_len;
+	struct sp_bitfield handed; /* pieces we sent it blocks of (hand-out, choker) */
+	double forwarded;          /* Give-to-Get: others' HAVEs of pieces we sent it */
+	uint32_t gap_hint;         /* its first missing piece, as far as known (peer_up.c) */
+	struct sp_bitfield refused; /* pieces we rejected once (hand-out) */
 
 	/* accounting */
 	uint64_t downloaded, uploaded;        /* payload bytes, lifetime */
@@ -195,6 +205,8 @@ void sp_peer_build_handshake(struct sp_peer *p, uint8_t hs[68]);
 bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece);
 void sp_peer_send_allowed_fast(struct sp_peer *p);
 void sp_peer_serve_uploads(struct sp_peer *p);
+/* Every torrent tick: the hand-out mode (peer_up.c) and held requests. */
+void sp_peer_handout_tick(struct sp_torrent *t);
 int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m);
 void sp_peer_on_cancel(struct sp_peer *p, const struct sp_wire_msg *m);
 

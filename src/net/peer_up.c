@@ -6,7 +6,23 @@
  * Invariant: only pieces we have verified are ever read for upload, and
  * a request is served only while the peer is unchoked or the piece is in
  * its allowed-fast set; otherwise it is rejected (fast extension) or
- * dropped (BEP 3). */
+ * dropped (BEP 3).
+ *
+ * Handing out (issue 10): a seed whose uplink is the bottleneck
+ * (t->handout, set by sp_peer_handout_tick) serves first the requests for
+ * pieces no other connected peer has or is being sent by us, each peer's
+ * in the order it asked (a viewer asks in playback order); a request for
+ * a piece that is out there already waits up to SP_HANDOUT_HOLD_US, so
+ * the asker can get it from whoever has it (a swarmplay viewer re-asks a
+ * relay; rule 13) and our uplink carries new pieces. Never longer: the
+ * one who has it may choke the asker, or be slow. A piece being sent to a
+ * peer is held only for those that need it no sooner (their first gap,
+ * where a viewer plays, is no nearer it), and when every request waits
+ * while the uplink idles, the one needed soonest is served: spare
+ * capacity is never left unused. What a piece costs us
+ * then is about one copy, as with BEP 16 super-seeding, but in the
+ * viewers' order and with every piece announced (non-swarmplay peers see
+ * a seed, and get every piece, a little later when others have it). */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
@@ -15,6 +31,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "net/wire.h"
 #include "storage/storage.h"
 
@@ -28,15 +45,109 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 
 /* ---- uploads ---- */
 
-void sp_peer_serve_uploads(struct sp_peer *p)
+/* How far piece lies past the first piece q lacks: a viewer plays near
+ * its first gap, so the smaller, the sooner it needs the piece. */
+static uint32_t need_dist(struct sp_peer *q, uint32_t piece)
+{
+	if (q->gap_hint && !sp_bitfield_get(&q->have, q->gap_hint - 1))
+		q->gap_hint = 0; /* a bitfield replaced what we knew */
+	while (q->gap_hint < q->have.nbits && sp_bitfield_get(&q->have, q->gap_hint))
+		q->gap_hint++;
+	return piece > q->gap_hint ? piece - q->gap_hint : 0;
+}
+
+/* Is the piece out there already for p: another peer has it, or we sent
+ * it blocks of it and it needs the piece no later than p (had: has it,
+ * announced)? Other seeds do not count: a leecher between two seeds is
+ * to get both uplinks, not one while the other waits. */
+static bool spread(struct sp_peer *p, uint32_t piece, bool had)
+{
+	for (struct sp_peer *q = p->t->peers; q; q = q->next) {
+		if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q))
+			continue;
+		if (sp_bitfield_get(&q->have, piece))
+			return true;
+		if (!had && sp_bitfield_get(&q->handed, piece) &&
+		    need_dist(q, piece) <= need_dist(p, piece))
+			return true;
+	}
+	return false;
+}
+
+/* The request to serve next: upq's first, or when handing out the first
+ * that is not held; -1 when all are held (spare: then the one p needs
+ * soonest). *refuse: held long enough, and a client that does not re-ask
+ * elsewhere by itself (libtorrent asks a block of one peer only) is told
+ * REJECT once per piece, so that it asks the peer that has it. */
+static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *refuse)
+{
+	*refuse = false;
+	if (!p->t->handout)
+		return 0;
+	uint32_t last = UINT32_MAX;
+	bool held = false;
+	for (size_t i = 0; i < p->upq_len; i++) {
+		const struct sp_upload_req *rq = &p->upq[i];
+		if (sp_bitfield_get(&p->handed, rq->piece))
+			return (ssize_t)i; /* a piece it has begun */
+		if (now - rq->at_us >= SP_HANDOUT_HOLD_US) {
+			*refuse = p->fast && !sp_bitfield_get(&p->refused, rq->piece) &&
+				  spread(p, rq->piece, true);
+			return (ssize_t)i; /* overdue */
+		}
+		if (rq->piece != last) {
+			last = rq->piece;
+			held = spread(p, rq->piece, false);
+		}
+		if (!held)
+			return (ssize_t)i;
+	}
+	if (!spare || !p->upq_len)
+		return -1;
+	size_t best = 0;
+	for (size_t i = 1; i < p->upq_len; i++)
+		if (need_dist(p, p->upq[i].piece) < need_dist(p, p->upq[best].piece))
+			best = i;
+	return (ssize_t)best;
+}
+
+/* REJECT rq and every queued request of its piece (all its blocks are
+ * to be asked elsewhere), once per piece and peer. */
+static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
+{
+	SP_DEBUG("peer", "%s: piece %u held 2 s, another peer has it: rejected", p->name,
+		 rq->piece);
+	sp_bitfield_set(&p->refused, rq->piece);
+	sp_peer_send_req(p, SP_WIRE_REJECT, rq->piece, rq->offset, rq->length);
+	size_t k = 0;
+	for (size_t i = 0; i < p->upq_len; i++) {
+		const struct sp_upload_req *o = &p->upq[i];
+		if (o->piece == rq->piece)
+			sp_peer_send_req(p, SP_WIRE_REJECT, o->piece, o->offset, o->length);
+		else
+			p->upq[k++] = *o;
+	}
+	p->upq_len = k;
+}
+
+static void serve(struct sp_peer *p, bool spare)
 {
 	/* per thread: each session has its own net thread */
 	static _Thread_local uint8_t block[SP_PEER_MAX_REQ_LEN];
 	struct evbuffer *out = bufferevent_get_output(p->bev);
+	int64_t now = p->t->handout ? sp_now_us() : 0;
 	while (p->upq_len && !p->closing && evbuffer_get_length(out) < SP_PEER_OUT_LOW_WATER) {
-		struct sp_upload_req rq = p->upq[0];
-		memmove(p->upq, p->upq + 1, (p->upq_len - 1) * sizeof(*p->upq));
+		bool refuse;
+		ssize_t k = next_upload(p, now, spare, &refuse);
+		if (k < 0)
+			break; /* sp_peer_handout_tick looks again */
+		struct sp_upload_req rq = p->upq[k];
+		memmove(p->upq + k, p->upq + k + 1, (p->upq_len - (size_t)k - 1) * sizeof(*p->upq));
 		p->upq_len--;
+		if (refuse) {
+			refuse_piece(p, &rq);
+			continue;
+		}
 		int r = sp_storage_read_block(p->t->storage, rq.piece, rq.offset, block, rq.length);
 		if (r < 0) {
 			if (p->fast)
@@ -51,8 +162,16 @@ void sp_peer_serve_uploads(struct sp_peer *p)
 		sp_peer_write(p, block, rq.length);
 		p->uploaded += rq.length;
 		p->up_window += rq.length;
+		if (!sp_bitfield_full(&p->t->have))
+			p->t->relayed += rq.length;
+		sp_bitfield_set(&p->handed, rq.piece);
 		p->last_send_us = sp_now_us();
 	}
+}
+
+void sp_peer_serve_uploads(struct sp_peer *p)
+{
+	serve(p, false);
 }
 
 int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m)
@@ -77,7 +196,7 @@ int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m)
 		if (!p->upq)
 			return -ENOMEM;
 	}
-	p->upq[p->upq_len++] = (struct sp_upload_req){m->index, m->begin, m->length};
+	p->upq[p->upq_len++] = (struct sp_upload_req){m->index, m->begin, m->length, sp_now_us()};
 	sp_peer_serve_uploads(p);
 	return 0;
 }
@@ -115,3 +234,53 @@ void sp_peer_send_allowed_fast(struct sp_peer *p)
 	sp_peer_send_buf(p, &b);
 }
 
+
+/* Every torrent tick: are we a seed whose uplink is the bottleneck?
+ * Requests of two peers or more wait behind output that does not drain
+ * (the kernel's part kept short by SP_PEER_NOTSENT_LOWAT: a slow link, or
+ * the rate limit); requests that wait on a hold do not count. Then hand
+ * out, while one peer's at least still waits so (the holds keep the
+ * others' output short) and SP_HANDOUT_LINGER_US more; and serve what the
+ * hold let go. */
+void sp_peer_handout_tick(struct sp_torrent *t)
+{
+	int asking = 0;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		asking += p->handshaked && !p->closing && p->upq_len &&
+			  evbuffer_get_length(bufferevent_get_output(p->bev)) >=
+				  SP_PEER_OUT_LOW_WATER / 2;
+	bool was = t->handout;
+	int64_t now = sp_now_us();
+	if (sp_bitfield_full(&t->have) && asking >= (was ? 1 : 2))
+		t->handout_seen_us = now;
+	t->handout = sp_bitfield_full(&t->have) && t->handout_seen_us &&
+		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US;
+	if (was != t->handout)
+		SP_INFO("peer", "hand-out %s (%d peers waiting)", t->handout ? "on" : "off", asking);
+	size_t queued = 0;
+	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
+		if (p->handshaked && !p->closing && p->upq_len)
+			serve(p, false);
+		if (p->handshaked && !p->closing)
+			queued += evbuffer_get_length(bufferevent_get_output(p->bev));
+	}
+	if (!t->handout || queued >= SP_PEER_OUT_LOW_WATER)
+		return;
+	/* the uplink idles while every request waits: spare capacity goes to
+	 * the held request needed soonest rather than to nobody */
+	struct sp_peer *best = NULL;
+	uint32_t bd = UINT32_MAX;
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing)
+			continue;
+		for (size_t i = 0; i < p->upq_len; i++) {
+			uint32_t d = need_dist(p, p->upq[i].piece);
+			if (d < bd) {
+				bd = d;
+				best = p;
+			}
+		}
+	}
+	if (best)
+		serve(best, true);
+}

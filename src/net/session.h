@@ -141,6 +141,10 @@ struct sp_torrent {
 	uint64_t down_bytes_window, up_bytes_window;
 	uint64_t from_peers, from_cache, from_webseed; /* verified bytes by source */
 	uint64_t uploaded;               /* payload bytes, peers gone included */
+	uint64_t relayed;                /* of uploaded, sent before we were complete */
+	bool handout;                    /* a seed whose uplink is the bottleneck
+					    (peer_up.c): rare pieces first */
+	int64_t handout_seen_us;         /* last seen so */
 	uint64_t stats_wasted;
 	uint64_t wasted_by[SP_WASTE_COUNT]; /* stats_wasted by cause */
 	double down_rate, up_rate;
@@ -340,7 +344,8 @@ int sp_lsd_start(struct sp_session *s);
 void sp_lsd_tick(struct sp_torrent *t, int64_t now);
 void sp_lsd_stop(struct sp_session *s);
 /* One announce (NUL-ended in buf, which it cuts) from an IPv4 or IPv6 source. */
-void sp_lsd_on_datagram(struct sp_session *s, char *buf, const struct sockaddr *from);
+void sp_lsd_on_datagram(struct sp_session *s, const char *buf, size_t len,
+			const struct sockaddr *from);
 /* lsd6.c: the same over IPv6 multicast on every interface that has it */
 #define SP_LSD6_GROUP "ff15::efc0:988f"
 int sp_lsd6_start(struct sp_session *s);
@@ -351,5 +356,7 @@ void sp_lsd6_stop(struct sp_session *s);
 void sp_choker_run(struct sp_torrent *t, int64_t now_us);
 /* A peer became interested: unchoke it at once if a slot is free. */
 void sp_choker_interested(struct sp_torrent *t, struct sp_peer *p);
+/* q announced a piece (HAVE): Give-to-Get credit to whom we sent it. */
+void sp_choker_have(struct sp_torrent *t, struct sp_peer *q, uint32_t piece);
 
 #endif

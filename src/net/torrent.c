@@ -357,7 +357,7 @@ static void became_complete(struct sp_torrent *t)
 	t->complete_at_us = sp_now_us();
 	if (t->tracker)
 		sp_tracker_completed(t->tracker);
-	sp_storage_save_resume(t->storage);
+	sp_storage_request_save(t->storage); /* fsync on a worker, not here */
 	t->last_resume_us = sp_now_us();
 	/* Two seeds have nothing to say to each other. */
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx)
@@ -425,6 +425,7 @@ static void on_verified(void *ctx, uint32_t piece)
 		t->lost_backoff_us = 0;
 		pthread_mutex_lock(&t->stats_lock);
 		t->stats.error[0] = 0;
+		t->stats.error_code = 0;
 		pthread_mutex_unlock(&t->stats_lock);
 	}
 	t->from_webseed += ws;
@@ -526,6 +527,7 @@ static void on_storage_error(void *ctx, int code, const char *msg)
 	SP_ERROR(MOD, "%s: storage: %s", t->mi->name, msg);
 	pthread_mutex_lock(&t->stats_lock);
 	snprintf(t->stats.error, sizeof(t->stats.error), "%s", msg);
+	t->stats.error_code = code < 0 ? code : -code;
 	pthread_mutex_unlock(&t->stats_lock);
 }
 
@@ -607,6 +609,7 @@ void sp_torrent_publish_stats(struct sp_torrent *t)
 	st.downloaded[SP_FROM_CACHE] = t->from_cache;
 	st.downloaded[SP_FROM_WEBSEED] = t->from_webseed;
 	st.uploaded = t->uploaded;
+	st.relayed = t->relayed;
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		st.uploaded += p->uploaded;
 	st.wasted = t->stats_wasted;
@@ -684,10 +687,11 @@ void sp_torrent_on_tick(evutil_socket_t fd, short what, void *arg)
 	int64_t now = sp_now_us();
 	rate_tick(t, now);
 	lost_tick(t, now);
+	sp_peer_handout_tick(t);
 	sp_torrent_start_rule_update(t);
 	if (t->storage && now - t->last_resume_us > RESUME_EVERY_US) {
 		t->last_resume_us = now;
-		sp_storage_save_resume(t->storage);
+		sp_storage_request_save(t->storage); /* fsync on a worker, not here */
 	}
 	sp_torrent_pump(t);
 	sp_torrent_publish_stats(t);

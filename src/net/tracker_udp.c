@@ -10,10 +10,11 @@
  * while other URLs remain to try), then the tracker failed.
  *
  * The URL's path and query go along as BEP 41 URLData options (private
- * trackers put a passkey there). Every packet is checked (length,
- * transaction id, action) before use;
- * an answer that does not fit ends the job with a message, and tracker.c
- * moves on and retries later. Net thread only. */
+ * trackers put a passkey there). A datagram of another transaction id
+ * is ignored (a late answer, or a forgery from a spoofed address: it
+ * must not abort ours); every other packet is checked (length, action)
+ * before use, and an answer that does not fit ends the job with a
+ * message, and tracker.c moves on and retries later. Net thread only. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -137,6 +138,13 @@ static bool handle_packet(struct tjob *j, const uint8_t *pkt, size_t len)
 	enum sp_udp_action want = j->state == ST_CONNECTING ? SP_UDP_CONNECT
 				  : j->kind == JOB_ANNOUNCE ? SP_UDP_ANNOUNCE
 							    : SP_UDP_SCRAPE;
+	/* Another transaction's datagram (a late answer to a retransmission
+	 * of before, or a forgery) is dropped: it says nothing about ours. */
+	if (len >= 8 && ((uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 |
+			 (uint32_t)pkt[6] << 8 | pkt[7]) != j->txid) {
+		SP_DEBUG("tracker", "%s: a datagram of another transaction ignored", j->u->url);
+		return false;
+	}
 	struct sp_udp_resp resp;
 	struct sp_error *err = NULL;
 	int r = sp_udp_parse(pkt, len, j->txid, want, j->u->addr.ss_family == AF_INET6, &resp,

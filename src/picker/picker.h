@@ -216,6 +216,9 @@ int64_t sp_picker_piece_deadline(const struct sp_picker *p, uint32_t piece);
 uint64_t sp_picker_window_end(const struct sp_picker *p, uint32_t reader);
 /* Aggregate download rate the picker estimates (bytes/s). */
 double sp_picker_rate(const struct sp_picker *p);
+/* The highest bitrate among the readers (bytes/s); 0 with no reader:
+ * no stream plays (the choker's VoD ranking). */
+double sp_picker_bitrate(const struct sp_picker *p);
 /* Checks every bookkeeping invariant (picker_check.c): 0, or the number of
  * the first one broken. Costs O(blocks + requests): tests and the
  * simulator call it after every call, the session never. */

@@ -572,12 +572,15 @@ size_t sp_picker_next(struct sp_picker *p, int64_t now_us, struct sp_picker_acti
 		memmove(p->pending, p->pending + k, (p->npending - k) * sizeof(*p->pending));
 		p->npending -= k;
 	}
-	if (p->nsrc * 4 > p->capscratch) {
-		struct pk_source **ns = realloc(p->scratch, p->nsrc * 4 * sizeof(*ns));
+	/* never NULL, even with no source: scratch + 2 * nsrc is then
+	 * NULL + 0, undefined (UBSan under fuzz-peer) */
+	if (!p->scratch || p->nsrc * 4 > p->capscratch) {
+		uint32_t cap = p->nsrc * 4 > 4 ? p->nsrc * 4 : 4;
+		struct pk_source **ns = realloc(p->scratch, cap * sizeof(*ns));
 		if (!ns)
 			goto out;
 		p->scratch = ns;
-		p->capscratch = p->nsrc * 4;
+		p->capscratch = cap;
 	}
 	pk_timeouts(p, now_us);
 	ws_policy(p, now_us);

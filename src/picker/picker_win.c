@@ -194,6 +194,11 @@ double pk_max_bitrate(const struct sp_picker *p)
 	return br;
 }
 
+double sp_picker_bitrate(const struct sp_picker *p)
+{
+	return pk_max_bitrate(p);
+}
+
 /* The start buffer absorbs a loss of sources right after the start. Peers
  * that together bring more than (1 + PK_START_MARGIN_X) x the bitrate,
  * every usable one measured, refill a loss that much faster and need

@@ -30,7 +30,7 @@ struct sp_player {
 	struct sp_source *src;
 	pthread_t thread;
 	bool started;
-	volatile int quit;           /* pc.quit_flag */
+	atomic_int quit;             /* pc.quit_flag */
 
 	pthread_mutex_t mu;
 	struct sp_embed_cmd cmds[64]; /* [mu] */

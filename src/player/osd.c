@@ -95,8 +95,10 @@ void sp_osd_swarm_lines(struct player *p, char *swarm_line, size_t n1, char *fro
 	char down[32], up[32];
 	fmt_rate(down, sizeof(down), n->down_rate);
 	fmt_rate(up, sizeof(up), n->up_rate);
-	snprintf(swarm_line, n1, _("peers %d  down %s  up %s  %d%%"), n->peers, down, up,
-		 (int)(n->progress * 100));
+	int sw = snprintf(swarm_line, n1, _("peers %d  down %s  up %s  %d%%"), n->peers, down,
+			  up, (int)(n->progress * 100));
+	if (n->error[0] && sw > 0 && (size_t)sw < n1) /* a storage fault: why it waits */
+		snprintf(swarm_line + sw, n1 - (size_t)sw, "  [%s]", n->error);
 	uint64_t tot = n->from[0] + n->from[1] + n->from[2];
 	if (!tot)
 		return;

@@ -579,7 +579,10 @@ static void print_progress(struct player *p, int64_t now, bool last)
 	else
 		snprintf(state, sizeof(state), "%s",
 			 p->ended ? _("the end") : p->paused ? _("paused") : _("playing"));
-	fprintf(stderr, "%s  %-14s %s%s%s\n", t, state, sw, from[0] ? "  " : "", from);
+	char share[64] = "";
+	if (p->net.torrent && p->net.uploaded) /* seeding while watching (issue 10) */
+		snprintf(share, sizeof(share), _("  up/down %.2f"), sp_player_up_down(&p->net));
+	fprintf(stderr, "%s  %-14s %s%s%s%s\n", t, state, sw, from[0] ? "  " : "", from, share);
 	if (strcmp(p->net.reachable, p->reachable_shown)) { /* the port mapping, when it changes */
 		snprintf(p->reachable_shown, sizeof(p->reachable_shown), "%s", p->net.reachable);
 		fprintf(stderr, _("reachable: %s\n"), p->net.reachable);

@@ -14,6 +14,7 @@
 #ifndef SP_PLAYER_H
 #define SP_PLAYER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,6 +39,7 @@ struct sp_player_netinfo {
 	double up_rate;
 	uint64_t from[SP_PLAYER_FROM_N]; /* verified bytes by source */
 	uint64_t uploaded;
+	uint64_t relayed;      /* of uploaded, sent before we had it all */
 	uint64_t wasted;       /* bytes received in vain: the sum of wasted_by */
 	uint64_t wasted_by[SP_PLAYER_WASTE_N]; /* by cause, as enum sp_waste_cause */
 	double progress;       /* 0..1, the played file */
@@ -47,6 +49,9 @@ struct sp_player_netinfo {
 	uint8_t map[SP_PLAYER_MAP_CELLS]; /* 0..255: how much of each cell is here */
 	char reachable_json[256]; /* the port mapping, a JSON string ("" none) */
 	char reachable[160];      /* the same for people (translated) */
+	char error[256];          /* a storage fault ("disk full", translated):
+				     playback waits, the download goes on by
+				     itself once it clears; "" none */
 };
 
 /* What an embedding host (src/player/embed.c, the public player.h) hooks
@@ -91,7 +96,7 @@ struct sp_play_config {
 	int volume;               /* 0..100 */
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
-	volatile int *quit_flag;  /* optional: set from a signal handler */
+	atomic_int *quit_flag;    /* optional: set from a signal handler, any thread */
 	/* optional (the kiosk): each play stops when the position reaches
 	 * stop_at_s (> 0), as at the end; position() is told the position
 	 * with netinfo's period, on the main thread, with netinfo_ctx */

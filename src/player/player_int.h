@@ -262,6 +262,12 @@ void sp_osd_draw(struct player *p, int w, int h);
 double sp_player_buffer_percent(struct player *p);
 void sp_osd_swarm_lines(struct player *p, char *swarm_line, size_t n1, char *from_line, size_t n2);
 void sp_osd_time_line(struct player *p, char *out, size_t n);
+/* Uploaded over downloaded (peers and web seed), 0 before any download. */
+static inline double sp_player_up_down(const struct sp_player_netinfo *n)
+{
+	uint64_t down = n->from[SP_PLAYER_FROM_PEERS] + n->from[SP_PLAYER_FROM_WEBSEED];
+	return down ? (double)n->uploaded / (double)down : 0.0;
+}
 
 /* sub.c: open the external file (demux thread, before the handshake);
  * setup, poll, draw, keys (main); route a packet (demux thread) */

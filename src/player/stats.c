@@ -22,6 +22,24 @@ static const char *state_name(struct player *p)
 	return p->paused ? "paused" : "playing";
 }
 
+/* "error": the storage fault as a JSON string, or null. */
+static int append_error(struct sp_buf *b, const char *e)
+{
+	if (!e[0])
+		return sp_buf_appendf(b, ", \"error\": null");
+	int r = sp_buf_appendf(b, ", \"error\": \"");
+	for (; *e; e++) {
+		unsigned char c = (unsigned char)*e;
+		if (c == '"' || c == '\\')
+			r |= sp_buf_appendf(b, "\\%c", c);
+		else if (c < 0x20)
+			r |= sp_buf_appendf(b, "\\u%04x", c);
+		else
+			r |= sp_buf_appendf(b, "%c", c);
+	}
+	return r | sp_buf_appendf(b, "\"");
+}
+
 /* Every figure, the position to a tenth of a second: while playing the
  * file is rewritten about once a second, paused or ended it rests. */
 static int format_figures(struct player *p, struct sp_buf *b)
@@ -63,8 +81,13 @@ static int format_figures(struct player *p, struct sp_buf *b)
 				    (unsigned long long)n->wasted_by[i]);
 	r |= sp_buf_appendf(b, "}}, \"uploaded\": %llu, \"peers\": %d",
 			    (unsigned long long)n->uploaded, n->peers);
+	/* seeding while watching (issue 10): what we passed on while still
+	 * downloading, and uploaded over downloaded */
+	r |= sp_buf_appendf(b, ", \"relayed\": %llu, \"ratio\": %.3f",
+			    (unsigned long long)n->relayed, sp_player_up_down(n));
 	if (n->reachable_json[0])
 		r |= sp_buf_appendf(b, ", \"reachable\": %s", n->reachable_json);
+	r |= append_error(b, n->error);
 	r |= sp_buf_appendf(b,
 			    ", \"frames_presented\": %llu, \"frames_dropped\": %llu, "
 			    "\"frames_decoded\": %llu, \"audio\": %s, \"duration_s\": %.3f, "

@@ -19,6 +19,7 @@
  * serializes them); sp_storage_check on the owner's thread, hashing on
  * the workers. */
 #include "storage/storage_impl.h"
+#include "storage/resume_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +35,8 @@
 #include "core/log.h"
 #include "core/sha1.h"
 
-#define RESUME_MAGIC "swarmplay-resume 1\n"
+#define RESUME_MAGIC SP_RESUME_MAGIC
 #define SPOT_CHECKS 3
-
-struct fstate {
-	int64_t size; /* -1: missing */
-	int64_t sec, nsec;
-};
 
 static int open_resume_dir(struct sp_storage *st, bool create)
 {
@@ -55,10 +51,10 @@ static int open_resume_dir(struct sp_storage *st, bool create)
 	return fd < 0 ? -errno : fd;
 }
 
-static void file_state(struct sp_storage *st, size_t i, struct fstate *fs)
+static void file_state(struct sp_storage *st, size_t i, struct sp_resume_fstate *fs)
 {
 	struct stat sb;
-	*fs = (struct fstate){-1, 0, 0};
+	*fs = (struct sp_resume_fstate){-1, 0, 0};
 	if (st->mi->files[i].is_pad || sp_sfile_stat(st, i, &sb) < 0)
 		return;
 	fs->size = (int64_t)sb.st_size;
@@ -77,7 +73,7 @@ static int render(struct sp_storage *st, const uint8_t *bits, struct sp_buf *b)
 				st->mi->info_hash_hex, st->mi->num_pieces, hex, st->mi->num_files);
 	free(hex);
 	for (size_t i = 0; !rc && i < st->mi->num_files; i++) {
-		struct fstate fs;
+		struct sp_resume_fstate fs;
 		file_state(st, i, &fs);
 		rc = sp_buf_appendf(b, "f %" PRId64 " %" PRId64 " %" PRId64 "\n", fs.size, fs.sec,
 				    fs.nsec);
@@ -201,57 +197,6 @@ static int read_resume(struct sp_storage *st, struct sp_buf *b)
 	return rc;
 }
 
-static int unhex(const char *s, size_t n, uint8_t *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdef", s[2 * i]) ||
-		    !strchr("0123456789abcdef", s[2 * i + 1]))
-			return -EBADMSG;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
-/* Parse b (NUL-terminated by sp_buf) into bits and per-file states. */
-static int parse_resume(struct sp_storage *st, struct sp_buf *b, uint8_t *bits,
-			struct fstate *fs)
-{
-	char *s = (char *)b->data;
-	char *sha = s ? strstr(s, "\nsha1 ") : NULL;
-	if (!s || strncmp(s, RESUME_MAGIC, strlen(RESUME_MAGIC)) || !sha)
-		return -EBADMSG;
-	uint8_t h[SP_SHA1_LEN], want[SP_SHA1_LEN];
-	sp_sha1(s, (size_t)(sha + 1 - s), h);
-	if (strlen(sha + 6) < 2 * SP_SHA1_LEN || unhex(sha + 6, SP_SHA1_LEN, want) ||
-	    memcmp(h, want, SP_SHA1_LEN))
-		return -EBADMSG;
-	char *line = s + strlen(RESUME_MAGIC);
-	char ih[41];
-	uint32_t np;
-	size_t nf;
-	if (sscanf(line, "infohash %40s\npieces %" SCNu32 "\n", ih, &np) != 2 ||
-	    strcmp(ih, st->mi->info_hash_hex) || np != st->mi->num_pieces)
-		return -EBADMSG;
-	size_t nb = sp_bitfield_bytes(np);
-	char *have = strstr(line, "\nhave ");
-	if (!have || (size_t)(sha - have) < 6 + 2 * nb || unhex(have + 6, nb, bits))
-		return -EBADMSG;
-	char *files = strstr(have + 6 + 2 * nb, "\nfiles ");
-	if (!files || sscanf(files, "\nfiles %zu", &nf) != 1 || nf != st->mi->num_files)
-		return -EBADMSG;
-	char *p = strchr(files + 1, '\n');
-	for (size_t i = 0; i < nf; i++) {
-		int used = 0;
-		if (!p || p >= sha ||
-		    sscanf(p, "\nf %" SCNd64 " %" SCNd64 " %" SCNd64 "%n", &fs[i].size, &fs[i].sec,
-			   &fs[i].nsec, &used) != 3)
-			return -EBADMSG;
-		p = strchr(p + 1, '\n');
-	}
-	return 0;
-}
-
 /* Load the resume file: bits gets the pieces it lists whose files are
  * unchanged since. 0, or -errno (no usable resume file: trust nothing). */
 static int load_trusted(struct sp_storage *st, uint8_t *bits)
@@ -260,10 +205,11 @@ static int load_trusted(struct sp_storage *st, uint8_t *bits)
 	size_t nb = sp_bitfield_bytes(mi->num_pieces);
 	struct sp_buf b;
 	sp_buf_init(&b, 256 + 2 * nb + 96 * mi->num_files);
-	struct fstate *fs = calloc(mi->num_files ? mi->num_files : 1, sizeof(*fs));
+	struct sp_resume_fstate *fs = calloc(mi->num_files ? mi->num_files : 1, sizeof(*fs));
 	int rc = fs ? read_resume(st, &b) : -ENOMEM;
 	if (!rc)
-		rc = parse_resume(st, &b, bits, fs);
+		rc = sp_resume_parse((const char *)b.data, b.len, mi->info_hash_hex, mi->num_pieces,
+				     mi->num_files, bits, fs);
 	sp_buf_fini(&b);
 	if (rc < 0) {
 		free(fs);
@@ -274,7 +220,7 @@ static int load_trusted(struct sp_storage *st, uint8_t *bits)
 	 * left it. */
 	bool *same = calloc(mi->num_files ? mi->num_files : 1, sizeof(*same));
 	for (size_t i = 0; same && i < mi->num_files; i++) {
-		struct fstate now;
+		struct sp_resume_fstate now;
 		file_state(st, i, &now);
 		same[i] = mi->files[i].is_pad ||
 			  (now.size == fs[i].size && now.sec == fs[i].sec && now.nsec == fs[i].nsec);

@@ -21,7 +21,7 @@
 #include "storage/hashpool.h"
 #include "storage/storage.h"
 
-#define SP_STORAGE_RESUME_DIR ".swarmplay"
+#define SP_STORAGE_RESUME_DIR SP_MI_RESERVED_NAME /* no torrent is named so */
 #define SP_STORAGE_RATE_SAMPLES 24
 
 struct sp_sfile {

@@ -361,6 +361,27 @@ SP_TEST(hostile_paths)
 	expect_reject(t, -EBADMSG, "unsafe torrent name");
 	free(t);
 	free(info);
+	/* the resume folder's name, as a file or as a multi-file folder */
+	info = fmt("6:lengthi1e4:name10:.swarmplay12:piece lengthi16384e6:pieces%s", p);
+	t = torrent("", info, "");
+	expect_reject(t, -EBADMSG, "reserved");
+	free(t);
+	free(info);
+	info = fmt("5:filesld6:lengthi1e4:pathl1:aeee4:name10:.swarmplay12:piece lengthi16384e"
+		   "6:pieces%s", p);
+	t = torrent("", info, "");
+	expect_reject(t, -EBADMSG, "reserved");
+	free(t);
+	free(info);
+	info = fmt("6:lengthi1e4:name11:.swarmplayx12:piece lengthi16384e6:pieces%s", p);
+	t = torrent("", info, "");
+	struct sp_error *e2 = NULL;
+	struct sp_metainfo *near = parse_s(t, &e2);
+	if (!near)
+		SP_FAIL("a name next to the reserved one refused: %s", sp_error_msg(e2));
+	sp_metainfo_free(near);
+	free(t);
+	free(info);
 	info = fmt("6:lengthi1e4:name11:/etc/passwd12:piece lengthi16384e6:pieces%s", p);
 	t = torrent("", info, "");
 	expect_reject(t, -EBADMSG, "absolute path");

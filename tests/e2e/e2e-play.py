@@ -110,7 +110,19 @@ if mode == "seed":
             break
         time.sleep(0.2)
     done = leecher is not None and leecher.done()
-    swarm_stats = swarm.read_json(stats) if os.path.exists(stats) else {}
+    # the player rewrites its stats file about once a second: the upload
+    # counter reaches it a moment after the leecher is done (wait for it,
+    # a real condition, not a sleep)
+    end = time.time() + 15
+    swarm_stats = {}
+    while time.time() < end and p.poll() is None:
+        try:
+            swarm_stats = swarm.read_json(stats)
+        except (OSError, ValueError):
+            pass
+        if swarm_stats.get("uploaded", 0) >= size:
+            break
+        time.sleep(0.1)
     p.send_signal(signal.SIGTERM)
     try:
         rc = p.wait(timeout=15)

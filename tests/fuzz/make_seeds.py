@@ -138,8 +138,45 @@ def http():
     }
 
 
+def issue11():
+    """resume (flags, pieces, files, text), lsd, banlist, dht_state,
+    meta_asm and storage: layouts in each target's header comment."""
+    import hashlib
+    ih = '0123456789abcdef0123456789abcdef01234567'
+    body = ('swarmplay-resume 1\ninfohash %s\npieces 12\nhave a5f0\nfiles 2\n'
+            'f 100 5 6\nf -1 0 0\n' % ih).encode()
+    sealed = body + b'sha1 ' + hashlib.sha1(body).hexdigest().encode() + b'\n'
+    lsd = (b'BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 6881\r\n'
+           b'Infohash: ' + ih.encode() + b'\r\ncookie: c00k1e\r\n\r\n\r\n')
+    v4 = bytes(10) + b'\xff\xff\x0a\x00\x00\x01'
+    v6 = bytes.fromhex('20010db8000100020000000000000001')
+    v6b = bytes.fromhex('20010db80001000200000000000000ff')
+    ban = b''.join([b'\x00' + v4, b'\x01' + v4, b'\x00' + v6, b'\x00' + v6b, b'\x01' + v6,
+                    b'\x02' + bytes(16)])
+    node = b'N' * 20 + bytes([10, 0, 0, 1]) + struct.pack('>H', 6881)
+    dht = benc({'id': b'I' * 20, 'nodes': node + b'M' * 20 + bytes([10, 0, 0, 2, 0x1a, 0xe1])})
+    # meta_asm: size bytes, then (op, host, arg): host 0 asks and answers
+    # truly, host 1 asks and answers junk, then a mixed round
+    meta = b'\x12\x34' + bytes([0, 1, 0, 0x81, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1,
+                                 0, 0, 0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 3, 0, 200])
+    store = b''.join(struct.pack('>BBHH', op, p, off, ln) for op, p, off, ln in [
+        (0, 0, 0, 8192), (0, 0, 8192, 8192), (4, 1, 0, 16384), (1, 2, 0, 16384),
+        (4, 2, 100, 50), (0, 3, 0, 1000), (2, 1, 0, 0), (4, 3, 0, 1000), (0, 9, 0, 10)])
+    return {
+        'resume-sealed.bin': b'\x01\x0c\x02' + sealed,
+        'resume-tail.bin': b'\x01\x0c\x02' + sealed.replace(b'have a5f0\n', b'') +
+        b'have f',
+        'lsd-announce.bin': lsd,
+        'banlist-ops.bin': ban,
+        'dht-state.bencode': dht,
+        'meta-asm-ops.bin': meta,
+        'storage-ops.bin': store,
+    }
+
+
 def main():
     seeds = {}
+    seeds.update(issue11())
     seeds.update(http())
     seeds.update(wire())
     seeds.update(ext())

@@ -83,6 +83,26 @@ SP_TEST(tit_for_tat_ranks_by_what_they_give)
 	SP_CHECK_UINT(out[1], 2);
 }
 
+SP_TEST(lan_peers_first_in_both_rankings)
+{
+	/* the kiosk (LSD on): a slow screen on the local network before the
+	 * fastest stranger, in tit-for-tat, seeding and the VoD ranking */
+	struct sp_choker_cand c[5];
+	for (uint32_t i = 0; i < 5; i++)
+		c[i] = (struct sp_choker_cand){.id = i + 1, .interested = true, .behind = true,
+					       .down_rate = 100.0 * i, .up_rate = 100.0 * i,
+					       .forwarded = (double)i, .lan = i == 0};
+	for (int mode = 0; mode < 3; mode++) {
+		struct sp_choker_in ci = {.slots = 2, .seeding = mode == 1, .vod = mode == 2,
+					  .bitrate = 400000};
+		uint32_t out[8], opt = 0;
+		size_t k = sp_choker_rank(&ci, c, 5, out, &opt);
+		SP_CHECK(k >= 2);
+		SP_CHECK_UINT(out[0], 1);
+		SP_CHECK_UINT(out[1], 5);
+	}
+}
+
 SP_TEST(vod_serves_those_behind_by_what_they_forward)
 {
 	/* 1-3 are ahead of us and give us much; 4-6 are behind and give
@@ -126,6 +146,46 @@ SP_TEST(vod_newcomer_gets_the_optimistic_slot_at_once)
 		sp_choker_rank(&ci, c, 5, out, &opt);
 		SP_CHECK_UINT(opt, 5);
 		ci.rotate = false;
+	}
+}
+
+/* Give-to-Get over random inputs: a regular slot goes to a peer that is
+ * not behind us (a free-rider, or a peer ahead) only when every
+ * interested peer behind us has one (spare capacity); among those behind,
+ * one that forwards more is never left out for one that forwards less. */
+SP_TEST(vod_free_riders_only_from_spare_slots)
+{
+	uint64_t x = 7;
+	for (int run = 0; run < 2000; run++) {
+		struct sp_choker_cand c[40];
+		size_t n = next(&x) % 40;
+		for (size_t i = 0; i < n; i++)
+			c[i] = (struct sp_choker_cand){
+				.id = (uint32_t)i + 1, .interested = next(&x) % 4 != 0,
+				.snubbed = next(&x) % 5 == 0, .behind = next(&x) % 2,
+				.down_rate = (double)(next(&x) % 1000),
+				.forwarded = (double)(next(&x) % 20), .age_s = (double)(next(&x) % 60)};
+		struct sp_choker_in ci = {.vod = true, .seeding = next(&x) % 2,
+					  .rotate = next(&x) % 2, .uplink = (double)(next(&x) % 3000000),
+					  .bitrate = 400000, .random = next(&x)};
+		uint32_t out[64], opt = 0;
+		size_t k = sp_choker_rank(&ci, c, n, out, &opt);
+		uint32_t reg[64];
+		size_t nreg = 0;
+		for (size_t i = 0; i < k; i++)
+			if (out[i] != opt)
+				reg[nreg++] = out[i];
+		bool rider = false;
+		for (size_t i = 0; i < nreg; i++)
+			rider |= !c[reg[i] - 1].behind;
+		for (size_t i = 0; i < n; i++) {
+			if (!c[i].interested || !c[i].behind || in(reg, nreg, c[i].id))
+				continue;
+			SP_CHECK(!rider); /* a behind peer left out: no free-rider in */
+			for (size_t j = 0; j < nreg; j++)
+				if (c[reg[j] - 1].behind)
+					SP_CHECK_CMP(c[reg[j] - 1].forwarded, >=, c[i].forwarded);
+		}
 	}
 }
 

@@ -1,7 +1,9 @@
 /* test_tracker_udp.c - sp_tracker against an in-process BEP 15 tracker on
  * 127.0.0.1 (and ::1 when the host has IPv6): connect + announce, the
  * connection id reused, retransmission with backoff, every kind of bad
- * packet reported and retried, silence, ICMP refusal, scrape, IPv6 peer
+ * packet reported and retried, datagrams of another transaction ignored
+ * (a stray one before the answer costs nothing; only strays: the
+ * tracker "did not answer"), silence, ICMP refusal, scrape, IPv6 peer
  * records, and the fire-and-forget `stopped`. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,7 +15,7 @@
 #include "net/curlev.h"
 #include "net/tracker.h"
 
-enum mode { M_OK, M_WRONG_TXID, M_SHORT, M_WRONG_ACTION, M_ERROR, M_SILENT, M_BAD_CONNID };
+enum mode { M_OK, M_STRAY, M_WRONG_TXID, M_SHORT, M_WRONG_ACTION, M_ERROR, M_SILENT, M_BAD_CONNID };
 
 struct srv {
 	int fd;
@@ -126,6 +128,12 @@ static void srv_on_read(evutil_socket_t fd, short w, void *arg)
 		return;
 	}
 	size_t len = answer(s, in, (size_t)n, out, from.ss_family == AF_INET6);
+	if (len && s->mode == M_STRAY) { /* a late or forged datagram first */
+		uint8_t stray[2048];
+		memcpy(stray, out, len);
+		put32(stray + 4, get32(out + 4) ^ 0x5a5a5a5a);
+		sendto(fd, stray, len, 0, (struct sockaddr *)&from, fl);
+	}
 	if (len)
 		sendto(fd, out, len, 0, (struct sockaddr *)&from, fl);
 }
@@ -275,7 +283,7 @@ static void bad(enum mode m, const char *expect)
 	struct ctx c;
 	ctx_init(&c, AF_INET, 0);
 	c.srv.mode = m;
-	if (m == M_SILENT) { /* the timeout is what is tested: 40 + 80 + 160 ms */
+	if (m == M_SILENT || m == M_WRONG_TXID) { /* the timeout: 40 + 80 + 160 ms */
 		struct sp_tracker_timing tm;
 		fast_timing(&tm);
 		tm.udp_base_ms = 40;
@@ -289,11 +297,24 @@ static void bad(enum mode m, const char *expect)
 
 SP_TEST(bad_packets_are_reported)
 {
-	bad(M_WRONG_TXID, "another transaction");
+	bad(M_WRONG_TXID, "did not answer"); /* ignored, not an abort */
 	bad(M_SHORT, "malformed");
 	bad(M_WRONG_ACTION, "action 2 instead of 0");
 	bad(M_ERROR, "go away");
 	bad(M_SILENT, "did not answer");
+}
+
+SP_TEST(stray_transaction_ignored)
+{
+	struct ctx c;
+	ctx_init(&c, AF_INET, 0);
+	c.srv.mode = M_STRAY;
+	sp_tracker_start(c.t);
+	SP_CHECK_INT(run_until(&c, &c.peer_calls, 1, WAIT_MS), 1);
+	SP_CHECK_UINT(c.npeers, 2);
+	SP_CHECK_INT(c.errors, 0);
+	SP_CHECK_INT(c.srv.connects, 1); /* the stray did not restart it */
+	ctx_fini(&c);
 }
 
 SP_TEST(refused_port_fails_fast)
