@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,6 +36,7 @@
 #include "swarmplay/swarmplay.h"
 
 #define MAGNET_TIMEOUT_MS 60000
+#define FD_RESERVE 512 /* the session's descriptors: peers, files, DHT, logs */
 
 struct opts {
 	const char *srcs[SP_SERVE_MAX_TORRENTS];
@@ -43,7 +45,7 @@ struct opts {
 	char host[64];
 	uint16_t port;
 	const char *token, *open;
-	int max_streams;
+	int max_streams, max_connections, timeout_s;
 	int hold_fds[SP_SERVE_MAX_TORRENTS]; /* our cache directories, held */
 	int nholds;
 };
@@ -58,7 +60,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, _("Usage: swarmplay serve SRC... [--http ADDR:PORT] [--http-token TOKEN]\n"
-		     "       [--open mpv|vlc|ffplay|CMD] [--max-streams N] [-d DIR]\n"
+		     "       [--open mpv|vlc|ffplay|CMD] [--max-streams N]\n"
+		     "       [--max-connections N] [--http-timeout SECONDS] [-d DIR]\n"
 		     "       [--peer HOST:PORT]... [--port N] [--no-tracker] [--max-peers N]\n"
 		     "       [--upload-limit KBPS] [--webseed always|fallback|never] [--lsd]\n"
 		     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
@@ -69,10 +72,13 @@ static void usage(FILE *f)
 		     "/stats.json. The default address is 127.0.0.1:8888; any address that\n"
 		     "is not loopback needs --http-token, and requests must then carry\n"
 		     "?token=TOKEN or Authorization: Bearer TOKEN. With --open, start that\n"
-		     "player on the first URL and stop serving when it exits.\n"));
+		     "player on the first URL and stop serving when it exits. At most\n"
+		     "--max-connections (200) connections at once, more are closed; each\n"
+		     "has --http-timeout (30) seconds to send a whole request.\n"));
 }
 
-enum { OPT_HTTP = SP_SWARM_OPT_END, OPT_TOKEN, OPT_OPEN, OPT_STREAMS };
+enum { OPT_HTTP = SP_SWARM_OPT_END, OPT_TOKEN, OPT_OPEN, OPT_STREAMS, OPT_CONNS,
+       OPT_TIMEOUT };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -93,6 +99,16 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 			return -EINVAL;
 		o->max_streams = (int)v;
 		return 0;
+	case OPT_CONNS:
+		if (sp_parse_whole(arg, 1, 100000, &v) < 0)
+			return -EINVAL;
+		o->max_connections = (int)v;
+		return 0;
+	case OPT_TIMEOUT:
+		if (sp_parse_whole(arg, 1, 3600, &v) < 0)
+			return -EINVAL;
+		o->timeout_s = (int)v;
+		return 0;
 	default: return -EINVAL;
 	}
 }
@@ -106,6 +122,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"http-token", required_argument, NULL, OPT_TOKEN},
 		{"open", required_argument, NULL, OPT_OPEN},
 		{"max-streams", required_argument, NULL, OPT_STREAMS},
+		{"max-connections", required_argument, NULL, OPT_CONNS},
+		{"http-timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -291,10 +309,36 @@ static int run(struct opts *o, struct sp_serve *sv, struct sp_serve_config *cfg)
 	return wait_until_done(player);
 }
 
+/* The descriptors the connections may take: the soft limit raised to the
+ * hard one, FD_RESERVE kept for the session (peers, files, DHT) and the
+ * streams; the cap lowered to fit, with a word. */
+static void fit_fd_budget(struct opts *o)
+{
+	int want = o->max_connections ? o->max_connections : SP_SERVE_MAX_CONNECTIONS_DEFAULT;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rlim_t spare = rl.rlim_cur > FD_RESERVE + 2 * (rlim_t)o->max_streams
+			       ? rl.rlim_cur - FD_RESERVE - 2 * (rlim_t)o->max_streams
+			       : 0;
+	if ((rlim_t)want <= spare)
+		return;
+	o->max_connections = spare > 8 ? (int)spare : 8;
+	fprintf(stderr, _("swarmplay serve: %d connections would pass the limit of %llu open files; "
+			  "at most %d\n"),
+		want, (unsigned long long)rl.rlim_cur, o->max_connections);
+}
+
 static int serve(struct opts *o)
 {
 	struct sp_error *e = NULL;
 	install_signals();
+	fit_fd_budget(o);
 	sp_swarm_prepare(&o->sw, NULL); /* a private torrent's DHT is off in the session */
 	struct sp_session *s = sp_session_new(&o->sw.cfg, &e);
 	if (!s) {
@@ -304,7 +348,9 @@ static int serve(struct opts *o)
 	}
 	sp_swarm_add_dht_nodes(s, &o->sw);
 	struct sp_serve_config cfg = {.host = o->host, .port = o->port, .token = o->token,
-				      .max_streams = o->max_streams};
+				      .max_streams = o->max_streams,
+				      .max_connections = o->max_connections,
+				      .timeout_s = o->timeout_s};
 	for (int i = 0; i < o->nsrcs && !stop_flag; i++) {
 		struct sp_torrent *t = add_source(o, s, o->srcs[i]);
 		if (t)
@@ -331,6 +377,7 @@ int sp_cmd_serve(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	snprintf(o.host, sizeof(o.host), "127.0.0.1");
 	o.port = 8888;
+	o.max_streams = SP_SERVE_MAX_STREAMS_DEFAULT;
 	o.sw.cfg.webseed_mode = SP_WEBSEED_FALLBACK;
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {

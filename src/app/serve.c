@@ -18,7 +18,9 @@
  * a token, every request but a CORS preflight must carry it (?token= or
  * Authorization: Bearer), else 401; without one (loopback), a request
  * must name us by address (Host: 127.0.0.1:PORT), not by a DNS name a
- * web page could rebind to 127.0.0.1, else 403. Running out of file descriptors
+ * web page could rebind to 127.0.0.1, else 403. At most
+ * cfg.max_connections connections at once, each given cfg.timeout_s to
+ * send a whole request (serve_conn.c); running out of file descriptors
  * pauses accepting for a second instead of spinning.
  *
  * Threads: sp_serve_new/free on the caller's (main) thread; everything
@@ -227,6 +229,7 @@ static bool authorized(const struct sp_serve *sv, struct evhttp_request *req,
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct sp_serve *sv = arg;
+	sp_serve_conn_request(sp_serve_conn_of(sv, req));
 	add_common_headers(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	if (cmd == EVHTTP_REQ_OPTIONS) { /* a CORS preflight */
@@ -287,6 +290,7 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_serve *sv = arg;
+	sp_serve_conns_stop(sv);
 	evhttp_free(sv->http); /* every connection: their close callbacks cancel */
 	sv->http = NULL;
 	sp_serve_stream_stop_all(sv);
@@ -312,6 +316,8 @@ static int setup_http(struct sp_serve *sv, struct sp_error **err)
 	evhttp_set_max_body_size(sv->http, 0);
 	evhttp_set_timeout(sv->http, sv->cfg.timeout_s);
 	evhttp_set_default_content_type(sv->http, "text/plain; charset=utf-8");
+	if (sp_serve_conns_init(sv) < 0)
+		return sp_error_set(err, -ENOMEM, _("cannot start the HTTP server"));
 	struct evhttp_bound_socket *bs =
 		evhttp_bind_socket_with_handle(sv->http, sv->cfg.host, sv->cfg.port);
 	if (!bs) {
@@ -344,6 +350,8 @@ struct sp_serve *sp_serve_new(const struct sp_serve_config *cfg, struct sp_error
 		sv->cfg.max_streams = SP_SERVE_MAX_STREAMS_DEFAULT;
 	if (sv->cfg.timeout_s <= 0)
 		sv->cfg.timeout_s = 30;
+	if (sv->cfg.max_connections <= 0)
+		sv->cfg.max_connections = SP_SERVE_MAX_CONNECTIONS_DEFAULT;
 	sv->token = cfg->token ? strdup(cfg->token) : NULL;
 	sv->base = event_base_new();
 	sv->stop_ev = sv->base ? event_new(sv->base, -1, 0, on_stop, sv) : NULL;
@@ -362,6 +370,7 @@ struct sp_serve *sp_serve_new(const struct sp_serve_config *cfg, struct sp_error
 fail:
 	if (sv->http)
 		evhttp_free(sv->http);
+	sp_serve_conns_fini(sv);
 	if (sv->stop_ev)
 		event_free(sv->stop_ev);
 	if (sv->resume_ev)
@@ -389,6 +398,7 @@ void sp_serve_free(struct sp_serve *sv)
 		return;
 	event_active(sv->stop_ev, EV_READ, 0);
 	pthread_join(sv->thread, NULL);
+	sp_serve_conns_fini(sv);
 	event_free(sv->stop_ev);
 	event_free(sv->resume_ev);
 	event_base_free(sv->base);

@@ -19,12 +19,14 @@
 
 #define SP_SERVE_MAX_TORRENTS 64
 #define SP_SERVE_MAX_STREAMS_DEFAULT 32
+#define SP_SERVE_MAX_CONNECTIONS_DEFAULT 200
 
 struct sp_serve_config {
 	const char *host;     /* an IPv4 or IPv6 address literal */
 	uint16_t port;        /* 0: pick one */
 	const char *token;    /* NULL: none asked (loopback only) */
 	int max_streams;      /* open responses at once (one reader and worker each) */
+	int max_connections;  /* open connections at once; more are closed */
 	int timeout_s;        /* idle connection / header timeout */
 	struct sp_torrent *torrents[SP_SERVE_MAX_TORRENTS];
 	int ntorrents;

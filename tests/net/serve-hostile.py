@@ -14,6 +14,12 @@ read of it waits for ever). MODE:
            away frees its stream at once (stats.json's count drops while
            its read still waits); 200 idle half-sent connections do not
            stop a new client, and their descriptors go when they do;
+  cap      --max-connections 200: 260 connections (idle, half-sent,
+           trickling a byte at a time, streaming): the server holds at
+           most 200 descriptors for them and its memory stays bounded, those
+           beyond are closed at once, a trickling client is closed after
+           --http-timeout however it trickles; once some go, a normal client
+           is served;
   slow     four clients that read nothing of a 48 MB file: the server's
            memory grows by little (back-pressure), the streams stay open
            and go when the clients close;
@@ -167,7 +173,8 @@ def limits():
     global srv
     # its data stays out of -d: nobody has it, its reads wait
     empty, empty_hash, _ = make_torrent("nobody", [("void.mp4", 500000)], "elsewhere")
-    srv = serve.Server([show, empty], ["-d", data, "--no-tracker", "--max-streams", "2"],
+    srv = serve.Server([show, empty], ["-d", data, "--no-tracker", "--max-streams", "2",
+                                       "--max-connections", "300"],
                        log=os.path.join(root, "serve.log"))
     waiting = []
     for i in range(2):
@@ -235,6 +242,97 @@ def slow():
     check(srv.stop() == 0, "exit 0")
 
 
+def eof_within(s, seconds):
+    """True if the server closes s (EOF or reset) within seconds."""
+    s.settimeout(seconds)
+    try:
+        while True:
+            if not s.recv(65536):
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def cap():
+    global srv
+    big, _, _ = make_torrent("big", [("big.mkv", 8 << 20)])
+    srv = serve.Server([big], ["-d", data, "--no-tracker", "--max-connections", "200",
+                               "--http-timeout", "3"], log=os.path.join(root, "serve.log"))
+    serve.request(srv.port, "GET", "/stats.json")
+    base_fds, base_rss = srv.fds(), rss_kb(srv.proc.pid)
+    req = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % srv.path(0).encode()
+    held = []
+    for i in range(4):  # streams whose clients read nothing
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.sendall(req)
+        held.append(s)
+    wait_for(lambda: streams() == 4, "four streams open")
+    trickle = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    trickle.sendall(b"GET / HTTP/1.1\r\n")
+    for i in range(255):  # idle and half-sent: 260 in all, 60 past the cap
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        if i % 2:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        held.append(s)
+    # the server adopts them in order: the last ones are past the cap
+    closed = sum(eof_within(s, 10) for s in held[-50:])
+    check(closed == 50, "connections past the cap are closed at once (%d of the last 50)" %
+          closed)
+    fds = srv.fds()
+    check(fds <= base_fds + 200 + 8 + 4,
+          "the server holds at most the cap of connections (%d fds, %d before)" %
+          (fds, base_fds))
+    grew = rss_kb(srv.proc.pid) - base_rss
+    check(grew < 24 * 1024, "260 connections and 4 stalled streams: the server grew %d kB" % grew)
+    # a client that trickles its request a byte at a time is cut at the deadline
+    t0 = time.time()
+    gone = False
+    for b in b"Host: 127.0.0.1\r\nX-Drip: " + b"x" * 400:
+        try:
+            trickle.sendall(bytes([b]))
+        except OSError:
+            gone = True
+            break
+        trickle.settimeout(0.3)
+        try:
+            if not trickle.recv(1):
+                gone = True
+                break
+        except ConnectionResetError:
+            gone = True
+            break
+        except socket.timeout:
+            pass
+        if time.time() - t0 > 60:
+            break
+    took = time.time() - t0
+    check(gone and took < 30, "a client trickling its headers is closed (after %.1f s)" % took)
+    for s in held[-100:]:
+        s.close()
+    del held[-100:]
+    ok = False
+    end = time.time() + 30
+    while not ok and time.time() < end:
+        try:
+            st, _, body = serve.request(srv.port, "GET", "/stats.json", timeout=10)
+            ok = st == 200
+        except (ConnectionError, OSError):
+            time.sleep(0.1)  # not yet below the cap: the closes are still on their way
+    check(ok, "once some leave, a normal client is served")
+    st, _, _ = serve.request(srv.port, "GET", "/stats.json")
+    conns = json.loads(serve.request(srv.port, "GET", "/stats.json")[2])["connections"]
+    check(conns <= 200, "stats.json counts the connections (%d)" % conns)
+    for s in held:
+        s.close()
+    trickle.close()
+    check(wait_for(lambda: streams() == 0 and srv.fds() <= base_fds + 5, "they all go"),
+          "every descriptor goes with its client (%d, %d before)" % (srv.fds(), base_fds))
+    check(srv.stop() == 0, "exit 0")
+
+
 def token():
     r = subprocess.run([exe, "serve", show, "-d", data, "--http", "192.0.2.1:8888"],
                        capture_output=True, text=True, timeout=30)
@@ -269,5 +367,5 @@ def open_mode():
           "the player got the main file's bytes")
 
 
-{"hostile": hostile, "limits": limits, "slow": slow, "token": token, "open": open_mode}[mode]()
+{"hostile": hostile, "limits": limits, "cap": cap, "slow": slow, "token": token, "open": open_mode}[mode]()
 check.finish()
