@@ -35,11 +35,11 @@
 struct sp_serve_conn {
 	struct sp_serve *sv;
 	struct sp_serve_conn *prev, *next;
-	struct bufferevent *bev;        /* held until adopted */
+	struct bufferevent *bev;	 /* held until adopted */
 	struct evhttp_connection *evcon; /* NULL until adopted */
-	struct sp_serve_stream *stream;  /* the response streaming on it */
-	time_t since;                    /* accept, or its last request */
-	bool refuse;                     /* over the cap: closed once adopted */
+	struct sp_serve_stream *stream;	 /* the response streaming on it */
+	time_t since;			 /* accept, or its last request */
+	bool refuse;			 /* over the cap: closed once adopted */
 };
 
 static time_t now_s(void)
