@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,9 @@ struct opts {
 	uint16_t port;
 	const char *token, *open;
 	int max_streams, max_connections, timeout_s;
+	bool allow_add;
+	struct sp_session *session;
+	pthread_mutex_t mu;                  /* the holds: POST /add adds from a worker */
 	int hold_fds[SP_SERVE_MAX_TORRENTS]; /* our cache directories, held */
 	int nholds;
 };
@@ -61,7 +65,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, _("Usage: swarmplay serve SRC... [--http ADDR:PORT] [--http-token TOKEN]\n"
 		     "       [--open mpv|vlc|ffplay|CMD] [--max-streams N]\n"
-		     "       [--max-connections N] [--http-timeout SECONDS] [-d DIR]\n"
+		     "       [--max-connections N] [--http-timeout SECONDS] [--allow-add]\n"
+		     "       [-d DIR]\n"
 		     "       [--peer HOST:PORT]... [--port N] [--no-tracker] [--max-peers N]\n"
 		     "       [--upload-limit KBPS] [--webseed always|fallback|never] [--lsd]\n"
 		     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
@@ -74,11 +79,13 @@ static void usage(FILE *f)
 		     "?token=TOKEN or Authorization: Bearer TOKEN. With --open, start that\n"
 		     "player on the first URL and stop serving when it exits. At most\n"
 		     "--max-connections (200) connections at once, more are closed; each\n"
-		     "has --http-timeout (30) seconds to send a whole request.\n"));
+		     "has --http-timeout (30) seconds to send a whole request. With\n"
+		     "--allow-add, POST /add with a magnet link or a .torrent as its body\n"
+		     "adds a torrent (SRC may then be omitted).\n"));
 }
 
 enum { OPT_HTTP = SP_SWARM_OPT_END, OPT_TOKEN, OPT_OPEN, OPT_STREAMS, OPT_CONNS,
-       OPT_TIMEOUT };
+       OPT_TIMEOUT, OPT_ADD };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -94,6 +101,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->token = arg;
 		return 0;
 	case OPT_OPEN: o->open = arg; return 0;
+	case OPT_ADD: o->allow_add = true; return 0;
 	case OPT_STREAMS:
 		if (sp_parse_whole(arg, 1, 1000, &v) < 0)
 			return -EINVAL;
@@ -124,6 +132,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"max-streams", required_argument, NULL, OPT_STREAMS},
 		{"max-connections", required_argument, NULL, OPT_CONNS},
 		{"http-timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"allow-add", no_argument, NULL, OPT_ADD},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -139,7 +148,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind >= argc || argc - optind > SP_SERVE_MAX_TORRENTS)
+	if ((optind >= argc && !o->allow_add) || argc - optind > SP_SERVE_MAX_TORRENTS)
 		return -1;
 	for (int i = optind; i < argc; i++)
 		o->srcs[o->nsrcs++] = argv[i];
@@ -171,36 +180,54 @@ static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, siz
 			r = sp_cache_hold(out);
 	if (r < 0)
 		return r;
-	o->hold_fds[o->nholds++] = r;
+	pthread_mutex_lock(&o->mu);
+	if (o->nholds < SP_SERVE_MAX_TORRENTS)
+		o->hold_fds[o->nholds++] = r;
+	else
+		close(r); /* not held (never: the server's limit is the same) */
+	pthread_mutex_unlock(&o->mu);
 	return 0;
 }
 
-/* One SRC into the session; NULL (reported) if it cannot be served. */
-static struct sp_torrent *add_source(struct opts *o, struct sp_session *s, const char *src)
+/* A metainfo (a magnet: its metadata fetched first; taken) into the
+ * session: the torrent, or NULL and err. From main or a server worker. */
+static struct sp_torrent *add_metainfo(void *arg, struct sp_metainfo *mi, struct sp_error **e)
 {
-	struct sp_error *e = NULL;
-	struct sp_metainfo *mi = sp_metainfo_load(src, &e);
-	if (mi && mi->is_magnet) {
+	struct opts *o = arg;
+	if (mi->is_magnet) {
 		sp_swarm_add_initial_peers(mi, &o->sw);
-		fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
-		mi = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
+		mi = sp_session_fetch_metadata(o->session, mi, MAGNET_TIMEOUT_MS, e);
+		if (!mi)
+			return NULL;
 	}
 	char dir[4096];
-	int r = mi ? data_dir(o, mi, dir, sizeof(dir)) : 0;
+	int r = data_dir(o, mi, dir, sizeof(dir));
 	if (r < 0) {
-		fprintf(stderr, _("swarmplay: cannot use the cache directory %s: %s\n"), dir,
-			strerror(-r));
+		sp_error_set(e, r, _("cannot use the cache directory %s: %s"), dir, strerror(-r));
 		sp_metainfo_free(mi);
 		return NULL;
 	}
-	struct sp_torrent *t = mi ? sp_session_add_torrent(s, mi, dir, false, &e) : NULL;
+	struct sp_torrent *t = sp_session_add_torrent(o->session, mi, dir, false, e);
 	if (!t) {
-		fprintf(stderr, _("swarmplay: %s: %s\n"), src, sp_error_msg(e));
-		sp_error_free(e);
 		sp_metainfo_free(mi);
 		return NULL;
 	}
 	sp_swarm_add_peers(t, &o->sw);
+	return t;
+}
+
+/* One SRC into the session; NULL (reported) if it cannot be served. */
+static struct sp_torrent *add_source(struct opts *o, const char *src)
+{
+	struct sp_error *e = NULL;
+	struct sp_metainfo *mi = sp_metainfo_load(src, &e);
+	if (mi && mi->is_magnet)
+		fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
+	struct sp_torrent *t = mi ? add_metainfo(o, mi, &e) : NULL;
+	if (!t) {
+		fprintf(stderr, _("swarmplay: %s: %s\n"), src, sp_error_msg(e));
+		sp_error_free(e);
+	}
 	return t;
 }
 
@@ -347,12 +374,16 @@ static int serve(struct opts *o)
 		return SP_EXIT_FAILURE;
 	}
 	sp_swarm_add_dht_nodes(s, &o->sw);
+	o->session = s;
 	struct sp_serve_config cfg = {.host = o->host, .port = o->port, .token = o->token,
 				      .max_streams = o->max_streams,
 				      .max_connections = o->max_connections,
-				      .timeout_s = o->timeout_s};
+				      .timeout_s = o->timeout_s,
+				      .allow_add = o->allow_add,
+				      .add = add_metainfo,
+				      .add_arg = o};
 	for (int i = 0; i < o->nsrcs && !stop_flag; i++) {
-		struct sp_torrent *t = add_source(o, s, o->srcs[i]);
+		struct sp_torrent *t = add_source(o, o->srcs[i]);
 		if (t)
 			cfg.torrents[cfg.ntorrents++] = t;
 	}
@@ -378,6 +409,7 @@ int sp_cmd_serve(int argc, char **argv)
 	snprintf(o.host, sizeof(o.host), "127.0.0.1");
 	o.port = 8888;
 	o.max_streams = SP_SERVE_MAX_STREAMS_DEFAULT;
+	pthread_mutex_init(&o.mu, NULL);
 	o.sw.cfg.webseed_mode = SP_WEBSEED_FALLBACK;
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {

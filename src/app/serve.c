@@ -262,7 +262,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply_text(req, 401, "Unauthorized", "a token is needed");
 		return;
 	}
-	if (r.kind == SP_HTTP_FILE)
+	if ((cmd == EVHTTP_REQ_POST) != (r.kind == SP_HTTP_ADD)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+				  r.kind == SP_HTTP_ADD ? "POST, OPTIONS" : "GET, HEAD, OPTIONS");
+		reply_text(req, 405, "Method Not Allowed", "method not allowed here");
+	} else if (r.kind == SP_HTTP_ADD)
+		sp_serve_add_request(sv, req);
+	else if (r.kind == SP_HTTP_FILE)
 		serve_file(sv, req, &r);
 	else if (r.kind == SP_HTTP_NOT_FOUND)
 		reply_text(req, 404, "Not Found", "not found");
@@ -291,6 +297,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_serve *sv = arg;
 	sp_serve_conns_stop(sv);
+	sp_serve_add_stop(sv);
 	evhttp_free(sv->http); /* every connection: their close callbacks cancel */
 	sv->http = NULL;
 	sp_serve_stream_stop_all(sv);
@@ -310,13 +317,14 @@ static int setup_http(struct sp_serve *sv, struct sp_error **err)
 	if (!sv->http)
 		return sp_error_set(err, -ENOMEM, _("cannot start the HTTP server"));
 	evhttp_set_gencb(sv->http, on_request, sv);
-	evhttp_set_allowed_methods(sv->http,
-				   EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(sv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_POST);
 	evhttp_set_max_headers_size(sv->http, MAX_HEADERS_SIZE);
-	evhttp_set_max_body_size(sv->http, 0);
+	/* without --allow-add, room for a magnet only: its 403 says why */
+	evhttp_set_max_body_size(sv->http, sv->cfg.allow_add ? SP_SERVE_ADD_MAX : 4096);
 	evhttp_set_timeout(sv->http, sv->cfg.timeout_s);
 	evhttp_set_default_content_type(sv->http, "text/plain; charset=utf-8");
-	if (sp_serve_conns_init(sv) < 0)
+	if (sp_serve_conns_init(sv) < 0 || sp_serve_add_init(sv) < 0)
 		return sp_error_set(err, -ENOMEM, _("cannot start the HTTP server"));
 	struct evhttp_bound_socket *bs =
 		evhttp_bind_socket_with_handle(sv->http, sv->cfg.host, sv->cfg.port);
@@ -346,6 +354,7 @@ struct sp_serve *sp_serve_new(const struct sp_serve_config *cfg, struct sp_error
 		return NULL;
 	}
 	sv->cfg = *cfg;
+	pthread_mutex_init(&sv->add_mu, NULL);
 	if (sv->cfg.max_streams <= 0)
 		sv->cfg.max_streams = SP_SERVE_MAX_STREAMS_DEFAULT;
 	if (sv->cfg.timeout_s <= 0)
@@ -371,6 +380,7 @@ fail:
 	if (sv->http)
 		evhttp_free(sv->http);
 	sp_serve_conns_fini(sv);
+	sp_serve_add_fini(sv);
 	if (sv->stop_ev)
 		event_free(sv->stop_ev);
 	if (sv->resume_ev)
@@ -399,6 +409,7 @@ void sp_serve_free(struct sp_serve *sv)
 	event_active(sv->stop_ev, EV_READ, 0);
 	pthread_join(sv->thread, NULL);
 	sp_serve_conns_fini(sv);
+	sp_serve_add_fini(sv);
 	event_free(sv->stop_ev);
 	event_free(sv->resume_ev);
 	event_base_free(sv->base);

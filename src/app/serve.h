@@ -20,6 +20,9 @@
 #define SP_SERVE_MAX_TORRENTS 64
 #define SP_SERVE_MAX_STREAMS_DEFAULT 32
 #define SP_SERVE_MAX_CONNECTIONS_DEFAULT 200
+#define SP_SERVE_ADD_MAX (4 << 20) /* a POST /add body */
+
+struct sp_metainfo;
 
 struct sp_serve_config {
 	const char *host;     /* an IPv4 or IPv6 address literal */
@@ -30,6 +33,12 @@ struct sp_serve_config {
 	int timeout_s;        /* idle connection / header timeout */
 	struct sp_torrent *torrents[SP_SERVE_MAX_TORRENTS];
 	int ntorrents;
+	/* POST /add (--allow-add): add runs on a worker thread of the server's
+	 * with a magnet or a whole metainfo (it owns mi) and returns the torrent
+	 * now in the session, or NULL and err. */
+	bool allow_add;
+	struct sp_torrent *(*add)(void *arg, struct sp_metainfo *mi, struct sp_error **err);
+	void *add_arg;
 };
 
 struct sp_serve;

@@ -17,6 +17,7 @@ struct event;
 struct event_base;
 struct evhttp;
 struct evhttp_request;
+struct sp_serve_add;
 struct sp_serve_conn;
 struct sp_serve_stream;
 
@@ -36,7 +37,19 @@ struct sp_serve {
 	atomic_int nconns;
 	unsigned long long refused;      /* connections over the cap */
 	struct event *adopt_ev, *sweep_ev;
+	struct sp_serve_add *adds; /* POST /add workers (serve_add.c) */
+	int nadds;
+	pthread_mutex_t add_mu;    /* their `done` and result */
+	struct event *add_ev;      /* a worker is done */
 };
+
+/* ---- serve_add.c ---- */
+int sp_serve_add_init(struct sp_serve *sv);
+/* POST /add: answers req (202, 200, 4xx, 503). */
+void sp_serve_add_request(struct sp_serve *sv, struct evhttp_request *req);
+/* Joins every worker (a magnet's may wait for its metadata). */
+void sp_serve_add_stop(struct sp_serve *sv);
+void sp_serve_add_fini(struct sp_serve *sv);
 
 /* ---- serve_conn.c ---- */
 /* Counts and caps the connections (evhttp's bufferevent callback), and

@@ -100,6 +100,8 @@ static void route_from(char seg[][MAX_SEGMENT], int nseg, struct sp_http_route *
 	size_t l0 = strlen(seg[0]);
 	if (nseg == 1 && !strcmp(seg[0], "stats.json")) {
 		out->kind = SP_HTTP_STATS;
+	} else if (nseg == 1 && !strcmp(seg[0], "add")) {
+		out->kind = SP_HTTP_ADD;
 	} else if (nseg == 1 && l0 == 44 && !strcmp(seg[0] + 40, ".m3u") &&
 		   is_hash_hex(seg[0], 40)) {
 		out->kind = SP_HTTP_M3U;

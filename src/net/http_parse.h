@@ -27,6 +27,7 @@ enum sp_http_route_kind {
 	SP_HTTP_STATS,         /* "/stats.json" */
 	SP_HTTP_M3U,           /* "/<infohash>.m3u" */
 	SP_HTTP_FILE,          /* "/<infohash>/<file index>[/<name>...]" */
+	SP_HTTP_ADD,           /* "/add": POST a magnet or a .torrent */
 };
 
 struct sp_http_route {

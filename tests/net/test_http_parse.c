@@ -24,6 +24,10 @@ SP_TEST(routes)
 	SP_CHECK(r.json);
 	SP_CHECK_INT(route("/stats.json", &r), 0);
 	SP_CHECK_INT(r.kind, SP_HTTP_STATS);
+	SP_CHECK_INT(route("/add", &r), 0);
+	SP_CHECK_INT(r.kind, SP_HTTP_ADD);
+	SP_CHECK_INT(route("/add/x", &r), 0);
+	SP_CHECK_INT(r.kind, SP_HTTP_NOT_FOUND);
 	SP_CHECK_INT(route("/" HASH ".m3u", &r), 0);
 	SP_CHECK_INT(r.kind, SP_HTTP_M3U);
 	SP_CHECK_STR(r.hash_hex, HASH_LC);
