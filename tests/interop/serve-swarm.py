@@ -13,6 +13,11 @@ the readers wait for pieces while the clients read. MODE:
   ranges  200 random ranges fetched with curl (from the first request,
           while the download runs) are the file's exact bytes;
           stats.json shows the torrent complete and nothing left open;
+  add     `serve --allow-add` with no SRC: POST /add with a .torrent body,
+          then with a magnet link (x.pe: the seeder), each 202 then listed
+          in / with its files, which stream the seeder's exact bytes; the
+          same torrent again is 200; garbage 400; another Origin 403; a
+          body over 4 MiB 413;
   ffplay  `serve --open ffplay` (SDL's dummy drivers): ffplay plays the
           video to its end in real time and serve exits 0 with it."""
 import concurrent.futures, json, os, random, subprocess, sys, time
@@ -132,5 +137,93 @@ def mode_ffplay():
     seed.stop()
 
 
-{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "ffplay": mode_ffplay}[mode]()
+def info_hash(ts):
+    r = subprocess.run([swarm.swarmplay(), "info", ts, "--json"], capture_output=True,
+                       text=True)
+    return json.loads(r.stdout)["info_hash"]
+
+
+def post(port, body, headers=None):
+    c = serve.http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("POST", "/add", body=body, headers=headers or {})
+    r = c.getresponse()
+    got = r.read()
+    c.close()
+    return r.status, got
+
+
+def listed(port, h):
+    st, _, body = serve.request(port, "GET", "/", {"Accept": "application/json"})
+    for t in json.loads(body)["torrents"]:
+        if t["info_hash"] == h and t["files"]:
+            return t["files"]
+    return None
+
+
+def wait_listed(port, h, seconds=90):
+    end = time.time() + seconds
+    while time.time() < end:
+        f = listed(port, h)
+        if f:
+            return f
+        time.sleep(0.1)
+    return None
+
+
+def mode_add():
+    mkv, ts1, seed1 = seeded("mkv", "mkv")
+    mp4, ts2, seed2 = seeded("mp4", "mp4")
+    h1, h2 = info_hash(ts1), info_hash(ts2)
+    port = swarm.free_port()
+    log = open(os.path.join(root, "serve.log"), "w")
+    p = subprocess.Popen([swarm.swarmplay(), "serve", "--allow-add", "--no-tracker", "-d",
+                          os.path.join(root, "dl"), "--peer", seed1.peer, "--http",
+                          "127.0.0.1:%d" % port], stdout=log, stderr=log)
+    end = time.time() + 30
+    while True:  # no SRC: no URL printed; up once it answers
+        try:
+            serve.request(port, "GET", "/stats.json", timeout=5)
+            break
+        except OSError:
+            if time.time() > end or p.poll() is not None:
+                swarm.fail("serve --allow-add did not start")
+            time.sleep(0.05)
+    st, body = post(port, open(ts1, "rb").read(), {"Content-Type": "application/x-bittorrent"})
+    check(st == 202 and json.loads(body)["info_hash"] == h1, "POST a .torrent: 202 (%d %s)" %
+          (st, body[:80]))
+    files = wait_listed(port, h1)
+    check(files is not None, "the added torrent is listed in / with its files")
+    st, _, got = serve.request(port, "GET", files[0]["url"][len("http://127.0.0.1:%d" % port):])
+    check(st == 200 and got == open(mkv, "rb").read(),
+          "its file streams the seeder's bytes (%d, %d of %d bytes)" %
+          (st, len(got), os.path.getsize(mkv)))
+    st, body = post(port, open(ts1, "rb").read())
+    check(st == 200, "the same torrent again: 200 (%d)" % st)
+    magnet = "magnet:?xt=urn:btih:%s&x.pe=%s\n" % (h2, seed2.peer)
+    st, body = post(port, magnet.encode(), {"Content-Type": "text/plain"})
+    check(st == 202 and json.loads(body)["info_hash"] == h2, "POST a magnet: 202 (%d %s)" %
+          (st, body[:80]))
+    files = wait_listed(port, h2)
+    check(files is not None, "the magnet's torrent is listed once its metadata came")
+    if files:
+        f = [f for f in files if f["path"].endswith(".mp4")][0]
+        st, _, got = serve.request(port, "GET", f["url"][len("http://127.0.0.1:%d" % port):])
+        check(st == 200 and got == open(mp4, "rb").read(),
+              "the magnet's file streams the seeder's bytes (%d, %d bytes)" % (st, len(got)))
+    check(post(port, b"/etc/passwd")[0] == 400, "a path as the body: 400")
+    check(post(port, b"d4:infoi3ee")[0] == 400, "a bad torrent: 400")
+    st, _ = post(port, magnet.encode(), {"Origin": "http://evil.example"})
+    check(st == 403, "from a page of another origin: 403 (%d)" % st)
+    st, _ = serve.raw(port, b"POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Length: %d\r\n\r\nd" % (5 << 20))
+    check(st == 413, "a body over 4 MiB: 413 (%d)" % st)
+    st, _, _ = serve.request(port, "GET", "/add")
+    check(st == 405, "GET /add: 405 (%d)" % st)
+    check(swarm.terminate(p) == 0, "serve exits 0 on SIGTERM")
+    log.close()
+    seed1.stop()
+    seed2.stop()
+
+
+{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "add": mode_add, "ffplay": mode_ffplay}[mode]()
 check.finish()

@@ -121,6 +121,8 @@ def hostile():
         (b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(10000)) +
          b"\r\n", (400, 413, 431)),
         (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc", (405, 413, 501)),
+        (b"POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nmagnet:?xt", (403,)),
+        (b"POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999\r\n\r\n", (413,)),
         (b"DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (405, 501)),
     ]
     marker = ep10[:16]
