@@ -1,5 +1,5 @@
 /* serve.h - the HTTP server of `swarmplay serve`: the session's torrents
- * over HTTP/1.1 (keep-alive, HEAD, single ranges, CORS) to players and
+ * over HTTP/1.1 (keep-alive, HEAD, ranges, CORS) to players and
  * browsers. See serve.c for the threads and the design. Private to
  * src/app.
  *

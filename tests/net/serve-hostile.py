@@ -9,7 +9,7 @@ read of it waits for ever). MODE:
            info-hash or file, 10 000 headers, a long target, other
            methods, a DNS name in Host (rebinding): each gets its 4xx and
            no file byte; HEAD, keep-alive,
-           ranges, the index (HTML, JSON), the m3u in natural order, CORS;
+           ranges (several: their span, one part), the index (HTML, JSON), the m3u in natural order, CORS;
   limits   --max-streams 2: a third stream gets 503; a client that goes
            away frees its stream at once (stats.json's count drops while
            its read still waits); 200 idle half-sent connections do not
@@ -85,6 +85,13 @@ def hostile():
           "bytes=-1: 206, the last byte, Content-Range")
     st, h, body = serve.request(srv.port, "GET", path, {"Range": "bytes=1000-999999999"})
     check(st == 206 and body == ep10[1000:], "an end past the file: clamped")
+    st, h, body = serve.request(srv.port, "GET", path, {"Range": "bytes=200-299,0-99"})
+    check(st == 206 and body == ep10[:300] and
+          h.get("content-range") == "bytes 0-299/%d" % len(ep10) and
+          not h.get("content-type", "").startswith("multipart"),
+          "two ranges: one 206 part, their span (%d %s)" % (st, h.get("content-range")))
+    st, h, body = serve.request(srv.port, "GET", path, {"Range": "bytes=10-19,999999-"})
+    check(st == 206 and body == ep10[10:20], "an unsatisfiable range among others: left out")
     # keep-alive: three answers on one connection
     c = serve.http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
     ok = True
