@@ -37,6 +37,7 @@
 #include "swarmplay/swarmplay.h"
 
 #define MAGNET_TIMEOUT_MS 60000
+#define CACHE_MAX_DEFAULT (10ull << 30) /* as play's */
 #define FD_RESERVE 512 /* the session's descriptors: peers, files, DHT, logs */
 
 struct opts {
@@ -48,6 +49,8 @@ struct opts {
 	const char *token, *open;
 	int max_streams, max_connections, timeout_s;
 	bool allow_add;
+	uint64_t cache_max; /* bytes the play cache may hold (without -d) */
+	char cache_dir[4096]; /* one of ours in the cache, for the last trim */
 	struct sp_session *session;
 	pthread_mutex_t mu;                  /* the holds: POST /add adds from a worker */
 	int hold_fds[SP_SERVE_MAX_TORRENTS]; /* our cache directories, held */
@@ -66,7 +69,7 @@ static void usage(FILE *f)
 	fprintf(f, _("Usage: swarmplay serve SRC... [--http ADDR:PORT] [--http-token TOKEN]\n"
 		     "       [--open mpv|vlc|ffplay|CMD] [--max-streams N]\n"
 		     "       [--max-connections N] [--http-timeout SECONDS] [--allow-add]\n"
-		     "       [-d DIR]\n"
+		     "       [-d DIR | --cache-max SIZE]\n"
 		     "       [--peer HOST:PORT]... [--port N] [--no-tracker] [--max-peers N]\n"
 		     "       [--upload-limit KBPS] [--webseed always|fallback|never] [--lsd]\n"
 		     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
@@ -81,11 +84,12 @@ static void usage(FILE *f)
 		     "--max-connections (200) connections at once, more are closed; each\n"
 		     "has --http-timeout (30) seconds to send a whole request. With\n"
 		     "--allow-add, POST /add with a magnet link or a .torrent as its body\n"
-		     "adds a torrent (SRC may then be omitted).\n"));
+		     "adds a torrent (SRC may then be omitted). Without -d the data goes\n"
+		     "to the play cache, kept under --cache-max (10G) as play does.\n"));
 }
 
 enum { OPT_HTTP = SP_SWARM_OPT_END, OPT_TOKEN, OPT_OPEN, OPT_STREAMS, OPT_CONNS,
-       OPT_TIMEOUT, OPT_ADD };
+       OPT_TIMEOUT, OPT_ADD, OPT_CACHEMAX };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -102,6 +106,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_OPEN: o->open = arg; return 0;
 	case OPT_ADD: o->allow_add = true; return 0;
+	case OPT_CACHEMAX: return sp_cache_parse_size(arg, &o->cache_max);
 	case OPT_STREAMS:
 		if (sp_parse_whole(arg, 1, 1000, &v) < 0)
 			return -EINVAL;
@@ -133,6 +138,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"max-connections", required_argument, NULL, OPT_CONNS},
 		{"http-timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"allow-add", no_argument, NULL, OPT_ADD},
+		{"cache-max", required_argument, NULL, OPT_CACHEMAX},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -166,6 +172,24 @@ static bool is_loopback(const char *host)
 	return false;
 }
 
+/* The cache's other torrents, least recently used first, go until it
+ * fits under --cache-max; those we serve are held, so they stay (even
+ * over the limit). keep: the one just added (NULL at the end). Under mu. */
+static void trim_cache(const struct opts *o, const char *dir, const char *keep)
+{
+	char root[4096];
+	snprintf(root, sizeof(root), "%s", dir);
+	char *slash = strrchr(root, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	int64_t freed = sp_cache_trim(root, o->cache_max, keep);
+	if (freed > 0)
+		fprintf(stderr, _("swarmplay: the play cache was over %.1f MB: removed older "
+				  "plays (%.1f MB)\n"),
+			(double)o->cache_max / (1 << 20), (double)freed / (1 << 20));
+}
+
 /* Without -d: the play cache's directory for this torrent, held while we
  * serve it (a trim by a play elsewhere leaves it alone). */
 static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, size_t n)
@@ -180,11 +204,14 @@ static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, siz
 			r = sp_cache_hold(out);
 	if (r < 0)
 		return r;
+	futimens(r, NULL); /* served now: the last to go */
 	pthread_mutex_lock(&o->mu);
 	if (o->nholds < SP_SERVE_MAX_TORRENTS)
 		o->hold_fds[o->nholds++] = r;
 	else
 		close(r); /* not held (never: the server's limit is the same) */
+	trim_cache(o, out, mi->info_hash_hex);
+	snprintf(o->cache_dir, sizeof(o->cache_dir), "%s", out);
 	pthread_mutex_unlock(&o->mu);
 	return 0;
 }
@@ -397,6 +424,8 @@ static int serve(struct opts *o)
 		code = run(o, sv, &cfg);
 	sp_serve_free(sv); /* closes its readers: before the session */
 	sp_session_free(s);
+	if (o->cache_dir[0]) /* with what we downloaded; ours are still held */
+		trim_cache(o, o->cache_dir, NULL);
 	for (int i = 0; i < o->nholds; i++)
 		close(o->hold_fds[i]);
 	return code;
@@ -409,6 +438,7 @@ int sp_cmd_serve(int argc, char **argv)
 	snprintf(o.host, sizeof(o.host), "127.0.0.1");
 	o.port = 8888;
 	o.max_streams = SP_SERVE_MAX_STREAMS_DEFAULT;
+	o.cache_max = CACHE_MAX_DEFAULT;
 	pthread_mutex_init(&o.mu, NULL);
 	o.sw.cfg.webseed_mode = SP_WEBSEED_FALLBACK;
 	int r = parse_args(argc, argv, &o);

@@ -20,6 +20,9 @@ read of it waits for ever). MODE:
            beyond are closed at once, a trickling client is closed after
            --http-timeout however it trickles; once some go, a normal client
            is served;
+  cache    without -d, --cache-max 1M: an older torrent in the play cache
+           (2 MB, not held) goes when serve adds its own, which stays
+           (served from the cache) though it alone is over the limit;
   slow     four clients that read nothing of a 48 MB file: the server's
            memory grows by little (back-pressure), the streams stay open
            and go when the clients close;
@@ -342,6 +345,24 @@ def cap():
     check(srv.stop() == 0, "exit 0")
 
 
+def cache_mode():
+    global srv
+    cache = os.path.join(root, "xdg-cache")
+    old = os.path.join(cache, "swarmplay", "ab" * 20)
+    os.makedirs(old)
+    with open(os.path.join(old, "old.mkv"), "wb") as f:
+        f.write(os.urandom(2 << 20))
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    big, big_hash, _ = make_torrent("big", [("big.mkv", 3 << 20)], "elsewhere")
+    srv = serve.Server([big], ["--no-tracker", "--cache-max", "1M"],
+                       log=os.path.join(root, "serve.log"), env={"XDG_CACHE_HOME": cache})
+    check(not os.path.exists(old), "an older torrent of the cache goes (--cache-max 1M)")
+    mine = os.path.join(cache, "swarmplay", big_hash)
+    check(os.path.isdir(mine), "the torrent served has its cache directory")
+    check(srv.stop() == 0, "exit 0")
+    check(os.path.isdir(mine), "the torrent served stays at the end, alone over the limit")
+
+
 def token():
     r = subprocess.run([exe, "serve", show, "-d", data, "--http", "192.0.2.1:8888"],
                        capture_output=True, text=True, timeout=30)
@@ -376,5 +397,5 @@ def open_mode():
           "the player got the main file's bytes")
 
 
-{"hostile": hostile, "limits": limits, "cap": cap, "slow": slow, "token": token, "open": open_mode}[mode]()
+{"hostile": hostile, "limits": limits, "cap": cap, "cache": cache_mode, "slow": slow, "token": token, "open": open_mode}[mode]()
 check.finish()
