@@ -18,6 +18,9 @@ the readers wait for pieces while the clients read. MODE:
           in / with its files, which stream the seeder's exact bytes; the
           same torrent again is 200; garbage 400; another Origin 403; a
           body over 4 MiB 413;
+  mpv     mpv (headless: --vo=image, no audio out) plays the served URL to
+          its end: exit 0, as many frames as the file has, the first and
+          last frames' pictures those ffmpeg decodes from the local file;
   ffplay  `serve --open ffplay` (SDL's dummy drivers): ffplay plays the
           video to its end in real time and serve exits 0 with it."""
 import concurrent.futures, json, os, random, subprocess, sys, time
@@ -137,6 +140,55 @@ def mode_ffplay():
     seed.stop()
 
 
+def frame_count(path):
+    r = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                        "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path],
+                       capture_output=True, text=True, timeout=120)
+    return int(r.stdout.strip() or 0)
+
+
+def mode_mpv():
+    swarm.need("mpv")
+    mkv, ts, seed = seeded("mkv", "mkv")
+    srv = serve.Server([ts], ["--no-tracker", "-d", os.path.join(root, "dl"), "--peer",
+                              seed.peer], log=os.path.join(root, "serve.log"))
+    out = os.path.join(root, "frames")
+    os.makedirs(out)
+    t0 = time.time()
+    r = subprocess.run(["mpv", "--no-config", "--msg-level=all=warn", "--vo=image",
+                        "--vo-image-format=png", "--vo-image-outdir=" + out, "--ao=null",
+                        "--untimed", "--framedrop=no", "--cache=no", srv.urls[0]],
+                       capture_output=True, text=True, timeout=240)
+    took = time.time() - t0
+    frames = sorted(os.listdir(out))
+    want = frame_count(mkv)
+    check(r.returncode == 0, "mpv plays the URL and exits 0 (%d, %.1f s) %s" %
+          (r.returncode, took, r.stderr[-300:]))
+    check(len(frames) == want, "mpv shows every frame: %d of %d" % (len(frames), want))
+    for name, sel in ((frames[0] if frames else None, "eq(n\\,0)"),
+                      (frames[-1] if frames else None, "eq(n\\,%d)" % (want - 1))):
+        ref = os.path.join(root, "ref.png")
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", mkv, "-vf",
+                        "select=" + sel, "-frames:v", "1", ref], check=True)
+        same = name is not None and pixels_close(os.path.join(out, name), ref)
+        check(same, "mpv's picture %s is ffmpeg's from the local file" % name)
+    check(srv.stop() == 0, "serve exits 0 on SIGTERM")
+    seed.stop()
+
+
+def pixels_close(a, b):
+    """Two pictures' RGB pixels differ by at most a few levels on average
+    (mpv and ffmpeg may convert YUV to RGB with other rounding)."""
+    def rgb(p):
+        return subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", p, "-f",
+                               "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True,
+                              timeout=60).stdout
+    x, y = rgb(a), rgb(b)
+    if not x or len(x) != len(y):
+        return False
+    return sum(abs(i - j) for i, j in zip(x, y)) / len(x) < 4
+
+
 def info_hash(ts):
     r = subprocess.run([swarm.swarmplay(), "info", ts, "--json"], capture_output=True,
                        text=True)
@@ -225,5 +277,6 @@ def mode_add():
     seed2.stop()
 
 
-{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "add": mode_add, "ffplay": mode_ffplay}[mode]()
+{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "add": mode_add, "mpv": mode_mpv,
+ "ffplay": mode_ffplay}[mode]()
 check.finish()
