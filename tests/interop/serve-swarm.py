@@ -21,6 +21,11 @@ the readers wait for pieces while the clients read. MODE:
   mpv     mpv (headless: --vo=image, no audio out) plays the served URL to
           its end: exit 0, as many frames as the file has, the first and
           last frames' pictures those ffmpeg decodes from the local file;
+  browser headless Chromium loads a page whose muted, autoplaying <video>
+          points at the served URL (a VP9/Opus webm) and reports, from its
+          `ended` event, to a small HTTP listener of the test: it played to
+          the end (currentTime), at the video's size (Chromium resolves no
+          name but 127.0.0.1 and its background services are off);
   ffplay  `serve --open ffplay` (SDL's dummy drivers): ffplay plays the
           video to its end in real time and serve exits 0 with it."""
 import concurrent.futures, json, os, random, subprocess, sys, time
@@ -189,6 +194,74 @@ def pixels_close(a, b):
     return sum(abs(i - j) for i, j in zip(x, y)) / len(x) < 4
 
 
+PAGE = """<!doctype html><html><body>
+<video id=v muted autoplay src="%(url)s"></video>
+<script>
+var v = document.getElementById('v'), n = 0;
+function report(what) {
+  new Image().src = '%(report)s/' + what + '?t=' + v.currentTime.toFixed(2) + '&n=' + n +
+    '&w=' + v.videoWidth + '&h=' + v.videoHeight;
+}
+v.addEventListener('timeupdate', function () { n++; });
+v.addEventListener('ended', function () { report('ended'); });
+v.addEventListener('error', function () { report('error' + (v.error ? v.error.code : '')); });
+</script></body></html>
+"""
+
+
+def mode_browser():
+    import http.server, threading, urllib.parse
+    chromium = next((c for c in ("chromium", "chromium-browser", "google-chrome")
+                     if subprocess.run(["sh", "-c", "command -v " + c],
+                                       capture_output=True).returncode == 0), None)
+    if not chromium:
+        swarm.skip("no Chromium here (the package chromium)")
+    webm, ts, seed = seeded("webm", "webm")
+    srv = serve.Server([ts], ["--no-tracker", "-d", os.path.join(root, "dl"), "--peer",
+                              seed.peer], log=os.path.join(root, "serve.log"))
+    got = []
+
+    class Report(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            got.append(urllib.parse.urlsplit(self.path))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    rep = http.server.HTTPServer(("127.0.0.1", 0), Report)
+    threading.Thread(target=rep.serve_forever, daemon=True).start()
+    page = os.path.join(root, "page.html")
+    with open(page, "w") as f:
+        f.write(PAGE % {"url": srv.urls[0], "report": "http://127.0.0.1:%d" % rep.server_port})
+    t0 = time.time()
+    br = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--autoplay-policy=no-user-gesture-required",
+                           "--user-data-dir=" + os.path.join(root, "chromium"),
+                           "--no-first-run", "--disable-background-networking",
+                           "--disable-component-update", "--disable-sync",
+                           "--disable-default-apps", "--disable-domain-reliability",
+                           "--no-pings", "--host-resolver-rules=MAP * ~NOTFOUND, "
+                           "EXCLUDE 127.0.0.1", "file://" + page],
+                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(root, "chromium.log"), "w"))
+    while not got and time.time() - t0 < 120 and br.poll() is None:
+        time.sleep(0.1)
+    took = time.time() - t0
+    swarm.terminate(br)
+    rep.shutdown()
+    r = got[0] if got else None
+    q = dict(urllib.parse.parse_qsl(r.query)) if r else {}
+    check(r is not None and r.path == "/ended",
+          "Chromium's <video> played the served URL to its end (%s in %.1f s)" %
+          (r.path if r else "no report", took))
+    check(abs(float(q.get("t", 0)) - SECONDS) < 0.3 and q.get("w") == "320" and
+          q.get("h") == "240", "at the end of its %d s, 320x240 (%s)" % (SECONDS, q))
+    check(took >= SECONDS - 0.5, "in real time (%.1f s)" % took)
+    check(srv.stop() == 0, "serve exits 0 on SIGTERM")
+    seed.stop()
+
+
 def info_hash(ts):
     r = subprocess.run([swarm.swarmplay(), "info", ts, "--json"], capture_output=True,
                        text=True)
@@ -278,5 +351,5 @@ def mode_add():
 
 
 {"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "add": mode_add, "mpv": mode_mpv,
- "ffplay": mode_ffplay}[mode]()
+ "browser": mode_browser, "ffplay": mode_ffplay}[mode]()
 check.finish()
