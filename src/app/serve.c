@@ -12,7 +12,8 @@
  * pure http_parse.c.
  *
  * Safety: request lines and headers are bounded by evhttp (8 KiB of
- * headers, no body: 413/400); idle and half-sent requests time out
+ * headers; a body only for POST /add, SP_SERVE_ADD_MAX with --allow-add,
+ * 4 KiB without: 413/400); idle and half-sent requests time out
  * (cfg.timeout_s); every path is checked before use and no path ever
  * reaches the file system (a file is named by info-hash and index); with
  * a token, every request but a CORS preflight must carry it (?token= or
