@@ -408,6 +408,7 @@ static int serve(struct opts *o)
 				      .timeout_s = o->timeout_s,
 				      .allow_add = o->allow_add,
 				      .add = add_metainfo,
+				      .parse = sp_metainfo_parse,
 				      .add_arg = o};
 	for (int i = 0; i < o->nsrcs && !stop_flag; i++) {
 		struct sp_torrent *t = add_source(o, o->srcs[i]);

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,19 @@
 
 #define MAX_HEADERS_SIZE 8192
 #define PAGE_MAX (4u << 20)
+
+void sp_serve_log(bool debug, const char *fmt, ...)
+{
+	enum sp_log_level l = debug ? SP_LOG_DEBUG : SP_LOG_INFO;
+	if (l < sp_log_get_level())
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sp_log(l, "serve", "%s", line);
+}
 
 static void add_common_headers(struct evhttp_request *req)
 {

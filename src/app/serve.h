@@ -11,6 +11,7 @@
 #define SP_APP_SERVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -38,6 +39,8 @@ struct sp_serve_config {
 	 * now in the session, or NULL and err. */
 	bool allow_add;
 	struct sp_torrent *(*add)(void *arg, struct sp_metainfo *mi, struct sp_error **err);
+	/* a .torrent body, parsed (pure; the server thread) */
+	struct sp_metainfo *(*parse)(const uint8_t *buf, size_t len, struct sp_error **err);
 	void *add_arg;
 };
 

@@ -32,8 +32,6 @@
 #include <event2/http.h>
 
 #include "app/serve_int.h"
-#include "core/log.h"
-#include "core/metainfo.h"
 
 #define ADD_JOBS 4
 
@@ -41,7 +39,7 @@ struct sp_serve_add {
 	struct sp_serve *sv;
 	struct sp_serve_add *next;
 	struct sp_metainfo *mi; /* the worker's, then cfg.add's */
-	char hex[2 * SP_INFOHASH_LEN + 1];
+	char hex[41];
 	struct sp_torrent *t; /* the result, under sv->add_mu */
 	pthread_t thread;
 	bool done;
@@ -55,7 +53,7 @@ static void *add_main(void *arg)
 	struct sp_torrent *t = sv->cfg.add(sv->cfg.add_arg, a->mi, &err);
 	a->mi = NULL;
 	if (!t)
-		SP_INFO("serve", "cannot add %s: %s", a->hex, sp_error_msg(err));
+		sp_serve_log(false, "cannot add %s: %s", a->hex, sp_error_msg(err));
 	sp_error_free(err);
 	pthread_mutex_lock(&sv->add_mu);
 	a->t = t;
@@ -82,7 +80,7 @@ static void reap(struct sp_serve *sv, bool keep)
 		pthread_join(a->thread, NULL);
 		if (a->t && keep && sv->cfg.ntorrents < SP_SERVE_MAX_TORRENTS) {
 			sv->cfg.torrents[sv->cfg.ntorrents++] = a->t;
-			SP_INFO("serve", "serving %s", a->hex);
+			sp_serve_log(false, "serving %s", a->hex);
 		}
 		sv->nadds--;
 		free(a);
@@ -94,15 +92,16 @@ static void on_added(evutil_socket_t fd, short what, void *arg)
 	reap(arg, true);
 }
 
-static void reply_json(struct evhttp_request *req, int code, const char *reason,
-		       const char *hex, const char *status)
+static void reply_json(struct evhttp_request *req, int code, const char *reason, const char *hex,
+		       const char *status)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	struct evbuffer *b = evbuffer_new();
 	if (b && hex)
-		evbuffer_add_printf(b, "{\"info_hash\": \"%s\", \"status\": \"%s\"}\n", hex, status);
+		evbuffer_add_printf(b, "{\"info_hash\": \"%s\", \"status\": \"%s\"}\n", hex,
+				    status);
 	else if (b)
 		evbuffer_add_printf(b, "{\"error\": \"%s\"}\n", status);
 	evhttp_send_reply(req, code, reason, b);
@@ -122,7 +121,8 @@ static bool cross_origin(struct evhttp_request *req)
 }
 
 /* The body as a magnet link or a torrent; NULL if neither. */
-static struct sp_metainfo *parse_body(struct evbuffer *body, struct sp_error **err)
+static struct sp_metainfo *parse_body(const struct sp_serve *sv, struct evbuffer *body,
+				      struct sp_error **err)
 {
 	size_t n = evbuffer_get_length(body);
 	unsigned char *p = n ? evbuffer_pullup(body, (ev_ssize_t)n) : NULL;
@@ -142,9 +142,9 @@ static struct sp_metainfo *parse_body(struct evbuffer *body, struct sp_error **e
 		free(uri);
 		return mi;
 	}
-	if (p[0] != 'd')
+	if (p[0] != 'd' || !sv->cfg.parse)
 		return NULL;
-	return sp_metainfo_parse(p, n, err);
+	return sv->cfg.parse(p, n, err);
 }
 
 static bool serving(const struct sp_serve *sv, const char *hex)
@@ -165,17 +165,18 @@ void sp_serve_add_request(struct sp_serve *sv, struct evhttp_request *req)
 		return;
 	}
 	struct sp_error *err = NULL;
-	struct sp_metainfo *mi = parse_body(evhttp_request_get_input_buffer(req), &err);
+	struct sp_metainfo *mi = parse_body(sv, evhttp_request_get_input_buffer(req), &err);
 	if (!mi) {
-		SP_INFO("serve", "POST /add: %s", err ? sp_error_msg(err) : "not a torrent");
+		sp_serve_log(false, "POST /add: %s", err ? sp_error_msg(err) : "not a torrent");
 		sp_error_free(err);
 		reply_json(req, 400, "Bad Request", NULL, "not a magnet link or a torrent");
 		return;
 	}
 	reap(sv, true);
 	struct sp_serve_add *a = NULL;
-	if (serving(sv, mi->info_hash_hex)) {
-		reply_json(req, 200, "OK", mi->info_hash_hex, "served");
+	const char *hex = sp_metainfo_info_hash(mi);
+	if (serving(sv, hex)) {
+		reply_json(req, 200, "OK", hex, "served");
 	} else if (sv->cfg.ntorrents + sv->nadds >= SP_SERVE_MAX_TORRENTS) {
 		reply_json(req, 507, "Insufficient Storage", NULL, "too many torrents");
 	} else if (sv->nadds >= ADD_JOBS || !(a = calloc(1, sizeof(*a)))) {
@@ -184,7 +185,7 @@ void sp_serve_add_request(struct sp_serve *sv, struct evhttp_request *req)
 	} else {
 		a->sv = sv;
 		a->mi = mi;
-		memcpy(a->hex, mi->info_hash_hex, sizeof(a->hex));
+		snprintf(a->hex, sizeof(a->hex), "%s", hex);
 		if (pthread_create(&a->thread, NULL, add_main, a) != 0) {
 			free(a);
 			reply_json(req, 503, "Service Unavailable", NULL, "cannot start a thread");

@@ -30,7 +30,6 @@
 #include <event2/http.h>
 
 #include "app/serve_int.h"
-#include "core/log.h"
 
 struct sp_serve_conn {
 	struct sp_serve *sv;
@@ -112,8 +111,9 @@ static void adopt_all(struct sp_serve *sv)
 			unlink_conn(c);
 		} else if (c->refuse) {
 			if (!sv->refused++ || sv->refused % 1000 == 0)
-				SP_INFO("serve", "%d connections: refusing more (%llu so far)",
-					sv->cfg.max_connections, (unsigned long long)sv->refused);
+				sp_serve_log(false, "%d connections: refusing more (%llu so far)",
+					     sv->cfg.max_connections,
+					     (unsigned long long)sv->refused);
 			unlink_conn(c);
 			evhttp_connection_free(evcon);
 		} else {
@@ -139,8 +139,8 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	for (struct sp_serve_conn *c = sv->conns; c; c = next) {
 		next = c->next;
 		if (c->evcon && !c->stream && now - c->since > sv->cfg.timeout_s) {
-			SP_DEBUG("serve", "a connection sent no whole request in %d s",
-				 sv->cfg.timeout_s);
+			sp_serve_log(true, "a connection sent no whole request in %d s",
+				     sv->cfg.timeout_s);
 			evhttp_connection_free(c->evcon); /* on_close frees c */
 		}
 	}

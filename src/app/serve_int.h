@@ -51,6 +51,11 @@ void sp_serve_add_request(struct sp_serve *sv, struct evhttp_request *req);
 void sp_serve_add_stop(struct sp_serve *sv);
 void sp_serve_add_fini(struct sp_serve *sv);
 
+/* ---- serve.c ---- */
+/* A log line of module "serve" (info, or debug), for the files of serve
+ * that are on the public API. */
+void sp_serve_log(bool debug, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- serve_conn.c ---- */
 /* Counts and caps the connections (evhttp's bufferevent callback), and
  * closes those too slow to send a request. 0 or -ENOMEM. */
