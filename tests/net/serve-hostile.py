@@ -335,8 +335,10 @@ def cap():
             time.sleep(0.1)  # not yet below the cap: the closes are still on their way
     check(ok, "once some leave, a normal client is served")
     st, _, _ = serve.request(srv.port, "GET", "/stats.json")
-    conns = json.loads(serve.request(srv.port, "GET", "/stats.json")[2])["connections"]
-    check(conns <= 200, "stats.json counts the connections (%d)" % conns)
+    j = json.loads(serve.request(srv.port, "GET", "/stats.json")[2])
+    check(j["connections"] <= 200 and j["connections_refused"] >= 50,
+          "stats.json counts the connections (%d) and those refused (%d)" %
+          (j["connections"], j["connections_refused"]))
     for s in held:
         s.close()
     trickle.close()
