@@ -28,7 +28,8 @@ read of it waits for ever). MODE:
            and go when the clients close;
   token    a non-loopback --http without --http-token refuses to start
            (exit 2, says why); with a token: 401 without it, 200 with
-           ?token= or Authorization: Bearer, 401 with a wrong one;
+           ?token= or Authorization: Bearer, 401 with a wrong one; POST
+           /add (--allow-add) needs it too;
   open     --open CMD runs CMD on the URL and serve exits when it does."""
 import json, os, random, socket, subprocess, sys, time
 
@@ -371,8 +372,8 @@ def token():
     check(r.returncode == 2 and "--http-token" in r.stderr,
           "a non-loopback address without a token: exit 2 and why (%d)" % r.returncode)
     global srv
-    srv = serve.Server([show], ["-d", data, "--no-tracker", "--http-token", "s3cret"],
-                       log=os.path.join(root, "serve.log"))
+    srv = serve.Server([show], ["-d", data, "--no-tracker", "--http-token", "s3cret",
+                                "--allow-add"], log=os.path.join(root, "serve.log"))
     check(srv.urls[0].endswith("?token=s3cret"), "the printed URL carries the token")
     path = srv.path(0).split("?")[0]
     check(serve.request(srv.port, "GET", path)[0] == 401, "no token: 401")
@@ -384,6 +385,10 @@ def token():
     check(st == 200 and body == ep10, "Authorization: Bearer: 200")
     st, _, body = serve.request(srv.port, "GET", "/?token=s3cret")
     check(st == 200 and b"?token=s3cret" in body, "the index's links carry the token")
+    add = b"POST /add%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello"
+    check(serve.raw(srv.port, add % b"")[0] == 401, "POST /add without the token: 401")
+    check(serve.raw(srv.port, add % b"?token=s3cret")[0] == 400,
+          "POST /add with the token: read (400 for a body that is no torrent)")
     check(srv.stop() == 0, "exit 0")
 
 
