@@ -11,8 +11,12 @@
  * our close callback on it ("adopt"). The close callback is the one way
  * a connection leaves the count.
  *
- * Rules: at most cfg.max_connections at once; one beyond is closed as
- * soon as it is adopted (cheap: nothing read, nothing sent). A
+ * Rules: at most cfg.max_connections at once. One beyond takes the place
+ * of the connection that has waited longest without a stream (an idle
+ * keep-alive or a client still sending its request: the cheapest to
+ * lose, and what slow-header attackers hold); if every connection
+ * streams, the new one is closed as soon as it is adopted (cheap:
+ * nothing read, nothing sent). A
  * connection that has no stream must produce a whole request within
  * cfg.timeout_s of its last one (or of its accept), however slowly it
  * trickles bytes: a sweep each second closes the others, so slow headers
@@ -22,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -37,15 +42,15 @@ struct sp_serve_conn {
 	struct bufferevent *bev;	 /* held until adopted */
 	struct evhttp_connection *evcon; /* NULL until adopted */
 	struct sp_serve_stream *stream;	 /* the response streaming on it */
-	time_t since;			 /* accept, or its last request */
+	int64_t since;			 /* accept, or its last request (ms) */
 	bool refuse;			 /* over the cap: closed once adopted */
 };
 
-static time_t now_s(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void unlink_conn(struct sp_serve_conn *c)
@@ -81,7 +86,7 @@ static struct bufferevent *on_accept(struct event_base *base, void *arg)
 	}
 	c->sv = sv;
 	c->bev = bev;
-	c->since = now_s();
+	c->since = now_ms();
 	c->refuse = atomic_load(&sv->nconns) >= sv->cfg.max_connections;
 	bufferevent_incref(bev);
 	c->next = sv->conns;
@@ -91,6 +96,26 @@ static struct bufferevent *on_accept(struct event_base *base, void *arg)
 	atomic_fetch_add(&sv->nconns, 1);
 	event_active(sv->adopt_ev, EV_READ, 0);
 	return bev;
+}
+
+/* At the cap: closes the connection without a stream that has waited
+ * longest for its request, for c. *next (the caller's iterator) moves on
+ * if it was that one. */
+static bool make_room(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_serve_conn **next)
+{
+	struct sp_serve_conn *v = NULL;
+	for (struct sp_serve_conn *x = sv->conns; x; x = x->next)
+		if (x != c && x->evcon && !x->stream && (!v || x->since <= v->since))
+			v = x;
+	if (!v)
+		return false;
+	if (v == *next)
+		*next = v->next;
+	sv->evicted++;
+	sp_serve_log(true, "at %d connections: one without a stream makes room",
+		     sv->cfg.max_connections);
+	evhttp_connection_free(v->evcon); /* on_close frees v */
+	return true;
 }
 
 /* Finds the connections evhttp built since the last turn. */
@@ -109,6 +134,9 @@ static void adopt_all(struct sp_serve *sv)
 		c->bev = NULL;
 		if (!built) { /* evhttp failed and let it go */
 			unlink_conn(c);
+		} else if (c->refuse && make_room(sv, c, &next)) {
+			c->evcon = evcon;
+			evhttp_connection_set_closecb(evcon, on_close, c);
 		} else if (c->refuse) {
 			if (!sv->refused++ || sv->refused % 1000 == 0)
 				sp_serve_log(false, "%d connections: refusing more (%llu so far)",
@@ -134,11 +162,11 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_serve *sv = arg;
-	time_t now = now_s();
+	int64_t now = now_ms();
 	struct sp_serve_conn *next;
 	for (struct sp_serve_conn *c = sv->conns; c; c = next) {
 		next = c->next;
-		if (c->evcon && !c->stream && now - c->since > sv->cfg.timeout_s) {
+		if (c->evcon && !c->stream && now - c->since > (int64_t)sv->cfg.timeout_s * 1000) {
 			sp_serve_log(true, "a connection sent no whole request in %d s",
 				     sv->cfg.timeout_s);
 			evhttp_connection_free(c->evcon); /* on_close frees c */
@@ -169,7 +197,7 @@ struct sp_serve_conn *sp_serve_conn_of(struct sp_serve *sv, struct evhttp_reques
 void sp_serve_conn_request(struct sp_serve_conn *c)
 {
 	if (c)
-		c->since = now_s();
+		c->since = now_ms();
 }
 
 void sp_serve_conn_set_stream(struct sp_serve_conn *c, struct sp_serve_stream *s)
@@ -177,7 +205,7 @@ void sp_serve_conn_set_stream(struct sp_serve_conn *c, struct sp_serve_stream *s
 	if (!c)
 		return;
 	c->stream = s;
-	c->since = now_s();
+	c->since = now_ms();
 }
 
 void sp_serve_conns_stop(struct sp_serve *sv)

@@ -35,7 +35,8 @@ struct sp_serve {
 	atomic_int nstreams;
 	struct sp_serve_conn *conns;     /* open connections (a list) */
 	atomic_int nconns;
-	unsigned long long refused;      /* connections over the cap */
+	unsigned long long refused;      /* connections over the cap, closed */
+	unsigned long long evicted;      /* idle ones closed to make room */
 	struct event *adopt_ev, *sweep_ev;
 	struct sp_serve_add *adds; /* POST /add workers (serve_add.c) */
 	int nadds;

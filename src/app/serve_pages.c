@@ -201,8 +201,9 @@ int sp_serve_page_stats(struct sp_buf *b, const struct sp_serve *sv)
 {
 	int r = sp_buf_appendf(b,
 			       "{\"streams\": %d, \"connections\": %d, \"connections_refused\": "
-			       "%llu, \"torrents\": [",
-			       atomic_load(&sv->nstreams), atomic_load(&sv->nconns), sv->refused);
+			       "%llu, \"connections_evicted\": %llu, \"torrents\": [",
+			       atomic_load(&sv->nstreams), atomic_load(&sv->nconns), sv->refused,
+			       sv->evicted);
 	for (int i = 0; !r && i < sv->cfg.ntorrents; i++) {
 		if (i)
 			r = sp_buf_appendf(b, ", ");
