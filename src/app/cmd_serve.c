@@ -15,11 +15,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +38,8 @@
 #include "swarmplay/swarmplay.h"
 
 #define MAGNET_TIMEOUT_MS 60000
+#define CACHE_MAX_DEFAULT (10ull << 30) /* as play's */
+#define FD_RESERVE 512 /* the session's descriptors: peers, files, DHT, logs */
 
 struct opts {
 	const char *srcs[SP_SERVE_MAX_TORRENTS];
@@ -44,7 +48,12 @@ struct opts {
 	char host[64];
 	uint16_t port;
 	const char *token, *open;
-	int max_streams;
+	int max_streams, max_connections, timeout_s;
+	bool allow_add;
+	uint64_t cache_max; /* bytes the play cache may hold (without -d) */
+	char cache_dir[4096]; /* one of ours in the cache, for the last trim */
+	struct sp_session *session;
+	pthread_mutex_t mu;                  /* the holds: POST /add adds from a worker */
 	int hold_fds[SP_SERVE_MAX_TORRENTS]; /* our cache directories, held */
 	int nholds;
 };
@@ -60,7 +69,9 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, _("Usage: swarmplay serve SRC... [--http ADDR:PORT] [--http-token TOKEN]\n"
-		     "       [--open mpv|vlc|ffplay|CMD] [--max-streams N] [-d DIR]\n"
+		     "       [--open mpv|vlc|ffplay|CMD] [--max-streams N]\n"
+		     "       [--max-connections N] [--http-timeout SECONDS] [--allow-add]\n"
+		     "       [-d DIR | --cache-max SIZE]\n"
 		     "       [--peer HOST:PORT]... [--port N] [--no-tracker] [--max-peers N]\n"
 		     "       [--upload-limit KBPS] [--webseed always|fallback|never] [--lsd]\n"
 		     "       [--no-dht] [--dht-node HOST:PORT]... [--no-port-mapping]\n"
@@ -71,10 +82,16 @@ static void usage(FILE *f)
 		     "/stats.json. The default address is 127.0.0.1:8888; any address that\n"
 		     "is not loopback needs --http-token, and requests must then carry\n"
 		     "?token=TOKEN or Authorization: Bearer TOKEN. With --open, start that\n"
-		     "player on the first URL and stop serving when it exits.\n"));
+		     "player on the first URL and stop serving when it exits. At most\n"
+		     "--max-connections (200) connections at once, more are closed; each\n"
+		     "has --http-timeout (30) seconds to send a whole request. With\n"
+		     "--allow-add, POST /add with a magnet link or a .torrent as its body\n"
+		     "adds a torrent (SRC may then be omitted). Without -d the data goes\n"
+		     "to the play cache, kept under --cache-max (10G) as play does.\n"));
 }
 
-enum { OPT_HTTP = SP_SWARM_OPT_END, OPT_TOKEN, OPT_OPEN, OPT_STREAMS };
+enum { OPT_HTTP = SP_SWARM_OPT_END, OPT_TOKEN, OPT_OPEN, OPT_STREAMS, OPT_CONNS,
+       OPT_TIMEOUT, OPT_ADD, OPT_CACHEMAX };
 
 static int parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -90,10 +107,22 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->token = arg;
 		return 0;
 	case OPT_OPEN: o->open = arg; return 0;
+	case OPT_ADD: o->allow_add = true; return 0;
+	case OPT_CACHEMAX: return sp_cache_parse_size(arg, &o->cache_max);
 	case OPT_STREAMS:
 		if (sp_parse_whole(arg, 1, 1000, &v) < 0)
 			return -EINVAL;
 		o->max_streams = (int)v;
+		return 0;
+	case OPT_CONNS:
+		if (sp_parse_whole(arg, 1, 100000, &v) < 0)
+			return -EINVAL;
+		o->max_connections = (int)v;
+		return 0;
+	case OPT_TIMEOUT:
+		if (sp_parse_whole(arg, 1, 3600, &v) < 0)
+			return -EINVAL;
+		o->timeout_s = (int)v;
 		return 0;
 	default: return -EINVAL;
 	}
@@ -108,6 +137,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"http-token", required_argument, NULL, OPT_TOKEN},
 		{"open", required_argument, NULL, OPT_OPEN},
 		{"max-streams", required_argument, NULL, OPT_STREAMS},
+		{"max-connections", required_argument, NULL, OPT_CONNS},
+		{"http-timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"allow-add", no_argument, NULL, OPT_ADD},
+		{"cache-max", required_argument, NULL, OPT_CACHEMAX},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -123,7 +156,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind >= argc || argc - optind > SP_SERVE_MAX_TORRENTS)
+	if ((optind >= argc && !o->allow_add) || argc - optind > SP_SERVE_MAX_TORRENTS)
 		return -1;
 	for (int i = optind; i < argc; i++)
 		o->srcs[o->nsrcs++] = argv[i];
@@ -141,6 +174,24 @@ static bool is_loopback(const char *host)
 	return false;
 }
 
+/* The cache's other torrents, least recently used first, go until it
+ * fits under --cache-max; those we serve are held, so they stay (even
+ * over the limit). keep: the one just added (NULL at the end). Under mu. */
+static void trim_cache(const struct opts *o, const char *dir, const char *keep)
+{
+	char root[4096];
+	snprintf(root, sizeof(root), "%s", dir);
+	char *slash = strrchr(root, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	int64_t freed = sp_cache_trim(root, o->cache_max, keep);
+	if (freed > 0)
+		fprintf(stderr, _("swarmplay: the play cache was over %.1f MB: removed older "
+				  "plays (%.1f MB)\n"),
+			(double)o->cache_max / (1 << 20), (double)freed / (1 << 20));
+}
+
 /* Without -d: the play cache's directory for this torrent, held while we
  * serve it (a trim by a play elsewhere leaves it alone). */
 static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, size_t n)
@@ -155,36 +206,57 @@ static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, siz
 			r = sp_cache_hold(out);
 	if (r < 0)
 		return r;
-	o->hold_fds[o->nholds++] = r;
+	futimens(r, NULL); /* served now: the last to go */
+	pthread_mutex_lock(&o->mu);
+	if (o->nholds < SP_SERVE_MAX_TORRENTS)
+		o->hold_fds[o->nholds++] = r;
+	else
+		close(r); /* not held (never: the server's limit is the same) */
+	trim_cache(o, out, mi->info_hash_hex);
+	snprintf(o->cache_dir, sizeof(o->cache_dir), "%s", out);
+	pthread_mutex_unlock(&o->mu);
 	return 0;
 }
 
-/* One SRC into the session; NULL (reported) if it cannot be served. */
-static struct sp_torrent *add_source(struct opts *o, struct sp_session *s, const char *src)
+/* A metainfo (a magnet: its metadata fetched first; taken) into the
+ * session: the torrent, or NULL and err. From main or a server worker. */
+static struct sp_torrent *add_metainfo(void *arg, struct sp_metainfo *mi, struct sp_error **e)
 {
-	struct sp_error *e = NULL;
-	struct sp_metainfo *mi = sp_metainfo_load(src, &e);
-	if (mi && mi->is_magnet) {
+	struct opts *o = arg;
+	if (mi->is_magnet) {
 		sp_swarm_add_initial_peers(mi, &o->sw);
-		fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
-		mi = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
+		mi = sp_session_fetch_metadata(o->session, mi, MAGNET_TIMEOUT_MS, e);
+		if (!mi)
+			return NULL;
 	}
 	char dir[4096];
-	int r = mi ? data_dir(o, mi, dir, sizeof(dir)) : 0;
+	int r = data_dir(o, mi, dir, sizeof(dir));
 	if (r < 0) {
-		fprintf(stderr, _("swarmplay: cannot use the cache directory %s: %s\n"), dir,
-			strerror(-r));
+		sp_error_set(e, r, _("cannot use the cache directory %s: %s"), dir, strerror(-r));
 		sp_metainfo_free(mi);
 		return NULL;
 	}
-	struct sp_torrent *t = mi ? sp_session_add_torrent(s, mi, dir, false, &e) : NULL;
+	struct sp_torrent *t = sp_session_add_torrent(o->session, mi, dir, false, e);
 	if (!t) {
-		fprintf(stderr, _("swarmplay: %s: %s\n"), src, sp_error_msg(e));
-		sp_error_free(e);
 		sp_metainfo_free(mi);
 		return NULL;
 	}
 	sp_swarm_add_peers(t, &o->sw);
+	return t;
+}
+
+/* One SRC into the session; NULL (reported) if it cannot be served. */
+static struct sp_torrent *add_source(struct opts *o, const char *src)
+{
+	struct sp_error *e = NULL;
+	struct sp_metainfo *mi = sp_metainfo_load(src, &e);
+	if (mi && mi->is_magnet)
+		fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
+	struct sp_torrent *t = mi ? add_metainfo(o, mi, &e) : NULL;
+	if (!t) {
+		fprintf(stderr, _("swarmplay: %s: %s\n"), src, sp_error_msg(e));
+		sp_error_free(e);
+	}
 	return t;
 }
 
@@ -293,10 +365,36 @@ static int run(struct opts *o, struct sp_serve *sv, struct sp_serve_config *cfg)
 	return wait_until_done(player);
 }
 
+/* The descriptors the connections may take: the soft limit raised to the
+ * hard one, FD_RESERVE kept for the session (peers, files, DHT) and the
+ * streams; the cap lowered to fit, with a word. */
+static void fit_fd_budget(struct opts *o)
+{
+	int want = o->max_connections ? o->max_connections : SP_SERVE_MAX_CONNECTIONS_DEFAULT;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rlim_t spare = rl.rlim_cur > FD_RESERVE + 2 * (rlim_t)o->max_streams
+			       ? rl.rlim_cur - FD_RESERVE - 2 * (rlim_t)o->max_streams
+			       : 0;
+	if ((rlim_t)want <= spare)
+		return;
+	o->max_connections = spare > 8 ? (int)spare : 8;
+	fprintf(stderr, _("swarmplay serve: %d connections would pass the limit of %llu open files; "
+			  "at most %d\n"),
+		want, (unsigned long long)rl.rlim_cur, o->max_connections);
+}
+
 static int serve(struct opts *o)
 {
 	struct sp_error *e = NULL;
 	install_signals();
+	fit_fd_budget(o);
 	sp_swarm_prepare(&o->sw, NULL); /* a private torrent's DHT is off in the session */
 	struct sp_session *s = sp_session_new(&o->sw.cfg, &e);
 	if (!s) {
@@ -305,10 +403,17 @@ static int serve(struct opts *o)
 		return SP_EXIT_FAILURE;
 	}
 	sp_swarm_add_dht_nodes(s, &o->sw);
+	o->session = s;
 	struct sp_serve_config cfg = {.host = o->host, .port = o->port, .token = o->token,
-				      .max_streams = o->max_streams};
+				      .max_streams = o->max_streams,
+				      .max_connections = o->max_connections,
+				      .timeout_s = o->timeout_s,
+				      .allow_add = o->allow_add,
+				      .add = add_metainfo,
+				      .parse = sp_metainfo_parse,
+				      .add_arg = o};
 	for (int i = 0; i < o->nsrcs && !stop_flag; i++) {
-		struct sp_torrent *t = add_source(o, s, o->srcs[i]);
+		struct sp_torrent *t = add_source(o, o->srcs[i]);
 		if (t)
 			cfg.torrents[cfg.ntorrents++] = t;
 	}
@@ -322,6 +427,8 @@ static int serve(struct opts *o)
 		code = run(o, sv, &cfg);
 	sp_serve_free(sv); /* closes its readers: before the session */
 	sp_session_free(s);
+	if (o->cache_dir[0]) /* with what we downloaded; ours are still held */
+		trim_cache(o, o->cache_dir, NULL);
 	for (int i = 0; i < o->nholds; i++)
 		close(o->hold_fds[i]);
 	return code;
@@ -333,6 +440,9 @@ int sp_cmd_serve(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	snprintf(o.host, sizeof(o.host), "127.0.0.1");
 	o.port = 8888;
+	o.max_streams = SP_SERVE_MAX_STREAMS_DEFAULT;
+	o.cache_max = CACHE_MAX_DEFAULT;
+	pthread_mutex_init(&o.mu, NULL);
 	o.sw.cfg.webseed_mode = SP_WEBSEED_FALLBACK;
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {

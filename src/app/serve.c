@@ -12,13 +12,16 @@
  * pure http_parse.c.
  *
  * Safety: request lines and headers are bounded by evhttp (8 KiB of
- * headers, no body: 413/400); idle and half-sent requests time out
+ * headers; a body only for POST /add, SP_SERVE_ADD_MAX with --allow-add,
+ * 4 KiB without: 413/400); idle and half-sent requests time out
  * (cfg.timeout_s); every path is checked before use and no path ever
  * reaches the file system (a file is named by info-hash and index); with
  * a token, every request but a CORS preflight must carry it (?token= or
  * Authorization: Bearer), else 401; without one (loopback), a request
  * must name us by address (Host: 127.0.0.1:PORT), not by a DNS name a
- * web page could rebind to 127.0.0.1, else 403. Running out of file descriptors
+ * web page could rebind to 127.0.0.1, else 403. At most
+ * cfg.max_connections connections at once, each given cfg.timeout_s to
+ * send a whole request (serve_conn.c); running out of file descriptors
  * pauses accepting for a second instead of spinning.
  *
  * Threads: sp_serve_new/free on the caller's (main) thread; everything
@@ -28,6 +31,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,19 @@
 
 #define MAX_HEADERS_SIZE 8192
 #define PAGE_MAX (4u << 20)
+
+void sp_serve_log(bool debug, const char *fmt, ...)
+{
+	enum sp_log_level l = debug ? SP_LOG_DEBUG : SP_LOG_INFO;
+	if (l < sp_log_get_level())
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sp_log(l, "serve", "%s", line);
+}
 
 static void add_common_headers(struct evhttp_request *req)
 {
@@ -227,6 +244,7 @@ static bool authorized(const struct sp_serve *sv, struct evhttp_request *req,
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct sp_serve *sv = arg;
+	sp_serve_conn_request(sp_serve_conn_of(sv, req));
 	add_common_headers(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	if (cmd == EVHTTP_REQ_OPTIONS) { /* a CORS preflight */
@@ -259,7 +277,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply_text(req, 401, "Unauthorized", "a token is needed");
 		return;
 	}
-	if (r.kind == SP_HTTP_FILE)
+	if ((cmd == EVHTTP_REQ_POST) != (r.kind == SP_HTTP_ADD)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+				  r.kind == SP_HTTP_ADD ? "POST, OPTIONS" : "GET, HEAD, OPTIONS");
+		reply_text(req, 405, "Method Not Allowed", "method not allowed here");
+	} else if (r.kind == SP_HTTP_ADD)
+		sp_serve_add_request(sv, req);
+	else if (r.kind == SP_HTTP_FILE)
 		serve_file(sv, req, &r);
 	else if (r.kind == SP_HTTP_NOT_FOUND)
 		reply_text(req, 404, "Not Found", "not found");
@@ -287,6 +311,8 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
 	struct sp_serve *sv = arg;
+	sp_serve_conns_stop(sv);
+	sp_serve_add_stop(sv);
 	evhttp_free(sv->http); /* every connection: their close callbacks cancel */
 	sv->http = NULL;
 	sp_serve_stream_stop_all(sv);
@@ -306,12 +332,15 @@ static int setup_http(struct sp_serve *sv, struct sp_error **err)
 	if (!sv->http)
 		return sp_error_set(err, -ENOMEM, _("cannot start the HTTP server"));
 	evhttp_set_gencb(sv->http, on_request, sv);
-	evhttp_set_allowed_methods(sv->http,
-				   EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(sv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_POST);
 	evhttp_set_max_headers_size(sv->http, MAX_HEADERS_SIZE);
-	evhttp_set_max_body_size(sv->http, 0);
+	/* without --allow-add, room for a magnet only: its 403 says why */
+	evhttp_set_max_body_size(sv->http, sv->cfg.allow_add ? SP_SERVE_ADD_MAX : 4096);
 	evhttp_set_timeout(sv->http, sv->cfg.timeout_s);
 	evhttp_set_default_content_type(sv->http, "text/plain; charset=utf-8");
+	if (sp_serve_conns_init(sv) < 0 || sp_serve_add_init(sv) < 0)
+		return sp_error_set(err, -ENOMEM, _("cannot start the HTTP server"));
 	struct evhttp_bound_socket *bs =
 		evhttp_bind_socket_with_handle(sv->http, sv->cfg.host, sv->cfg.port);
 	if (!bs) {
@@ -340,10 +369,13 @@ struct sp_serve *sp_serve_new(const struct sp_serve_config *cfg, struct sp_error
 		return NULL;
 	}
 	sv->cfg = *cfg;
+	pthread_mutex_init(&sv->add_mu, NULL);
 	if (sv->cfg.max_streams <= 0)
 		sv->cfg.max_streams = SP_SERVE_MAX_STREAMS_DEFAULT;
 	if (sv->cfg.timeout_s <= 0)
 		sv->cfg.timeout_s = 30;
+	if (sv->cfg.max_connections <= 0)
+		sv->cfg.max_connections = SP_SERVE_MAX_CONNECTIONS_DEFAULT;
 	sv->token = cfg->token ? strdup(cfg->token) : NULL;
 	sv->base = event_base_new();
 	sv->stop_ev = sv->base ? event_new(sv->base, -1, 0, on_stop, sv) : NULL;
@@ -362,6 +394,8 @@ struct sp_serve *sp_serve_new(const struct sp_serve_config *cfg, struct sp_error
 fail:
 	if (sv->http)
 		evhttp_free(sv->http);
+	sp_serve_conns_fini(sv);
+	sp_serve_add_fini(sv);
 	if (sv->stop_ev)
 		event_free(sv->stop_ev);
 	if (sv->resume_ev)
@@ -389,6 +423,8 @@ void sp_serve_free(struct sp_serve *sv)
 		return;
 	event_active(sv->stop_ev, EV_READ, 0);
 	pthread_join(sv->thread, NULL);
+	sp_serve_conns_fini(sv);
+	sp_serve_add_fini(sv);
 	event_free(sv->stop_ev);
 	event_free(sv->resume_ev);
 	event_base_free(sv->base);

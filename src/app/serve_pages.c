@@ -199,8 +199,11 @@ static int stats_torrent(struct sp_buf *b, struct sp_torrent *t)
 
 int sp_serve_page_stats(struct sp_buf *b, const struct sp_serve *sv)
 {
-	int r = sp_buf_appendf(b, "{\"streams\": %d, \"torrents\": [",
-			       atomic_load(&sv->nstreams));
+	int r = sp_buf_appendf(b,
+			       "{\"streams\": %d, \"connections\": %d, \"connections_refused\": "
+			       "%llu, \"connections_evicted\": %llu, \"torrents\": [",
+			       atomic_load(&sv->nstreams), atomic_load(&sv->nconns), sv->refused,
+			       sv->evicted);
 	for (int i = 0; !r && i < sv->cfg.ntorrents; i++) {
 		if (i)
 			r = sp_buf_appendf(b, ", ");

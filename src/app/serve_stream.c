@@ -14,7 +14,7 @@
  * the condition variable), and at most one chunk (<= HIGH) is in evhttp's
  * output buffer, so a slow client costs at most ~2 x HIGH of memory and
  * the reader's window stays where the client is. A closed connection
- * (evhttp's close callback) cancels the reader at once (its window goes
+ * (the connection's close callback, serve_conn.c) cancels the reader at once (its window goes
  * when the worker, woken with -ECANCELED, has been joined and the reader
  * closed). A stream is freed only after its worker is joined, and it is
  * joined only once it has said it is done, so the join never waits for a
@@ -46,6 +46,7 @@ struct sp_serve_stream {
 	struct sp_serve_stream *prev, *next;
 	struct evhttp_request *req; /* NULL once the connection is gone */
 	struct evhttp_connection *evcon;
+	struct sp_serve_conn *conn; /* NULL once the connection is gone */
 	struct sp_reader *reader;
 	struct event *ev;     /* the worker's wake-up call */
 	struct evbuffer *out; /* handed to evhttp */
@@ -131,9 +132,8 @@ static void finish(struct sp_serve_stream *s)
 	stream_free(s);
 }
 
-static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+void sp_serve_stream_gone(struct sp_serve_stream *s)
 {
-	struct sp_serve_stream *s = arg;
 	/* A client that went away (EOF, reset, write timeout): evhttp has
 	 * detached our unfinished request from the connection and leaves it
 	 * to us to free. When evhttp itself frees the connection (the server
@@ -142,6 +142,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 		evhttp_request_free(s->req);
 	s->req = NULL;
 	s->evcon = NULL;
+	s->conn = NULL;
 	pthread_mutex_lock(&s->mu);
 	s->gone = true;
 	bool done = s->done;
@@ -166,10 +167,11 @@ static void restore_timeouts(struct sp_serve_stream *s)
 static void end_ok(struct sp_serve_stream *s)
 {
 	struct evhttp_request *req = s->req;
-	evhttp_connection_set_closecb(s->evcon, NULL, NULL);
+	sp_serve_conn_set_stream(s->conn, NULL);
 	restore_timeouts(s);
 	s->req = NULL;
 	s->evcon = NULL;
+	s->conn = NULL;
 	evhttp_send_reply_end(req);
 	finish(s);
 }
@@ -181,10 +183,11 @@ static void end_cut(struct sp_serve_stream *s, int err)
 	struct evhttp_connection *evcon = s->evcon;
 	SP_INFO("serve", "a response stops at byte %llu of %llu: %s",
 		    (unsigned long long)s->sent, (unsigned long long)s->total, strerror(-err));
-	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	sp_serve_conn_set_stream(s->conn, NULL);
 	s->req = NULL;
 	s->evcon = NULL;
-	evhttp_connection_free(evcon);
+	s->conn = NULL;
+	evhttp_connection_free(evcon); /* the connection's close callback lets it go */
 	finish(s);
 }
 
@@ -266,6 +269,9 @@ int sp_serve_stream_start(struct sp_serve *sv, struct evhttp_request *req, int c
 {
 	if (atomic_load(&sv->nstreams) >= sv->cfg.max_streams)
 		return -EBUSY;
+	struct sp_serve_conn *conn = sp_serve_conn_of(sv, req);
+	if (!conn)
+		return -ENOMEM; /* not counted (out of memory when accepted) */
 	struct sp_error *err = NULL;
 	struct sp_reader *r = sp_torrent_open_reader(t, file, &err);
 	if (!r) {
@@ -290,8 +296,9 @@ int sp_serve_stream_start(struct sp_serve *sv, struct evhttp_request *req, int c
 	atomic_fetch_add(&sv->nstreams, 1);
 	s->req = req;
 	s->evcon = evhttp_request_get_connection(req);
+	s->conn = conn;
 	evhttp_send_reply_start(req, code, code == 206 ? "Partial Content" : "OK");
-	evhttp_connection_set_closecb(s->evcon, on_conn_close, s);
+	sp_serve_conn_set_stream(conn, s);
 	/* a player may read nothing for minutes (paused): no read timeout
 	 * while streaming; the write timeout still cuts a dead client */
 	struct timeval wtv = {WRITE_TIMEOUT_S, 0};

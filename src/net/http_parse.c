@@ -100,6 +100,8 @@ static void route_from(char seg[][MAX_SEGMENT], int nseg, struct sp_http_route *
 	size_t l0 = strlen(seg[0]);
 	if (nseg == 1 && !strcmp(seg[0], "stats.json")) {
 		out->kind = SP_HTTP_STATS;
+	} else if (nseg == 1 && !strcmp(seg[0], "add")) {
+		out->kind = SP_HTTP_ADD;
 	} else if (nseg == 1 && l0 == 44 && !strcmp(seg[0] + 40, ".m3u") &&
 		   is_hash_hex(seg[0], 40)) {
 		out->kind = SP_HTTP_M3U;
@@ -208,16 +210,11 @@ static const char *skip_ows(const char *s)
 	return s;
 }
 
-int sp_http_range_parse(const char *value, uint64_t size, uint64_t *first, uint64_t *last)
+/* One range-spec at *p (up to a ',' or the end) against size:
+ * SP_HTTP_RANGE_PART with [*first, *last], -ERANGE or -EINVAL. */
+static int one_range(const char **p, uint64_t size, uint64_t *first, uint64_t *last)
 {
-	if (!value)
-		return SP_HTTP_RANGE_WHOLE;
-	if (strnlen(value, SP_HTTP_MAX_RANGE + 1) > SP_HTTP_MAX_RANGE)
-		return -EINVAL;
-	const char *s = skip_ows(value);
-	if (strncasecmp(s, "bytes", 5) || *skip_ows(s + 5) != '=')
-		return SP_HTTP_RANGE_WHOLE; /* another unit: ignored */
-	s = skip_ows(skip_ows(s + 5) + 1);
+	const char *s = skip_ows(*p);
 	uint64_t a = 0, b = UINT64_MAX;
 	bool suffix = *s == '-';
 	if (suffix) {
@@ -230,10 +227,9 @@ int sp_http_range_parse(const char *value, uint64_t size, uint64_t *first, uint6
 		(void)number(&s, &b);
 	}
 	s = skip_ows(s);
-	if (*s == ',')
-		return SP_HTTP_RANGE_WHOLE; /* several ranges: the whole file */
-	if (*s)
+	if (*s && *s != ',')
 		return -EINVAL;
+	*p = s;
 	if (suffix) {
 		if (b == 0 || size == 0)
 			return -ERANGE;
@@ -248,6 +244,43 @@ int sp_http_range_parse(const char *value, uint64_t size, uint64_t *first, uint6
 	}
 	*first = a;
 	*last = b;
+	return SP_HTTP_RANGE_PART;
+}
+
+int sp_http_range_parse(const char *value, uint64_t size, uint64_t *first, uint64_t *last)
+{
+	if (!value)
+		return SP_HTTP_RANGE_WHOLE;
+	if (strnlen(value, SP_HTTP_MAX_RANGE + 1) > SP_HTTP_MAX_RANGE)
+		return -EINVAL;
+	const char *s = skip_ows(value);
+	if (strncasecmp(s, "bytes", 5) || *skip_ows(s + 5) != '=')
+		return SP_HTTP_RANGE_WHOLE; /* another unit: ignored */
+	s = skip_ows(s + 5) + 1;
+	/* several ranges: their span, one part (RFC 9110 14.2 lets a server
+	 * coalesce them); an unsatisfiable one is left out, as long as one is */
+	uint64_t lo = UINT64_MAX, hi = 0;
+	int n = 0, rc = -ERANGE;
+	for (;;) {
+		uint64_t a, b;
+		int r = one_range(&s, size, &a, &b);
+		if (r == -EINVAL)
+			return r;
+		if (++n > SP_HTTP_MAX_RANGES)
+			return SP_HTTP_RANGE_WHOLE;
+		if (r == SP_HTTP_RANGE_PART) {
+			rc = r;
+			lo = a < lo ? a : lo;
+			hi = b > hi ? b : hi;
+		}
+		if (*s != ',')
+			break;
+		s++;
+	}
+	if (rc < 0)
+		return rc;
+	*first = lo;
+	*last = hi;
 	return SP_HTTP_RANGE_PART;
 }
 

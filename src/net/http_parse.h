@@ -27,6 +27,7 @@ enum sp_http_route_kind {
 	SP_HTTP_STATS,         /* "/stats.json" */
 	SP_HTTP_M3U,           /* "/<infohash>.m3u" */
 	SP_HTTP_FILE,          /* "/<infohash>/<file index>[/<name>...]" */
+	SP_HTTP_ADD,           /* "/add": POST a magnet or a .torrent */
 };
 
 struct sp_http_route {
@@ -47,13 +48,17 @@ struct sp_http_route {
 int sp_http_route_parse(const char *target, size_t len, struct sp_http_route *out);
 
 enum { SP_HTTP_RANGE_WHOLE = 0, SP_HTTP_RANGE_PART = 1 };
+#define SP_HTTP_MAX_RANGES 16
 /* A Range header value (NULL: none) against a resource of size bytes.
  * SP_HTTP_RANGE_WHOLE: answer 200 with everything (no header, another unit,
- * or several ranges, which we do not split into multipart);
+ * or more than SP_HTTP_MAX_RANGES ranges);
  * SP_HTTP_RANGE_PART: 206 for [*first, *last] (inclusive, within size);
- * -ERANGE: unsatisfiable (416: first byte at or past the end, bytes=-0, an
- * empty resource); -EINVAL: malformed (416 as well: negative numbers,
- * last < first, junk, over SP_HTTP_MAX_RANGE bytes). */
+ * several ranges give their span, one part, never multipart/byteranges
+ * (players ask for one range; RFC 9110 lets a server coalesce them, and a
+ * client that asks for several must read a single part's Content-Range);
+ * -ERANGE: unsatisfiable (416: no range has a first byte before the end,
+ * bytes=-0, an empty resource); -EINVAL: malformed (416 as well: negative
+ * numbers, last < first, junk, over SP_HTTP_MAX_RANGE bytes). */
 int sp_http_range_parse(const char *value, uint64_t size, uint64_t *first, uint64_t *last);
 
 /* "Bearer TOKEN" in an Authorization value (NULL allowed): the token,

@@ -285,3 +285,21 @@ int sp_cache_dir(const char *info_hash_hex, char *out, size_t n)
 		return -ENAMETOOLONG;
 	return sp_mkdirs(out, 0755);
 }
+
+int sp_cache_parse_size(const char *s, uint64_t *out)
+{
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	static const char units[] = "kmgt";
+	const char *u = *end ? strchr(units, *end | 0x20) : NULL;
+	int shift = u ? 10 * (int)(u - units + 1) : 0;
+	if (u)
+		end++;
+	if (errno || *end || v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}

@@ -44,4 +44,8 @@ int64_t sp_cache_usage(const char *cache_root);
  * Returns the bytes freed, or -errno if the cache cannot be read. */
 int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *keep_hex);
 
+/* --cache-max's SIZE: digits with an optional K, M, G or T (powers of
+ * 1024). 0, or -EINVAL for anything else or an overflow. */
+int sp_cache_parse_size(const char *s, uint64_t *out);
+
 #endif

@@ -13,6 +13,19 @@ the readers wait for pieces while the clients read. MODE:
   ranges  200 random ranges fetched with curl (from the first request,
           while the download runs) are the file's exact bytes;
           stats.json shows the torrent complete and nothing left open;
+  add     `serve --allow-add` with no SRC: POST /add with a .torrent body,
+          then with a magnet link (x.pe: the seeder), each 202 then listed
+          in / with its files, which stream the seeder's exact bytes; the
+          same torrent again is 200; garbage 400; another Origin 403; a
+          body over 4 MiB 413;
+  mpv     mpv (headless: --vo=image, no audio out) plays the served URL to
+          its end: exit 0, as many frames as the file has, the first and
+          last frames' pictures those ffmpeg decodes from the local file;
+  browser headless Chromium loads a page whose muted, autoplaying <video>
+          points at the served URL (a VP9/Opus webm) and reports, from its
+          `ended` event, to a small HTTP listener of the test: it played to
+          the end (currentTime), at the video's size (Chromium resolves no
+          name but 127.0.0.1 and its background services are off);
   ffplay  `serve --open ffplay` (SDL's dummy drivers): ffplay plays the
           video to its end in real time and serve exits 0 with it."""
 import concurrent.futures, json, os, random, subprocess, sys, time
@@ -132,5 +145,211 @@ def mode_ffplay():
     seed.stop()
 
 
-{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "ffplay": mode_ffplay}[mode]()
+def frame_count(path):
+    r = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                        "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path],
+                       capture_output=True, text=True, timeout=120)
+    return int(r.stdout.strip() or 0)
+
+
+def mode_mpv():
+    swarm.need("mpv")
+    mkv, ts, seed = seeded("mkv", "mkv")
+    srv = serve.Server([ts], ["--no-tracker", "-d", os.path.join(root, "dl"), "--peer",
+                              seed.peer], log=os.path.join(root, "serve.log"))
+    out = os.path.join(root, "frames")
+    os.makedirs(out)
+    t0 = time.time()
+    r = subprocess.run(["mpv", "--no-config", "--msg-level=all=warn", "--vo=image",
+                        "--vo-image-format=png", "--vo-image-outdir=" + out, "--ao=null",
+                        "--untimed", "--framedrop=no", "--cache=no", srv.urls[0]],
+                       capture_output=True, text=True, timeout=240)
+    took = time.time() - t0
+    frames = sorted(os.listdir(out))
+    want = frame_count(mkv)
+    check(r.returncode == 0, "mpv plays the URL and exits 0 (%d, %.1f s) %s" %
+          (r.returncode, took, r.stderr[-300:]))
+    check(len(frames) == want, "mpv shows every frame: %d of %d" % (len(frames), want))
+    for name, sel in ((frames[0] if frames else None, "eq(n\\,0)"),
+                      (frames[-1] if frames else None, "eq(n\\,%d)" % (want - 1))):
+        ref = os.path.join(root, "ref.png")
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", mkv, "-vf",
+                        "select=" + sel, "-frames:v", "1", ref], check=True)
+        same = name is not None and pixels_close(os.path.join(out, name), ref)
+        check(same, "mpv's picture %s is ffmpeg's from the local file" % name)
+    check(srv.stop() == 0, "serve exits 0 on SIGTERM")
+    seed.stop()
+
+
+def pixels_close(a, b):
+    """Two pictures' RGB pixels differ by at most a few levels on average
+    (mpv and ffmpeg may convert YUV to RGB with other rounding)."""
+    def rgb(p):
+        return subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", p, "-f",
+                               "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True,
+                              timeout=60).stdout
+    x, y = rgb(a), rgb(b)
+    if not x or len(x) != len(y):
+        return False
+    return sum(abs(i - j) for i, j in zip(x, y)) / len(x) < 4
+
+
+PAGE = """<!doctype html><html><body>
+<video id=v muted autoplay src="%(url)s"></video>
+<script>
+var v = document.getElementById('v'), n = 0;
+function report(what) {
+  new Image().src = '%(report)s/' + what + '?t=' + v.currentTime.toFixed(2) + '&n=' + n +
+    '&w=' + v.videoWidth + '&h=' + v.videoHeight;
+}
+v.addEventListener('timeupdate', function () { n++; });
+v.addEventListener('ended', function () { report('ended'); });
+v.addEventListener('error', function () { report('error' + (v.error ? v.error.code : '')); });
+</script></body></html>
+"""
+
+
+def mode_browser():
+    import http.server, threading, urllib.parse
+    chromium = next((c for c in ("chromium", "chromium-browser", "google-chrome")
+                     if subprocess.run(["sh", "-c", "command -v " + c],
+                                       capture_output=True).returncode == 0), None)
+    if not chromium:
+        swarm.skip("no Chromium here (the package chromium)")
+    webm, ts, seed = seeded("webm", "webm")
+    srv = serve.Server([ts], ["--no-tracker", "-d", os.path.join(root, "dl"), "--peer",
+                              seed.peer], log=os.path.join(root, "serve.log"))
+    got = []
+
+    class Report(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            got.append(urllib.parse.urlsplit(self.path))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    rep = http.server.HTTPServer(("127.0.0.1", 0), Report)
+    threading.Thread(target=rep.serve_forever, daemon=True).start()
+    page = os.path.join(root, "page.html")
+    with open(page, "w") as f:
+        f.write(PAGE % {"url": srv.urls[0], "report": "http://127.0.0.1:%d" % rep.server_port})
+    t0 = time.time()
+    br = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--autoplay-policy=no-user-gesture-required",
+                           "--user-data-dir=" + os.path.join(root, "chromium"),
+                           "--no-first-run", "--disable-background-networking",
+                           "--disable-component-update", "--disable-sync",
+                           "--disable-default-apps", "--disable-domain-reliability",
+                           "--no-pings", "--host-resolver-rules=MAP * ~NOTFOUND, "
+                           "EXCLUDE 127.0.0.1", "file://" + page],
+                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(root, "chromium.log"), "w"))
+    while not got and time.time() - t0 < 120 and br.poll() is None:
+        time.sleep(0.1)
+    took = time.time() - t0
+    swarm.terminate(br)
+    rep.shutdown()
+    r = got[0] if got else None
+    q = dict(urllib.parse.parse_qsl(r.query)) if r else {}
+    check(r is not None and r.path == "/ended",
+          "Chromium's <video> played the served URL to its end (%s in %.1f s)" %
+          (r.path if r else "no report", took))
+    check(abs(float(q.get("t", 0)) - SECONDS) < 0.3 and q.get("w") == "320" and
+          q.get("h") == "240", "at the end of its %d s, 320x240 (%s)" % (SECONDS, q))
+    check(took >= SECONDS - 0.5, "in real time (%.1f s)" % took)
+    check(srv.stop() == 0, "serve exits 0 on SIGTERM")
+    seed.stop()
+
+
+def info_hash(ts):
+    r = subprocess.run([swarm.swarmplay(), "info", ts, "--json"], capture_output=True,
+                       text=True)
+    return json.loads(r.stdout)["info_hash"]
+
+
+def post(port, body, headers=None):
+    c = serve.http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("POST", "/add", body=body, headers=headers or {})
+    r = c.getresponse()
+    got = r.read()
+    c.close()
+    return r.status, got
+
+
+def listed(port, h):
+    st, _, body = serve.request(port, "GET", "/", {"Accept": "application/json"})
+    for t in json.loads(body)["torrents"]:
+        if t["info_hash"] == h and t["files"]:
+            return t["files"]
+    return None
+
+
+def wait_listed(port, h, seconds=90):
+    end = time.time() + seconds
+    while time.time() < end:
+        f = listed(port, h)
+        if f:
+            return f
+        time.sleep(0.1)
+    return None
+
+
+def mode_add():
+    mkv, ts1, seed1 = seeded("mkv", "mkv")
+    mp4, ts2, seed2 = seeded("mp4", "mp4")
+    h1, h2 = info_hash(ts1), info_hash(ts2)
+    port = swarm.free_port()
+    log = open(os.path.join(root, "serve.log"), "w")
+    p = subprocess.Popen([swarm.swarmplay(), "serve", "--allow-add", "--no-tracker", "-d",
+                          os.path.join(root, "dl"), "--peer", seed1.peer, "--http",
+                          "127.0.0.1:%d" % port], stdout=log, stderr=log)
+    end = time.time() + 30
+    while True:  # no SRC: no URL printed; up once it answers
+        try:
+            serve.request(port, "GET", "/stats.json", timeout=5)
+            break
+        except OSError:
+            if time.time() > end or p.poll() is not None:
+                swarm.fail("serve --allow-add did not start")
+            time.sleep(0.05)
+    st, body = post(port, open(ts1, "rb").read(), {"Content-Type": "application/x-bittorrent"})
+    check(st == 202 and json.loads(body)["info_hash"] == h1, "POST a .torrent: 202 (%d %s)" %
+          (st, body[:80]))
+    files = wait_listed(port, h1)
+    check(files is not None, "the added torrent is listed in / with its files")
+    st, _, got = serve.request(port, "GET", files[0]["url"][len("http://127.0.0.1:%d" % port):])
+    check(st == 200 and got == open(mkv, "rb").read(),
+          "its file streams the seeder's bytes (%d, %d of %d bytes)" %
+          (st, len(got), os.path.getsize(mkv)))
+    st, body = post(port, open(ts1, "rb").read())
+    check(st == 200, "the same torrent again: 200 (%d)" % st)
+    magnet = "magnet:?xt=urn:btih:%s&x.pe=%s\n" % (h2, seed2.peer)
+    st, body = post(port, magnet.encode(), {"Content-Type": "text/plain"})
+    check(st == 202 and json.loads(body)["info_hash"] == h2, "POST a magnet: 202 (%d %s)" %
+          (st, body[:80]))
+    files = wait_listed(port, h2)
+    check(files is not None, "the magnet's torrent is listed once its metadata came")
+    if files:
+        f = [f for f in files if f["path"].endswith(".mp4")][0]
+        st, _, got = serve.request(port, "GET", f["url"][len("http://127.0.0.1:%d" % port):])
+        check(st == 200 and got == open(mp4, "rb").read(),
+              "the magnet's file streams the seeder's bytes (%d, %d bytes)" % (st, len(got)))
+    check(post(port, b"/etc/passwd")[0] == 400, "a path as the body: 400")
+    check(post(port, b"d4:infoi3ee")[0] == 400, "a bad torrent: 400")
+    st, _ = post(port, magnet.encode(), {"Origin": "http://evil.example"})
+    check(st == 403, "from a page of another origin: 403 (%d)" % st)
+    st, _ = serve.raw(port, b"POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Length: %d\r\n\r\nd" % (5 << 20))
+    check(st == 413, "a body over 4 MiB: 413 (%d)" % st)
+    st, _, _ = serve.request(port, "GET", "/add")
+    check(st == 405, "GET /add: 405 (%d)" % st)
+    check(swarm.terminate(p) == 0, "serve exits 0 on SIGTERM")
+    log.close()
+    seed1.stop()
+    seed2.stop()
+
+
+{"ffmpeg": mode_ffmpeg, "ranges": mode_ranges, "add": mode_add, "mpv": mode_mpv,
+ "browser": mode_browser, "ffplay": mode_ffplay}[mode]()
 check.finish()

@@ -9,17 +9,28 @@ read of it waits for ever). MODE:
            info-hash or file, 10 000 headers, a long target, other
            methods, a DNS name in Host (rebinding): each gets its 4xx and
            no file byte; HEAD, keep-alive,
-           ranges, the index (HTML, JSON), the m3u in natural order, CORS;
+           ranges (several: their span, one part), the index (HTML, JSON), the m3u in natural order, CORS;
   limits   --max-streams 2: a third stream gets 503; a client that goes
            away frees its stream at once (stats.json's count drops while
            its read still waits); 200 idle half-sent connections do not
            stop a new client, and their descriptors go when they do;
+  cap      --max-connections 200: 4 streams and 256 idle or half-sent
+           connections: the 60 without a stream that waited longest make
+           room, the newest stay, no stream is closed, the server holds at
+           most 200 descriptors for them and little memory, a normal client
+           is served at once; --max-connections 4, all streaming: one more
+           is closed at once; a client trickling its request a byte at a
+           time is cut after --http-timeout;
+  cache    without -d, --cache-max 1M: an older torrent in the play cache
+           (2 MB, not held) goes when serve adds its own, which stays
+           (served from the cache) though it alone is over the limit;
   slow     four clients that read nothing of a 48 MB file: the server's
            memory grows by little (back-pressure), the streams stay open
            and go when the clients close;
   token    a non-loopback --http without --http-token refuses to start
            (exit 2, says why); with a token: 401 without it, 200 with
-           ?token= or Authorization: Bearer, 401 with a wrong one;
+           ?token= or Authorization: Bearer, 401 with a wrong one; POST
+           /add (--allow-add) needs it too;
   open     --open CMD runs CMD on the URL and serve exits when it does."""
 import json, os, random, socket, subprocess, sys, time
 
@@ -80,6 +91,13 @@ def hostile():
           "bytes=-1: 206, the last byte, Content-Range")
     st, h, body = serve.request(srv.port, "GET", path, {"Range": "bytes=1000-999999999"})
     check(st == 206 and body == ep10[1000:], "an end past the file: clamped")
+    st, h, body = serve.request(srv.port, "GET", path, {"Range": "bytes=200-299,0-99"})
+    check(st == 206 and body == ep10[:300] and
+          h.get("content-range") == "bytes 0-299/%d" % len(ep10) and
+          not h.get("content-type", "").startswith("multipart"),
+          "two ranges: one 206 part, their span (%d %s)" % (st, h.get("content-range")))
+    st, h, body = serve.request(srv.port, "GET", path, {"Range": "bytes=10-19,999999-"})
+    check(st == 206 and body == ep10[10:20], "an unsatisfiable range among others: left out")
     # keep-alive: three answers on one connection
     c = serve.http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
     ok = True
@@ -116,6 +134,8 @@ def hostile():
         (b"GET / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(10000)) +
          b"\r\n", (400, 413, 431)),
         (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc", (405, 413, 501)),
+        (b"POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nmagnet:?xt", (403,)),
+        (b"POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999\r\n\r\n", (413,)),
         (b"DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (405, 501)),
     ]
     marker = ep10[:16]
@@ -168,7 +188,8 @@ def limits():
     global srv
     # its data stays out of -d: nobody has it, its reads wait
     empty, empty_hash, _ = make_torrent("nobody", [("void.mp4", 500000)], "elsewhere")
-    srv = serve.Server([show, empty], ["-d", data, "--no-tracker", "--max-streams", "2"],
+    srv = serve.Server([show, empty], ["-d", data, "--no-tracker", "--max-streams", "2",
+                                       "--max-connections", "300"],
                        log=os.path.join(root, "serve.log"))
     waiting = []
     for i in range(2):
@@ -239,14 +260,142 @@ def slow():
     check(srv.stop() == 0, "exit 0")
 
 
+def eof_within(s, seconds):
+    """True if the server closes s (EOF or reset) within seconds."""
+    s.settimeout(seconds)
+    try:
+        while True:
+            if not s.recv(65536):
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def none_closed(socks, seconds):
+    """True if the server closes none of socks within seconds."""
+    import select
+    r, _, _ = select.select(socks, [], [], seconds)
+    return not r
+
+
+def cap():
+    global srv
+    big, _, _ = make_torrent("big", [("big.mkv", 8 << 20)])
+    srv = serve.Server([big], ["-d", data, "--no-tracker", "--max-connections", "200"],
+                       log=os.path.join(root, "serve.log"))
+    serve.request(srv.port, "GET", "/stats.json")
+    base_fds, base_rss = srv.fds(), rss_kb(srv.proc.pid)
+    req = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % srv.path(0).encode()
+    streaming = []
+    for i in range(4):  # streams whose clients read nothing
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.sendall(req)
+        streaming.append(s)
+    wait_for(lambda: streams() == 4, "four streams open")
+    held = []
+    for i in range(256):  # idle and half-sent: 260 in all, 60 past the cap
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        if i % 2:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        held.append(s)
+    closed = sum(eof_within(s, 10) for s in held[:60])
+    check(closed == 60, "past the cap, the connections without a stream that waited "
+          "longest make room (%d of the first 60 closed)" % closed)
+    check(none_closed(held[-50:], 1.0), "the newest stay open")
+    check(streams() == 4, "no stream is ever closed to make room")
+    bounded = wait_for(lambda: srv.fds() <= base_fds + 200 + 8 + 4,
+                       "the descriptors of closed connections go")
+    check(bounded, "the server holds at most the cap of connections (%d fds, %d before)" %
+          (srv.fds(), base_fds))
+    grew = rss_kb(srv.proc.pid) - base_rss
+    check(grew < 24 * 1024, "260 connections and 4 stalled streams: the server grew %d kB" % grew)
+    st, _, _ = serve.request(srv.port, "GET", "/stats.json", timeout=10)
+    check(st == 200, "at the cap, a normal client is served at once (%d)" % st)
+    j = json.loads(serve.request(srv.port, "GET", "/stats.json")[2])
+    check(j["connections"] <= 200 and j["connections_evicted"] >= 60,
+          "stats.json counts the connections (%d) and those that made room (%d)" %
+          (j["connections"], j["connections_evicted"]))
+    for s in held + streaming:
+        s.close()
+    check(wait_for(lambda: streams() == 0 and srv.fds() <= base_fds + 5, "they all go"),
+          "every descriptor goes with its client (%d, %d before)" % (srv.fds(), base_fds))
+    check(srv.stop() == 0, "exit 0")
+
+    # every slot streams: one more is refused; a slow request is cut
+    srv = serve.Server([big], ["-d", data, "--no-tracker", "--max-connections", "4",
+                               "--http-timeout", "2"], log=os.path.join(root, "serve2.log"))
+    streaming = []
+    for i in range(4):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.sendall(req)
+        streaming.append(s)
+    started = sum(s.recv(12).startswith(b"HTTP/1.1 200") for s in streaming)
+    check(started == 4, "four streams answered (%d)" % started)
+    extra = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    check(eof_within(extra, 10), "every connection streams: one more is closed at once")
+    extra.close()
+    streaming.pop().close()
+    trickle = None
+    end = time.time() + 30
+    while time.time() < end:  # its slot comes back once the stream's close is seen
+        trickle = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        trickle.sendall(b"GET / HTTP/1.1\r\n")
+        if none_closed([trickle], 0.3):
+            break
+        trickle.close()
+        trickle = None
+    check(trickle is not None, "a stream gone, a new connection is kept")
+    t0 = time.time()
+    gone = False
+    for b in b"Host: 127.0.0.1\r\nX-Drip: " + b"x" * 400:
+        try:
+            trickle.sendall(bytes([b]))
+            if not none_closed([trickle], 0.3) and not trickle.recv(1):
+                gone = True
+                break
+        except OSError:
+            gone = True
+            break
+        if time.time() - t0 > 60:
+            break
+    took = time.time() - t0
+    check(gone and took < 30, "a client trickling its headers is cut at --http-timeout "
+          "(after %.1f s)" % took)
+    for s in streaming:
+        s.close()
+    check(srv.stop() == 0, "exit 0")
+
+
+def cache_mode():
+    global srv
+    cache = os.path.join(root, "xdg-cache")
+    old = os.path.join(cache, "swarmplay", "ab" * 20)
+    os.makedirs(old)
+    with open(os.path.join(old, "old.mkv"), "wb") as f:
+        f.write(os.urandom(2 << 20))
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    big, big_hash, _ = make_torrent("big", [("big.mkv", 3 << 20)], "elsewhere")
+    srv = serve.Server([big], ["--no-tracker", "--cache-max", "1M"],
+                       log=os.path.join(root, "serve.log"), env={"XDG_CACHE_HOME": cache})
+    check(not os.path.exists(old), "an older torrent of the cache goes (--cache-max 1M)")
+    mine = os.path.join(cache, "swarmplay", big_hash)
+    check(os.path.isdir(mine), "the torrent served has its cache directory")
+    check(srv.stop() == 0, "exit 0")
+    check(os.path.isdir(mine), "the torrent served stays at the end, alone over the limit")
+
+
 def token():
     r = subprocess.run([exe, "serve", show, "-d", data, "--http", "192.0.2.1:8888"],
                        capture_output=True, text=True, timeout=30)
     check(r.returncode == 2 and "--http-token" in r.stderr,
           "a non-loopback address without a token: exit 2 and why (%d)" % r.returncode)
     global srv
-    srv = serve.Server([show], ["-d", data, "--no-tracker", "--http-token", "s3cret"],
-                       log=os.path.join(root, "serve.log"))
+    srv = serve.Server([show], ["-d", data, "--no-tracker", "--http-token", "s3cret",
+                                "--allow-add"], log=os.path.join(root, "serve.log"))
     check(srv.urls[0].endswith("?token=s3cret"), "the printed URL carries the token")
     path = srv.path(0).split("?")[0]
     check(serve.request(srv.port, "GET", path)[0] == 401, "no token: 401")
@@ -258,6 +407,10 @@ def token():
     check(st == 200 and body == ep10, "Authorization: Bearer: 200")
     st, _, body = serve.request(srv.port, "GET", "/?token=s3cret")
     check(st == 200 and b"?token=s3cret" in body, "the index's links carry the token")
+    add = b"POST /add%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello"
+    check(serve.raw(srv.port, add % b"")[0] == 401, "POST /add without the token: 401")
+    check(serve.raw(srv.port, add % b"?token=s3cret")[0] == 400,
+          "POST /add with the token: read (400 for a body that is no torrent)")
     check(srv.stop() == 0, "exit 0")
 
 
@@ -273,5 +426,5 @@ def open_mode():
           "the player got the main file's bytes")
 
 
-{"hostile": hostile, "limits": limits, "slow": slow, "token": token, "open": open_mode}[mode]()
+{"hostile": hostile, "limits": limits, "cap": cap, "cache": cache_mode, "slow": slow, "token": token, "open": open_mode}[mode]()
 check.finish()

@@ -24,6 +24,10 @@ SP_TEST(routes)
 	SP_CHECK(r.json);
 	SP_CHECK_INT(route("/stats.json", &r), 0);
 	SP_CHECK_INT(r.kind, SP_HTTP_STATS);
+	SP_CHECK_INT(route("/add", &r), 0);
+	SP_CHECK_INT(r.kind, SP_HTTP_ADD);
+	SP_CHECK_INT(route("/add/x", &r), 0);
+	SP_CHECK_INT(r.kind, SP_HTTP_NOT_FOUND);
 	SP_CHECK_INT(route("/" HASH ".m3u", &r), 0);
 	SP_CHECK_INT(r.kind, SP_HTTP_M3U);
 	SP_CHECK_STR(r.hash_hex, HASH_LC);
@@ -118,9 +122,20 @@ SP_TEST(ranges)
 	SP_CHECK_UINT(a, 99);
 	SP_CHECK_INT(range("bytes=0-99999999999999999999999999", 100, &a, &b), SP_HTTP_RANGE_PART);
 	SP_CHECK_UINT(b, 99);
-	/* ignored: another unit, several ranges */
+	/* ignored: another unit, too many ranges */
 	SP_CHECK_INT(range("items=0-5", 100, &a, &b), SP_HTTP_RANGE_WHOLE);
-	SP_CHECK_INT(range("bytes=0-1,5-6", 100, &a, &b), SP_HTTP_RANGE_WHOLE);
+	SP_CHECK_INT(range("bytes=0-0,1-1,2-2,3-3,4-4,5-5,6-6,7-7,8-8,9-9,10-10,11-11,12-12,"
+			   "13-13,14-14,15-15,16-16", 100, &a, &b), SP_HTTP_RANGE_WHOLE);
+	/* several ranges: their span */
+	SP_CHECK_INT(range("bytes=5-6,0-1", 100, &a, &b), SP_HTTP_RANGE_PART);
+	SP_CHECK_UINT(a, 0);
+	SP_CHECK_UINT(b, 6);
+	SP_CHECK_INT(range("bytes=0-0, -1", 100, &a, &b), SP_HTTP_RANGE_PART);
+	SP_CHECK_UINT(a, 0);
+	SP_CHECK_UINT(b, 99);
+	SP_CHECK_INT(range("bytes=10-19,500-600", 100, &a, &b), SP_HTTP_RANGE_PART);
+	SP_CHECK_UINT(a, 10);
+	SP_CHECK_UINT(b, 19); /* the unsatisfiable one left out */
 }
 
 SP_TEST(bad_ranges)
@@ -131,6 +146,10 @@ SP_TEST(bad_ranges)
 	SP_CHECK_INT(range("bytes=99999999999999999999999-", 100, &a, &b), -ERANGE);
 	SP_CHECK_INT(range("bytes=0-0", 0, &a, &b), -ERANGE);
 	SP_CHECK_INT(range("bytes=-5", 0, &a, &b), -ERANGE);
+	SP_CHECK_INT(range("bytes=100-,200-300", 100, &a, &b), -ERANGE);
+	SP_CHECK_INT(range("bytes=0-1,", 100, &a, &b), -EINVAL);
+	SP_CHECK_INT(range("bytes=0-1,x", 100, &a, &b), -EINVAL);
+	SP_CHECK_INT(range("bytes=0-1,,2-3", 100, &a, &b), -EINVAL);
 	const char *bad[] = {"bytes=", "bytes=-", "bytes=--5", "bytes=-5-10", "bytes=5",
 			     "bytes=9-5", "bytes=a-b", "bytes=1-2x", "bytes=+1-2", "bytes=-1-",
 			     "bytes=0x10-"};

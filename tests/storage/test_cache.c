@@ -147,4 +147,23 @@ SP_TEST(a_held_directory_stays)
 	tdir_free(root);
 }
 
+SP_TEST(cache_max_sizes)
+{
+	uint64_t v = 0;
+	SP_CHECK_INT(sp_cache_parse_size("0", &v), 0);
+	SP_CHECK_UINT(v, 0);
+	SP_CHECK_INT(sp_cache_parse_size("1500", &v), 0);
+	SP_CHECK_UINT(v, 1500);
+	SP_CHECK_INT(sp_cache_parse_size("3k", &v), 0);
+	SP_CHECK_UINT(v, 3072);
+	SP_CHECK_INT(sp_cache_parse_size("10G", &v), 0);
+	SP_CHECK_UINT(v, 10ull << 30);
+	SP_CHECK_INT(sp_cache_parse_size("2T", &v), 0);
+	SP_CHECK_UINT(v, 2ull << 40);
+	const char *bad[] = {"", "-1", " 5", "5 ", "5KB", "k", "1x", "99999999999999999999",
+			     "16777216T", "+5"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		SP_CHECK_INT(sp_cache_parse_size(bad[i], &v), -EINVAL);
+}
+
 SP_TEST_MAIN()
