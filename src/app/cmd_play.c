@@ -99,17 +99,21 @@ static void usage(FILE *f)
 		     "  --subhash FILE       write every subtitle event shown, as SubRip\n"
 		     "  --progress           print a status line every second\n"
 		     "  --seek-at POS:TARGET when playback reaches POS seconds, seek to\n"
-		     "                       TARGET (for scripts; repeatable)\n\n"
+		     "                       TARGET (for scripts; repeatable)\n"
+		     "  --screenshot-at POS:FILE  when playback reaches POS seconds,\n"
+		     "                       write the picture as a PNG into FILE\n"
+		     "  --hwdec MODE         auto, vaapi or no (default): hardware\n"
+		     "                       decoding when the machine has it\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
 		     "m mute, 9/0 volume, v subtitles on/off, j next subtitles,\n"
-		     "# next audio track, q quit.\n"));
+		     "# next audio track, s screenshot, q quit.\n"));
 }
 
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
 	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH, OPT_AID, OPT_ALANG,
-	OPT_SUBCP,
+	OPT_SUBCP, OPT_SHOTAT, OPT_HWDEC,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -180,6 +184,19 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_SUBHASH: o->pcfg.subhash_path = arg; return 0;
 	case OPT_ALANG: o->pcfg.alang = arg; return 0;
 	case OPT_SUBCP: o->pcfg.sub_codepage = arg; return 0;
+	case OPT_HWDEC:
+		if (strcmp(arg, "auto") && strcmp(arg, "vaapi") && strcmp(arg, "no"))
+			return -EINVAL;
+		o->pcfg.hwdec = arg;
+		return 0;
+	case OPT_SHOTAT: {
+		char *end;
+		o->pcfg.shot_at_s = strtod(arg, &end);
+		if (end == arg || *end != ':' || !end[1] || !(o->pcfg.shot_at_s >= 0))
+			return -EINVAL;
+		o->pcfg.shot_path = end + 1;
+		return 0;
+	}
 	case OPT_AID:
 		if (sp_parse_whole(arg, 1, 1000, &v) < 0)
 			return -EINVAL;
@@ -230,6 +247,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"aid", required_argument, NULL, OPT_AID},
 		{"alang", required_argument, NULL, OPT_ALANG},
 		{"sub-codepage", required_argument, NULL, OPT_SUBCP},
+		{"screenshot-at", required_argument, NULL, OPT_SHOTAT},
+		{"hwdec", required_argument, NULL, OPT_HWDEC},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};

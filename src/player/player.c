@@ -608,6 +608,19 @@ static void scripted_seek(struct player *p)
 	p->seek_at_done++;
 }
 
+/* --screenshot-at: once a frame at or after the time is on screen. */
+static void scripted_shot(struct player *p)
+{
+	if (!p->cfg->shot_path || p->shot_done || !p->first_shown || p->awaiting_seek ||
+	    p->pos + 1e-6 < p->cfg->shot_at_s)
+		return;
+	p->shot_done = true;
+	int r = sp_shot_write(p, p->cfg->shot_path);
+	if (r < 0)
+		fprintf(stderr, _("swarmplay: cannot write the screenshot %s: %s\n"),
+			p->cfg->shot_path, strerror(-r));
+}
+
 static int main_loop(struct player *p, struct sp_error **err)
 {
 	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag)) {
@@ -636,6 +649,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 				video_refresh(p, now, &remaining);
 			else
 				audio_only_refresh(p, now);
+			scripted_shot(p);
 			check_end(p, now);
 		}
 		if (p->win && now - p->last_osd_us >= SP_OSD_PERIOD_US) {

@@ -103,6 +103,13 @@ struct sp_play_config {
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
 	int nseek_at;
+	/* --screenshot-at: when the position first reaches shot_at_s, the
+	 * frame shown and its subtitles as a PNG into shot_path (NULL: none) */
+	double shot_at_s;
+	const char *shot_path;
+	/* --hwdec: "auto", "vaapi" (a hardware decoder if the machine has
+	 * one, else software, silently), NULL or "no": software */
+	const char *hwdec;
 	/* subtitles (sub.c): --slang's comma list, an external file (--sub),
 	 * a subtitle file of the torrent read through its own reader, which
 	 * the player takes over (closed before sp_player_run returns; NULL

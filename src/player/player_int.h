@@ -51,6 +51,8 @@ struct sp_decoder {
 	bool started;
 	struct player *p;
 	bool video;
+	int hw_fmt;            /* --hwdec: the device's pixel format, or -1 */
+	AVFrame *sw;           /* a hardware frame downloaded */
 };
 
 #define SP_SUB_TRACKS_MAX 16
@@ -219,6 +221,7 @@ struct player {
 	int64_t progress_us;    /* last --progress line */
 	char reachable_shown[160]; /* the reachability --progress said last */
 	int seek_at_done;       /* scripted seeks already made */
+	bool shot_done;         /* --screenshot-at's picture written */
 	double exact_target;    /* [main] an exact seek's target, NAN: none */
 	/* the same for the audio callback: its frames of this serial that end
 	 * before the target are dropped (0: none) */
@@ -299,6 +302,11 @@ void sp_bitsub_free(struct sp_subtrack *t);
 void sp_osd_message(struct player *p, const char *msg);
 void sp_input_handle(struct player *p, const SDL_Event *ev);
 void sp_input_idle(struct player *p, int64_t now);
+
+/* shot.c [main]: the frame shown and its subtitles as a PNG (0 or a
+ * negative errno); key s */
+int sp_shot_write(struct player *p, const char *path);
+void sp_shot_key(struct player *p);
 
 /* stats.c [main] */
 void sp_stats_maybe_write(struct player *p, int64_t now, bool force);
