@@ -101,7 +101,7 @@ static void usage(FILE *f)
 		     "  --seek-at POS:TARGET when playback reaches POS seconds, seek to\n"
 		     "                       TARGET (for scripts; repeatable)\n"
 		     "  --screenshot-at POS:FILE  when playback reaches POS seconds,\n"
-		     "                       write the picture as a PNG into FILE\n"
+		     "                       write the picture as a PNG into FILE (repeatable)\n"
 		     "  --hwdec MODE         auto, vaapi or no (default): hardware\n"
 		     "                       decoding when the machine has it\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
@@ -191,10 +191,14 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_SHOTAT: {
 		char *end;
-		o->pcfg.shot_at_s = strtod(arg, &end);
-		if (end == arg || *end != ':' || !end[1] || !(o->pcfg.shot_at_s >= 0))
+		int i = o->pcfg.nshot_at;
+		if (i >= SP_PLAYER_SHOT_AT_MAX)
 			return -EINVAL;
-		o->pcfg.shot_path = end + 1;
+		o->pcfg.shot_at[i].at_s = strtod(arg, &end);
+		if (end == arg || *end != ':' || !end[1] || !(o->pcfg.shot_at[i].at_s >= 0))
+			return -EINVAL;
+		o->pcfg.shot_at[i].path = end + 1;
+		o->pcfg.nshot_at++;
 		return 0;
 	}
 	case OPT_AID:

@@ -611,14 +611,15 @@ static void scripted_seek(struct player *p)
 /* --screenshot-at: once a frame at or after the time is on screen. */
 static void scripted_shot(struct player *p)
 {
-	if (!p->cfg->shot_path || p->shot_done || !p->first_shown || p->awaiting_seek ||
-	    p->pos + 1e-6 < p->cfg->shot_at_s)
+	int i = p->shot_at_done;
+	if (i >= p->cfg->nshot_at || !p->first_shown || p->awaiting_seek ||
+	    p->pos + 1e-6 < p->cfg->shot_at[i].at_s)
 		return;
-	p->shot_done = true;
-	int r = sp_shot_write(p, p->cfg->shot_path);
+	p->shot_at_done++;
+	int r = sp_shot_write(p, p->cfg->shot_at[i].path);
 	if (r < 0)
 		fprintf(stderr, _("swarmplay: cannot write the screenshot %s: %s\n"),
-			p->cfg->shot_path, strerror(-r));
+			p->cfg->shot_at[i].path, strerror(-r));
 }
 
 static int main_loop(struct player *p, struct sp_error **err)

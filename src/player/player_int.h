@@ -221,7 +221,7 @@ struct player {
 	int64_t progress_us;    /* last --progress line */
 	char reachable_shown[160]; /* the reachability --progress said last */
 	int seek_at_done;       /* scripted seeks already made */
-	bool shot_done;         /* --screenshot-at's picture written */
+	int shot_at_done;       /* --screenshot-at's pictures written */
 	double exact_target;    /* [main] an exact seek's target, NAN: none */
 	/* the same for the audio callback: its frames of this serial that end
 	 * before the target are dropped (0: none) */

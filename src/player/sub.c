@@ -52,7 +52,7 @@ static AVCodecContext *open_decoder(struct player *p, AVStream *st)
 	if (avcodec_parameters_to_context(c, st->codecpar) < 0)
 		goto fail;
 	c->pkt_timebase = st->time_base;
-	if (p->cfg->sub_codepage && c->codec_id != AV_CODEC_ID_MOV_TEXT &&
+	if (p->cfg->sub_codepage && c->codec_id != AV_CODEC_ID_MOV_TEXT && text_codec(st->codecpar) &&
 	    !(c->sub_charenc = av_strdup(p->cfg->sub_codepage)))
 		goto fail;
 	if (avcodec_open2(c, codec, NULL) < 0) {
@@ -111,10 +111,12 @@ static void push_event(struct player *p, int track, int64_t start, int64_t dur, 
 
 /* A plain-text subtitle whose bytes are not UTF-8 is taken as
  * Windows-1252, as mpv guesses for legacy .srt files. NULL: use pkt as it
- * is (mov_text is binary: never). */
+ * is (mov_text and bitmaps are binary: never). */
 static AVPacket *to_utf8(const AVCodecContext *dec, const AVPacket *pkt)
 {
-	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || dec->sub_charenc || !pkt->data ||
+	const AVCodecDescriptor *d = avcodec_descriptor_get(dec->codec_id);
+	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || !d || !(d->props & AV_CODEC_PROP_TEXT_SUB) ||
+	    dec->sub_charenc || !pkt->data ||
 	    pkt->size <= 0 ||
 	    sp_subtext_is_utf8(pkt->data, (size_t)pkt->size))
 		return NULL;
@@ -143,7 +145,7 @@ static void push_bitmap(struct player *p, int ti, const AVSubtitle *sub, int64_t
 					   (AVRational){1, 1000});
 	struct sp_bitpic *pic = sp_bitsub_picture(sub, start, end, serial, dec->width, dec->height);
 	if (pic)
-		push_event(p, ti, start, end - start, NULL, pic);
+		push_event(p, ti, start, 0, NULL, pic);
 }
 
 /* One packet of track ti into events (serial: its queue's). */
