@@ -7,7 +7,10 @@ turns it into DVB (MKV and MPEG-TS) and DVD (VobSub) subtitles. Each file
 plays in real time with --screenshot-at at 2 s (the red box shown), 3.5 s
 (cleared) and 4.5 s (the green box): the PNGs must show each box's colour
 inside its scaled place, the video's colour around it, and nothing once
-cleared."""
+cleared. A seek clears too: a 12 s PGS file in short clusters whose red
+box is cleared at 8 s, seeking from 1.5 s (the demuxer 5 s ahead, the
+clear not read yet) to 9.6 s skips the clear, yet at 9.8 s no red box
+stays."""
 import os, struct, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -84,6 +87,14 @@ for name, codec, ext in (("pgs", "copy", "mkv"), ("dvb", "dvbsub", "mkv"),
         print("%s: ffmpeg cannot make it here: %s" % (name, r.stderr.strip()[-300:]))
         continue
     files[name] = out
+seek_sup, seek_video = os.path.join(root, "seek.sup"), os.path.join(root, "seek.mp4")
+with open(seek_sup, "wb") as f:
+    f.write(clear(0, (0, 0, 16, 16), 0) + show(1000, RED, (81, 240, 90), 1) + clear(8000, RED, 2))
+subprocess.run(ff + ["-f", "lavfi", "-i", "color=c=0x203040:size=%dx%d:rate=25:duration=12" % (W, H),
+                     "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "10", seek_video], check=True)
+seek_file = os.path.join(root, "pgs-seek.mkv")
+subprocess.run(ff + ["-i", seek_video, "-i", seek_sup] + mux +
+               ["-c:s", "copy", "-cluster_time_limit", "100", seek_file], check=True)
 if "pgs" not in files:
     swarm.skip("ffmpeg cannot mux PGS subtitles into Matroska here")
 
@@ -148,6 +159,20 @@ for name, path in files.items():
         print("%s %s: %s" % ("ok  " if ok else "FAIL", name, what))
         if not ok:
             errors.append("%s: %s" % (name, what))
+# the seek: the red box before it, none after it
+shots = [os.path.join(root, "seek-%s.png" % t) for t in ("1.2", "9.8")]
+rc, out = swarm.play([seek_file, "--no-resume", "--exit-at-end", "--seek-at", "1.5:9.6",
+                      "--screenshot-at", "1.2:" + shots[0], "--screenshot-at", "9.8:" + shots[1]],
+                     timeout=120, env=env, log=os.path.join(root, "seek.log"))
+if rc != 0 or not all(os.path.exists(s) for s in shots):
+    errors.append("seek: player exit %s or no screenshot: %s" % (rc, out[-500:]))
+else:
+    a, b = rgb(shots[0]), rgb(shots[1])
+    for what, ok in (("red box before the seek", inside(a, RED, (255, 0, 0)) >= 0.95),
+                     ("no red box after the seek", inside(b, RED, (255, 0, 0)) == 0)):
+        print("%s seek: %s" % ("ok  " if ok else "FAIL", what))
+        if not ok:
+            errors.append("seek: " + what)
 if errors:
     swarm.fail("; ".join(errors))
 print("bitmap subtitles shown, scaled and cleared: %s" % ", ".join(files))
