@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "app/cmd.h"
+#include "app/config_file.h"
 #include "app/media.h"
 #include "app/swarm_opts.h"
 #include "app/watch_later.h"
@@ -592,6 +593,7 @@ int sp_cmd_play(int argc, char **argv)
 	struct opts o = {.file_index = -1, .cache_max = CACHE_MAX_DEFAULT, .cache_fd = -1};
 	sp_play_config_init(&o.pcfg);
 	o.pcfg.t0_us = sp_process_start_us(); /* ttff from the spawn */
+	argc = sp_config_file_prepend(argc, &argv); /* swarmplay.conf, then the command line */
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {
 		usage(stdout);
