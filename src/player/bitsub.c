@@ -21,15 +21,15 @@
 #include "player/player_int.h"
 
 #define BITSUB_PICS_MAX 16
-#define BITSUB_SIDE_MAX 8192                 /* a rectangle's width or height */
-#define BITSUB_AREA_MAX (4096 * 4096)        /* the composed picture's pixels */
+#define BITSUB_SIDE_MAX 8192	      /* a rectangle's width or height */
+#define BITSUB_AREA_MAX (4096 * 4096) /* the composed picture's pixels */
 
 struct sp_bitpic {
 	int64_t start_ms, end_ms; /* end INT64_MAX: until the next picture */
 	int serial;
-	int canvas_w, canvas_h;   /* the rectangles' frame; 0: the video's size */
-	int x, y, w, h;           /* the bounding box; w == 0: a clear */
-	uint32_t *argb;           /* w * h, 0xAARRGGBB */
+	int canvas_w, canvas_h; /* the rectangles' frame; 0: the video's size */
+	int x, y, w, h;		/* the bounding box; w == 0: a clear */
+	uint32_t *argb;		/* w * h, 0xAARRGGBB */
 };
 
 struct sp_bitsubs {
@@ -72,8 +72,11 @@ struct sp_bitpic *sp_bitsub_picture(const AVSubtitle *sub, int64_t start_ms, int
 	struct sp_bitpic *pic = calloc(1, sizeof(*pic));
 	if (!pic)
 		return NULL;
-	*pic = (struct sp_bitpic){.start_ms = start_ms, .end_ms = end_ms, .serial = serial,
-				  .canvas_w = canvas_w, .canvas_h = canvas_h};
+	*pic = (struct sp_bitpic){.start_ms = start_ms,
+				  .end_ms = end_ms,
+				  .serial = serial,
+				  .canvas_w = canvas_w,
+				  .canvas_h = canvas_h};
 	int x0 = INT_MAX, y0 = INT_MAX, x1 = 0, y1 = 0;
 	for (unsigned i = 0; i < sub->num_rects; i++) {
 		const AVSubtitleRect *r = sub->rects[i];
@@ -187,7 +190,8 @@ void sp_bitsub_draw(struct player *p, struct sp_subtrack *t, int64_t ms, SDL_Rec
 		return;
 	SDL_Rect dst = {video.x + (int)((int64_t)pic->x * video.w / cw),
 			video.y + (int)((int64_t)pic->y * video.h / ch),
-			(int)((int64_t)pic->w * video.w / cw), (int)((int64_t)pic->h * video.h / ch)};
+			(int)((int64_t)pic->w * video.w / cw),
+			(int)((int64_t)pic->h * video.h / ch)};
 	SDL_RenderCopy(p->ren, tex, NULL, &dst);
 }
 

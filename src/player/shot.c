@@ -61,8 +61,8 @@ out:
 /* The shown frame and its subtitles, drawn w x h and read back as RGB24. */
 static uint8_t *grab(struct player *p, int w, int h)
 {
-	SDL_Texture *target = SDL_CreateTexture(p->ren, SDL_PIXELFORMAT_ARGB8888,
-						SDL_TEXTUREACCESS_TARGET, w, h);
+	SDL_Texture *target =
+	    SDL_CreateTexture(p->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, w, h);
 	uint8_t *rgb = target ? malloc((size_t)w * h * 3) : NULL;
 	if (!rgb || SDL_SetRenderTarget(p->ren, target) < 0) {
 		free(rgb);

@@ -52,8 +52,8 @@ static AVCodecContext *open_decoder(struct player *p, AVStream *st)
 	if (avcodec_parameters_to_context(c, st->codecpar) < 0)
 		goto fail;
 	c->pkt_timebase = st->time_base;
-	if (p->cfg->sub_codepage && c->codec_id != AV_CODEC_ID_MOV_TEXT && text_codec(st->codecpar) &&
-	    !(c->sub_charenc = av_strdup(p->cfg->sub_codepage)))
+	if (p->cfg->sub_codepage && c->codec_id != AV_CODEC_ID_MOV_TEXT &&
+	    text_codec(st->codecpar) && !(c->sub_charenc = av_strdup(p->cfg->sub_codepage)))
 		goto fail;
 	if (avcodec_open2(c, codec, NULL) < 0) {
 		if (p->cfg->sub_codepage)
@@ -116,8 +116,7 @@ static AVPacket *to_utf8(const AVCodecContext *dec, const AVPacket *pkt)
 {
 	const AVCodecDescriptor *d = avcodec_descriptor_get(dec->codec_id);
 	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || !d || !(d->props & AV_CODEC_PROP_TEXT_SUB) ||
-	    dec->sub_charenc || !pkt->data ||
-	    pkt->size <= 0 ||
+	    dec->sub_charenc || !pkt->data || pkt->size <= 0 ||
 	    sp_subtext_is_utf8(pkt->data, (size_t)pkt->size))
 		return NULL;
 	AVPacket *u = av_packet_alloc();
