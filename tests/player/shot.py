@@ -2,7 +2,8 @@
 """shot.py - screenshots. --screenshot-at 2 and 3 (software renderer,
 SDL's dummy driver): PNGs the video's size whose pixels are ffmpeg's frame
 at that time (as RGB, within the YUV conversion's rounding), each nearer
-its own time's frame than the other's. Then under Xvfb, key s writes
+its own time's frame than the other's; a text subtitle (--sub, libass)
+is in the PNG, white in its bottom third. Then under Xvfb, key s writes
 swarmplay-shot0001.png and, pressed again, swarmplay-shot0002.png in the
 current directory."""
 import ctypes, os, signal, subprocess, sys, time
@@ -56,6 +57,30 @@ for t, path in shots.items():
     print("%d s: mean difference %.2f to ffmpeg's frame, %.2f to the other" % (t, own, other))
     check(own < 6, "the %d s PNG is ffmpeg's frame at %d s (%.2f)" % (t, t, own))
     check(own * 2 < other, "the %d s PNG is nearer its own frame (%.2f vs %.2f)" % (t, own, other))
+
+# a text subtitle is part of the picture (mpv's "s" keeps them too)
+dark = os.path.join(root, "dark.mp4")
+subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                "color=c=0x203040:size=%dx%d:rate=25:duration=3" % (W, H), "-c:v", "libx264",
+                "-pix_fmt", "yuv420p", "-g", "10", dark], check=True)
+srt = os.path.join(root, "dark.srt")
+with open(srt, "w") as f:
+    f.write("1\n00:00:00,000 --> 00:00:10,000\nHello there, subtitles\n")
+sub_shot = os.path.join(root, "sub.png")
+rc, out = swarm.play([dark, "--no-resume", "--exit-at-end", "--sub", srt,
+                      "--screenshot-at", "1.5:" + sub_shot], timeout=120,
+                     env={"SDL_VIDEODRIVER": "dummy"}, log=os.path.join(root, "sub.log"))
+if rc != 0 or not os.path.exists(sub_shot):
+    check(False, "--sub with --screenshot-at: exit %s, %s" % (rc, out[-300:]))
+else:
+    px = rgb_png(sub_shot)
+
+    def white(y0, y1):
+        return sum(1 for i in range(y0 * W * 3, y1 * W * 3, 3) if min(px[i:i + 3]) >= 220)
+    top, bottom = white(0, H * 2 // 3), white(H * 2 // 3, H)
+    print("subtitle PNG: %d white pixels in the bottom third, %d above" % (bottom, top))
+    check(bottom >= 40 and top == 0, "the text subtitle is in the PNG's bottom third "
+          "(%d white pixels, %d above)" % (bottom, top))
 
 try:
     x11 = ctypes.CDLL("libX11.so.6")
