@@ -390,8 +390,8 @@ void sp_sub_poll(struct player *p)
 		struct sp_subevent *next = e->next;
 		struct sp_subtrack *t = &p->subs[e->track];
 		if (e->pic) {
-			double pos = p->win ? sp_player_position(p) : NAN;
-			if (p->win)
+			double pos = p->ren ? sp_player_position(p) : NAN;
+			if (p->ren) /* the pictures are for the renderer */
 				sp_bitsub_add(t, e->pic, isnan(pos) ? 0 : llround(pos * 1000));
 			else
 				sp_bitsub_pic_free(e->pic);
