@@ -608,20 +608,6 @@ static void scripted_seek(struct player *p)
 	p->seek_at_done++;
 }
 
-/* --screenshot-at: once a frame at or after the time is on screen. */
-static void scripted_shot(struct player *p)
-{
-	int i = p->shot_at_done;
-	if (i >= p->cfg->nshot_at || !p->first_shown || p->awaiting_seek ||
-	    p->pos + 1e-6 < p->cfg->shot_at[i].at_s)
-		return;
-	p->shot_at_done++;
-	int r = sp_shot_write(p, p->cfg->shot_at[i].path);
-	if (r < 0)
-		fprintf(stderr, _("swarmplay: cannot write the screenshot %s: %s\n"),
-			p->cfg->shot_at[i].path, strerror(-r));
-}
-
 static int main_loop(struct player *p, struct sp_error **err)
 {
 	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag)) {
@@ -650,7 +636,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 				video_refresh(p, now, &remaining);
 			else
 				audio_only_refresh(p, now);
-			scripted_shot(p);
+			sp_shot_scripted(p);
 			check_end(p, now);
 		}
 		if (p->win && now - p->last_osd_us >= SP_OSD_PERIOD_US) {

@@ -304,9 +304,10 @@ void sp_input_handle(struct player *p, const SDL_Event *ev);
 void sp_input_idle(struct player *p, int64_t now);
 
 /* shot.c [main]: the frame shown and its subtitles as a PNG (0 or a
- * negative errno); key s */
+ * negative errno); key s; --screenshot-at's next picture when due */
 int sp_shot_write(struct player *p, const char *path);
 void sp_shot_key(struct player *p);
+void sp_shot_scripted(struct player *p);
 
 /* stats.c [main] */
 void sp_stats_maybe_write(struct player *p, int64_t now, bool force);

@@ -124,3 +124,17 @@ void sp_shot_key(struct player *p)
 	sp_osd_message(p, msg);
 	SP_INFO("player", "screenshot: %s", name);
 }
+
+/* --screenshot-at: once a frame at or after the time is on screen. */
+void sp_shot_scripted(struct player *p)
+{
+	int i = p->shot_at_done;
+	if (i >= p->cfg->nshot_at || !p->first_shown || p->awaiting_seek ||
+	    p->pos + 1e-6 < p->cfg->shot_at[i].at_s)
+		return;
+	p->shot_at_done++;
+	int r = sp_shot_write(p, p->cfg->shot_at[i].path);
+	if (r < 0)
+		fprintf(stderr, _("swarmplay: cannot write the screenshot %s: %s\n"),
+			p->cfg->shot_at[i].path, strerror(-r));
+}
