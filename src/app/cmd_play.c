@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "app/cmd.h"
+#include "app/config_file.h"
 #include "app/media.h"
 #include "app/swarm_opts.h"
 #include "app/watch_later.h"
@@ -98,17 +99,21 @@ static void usage(FILE *f)
 		     "  --subhash FILE       write every subtitle event shown, as SubRip\n"
 		     "  --progress           print a status line every second\n"
 		     "  --seek-at POS:TARGET when playback reaches POS seconds, seek to\n"
-		     "                       TARGET (for scripts; repeatable)\n\n"
+		     "                       TARGET (for scripts; repeatable)\n"
+		     "  --screenshot-at POS:FILE  when playback reaches POS seconds,\n"
+		     "                       write the picture as a PNG into FILE (repeatable)\n"
+		     "  --hwdec MODE         auto, vaapi or no (default): hardware\n"
+		     "                       decoding when the machine has it\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
 		     "m mute, 9/0 volume, v subtitles on/off, j next subtitles,\n"
-		     "# next audio track, q quit.\n"));
+		     "# next audio track, s screenshot, q quit.\n"));
 }
 
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
 	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH, OPT_AID, OPT_ALANG,
-	OPT_SUBCP,
+	OPT_SUBCP, OPT_SHOTAT, OPT_HWDEC,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -179,6 +184,23 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_SUBHASH: o->pcfg.subhash_path = arg; return 0;
 	case OPT_ALANG: o->pcfg.alang = arg; return 0;
 	case OPT_SUBCP: o->pcfg.sub_codepage = arg; return 0;
+	case OPT_HWDEC:
+		if (strcmp(arg, "auto") && strcmp(arg, "vaapi") && strcmp(arg, "no"))
+			return -EINVAL;
+		o->pcfg.hwdec = arg;
+		return 0;
+	case OPT_SHOTAT: {
+		char *end;
+		int i = o->pcfg.nshot_at;
+		if (i >= SP_PLAYER_SHOT_AT_MAX)
+			return -EINVAL;
+		o->pcfg.shot_at[i].at_s = strtod(arg, &end);
+		if (end == arg || *end != ':' || !end[1] || !(o->pcfg.shot_at[i].at_s >= 0))
+			return -EINVAL;
+		o->pcfg.shot_at[i].path = end + 1;
+		o->pcfg.nshot_at++;
+		return 0;
+	}
 	case OPT_AID:
 		if (sp_parse_whole(arg, 1, 1000, &v) < 0)
 			return -EINVAL;
@@ -229,6 +251,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"aid", required_argument, NULL, OPT_AID},
 		{"alang", required_argument, NULL, OPT_ALANG},
 		{"sub-codepage", required_argument, NULL, OPT_SUBCP},
+		{"screenshot-at", required_argument, NULL, OPT_SHOTAT},
+		{"hwdec", required_argument, NULL, OPT_HWDEC},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -576,6 +600,7 @@ int sp_cmd_play(int argc, char **argv)
 	struct opts o = {.file_index = -1, .cache_max = CACHE_MAX_DEFAULT, .cache_fd = -1};
 	sp_play_config_init(&o.pcfg);
 	o.pcfg.t0_us = sp_app_process_start_us(); /* ttff from the spawn */
+	argc = sp_config_file_prepend(argc, &argv); /* swarmplay.conf, then the command line */
 	int r = parse_args(argc, argv, &o);
 	if (r == 100) {
 		usage(stdout);

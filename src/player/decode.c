@@ -5,10 +5,16 @@
  * when the queue's serial changes (a seek) the codec is flushed before the
  * first packet of the new serial. The video thread hashes every decoded
  * frame (--framehash) in output order, before any is dropped for display.
- * The threads never call SDL. */
+ * The threads never call SDL. With --hwdec, a VAAPI device decodes when
+ * there is one (else software, silently, as mpv falls back) and its frames
+ * are downloaded (av_hwframe_transfer_data) before anything else sees
+ * them. */
 #include <errno.h>
 #include <math.h>
 
+#include <string.h>
+
+#include <libavutil/hwcontext.h>
 #include <libavutil/time.h>
 
 #include "core/i18n.h"
@@ -17,6 +23,48 @@
 
 /* consecutive decode errors before the next packet is fed anyway */
 #define SP_DECODE_ERRORS_MAX 64
+
+static enum AVPixelFormat hw_get_format(AVCodecContext *avctx, const enum AVPixelFormat *fmts)
+{
+	const struct sp_decoder *d = avctx->opaque;
+	for (const enum AVPixelFormat *f = fmts; *f != AV_PIX_FMT_NONE; f++)
+		if ((int)*f == d->hw_fmt)
+			return *f;
+	return avcodec_default_get_format(avctx, fmts); /* software after all */
+}
+
+/* --hwdec auto|vaapi: the codec's VAAPI configuration and a device, or
+ * nothing (software decoding). */
+static void try_hwdec(struct sp_decoder *d, AVCodecContext *avctx, const AVCodec *codec)
+{
+	const char *mode = d->p->cfg->hwdec;
+	d->hw_fmt = -1;
+	if (!d->video || !mode || !strcmp(mode, "no"))
+		return;
+	enum AVPixelFormat fmt = AV_PIX_FMT_NONE;
+	for (int i = 0;; i++) {
+		const AVCodecHWConfig *hc = avcodec_get_hw_config(codec, i);
+		if (!hc)
+			break;
+		if (hc->device_type == AV_HWDEVICE_TYPE_VAAPI &&
+		    (hc->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX)) {
+			fmt = hc->pix_fmt;
+			break;
+		}
+	}
+	AVBufferRef *dev = NULL;
+	if (fmt == AV_PIX_FMT_NONE ||
+	    av_hwdevice_ctx_create(&dev, AV_HWDEVICE_TYPE_VAAPI, NULL, NULL, 0) < 0) {
+		SP_INFO("player", "hwdec %s: no VAAPI for %s here, decoding in software", mode,
+			codec->name);
+		return;
+	}
+	avctx->hw_device_ctx = dev;
+	avctx->opaque = d;
+	avctx->get_format = hw_get_format;
+	d->hw_fmt = fmt;
+	SP_INFO("player", "hwdec: VAAPI for %s", codec->name);
+}
 
 int sp_decoder_open(struct player *p, struct sp_decoder *d, AVStream *st, struct sp_pktq *q,
 		    struct sp_frameq *fq, bool video, struct sp_error **err)
@@ -32,6 +80,9 @@ int sp_decoder_open(struct player *p, struct sp_decoder *d, AVStream *st, struct
 	if (r >= 0) {
 		avctx->pkt_timebase = st->time_base;
 		avctx->thread_count = 0; /* auto; frame threading is bit-exact */
+		d->p = p;
+		d->video = video;
+		try_hwdec(d, avctx, codec);
 		r = avcodec_open2(avctx, codec, NULL);
 	}
 	if (r < 0) {
@@ -39,7 +90,9 @@ int sp_decoder_open(struct player *p, struct sp_decoder *d, AVStream *st, struct
 		return sp_error_set(err, -EINVAL, _("cannot open the %s decoder"), codec->name);
 	}
 	d->pkt = av_packet_alloc();
-	if (!d->pkt) {
+	d->sw = d->hw_fmt >= 0 ? av_frame_alloc() : NULL;
+	if (!d->pkt || (d->hw_fmt >= 0 && !d->sw)) {
+		av_packet_free(&d->pkt);
 		avcodec_free_context(&avctx);
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	}
@@ -53,10 +106,26 @@ int sp_decoder_open(struct player *p, struct sp_decoder *d, AVStream *st, struct
 	return 0;
 }
 
+/* A hardware frame into system memory, in place. 0 or -1. */
+static int download(struct sp_decoder *d, AVFrame *frame)
+{
+	av_frame_unref(d->sw);
+	if (av_hwframe_transfer_data(d->sw, frame, 0) < 0 || av_frame_copy_props(d->sw, frame) < 0)
+		return -1;
+	av_frame_unref(frame);
+	av_frame_move_ref(frame, d->sw);
+	return 0;
+}
+
 /* Deliver a decoded frame to the ring. Returns -1 when aborted. */
 static int output_frame(struct sp_decoder *d, AVFrame *frame)
 {
 	struct player *p = d->p;
+	if (d->hw_fmt >= 0 && frame->format == d->hw_fmt && download(d, frame) < 0) {
+		SP_WARN("player", "cannot download a decoded frame");
+		av_frame_unref(frame);
+		return 0;
+	}
 	if (d->video) {
 		atomic_fetch_add(&p->frames_decoded, 1);
 		if (p->fh)
@@ -196,5 +265,6 @@ void sp_decoder_stop(struct sp_decoder *d)
 void sp_decoder_close(struct sp_decoder *d)
 {
 	av_packet_free(&d->pkt);
+	av_frame_free(&d->sw);
 	avcodec_free_context(&d->avctx);
 }

@@ -1,7 +1,8 @@
 /* input.c - keys and mouse: space pause, left/right -/+10 s, up/down
  * +/-60 s, click or drag on the progress bar to seek, f or double-click
  * for fullscreen, m mute, 9/0 volume, v show/hide subtitles, j next
- * subtitle track, # next audio track, q/Esc quit. Main thread. */
+ * subtitle track, # next audio track, s screenshot, q/Esc quit. Main
+ * thread. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,9 @@ static void on_key(struct player *p, SDL_Keycode k)
 		break;
 	case SDLK_j:
 		sp_sub_cycle(p);
+		break;
+	case SDLK_s:
+		sp_shot_key(p);
 		break;
 	case SDLK_m: {
 		bool m = !atomic_load(&p->muted);

@@ -639,6 +639,7 @@ static int main_loop(struct player *p, struct sp_error **err)
 				video_refresh(p, now, &remaining);
 			else
 				audio_only_refresh(p, now);
+			sp_shot_scripted(p);
 			check_end(p, now);
 		}
 		if (p->win && now - p->last_osd_us >= SP_OSD_PERIOD_US) {

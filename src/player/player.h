@@ -27,6 +27,7 @@ struct AVFrame;
 
 #define SP_PLAYER_MAP_CELLS 256
 #define SP_PLAYER_SEEK_AT_MAX 8
+#define SP_PLAYER_SHOT_AT_MAX 8
 
 enum { SP_PLAYER_FROM_PEERS, SP_PLAYER_FROM_WEBSEED, SP_PLAYER_FROM_CACHE, SP_PLAYER_FROM_N };
 /* Waste causes, in the order of enum sp_waste_cause (swarmplay.h). */
@@ -108,6 +109,13 @@ struct sp_play_config {
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
 	int nseek_at;
+	/* --screenshot-at: when the position first reaches at_s, the frame
+	 * shown and its subtitles as a PNG into path */
+	struct { double at_s; const char *path; } shot_at[SP_PLAYER_SHOT_AT_MAX];
+	int nshot_at;
+	/* --hwdec: "auto", "vaapi" (a hardware decoder if the machine has
+	 * one, else software, silently), NULL or "no": software */
+	const char *hwdec;
 	/* subtitles (sub.c): --slang's comma list, an external file (--sub),
 	 * a subtitle file of the torrent read through its own reader, which
 	 * the player takes over (closed before sp_player_run returns; NULL

@@ -51,12 +51,15 @@ struct sp_decoder {
 	bool started;
 	struct player *p;
 	bool video;
+	int hw_fmt;            /* --hwdec: the device's pixel format, or -1 */
+	AVFrame *sw;           /* a hardware frame downloaded */
 };
 
 #define SP_SUB_TRACKS_MAX 16
 
-/* A text subtitle track: a stream of the container, or an external file
- * decoded whole before playback starts (stream -1). */
+/* A subtitle track: a text stream of the container, or an external file
+ * decoded whole before playback starts (stream -1), or a bitmap stream
+ * (PGS, DVB, VobSub: bitsub.c). */
 struct sp_subtrack {
 	int stream;            /* index in ic, -1: external */
 	AVCodecContext *dec;   /* [sub thread] embedded ones; NULL external */
@@ -64,6 +67,8 @@ struct sp_subtrack {
 	char lang[16];
 	char *header;          /* the decoder's ASS script header, owned */
 	struct ass_track *ass; /* [main] libass's track; NULL without a window */
+	bool bitmap;
+	struct sp_bitsubs *bits; /* [main] a bitmap track's pictures */
 };
 
 /* A decoded event, from the sub thread (or the demux thread for external
@@ -72,6 +77,7 @@ struct sp_subevent {
 	int track;
 	int64_t start_ms, dur_ms;
 	char *line;            /* FFmpeg's ASS event: ReadOrder,Layer,...,Text */
+	struct sp_bitpic *pic; /* or a bitmap subtitle's picture (line NULL) */
 	struct sp_subevent *next;
 };
 
@@ -215,6 +221,7 @@ struct player {
 	int64_t progress_us;    /* last --progress line */
 	char reachable_shown[160]; /* the reachability --progress said last */
 	int seek_at_done;       /* scripted seeks already made */
+	int shot_at_done;       /* --screenshot-at's pictures written */
 	double exact_target;    /* [main] an exact seek's target, NAN: none */
 	/* the same for the audio callback: its frames of this serial that end
 	 * before the target are dropped (0: none) */
@@ -254,6 +261,8 @@ void sp_render_set_video_size(struct player *p, int w, int h, AVRational sar);
 int sp_render_upload(struct player *p, const AVFrame *f);
 void sp_render_draw(struct player *p);
 void sp_render_toggle_fullscreen(struct player *p);
+/* The video's rectangle (its aspect ratio, letterboxed) in w x h. */
+SDL_Rect sp_render_video_rect(struct player *p, int w, int h);
 /* The progress bar's rectangle in window pixels. */
 SDL_Rect sp_render_bar_rect(struct player *p);
 
@@ -276,17 +285,35 @@ int sp_sub_setup(struct player *p, struct sp_error **err);
 bool sp_sub_route(struct player *p, AVPacket *pkt);
 void sp_sub_poll(struct player *p);
 bool sp_sub_done(struct player *p);
-void sp_sub_draw(struct player *p, int w, int h);
+/* text in the w x h area at the window's top left, bitmaps on the
+ * video's rectangle */
+void sp_sub_draw(struct player *p, int w, int h, SDL_Rect video);
 void sp_sub_cycle(struct player *p);
 void sp_sub_toggle(struct player *p);
 void sp_sub_stop(struct player *p);
 void sp_sub_fini(struct player *p);
 void sp_sub_fini_tracks(struct player *p);
 
+/* bitsub.c: a decoded bitmap subtitle as a picture (sub thread); a
+ * track's pictures (main) */
+struct sp_bitpic;
+struct sp_bitpic *sp_bitsub_picture(const AVSubtitle *sub, int64_t start_ms, int64_t end_ms,
+				    int serial, int canvas_w, int canvas_h);
+void sp_bitsub_pic_free(struct sp_bitpic *pic);
+void sp_bitsub_add(struct sp_subtrack *t, struct sp_bitpic *pic, int64_t pos_ms);
+void sp_bitsub_draw(struct player *p, struct sp_subtrack *t, int64_t ms, SDL_Rect video);
+void sp_bitsub_free(struct sp_subtrack *t);
+
 /* input.c [main] */
 void sp_osd_message(struct player *p, const char *msg);
 void sp_input_handle(struct player *p, const SDL_Event *ev);
 void sp_input_idle(struct player *p, int64_t now);
+
+/* shot.c [main]: the frame shown and its subtitles as a PNG (0 or a
+ * negative errno); key s; --screenshot-at's next picture when due */
+int sp_shot_write(struct player *p, const char *path);
+void sp_shot_key(struct player *p);
+void sp_shot_scripted(struct player *p);
 
 /* stats.c [main] */
 void sp_stats_maybe_write(struct player *p, int64_t now, bool force);

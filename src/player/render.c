@@ -246,7 +246,7 @@ int sp_render_upload(struct player *p, const AVFrame *f)
 }
 
 /* The largest rectangle of the video's aspect ratio inside w x h. */
-static SDL_Rect video_rect(struct player *p, int w, int h)
+SDL_Rect sp_render_video_rect(struct player *p, int w, int h)
 {
 	double aspect = p->tex_h ? (double)p->tex_w / p->tex_h : 16.0 / 9;
 	if (p->sar.num > 0 && p->sar.den > 0)
@@ -269,12 +269,13 @@ void sp_render_draw(struct player *p)
 	SDL_SetRenderDrawColor(p->ren, 0, 0, 0, 255);
 	SDL_RenderClear(p->ren);
 	if (p->tex) {
-		SDL_Rect r = video_rect(p, w, h);
+		SDL_Rect r = sp_render_video_rect(p, w, h);
 		SDL_RenderCopy(p->ren, p->tex, NULL, &r);
 	}
+	/* subtitles under the OSD: text above its panel (as last drawn) */
+	sp_sub_draw(p, w, p->osd_panel_y > 0 ? p->osd_panel_y : h, sp_render_video_rect(p, w, h));
 	if (!p->cfg->signage)
 		sp_osd_draw(p, w, h);
-	sp_sub_draw(p, w, p->osd_panel_y > 0 ? p->osd_panel_y : h);
 	sp_text_gc(p->text);
 	SDL_RenderPresent(p->ren);
 }

@@ -1,10 +1,11 @@
-/* sub.c - text subtitles: SubRip, ASS/SSA, mov_text and WebVTT streams
+/* sub.c - subtitles: SubRip, ASS/SSA, mov_text and WebVTT streams
  * decoded with libavcodec (every text stream, so that switching tracks
  * needs no seek) and an external file (--sub, or the torrent's own .srt
  * beside the video) decoded whole before playback starts; drawn with
  * libass at the master clock's time, so pauses and seeks need nothing of
  * their own: events carry their times, libass drops duplicates by their
- * ReadOrder.
+ * ReadOrder. Bitmap streams (PGS, DVB, VobSub) are decoded on the same
+ * thread into pictures that bitsub.c keeps and draws.
  *
  * Threads: the demux thread routes packets to p->sq and opens the
  * external file; the sub thread decodes p->sq into events (under
@@ -33,6 +34,13 @@ static bool text_codec(const AVCodecParameters *par)
 	return par->codec_type == AVMEDIA_TYPE_SUBTITLE && d && (d->props & AV_CODEC_PROP_TEXT_SUB);
 }
 
+static bool bitmap_codec(const AVCodecParameters *par)
+{
+	const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
+	return par->codec_type == AVMEDIA_TYPE_SUBTITLE && d &&
+	       (d->props & AV_CODEC_PROP_BITMAP_SUB);
+}
+
 /* --sub-codepage goes to FFmpeg (iconv, before decoding) for the plain
  * text formats; mov_text says its own charset. */
 static AVCodecContext *open_decoder(struct player *p, AVStream *st)
@@ -45,7 +53,7 @@ static AVCodecContext *open_decoder(struct player *p, AVStream *st)
 		goto fail;
 	c->pkt_timebase = st->time_base;
 	if (p->cfg->sub_codepage && c->codec_id != AV_CODEC_ID_MOV_TEXT &&
-	    !(c->sub_charenc = av_strdup(p->cfg->sub_codepage)))
+	    text_codec(st->codecpar) && !(c->sub_charenc = av_strdup(p->cfg->sub_codepage)))
 		goto fail;
 	if (avcodec_open2(c, codec, NULL) < 0) {
 		if (p->cfg->sub_codepage)
@@ -78,16 +86,20 @@ static struct sp_subtrack *add_track(struct player *p, AVStream *st, AVCodecCont
 	return t;
 }
 
-static void push_event(struct player *p, int track, int64_t start, int64_t dur, const char *line)
+/* Takes pic (when line is NULL). */
+static void push_event(struct player *p, int track, int64_t start, int64_t dur, const char *line,
+		       struct sp_bitpic *pic)
 {
 	struct sp_subevent *e = calloc(1, sizeof(*e));
-	if (!e || !(e->line = strdup(line))) {
+	if (!e || (line && !(e->line = strdup(line)))) {
 		free(e);
+		sp_bitsub_pic_free(pic);
 		return;
 	}
 	e->track = track;
 	e->start_ms = start;
 	e->dur_ms = dur;
+	e->pic = pic;
 	pthread_mutex_lock(&p->sub_mu);
 	if (p->sub_last)
 		p->sub_last->next = e;
@@ -99,11 +111,12 @@ static void push_event(struct player *p, int track, int64_t start, int64_t dur, 
 
 /* A plain-text subtitle whose bytes are not UTF-8 is taken as
  * Windows-1252, as mpv guesses for legacy .srt files. NULL: use pkt as it
- * is (mov_text is binary: never). */
+ * is (mov_text and bitmaps are binary: never). */
 static AVPacket *to_utf8(const AVCodecContext *dec, const AVPacket *pkt)
 {
-	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || dec->sub_charenc || !pkt->data ||
-	    pkt->size <= 0 ||
+	const AVCodecDescriptor *d = avcodec_descriptor_get(dec->codec_id);
+	if (dec->codec_id == AV_CODEC_ID_MOV_TEXT || !d || !(d->props & AV_CODEC_PROP_TEXT_SUB) ||
+	    dec->sub_charenc || !pkt->data || pkt->size <= 0 ||
 	    sp_subtext_is_utf8(pkt->data, (size_t)pkt->size))
 		return NULL;
 	AVPacket *u = av_packet_alloc();
@@ -117,8 +130,26 @@ static AVPacket *to_utf8(const AVCodecContext *dec, const AVPacket *pkt)
 	return u;
 }
 
-/* One packet of track ti into events. */
-static void decode_packet(struct player *p, int ti, AVCodecContext *dec, AVPacket *pkt)
+/* A bitmap subtitle: its picture from start to its end, else its
+ * packet's duration, else until the next one. */
+static void push_bitmap(struct player *p, int ti, const AVSubtitle *sub, int64_t base,
+			const AVPacket *pkt, int serial)
+{
+	const AVCodecContext *dec = p->subs[ti].dec;
+	int64_t start = base + sub->start_display_time, end = INT64_MAX;
+	if (sub->end_display_time > sub->start_display_time && sub->end_display_time != UINT32_MAX)
+		end = base + sub->end_display_time;
+	else if (pkt->duration > 0)
+		end = start + av_rescale_q(pkt->duration, p->ic->streams[pkt->stream_index]->time_base,
+					   (AVRational){1, 1000});
+	struct sp_bitpic *pic = sp_bitsub_picture(sub, start, end, serial, dec->width, dec->height);
+	if (pic)
+		push_event(p, ti, start, 0, NULL, pic);
+}
+
+/* One packet of track ti into events (serial: its queue's). */
+static void decode_packet(struct player *p, int ti, AVCodecContext *dec, AVPacket *pkt,
+			  int serial)
 {
 	AVSubtitle sub;
 	int got = 0;
@@ -133,9 +164,11 @@ static void decode_packet(struct player *p, int ti, AVCodecContext *dec, AVPacke
 		int64_t dur = sub.end_display_time > sub.start_display_time
 				      ? (int64_t)sub.end_display_time - sub.start_display_time
 				      : 5000; /* no end: a few seconds, as players do */
-		for (unsigned i = 0; i < sub.num_rects; i++)
+		if (p->subs[ti].bitmap)
+			push_bitmap(p, ti, &sub, base, pkt, serial);
+		for (unsigned i = 0; !p->subs[ti].bitmap && i < sub.num_rects; i++)
 			if (sub.rects[i]->type == SUBTITLE_ASS && sub.rects[i]->ass)
-				push_event(p, ti, start, dur, sub.rects[i]->ass);
+				push_event(p, ti, start, dur, sub.rects[i]->ass, NULL);
 	}
 	avsubtitle_free(&sub);
 }
@@ -164,7 +197,7 @@ static void read_external(struct player *p, AVFormatContext *ic)
 		if (av_read_frame(ic, pkt) < 0)
 			break;
 		if (pkt->stream_index == si)
-			decode_packet(p, ti, dec, pkt);
+			decode_packet(p, ti, dec, pkt, 0);
 		av_packet_unref(pkt);
 	}
 	av_packet_free(&pkt);
@@ -208,21 +241,34 @@ bool sp_sub_route(struct player *p, AVPacket *pkt)
 	return false;
 }
 
+/* After a seek, the bitmap decoders forget the half-read subtitle they
+ * may hold (text decoders hold nothing). */
+static void flush_bitmap_decoders(struct player *p)
+{
+	for (int i = 0; i < p->nsubs; i++)
+		if (p->subs[i].bitmap && p->subs[i].dec)
+			avcodec_flush_buffers(p->subs[i].dec);
+}
+
 static void *sub_thread(void *arg)
 {
 	struct player *p = arg;
+	int last_serial = -1;
 	for (;;) {
 		AVPacket *pkt = NULL;
 		int serial;
 		if (sp_pktq_get(&p->sq, &pkt, &serial, true) < 0)
 			break;
+		if (serial != last_serial && last_serial >= 0)
+			flush_bitmap_decoders(p);
+		last_serial = serial;
 		if (!pkt) {
 			atomic_store(&p->sub_finished, serial);
 			continue;
 		}
 		for (int i = 0; i < p->nsubs; i++)
 			if (p->subs[i].stream == pkt->stream_index && p->subs[i].dec)
-				decode_packet(p, i, p->subs[i].dec, pkt);
+				decode_packet(p, i, p->subs[i].dec, pkt, serial);
 		av_packet_free(&pkt);
 	}
 	return NULL;
@@ -255,6 +301,8 @@ static void make_ass_tracks(struct player *p)
 	ASS_Library *lib = sp_text_library(p->text);
 	for (int i = 0; lib && i < p->nsubs; i++) {
 		struct sp_subtrack *t = &p->subs[i];
+		if (t->bitmap)
+			continue;
 		t->ass = ass_new_track(lib);
 		if (t->ass && t->header)
 			ass_process_codec_private(t->ass, t->header, (int)strlen(t->header));
@@ -266,7 +314,8 @@ int sp_sub_setup(struct player *p, struct sp_error **err)
 	AVFormatContext *ic = p->ic;
 	for (unsigned i = 0; i < ic->nb_streams; i++) {
 		AVStream *st = ic->streams[i];
-		if (!text_codec(st->codecpar))
+		bool bitmap = bitmap_codec(st->codecpar);
+		if (!text_codec(st->codecpar) && !bitmap)
 			continue;
 		AVCodecContext *dec = open_decoder(p, st);
 		struct sp_subtrack *t = dec ? add_track(p, st, dec) : NULL;
@@ -275,6 +324,7 @@ int sp_sub_setup(struct player *p, struct sp_error **err)
 			continue;
 		}
 		t->stream = (int)i;
+		t->bitmap = bitmap;
 		t->t0 = p->start_time;
 	}
 	p->sub_cur = p->sub_hash_track = choose_track(p);
@@ -339,6 +389,16 @@ void sp_sub_poll(struct player *p)
 	while (e) {
 		struct sp_subevent *next = e->next;
 		struct sp_subtrack *t = &p->subs[e->track];
+		if (e->pic) {
+			double pos = p->ren ? sp_player_position(p) : NAN;
+			if (p->ren) /* the pictures are for the renderer */
+				sp_bitsub_add(t, e->pic, isnan(pos) ? 0 : llround(pos * 1000));
+			else
+				sp_bitsub_pic_free(e->pic);
+			free(e);
+			e = next;
+			continue;
+		}
 		if (t->ass)
 			ass_process_chunk(t->ass, e->line, (int)strlen(e->line), e->start_ms,
 					  e->dur_ms);
@@ -350,14 +410,18 @@ void sp_sub_poll(struct player *p)
 	}
 }
 
-void sp_sub_draw(struct player *p, int w, int h)
+void sp_sub_draw(struct player *p, int w, int h, SDL_Rect video)
 {
-	if (p->sub_cur < 0 || p->sub_hidden || !p->subs[p->sub_cur].ass || !p->opened)
+	if (p->sub_cur < 0 || p->sub_hidden || !p->opened)
 		return;
+	struct sp_subtrack *t = &p->subs[p->sub_cur];
 	double pos = sp_player_position(p);
 	if (isnan(pos))
 		return;
-	sp_text_draw_track(p->text, p->subs[p->sub_cur].ass, llround(pos * 1000), 0, 0, w, h);
+	if (t->bitmap)
+		sp_bitsub_draw(p, t, llround(pos * 1000), video);
+	else if (t->ass)
+		sp_text_draw_track(p->text, t->ass, llround(pos * 1000), 0, 0, w, h);
 }
 
 void sp_sub_cycle(struct player *p)
@@ -415,5 +479,6 @@ void sp_sub_fini_tracks(struct player *p)
 		if (p->subs[i].ass)
 			ass_free_track(p->subs[i].ass);
 		p->subs[i].ass = NULL;
+		sp_bitsub_free(&p->subs[i]);
 	}
 }
