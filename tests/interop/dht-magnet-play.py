@@ -128,9 +128,7 @@ if errors:
 
 # the bootstrap node goes away: its UDP port then answers nothing
 nodes[0].pause()
-nodes[0] = None
-import gc
-gc.collect()
+nodes[0] = None  # the last reference: the session ends
 
 
 def answers(port):
@@ -146,6 +144,9 @@ def answers(port):
         s.close()
 
 
+end = time.time() + 30  # the session's end closes its socket: until it is so
+while time.time() < end and answers(boot_port):
+    pass
 check(not answers(boot_port), "the bootstrap node 127.0.0.1:%d is down" % boot_port)
 wait_holders(ports[1:-1], "but the bootstrap and the seed")
 
