@@ -2,7 +2,8 @@
 # installed.sh - install as a packager would (meson install --destdir)
 # and use the installed tree alone: the program, libswarmplay with its
 # soname links, the player module, the headers, swarmplay.pc, the man
-# page, the .desktop, MIME, AppStream and icon files are there; the three examples build
+# page, the .desktop, MIME, AppStream and icon files and the kiosk's
+# systemd user unit are there; the three examples build
 # with `pkg-config --cflags --libs swarmplay` (PKG_CONFIG_PATH and
 # PKG_CONFIG_SYSROOT_DIR into DESTDIR) and run from a real local swarm
 # (examples.py) with LD_LIBRARY_PATH into DESTDIR.
@@ -31,7 +32,8 @@ for f in "$pre/$bindir/swarmplay" "$lib/libswarmplay.so.0.1.0" "$lib/libswarmpla
 	"$lib/pkgconfig/swarmplay.pc" "$pre/$mandir/man1/swarmplay.1" \
 	"$pre/$datadir/applications/swarmplay.desktop" "$pre/$datadir/mime/packages/swarmplay-tstream.xml" \
 	"$pre/$datadir/icons/hicolor/scalable/apps/swarmplay.svg" \
-	"$pre/$datadir/metainfo/io.github.swarmplay.swarmplay.metainfo.xml"; do
+	"$pre/$datadir/metainfo/io.github.swarmplay.swarmplay.metainfo.xml" \
+	"$pre/lib/systemd/user/swarmplay-kiosk.service"; do
 	case $f in "$dest"*) ;; *) f=$dest$f ;; esac
 	test -e "$f"; check $? "installed: ${f#"$dest"}"
 done
