@@ -118,38 +118,46 @@ static bool make_room(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_se
 	return true;
 }
 
-/* Finds the connections evhttp built since the last turn. */
+/* Takes over one connection evhttp built since the last turn. */
+static void adopt_one(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_serve_conn **next)
+{
+	void *arg = NULL;
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
+	struct evhttp_connection *evcon = arg;
+	bool built = evcon && evhttp_connection_get_bufferevent(evcon) == c->bev;
+	struct bufferevent *bev = c->bev;
+	c->bev = NULL;
+	if (!built) { /* evhttp failed and let it go */
+		unlink_conn(c);
+	} else if (c->refuse && make_room(sv, c, next)) {
+		c->evcon = evcon;
+		evhttp_connection_set_closecb(evcon, on_close, c);
+	} else if (c->refuse) {
+		if (!sv->refused++ || sv->refused % 1000 == 0)
+			sp_serve_log(false, "%d connections: refusing more (%llu so far)",
+				     sv->cfg.max_connections, (unsigned long long)sv->refused);
+		unlink_conn(c);
+		evhttp_connection_free(evcon);
+	} else {
+		c->evcon = evcon;
+		evhttp_connection_set_closecb(evcon, on_close, c);
+	}
+	bufferevent_decref(bev);
+}
+
+/* Finds the connections evhttp built since the last turn: those within
+ * the cap first, then those past it, so that when many were accepted in
+ * one turn (a slow loop, a burst) the ones past the cap find the older
+ * idle ones already adopted and can take their place. */
 static void adopt_all(struct sp_serve *sv)
 {
 	struct sp_serve_conn *next;
-	for (struct sp_serve_conn *c = sv->conns; c; c = next) {
-		next = c->next;
-		if (!c->bev)
-			continue;
-		void *arg = NULL;
-		bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
-		struct evhttp_connection *evcon = arg;
-		bool built = evcon && evhttp_connection_get_bufferevent(evcon) == c->bev;
-		struct bufferevent *bev = c->bev;
-		c->bev = NULL;
-		if (!built) { /* evhttp failed and let it go */
-			unlink_conn(c);
-		} else if (c->refuse && make_room(sv, c, &next)) {
-			c->evcon = evcon;
-			evhttp_connection_set_closecb(evcon, on_close, c);
-		} else if (c->refuse) {
-			if (!sv->refused++ || sv->refused % 1000 == 0)
-				sp_serve_log(false, "%d connections: refusing more (%llu so far)",
-					     sv->cfg.max_connections,
-					     (unsigned long long)sv->refused);
-			unlink_conn(c);
-			evhttp_connection_free(evcon);
-		} else {
-			c->evcon = evcon;
-			evhttp_connection_set_closecb(evcon, on_close, c);
+	for (int past_cap = 0; past_cap < 2; past_cap++)
+		for (struct sp_serve_conn *c = sv->conns; c; c = next) {
+			next = c->next;
+			if (c->bev && c->refuse == (past_cap == 1))
+				adopt_one(sv, c, &next);
 		}
-		bufferevent_decref(bev);
-	}
 }
 
 static void on_adopt(evutil_socket_t fd, short what, void *arg)

@@ -44,9 +44,15 @@ static void evthread_init(void)
 	evthread_use_pthreads();
 }
 
+/* The session whose loop this thread runs: thread-local, so that asking
+ * "am I on s's loop?" reads nothing another thread writes (a pthread_t in
+ * the session, written by the loop thread as it starts, raced with the
+ * first callers on other threads: ThreadSanitizer, doctor and dht-node). */
+static _Thread_local const struct sp_session *this_threads_loop;
+
 bool sp_session_on_loop(const struct sp_session *s)
 {
-	return !atomic_load(&s->running) || pthread_equal(pthread_self(), s->loop_tid);
+	return !atomic_load(&s->running) || this_threads_loop == s;
 }
 
 int sp_session_post(struct sp_session *s, void (*fn)(void *arg), void *arg)
@@ -122,7 +128,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 static void *loop_main(void *arg)
 {
 	struct sp_session *s = arg;
-	s->loop_tid = pthread_self(); /* before any callback can assert on it */
+	this_threads_loop = s; /* before any callback can assert on it */
 	event_base_loop(s->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }

@@ -226,7 +226,6 @@ struct sp_session {
 	struct bufferevent_rate_limit_group *up_group;
 	struct ev_token_bucket_cfg *up_bucket;
 	pthread_t thread;
-	pthread_t loop_tid;
 	atomic_bool running;
 
 	/* the post queue: any thread */
