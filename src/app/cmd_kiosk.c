@@ -178,8 +178,7 @@ static int parse_args(int argc, char **argv, struct kiosk_opts *o)
 	if (argc - optind != 1)
 		return -1;
 	o->src = argv[optind];
-	bool loopback = !o->http_host || !strncmp(o->http_host, "127.", 4) ||
-			!strcmp(o->http_host, "::1") || !strcmp(o->http_host, "localhost");
+	bool loopback = !o->http_host || sp_swarm_is_loopback(o->http_host);
 	if (o->http && !loopback && !o->token) {
 		fprintf(stderr, _("swarmplay: --http on an address that is not loopback needs "
 				  "--http-token\n"));

@@ -163,17 +163,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static bool is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return false;
-}
-
 /* The cache's other torrents, least recently used first, go until it
  * fits under --cache-max; those we serve are held, so they stay (even
  * over the limit). keep: the one just added (NULL at the end). Under mu. */
@@ -455,7 +444,7 @@ int sp_cmd_serve(int argc, char **argv)
 	}
 	if (!strcmp(o.host, "localhost"))
 		snprintf(o.host, sizeof(o.host), "127.0.0.1");
-	if (!is_loopback(o.host) && !o.token) {
+	if (!sp_swarm_is_loopback(o.host) && !o.token) {
 		fprintf(stderr, _("swarmplay serve: %s is not a loopback address: anyone who can "
 				  "reach it could read these torrents. Give --http-token TOKEN "
 				  "(requests must then carry ?token=TOKEN or Authorization: Bearer "

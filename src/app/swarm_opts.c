@@ -2,6 +2,7 @@
  * Main thread, before the session exists (parsing) and right after. */
 #include "app/swarm_opts.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -227,4 +228,15 @@ void sp_swarm_add_initial_peers(struct sp_metainfo *mi, const struct sp_swarm_op
 		if (sp_metainfo_add_peer(mi, host, port) == -ENOMEM)
 			return;
 	}
+}
+
+bool sp_swarm_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return false;
 }

@@ -98,5 +98,9 @@ void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len);
 void sp_swarm_add_peers(struct sp_torrent *t, const struct sp_swarm_opts *o);
 /* A magnet: --peer addresses join its x.pe peers, to fetch metadata from. */
 void sp_swarm_add_initial_peers(struct sp_metainfo *mi, const struct sp_swarm_opts *o);
+/* A numeric address on the loopback (127.0.0.0/8, ::1): what `serve` and
+ * `kiosk` may listen on without --http-token. A name (even "localhost")
+ * is not: it may resolve elsewhere. */
+bool sp_swarm_is_loopback(const char *host);
 
 #endif
