@@ -35,49 +35,19 @@ torrent = os.path.join(root, "t.torrent")
 ih = nu.make_torrent(lt, media, torrent, piece_size=16384)
 
 
-def dht_session(boot):
-    return lt.session({
-        "listen_interfaces": "127.0.0.1:0", "enable_dht": True, "enable_lsd": False,
-        "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": boot,
-        # every node is on 127.0.0.1
-        "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
-        "dht_block_ratelimit": 1000, "dht_announce_interval": 3, "alert_mask": 0})
-
-
-nodes = []
-for i in range(NODES):
-    boot = ",".join("127.0.0.1:%d" % n.listen_port() for n in nodes[-2:])
-    nodes.append(dht_session(boot))
-ports = [n.listen_port() for n in nodes]
-for n in nodes:
-    for p in ports:
-        if p != n.listen_port():
-            n.add_dht_node(("127.0.0.1", p))
+nodes, ports = nu.lt_dht_mesh(lt, NODES)  # each knows the others
 seed = nodes[-1]
 h = seed.add_torrent({"ti": lt.torrent_info(torrent), "save_path": src,
                       "flags": lt.torrent_flags.seed_mode})
 nu.wait_lt_seeding(h)
+seed_addr = ("127.0.0.1", seed.listen_port())
 boot_port = ports[0]  # swarmplay's only bootstrap, closed before the second play
-
-
-def holders(among):
-    return [p for p in among if ("127.0.0.1", seed.listen_port()) in nu.dht_peers(p, ih)]
-
-
-def wait_holders(among, what):
-    end = time.time() + 90
-    while time.time() < end:
-        got = holders(among)
-        if got:
-            return got
-        time.sleep(0.5)  # a DHT node may block an address that asks too often
-    nu.fail("no DHT node %s gives out the seed after 90 s" % what)
 
 
 # the seed's announce reached nodes other than the bootstrap (the second
 # play can only ask those)
 print("the seed's announce is held by %d of the %d other nodes"
-      % (len(wait_holders(ports[1:-1], "but the bootstrap and the seed")), NODES - 2))
+      % (len(nu.wait_dht_holders(ports[1:-1], ih, seed_addr)), NODES - 2))
 
 state = os.path.join(root, "state")
 dat = os.path.join(state, "swarmplay", "dht.dat")
@@ -148,7 +118,7 @@ end = time.time() + 30  # the session's end closes its socket: until it is so
 while time.time() < end and answers(boot_port):
     pass
 check(not answers(boot_port), "the bootstrap node 127.0.0.1:%d is down" % boot_port)
-wait_holders(ports[1:-1], "but the bootstrap and the seed")
+nu.wait_dht_holders(ports[1:-1], ih, seed_addr)
 
 # 2: the same state, a fresh download directory and cache, a dead bootstrap
 rc, out, got, took = play(2)

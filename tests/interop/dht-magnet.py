@@ -22,39 +22,14 @@ torrent = os.path.join(root, "t.torrent")
 ih = nu.make_torrent(lt, content, torrent)
 
 
-def dht_session(boot):
-    return lt.session({
-        "listen_interfaces": "127.0.0.1:0", "enable_dht": True, "enable_lsd": False,
-        "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": boot,
-        # every node is on 127.0.0.1
-        "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
-        "dht_block_ratelimit": 1000, "dht_announce_interval": 3, "alert_mask": 0})
-
-
-nodes = []
-for i in range(NODES):
-    boot = ",".join("127.0.0.1:%d" % n.listen_port() for n in nodes[-2:])
-    nodes.append(dht_session(boot))
-ports = [n.listen_port() for n in nodes]
-# each node knows the others (a DHT of six, all in each table)
-for n in nodes:
-    for p in ports:
-        if p != n.listen_port():
-            n.add_dht_node(("127.0.0.1", p))
+nodes, ports = nu.lt_dht_mesh(lt, NODES)  # each knows the others
 
 seed = nodes[-1]
 h = seed.add_torrent({"ti": lt.torrent_info(torrent), "save_path": src,
                       "flags": lt.torrent_flags.seed_mode})
 nu.wait_lt_seeding(h)
 # the seed's announce reached the DHT: some node gives it out
-end = time.time() + 90
-holders = []
-while time.time() < end and not holders:
-    holders = [p for p in ports if ("127.0.0.1", seed.listen_port()) in nu.dht_peers(p, ih)]
-    if not holders:
-        time.sleep(0.5)  # a DHT node may block an address that asks too often
-if not holders:
-    nu.fail("no DHT node gives out the seed after 90 s")
+holders = nu.wait_dht_holders(ports, ih, ("127.0.0.1", seed.listen_port()))
 print("the seed's announce is held by %d of %d nodes" % (len(holders), NODES))
 
 dst = os.path.join(root, "dl")

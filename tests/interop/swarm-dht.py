@@ -19,23 +19,7 @@ torrent = os.path.join(root, "t.torrent")
 ih = nu.make_torrent(lt, content, torrent)
 
 
-def dht_session(boot=""):
-    return lt.session({
-        "listen_interfaces": "127.0.0.1:0", "enable_dht": True, "enable_lsd": False,
-        "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": boot,
-        # everything is on 127.0.0.1 here
-        "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
-        # and all of them share one address: libtorrent would block it for
-        # 5 minutes past 5 queries a second (the test's own get_peers polls too)
-        "dht_block_ratelimit": 1000,
-        # look up and announce every few seconds, not every 15 minutes
-        "dht_announce_interval": 3,
-        # peers found through the DHT are tried over uTP first: swarmplay
-        # does not speak it (BEP 29) and must make them fall back to TCP
-        "alert_mask": 0})
-
-
-node = dht_session()
+node = nu.lt_dht_node(lt)
 node_port = node.listen_port()
 node_addr = "127.0.0.1:%d" % node_port
 
@@ -45,7 +29,7 @@ seeder, sp_port = nu.start_swarmplay_port(["seed", torrent, src, "--no-tracker",
                                            "--dht-node", node_addr, "--exit-after", "150"],
                                           seed_log, env={"SWARMPLAY_LOG": "debug"})
 nu.wait_dht_peer(node_port, ih, sp_port)  # its announce reached the node
-leech = dht_session(node_addr)
+leech = nu.lt_dht_node(lt, node_addr)
 h = leech.add_torrent({"ti": lt.torrent_info(torrent), "save_path": os.path.join(root, "lt")})
 end = time.time() + 90
 while time.time() < end and not h.status().is_seeding:
@@ -61,7 +45,7 @@ if diff:
 print("1: libtorrent found swarmplay's announce and completed")
 
 # 2. libtorrent seeds and announces; swarmplay finds it through the DHT
-lt_seed = dht_session(node_addr)
+lt_seed = nu.lt_dht_node(lt, node_addr)
 hs = lt_seed.add_torrent({"ti": lt.torrent_info(torrent), "save_path": src,
                           "flags": lt.torrent_flags.seed_mode})
 nu.wait_lt_seeding(hs)

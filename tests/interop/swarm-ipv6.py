@@ -7,7 +7,7 @@ more libtorrent DHT nodes listen on [::1] and nowhere else.
    "[::1]:PORT" bootstrap addresses, swarmplay finds the seed through its
    DHT socket on [::] (nodes6, 18-byte values), fetches, downloads.
 Each copy is byte-identical. Skips (77) when ::1 cannot be bound."""
-import os, re, socket, sys, time
+import os, socket, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu
@@ -33,27 +33,6 @@ def session6():
         "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": "",
         "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
         "dht_block_ratelimit": 1000, "dht_announce_interval": 3, "alert_mask": 0})
-
-
-def dht_peers6(port):
-    """(host, port) peers the node on [::1]:port gives for ih (get_peers)."""
-    q = (b"d1:ad2:id20:" + b"q" * 20 + b"9:info_hash20:" + bytes.fromhex(ih) +
-         b"e1:q9:get_peers1:t2:gp1:y1:qe")
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    try:
-        s.settimeout(0.5)
-        s.sendto(q, ("::1", port))
-        data = s.recv(2048)
-    except OSError:
-        return []
-    finally:
-        s.close()
-    m = re.search(rb"6:valuesl((?:18:[\s\S]{18})*)e", data)
-    if not m:
-        return []
-    v = m.group(1)
-    return [(socket.inet_ntop(socket.AF_INET6, v[k + 3:k + 19]),
-             int.from_bytes(v[k + 19:k + 21], "big")) for k in range(0, len(v), 21)]
 
 
 nodes = [session6() for _ in range(3)]
@@ -96,9 +75,9 @@ print("1: x.pe=[::1]:%d -> metadata -> data in %.1f s, identical" % (sport, took
 
 # 2. the IPv6 DHT: wait until a node gives the seed out, then swarmplay
 end = time.time() + 90
-while time.time() < end and not any(("::1", sport) in dht_peers6(p) for p in ports[1:]):
+while time.time() < end and not any(("::1", sport) in nu.dht_peers(p, ih, "::1") for p in ports[1:]):
     time.sleep(0.5)  # a DHT node may block an address that asks too often
-if not any(("::1", sport) in dht_peers6(p) for p in ports[1:]):
+if not any(("::1", sport) in nu.dht_peers(p, ih, "::1") for p in ports[1:]):
     nu.fail("no IPv6 DHT node gives out the seed after 90 s")
 boot = ",".join("[::1]:%d" % p for p in ports[1:])
 text, took = download("dht6", "magnet:?xt=urn:btih:%s&dn=payload" % ih, ["--no-tracker"],

@@ -282,28 +282,72 @@ def start_swarmplay_port(args, log_path, env=None, timeout=60):
     fail("swarmplay did not say its port in %d s" % timeout)
 
 
-def dht_peers(node_port, info_hash):
-    """Peers (host, port) that the DHT node on 127.0.0.1:node_port gives
-    for info_hash (hex), asked with a get_peers query of our own."""
+def lt_dht_node(lt, boot=""):
+    """A libtorrent session that is only a DHT node on 127.0.0.1, bootstrapped
+    from boot ("h:p,h:p"): routing restrictions off (every node shares one
+    address), the per-address block lifted (the tests' own get_peers polls),
+    announces every 3 s instead of every 15 minutes. Peers it finds are
+    tried over uTP first, which swarmplay does not speak: they fall back
+    to TCP."""
+    return lt.session({
+        "listen_interfaces": "127.0.0.1:0", "enable_dht": True, "enable_lsd": False,
+        "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": boot,
+        "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
+        "dht_block_ratelimit": 1000, "dht_announce_interval": 3, "alert_mask": 0})
+
+
+def lt_dht_mesh(lt, n):
+    """n DHT nodes on 127.0.0.1, each with all the others in its table."""
+    nodes = []
+    for _ in range(n):
+        nodes.append(lt_dht_node(lt, ",".join("127.0.0.1:%d" % x.listen_port()
+                                              for x in nodes[-2:])))
+    ports = [x.listen_port() for x in nodes]
+    for x in nodes:
+        for p in ports:
+            if p != x.listen_port():
+                x.add_dht_node(("127.0.0.1", p))
+    return nodes, ports
+
+
+def dht_peers(node_port, info_hash, host="127.0.0.1"):
+    """Peers (host, port) that the DHT node on host:node_port gives for
+    info_hash (hex), asked with a get_peers query of our own; host "::1"
+    asks over IPv6 and reads 18-byte values (BEP 32)."""
+    v6 = ":" in host
     q = (b"d1:ad2:id20:" + b"q" * 20 + b"9:info_hash20:" + bytes.fromhex(info_hash) +
          b"e1:q9:get_peers1:t2:gp1:y1:qe")
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.settimeout(0.5)
-        s.sendto(q, ("127.0.0.1", node_port))
+        s.sendto(q, (host, node_port))
         data = s.recv(2048)
     except OSError:
         return []
     finally:
         s.close()
-    m = re.search(rb"6:valuesl((?:6:[\s\S]{6})*)e", data)
+    alen = 16 if v6 else 4
+    m = re.search(rb"6:valuesl((?:%d:[\s\S]{%d})*)e" % (alen + 2, alen + 2), data)
     if not m:
         return []
-    out, v = [], m.group(1)
-    for k in range(0, len(v), 8):
-        rec = v[k + 2:k + 8]
-        out.append((socket.inet_ntoa(rec[:4]), int.from_bytes(rec[4:], "big")))
+    out, v, step = [], m.group(1), alen + 2 + len(str(alen + 2)) + 1
+    for k in range(0, len(v), step):
+        rec = v[k + step - alen - 2:k + step]
+        out.append((socket.inet_ntop(socket.AF_INET6 if v6 else socket.AF_INET, rec[:alen]),
+                    int.from_bytes(rec[alen:], "big")))
     return out
+
+
+def wait_dht_holders(ports, info_hash, peer, timeout=90):
+    """The DHT nodes (of ports) that give out peer (host, port) for
+    info_hash, once at least one does; fails the test after timeout."""
+    end = time.time() + timeout
+    while time.time() < end:
+        got = [p for p in ports if peer in dht_peers(p, info_hash, peer[0])]
+        if got:
+            return got
+        time.sleep(0.5)  # a DHT node may block an address that asks too often
+    fail("no DHT node gives out %s:%d after %d s" % (peer[0], peer[1], timeout))
 
 
 def wait_dht_peer(node_port, info_hash, peer_port, timeout=60):

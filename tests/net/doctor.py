@@ -41,17 +41,9 @@ if took > 20:
 print("1: no bootstrap node: %s in %.1f s" % (out.strip(), took))
 
 # 2. three real DHT nodes
-def dht_session(boot):
-    return lt.session({
-        "listen_interfaces": "127.0.0.1:0", "enable_dht": True, "enable_lsd": False,
-        "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": boot,
-        "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
-        "dht_block_ratelimit": 1000, "alert_mask": 0})
-
-
 nodes = []
 for i in range(3):
-    nodes.append(dht_session(",".join("127.0.0.1:%d" % n.listen_port() for n in nodes)))
+    nodes.append(nu.lt_dht_node(lt, ",".join("127.0.0.1:%d" % n.listen_port() for n in nodes)))
 boot = ",".join("127.0.0.1:%d" % n.listen_port() for n in nodes)
 out, took = doctor("--json", "--wait", "30", extra_env={"SWARMPLAY_DHT_BOOTSTRAP": boot})
 j = json.loads(out)
