@@ -1,9 +1,10 @@
 /* dht_life.c - the DHT node's start and stop (its sockets: IPv4, and IPv6
  * on [::] with IPV6_V6ONLY when the session listens on every address,
  * best effort), and its table outliving the process: cfg.dht_state_file
- * (dht.dat, see dht_state.h) is read at start (our id and the IPv4
- * nodes: the first PING_AT_START get a find_node, and enter the table
- * when they answer) and written atomically (temporary file, fsync,
+ * (dht.dat, see dht_state.h) is read at start (our id and the IPv4 and
+ * IPv6 nodes: the first PING_AT_START of each family get a find_node,
+ * and enter the table when they answer; IPv6 ones only with an IPv6
+ * socket) and written atomically (temporary file, fsync,
  * rename) by dht.c's timer and at stop, unless the table is empty, so a
  * run without a network never wipes a good file. Net thread only. */
 #include <arpa/inet.h>
@@ -71,10 +72,11 @@ void sp_dht_save(struct sp_dht *d)
 	size_t n = 0;
 	for (int i = 0; i < d->table.count; i++) {
 		const struct sp_dht_node *nd = &d->table.n[i];
-		if (nd->fails || nd->addr.len != 4)
+		if (nd->fails || (nd->addr.len != 4 && nd->addr.len != 16))
 			continue;
 		memcpy(saved[n].id, nd->id, 20);
-		memcpy(saved[n].addr, nd->addr.ip, 4);
+		memcpy(saved[n].addr, nd->addr.ip, nd->addr.len);
+		saved[n].len = nd->addr.len;
 		saved[n++].port = nd->addr.port;
 	}
 	struct sp_buf b;
@@ -123,13 +125,19 @@ void sp_dht_load(struct sp_dht *d)
 	}
 	/* saved nodes are asked, not trusted: they enter the table when
 	 * they answer */
-	for (size_t i = 0; i < n && i < PING_AT_START; i++) {
-		struct sp_dht_addr a = {.len = 4, .port = saved[i].port};
-		memcpy(a.ip, saved[i].addr, 4);
+	size_t n6 = 0, asked4 = 0, asked6 = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct sp_dht_addr a = {.len = saved[i].len, .port = saved[i].port};
+		memcpy(a.ip, saved[i].addr, saved[i].len);
+		n6 += a.len == 16;
+		size_t *asked = a.len == 16 ? &asked6 : &asked4;
+		if (*asked >= PING_AT_START)
+			continue;
+		(*asked)++;
 		sp_dht_find_self(d, &a);
 	}
 	free(saved);
-	SP_INFO(MOD, "%zu nodes from %s", n, d->state_path);
+	SP_INFO(MOD, "%zu nodes from %s (%zu IPv6)", n, d->state_path, n6);
 }
 
 static int open_socket(int family, const char *bind_addr, uint16_t port)

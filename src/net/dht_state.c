@@ -9,13 +9,40 @@
 
 #include "core/bencode.h"
 
-bool sp_dht_state_addr_ok(const uint8_t a[4], uint16_t port)
+bool sp_dht_state_addr_ok(const uint8_t *a, size_t alen, uint16_t port)
 {
-	if (!port || (!a[0] && !a[1] && !a[2] && !a[3]))
+	static const uint8_t zero[16];
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	if (!port || (alen != 4 && alen != 16) || !memcmp(a, zero, alen))
 		return false;
-	if (a[0] >= 224) /* multicast, reserved, broadcast */
-		return false;
-	return true;
+	if (alen == 4)
+		return a[0] < 224; /* multicast, reserved, broadcast */
+	return a[0] != 0xff && memcmp(a, mapped, 12) != 0; /* multicast, IPv4-mapped */
+}
+
+/* The entries of one compact string (elen 26 or 38) appended to out. */
+static void take(const struct sp_benc *nodes, size_t alen, const uint8_t id[20], bool have_id,
+		 struct sp_dht_saved *out, size_t max, size_t *n)
+{
+	size_t elen = 20 + alen + 2;
+	for (size_t i = 0; i + elen <= nodes->len && *n < max; i += elen) {
+		const uint8_t *e = nodes->s + i;
+		uint16_t port = (uint16_t)(e[20 + alen] << 8 | e[21 + alen]);
+		if (!sp_dht_state_addr_ok(e + 20, alen, port) || (have_id && !memcmp(e, id, 20)))
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < *n && !dup; k++)
+			dup = out[k].len == alen && !memcmp(out[k].addr, e + 20, alen) &&
+			      out[k].port == port;
+		if (dup)
+			continue;
+		struct sp_dht_saved *s = &out[(*n)++];
+		memset(s, 0, sizeof(*s));
+		memcpy(s->id, e, 20);
+		memcpy(s->addr, e + 20, alen);
+		s->len = (uint8_t)alen;
+		s->port = port;
+	}
 }
 
 int sp_dht_state_parse(const uint8_t *buf, size_t len, uint8_t id[20], bool *have_id,
@@ -41,45 +68,56 @@ int sp_dht_state_parse(const uint8_t *buf, size_t len, uint8_t id[20], bool *hav
 		*have_id = true;
 	}
 	const struct sp_benc *nodes = sp_benc_dict_get_type(root, "nodes", SP_BENC_STR);
-	if (!nodes)
-		goto out;
-	for (size_t i = 0; i + 26 <= nodes->len && *n < max; i += 26) {
-		const uint8_t *e = nodes->s + i;
-		uint16_t port = (uint16_t)(e[24] << 8 | e[25]);
-		if (!sp_dht_state_addr_ok(e + 20, port) || (*have_id && !memcmp(e, id, 20)))
-			continue;
-		bool dup = false;
-		for (size_t k = 0; k < *n && !dup; k++)
-			dup = !memcmp(out[k].addr, e + 20, 4) && out[k].port == port;
-		if (dup)
-			continue;
-		struct sp_dht_saved *s = &out[(*n)++];
-		memcpy(s->id, e, 20);
-		memcpy(s->addr, e + 20, 4);
-		s->port = port;
-	}
+	if (nodes)
+		take(nodes, 4, id, *have_id, out, max, n);
+	const struct sp_benc *nodes6 = sp_benc_dict_get_type(root, "nodes6", SP_BENC_STR);
+	if (nodes6)
+		take(nodes6, 16, id, *have_id, out, max, n);
 out:
 	sp_benc_doc_free(&doc);
 	return r;
 }
 
+/* "nodes" or "nodes6" and its string of the entries of that family. */
+static int put_family(struct sp_buf *b, const char *key, size_t alen,
+		      const struct sp_dht_saved *nodes, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += nodes[i].len == alen;
+	if (!count && alen == 16)
+		return 0; /* no "nodes6": the file reads as before */
+	uint8_t e[38];
+	char hdr[24];
+	size_t elen = 20 + alen + 2;
+	int hl = snprintf(hdr, sizeof(hdr), "%zu:", count * elen);
+	if (sp_benc_put_cstr(b, key) < 0 || sp_benc_put_raw(b, hdr, (size_t)hl) < 0)
+		return -ENOBUFS;
+	for (size_t i = 0; i < n; i++) {
+		if (nodes[i].len != alen)
+			continue;
+		memcpy(e, nodes[i].id, 20);
+		memcpy(e + 20, nodes[i].addr, alen);
+		e[20 + alen] = (uint8_t)(nodes[i].port >> 8);
+		e[21 + alen] = (uint8_t)nodes[i].port;
+		int r = sp_benc_put_raw(b, e, elen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int sp_dht_state_build(struct sp_buf *b, const uint8_t id[20], const struct sp_dht_saved *nodes,
 		       size_t n)
 {
-	uint8_t e[26];
-	char hdr[24];
-	int hl = snprintf(hdr, sizeof(hdr), "%zu:", n * 26);
-	int r = 0;
+	for (size_t i = 0; i < n; i++)
+		if (nodes[i].len != 4 && nodes[i].len != 16)
+			return -EINVAL;
 	if (sp_benc_dict_begin(b) < 0 || sp_benc_put_cstr(b, "id") < 0 ||
-	    sp_benc_put_str(b, id, 20) < 0 || sp_benc_put_cstr(b, "nodes") < 0 ||
-	    sp_benc_put_raw(b, hdr, (size_t)hl) < 0) /* a string of n*26 bytes */
+	    sp_benc_put_str(b, id, 20) < 0)
 		return -ENOBUFS;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		memcpy(e, nodes[i].id, 20);
-		memcpy(e + 20, nodes[i].addr, 4);
-		e[24] = (uint8_t)(nodes[i].port >> 8);
-		e[25] = (uint8_t)nodes[i].port;
-		r = sp_benc_put_raw(b, e, sizeof(e));
-	}
+	int r = put_family(b, "nodes", 4, nodes, n); /* keys in order */
+	if (r == 0)
+		r = put_family(b, "nodes6", 16, nodes, n);
 	return r < 0 ? r : sp_benc_end(b);
 }

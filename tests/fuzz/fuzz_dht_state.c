@@ -4,7 +4,8 @@
  * added: dht.c is not touched.
  *
  * Invariants, besides "no crash, no sanitizer report, no leak":
- * - at most `max` nodes, each with an address and port a node can have;
+ * - at most `max` nodes, each with an address and port a node can have
+ *   (IPv4 from "nodes", IPv6 from "nodes6", every IPv4 one first);
  * - what was parsed, built again, parses back to the same id and nodes. */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > MAX)
 		abort();
 	for (size_t i = 0; i < n; i++)
-		if (!sp_dht_state_addr_ok(nodes[i].addr, nodes[i].port))
+		if ((nodes[i].len != 4 && nodes[i].len != 16) || nodes[i].zero ||
+		    !sp_dht_state_addr_ok(nodes[i].addr, nodes[i].len, nodes[i].port))
+			abort();
+	for (size_t i = 1; i < n; i++)
+		if (nodes[i - 1].len > nodes[i].len)
 			abort();
 	if (!have_id)
 		return 0;

@@ -154,7 +154,9 @@ def issue11():
     ban = b''.join([b'\x00' + v4, b'\x01' + v4, b'\x00' + v6, b'\x00' + v6b, b'\x01' + v6,
                     b'\x02' + bytes(16)])
     node = b'N' * 20 + bytes([10, 0, 0, 1]) + struct.pack('>H', 6881)
-    dht = benc({'id': b'I' * 20, 'nodes': node + b'M' * 20 + bytes([10, 0, 0, 2, 0x1a, 0xe1])})
+    node6 = b'S' * 20 + bytes.fromhex('20010db8000000000000000000000001') + struct.pack('>H', 6881)
+    dht = benc({'id': b'I' * 20, 'nodes': node + b'M' * 20 + bytes([10, 0, 0, 2, 0x1a, 0xe1]),
+                'nodes6': node6 + b'T' * 20 + bytes(15) + b'\x01' + struct.pack('>H', 1)})
     # meta_asm: size bytes, then (op, host, arg): host 0 asks and answers
     # truly, host 1 asks and answers junk, then a mixed round
     meta = b'\x12\x34' + bytes([0, 1, 0, 0x81, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1,
