@@ -107,6 +107,7 @@ static void send_pex(struct sp_peer *p)
 		r = sp_wire_build_extended(&msg, p->ut_pex, d.data, d.len);
 	if (r == 0)
 		sp_peer_write(p, msg.data, msg.len);
+	SP_DEBUG(MOD, "%s: told of %zu peers, %zu IPv6", p->name, n, n6);
 	sp_buf_fini(&d);
 	sp_buf_fini(&msg);
 }
