@@ -16,7 +16,7 @@ bool sp_dht_state_addr_ok(const uint8_t *a, size_t alen, uint16_t port)
 	if (!port || (alen != 4 && alen != 16) || !memcmp(a, zero, alen))
 		return false;
 	if (alen == 4)
-		return a[0] < 224; /* multicast, reserved, broadcast */
+		return a[0] < 224;			   /* multicast, reserved, broadcast */
 	return a[0] != 0xff && memcmp(a, mapped, 12) != 0; /* multicast, IPv4-mapped */
 }
 

@@ -25,9 +25,9 @@
 struct sp_dht_saved {
 	uint8_t id[20];
 	uint8_t addr[16]; /* network order; the first 4 bytes for IPv4, the rest 0 */
-	uint16_t port;    /* host order */
-	uint8_t len;      /* 4 or 16 */
-	uint8_t zero;     /* always 0 */
+	uint16_t port;	  /* host order */
+	uint8_t len;	  /* 4 or 16 */
+	uint8_t zero;	  /* always 0 */
 };
 
 /* 0 with *n nodes in out[0..max) (every IPv4 one before every IPv6 one)
