@@ -314,12 +314,13 @@ static int watch(struct sp_session *s, struct sp_torrent *t, const struct opts *
 				fputc('\n', stderr);
 			fprintf(stderr, _("tracker: %s\n"), st.tracker_status);
 		}
-		sp_swarm_reachability(s, true, reach, sizeof(reach));
+		sp_swarm_reachability_line(s, reach, sizeof(reach));
 		if (strcmp(reach, reach_shown)) { /* the port mapping: a line when it changes */
 			snprintf(reach_shown, sizeof(reach_shown), "%s", reach);
 			if (tty)
 				fputc('\n', stderr);
-			fprintf(stderr, _("reachable: %s\n"), reach);
+			if (reach[0])
+				fprintf(stderr, "%s\n", reach);
 		}
 		sp_swarm_reachability_json(s, reach_json, reach_len);
 		bool finishing = st.complete && !announced_complete && !o->seed_cmd;

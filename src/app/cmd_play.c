@@ -349,7 +349,7 @@ static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
 		snprintf(out->error, sizeof(out->error), "%s", _("disk full"));
 	else
 		snprintf(out->error, sizeof(out->error), "%s", st.error);
-	sp_swarm_reachability(n->s, true, out->reachable, sizeof(out->reachable));
+	sp_swarm_reachability_line(n->s, out->reachable, sizeof(out->reachable));
 	sp_swarm_reachability_json(n->s, out->reachable_json, sizeof(out->reachable_json));
 	if (sp_torrent_get_pieces(n->t, n->bits, n->bits_len) < 0)
 		return;

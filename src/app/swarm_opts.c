@@ -184,6 +184,20 @@ void sp_swarm_reachability(struct sp_session *s, bool translate, char *out, size
 				 : r.why);
 }
 
+void sp_swarm_reachability_line(struct sp_session *s, char *out, size_t len)
+{
+	struct sp_reachability r;
+	sp_session_get_reachability(s, &r);
+	char what[200];
+	sp_swarm_reachability(s, true, what, sizeof(what));
+	if (!r.mapping_on)
+		out[0] = 0;
+	else if (r.reachable)
+		snprintf(out, len, _("reachable at %s"), what);
+	else
+		snprintf(out, len, "%s", what);
+}
+
 void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len)
 {
 	char line[256];

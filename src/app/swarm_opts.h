@@ -92,6 +92,11 @@ void sp_swarm_add_dht_nodes(struct sp_session *s, const struct sp_swarm_opts *o)
  * mapping off"; translated for people, English (for the stats files)
  * when !translate. */
 void sp_swarm_reachability(struct sp_session *s, bool translate, char *out, size_t len);
+/* The line people see (the OSD's swarm lines, --progress, download and
+ * seed): "reachable at A:P via UPnP", "checking the router", "not
+ * reachable from outside: no gateway answered"; "" when port mapping is
+ * off. Translated. */
+void sp_swarm_reachability_line(struct sp_session *s, char *out, size_t len);
 /* The same as a JSON string value (quotes included, escaped). */
 void sp_swarm_reachability_json(struct sp_session *s, char *out, size_t len);
 /* --peer addresses to the torrent (a bad one is reported, skipped). */

@@ -13,7 +13,10 @@
  *
  * Off unless cfg.port_mapping; SWARMPLAY_PORT_MAPPING=off (the tests'
  * environment) turns it off in the app, since discovery multicasts on
- * the local network. */
+ * the local network. SWARMPLAY_PORT_MAPPING_RETRY=S (seconds, 1..900)
+ * makes the first retry after a failure come sooner than
+ * SP_PM_RETRY_S: the router test brings a gateway back and waits for
+ * the mapping, not for a minute. */
 #include "net/session.h"
 
 #include <arpa/inet.h>
@@ -341,6 +344,10 @@ int sp_portmap_start(struct sp_session *s)
 	pm->s = s;
 	pm->port = s->port;
 	sp_pm_fsm_init(&pm->fsm);
+	const char *retry = getenv("SWARMPLAY_PORT_MAPPING_RETRY");
+	long rs = retry ? strtol(retry, NULL, 10) : 0;
+	if (rs >= 1 && rs <= SP_PM_RETRY_MAX_S)
+		pm->fsm.retry_s = rs;
 	pm->status.mapping_on = pm->status.checking = true;
 	pthread_mutex_init(&pm->lock, NULL);
 	pthread_cond_init(&pm->cond, NULL);

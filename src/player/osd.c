@@ -123,13 +123,16 @@ void sp_osd_time_line(struct player *p, char *out, size_t n)
 }
 
 /* Rows above the bar, bottom up: the time, then the swarm line (beside
- * the time when both fit), then where bytes came from. One text scale for
+ * the time when both fit), then where bytes came from, then whether peers
+ * outside can connect in ("reachable at A:P via UPnP", "not reachable
+ * from outside: ..."; none when port mapping is off). One text scale for
  * all rows: the largest at which the widest row fits. Returns the top. */
 static int draw_figures(struct player *p, int w, int y, int s)
 {
 	char t[64], sw[160], from[160];
 	sp_osd_time_line(p, t, sizeof(t));
 	sp_osd_swarm_lines(p, sw, sizeof(sw), from, sizeof(from));
+	const char *reach = p->net.torrent ? p->net.reachable : "";
 	int room = w - 16 * s, ts = s;
 	bool beside = false;
 	for (;; ts--) {
@@ -138,6 +141,7 @@ static int draw_figures(struct player *p, int w, int y, int s)
 		beside = tw + gap + sww <= room;
 		int widest = beside ? tw + gap + sww : sww;
 		widest = SDL_max(widest, sp_text_width(p->text, from, px));
+		widest = SDL_max(widest, sp_text_width(p->text, reach, px));
 		if (ts <= 1 || widest <= room)
 			break;
 	}
@@ -149,6 +153,10 @@ static int draw_figures(struct player *p, int w, int y, int s)
 	if (from[0]) {
 		y -= row;
 		text(p, from, w - 8 * s, y, ts, room, true);
+	}
+	if (reach[0]) {
+		y -= row;
+		text(p, reach, w - 8 * s, y, ts, room, true);
 	}
 	return y - 3 * ts;
 }

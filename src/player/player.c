@@ -585,7 +585,8 @@ static void print_progress(struct player *p, int64_t now, bool last)
 	fprintf(stderr, "%s  %-14s %s%s%s%s\n", t, state, sw, from[0] ? "  " : "", from, share);
 	if (strcmp(p->net.reachable, p->reachable_shown)) { /* the port mapping, when it changes */
 		snprintf(p->reachable_shown, sizeof(p->reachable_shown), "%s", p->net.reachable);
-		fprintf(stderr, _("reachable: %s\n"), p->net.reachable);
+		if (p->net.reachable[0])
+			fprintf(stderr, "%s\n", p->net.reachable);
 	}
 }
 

@@ -49,7 +49,8 @@ struct sp_player_netinfo {
 	int64_t complete_at_us; /* monotonic time of 100 %, 0 if not yet */
 	uint8_t map[SP_PLAYER_MAP_CELLS]; /* 0..255: how much of each cell is here */
 	char reachable_json[256]; /* the port mapping, a JSON string ("" none) */
-	char reachable[160];      /* the same for people (translated) */
+	char reachable[160];      /* the same for people, the OSD's line ("reachable
+				     at A:P via UPnP", translated; "" mapping off) */
 	char error[256];          /* a storage fault ("disk full", translated):
 				     playback waits, the download goes on by
 				     itself once it clears; "" none */

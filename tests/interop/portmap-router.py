@@ -16,10 +16,18 @@ there reaches swarmplay only through a port the router maps.
      (inbound through the mapping) and downloads the whole torrent from
      it; swarmplay takes 11.14.2.1 as its external address (a vote for
      BEP 42); after swarmplay exits, the router holds no rule for P.
-  2. NAT-PMP alone (UPnP off in miniupnpd's config): "via NAT-PMP", and
-     the leecher gets the torrent again.
+     Its log (the line --progress and the OSD show) says "reachable at
+     11.14.2.1:P via UPnP".
+  2. NAT-PMP alone (UPnP off in miniupnpd's config): "via NAT-PMP", the
+     router holds a rule for P, the leecher gets the torrent again, and
+     the rule is gone after swarmplay exits.
   3. miniupnpd stopped: swarmplay says "not reachable from outside: no
-     gateway answered", and the leecher gets no connection.
+     gateway answered" (stats file, log line, and `swarmplay doctor` in
+     text and JSON), and the leecher gets no connection.
+  4. The gateway comes back: miniupnpd starts again while that swarmplay
+     runs; its retry (SWARMPLAY_PORT_MAPPING_RETRY=2 here, a minute
+     otherwise) maps the port, the leecher gets the torrent inbound, and
+     the mapping is deleted at exit.
 
 Skips (77) when namespaces, nftables or miniupnpd cannot run here."""
 import json, os, re, shutil, signal, subprocess, sys, time
@@ -194,7 +202,8 @@ def leech(port, secs, name):
 def start_seed(name):
     log = os.path.join(w, name + ".log")
     stats = os.path.join(w, name + ".json")
-    env = dict(os.environ, SWARMPLAY_PORT_MAPPING="on", SWARMPLAY_LOG="info")
+    env = dict(os.environ, SWARMPLAY_PORT_MAPPING="on", SWARMPLAY_LOG="info",
+               SWARMPLAY_PORT_MAPPING_RETRY="2")
     p = subprocess.Popen(["ip", "netns", "exec", H, SP, "seed", torrent, os.path.dirname(content),
                           "--port", "0", "--no-tracker", "--no-dht", "--stats-json", stats],
                          stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env)
@@ -228,6 +237,27 @@ def stop_seed(p):
         nu.fail("swarmplay seed did not stop on SIGINT")
 
 
+def wait_log(p, log, want, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        with open(log, errors="replace") as f:
+            if want in f.read():
+                return
+        time.sleep(0.2)
+    nu.show_log(log)
+    nu.fail("the log never said %r" % want)
+
+
+def doctor(*extra):
+    env = dict(os.environ, SWARMPLAY_PORT_MAPPING="on", XDG_STATE_HOME=os.path.join(w, "doc"))
+    r = subprocess.run(["ip", "netns", "exec", H, SP, "doctor", "--no-dht", "--port", "0",
+                        "--wait", "10"] + list(extra),
+                       capture_output=True, text=True, timeout=90, env=env)
+    if r.returncode:
+        nu.fail("swarmplay doctor failed (%d): %s" % (r.returncode, r.stderr))
+    return r.stdout
+
+
 def mapped_ports():
     return set(int(x) for x in re.findall(r"dport (\d+)", sh("nft", "list", "ruleset", ns=R)))
 
@@ -241,6 +271,7 @@ try:
     if not m or m.group(1) != WAN:
         nu.fail("reachable: want %s:P via UPnP, got %r" % (WAN, line))
     port = int(m.group(2))
+    wait_log(p, log, "reachable at %s:%d via UPnP" % (WAN, port))
     # the router's external address is a vote for ours (a BEP 42 node id)
     end = time.time() + 30
     while time.time() < end and "our external address is " + WAN not in open(log).read():
@@ -275,6 +306,10 @@ try:
     if not m or m.group(1) != WAN:
         nu.fail("reachable: want %s:P via NAT-PMP, got %r" % (WAN, line))
     port = int(m.group(2))
+    if port not in mapped_ports():
+        nu.fail("NAT-PMP: the router has no rule for port %d:\n%s"
+                % (port, sh("nft", "list", "ruleset", ns=R)))
+    wait_log(p, log, "reachable at %s:%d via NAT-PMP" % (WAN, port))
     got = leech(port, 60, "leech-natpmp")
     if not got["seeding"]:
         nu.show_log(log)
@@ -288,14 +323,46 @@ try:
     # 3. no gateway
     p, log, stats = start_seed("none")
     line = wait_reachable(p, log, stats, r"^not reachable from outside")
+    if line != "not reachable from outside: no gateway answered":
+        nu.fail("no gateway: stats said %r" % line)
+    wait_log(p, log, "not reachable from outside: no gateway answered")
     with open(log) as f:
         m = re.search(r"port (\d+)\s*$", f.read(), re.M)
-    port = int(m.group(1)) if m else 6881
+    if not m:
+        nu.show_log(log)
+        nu.fail("no listening port in the log")
+    port = int(m.group(1))
+    text = doctor()
+    if not re.search(r"From outside: +not reachable from outside: no gateway answered", text):
+        nu.fail("doctor without a gateway said:\n" + text)
+    j = json.loads(doctor("--json"))
+    if j.get("reachable") != "not reachable from outside: no gateway answered" or j.get("mapped"):
+        nu.fail("doctor --json without a gateway: %s" % j)
     got = leech(port, 8, "leech-none")
-    stop_seed(p)
     if got["peers"] or got["done"]:
+        stop_seed(p)
         nu.fail("without a mapping the leecher still connected: %s" % got)
-    print("no gateway: %r; the leecher outside got no connection" % line)
+    print("no gateway: %r (stats, log, doctor); the leecher outside got no connection" % line)
+
+    # 4. the gateway comes back while the same swarmplay runs
+    start_miniupnpd(upnp=True)
+    t0 = time.time()
+    line = wait_reachable(p, log, stats, r"via UPnP", timeout=60)
+    if line != "%s:%d via UPnP" % (WAN, port):
+        nu.fail("after the gateway came back: %r" % line)
+    wait_log(p, log, "reachable at %s:%d via UPnP" % (WAN, port))
+    if port not in mapped_ports():
+        nu.fail("the gateway came back but holds no rule for port %d" % port)
+    took = time.time() - t0
+    got = leech(port, 60, "leech-back")
+    if not got["seeding"]:
+        nu.show_log(log)
+        nu.fail("after the gateway came back the leecher did not get the torrent: %s" % got)
+    stop_seed(p)
+    if port in mapped_ports():
+        nu.fail("the mapping made on the retry outlived swarmplay")
+    print("gateway back: mapped %.1f s after miniupnpd started; the leecher took the torrent "
+          "inbound; mapping deleted at exit" % took)
 finally:
     stop_miniupnpd()
     cleanup()
