@@ -16,14 +16,15 @@ there reaches swarmplay only through a port the router maps.
      (inbound through the mapping) and downloads the whole torrent from
      it; swarmplay takes 11.14.2.1 as its external address (a vote for
      BEP 42); after swarmplay exits, the router holds no rule for P.
-     Its log (the line --progress and the OSD show) says "reachable at
-     11.14.2.1:P via UPnP".
+     Its log says "reachable at 11.14.2.1:P via UPnP", and so does
+     `play --progress` of a video in home (the OSD's line).
   2. NAT-PMP alone (UPnP off in miniupnpd's config): "via NAT-PMP", the
      router holds a rule for P, the leecher gets the torrent again, and
      the rule is gone after swarmplay exits.
   3. miniupnpd stopped: swarmplay says "not reachable from outside: no
-     gateway answered" (stats file, log line, and `swarmplay doctor` in
-     text and JSON), and the leecher gets no connection.
+     gateway answered" (stats file, log line, `play --progress` and
+     `swarmplay doctor` in text and JSON), and the leecher gets no
+     connection.
   4. The gateway comes back: miniupnpd starts again while that swarmplay
      runs; its retry (SWARMPLAY_PORT_MAPPING_RETRY=2 here, a minute
      otherwise) maps the port, the leecher gets the torrent inbound, and
@@ -34,6 +35,7 @@ import json, os, re, shutil, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import net_util as nu  # noqa: E402
+import swarm  # noqa: E402
 
 SP = nu.swarmplay()
 lt = nu.lt()
@@ -183,6 +185,31 @@ while time.time() < end:
 st = h.status()
 print(json.dumps({"seeding": st.is_seeding, "done": st.total_done, "peers": peers}))
 '''
+# a short video for `play --progress`, whose reachability line is the OSD's
+vdir = os.path.join(w, "video")
+os.makedirs(vdir)
+swarm.make_video(os.path.join(vdir, "clip.mp4"), seconds=8)
+vtorrent = os.path.join(w, "v.torrent")
+nu.make_torrent(lt, os.path.join(vdir, "clip.mp4"), vtorrent)
+
+
+def play_progress(name, secs=10):
+    """`swarmplay play --progress` of the video (its data on disk) in home for
+    SECS at most; its output."""
+    env = dict(os.environ, SWARMPLAY_PORT_MAPPING="on", SWARMPLAY_PORT_MAPPING_RETRY="2",
+               SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy",
+               XDG_STATE_HOME=os.path.join(w, "play-state"),
+               XDG_CACHE_HOME=os.path.join(w, "play-cache"))
+    r = subprocess.run(["ip", "netns", "exec", H, "timeout", "-s", "INT", "-k", "5", str(secs),
+                        SP, "play", vtorrent, "-d", vdir, "--no-tracker", "--no-dht",
+                        "--port", "0", "--progress", "--no-video", "--no-audio"],
+                       capture_output=True, text=True, timeout=secs + 30, env=env)
+    out = r.stdout + r.stderr
+    with open(os.path.join(w, name + ".log"), "w") as f:
+        f.write(out)
+    return out
+
+
 leech_py = os.path.join(w, "leech.py")
 with open(leech_py, "w") as f:
     f.write(LEECH)
@@ -291,6 +318,10 @@ try:
         nu.fail("UPnP: the leecher outside did not get the torrent through %s:%d: %s"
                 % (WAN, port, got))
     print("UPnP: %s; the leecher took the torrent inbound in %.1f s" % (line, time.time() - t0))
+    out = play_progress("play-upnp")
+    if not re.search(r"^reachable at %s:\d+ via UPnP$" % re.escape(WAN), out, re.M):
+        nu.fail("play --progress (the OSD's line) did not say reachable at %s:P via UPnP:\n%s"
+                % (WAN, out[-2000:]))
     up = nu.read_json(stats).get("uploaded", 0)
     stop_seed(p)
     if port in mapped_ports():
@@ -338,6 +369,9 @@ try:
     j = json.loads(doctor("--json"))
     if j.get("reachable") != "not reachable from outside: no gateway answered" or j.get("mapped"):
         nu.fail("doctor --json without a gateway: %s" % j)
+    out = play_progress("play-none")
+    if not re.search(r"^not reachable from outside: no gateway answered$", out, re.M):
+        nu.fail("play --progress (the OSD's line) without a gateway said:\n" + out[-2000:])
     got = leech(port, 8, "leech-none")
     if got["peers"] or got["done"]:
         stop_seed(p)
