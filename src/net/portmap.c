@@ -14,9 +14,9 @@
  * Off unless cfg.port_mapping; SWARMPLAY_PORT_MAPPING=off (the tests'
  * environment) turns it off in the app, since discovery multicasts on
  * the local network. SWARMPLAY_PORT_MAPPING_RETRY=S (seconds, 1..900)
- * makes the first retry after a failure come sooner than
- * SP_PM_RETRY_S: the router test brings a gateway back and waits for
- * the mapping, not for a minute. */
+ * makes every retry after a failure come S seconds later instead of a
+ * minute doubling up to 15: the router test brings a gateway back and
+ * waits for the mapping, not for minutes. */
 #include "net/session.h"
 
 #include <arpa/inet.h>
@@ -347,7 +347,7 @@ int sp_portmap_start(struct sp_session *s)
 	const char *retry = getenv("SWARMPLAY_PORT_MAPPING_RETRY");
 	long rs = retry ? strtol(retry, NULL, 10) : 0;
 	if (rs >= 1 && rs <= SP_PM_RETRY_MAX_S)
-		pm->fsm.retry_s = rs;
+		sp_pm_fsm_set_retry(&pm->fsm, rs, rs);
 	pm->status.mapping_on = pm->status.checking = true;
 	pthread_mutex_init(&pm->lock, NULL);
 	pthread_cond_init(&pm->cond, NULL);

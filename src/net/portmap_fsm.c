@@ -11,7 +11,16 @@ void sp_pm_fsm_init(struct sp_pm_fsm *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->state = SP_PM_START;
-	f->retry_s = SP_PM_RETRY_S;
+	f->retry_s = f->retry_first_s = SP_PM_RETRY_S;
+	f->retry_max_s = SP_PM_RETRY_MAX_S;
+}
+
+void sp_pm_fsm_set_retry(struct sp_pm_fsm *f, int64_t first_s, int64_t max_s)
+{
+	if (first_s < 1 || max_s < first_s)
+		return;
+	f->retry_s = f->retry_first_s = first_s;
+	f->retry_max_s = max_s;
 }
 
 enum sp_pm_action sp_pm_fsm_tick(struct sp_pm_fsm *f, int64_t now)
@@ -38,7 +47,7 @@ void sp_pm_fsm_result(struct sp_pm_fsm *f, int64_t now, const struct sp_pm_resul
 		f->state = SP_PM_MAPPED;
 		f->last = *r;
 		f->have_mapping = true;
-		f->retry_s = SP_PM_RETRY_S;
+		f->retry_s = f->retry_first_s;
 		f->why[0] = 0;
 		int64_t renew = r->lease_s ? r->lease_s / 2 : SP_PM_PERMANENT_RENEW_S;
 		if (renew < SP_PM_MIN_RENEW_S)
@@ -56,7 +65,7 @@ void sp_pm_fsm_result(struct sp_pm_fsm *f, int64_t now, const struct sp_pm_resul
 	if (still && f->lease_end_us && f->lease_end_us - now < wait * S)
 		wait = (f->lease_end_us - now) / S + 1; /* once more before it lapses */
 	f->next_us = now + wait * S;
-	f->retry_s = f->retry_s * 2 > SP_PM_RETRY_MAX_S ? SP_PM_RETRY_MAX_S : f->retry_s * 2;
+	f->retry_s = f->retry_s * 2 > f->retry_max_s ? f->retry_max_s : f->retry_s * 2;
 }
 
 enum sp_pm_action sp_pm_fsm_stop(struct sp_pm_fsm *f)

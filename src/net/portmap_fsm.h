@@ -9,7 +9,8 @@
  *     SP_PM_MIN_RENEW_S); a permanent mapping (L = 0) is checked again
  *     every SP_PM_PERMANENT_RENEW_S, since routers reboot and forget;
  *   - no gateway answered, or it refused: retry after SP_PM_RETRY_S,
- *     doubling up to SP_PM_RETRY_MAX_S (a gateway may come back);
+ *     doubling up to SP_PM_RETRY_MAX_S (a gateway may come back); the
+ *     shell may set both bounds after init (sp_pm_fsm_set_retry);
  *   - a renewal that fails keeps the last mapping for what is left of its
  *     lease (still reachable), then says not reachable;
  *   - at stop, delete what was mapped (never when nothing was), once.
@@ -56,11 +57,16 @@ struct sp_pm_fsm {
 	int64_t next_us;           /* when tick acts next */
 	int64_t lease_end_us;      /* of the mapping in force; 0 permanent */
 	int64_t retry_s;           /* the next retry's delay */
+	int64_t retry_first_s;     /* the first retry's (SP_PM_RETRY_S) */
+	int64_t retry_max_s;       /* the longest (SP_PM_RETRY_MAX_S) */
 	int attempts;
 	char why[96];              /* the last failure */
 };
 
 void sp_pm_fsm_init(struct sp_pm_fsm *f);
+/* Retries after first_s, doubling up to max_s (both >= 1; first_s <=
+ * max_s). */
+void sp_pm_fsm_set_retry(struct sp_pm_fsm *f, int64_t first_s, int64_t max_s);
 /* What to do now: SP_PM_ACT_MAP when a mapping (or renewal, or retry) is
  * due; the state is then ASKING until sp_pm_fsm_result. */
 enum sp_pm_action sp_pm_fsm_tick(struct sp_pm_fsm *f, int64_t now_us);

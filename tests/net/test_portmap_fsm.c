@@ -83,6 +83,36 @@ SP_TEST(no_gateway_retries_with_backoff)
 	SP_CHECK_INT(sp_pm_fsm_stop(&f), SP_PM_ACT_UNMAP);
 }
 
+/* Bounds of the shell's own (SWARMPLAY_PORT_MAPPING_RETRY): every retry
+ * 2 s apart, and after a mapping and a failure, 2 s again; bad bounds
+ * are ignored. */
+SP_TEST(retry_bounds_set)
+{
+	struct sp_pm_fsm f;
+	sp_pm_fsm_init(&f);
+	sp_pm_fsm_set_retry(&f, 0, 5);
+	sp_pm_fsm_set_retry(&f, 9, 3);
+	SP_CHECK_INT(f.retry_s, SP_PM_RETRY_S);
+	SP_CHECK_INT(f.retry_max_s, SP_PM_RETRY_MAX_S);
+	sp_pm_fsm_set_retry(&f, 2, 2);
+	int64_t t = 0;
+	for (int i = 0; i < 6; i++, t += 2 * S) {
+		SP_CHECK_INT(sp_pm_fsm_tick(&f, t), SP_PM_ACT_MAP);
+		sp_pm_fsm_result(&f, t, &none);
+		SP_CHECK_INT(sp_pm_fsm_tick(&f, t + 2 * S - 1), SP_PM_ACT_NONE);
+	}
+	SP_CHECK_INT(sp_pm_fsm_tick(&f, t), SP_PM_ACT_MAP);
+	struct sp_pm_result r = ok_upnp(60); /* renewal at 30 s fails: retry in 2 s */
+	sp_pm_fsm_result(&f, t, &r);
+	SP_CHECK_INT(f.retry_s, 2);
+	t += 30 * S;
+	SP_CHECK_INT(sp_pm_fsm_tick(&f, t), SP_PM_ACT_MAP);
+	sp_pm_fsm_result(&f, t, &none);
+	SP_CHECK(sp_pm_fsm_reachable(&f, t)); /* the lease holds */
+	SP_CHECK_INT(sp_pm_fsm_tick(&f, t + 2 * S - 1), SP_PM_ACT_NONE);
+	SP_CHECK_INT(sp_pm_fsm_tick(&f, t + 2 * S), SP_PM_ACT_MAP);
+}
+
 SP_TEST(failed_renewal_keeps_the_lease_then_lapses)
 {
 	struct sp_pm_fsm f;
