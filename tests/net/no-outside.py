@@ -9,7 +9,8 @@ sendmmsg,openat`: any address outside loopback in a connect or a send
 fails the test, and so does any sign of a name lookup (resolv.conf or
 /etc/hosts opened, nscd's socket, anything to port 53).
 
-Also checked here, since the same traces show them: the DHT is on by
+`swarmplay doctor` is traced too. Also checked here, since the same traces
+show them: the DHT is on by
 default for a public torrent (a UDP socket), off for a private one (BEP
 27) and with --no-dht; `--dht` is still accepted; the routing table is
 saved at exit ($XDG_STATE_HOME/swarmplay/dht.dat) and the next run starts
@@ -112,6 +113,10 @@ if udp_sockets(tr) < 1:
     nu.fail("play of a magnet: no DHT socket")
 tr, _ = traced(["seed", pub, src, "--port", "0", "--dht"])
 check_offline("seed --dht", tr)
+tr, _ = traced(["doctor", "--port", "0", "--wait", "3"])
+check_offline("doctor", tr)
+if udp_sockets(tr) < 1:
+    nu.fail("doctor: no DHT socket (it checks the DHT by default)")
 
 # 2. off for a private torrent and with --no-dht
 tr, _ = traced(["download", priv, "-d", os.path.join(w, "dl2"), "--port", "0"])
