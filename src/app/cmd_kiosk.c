@@ -16,7 +16,7 @@
  * their torrent and state (kiosk_items.c: applying, pinning, preparing).
  *
  * Main thread: the loop and the player (SDL's rule); the fetch thread
- * and the status thread share `struct kiosk` (kiosk.h). SIGINT/SIGTERM
+ * and the loop thread (status page, control socket) share `struct kiosk` (kiosk.h). SIGINT/SIGTERM
  * end the play and the kiosk. */
 #include <errno.h>
 #include <getopt.h>
@@ -63,6 +63,8 @@ static void usage(FILE *f)
 		     "                       (address 127.0.0.1 unless given)\n"
 		     "  --http-token TOKEN   requests must carry this token (needed when\n"
 		     "                       the address is not loopback)\n"
+		     "  --control PATH       the control socket (swarmplay ctl); default\n"
+		     "                       $XDG_RUNTIME_DIR/swarmplay/kiosk.sock\n"
 		     "  --cache-max SIZE     keep the cache under SIZE (K, M, G; default\n"
 		     "                       10G); listed items are never removed\n"
 		     "  --windowed           a window instead of the full screen\n"
@@ -79,7 +81,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_REFRESH = SP_SWARM_OPT_END, OPT_HTTP, OPT_TOKEN, OPT_CACHEMAX, OPT_WINDOWED,
-	OPT_OSD, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME, OPT_NOLSD, OPT_FHDIR,
+	OPT_OSD, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME, OPT_NOLSD, OPT_FHDIR, OPT_CONTROL,
 };
 
 static int parse_bytes(const char *s, uint64_t *out)
@@ -141,6 +143,7 @@ static int parse_opt(struct kiosk_opts *o, int c, char *arg)
 		return 0;
 	case OPT_NOLSD: o->sw.cfg.lsd = false; return 0;
 	case OPT_FHDIR: o->framehash_dir = arg; return 0;
+	case OPT_CONTROL: o->control = arg; return 0;
 	default: return -EINVAL;
 	}
 }
@@ -160,6 +163,7 @@ static int parse_args(int argc, char **argv, struct kiosk_opts *o)
 		{"volume", required_argument, NULL, OPT_VOLUME},
 		{"no-lsd", no_argument, NULL, OPT_NOLSD},
 		{"framehash-dir", required_argument, NULL, OPT_FHDIR},
+		{"control", required_argument, NULL, OPT_CONTROL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -261,6 +265,10 @@ static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct s
 	pcfg.signage = !o->osd;
 	pcfg.keep_window = true; /* black between two items, never the desktop */
 	pcfg.volume = it->opt.volume >= 0 ? it->opt.volume : o->volume;
+	pthread_mutex_lock(&k->mu);
+	if (k->volume >= 0) /* asked by `ctl volume` */
+		pcfg.volume = k->volume;
+	pthread_mutex_unlock(&k->mu);
 	pcfg.start_s = it->opt.start_s;
 	if (it->opt.duration_s > 0)
 		pcfg.stop_at_s = (it->opt.start_s > 0 ? it->opt.start_s : 0) + it->opt.duration_s;
@@ -416,8 +424,11 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		if (sp_kiosk_apply_pending(k, o) > 0)
 			trim(o, k);
 		int step = atomic_exchange(&k->step, 0);
+		long go_to = atomic_exchange(&k->go_to, -1); /* `ctl goto N`: now, waiting or not */
 		int64_t now = sp_now_us(), wait_us;
 		long i = k->n ? next_index(k, k->cur, step < 0 ? -1 : 1, now, &wait_us) : -1;
+		if (go_to >= 0 && (size_t)go_to < k->n)
+			i = go_to;
 		if (i < 0) {
 			wait_idle(k, o, media, k->n ? wait_us : IDLE_WAIT_US);
 			continue;
@@ -426,7 +437,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		if (sp_kiosk_prepare(k, s, o, &k->items[i]) < 0)
 			continue;
 		k->stop_play = 0; /* then the step: a jump asked meanwhile is not lost */
-		if (atomic_load(&k->step))
+		if (atomic_load(&k->step) || atomic_load(&k->go_to) >= 0)
 			continue;
 		play_item(k, o, media, (size_t)i);
 		trim(o, k);
@@ -447,7 +458,70 @@ static void kiosk_fini(struct kiosk *k)
 	pthread_cond_destroy(&k->cond);
 }
 
-static int start(struct kiosk_opts *o, struct sp_session **s, struct kiosk_status **st)
+/* The event loop's servers (kiosk_loop.c): the control socket, and the
+ * status page with --http. */
+struct servers {
+	struct kiosk_loop *loop;
+	struct kiosk_status *st;
+	struct kiosk_ctl *ctl;
+};
+
+static int start_control(const struct kiosk_opts *o, struct servers *sv)
+{
+	char path[4096], why[256];
+	int r = 0;
+	if (o->control)
+		snprintf(path, sizeof(path), "%s", o->control);
+	else if ((r = sp_kiosk_ctl_default_path(path, sizeof(path))) < 0) {
+		fprintf(stderr, _("swarmplay: no control socket: %s\n"),
+			r == -ENOENT ? _("XDG_RUNTIME_DIR is not set (use --control PATH)")
+				     : strerror(-r));
+		return SP_EXIT_OK;
+	}
+	sv->ctl = sp_kiosk_ctl_new(&kio, sp_kiosk_loop_base(sv->loop), path, why, sizeof(why));
+	if (!sv->ctl) {
+		fprintf(stderr, _("swarmplay: no control socket at %s: %s\n"), path, why);
+		/* the default's failure is not fatal: the kiosk plays on */
+		return o->control ? SP_EXIT_FAILURE : SP_EXIT_OK;
+	}
+	fprintf(stderr, _("swarmplay: control socket %s\n"), path);
+	return SP_EXIT_OK;
+}
+
+static int start_servers(struct kiosk_opts *o, struct servers *sv)
+{
+	char why[256];
+	if (!(sv->loop = sp_kiosk_loop_new(why, sizeof(why)))) {
+		fprintf(stderr, "swarmplay: %s\n", why);
+		return SP_EXIT_FAILURE;
+	}
+	int code = start_control(o, sv);
+	if (code != SP_EXIT_OK)
+		return code;
+	if (o->http) {
+		const char *host = o->http_host ? o->http_host : "127.0.0.1";
+		sv->st = sp_kiosk_status_new(&kio, sp_kiosk_loop_base(sv->loop), host,
+					     o->http_port, o->token, why, sizeof(why));
+		if (!sv->st) {
+			fprintf(stderr, _("swarmplay: cannot listen on %s port %u: %s\n"), host,
+				o->http_port, why);
+			return SP_EXIT_FAILURE;
+		}
+		fprintf(stderr, _("swarmplay: status on http://%s:%u/status\n"), host,
+			sp_kiosk_status_port(sv->st));
+	}
+	return sp_kiosk_loop_start(sv->loop) < 0 ? SP_EXIT_FAILURE : SP_EXIT_OK;
+}
+
+static void stop_servers(struct servers *sv)
+{
+	sp_kiosk_loop_stop(sv->loop); /* then what is on its base */
+	sp_kiosk_status_free(sv->st);
+	sp_kiosk_ctl_free(sv->ctl);
+	sp_kiosk_loop_free(sv->loop);
+}
+
+static int start(struct kiosk_opts *o, struct sp_session **s, struct servers *sv)
 {
 	struct sp_error *e = NULL;
 	sp_swarm_prepare(&o->sw, NULL);
@@ -458,19 +532,7 @@ static int start(struct kiosk_opts *o, struct sp_session **s, struct kiosk_statu
 		return SP_EXIT_FAILURE;
 	}
 	sp_swarm_add_dht_nodes(*s, &o->sw);
-	if (!o->http)
-		return SP_EXIT_OK;
-	char why[256];
-	const char *host = o->http_host ? o->http_host : "127.0.0.1";
-	*st = sp_kiosk_status_new(&kio, host, o->http_port, o->token, why, sizeof(why));
-	if (!*st) {
-		fprintf(stderr, _("swarmplay: cannot listen on %s port %u: %s\n"), host,
-			o->http_port, why);
-		return SP_EXIT_FAILURE;
-	}
-	fprintf(stderr, _("swarmplay: status on http://%s:%u/status\n"), host,
-		sp_kiosk_status_port(*st));
-	return SP_EXIT_OK;
+	return start_servers(o, sv);
 }
 
 int sp_cmd_kiosk(int argc, char **argv)
@@ -493,6 +555,9 @@ int sp_cmd_kiosk(int argc, char **argv)
 	kio.remote = !strncasecmp(o.src, "http://", 7) || !strncasecmp(o.src, "https://", 8);
 	kio.refresh_min = o.refresh_min;
 	kio.cur = -1;
+	kio.go_to = -1;
+	kio.volume = -1;
+	kio.started_us = sp_now_us();
 	if ((r = sp_kiosk_cache_paths(&kio)) < 0)
 		fprintf(stderr, _("swarmplay: no disk cache for the playlist: %s\n"), strerror(-r));
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -501,9 +566,9 @@ int sp_cmd_kiosk(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sp_media_load_start();
 	struct sp_session *s = NULL;
-	struct kiosk_status *st = NULL;
+	struct servers sv = {0};
 	pthread_t fetcher;
-	int code = start(&o, &s, &st);
+	int code = start(&o, &s, &sv);
 	bool fetching = code == SP_EXIT_OK && !pthread_create(&fetcher, NULL, sp_kiosk_fetch_main, &kio);
 	struct sp_error *e = NULL;
 	const struct sp_media *media = sp_media_load_join(&e);
@@ -522,7 +587,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 	pthread_mutex_unlock(&kio.mu);
 	if (fetching)
 		pthread_join(fetcher, NULL);
-	sp_kiosk_status_free(st);
+	stop_servers(&sv);
 	sp_session_free(s);
 	kiosk_fini(&kio);
 	return code;
