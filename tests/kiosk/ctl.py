@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""ctl.py - the kiosk's control socket (--control PATH) and `swarmplay ctl`,
+headless (SDL dummy drivers), on a list of two local 40 s clips.
+
+  socket    the socket file is 0600; a second kiosk given the same path
+            refuses it (another kiosk answers there) and exits 1;
+  commands  every command through `swarmplay ctl`: status names the item
+            playing; next, prev and goto N move the play within seconds;
+            goto past the list is an error (exit 1); reload fetches the
+            list again; pause and play, volume N show in status; seek and
+            screenshot are accepted for the player; a bad argument exits 2;
+  lines     on one raw connection: a malformed line, an unknown command
+            and a line too long each get an error reply, and the
+            connection then answers a good one (with its id);
+  many      50 clients at once, each asking status with its own id: each
+            gets its own reply;
+  stuck     a client that writes requests and never reads: the kiosk
+            drops it, its RSS and open files stay bounded, and meanwhile
+            it keeps playing and answering another client."""
+import json, os, socket, stat, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import swarm
+
+swarm.need("ffmpeg")
+exe = swarm.swarmplay()
+root = swarm.workdir("kiosk-ctl")
+check = swarm.Checks()
+clips = [swarm.make_video(os.path.join(root, "%s.mkv" % n), "mkv", seconds=40, size="160x120")
+         for n in ("a", "b")]
+listf = os.path.join(root, "list.m3u")
+with open(listf, "w") as f:
+    f.write("#EXTM3U\n#EXTINF:-1,Clip A\n%s\n#EXTINF:-1,Clip B\n%s\n" % tuple(clips))
+sock = os.path.join(root, "kiosk.sock")
+env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+           XDG_CACHE_HOME=os.path.join(root, "cache"))
+log = open(os.path.join(root, "kiosk.log"), "w")
+kiosk = subprocess.Popen([exe, "kiosk", listf, "--no-audio", "--no-video", "--no-lsd",
+                          "--no-dht", "--no-tracker", "--control", sock],
+                         env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def ctl(*args, timeout=30):
+    r = subprocess.run([exe, "ctl", "--control", sock] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=timeout)
+    reply = json.loads(r.stdout) if r.stdout.strip() else None
+    return r.returncode, reply, r.stderr
+
+
+def status():
+    rc, reply, _ = ctl("status")
+    return reply["status"] if rc == 0 else None
+
+
+def wait(cond, what, timeout=60):
+    end = time.time() + timeout
+    st = None
+    while time.time() < end:
+        if kiosk.poll() is not None:
+            swarm.fail("%s: the kiosk exited (%s)" % (what, kiosk.returncode))
+        if os.path.exists(sock):
+            st = status()
+            if st and cond(st):
+                return st
+        time.sleep(0.2)
+    swarm.fail("%s: not within %d s; last status %s" % (what, timeout, st))
+
+
+def playing(i):
+    return lambda s: s["current"] and s["current"]["index"] == i and s["current"]["position_s"] > 0
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+
+def nfds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+class Conn:
+    """One raw connection: lines out, lines in."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(30)
+        self.s.connect(sock)
+        self.buf = b""
+
+    def send(self, line):
+        self.s.sendall(line if isinstance(line, bytes) else line.encode())
+
+    def reply(self):
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def close(self):
+        self.s.close()
+
+
+try:
+    # socket
+    wait(playing(0), "the first item plays")
+    mode = stat.S_IMODE(os.stat(sock).st_mode)
+    check(stat.S_ISSOCK(os.stat(sock).st_mode) and mode == 0o600,
+          "the control socket is a socket, mode %o" % mode)
+    r = subprocess.run([exe, "kiosk", listf, "--no-audio", "--no-video", "--no-lsd", "--no-dht",
+                        "--no-tracker", "--control", sock], env=env, capture_output=True,
+                       text=True, timeout=120)
+    check(r.returncode == 1 and "another kiosk answers there" in r.stderr,
+          "a second kiosk on the same socket exits 1: %s (%d)" % (r.stderr.strip()[-80:],
+                                                                r.returncode))
+    check(status() is not None, "the first kiosk still answers on its socket")
+
+    # commands
+    rc, reply, _ = ctl("status")
+    check(rc == 0 and reply["ok"] and reply["status"]["current"]["title"] == "Clip A",
+          "status names the item playing (Clip A)")
+    check(reply["status"]["uptime_s"] > 0, "status has the uptime (%.1f s)" %
+          reply["status"]["uptime_s"])
+    rc, reply, _ = ctl("next")
+    check(rc == 0 and reply == {"ok": True}, "next: %s" % reply)
+    wait(playing(1), "next: the second item plays", 20)
+    rc, reply, _ = ctl("prev")
+    check(rc == 0 and reply["ok"], "prev: %s" % reply)
+    wait(playing(0), "prev: the first item plays again", 20)
+    rc, reply, _ = ctl("goto", 1)
+    check(rc == 0 and reply["ok"], "goto 1: %s" % reply)
+    st = wait(playing(1), "goto 1: the second item plays", 20)
+    rc, reply, _ = ctl("goto", 2)
+    check(rc == 1 and not reply["ok"] and "no item 2" in reply["error"],
+          "goto 2 of a list of 2: exit 1, %s" % reply)
+    before = st["last_fetch"]["count"]
+    rc, reply, _ = ctl("reload")
+    check(rc == 0 and reply["ok"], "reload: %s" % reply)
+    wait(lambda s: s["last_fetch"]["count"] > before, "reload: the list fetched again", 20)
+    rc, reply, _ = ctl("pause")
+    check(rc == 0 and reply == {"ok": True, "pending": True}, "pause: %s" % reply)
+    check(status()["paused"] is True, "status: paused")
+    rc, reply, _ = ctl("play")
+    check(rc == 0 and reply["ok"] and status()["paused"] is False, "play: %s, not paused" % reply)
+    rc, reply, _ = ctl("volume", 30)
+    check(rc == 0 and reply["ok"] and status()["volume"] == 30, "volume 30: %s" % reply)
+    rc, reply, _ = ctl("seek", 12.5)
+    check(rc == 0 and reply["ok"], "seek 12.5: %s" % reply)
+    rc, reply, _ = ctl("screenshot", "shot.png")
+    check(rc == 0 and reply["ok"], "screenshot FILE: %s" % reply)
+    for bad in (["volume", "loud"], ["goto"], ["jump"], ["status", "now"]):
+        rc, reply, err = ctl(*bad)
+        check(rc == 2 and reply is None, "ctl %s: a usage error (exit %d)" % (" ".join(bad), rc))
+
+    # lines
+    c = Conn()
+    c.send("this is not json\n")
+    r1 = c.reply()
+    c.send('{"cmd": "fly", "id": 4}\n')
+    r2 = c.reply()
+    c.send('{"cmd": "status", "pad": "' + "x" * 10000 + '"}\n')
+    r3 = c.reply()
+    c.send('{"id": "after", "cmd": "status"}\r\n')
+    r4 = c.reply()
+    check(r1 == {"ok": False, "error": "not a JSON object"}, "a malformed line: %s" % r1)
+    check(r2 == {"ok": False, "error": "unknown command", "id": 4}, "an unknown command: %s" % r2)
+    check(r3 == {"ok": False, "error": "the line is too long"}, "a line of 10 kB: %s" % r3)
+    check(r4["ok"] and r4["id"] == "after" and r4["status"]["current"] is not None,
+          "the same connection then answers status (id \"after\")")
+    c.close()
+
+    # many
+    conns = [Conn() for _ in range(50)]
+    for i, c in enumerate(conns):
+        c.send('{"cmd": "status", "id": %d}\n' % i)
+    got = [c.reply() for c in conns]
+    check(all(g["ok"] and g["id"] == i and g["status"]["items"] for i, g in enumerate(got)),
+          "50 clients at once: each its own status reply")
+    for c in conns:
+        c.close()
+
+    # stuck
+    time.sleep(0.5)
+    rss0, fds0 = rss_kb(kiosk.pid), nfds(kiosk.pid)
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stuck.connect(sock)
+    stuck.setblocking(False)
+    other = Conn()
+    req = b'{"cmd": "status"}\n' * 64
+    sent, dropped, answered, peak, end = 0, False, 0, rss0, time.time() + 120
+    while time.time() < end and not dropped:
+        try:
+            sent += stuck.send(req)
+            continue
+        except BlockingIOError:
+            pass
+        except (BrokenPipeError, ConnectionResetError):
+            dropped = True
+            break
+        other.send('{"cmd": "status"}\n')
+        answered += other.reply()["ok"]
+        peak = max(peak, rss_kb(kiosk.pid))
+        time.sleep(0.05)
+    check(dropped, "a client that never reads is dropped (after %d kB of requests)" %
+          (sent // 1024))
+    check(answered > 0, "meanwhile another client got %d answers" % answered)
+    check(peak - rss0 < 24 * 1024, "RSS bounded: %d kB, at most %d kB more" % (rss0, peak - rss0))
+    stuck.close()
+    wait(lambda s: nfds(kiosk.pid) <= fds0 + 1, "its socket closed", 20)
+    check(nfds(kiosk.pid) <= fds0 + 1, "open files: %d before, %d after (one is the other "
+          "client)" % (fds0, nfds(kiosk.pid)))
+    p0 = status()["current"]
+    time.sleep(1.5)
+    p1 = status()["current"]
+    check(p1["index"] != p0["index"] or p1["position_s"] > p0["position_s"],
+          "the kiosk plays on (%.1f s, then %.1f s)" % (p0["position_s"], p1["position_s"]))
+    other.close()
+finally:
+    code = swarm.terminate(kiosk)
+check(code == 0, "the kiosk exits 0 on SIGTERM")
+check(not os.path.exists(sock), "and removes its socket")
+check.finish()
