@@ -127,9 +127,23 @@ static void on_read(struct bufferevent *bev, void *arg)
 	}
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
+/* The client is gone once its last replies are out. */
+static void on_drained(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
+	client_free(arg);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	/* a client that shut its side after its requests still gets the
+	 * replies; an error ends it at once */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    evbuffer_get_length(bufferevent_get_output(bev))) {
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_setcb(bev, NULL, on_drained, on_event, arg);
+		return;
+	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		client_free(arg);
 }

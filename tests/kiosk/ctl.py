@@ -11,7 +11,8 @@ headless (SDL dummy drivers), on a list of two local 40 s clips.
             screenshot are accepted for the player; a bad argument exits 2;
   lines     on one raw connection: a malformed line, an unknown command
             and a line too long each get an error reply, and the
-            connection then answers a good one (with its id);
+            connection then answers a good one (with its id); a client
+            that shuts its side after 300 requests still gets every reply;
   many      50 clients at once, each asking status with its own id: each
             gets its own reply;
   stuck     a client that writes requests and never reads: the kiosk
@@ -170,6 +171,21 @@ try:
     check(r3 == {"ok": False, "error": "the line is too long"}, "a line of 10 kB: %s" % r3)
     check(r4["ok"] and r4["id"] == "after" and r4["status"]["current"] is not None,
           "the same connection then answers status (id \"after\")")
+    c.close()
+    # more replies than the socket holds (some 300 kB), then the end of
+    # the requests: every reply still comes
+    c = Conn()
+    c.send("".join('{"cmd": "status", "id": %d}\n' % i for i in range(300)))
+    c.s.shutdown(socket.SHUT_WR)
+    time.sleep(0.5)
+    ids = []
+    try:
+        while len(ids) < 300:
+            ids.append(c.reply()["id"])
+    except (ConnectionError, OSError, ValueError):
+        pass
+    check(ids == list(range(300)), "a client that shuts its side after 300 requests gets "
+          "every reply (%d)" % len(ids))
     c.close()
 
     # many
