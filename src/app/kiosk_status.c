@@ -60,7 +60,14 @@ static const char *kind_name(enum sp_playlist_kind k)
 	return k == SP_ITEM_TORRENT ? "torrent" : k == SP_ITEM_MAGNET ? "magnet" : "file";
 }
 
-static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
+/* The sums over the listed torrents (status "totals"). */
+struct totals {
+	int peers, seeds;
+	double down_rate, up_rate;
+	uint64_t from[SP_FROM_COUNT], uploaded, have, total;
+};
+
+static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i, struct totals *tot)
 {
 	const struct kiosk_item *it = &k->items[i];
 	int r = sp_buf_appendf(b, "%s{\"index\": %zu, \"line\": %d, \"kind\": \"%s\", \"src\": ",
@@ -77,6 +84,17 @@ static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
 	if (it->t) {
 		struct sp_torrent_stats st;
 		sp_torrent_get_stats(it->t, &st);
+		tot->peers += st.peers;
+		tot->seeds += st.seeds;
+		tot->down_rate += st.down_rate;
+		tot->up_rate += st.up_rate;
+		for (int f = 0; f < SP_FROM_COUNT; f++)
+			tot->from[f] += st.downloaded[f];
+		tot->uploaded += st.uploaded;
+		tot->have += st.verified_bytes;
+		tot->total += st.total_length;
+		r |= sp_buf_appendf(b, ", \"down_rate\": %.0f, \"up_rate\": %.0f", st.down_rate,
+				    st.up_rate);
 		r |= sp_buf_appendf(b,
 				    ", \"cache\": {\"state\": \"%s\", \"have\": %llu, \"total\": %llu, "
 				    "\"pinned\": %s, \"peers\": %d, \"from_peers\": %llu, "
@@ -126,9 +144,19 @@ static int status_json(struct sp_buf *b, struct kiosk *k)
 		r |= sp_buf_appendf(b, "null");
 	}
 	r |= sp_buf_appendf(b, ", \"items\": [");
+	struct totals t = {0};
 	for (size_t i = 0; i < k->n; i++)
-		r |= item_json(b, k, i);
-	return r | sp_buf_appendf(b, "]}\n");
+		r |= item_json(b, k, i, &t);
+	return r | sp_buf_appendf(b, "], \"totals\": {\"peers\": %d, \"seeds\": %d, "
+				     "\"down_rate\": %.0f, \"up_rate\": %.0f, \"from_peers\": %llu, "
+				     "\"from_webseed\": %llu, \"from_cache\": %llu, \"uploaded\": %llu, "
+				     "\"cache_have\": %llu, \"cache_total\": %llu}}\n",
+				  t.peers, t.seeds, t.down_rate, t.up_rate,
+				  (unsigned long long)t.from[SP_FROM_PEERS],
+				  (unsigned long long)t.from[SP_FROM_WEBSEED],
+				  (unsigned long long)t.from[SP_FROM_CACHE],
+				  (unsigned long long)t.uploaded, (unsigned long long)t.have,
+				  (unsigned long long)t.total);
 }
 
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,

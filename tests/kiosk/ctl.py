@@ -125,6 +125,10 @@ try:
           "status names the item playing (Clip A)")
     check(reply["status"]["uptime_s"] > 0, "status has the uptime (%.1f s)" %
           reply["status"]["uptime_s"])
+    tot = reply["status"]["totals"]
+    check(set(tot) >= {"peers", "down_rate", "up_rate", "from_peers", "from_webseed",
+                       "uploaded", "cache_have", "cache_total"},
+          "status has the totals: peers, rates, bytes by source, cache use (%s)" % tot)
     rc, reply, _ = ctl("next")
     check(rc == 0 and reply == {"ok": True}, "next: %s" % reply)
     wait(playing(1), "next: the second item plays", 20)
