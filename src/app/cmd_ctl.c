@@ -134,7 +134,15 @@ static int from_stdin(int fd, int timeout_ms)
 	int code = SP_EXIT_OK;
 	while (fgets(line, sizeof(line), stdin)) {
 		size_t n = strlen(line);
-		if (n && line[n - 1] != '\n' && n < sizeof(line) - 1)
+		if (n == sizeof(line) - 1 && line[n - 1] != '\n') { /* longer than a request */
+			int ch;
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+			fprintf(stderr, _("swarmplay: a line of stdin is too long, not sent\n"));
+			code = SP_EXIT_FAILURE;
+			continue;
+		}
+		if (n && line[n - 1] != '\n')
 			line[n++] = '\n';
 		if (strspn(line, " \t\r\n") == n)
 			continue; /* the kiosk answers no blank line */

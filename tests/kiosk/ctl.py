@@ -9,6 +9,7 @@ headless (SDL dummy drivers), on a list of two local 40 s clips.
             goto past the list is an error (exit 1); reload fetches the
             list again; pause and play, volume N show in status; seek and
             screenshot are accepted for the player; a bad argument exits 2;
+            `ctl -` sends the lines of stdin, one reply printed for each;
   lines     on one raw connection: a malformed line, an unknown command
             and a line too long each get an error reply, and the
             connection then answers a good one (with its id); a client
@@ -160,6 +161,18 @@ try:
     for bad in (["volume", "loud"], ["goto"], ["jump"], ["status", "now"]):
         rc, reply, err = ctl(*bad)
         check(rc == 2 and reply is None, "ctl %s: a usage error (exit %d)" % (" ".join(bad), rc))
+
+    # ctl -: request lines from stdin, one reply each; a line too long is
+    # not sent
+    r = subprocess.run([exe, "ctl", "--control", sock, "-"], capture_output=True, text=True,
+                       timeout=60, input='{"cmd": "status", "id": 1}\nnot json\n\n' +
+                       '{"cmd": "status", "pad": "%s"}\n' % ("x" * 9000) +
+                       '{"cmd": "reload", "id": 2}\n')
+    out = [json.loads(l) for l in r.stdout.splitlines()]
+    check(r.returncode == 1 and len(out) == 3 and out[0]["id"] == 1 and not out[1]["ok"] and
+          out[2] == {"ok": True, "id": 2} and "too long" in r.stderr,
+          "ctl -: three replies, the long line not sent, exit 1 (%d, %s)" %
+          (r.returncode, [o.get("id", o.get("error")) for o in out]))
 
     # lines
     c = Conn()
