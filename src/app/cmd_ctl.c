@@ -104,7 +104,9 @@ static int build(char *out, size_t outlen, char **argv, int argc)
 	if ((kind != 0) != (argc == 2) || argc > 2)
 		return -EINVAL;
 	if (!kind)
-		return snprintf(out, outlen, "{\"cmd\": \"%s\"}\n", argv[0]) < (int)outlen ? 0 : -EINVAL;
+		return snprintf(out, outlen, "{\"cmd\": \"%s\"}\n", argv[0]) < (int)outlen
+			   ? 0
+			   : -EINVAL;
 	char arg[SP_KCTL_PATH_MAX + 16], path[SP_KCTL_PATH_MAX];
 	const char *a = argv[1];
 	if (kind == 's' && a[0] != '/') { /* the kiosk runs elsewhere */
@@ -150,7 +152,8 @@ static int from_stdin(int fd, int timeout_ms)
 			return SP_EXIT_FAILURE;
 		int r = read_reply(fd, timeout_ms);
 		if (r < 0) {
-			fprintf(stderr, _("swarmplay: no reply from the kiosk: %s\n"), strerror(-r));
+			fprintf(stderr, _("swarmplay: no reply from the kiosk: %s\n"),
+				strerror(-r));
 			return SP_EXIT_FAILURE;
 		}
 		if (r)
@@ -162,10 +165,10 @@ static int from_stdin(int fd, int timeout_ms)
 int sp_cmd_ctl(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"control", required_argument, NULL, 'c'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"control", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
 	double timeout_s = 10;
@@ -210,7 +213,8 @@ int sp_cmd_ctl(int argc, char **argv)
 	} else {
 		int r = read_reply(fd, ms);
 		if (r < 0)
-			fprintf(stderr, _("swarmplay: no reply from the kiosk: %s\n"), strerror(-r));
+			fprintf(stderr, _("swarmplay: no reply from the kiosk: %s\n"),
+				strerror(-r));
 		code = r == 0 ? SP_EXIT_OK : SP_EXIT_FAILURE;
 	}
 	close(fd);

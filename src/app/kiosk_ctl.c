@@ -111,7 +111,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 		if (nl.pos < 0 || c->skipping || (size_t)nl.pos > SP_KCTL_LINE_MAX) {
 			/* too long: one error, then its bytes go up to the newline */
 			char reply[256];
-			int n = sp_kctl_reply_error(reply, sizeof(reply), NULL, "the line is too long");
+			int n =
+			    sp_kctl_reply_error(reply, sizeof(reply), NULL, "the line is too long");
 			if (!c->skipping && n > 0)
 				evbuffer_add(out, reply, (size_t)n);
 			c->skipping = nl.pos < 0;
@@ -194,14 +195,15 @@ static int bind_socket(const char *path, char *why, size_t whylen)
 	struct sockaddr_un sun = {.sun_family = AF_UNIX}, tmp = {.sun_family = AF_UNIX};
 	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path) >= (int)sizeof(sun.sun_path) ||
 	    snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%ld", path, (long)getpid()) >=
-		    (int)sizeof(tmp.sun_path)) {
+		(int)sizeof(tmp.sun_path)) {
 		snprintf(why, whylen, "the path is too long for a socket");
 		return -ENAMETOOLONG;
 	}
 	struct stat sb;
 	if (lstat(path, &sb) == 0 && (!S_ISSOCK(sb.st_mode) || in_use(&sun))) {
-		snprintf(why, whylen, S_ISSOCK(sb.st_mode) ? "another kiosk answers there"
-							 : "a file that is not a socket is there");
+		snprintf(why, whylen,
+			 S_ISSOCK(sb.st_mode) ? "another kiosk answers there"
+					      : "a file that is not a socket is there");
 		return -EADDRINUSE;
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -41,9 +41,15 @@ static int loop_request(struct kiosk *k, const struct sp_kctl_req *r, char *why,
 int sp_kiosk_ctl_apply(struct kiosk *k, const struct sp_kctl_req *r, char *why, size_t whylen)
 {
 	switch (r->cmd) {
-	case SP_KCTL_NEXT: case SP_KCTL_PREV: case SP_KCTL_GOTO: case SP_KCTL_RELOAD:
+	case SP_KCTL_NEXT:
+	case SP_KCTL_PREV:
+	case SP_KCTL_GOTO:
+	case SP_KCTL_RELOAD:
 		return loop_request(k, r, why, whylen);
-	case SP_KCTL_PLAY: case SP_KCTL_PAUSE: case SP_KCTL_SEEK: case SP_KCTL_VOLUME:
+	case SP_KCTL_PLAY:
+	case SP_KCTL_PAUSE:
+	case SP_KCTL_SEEK:
+	case SP_KCTL_VOLUME:
 	case SP_KCTL_SCREENSHOT:
 		break;
 	default:
@@ -57,7 +63,8 @@ int sp_kiosk_ctl_apply(struct kiosk *k, const struct sp_kctl_req *r, char *why, 
 	pthread_mutex_lock(&k->mu);
 	struct kiosk_player_req *q = &k->preq;
 	switch (r->cmd) {
-	case SP_KCTL_PLAY: case SP_KCTL_PAUSE:
+	case SP_KCTL_PLAY:
+	case SP_KCTL_PAUSE:
 		q->pause_set = true;
 		q->paused = k->paused = r->cmd == SP_KCTL_PAUSE;
 		break;

@@ -14,7 +14,7 @@
 #include "app/kiosk_ctl_proto.h"
 
 static const char *const names[SP_KCTL_N] = {
-	"status", "play", "pause", "next", "prev", "goto", "seek", "volume", "reload", "screenshot",
+    "status", "play", "pause", "next", "prev", "goto", "seek", "volume", "reload", "screenshot",
 };
 static const char args[SP_KCTL_N] = {0, 0, 0, 0, 0, 'i', 'n', 'i', 0, 's'};
 
@@ -140,12 +140,26 @@ static int read_string(struct rd *r, struct value *v, size_t cap)
 			break;
 		char e = r->p[1], out = 0;
 		switch (e) {
-		case '"': case '\\': case '/': out = e; break;
-		case 'b': out = '\b'; break;
-		case 'f': out = '\f'; break;
-		case 'n': out = '\n'; break;
-		case 'r': out = '\r'; break;
-		case 't': out = '\t'; break;
+		case '"':
+		case '\\':
+		case '/':
+			out = e;
+			break;
+		case 'b':
+			out = '\b';
+			break;
+		case 'f':
+			out = '\f';
+			break;
+		case 'n':
+			out = '\n';
+			break;
+		case 'r':
+			out = '\r';
+			break;
+		case 't':
+			out = '\t';
+			break;
 		case 'u': {
 			long cp = read_u(r);
 			if (cp < 0) {
@@ -198,8 +212,13 @@ static int read_number(struct rd *r, struct value *v)
 
 static int read_value(struct rd *r, struct value *v)
 {
-	static const struct { const char *w; enum vtype t; } words[] = {
-		{"true", V_TRUE}, {"false", V_FALSE}, {"null", V_NULL},
+	static const struct {
+		const char *w;
+		enum vtype t;
+	} words[] = {
+	    {"true", V_TRUE},
+	    {"false", V_FALSE},
+	    {"null", V_NULL},
 	};
 	v->raw = r->p;
 	if (r->p >= r->end) {
@@ -267,7 +286,8 @@ static int read_object(struct rd *r, struct members *m, struct sp_kctl_req *req)
 	for (;;) {
 		skip_ws(r);
 		if (r->p >= r->end || *r->p != '"') {
-			r->why = r->p >= r->end ? "the object has no end" : "a member name is missing";
+			r->why =
+			    r->p >= r->end ? "the object has no end" : "a member name is missing";
 			return -1;
 		}
 		if (read_string(r, &key, 64) < 0)
@@ -348,8 +368,7 @@ static int take_arg(struct sp_kctl_req *req, const struct members *m, const char
 	return 0;
 }
 
-int sp_kctl_parse(const char *line, size_t len, struct sp_kctl_req *req, char *why,
-		  size_t whylen)
+int sp_kctl_parse(const char *line, size_t len, struct sp_kctl_req *req, char *why, size_t whylen)
 {
 	struct members m;
 	struct rd r = {.p = line, .end = line + len};
@@ -390,7 +409,12 @@ int sp_kctl_parse(const char *line, size_t len, struct sp_kctl_req *req, char *w
 int sp_kctl_json_string(char *out, size_t outlen, const char *s)
 {
 	size_t n = 0;
-#define OUT(c) do { if (n + 1 >= outlen) return -ENOSPC; out[n++] = (c); } while (0)
+#define OUT(c)                                                                                     \
+	do {                                                                                       \
+		if (n + 1 >= outlen)                                                               \
+			return -ENOSPC;                                                            \
+		out[n++] = (c);                                                                    \
+	} while (0)
 	OUT('"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;

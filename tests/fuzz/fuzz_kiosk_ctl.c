@@ -18,7 +18,8 @@
 
 static void check_reply(const char *out, int n)
 {
-	if (n <= 0 || (size_t)n != strlen(out) || out[n - 1] != '\n' || memchr(out, '\n', (size_t)n - 1))
+	if (n <= 0 || (size_t)n != strlen(out) || out[n - 1] != '\n' ||
+	    memchr(out, '\n', (size_t)n - 1))
 		abort();
 }
 
@@ -27,9 +28,18 @@ static void check_req(const struct sp_kctl_req *r)
 	if (!sp_kctl_cmd_name(r->cmd) || strlen(r->id) > SP_KCTL_ID_MAX)
 		abort();
 	switch (r->cmd) {
-	case SP_KCTL_GOTO: if (r->index < 0) abort(); break;
-	case SP_KCTL_SEEK: if (!(r->seconds >= 0 && r->seconds <= 1e9)) abort(); break;
-	case SP_KCTL_VOLUME: if (r->volume < 0 || r->volume > 100) abort(); break;
+	case SP_KCTL_GOTO:
+		if (r->index < 0)
+			abort();
+		break;
+	case SP_KCTL_SEEK:
+		if (!(r->seconds >= 0 && r->seconds <= 1e9))
+			abort();
+		break;
+	case SP_KCTL_VOLUME:
+		if (r->volume < 0 || r->volume > 100)
+			abort();
+		break;
 	case SP_KCTL_SCREENSHOT: {
 		if (r->file[0] != '/')
 			abort();
@@ -47,7 +57,8 @@ static void check_req(const struct sp_kctl_req *r)
 			abort();
 		break;
 	}
-	default: break;
+	default:
+		break;
 	}
 }
 

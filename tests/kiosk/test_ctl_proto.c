@@ -30,10 +30,16 @@ static void expect_bad(const char *s, const char *needle)
 SP_TEST(every_command)
 {
 	static const char *const lines[] = {
-		"{\"cmd\": \"status\"}", "{\"cmd\":\"play\"}", "{\"cmd\": \"pause\"}",
-		"{\"cmd\": \"next\"}", "{\"cmd\": \"prev\"}", "{\"cmd\": \"goto\", \"arg\": 2}",
-		"{\"cmd\": \"seek\", \"arg\": 12.5}", "{\"cmd\": \"volume\", \"arg\": 40}",
-		"{\"cmd\": \"reload\"}", "{\"cmd\": \"screenshot\", \"arg\": \"/tmp/a b.png\"}",
+	    "{\"cmd\": \"status\"}",
+	    "{\"cmd\":\"play\"}",
+	    "{\"cmd\": \"pause\"}",
+	    "{\"cmd\": \"next\"}",
+	    "{\"cmd\": \"prev\"}",
+	    "{\"cmd\": \"goto\", \"arg\": 2}",
+	    "{\"cmd\": \"seek\", \"arg\": 12.5}",
+	    "{\"cmd\": \"volume\", \"arg\": 40}",
+	    "{\"cmd\": \"reload\"}",
+	    "{\"cmd\": \"screenshot\", \"arg\": \"/tmp/a b.png\"}",
 	};
 	for (int i = 0; i < SP_KCTL_N; i++) {
 		if (parse(lines[i]) != 0)
@@ -63,7 +69,8 @@ SP_TEST(ids_and_members)
 
 SP_TEST(escapes)
 {
-	SP_CHECK(parse("{\"cmd\": \"screenshot\", \"arg\": \"/t\\u00e9\\/\\ud83d\\ude00\\n\"}") == 0);
+	SP_CHECK(parse("{\"cmd\": \"screenshot\", \"arg\": \"/t\\u00e9\\/\\ud83d\\ude00\\n\"}") ==
+		 0);
 	SP_CHECK(!strcmp(req.file, "/t\xc3\xa9/\xf0\x9f\x98\x80\n"));
 	expect_bad("{\"cmd\": \"screenshot\", \"arg\": \"/a\\u0000b\"}", "\\u");
 	expect_bad("{\"cmd\": \"screenshot\", \"arg\": \"/a\\ud800\"}", "\\u");
