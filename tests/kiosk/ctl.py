@@ -15,7 +15,7 @@ headless (SDL dummy drivers), on a list of two local 40 s clips.
             connection then answers a good one (with its id); a client
             that shuts its side after 300 requests still gets every reply;
   many      50 clients at once, each asking status with its own id: each
-            gets its own reply;
+            gets its own reply; past 64, a client is told so and closed;
   stuck     a client that writes requests and never reads: the kiosk
             drops it, its RSS and open files stay bounded, and meanwhile
             it keeps playing and answering another client."""
@@ -213,7 +213,16 @@ try:
     got = [c.reply() for c in conns]
     check(all(g["ok"] and g["id"] == i and g["status"]["items"] for i, g in enumerate(got)),
           "50 clients at once: each its own status reply")
-    for c in conns:
+    more = [Conn() for _ in range(20)]  # 70: past the cap of 64
+    busy = 0
+    for c in more:
+        try:
+            c.send('{"cmd": "status"}\n')
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a refused one may be closed already: its line is there to read
+        busy += c.reply() == {"ok": False, "error": "too many clients"}
+    check(busy == 6, "20 more: the 6 past 64 clients are told \"too many clients\" (%d)" % busy)
+    for c in conns + more:
         c.close()
 
     # stuck
