@@ -16,8 +16,9 @@
  * their torrent and state (kiosk_items.c: applying, pinning, preparing).
  *
  * Main thread: the loop and the player (SDL's rule); the fetch thread
- * and the loop thread (status page, control socket) share `struct kiosk` (kiosk.h). SIGINT/SIGTERM
- * end the play and the kiosk. */
+ * and the event loop's thread (status page, control socket: kiosk_loop.c)
+ * share `struct kiosk` (kiosk.h). SIGINT/SIGTERM end the play and the
+ * kiosk. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -458,70 +459,7 @@ static void kiosk_fini(struct kiosk *k)
 	pthread_cond_destroy(&k->cond);
 }
 
-/* The event loop's servers (kiosk_loop.c): the control socket, and the
- * status page with --http. */
-struct servers {
-	struct kiosk_loop *loop;
-	struct kiosk_status *st;
-	struct kiosk_ctl *ctl;
-};
-
-static int start_control(const struct kiosk_opts *o, struct servers *sv)
-{
-	char path[4096], why[256];
-	int r = 0;
-	if (o->control)
-		snprintf(path, sizeof(path), "%s", o->control);
-	else if ((r = sp_kiosk_ctl_default_path(path, sizeof(path))) < 0) {
-		fprintf(stderr, _("swarmplay: no control socket: %s\n"),
-			r == -ENOENT ? _("XDG_RUNTIME_DIR is not set (use --control PATH)")
-				     : strerror(-r));
-		return SP_EXIT_OK;
-	}
-	sv->ctl = sp_kiosk_ctl_new(&kio, sp_kiosk_loop_base(sv->loop), path, why, sizeof(why));
-	if (!sv->ctl) {
-		fprintf(stderr, _("swarmplay: no control socket at %s: %s\n"), path, why);
-		/* the default's failure is not fatal: the kiosk plays on */
-		return o->control ? SP_EXIT_FAILURE : SP_EXIT_OK;
-	}
-	fprintf(stderr, _("swarmplay: control socket %s\n"), path);
-	return SP_EXIT_OK;
-}
-
-static int start_servers(struct kiosk_opts *o, struct servers *sv)
-{
-	char why[256];
-	if (!(sv->loop = sp_kiosk_loop_new(why, sizeof(why)))) {
-		fprintf(stderr, "swarmplay: %s\n", why);
-		return SP_EXIT_FAILURE;
-	}
-	int code = start_control(o, sv);
-	if (code != SP_EXIT_OK)
-		return code;
-	if (o->http) {
-		const char *host = o->http_host ? o->http_host : "127.0.0.1";
-		sv->st = sp_kiosk_status_new(&kio, sp_kiosk_loop_base(sv->loop), host,
-					     o->http_port, o->token, why, sizeof(why));
-		if (!sv->st) {
-			fprintf(stderr, _("swarmplay: cannot listen on %s port %u: %s\n"), host,
-				o->http_port, why);
-			return SP_EXIT_FAILURE;
-		}
-		fprintf(stderr, _("swarmplay: status on http://%s:%u/status\n"), host,
-			sp_kiosk_status_port(sv->st));
-	}
-	return sp_kiosk_loop_start(sv->loop) < 0 ? SP_EXIT_FAILURE : SP_EXIT_OK;
-}
-
-static void stop_servers(struct servers *sv)
-{
-	sp_kiosk_loop_stop(sv->loop); /* then what is on its base */
-	sp_kiosk_status_free(sv->st);
-	sp_kiosk_ctl_free(sv->ctl);
-	sp_kiosk_loop_free(sv->loop);
-}
-
-static int start(struct kiosk_opts *o, struct sp_session **s, struct servers *sv)
+static int start(struct kiosk_opts *o, struct sp_session **s, struct kiosk_servers *sv)
 {
 	struct sp_error *e = NULL;
 	sp_swarm_prepare(&o->sw, NULL);
@@ -532,7 +470,7 @@ static int start(struct kiosk_opts *o, struct sp_session **s, struct servers *sv
 		return SP_EXIT_FAILURE;
 	}
 	sp_swarm_add_dht_nodes(*s, &o->sw);
-	return start_servers(o, sv);
+	return sp_kiosk_servers_start(&kio, o, sv) < 0 ? SP_EXIT_FAILURE : SP_EXIT_OK;
 }
 
 int sp_cmd_kiosk(int argc, char **argv)
@@ -566,7 +504,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sp_media_load_start();
 	struct sp_session *s = NULL;
-	struct servers sv = {0};
+	struct kiosk_servers sv = {0};
 	pthread_t fetcher;
 	int code = start(&o, &s, &sv);
 	bool fetching = code == SP_EXIT_OK && !pthread_create(&fetcher, NULL, sp_kiosk_fetch_main, &kio);
@@ -587,7 +525,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 	pthread_mutex_unlock(&kio.mu);
 	if (fetching)
 		pthread_join(fetcher, NULL);
-	stop_servers(&sv);
+	sp_kiosk_servers_stop(&sv);
 	sp_session_free(s);
 	kiosk_fini(&kio);
 	return code;

@@ -170,12 +170,26 @@ int sp_kiosk_loop_start(struct kiosk_loop *l);
 void sp_kiosk_loop_stop(struct kiosk_loop *l);
 void sp_kiosk_loop_free(struct kiosk_loop *l);
 
+/* The servers on the loop (kiosk_loop.c): the control socket (unless
+ * there is no path for it), and the status page with --http; then the
+ * loop's thread. Says why on stderr: 0 or -1. stop takes a half-started
+ * set too. Main thread. */
+struct kiosk_ctl;
+struct kiosk_status;
+struct kiosk_servers {
+	struct kiosk_loop *loop;
+	struct kiosk_status *st;
+	struct kiosk_ctl *ctl;
+};
+int sp_kiosk_servers_start(struct kiosk *k, const struct kiosk_opts *o,
+			   struct kiosk_servers *sv);
+void sp_kiosk_servers_stop(struct kiosk_servers *sv);
+
 /* The control socket (kiosk_ctl.c) at path on the loop's base: JSON
  * lines (kiosk_ctl_proto.h). NULL and *why on failure (path in use by a
  * live kiosk, too long, no folder). sp_kiosk_ctl_default_path: where it
  * goes without --control, made (0700) if missing; -ENOENT without
  * $XDG_RUNTIME_DIR. */
-struct kiosk_ctl;
 struct kiosk_ctl *sp_kiosk_ctl_new(struct kiosk *k, struct event_base *base, const char *path,
 				   char *why, size_t whylen);
 void sp_kiosk_ctl_free(struct kiosk_ctl *c);
