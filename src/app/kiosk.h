@@ -96,7 +96,11 @@ struct kiosk {
 	atomic_long go_to;      /* an item's index to play now (goto N); -1 none */
 
 	/* [mu] what the control socket asked of the item playing
-	 * (kiosk_ctl_apply.c); the playback takes it (sp_kiosk_take_player_req) */
+	 * (kiosk_ctl_apply.c); the playback takes it (sp_kiosk_take_player_req)
+	 * while a play runs. The contract for the playback: a play starts
+	 * with `paused` and `volume` below (as last asked) and drops a seek
+	 * or a screenshot asked before it began. Today's playback (the
+	 * program's own player) applies only `volume`, at the next play. */
 	struct kiosk_player_req {
 		bool pause_set, paused;   /* play / pause */
 		bool seek_set;
