@@ -12,8 +12,10 @@
  *
  * Safety (as serve): loopback without a token, and then the Host header
  * must be an address (no DNS rebinding); elsewhere --http-token, carried
- * as ?token= or Authorization: Bearer, compared in constant time. No
- * request body; 8 KiB of headers; idle connections time out.
+ * as ?token= or Authorization: Bearer, compared in constant time. A POST
+ * whose Origin is not the page's own is refused (another site's page in
+ * a browser here). No request body; 8 KiB of headers; idle connections
+ * time out.
  *
  * Threads: new/free on the main thread (the loop stopped); requests on
  * the loop thread, which reads the kiosk under its mutex and the
@@ -206,8 +208,17 @@ static void control(struct kiosk_status *st, struct evhttp_request *req, const c
 		{"/play", SP_KCTL_PLAY}, {"/pause", SP_KCTL_PAUSE},
 	};
 	struct sp_kctl_req r = {0};
-	char why[256];
+	char why[256], self[300];
 	size_t i = 0;
+	/* a page of another site in a browser on this machine may post here
+	 * too (a simple request, no preflight): it says where it comes from */
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *origin = evhttp_find_header(in, "Origin"), *host = evhttp_find_header(in, "Host");
+	snprintf(self, sizeof(self), "http://%s", host ? host : "");
+	if (origin && strcmp(origin, self)) {
+		reply_text(req, 403, "Forbidden", "another site's page\n");
+		return;
+	}
 	while (i < sizeof(posts) / sizeof(posts[0]) && strcmp(path, posts[i].path))
 		i++;
 	if (i == sizeof(posts) / sizeof(posts[0])) {

@@ -6,7 +6,8 @@ for the DOM after the script ran (--dump-dom: the document's title and
 the progress text name the item and a position within its 30 s, the list
 holds both items, the bar is part filled), once for a screenshot (a PNG
 of the window's size that is not one flat colour). With --http-token, the
-page without the token gets 401 and with ?token= shows the same."""
+page without the token gets 401 and with ?token= shows the same; a POST
+whose Origin is another site is refused."""
 import json, os, re, struct, subprocess, sys, time, urllib.error, urllib.request, zlib
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -95,6 +96,20 @@ try:
         ctype = r.headers["Content-Type"]
     check(ctype.startswith("text/html") and "status.json" in html,
           "GET / is the HTML page (%s) that polls status.json" % ctype)
+
+    def post(path, origin):
+        req = urllib.request.Request(base + path + "?token=" + token, data=b"", method="POST")
+        if origin:
+            req.add_header("Origin", origin)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    codes = (post("reload", "http://evil.example"), post("reload", base.rstrip("/")),
+             post("reload", None))
+    check(codes == (403, 202, 202), "POST from another site's page 403, from the page's "
+          "own or with no Origin 202: %s" % (codes,))
 
     dom = browse(base + "?token=" + token, "--dump-dom")
     with open(os.path.join(root, "dom.html"), "w") as f:
