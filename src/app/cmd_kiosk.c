@@ -213,6 +213,7 @@ struct play_ctx {
 	struct sp_torrent *t;
 	size_t index;
 	bool complete; /* the item's torrent (a file: true) */
+	bool controlled; /* on_control was called in this play */
 };
 
 /* The OSD's and the stats' swarm figures (no piece map: no OSD by
@@ -249,6 +250,29 @@ static void on_position(void *ctx, double pos_s, double duration_s)
 	sp_kiosk_watchdog(); /* the player's loop is alive */
 }
 
+/* `swarmplay ctl` pause, play, seek, volume and screenshot, for this
+ * play; a play starts paused while the kiosk is (kiosk.h). */
+static void on_control(void *ctx, struct sp_play_control *out)
+{
+	struct play_ctx *c = ctx;
+	struct kiosk_player_req q;
+	if (!c->controlled) {
+		c->controlled = true;
+		pthread_mutex_lock(&c->k->mu);
+		out->pause = c->k->paused ? 1 : -1;
+		pthread_mutex_unlock(&c->k->mu);
+	}
+	if (!sp_kiosk_take_player_req(c->k, &q))
+		return;
+	if (q.pause_set)
+		out->pause = q.paused;
+	if (q.seek_set)
+		out->seek_s = q.seek_s;
+	if (q.volume_set)
+		out->volume = q.volume;
+	snprintf(out->shot, sizeof(out->shot), "%s", q.shot);
+}
+
 /* One play of the item (a loop of loops=N is N of them). 0, or -1 and
  * why. */
 static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct sp_media *media,
@@ -278,6 +302,9 @@ static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct s
 	pcfg.netinfo = on_netinfo;
 	pcfg.netinfo_ctx = &ctx;
 	pcfg.position = on_position;
+	pcfg.control = on_control;
+	struct kiosk_player_req stale; /* asked before this play: not for it */
+	sp_kiosk_take_player_req(k, &stale);
 	pcfg.title = it->title ? it->title : it->src;
 	if (o->framehash_dir) {
 		snprintf(hashes, sizeof(hashes), "%s/%06u-%zu.md5", o->framehash_dir, k->plays + 1,

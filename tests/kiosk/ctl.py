@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """ctl.py - the kiosk's control socket (--control PATH) and `swarmplay ctl`,
-headless (SDL dummy drivers), on a list of two local 40 s clips.
+headless (SDL dummy drivers: a window no one sees), on a list of two local
+40 s clips.
 
   socket    the socket file is 0600; a second kiosk given the same path
             refuses it (another kiosk answers there) and exits 1;
   commands  every command through `swarmplay ctl`: status names the item
             playing; next, prev and goto N move the play within seconds;
             goto past the list is an error (exit 1); reload fetches the
-            list again; pause and play, volume N show in status; seek and
-            screenshot are accepted for the player; a bad argument exits 2;
+            list again; pause holds the position and play moves it on;
+            volume N shows in status; seek S moves the position there;
+            screenshot FILE writes a PNG of the frame (a relative FILE
+            made absolute by ctl); a bad argument exits 2;
             `ctl -` sends the lines of stdin, one reply printed for each;
   lines     on one raw connection: a malformed line, an unknown command
             and a line too long each get an error reply, and the
@@ -19,7 +22,7 @@ headless (SDL dummy drivers), on a list of two local 40 s clips.
   stuck     a client that writes requests and never reads: the kiosk
             drops it, its RSS and open files stay bounded, and meanwhile
             it keeps playing and answering another client."""
-import json, os, socket, stat, subprocess, sys, time
+import json, os, socket, stat, struct, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import sanitizer
@@ -38,14 +41,14 @@ sock = os.path.join(root, "kiosk.sock")
 env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
            XDG_CACHE_HOME=os.path.join(root, "cache"))
 log = open(os.path.join(root, "kiosk.log"), "w")
-kiosk = subprocess.Popen([exe, "kiosk", listf, "--no-audio", "--no-video", "--no-lsd",
+kiosk = subprocess.Popen([exe, "kiosk", listf, "--no-audio", "--no-lsd",
                           "--no-dht", "--no-tracker", "--control", sock],
                          env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def ctl(*args, timeout=30):
+def ctl(*args, timeout=30, cwd=None):
     r = subprocess.run([exe, "ctl", "--control", sock] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=timeout)
+                       capture_output=True, text=True, timeout=timeout, cwd=cwd)
     reply = json.loads(r.stdout) if r.stdout.strip() else None
     return r.returncode, reply, r.stderr
 
@@ -150,14 +153,35 @@ try:
     rc, reply, _ = ctl("pause")
     check(rc == 0 and reply == {"ok": True, "pending": True}, "pause: %s" % reply)
     check(status()["paused"] is True, "status: paused")
+    time.sleep(0.5)
+    p0 = status()["current"]["position_s"]
+    time.sleep(1.5)
+    p1 = status()["current"]["position_s"]
+    check(abs(p1 - p0) < 0.3, "paused: the position stays (%.1f s, 1.5 s later %.1f s)" %
+          (p0, p1))
     rc, reply, _ = ctl("play")
     check(rc == 0 and reply["ok"] and status()["paused"] is False, "play: %s, not paused" % reply)
+    time.sleep(1.5)
+    p2 = status()["current"]["position_s"]
+    check(p2 > p1 + 0.7, "playing again: the position moves on (%.1f s, then %.1f s)" % (p1, p2))
     rc, reply, _ = ctl("volume", 30)
     check(rc == 0 and reply["ok"] and status()["volume"] == 30, "volume 30: %s" % reply)
-    rc, reply, _ = ctl("seek", 12.5)
-    check(rc == 0 and reply["ok"], "seek 12.5: %s" % reply)
-    rc, reply, _ = ctl("screenshot", "shot.png")
+    rc, reply, _ = ctl("seek", 25)
+    check(rc == 0 and reply["ok"], "seek 25: %s" % reply)
+    st = wait(lambda s: s["current"] and s["current"]["position_s"] >= 25,
+              "seek 25: the position is there", 10)  # from ~5 s: playing on cannot
+    check(st["current"]["position_s"] < 30, "seek 25: at %.1f s" % st["current"]["position_s"])
+    shot = os.path.join(root, "shot.png")
+    rc, reply, _ = ctl("screenshot", "shot.png", cwd=root)  # relative: made absolute
     check(rc == 0 and reply["ok"], "screenshot FILE: %s" % reply)
+    end = time.time() + 20
+    while not os.path.exists(shot) and time.time() < end:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    head = open(shot, "rb").read(24) if os.path.exists(shot) else b""
+    size = struct.unpack(">II", head[16:24]) if len(head) == 24 else None
+    check(head[:8] == b"\x89PNG\r\n\x1a\n" and size == (160, 120),
+          "screenshot: a PNG of the frame, at the video's size %s" % (size,))
     for bad in (["volume", "loud"], ["goto"], ["jump"], ["status", "now"]):
         rc, reply, err = ctl(*bad)
         check(rc == 2 and reply is None, "ctl %s: a usage error (exit %d)" % (" ".join(bad), rc))
