@@ -23,5 +23,6 @@ int sp_cmd_seed(int argc, char **argv);
 int sp_cmd_serve(int argc, char **argv);
 int sp_cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
 int sp_cmd_kiosk(int argc, char **argv);
+int sp_cmd_ctl(int argc, char **argv); /* cmd_ctl.c: the kiosk's client */
 
 #endif

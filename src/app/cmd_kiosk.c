@@ -16,8 +16,9 @@
  * their torrent and state (kiosk_items.c: applying, pinning, preparing).
  *
  * Main thread: the loop and the player (SDL's rule); the fetch thread
- * and the status thread share `struct kiosk` (kiosk.h). SIGINT/SIGTERM
- * end the play and the kiosk. */
+ * and the event loop's thread (status page, control socket: kiosk_loop.c)
+ * share `struct kiosk` (kiosk.h). SIGINT/SIGTERM end the play and the
+ * kiosk. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -63,6 +64,8 @@ static void usage(FILE *f)
 		     "                       (address 127.0.0.1 unless given)\n"
 		     "  --http-token TOKEN   requests must carry this token (needed when\n"
 		     "                       the address is not loopback)\n"
+		     "  --control PATH       the control socket (swarmplay ctl); default\n"
+		     "                       $XDG_RUNTIME_DIR/swarmplay/kiosk.sock\n"
 		     "  --cache-max SIZE     keep the cache under SIZE (K, M, G; default\n"
 		     "                       10G); listed items are never removed\n"
 		     "  --windowed           a window instead of the full screen\n"
@@ -79,7 +82,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_REFRESH = SP_SWARM_OPT_END, OPT_HTTP, OPT_TOKEN, OPT_CACHEMAX, OPT_WINDOWED,
-	OPT_OSD, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME, OPT_NOLSD, OPT_FHDIR,
+	OPT_OSD, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME, OPT_NOLSD, OPT_FHDIR, OPT_CONTROL,
 };
 
 static int parse_bytes(const char *s, uint64_t *out)
@@ -141,6 +144,7 @@ static int parse_opt(struct kiosk_opts *o, int c, char *arg)
 		return 0;
 	case OPT_NOLSD: o->sw.cfg.lsd = false; return 0;
 	case OPT_FHDIR: o->framehash_dir = arg; return 0;
+	case OPT_CONTROL: o->control = arg; return 0;
 	default: return -EINVAL;
 	}
 }
@@ -160,6 +164,7 @@ static int parse_args(int argc, char **argv, struct kiosk_opts *o)
 		{"volume", required_argument, NULL, OPT_VOLUME},
 		{"no-lsd", no_argument, NULL, OPT_NOLSD},
 		{"framehash-dir", required_argument, NULL, OPT_FHDIR},
+		{"control", required_argument, NULL, OPT_CONTROL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -208,6 +213,7 @@ struct play_ctx {
 	struct sp_torrent *t;
 	size_t index;
 	bool complete; /* the item's torrent (a file: true) */
+	bool controlled; /* on_control was called in this play */
 };
 
 /* The OSD's and the stats' swarm figures (no piece map: no OSD by
@@ -244,6 +250,29 @@ static void on_position(void *ctx, double pos_s, double duration_s)
 	sp_kiosk_watchdog(); /* the player's loop is alive */
 }
 
+/* `swarmplay ctl` pause, play, seek, volume and screenshot, for this
+ * play; a play starts paused while the kiosk is (kiosk.h). */
+static void on_control(void *ctx, struct sp_play_control *out)
+{
+	struct play_ctx *c = ctx;
+	struct kiosk_player_req q;
+	if (!c->controlled) {
+		c->controlled = true;
+		pthread_mutex_lock(&c->k->mu);
+		out->pause = c->k->paused ? 1 : -1;
+		pthread_mutex_unlock(&c->k->mu);
+	}
+	if (!sp_kiosk_take_player_req(c->k, &q))
+		return;
+	if (q.pause_set)
+		out->pause = q.paused;
+	if (q.seek_set)
+		out->seek_s = q.seek_s;
+	if (q.volume_set)
+		out->volume = q.volume;
+	snprintf(out->shot, sizeof(out->shot), "%s", q.shot);
+}
+
 /* One play of the item (a loop of loops=N is N of them). 0, or -1 and
  * why. */
 static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct sp_media *media,
@@ -261,6 +290,10 @@ static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct s
 	pcfg.signage = !o->osd;
 	pcfg.keep_window = true; /* black between two items, never the desktop */
 	pcfg.volume = it->opt.volume >= 0 ? it->opt.volume : o->volume;
+	pthread_mutex_lock(&k->mu);
+	if (k->volume >= 0) /* asked by `ctl volume` */
+		pcfg.volume = k->volume;
+	pthread_mutex_unlock(&k->mu);
 	pcfg.start_s = it->opt.start_s;
 	if (it->opt.duration_s > 0)
 		pcfg.stop_at_s = (it->opt.start_s > 0 ? it->opt.start_s : 0) + it->opt.duration_s;
@@ -269,6 +302,9 @@ static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct s
 	pcfg.netinfo = on_netinfo;
 	pcfg.netinfo_ctx = &ctx;
 	pcfg.position = on_position;
+	pcfg.control = on_control;
+	struct kiosk_player_req stale; /* asked before this play: not for it */
+	sp_kiosk_take_player_req(k, &stale);
 	pcfg.title = it->title ? it->title : it->src;
 	if (o->framehash_dir) {
 		snprintf(hashes, sizeof(hashes), "%s/%06u-%zu.md5", o->framehash_dir, k->plays + 1,
@@ -416,8 +452,11 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		if (sp_kiosk_apply_pending(k, o) > 0)
 			trim(o, k);
 		int step = atomic_exchange(&k->step, 0);
+		long go_to = atomic_exchange(&k->go_to, -1); /* `ctl goto N`: now, waiting or not */
 		int64_t now = sp_now_us(), wait_us;
 		long i = k->n ? next_index(k, k->cur, step < 0 ? -1 : 1, now, &wait_us) : -1;
+		if (go_to >= 0 && (size_t)go_to < k->n)
+			i = go_to;
 		if (i < 0) {
 			wait_idle(k, o, media, k->n ? wait_us : IDLE_WAIT_US);
 			continue;
@@ -426,7 +465,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		if (sp_kiosk_prepare(k, s, o, &k->items[i]) < 0)
 			continue;
 		k->stop_play = 0; /* then the step: a jump asked meanwhile is not lost */
-		if (atomic_load(&k->step))
+		if (atomic_load(&k->step) || atomic_load(&k->go_to) >= 0)
 			continue;
 		play_item(k, o, media, (size_t)i);
 		trim(o, k);
@@ -447,7 +486,7 @@ static void kiosk_fini(struct kiosk *k)
 	pthread_cond_destroy(&k->cond);
 }
 
-static int start(struct kiosk_opts *o, struct sp_session **s, struct kiosk_status **st)
+static int start(struct kiosk_opts *o, struct sp_session **s, struct kiosk_servers *sv)
 {
 	struct sp_error *e = NULL;
 	sp_swarm_prepare(&o->sw, NULL);
@@ -458,19 +497,7 @@ static int start(struct kiosk_opts *o, struct sp_session **s, struct kiosk_statu
 		return SP_EXIT_FAILURE;
 	}
 	sp_swarm_add_dht_nodes(*s, &o->sw);
-	if (!o->http)
-		return SP_EXIT_OK;
-	char why[256];
-	const char *host = o->http_host ? o->http_host : "127.0.0.1";
-	*st = sp_kiosk_status_new(&kio, host, o->http_port, o->token, why, sizeof(why));
-	if (!*st) {
-		fprintf(stderr, _("swarmplay: cannot listen on %s port %u: %s\n"), host,
-			o->http_port, why);
-		return SP_EXIT_FAILURE;
-	}
-	fprintf(stderr, _("swarmplay: status on http://%s:%u/status\n"), host,
-		sp_kiosk_status_port(*st));
-	return SP_EXIT_OK;
+	return sp_kiosk_servers_start(&kio, o, sv) < 0 ? SP_EXIT_FAILURE : SP_EXIT_OK;
 }
 
 int sp_cmd_kiosk(int argc, char **argv)
@@ -493,6 +520,9 @@ int sp_cmd_kiosk(int argc, char **argv)
 	kio.remote = !strncasecmp(o.src, "http://", 7) || !strncasecmp(o.src, "https://", 8);
 	kio.refresh_min = o.refresh_min;
 	kio.cur = -1;
+	kio.go_to = -1;
+	kio.volume = -1;
+	kio.started_us = sp_now_us();
 	if ((r = sp_kiosk_cache_paths(&kio)) < 0)
 		fprintf(stderr, _("swarmplay: no disk cache for the playlist: %s\n"), strerror(-r));
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -501,9 +531,9 @@ int sp_cmd_kiosk(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sp_media_load_start();
 	struct sp_session *s = NULL;
-	struct kiosk_status *st = NULL;
+	struct kiosk_servers sv = {0};
 	pthread_t fetcher;
-	int code = start(&o, &s, &st);
+	int code = start(&o, &s, &sv);
 	bool fetching = code == SP_EXIT_OK && !pthread_create(&fetcher, NULL, sp_kiosk_fetch_main, &kio);
 	struct sp_error *e = NULL;
 	const struct sp_media *media = sp_media_load_join(&e);
@@ -522,7 +552,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 	pthread_mutex_unlock(&kio.mu);
 	if (fetching)
 		pthread_join(fetcher, NULL);
-	sp_kiosk_status_free(st);
+	sp_kiosk_servers_stop(&sv);
 	sp_session_free(s);
 	kiosk_fini(&kio);
 	return code;

@@ -1,14 +1,15 @@
 /* kiosk.h - `swarmplay kiosk PLAYLIST`: the state that the kiosk's
  * threads share, private to src/app (cmd_kiosk.c, kiosk_fetch.c,
- * kiosk_status.c).
+ * kiosk_status.c, kiosk_ctl*.c).
  *
  * Threads: the main thread plays (SDL's rule) and owns the item list: it
  * applies a newly fetched list between two plays, prepares items (their
  * torrents join the session and stay while listed) and plays them. The
  * fetch thread fetches the playlist (kiosk_fetch.c) every --refresh
- * minutes or on request and leaves a parsed list in `pending`. The status
- * thread (kiosk_status.c) answers HTTP with a JSON snapshot and turns
- * control POSTs into the atomic requests below. Everything marked [mu]
+ * minutes or on request and leaves a parsed list in `pending`. The loop
+ * thread (kiosk_loop.c) answers HTTP (kiosk_status.c) with a JSON
+ * snapshot and the status page, and the control socket (kiosk_ctl.c);
+ * both turn requests into the atomic requests below. Everything marked [mu]
  * is read or written under mu; the item array is replaced or changed
  * only by the main thread, under mu. */
 #ifndef SP_APP_KIOSK_H
@@ -39,6 +40,7 @@ struct kiosk_opts {
 	int volume;
 	const char *framehash_dir;
 	const char *src;
+	const char *control;    /* --control PATH, NULL: the default */
 };
 
 struct kiosk_item {
@@ -91,7 +93,31 @@ struct kiosk {
 	atomic_int stop_play; /* the player's quit_flag: ends this play */
 	atomic_int step;        /* +1 next, -1 previous, 0 none */
 	atomic_bool reload;
+	atomic_long go_to;      /* an item's index to play now (goto N); -1 none */
+
+	/* [mu] what the control socket asked of the item playing
+	 * (kiosk_ctl_apply.c); the playback takes it (sp_kiosk_take_player_req)
+	 * while a play runs. The contract for the playback: a play starts
+	 * with `paused` and `volume` below (as last asked) and drops a seek
+	 * or a screenshot asked before it began (cmd_kiosk.c: on_control,
+	 * through the player's sp_play_config.control). */
+	struct kiosk_player_req {
+		bool pause_set, paused;   /* play / pause */
+		bool seek_set;
+		double seek_s;
+		bool volume_set;
+		int volume;              /* 0..100 */
+		char shot[4096];         /* screenshot: a PNG's path, "" none */
+	} preq;
+	bool paused;            /* [mu] as last asked */
+	int volume;             /* [mu] as last asked, -1 the item's own */
+	int64_t started_us;     /* sp_now_us at start: the uptime */
 };
+
+/* The requests for the item playing, taken (cleared in k): true if any.
+ * The playback's thread, as often as it can (a play that cannot apply
+ * one drops it). */
+bool sp_kiosk_take_player_req(struct kiosk *k, struct kiosk_player_req *out);
 
 /* kiosk_items.c, main thread (or the prefetch thread while the main
  * thread plays): a list the fetcher left, applied (1; 0 none; -ENOMEM);
@@ -135,12 +161,65 @@ void sp_kiosk_notify_init(void);
 void sp_kiosk_notify(const char *state);
 void sp_kiosk_watchdog(void);
 
+/* The kiosk's event loop (kiosk_loop.c): one thread and event_base for
+ * the status page and the control socket. new/free on the main thread. */
+struct event_base;
+struct kiosk_loop;
+struct kiosk_loop *sp_kiosk_loop_new(char *why, size_t whylen);
+struct event_base *sp_kiosk_loop_base(struct kiosk_loop *l);
+/* Runs the loop's thread (after the listeners are added). 0 or -errno. */
+int sp_kiosk_loop_start(struct kiosk_loop *l);
+/* Stops and joins the thread; then frees the listeners (which must go
+ * before the base), then the loop. */
+void sp_kiosk_loop_stop(struct kiosk_loop *l);
+void sp_kiosk_loop_free(struct kiosk_loop *l);
+
+/* The servers on the loop (kiosk_loop.c): the control socket (unless
+ * there is no path for it), and the status page with --http; then the
+ * loop's thread. Says why on stderr: 0 or -1. stop takes a half-started
+ * set too. Main thread. */
+struct kiosk_ctl;
 struct kiosk_status;
-/* The status page on host:port (its own thread and event_base). token:
+struct kiosk_servers {
+	struct kiosk_loop *loop;
+	struct kiosk_status *st;
+	struct kiosk_ctl *ctl;
+};
+int sp_kiosk_servers_start(struct kiosk *k, const struct kiosk_opts *o,
+			   struct kiosk_servers *sv);
+void sp_kiosk_servers_stop(struct kiosk_servers *sv);
+
+/* The control socket (kiosk_ctl.c) at path on the loop's base: JSON
+ * lines (kiosk_ctl_proto.h). NULL and *why on failure (path in use by a
+ * live kiosk, too long, no folder). sp_kiosk_ctl_default_path: where it
+ * goes without --control, made (0700) if missing; -ENOENT without
+ * $XDG_RUNTIME_DIR. */
+struct kiosk_ctl *sp_kiosk_ctl_new(struct kiosk *k, struct event_base *base, const char *path,
+				   char *why, size_t whylen);
+void sp_kiosk_ctl_free(struct kiosk_ctl *c);
+int sp_kiosk_ctl_default_path(char *out, size_t outlen);
+/* A control request applied to the kiosk (kiosk_ctl_apply.c): 0 done
+ * (next, prev, goto, reload: the main loop acts), 1 handed to the player
+ * (play, pause, seek, volume, screenshot), -EINVAL with why. Not for
+ * status. Any thread. */
+struct sp_kctl_req;
+int sp_kiosk_ctl_apply(struct kiosk *k, const struct sp_kctl_req *r, char *why, size_t whylen);
+
+/* The status as one line of JSON, newline included (kiosk_status.c):
+ * malloc'ed, *len its length; NULL when out of memory or over 1 MiB.
+ * Takes the kiosk's mutex. Any thread but the main one's play. */
+char *sp_kiosk_status_dup(struct kiosk *k, size_t *len);
+
+/* The HTML status page (kiosk_page.c): polls /status.json. */
+const char *sp_kiosk_page_html(size_t *len);
+
+struct kiosk_status;
+/* The status page on host:port (on the loop's event_base). token:
  * every request must carry it (?token= or Authorization: Bearer); NULL
  * only on loopback. NULL and *why on failure. */
-struct kiosk_status *sp_kiosk_status_new(struct kiosk *k, const char *host, uint16_t port,
-					 const char *token, char *why, size_t whylen);
+struct kiosk_status *sp_kiosk_status_new(struct kiosk *k, struct event_base *base,
+					 const char *host, uint16_t port, const char *token,
+					 char *why, size_t whylen);
 uint16_t sp_kiosk_status_port(const struct kiosk_status *st);
 void sp_kiosk_status_free(struct kiosk_status *st);
 

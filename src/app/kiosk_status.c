@@ -1,20 +1,26 @@
 /* kiosk_status.c - the kiosk's status page and remote control: evhttp
- * on a thread of its own with its own event_base (serve.c's pattern).
+ * on the kiosk's event loop (kiosk_loop.c), beside the control socket.
  *
- *   GET  /status        JSON: the item playing and its position, the
- *                       list (version, last fetch and its result, bad
- *                       lines), every item's cache state and last error
+ *   GET  /              the status page (kiosk_page.c), which polls
+ *   GET  /status.json   JSON (also /status): the item playing and its
+ *                       position, the list (version, last fetch and its
+ *                       result, bad lines), every item's cache state and
+ *                       last error, uptime, what control asked
  *   POST /next, /prev   end the play now, go to the next / previous item
  *   POST /reload        fetch the playlist now
+ *   POST /play, /pause  as the control socket's (kiosk_ctl_apply.c)
  *
  * Safety (as serve): loopback without a token, and then the Host header
  * must be an address (no DNS rebinding); elsewhere --http-token, carried
- * as ?token= or Authorization: Bearer, compared in constant time. No
- * request body; 8 KiB of headers; idle connections time out.
+ * as ?token= or Authorization: Bearer, compared in constant time. A POST
+ * whose Origin is not the page's own is refused (another site's page in
+ * a browser here). No request body; 8 KiB of headers; idle connections
+ * time out.
  *
- * Threads: new/free on the main thread; requests on the status thread,
- * which reads the kiosk under its mutex and the torrents' figures
- * through the public API (which posts to the net thread). */
+ * Threads: new/free on the main thread (the loop stopped); requests on
+ * the loop thread, which reads the kiosk under its mutex and the
+ * torrents' figures through the public API (which posts to the net
+ * thread). */
 #include "config.h"
 
 #include <errno.h>
@@ -26,9 +32,9 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/thread.h>
 
 #include "app/kiosk.h"
+#include "app/kiosk_ctl_proto.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "net/http_parse.h"
@@ -38,10 +44,7 @@
 
 struct kiosk_status {
 	struct kiosk *k;
-	struct event_base *base;
 	struct evhttp *http;
-	struct event *stop_ev;
-	pthread_t thread;
 	char *token;
 	uint16_t port;
 };
@@ -59,7 +62,14 @@ static const char *kind_name(enum sp_playlist_kind k)
 	return k == SP_ITEM_TORRENT ? "torrent" : k == SP_ITEM_MAGNET ? "magnet" : "file";
 }
 
-static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
+/* The sums over the listed torrents (status "totals"). */
+struct totals {
+	int peers, seeds;
+	double down_rate, up_rate;
+	uint64_t from[SP_FROM_COUNT], uploaded, have, total;
+};
+
+static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i, struct totals *tot)
 {
 	const struct kiosk_item *it = &k->items[i];
 	int r = sp_buf_appendf(b, "%s{\"index\": %zu, \"line\": %d, \"kind\": \"%s\", \"src\": ",
@@ -76,6 +86,17 @@ static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
 	if (it->t) {
 		struct sp_torrent_stats st;
 		sp_torrent_get_stats(it->t, &st);
+		tot->peers += st.peers;
+		tot->seeds += st.seeds;
+		tot->down_rate += st.down_rate;
+		tot->up_rate += st.up_rate;
+		for (int f = 0; f < SP_FROM_COUNT; f++)
+			tot->from[f] += st.downloaded[f];
+		tot->uploaded += st.uploaded;
+		tot->have += st.verified_bytes;
+		tot->total += st.total_length;
+		r |= sp_buf_appendf(b, ", \"down_rate\": %.0f, \"up_rate\": %.0f", st.down_rate,
+				    st.up_rate);
 		r |= sp_buf_appendf(b,
 				    ", \"cache\": {\"state\": \"%s\", \"have\": %llu, \"total\": %llu, "
 				    "\"pinned\": %s, \"peers\": %d, \"from_peers\": %llu, "
@@ -109,7 +130,10 @@ static int status_json(struct sp_buf *b, struct kiosk *k)
 		r |= str(b, k->errors[i].msg);
 		r |= sp_buf_appendf(b, "}");
 	}
-	r |= sp_buf_appendf(b, "], \"plays\": %u, \"current\": ", k->plays);
+	r |= sp_buf_appendf(b, "], \"uptime_s\": %.1f, \"paused\": %s, \"volume\": %d",
+			    (double)(sp_now_us() - k->started_us) / 1e6,
+			    k->paused ? "true" : "false", k->volume);
+	r |= sp_buf_appendf(b, ", \"plays\": %u, \"current\": ", k->plays);
 	if (k->cur >= 0 && (size_t)k->cur < k->n) {
 		const struct kiosk_item *it = &k->items[k->cur];
 		r |= sp_buf_appendf(b, "{\"index\": %ld, \"src\": ", k->cur);
@@ -122,9 +146,19 @@ static int status_json(struct sp_buf *b, struct kiosk *k)
 		r |= sp_buf_appendf(b, "null");
 	}
 	r |= sp_buf_appendf(b, ", \"items\": [");
+	struct totals t = {0};
 	for (size_t i = 0; i < k->n; i++)
-		r |= item_json(b, k, i);
-	return r | sp_buf_appendf(b, "]}\n");
+		r |= item_json(b, k, i, &t);
+	return r | sp_buf_appendf(b, "], \"totals\": {\"peers\": %d, \"seeds\": %d, "
+				     "\"down_rate\": %.0f, \"up_rate\": %.0f, \"from_peers\": %llu, "
+				     "\"from_webseed\": %llu, \"from_cache\": %llu, \"uploaded\": %llu, "
+				     "\"cache_have\": %llu, \"cache_total\": %llu}}\n",
+				  t.peers, t.seeds, t.down_rate, t.up_rate,
+				  (unsigned long long)t.from[SP_FROM_PEERS],
+				  (unsigned long long)t.from[SP_FROM_WEBSEED],
+				  (unsigned long long)t.from[SP_FROM_CACHE],
+				  (unsigned long long)t.uploaded, (unsigned long long)t.have,
+				  (unsigned long long)t.total);
 }
 
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
@@ -169,23 +203,50 @@ static bool authorized(const struct kiosk_status *st, struct evhttp_request *req
 
 static void control(struct kiosk_status *st, struct evhttp_request *req, const char *path)
 {
-	struct kiosk *k = st->k;
-	if (!strcmp(path, "/next") || !strcmp(path, "/prev")) {
-		atomic_store(&k->step, path[1] == 'n' ? 1 : -1);
-		k->stop_play = 1;
-		pthread_mutex_lock(&k->mu);
-		pthread_cond_broadcast(&k->cond);
-		pthread_mutex_unlock(&k->mu);
-	} else if (!strcmp(path, "/reload")) {
-		atomic_store(&k->reload, true);
-		pthread_mutex_lock(&k->mu);
-		pthread_cond_broadcast(&k->cond);
-		pthread_mutex_unlock(&k->mu);
-	} else {
+	static const struct { const char *path; enum sp_kctl_cmd cmd; } posts[] = {
+		{"/next", SP_KCTL_NEXT}, {"/prev", SP_KCTL_PREV}, {"/reload", SP_KCTL_RELOAD},
+		{"/play", SP_KCTL_PLAY}, {"/pause", SP_KCTL_PAUSE},
+	};
+	struct sp_kctl_req r = {0};
+	char why[256], self[300];
+	size_t i = 0;
+	/* a page of another site in a browser on this machine may post here
+	 * too (a simple request, no preflight): it says where it comes from */
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *origin = evhttp_find_header(in, "Origin"), *host = evhttp_find_header(in, "Host");
+	snprintf(self, sizeof(self), "http://%s", host ? host : "");
+	if (origin && strcmp(origin, self)) {
+		reply_text(req, 403, "Forbidden", "another site's page\n");
+		return;
+	}
+	while (i < sizeof(posts) / sizeof(posts[0]) && strcmp(path, posts[i].path))
+		i++;
+	if (i == sizeof(posts) / sizeof(posts[0])) {
 		reply_text(req, 404, "Not Found", "not found\n");
 		return;
 	}
-	reply_text(req, 202, "Accepted", "ok\n");
+	r.cmd = posts[i].cmd;
+	if (sp_kiosk_ctl_apply(st->k, &r, why, sizeof(why)) < 0)
+		reply_text(req, 409, "Conflict", why);
+	else
+		reply_text(req, 202, "Accepted", "ok\n");
+}
+
+char *sp_kiosk_status_dup(struct kiosk *k, size_t *len)
+{
+	struct sp_buf b;
+	sp_buf_init(&b, STATUS_MAX);
+	pthread_mutex_lock(&k->mu);
+	int r = status_json(&b, k);
+	pthread_mutex_unlock(&k->mu);
+	char *out = r < 0 ? NULL : malloc(b.len + 1);
+	if (out) {
+		memcpy(out, b.data, b.len);
+		out[b.len] = 0;
+		*len = b.len;
+	}
+	sp_buf_fini(&b);
+	return out;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -204,51 +265,37 @@ static void on_request(struct evhttp_request *req, void *arg)
 		control(st, req, path);
 		return;
 	}
-	if (strcmp(path, "/") && strcmp(path, "/status")) {
+	if (!strcmp(path, "/")) {
+		size_t len;
+		const char *html = sp_kiosk_page_html(&len);
+		reply(req, 200, "OK", "text/html; charset=utf-8", html, len);
+		return;
+	}
+	if (strcmp(path, "/status.json") && strcmp(path, "/status")) {
 		reply_text(req, 404, "Not Found", "not found\n");
 		return;
 	}
-	struct sp_buf b;
-	sp_buf_init(&b, STATUS_MAX);
-	pthread_mutex_lock(&st->k->mu);
-	int r = status_json(&b, st->k);
-	pthread_mutex_unlock(&st->k->mu);
-	if (r < 0)
+	size_t len;
+	char *json = sp_kiosk_status_dup(st->k, &len);
+	if (!json)
 		reply_text(req, 500, "Internal Server Error", "status too large\n");
 	else
-		reply(req, 200, "OK", "application/json", b.data, b.len);
-	sp_buf_fini(&b);
-}
-
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-	struct kiosk_status *st = arg;
-	event_base_loopbreak(st->base);
-}
-
-static void *status_main(void *arg)
-{
-	struct kiosk_status *st = arg;
-	event_base_dispatch(st->base);
-	return NULL;
+		reply(req, 200, "OK", "application/json", json, len);
+	free(json);
 }
 
 static void status_free_parts(struct kiosk_status *st)
 {
 	if (st->http)
 		evhttp_free(st->http);
-	if (st->stop_ev)
-		event_free(st->stop_ev);
-	if (st->base)
-		event_base_free(st->base);
 	free(st->token);
 	free(st);
 }
 
-struct kiosk_status *sp_kiosk_status_new(struct kiosk *k, const char *host, uint16_t port,
-					 const char *token, char *why, size_t whylen)
+struct kiosk_status *sp_kiosk_status_new(struct kiosk *k, struct event_base *base,
+					 const char *host, uint16_t port, const char *token,
+					 char *why, size_t whylen)
 {
-	evthread_use_pthreads();
 	struct kiosk_status *st = calloc(1, sizeof(*st));
 	if (!st) {
 		snprintf(why, whylen, "%s", strerror(ENOMEM));
@@ -256,10 +303,8 @@ struct kiosk_status *sp_kiosk_status_new(struct kiosk *k, const char *host, uint
 	}
 	st->k = k;
 	st->token = token ? strdup(token) : NULL;
-	st->base = event_base_new();
-	st->stop_ev = st->base ? event_new(st->base, -1, 0, on_stop, st) : NULL;
-	st->http = st->base ? evhttp_new(st->base) : NULL;
-	if (!st->http || !st->stop_ev || (token && !st->token)) {
+	st->http = evhttp_new(base);
+	if (!st->http || (token && !st->token)) {
 		snprintf(why, whylen, "%s", strerror(ENOMEM));
 		status_free_parts(st);
 		return NULL;
@@ -280,11 +325,6 @@ struct kiosk_status *sp_kiosk_status_new(struct kiosk *k, const char *host, uint
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &sl) == 0)
 		st->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							  : ((struct sockaddr_in *)&ss)->sin_port);
-	if (pthread_create(&st->thread, NULL, status_main, st) != 0) {
-		snprintf(why, whylen, "%s", strerror(EAGAIN));
-		status_free_parts(st);
-		return NULL;
-	}
 	return st;
 }
 
@@ -295,9 +335,6 @@ uint16_t sp_kiosk_status_port(const struct kiosk_status *st)
 
 void sp_kiosk_status_free(struct kiosk_status *st)
 {
-	if (!st)
-		return;
-	event_active(st->stop_ev, EV_READ, 0);
-	pthread_join(st->thread, NULL);
-	status_free_parts(st);
+	if (st)
+		status_free_parts(st);
 }

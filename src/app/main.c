@@ -25,6 +25,7 @@ static const struct subcommand commands[] = {
 	{"serve", sp_cmd_serve, N_("stream torrents over HTTP to any player or browser")},
 	{"doctor", sp_cmd_doctor, N_("check the network: reachable port, DHT, IPv6")},
 	{"kiosk", sp_cmd_kiosk, N_("play a playlist in a loop, unattended (signage)")},
+	{"ctl", sp_cmd_ctl, N_("control a running kiosk: status, next, pause...")},
 };
 
 static void usage(FILE *f)

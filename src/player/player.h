@@ -80,6 +80,14 @@ struct sp_play_hooks {
 	void (*stats)(void *ctx, const char *json);
 };
 
+/* A remote control's requests for the play (sp_play_config.control). */
+struct sp_play_control {
+	int pause;       /* 1 pause, 0 play, -1 nothing asked */
+	double seek_s;   /* seek there (seconds from the start), < 0 none */
+	int volume;      /* 0..100, -1 none */
+	char shot[4096]; /* a PNG of the frame on screen into this path, "" none */
+};
+
 struct sp_play_config {
 	const char *title;        /* window title */
 	bool no_video;            /* no window; frames still paced and counted */
@@ -106,6 +114,11 @@ struct sp_play_config {
 	bool signage;             /* no on-screen display, the pointer hidden */
 	bool keep_window;         /* the window kept, black, for the next play */
 	void (*position)(void *ctx, double pos_s, double duration_s);
+	/* optional (the kiosk's remote control): asked once per loop turn
+	 * (at most 10 ms apart) once the container is open, on the main
+	 * thread, with netinfo_ctx; it fills what it wants done (out comes
+	 * with nothing asked) */
+	void (*control)(void *ctx, struct sp_play_control *out);
 	/* scripted seeks (tests, benchmarks): when the position first reaches
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];

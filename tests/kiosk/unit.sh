@@ -43,7 +43,8 @@ else
 fi
 # What doc/kiosk.md promises of it.
 for want in '^Type=notify$' '^Restart=always$' '^WatchdogSec=' '^NoNewPrivileges=yes$' \
-	'^ProtectSystem=strict$' '^PrivateTmp=yes$' '^CacheDirectory=swarmplay$' '^StateDirectory=swarmplay$'; do
+	'^ProtectSystem=strict$' '^PrivateTmp=yes$' '^CacheDirectory=swarmplay$' '^StateDirectory=swarmplay$' \
+	'^RuntimeDirectory=swarmplay$'; do
 	grep -q "$want" "$unit" || { echo "FAIL: $unit has no $want"; fail=1; }
 done
 # The kiosk may block 90 s preparing an item: WatchdogSec of 2 minutes at least.
