@@ -219,7 +219,8 @@ int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *ke
 	uint64_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += (uint64_t)v[i].bytes;
-	qsort(v, n, sizeof(*v), by_use);
+	if (n)
+		qsort(v, n, sizeof(*v), by_use);
 	int64_t freed = 0;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
