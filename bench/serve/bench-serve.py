@@ -121,8 +121,8 @@ def timeline(log, t0, until):
     with open(log, errors="replace") as f:
         for line in f:
             try:
-                ts = float(line[1:line.index(" ")]) - t0
-            except ValueError:
+                ts = float(line[1:].split(None, 1)[0].rstrip("]")) - t0
+            except (ValueError, IndexError):
                 continue
             if ts > until:
                 break
@@ -169,6 +169,8 @@ def run_peerflix(seeder):
     try:
         if not wait_port(port, t0):
             return None, 0, 0, 0, 0
+        if TRACE:
+            print("  peerflix: listening at %.0f ms" % ((now() - t0) * 1000))
         return play("http://127.0.0.1:%d/" % port, t0)
     finally:
         kill_group(p)
@@ -176,17 +178,27 @@ def run_peerflix(seeder):
 
 def run_libtorrent(seeder):
     port = swarm.free_port()
+    log = os.path.join(root, "lt.log")
+    env = dict(os.environ)
+    if TRACE:
+        env["LT_TRACE"] = "1"
     t0 = now()
-    p = subprocess.Popen(["/usr/bin/python3", os.path.join(here, "lt-http.py"), tstream,
-                          fresh("lt"), str(port), seeder.peer], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+    with open(log, "w") as lf:
+        p = subprocess.Popen(["/usr/bin/python3", os.path.join(here, "lt-http.py"), tstream,
+                              fresh("lt"), str(port), seeder.peer], stdout=subprocess.PIPE,
+                             stderr=lf, env=env, start_new_session=True)
     url = p.stdout.readline().decode().strip()
+    t_url = now() - t0
     try:
-        if not url:
-            return None, 0, 0, 0, 0
-        return play(url, t0)
+        r = play(url, t0) if url else (None, 0, 0, 0, 0)
     finally:
         kill_group(p)
+    if TRACE:
+        print("  libtorrent: URL printed at %.0f ms, first frame at %.0f ms" %
+              (t_url * 1000, (r[0] or 0) * 1000))
+        for l in timeline(log, t0, (r[0] or 5) + 0.05):
+            print("   ", l)
+    return r
 
 
 floor_server = []

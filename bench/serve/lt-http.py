@@ -18,7 +18,20 @@ have_piece every 2 ms) for each piece, then reads it from the file
 libtorrent wrote. Prints the URL on stdout once listening."""
 import http.server, os, re, sys, threading, time
 
+T_START = time.monotonic()  # noqa: E402  (before the import: it costs)
 import libtorrent as lt
+
+TRACE = os.environ.get("LT_TRACE") == "1"
+
+
+def trace(what):
+    """With LT_TRACE=1: a line on stderr, CLOCK_MONOTONIC seconds first
+    (bench-serve.py's timeline)."""
+    if TRACE:
+        print("[%.3f] %s" % (time.monotonic(), what), file=sys.stderr, flush=True)
+
+
+trace("python started (libtorrent imported)")
 
 WINDOW = int(os.environ.get("LT_WINDOW", "3"))
 STEP_MS = int(os.environ.get("LT_STEP_MS", "100"))
@@ -53,6 +66,22 @@ def window(piece):
 
 
 window(foff // plen)  # the file's start, before any client
+trace("torrent added, peers given, deadlines set")
+
+
+def watch():
+    """LT_TRACE: when the first pieces verify."""
+    seen = set()
+    while len(seen) < min(3, npieces):
+        for i in range(min(3, npieces)):
+            if i not in seen and h.have_piece(i):
+                seen.add(i)
+                trace("piece %d verified" % i)
+        time.sleep(0.002)
+
+
+if TRACE:
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -70,6 +99,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def answer(self, body):
         first, last, code = 0, fsize - 1, 200
         rng = self.headers.get("Range")
+        trace("request %s %s Range: %s" % (self.command, self.path, rng))
         if rng:
             m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", rng)
             if not m or (not m.group(1) and not m.group(2)):
@@ -114,6 +144,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 data = f.read(end - pos)
                 if len(data) != end - pos:
                     return
+                if pos == first:
+                    trace("first %d bytes out" % len(data))
                 self.wfile.write(data)
                 pos = end
         except OSError:
@@ -125,6 +157,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
 srv.daemon_threads = True
+trace("listening")
 print("http://127.0.0.1:%d/%s" % (srv.server_address[1], fs.file_name(fidx)), flush=True)
 try:
     srv.serve_forever()
