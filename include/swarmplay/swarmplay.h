@@ -317,6 +317,11 @@ struct sp_torrent *sp_session_add_torrent(struct sp_session *s, struct sp_metain
  * of magnet. Not from the net thread. */
 struct sp_metainfo *sp_session_fetch_metadata(struct sp_session *s, struct sp_metainfo *magnet,
 					      int timeout_ms, struct sp_error **err);
+/* Ends every sp_session_fetch_metadata of s, those waiting now (within
+ * 100 ms) and those called later: NULL and -ECANCELED. For a program that
+ * stops while a magnet's metadata is still coming. Any thread; only sets
+ * a flag, so a signal handler may call it. */
+void sp_session_cancel_fetches(struct sp_session *s);
 const struct sp_metainfo *sp_torrent_metainfo(const struct sp_torrent *t);
 int sp_torrent_add_peer(struct sp_torrent *t, const char *host, uint16_t port);
 

@@ -60,10 +60,15 @@ struct opts {
 
 /* an atomic: the signal may land on any thread (cmd_download.c) */
 static atomic_int stop_flag;
+/* the session whose magnet fetches a signal ends (main may wait in one) */
+static struct sp_session *_Atomic sig_session;
 
 static void on_signal(int sig)
 {
 	stop_flag = sig;
+	struct sp_session *s = atomic_load(&sig_session);
+	if (s)
+		sp_session_cancel_fetches(s); /* sets a flag: async-signal-safe */
 }
 
 static void usage(FILE *f)
@@ -393,6 +398,7 @@ static int serve(struct opts *o)
 	}
 	sp_swarm_add_dht_nodes(s, &o->sw);
 	o->session = s;
+	atomic_store(&sig_session, s);
 	struct sp_serve_config cfg = {.host = o->host, .port = o->port, .token = o->token,
 				      .max_streams = o->max_streams,
 				      .max_connections = o->max_connections,
@@ -414,7 +420,9 @@ static int serve(struct opts *o)
 	}
 	if (sv)
 		code = run(o, sv, &cfg);
+	sp_session_cancel_fetches(s); /* POST /add workers waiting for a magnet's */
 	sp_serve_free(sv); /* closes its readers: before the session */
+	atomic_store(&sig_session, NULL);
 	sp_session_free(s);
 	if (o->cache_dir[0]) /* with what we downloaded; ours are still held */
 		trim_cache(o, o->cache_dir, NULL);

@@ -256,6 +256,9 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	const char *uri = evhttp_request_get_uri(req);
+	const char *range = evhttp_find_header(evhttp_request_get_input_headers(req), "Range");
+	sp_serve_log(true, "request %s%s%s", uri ? uri : "?", range ? " Range: " : "",
+		     range ? range : "");
 	struct sp_http_route r;
 	int rc = uri ? sp_http_route_parse(uri, strlen(uri), &r) : -EINVAL;
 	if (rc == -ENAMETOOLONG) {

@@ -206,6 +206,8 @@ static void pump(struct sp_serve_stream *s)
 	pthread_mutex_unlock(&s->mu);
 	size_t n = evbuffer_get_length(s->out);
 	if (n) {
+		if (!s->sent)
+			sp_serve_log(true, "stream %p: its first %zu bytes out", (void *)s, n);
 		s->in_flight = true;
 		s->sent += n;
 		evhttp_send_reply_chunk_with_cb(s->req, s->out, on_flushed, s);

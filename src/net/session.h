@@ -227,6 +227,7 @@ struct sp_session {
 	struct ev_token_bucket_cfg *up_bucket;
 	pthread_t thread;
 	atomic_bool running;
+	atomic_bool fetch_cancel; /* sp_session_cancel_fetches: sticky */
 
 	/* the post queue: any thread */
 	pthread_mutex_t post_lock;

@@ -411,6 +411,7 @@ static void on_verified(void *ctx, uint32_t piece)
 	if (piece >= t->mi->num_pieces || sp_bitfield_get(&t->have, piece))
 		return;
 	sp_bitfield_set(&t->have, piece);
+	SP_DEBUG("torrent", "piece %u verified", piece);
 	struct sp_piece_senders *ps = t->senders[piece];
 	t->senders[piece] = NULL;
 	credit(t, ps);

@@ -90,10 +90,14 @@ static struct sp_torrent *meta_torrent(struct sp_session *s, struct sp_metainfo 
 	return t;
 }
 
-static void wait_until(struct fetch_job *job, bool *flag, int64_t deadline_us)
+/* Until *flag, the deadline (0: none) or, with s, a cancel; the 100 ms
+ * steps are how a cancel (a flag a signal handler may set, never a
+ * signal on the condition) is seen. */
+static void wait_until(struct fetch_job *job, bool *flag, int64_t deadline_us,
+		       struct sp_session *s)
 {
 	pthread_mutex_lock(&job->lock);
-	while (!*flag) {
+	while (!*flag && !(s && atomic_load(&s->fetch_cancel))) {
 		int64_t left = deadline_us - sp_now_us();
 		if (deadline_us && left <= 0)
 			break;
@@ -106,6 +110,12 @@ static void wait_until(struct fetch_job *job, bool *flag, int64_t deadline_us)
 		pthread_cond_timedwait(&job->cond, &job->lock, &ts);
 	}
 	pthread_mutex_unlock(&job->lock);
+}
+
+void sp_session_cancel_fetches(struct sp_session *s)
+{
+	if (s)
+		atomic_store(&s->fetch_cancel, true);
 }
 
 struct sp_metainfo *sp_session_fetch_metadata(struct sp_session *s, struct sp_metainfo *magnet,
@@ -132,15 +142,17 @@ struct sp_metainfo *sp_session_fetch_metadata(struct sp_session *s, struct sp_me
 		sp_torrent_add_peer(job.t, magnet->initial_peers[i].host,
 				    magnet->initial_peers[i].port);
 	sp_session_post(s, start_on_loop, job.t);
-	wait_until(&job, &job.done, sp_now_us() + (int64_t)timeout_ms * 1000);
+	wait_until(&job, &job.done, sp_now_us() + (int64_t)timeout_ms * 1000, s);
 	if (sp_session_post(s, destroy_on_loop, &job) == 0)
-		wait_until(&job, &job.destroyed, 0);
+		wait_until(&job, &job.destroyed, 0, NULL);
 	pthread_mutex_destroy(&job.lock);
 	pthread_cond_destroy(&job.cond);
 	if (!job.result) {
 		if (job.done)
 			sp_error_set(err, job.code ? job.code : -EBADMSG,
 				     _("the metadata received from peers is not valid"));
+		else if (atomic_load(&s->fetch_cancel))
+			sp_error_set(err, -ECANCELED, _("stopped before the metadata came"));
 		else
 			sp_error_set(err, -ETIMEDOUT,
 				     _("no peer sent the torrent's metadata within %d s"),

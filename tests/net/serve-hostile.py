@@ -31,7 +31,11 @@ read of it waits for ever). MODE:
            (exit 2, says why); with a token: 401 without it, 200 with
            ?token= or Authorization: Bearer, 401 with a wrong one; POST
            /add (--allow-add) needs it too;
-  open     --open CMD runs CMD on the URL and serve exits when it does."""
+  open     --open CMD runs CMD on the URL and serve exits when it does;
+  magnet-stop  SIGTERM while a magnet's metadata is still being fetched
+           (nobody has it): serve stops at once (within 10 s, not the
+           fetch's 60), saying why; the same for a POST /add magnet whose
+           fetch is under way."""
 import json, os, random, socket, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -426,5 +430,36 @@ def open_mode():
           "the player got the main file's bytes")
 
 
-{"hostile": hostile, "limits": limits, "cap": cap, "cache": cache_mode, "slow": slow, "token": token, "open": open_mode}[mode]()
+def stops_soon(p, what):
+    p.send_signal(15)
+    try:
+        p.wait(timeout=10)
+        check(True, what + ": stops within 10 s of SIGTERM")
+    except subprocess.TimeoutExpired:
+        check(False, what + ": still running 10 s after SIGTERM")
+        p.kill()
+        p.wait()
+
+
+def magnet_stop():
+    nobody = "magnet:?xt=urn:btih:%s" % ("%040x" % random.getrandbits(160))
+    log = os.path.join(root, "magnet.log")
+    with open(log, "w") as lf:
+        p = subprocess.Popen([exe, "serve", nobody, "-d", os.path.join(root, "m"),
+                              "--no-tracker", "--no-dht", "--http",
+                              "127.0.0.1:%d" % swarm.free_port()],
+                             stdout=subprocess.DEVNULL, stderr=lf)
+    wait_for(lambda: "fetching the torrent's metadata" in open(log).read(),
+             "serve says it fetches the metadata")
+    stops_soon(p, "a magnet's fetch")
+    check("stopped before the metadata came" in open(log).read(), "it says why")
+    srv = serve.Server([show], ["-d", data, "--no-tracker", "--no-dht", "--allow-add"],
+                       log=os.path.join(root, "add.log"))
+    st, _ = serve.raw(srv.port, b"POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(nobody), nobody.encode()))
+    check(st == 202, "POST /add of a magnet nobody has: 202 (%d)" % st)
+    stops_soon(srv.proc, "a POST /add fetch")
+
+
+{"hostile": hostile, "magnet-stop": magnet_stop, "limits": limits, "cap": cap, "cache": cache_mode, "slow": slow, "token": token, "open": open_mode}[mode]()
 check.finish()
