@@ -98,6 +98,9 @@ double sp_metainfo_bitrate(const struct sp_metainfo *mi, int file_index,
  * seconds from the .tstream (0: none given, or out of range). */
 int64_t sp_metainfo_file_offset(const struct sp_metainfo *mi, int i);
 bool sp_metainfo_file_is_pad(const struct sp_metainfo *mi, int i);
+/* A file with a video container's extension (.mp4, .mkv, .webm...), not
+ * a pad file: what a player lists (false out of range). */
+bool sp_metainfo_file_is_video(const struct sp_metainfo *mi, int i);
 double sp_metainfo_file_playtime(const struct sp_metainfo *mi, int i);
 
 /* Trackers by tier (BEP 12; a lone `announce` is one tier): URL i of

@@ -703,7 +703,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	    sp_frameq_init(&p->afq, SP_AUDIO_FRAMES) < 0)
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	if (cfg->framehash_path) {
-		p->fh = sp_framehash_open(cfg->framehash_path, err);
+		p->fh = sp_framehash_open(cfg->framehash_path, cfg->framehash_append, err);
 		if (!p->fh)
 			return -EIO;
 	}
@@ -811,7 +811,8 @@ int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 	if (cfg->result)
 		*cfg->result = (struct sp_player_result){
 			.played = p->opened && p->first_shown, .ended = p->ended,
-			.pos_s = p->pos, .duration_s = p->duration};
+			.pos_s = p->pos, .duration_s = p->duration, .skip = p->skip,
+			.last_frame_us = p->last_present_us};
 	int fr = fini_player(p);
 	if (r == 0 && fr < 0)
 		r = sp_error_set(err, fr, _("cannot write %s"), cfg->framehash_path);

@@ -16,7 +16,7 @@ static const fn api[] = {
 	F(sp_metainfo_main_file), F(sp_metainfo_is_magnet), F(sp_metainfo_is_private),
 	F(sp_metainfo_add_peer), F(sp_metainfo_total_length), F(sp_metainfo_piece_length),
 	F(sp_metainfo_num_pieces), F(sp_metainfo_bitrate), F(sp_metainfo_file_offset),
-	F(sp_metainfo_file_is_pad), F(sp_metainfo_file_playtime), F(sp_metainfo_num_tiers),
+	F(sp_metainfo_file_is_pad), F(sp_metainfo_file_is_video), F(sp_metainfo_file_playtime), F(sp_metainfo_num_tiers),
 	F(sp_metainfo_tracker), F(sp_metainfo_web_seed), F(sp_metainfo_http_seed),
 	F(sp_metainfo_peer), F(sp_metainfo_is_multi_file), F(sp_metainfo_is_hybrid_v2),
 	F(sp_metainfo_text), F(sp_metainfo_playtime), F(sp_metainfo_speed_bps),
