@@ -370,6 +370,14 @@ void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st);
 /* Copy of the verified-piece bitfield (wire order) into bits[len]. */
 int sp_torrent_get_pieces(struct sp_torrent *t, uint8_t *bits, size_t len);
 
+/* Whether file's pieces are worth fetching beyond the readers' windows
+ * (rarest first while nothing is due): all files are at first. A player
+ * of a many-file torrent unwants those it does not play, so that only
+ * what is watched is downloaded; a piece a wanted file shares stays
+ * wanted, and a reader's window is fetched whatever the file. Never
+ * blocks. 0, -EINVAL or -ENOMEM. */
+int sp_torrent_set_file_wanted(struct sp_torrent *t, int file, bool wanted);
+
 /* The stream reader: a file of the torrent as a blocking byte stream.
  * Reads return only SHA-1-verified bytes. */
 struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,

@@ -564,7 +564,7 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 {
 	struct sp_play_list pl;
-	if (sp_play_list_init(&pl, t, o->file_index) < 0) {
+	if (sp_play_list_init(&pl, t, o->file_index, o->all) < 0) {
 		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), o->file_index);
 		return SP_EXIT_USAGE;
 	}

@@ -9,9 +9,15 @@
 
 #include "app/play_list.h"
 
-int sp_play_list_init(struct sp_play_list *pl, struct sp_torrent *t, int first)
+static void want(struct sp_play_list *pl, int file, bool wanted)
 {
-	*pl = (struct sp_play_list){.t = t, .next_pos = -1};
+	if (!pl->all)
+		sp_torrent_set_file_wanted(pl->t, file, wanted);
+}
+
+int sp_play_list_init(struct sp_play_list *pl, struct sp_torrent *t, int first, bool all)
+{
+	*pl = (struct sp_play_list){.t = t, .next_pos = -1, .all = all};
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
 	int nf = sp_metainfo_num_files(mi);
 	if (first >= nf || (first >= 0 && sp_metainfo_file_is_pad(mi, first)))
@@ -35,6 +41,9 @@ int sp_play_list_init(struct sp_play_list *pl, struct sp_torrent *t, int first)
 		sp_play_list_fini(pl);
 		return -ENOENT;
 	}
+	for (int i = 0; i < nf; i++)
+		if (i != sp_play_list_file(pl))
+			want(pl, i, false);
 	return 0;
 }
 
@@ -80,6 +89,7 @@ void sp_play_list_position(struct sp_play_list *pl, double pos_s, double duratio
 	if (lead < 0)
 		return;
 	if (!pl->next) {
+		want(pl, pl->order[pl->cur + 1], true);
 		pl->next = sp_torrent_open_reader(pl->t, pl->order[pl->cur + 1], NULL);
 		pl->next_pos = pl->next ? pl->cur + 1 : -1;
 	}
@@ -97,6 +107,9 @@ bool sp_play_list_advance(struct sp_play_list *pl, enum sp_episodes_why why)
 	}
 	if (next < 0)
 		return false;
+	if (why != SP_EPISODES_END && next != pl->cur)
+		want(pl, sp_play_list_file(pl), false); /* left before its end */
 	pl->cur = next;
+	want(pl, sp_play_list_file(pl), true);
 	return true;
 }

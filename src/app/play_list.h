@@ -2,7 +2,10 @@
  * the other (episodes.h chooses them), and the next file's reader opened
  * some seconds before the current one ends, with the time left as its
  * lead, so that the picker gives its first pieces deadlines and the next
- * file starts at once. Only the public API (swarmplay.h). Main thread:
+ * file starts at once. Unless all, only the files played are fetched
+ * beyond the readers' windows (sp_torrent_set_file_wanted): the others,
+ * and one left with a key before its end, are not downloaded.
+ * Only the public API (swarmplay.h). Main thread:
  * cmd_play.c's loop and the player's position callback. */
 #ifndef SP_APP_PLAY_LIST_H
 #define SP_APP_PLAY_LIST_H
@@ -19,12 +22,14 @@ struct sp_play_list {
 	int cur;    /* position in order */
 	struct sp_reader *next; /* the next file's, opened ahead (or NULL) */
 	int next_pos;           /* its position in order */
+	bool all;               /* every file wanted (--all) */
 };
 
 /* The list of t's files; first: --file (-1: none given, start at the
- * first of the list). 0, -ENOENT (nothing to play, or first is no file of
- * t) or -ENOMEM. */
-int sp_play_list_init(struct sp_play_list *pl, struct sp_torrent *t, int first);
+ * first of the list); all: download every file of t, not only those
+ * played. 0, -ENOENT (nothing to play, or first is no file of t) or
+ * -ENOMEM. */
+int sp_play_list_init(struct sp_play_list *pl, struct sp_torrent *t, int first, bool all);
 void sp_play_list_fini(struct sp_play_list *pl);
 
 /* The torrent file at the current position. */

@@ -26,7 +26,7 @@ static const fn api[] = {
 	F(sp_session_add_dht_node), F(sp_session_get_reachability), F(sp_session_add_torrent),
 	F(sp_session_fetch_metadata), F(sp_torrent_metainfo), F(sp_torrent_add_peer),
 	F(sp_waste_cause_name), F(sp_torrent_get_stats), F(sp_torrent_get_pieces),
-	F(sp_torrent_open_reader), F(sp_reader_close), F(sp_reader_size), F(sp_reader_read),
+	F(sp_torrent_open_reader), F(sp_torrent_set_file_wanted), F(sp_reader_close), F(sp_reader_size), F(sp_reader_read),
 	F(sp_reader_cancel), F(sp_reader_resume), F(sp_reader_set_bitrate), F(sp_reader_set_lead),
 	F(sp_reader_available), F(sp_reader_ready_to_start), F(sp_player_new), F(sp_player_free),
 	F(sp_player_open_reader), F(sp_player_open_file), F(sp_player_play), F(sp_player_pause),
