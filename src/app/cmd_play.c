@@ -109,7 +109,8 @@ static void usage(FILE *f)
 		     "  --screenshot-at POS:FILE  when playback reaches POS seconds,\n"
 		     "                       write the picture as a PNG into FILE (repeatable)\n"
 		     "  --hwdec MODE         auto, vaapi or no (default): hardware\n"
-		     "                       decoding when the machine has it\n\n"
+		     "                       decoding when the machine has it\n"
+		     "  --no-config          do not read swarmplay.conf\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
 		     "m mute, 9/0 volume, v subtitles on/off, j next subtitles,\n"
 		     "# next audio track, s screenshot, > or Enter next file,\n"
@@ -120,7 +121,7 @@ enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
 	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH, OPT_AID, OPT_ALANG,
-	OPT_SUBCP, OPT_SHOTAT, OPT_HWDEC, OPT_ALL,
+	OPT_SUBCP, OPT_SHOTAT, OPT_HWDEC, OPT_ALL, OPT_NOCONFIG,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -170,6 +171,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		return 0;
 	case OPT_EXIT: o->exit_at_end = o->pcfg.exit_at_end = true; return 0;
 	case OPT_ALL: o->all = true; return 0;
+	case OPT_NOCONFIG: return 0; /* sp_config_file_prepend saw it */
 	case OPT_STARTBUF:
 		if (sp_parse_num(arg, 0, 60, &v) < 0)
 			return -EINVAL;
@@ -239,6 +241,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		SP_SWARM_LONGOPTS,
 		{"file", required_argument, NULL, OPT_FILE},
 		{"all", no_argument, NULL, OPT_ALL},
+		{"no-config", no_argument, NULL, OPT_NOCONFIG},
 		{"start", required_argument, NULL, OPT_START},
 		{"fullscreen", no_argument, NULL, OPT_FULL},
 		{"no-video", no_argument, NULL, OPT_NOVIDEO},
