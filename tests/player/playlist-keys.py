@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""playlist-keys.py - a torrent's files and the keys that move between
+them, for real under Xvfb (XTEST): a .tstream of three videos whose data
+is already on disk (-d, no peer) plays "Show 1" first (natural order);
+Enter goes to "Show 2", > to "Show 10", < back to "Show 2", and q quits
+there with exit 0. The file playing is told by its duration in the
+--stats-json file (20, 15 and 12 s)."""
+import os, signal, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import swarm
+
+swarm.need("ffmpeg", "Xvfb")
+import xtest
+
+W, H = 320, 240
+root = swarm.workdir("playlist-keys")
+top = os.path.join(root, "seed", "Show")
+os.makedirs(top)
+for n, secs in (("1", 20), ("2", 15), ("10", 12)):
+    swarm.make_video(os.path.join(top, "Show %s.mkv" % n), "mkv", seconds=secs, size="160x120")
+tstream = swarm.create_tstream(top, os.path.join(root, "show.tstream"))
+xvfb, display = swarm.start_xvfb(W, H)
+try:
+    xt = xtest.XTest(display, W, H)
+except SystemExit:
+    xvfb.kill()
+    raise
+stats = os.path.join(root, "stats.json")
+env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
+env.pop("SDL_VIDEODRIVER", None)
+player = subprocess.Popen([swarm.swarmplay(), "play", tstream, "-d", os.path.join(root, "seed"),
+                           "--no-tracker", "--no-resume", "--stats-json", stats], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+check = swarm.Checks()
+
+
+def playing(duration, timeout=30):
+    """Waits until the stats say a file of that duration plays."""
+    end = time.time() + timeout
+    st = {}
+    while time.time() < end and player.poll() is None:
+        try:
+            st = swarm.read_json(stats)
+        except (OSError, ValueError):
+            st = {}
+        if (st.get("state") == "playing" and abs(st.get("duration_s", 0) - duration) < 0.5 and
+                st.get("position_s", 0) > 0.5):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+try:
+    check(playing(20, timeout=60), "Show 1 plays first")
+    xt.key("Return")
+    check(playing(15), "Enter: Show 2")
+    xt.key("period", shift=True)
+    check(playing(12), "> : Show 10")
+    xt.key("comma", shift=True)
+    check(playing(15), "< : Show 2 again")
+    xt.key("q")
+    try:
+        out, _ = player.communicate(timeout=30)
+        check(player.returncode == 0, "q quits (exit %s)" % player.returncode)
+        check("file 3 of 3" in out, "stderr names the files as they come")
+        if check.errors:
+            print(out[-3000:])
+    except subprocess.TimeoutExpired:
+        check(False, "q quits")
+finally:
+    if player.poll() is None:
+        player.kill()
+        player.wait()
+    xt.close()
+    xvfb.send_signal(signal.SIGTERM)
+    xvfb.wait(timeout=10)
+check.finish()
