@@ -4,7 +4,8 @@ them, for real under Xvfb (XTEST): a .tstream of three videos whose data
 is already on disk (-d, no peer) plays "Show 1" first (natural order);
 Enter goes to "Show 2", > to "Show 10", < back to "Show 2", and q quits
 there with exit 0. The file playing is told by its duration in the
---stats-json file (20, 15 and 12 s)."""
+--stats-json file (20, 25 and 12 s); each key must act within KEY_S,
+well before the file would have ended by itself."""
 import os, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -13,11 +14,11 @@ import swarm
 swarm.need("ffmpeg", "Xvfb")
 import xtest
 
-W, H = 320, 240
+W, H, KEY_S = 320, 240, 8
 root = swarm.workdir("playlist-keys")
 top = os.path.join(root, "seed", "Show")
 os.makedirs(top)
-for n, secs in (("1", 20), ("2", 15), ("10", 12)):
+for n, secs in (("1", 20), ("2", 25), ("10", 12)):
     swarm.make_video(os.path.join(top, "Show %s.mkv" % n), "mkv", seconds=secs, size="160x120")
 tstream = swarm.create_tstream(top, os.path.join(root, "show.tstream"))
 xvfb, display = swarm.start_xvfb(W, H)
@@ -54,11 +55,11 @@ def playing(duration, timeout=30):
 try:
     check(playing(20, timeout=60), "Show 1 plays first")
     xt.key("Return")
-    check(playing(15), "Enter: Show 2")
+    check(playing(25, KEY_S), "Enter: Show 2")
     xt.key("period", shift=True)
-    check(playing(12), "> : Show 10")
+    check(playing(12, KEY_S), "> : Show 10")
     xt.key("comma", shift=True)
-    check(playing(15), "< : Show 2 again")
+    check(playing(25, KEY_S), "< : Show 2 again")
     xt.key("q")
     try:
         out, _ = player.communicate(timeout=30)
