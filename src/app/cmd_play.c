@@ -26,6 +26,7 @@
 #include "app/media.h"
 #include "app/play_list.h"
 #include "app/swarm_opts.h"
+#include "app/url_fetch.h"
 #include "app/watch_later.h"
 #include "app/clock.h"
 #include "app/i18n.h"
@@ -66,7 +67,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, _("Usage: swarmplay play SRC [OPTIONS]\n"
-		     "Play a .tstream, .torrent, magnet link or local media file.\n\n"
+		     "Play a .tstream, .torrent, magnet link or local media file;\n"
+		     "a .tstream or .torrent may be an http(s):// or file:// URL.\n\n"
 		     "  -d, --dir DIR        download into DIR (default: the cache)\n"
 		     "  --peer HOST:PORT     connect to this peer (repeatable)\n"
 		     "  --port N             listen port\n"
@@ -678,7 +680,14 @@ int sp_cmd_play(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sp_media_load_start(); /* FFmpeg and SDL2 load while the swarm starts */
-	int code = looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
+	struct sp_url_source url; /* an http(s) URL fetched, a file: URI's path */
+	struct sp_error *e = NULL;
+	int code;
+	if (sp_url_source_open(&url, &o.src, &e) < 0)
+		code = fail(e, sp_error_code(e) == -EIO ? SP_EXIT_FAILURE : SP_EXIT_BADINPUT);
+	else
+		code = looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
+	sp_url_source_close(&url);
 	sp_media_load_join(NULL); /* joined already, unless we failed early */
 	return code;
 }
