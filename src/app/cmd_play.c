@@ -583,6 +583,10 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 			o->pcfg.framehash_append = true;
 			if (o->result.last_frame_us)
 				o->pcfg.t0_us = o->result.last_frame_us;
+			/* the viewer's volume, mute and fullscreen go on */
+			o->pcfg.volume = o->result.volume;
+			o->pcfg.muted = o->result.muted;
+			o->pcfg.fullscreen = o->result.fullscreen;
 			fprintf(stderr, _("swarmplay: file %d of %d: %s\n"), pl.cur + 1, pl.n,
 				sp_metainfo_file_path(sp_torrent_metainfo(t), sp_play_list_file(&pl)));
 		}

@@ -693,6 +693,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	sp_pktq_init(&p->sq);
 	open_sub_source(p);
 	atomic_store(&p->volume, cfg->volume < 0 ? 0 : cfg->volume > 100 ? 100 : cfg->volume);
+	atomic_store(&p->muted, cfg->muted);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	sp_pktq_init(&p->vq);
@@ -812,7 +813,9 @@ int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 		*cfg->result = (struct sp_player_result){
 			.played = p->opened && p->first_shown, .ended = p->ended,
 			.pos_s = p->pos, .duration_s = p->duration, .skip = p->skip,
-			.last_frame_us = p->last_present_us};
+			.last_frame_us = p->last_present_us, .volume = atomic_load(&p->volume),
+			.muted = atomic_load(&p->muted),
+			.fullscreen = p->win ? p->fullscreen : cfg->fullscreen};
 	int fr = fini_player(p);
 	if (r == 0 && fr < 0)
 		r = sp_error_set(err, fr, _("cannot write %s"), cfg->framehash_path);

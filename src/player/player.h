@@ -95,6 +95,7 @@ struct sp_play_config {
 	const char *stats_path;
 	int64_t t0_us;            /* command start (sp_now_us), for ttff_ms */
 	int volume;               /* 0..100 */
+	bool muted;
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
 	atomic_int *quit_flag;    /* optional: set from a signal handler, any thread */
@@ -153,6 +154,8 @@ struct sp_player_result {
 	double duration_s;
 	int skip;        /* the play ended for the next (+1) or previous (-1) file */
 	int64_t last_frame_us; /* monotonic time the last frame was shown, 0 none */
+	int volume;      /* as the viewer left them (a playlist's next file) */
+	bool muted, fullscreen;
 };
 
 /* The defaults: from the start, full volume, played once. Inline, so that

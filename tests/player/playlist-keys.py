@@ -2,8 +2,8 @@
 """playlist-keys.py - a torrent's files and the keys that move between
 them, for real under Xvfb (XTEST): a .tstream of three videos whose data
 is already on disk (-d, no peer) plays "Show 1" first (natural order);
-Enter goes to "Show 2", > to "Show 10", < back to "Show 2", and q quits
-there with exit 0. The file playing is told by its duration in the
+Enter goes to "Show 2" (the volume and mute set in "Show 1" go on), >
+to "Show 10", < back to "Show 2", and q quits there with exit 0. The file playing is told by its duration in the
 --stats-json file (20, 25 and 12 s); each key must act within KEY_S,
 well before the file would have ended by itself."""
 import os, signal, subprocess, sys, time
@@ -54,8 +54,14 @@ def playing(duration, timeout=30):
 
 try:
     check(playing(20, timeout=60), "Show 1 plays first")
+    xt.key("9")
+    xt.key("m")
     xt.key("Return")
     check(playing(25, KEY_S), "Enter: Show 2")
+    st = swarm.read_json(stats)
+    check(st.get("volume") == 90 and st.get("muted") is True,
+          "the volume (9: 90) and mute set in Show 1 go on in Show 2 (%s, %s)"
+          % (st.get("volume"), st.get("muted")))
     xt.key("period", shift=True)
     check(playing(12, KEY_S), "> : Show 10")
     xt.key("comma", shift=True)
