@@ -136,9 +136,14 @@ int sp_episodes_after(int n, int cur, enum sp_episodes_why why)
 	int next;
 	switch (why) {
 	case SP_EPISODES_END:
-	case SP_EPISODES_NEXT: next = cur + 1; break;
-	case SP_EPISODES_PREV: next = cur > 0 ? cur - 1 : 0; break;
-	default: return -1;
+	case SP_EPISODES_NEXT:
+		next = cur + 1;
+		break;
+	case SP_EPISODES_PREV:
+		next = cur > 0 ? cur - 1 : 0;
+		break;
+	default:
+		return -1;
 	}
 	return next >= 0 && next < n ? next : -1;
 }

@@ -20,8 +20,8 @@
 
 struct sp_episode_file {
 	const char *path; /* the torrent's relative path, '/' separated */
-	bool video;       /* a video container's extension */
-	bool pad;         /* a BEP 47 pad file */
+	bool video;	  /* a video container's extension */
+	bool pad;	  /* a BEP 47 pad file */
 };
 
 /* Natural order: runs of digits compare as numbers ("E2" < "E10"),

@@ -19,10 +19,10 @@ struct sp_play_list {
 	struct sp_torrent *t;
 	int *order; /* torrent file indexes, natural order */
 	int n;
-	int cur;    /* position in order */
+	int cur;		/* position in order */
 	struct sp_reader *next; /* the next file's, opened ahead (or NULL) */
-	int next_pos;           /* its position in order */
-	bool all;               /* every file wanted (--all) */
+	int next_pos;		/* its position in order */
+	bool all;		/* every file wanted (--all) */
 };
 
 /* The list of t's files; first: --file (-1: none given, start at the

@@ -8,8 +8,8 @@
 
 enum sp_url_kind {
 	SP_URL_NONE = 0, /* a path, a magnet: not ours */
-	SP_URL_HTTP,     /* http:// or https:// */
-	SP_URL_FILE,     /* file: */
+	SP_URL_HTTP,	 /* http:// or https:// */
+	SP_URL_FILE,	 /* file: */
 };
 enum sp_url_kind sp_url_kind(const char *src);
 
@@ -21,7 +21,7 @@ int sp_url_file_path(const char *uri, char *out, size_t n);
 /* A server's answer, as play reads it: a torrent, or why not. */
 enum sp_url_verdict {
 	SP_URL_TORRENT = 0,
-	SP_URL_HTML,        /* a web page (text/html, or a body that is HTML) */
+	SP_URL_HTML,	    /* a web page (text/html, or a body that is HTML) */
 	SP_URL_WRONG_TYPE,  /* a Content-Type no torrent is served as (text, image,
 			       audio, video, JSON, XML) */
 	SP_URL_NOT_TORRENT, /* the body is no bencoded dictionary with an info */

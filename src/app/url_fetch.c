@@ -62,8 +62,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 			v++;
 		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 			end--;
-		size_t vn = (size_t)(end - v) < sizeof(b->type) ? (size_t)(end - v)
-								: sizeof(b->type) - 1;
+		size_t vn =
+		    (size_t)(end - v) < sizeof(b->type) ? (size_t)(end - v) : sizeof(b->type) - 1;
 		memcpy(b->type, v, vn);
 		b->type[vn] = 0;
 	}
@@ -113,16 +113,16 @@ static int get(const char *url, struct body *b, struct sp_error **err)
 static int judge(const char *url, const struct body *b, struct sp_error **err)
 {
 	switch (sp_url_check(b->type, b->data, b->len)) {
-	case SP_URL_TORRENT: return 0;
+	case SP_URL_TORRENT:
+		return 0;
 	case SP_URL_HTML:
 		return sp_error_set(err, -EBADMSG,
 				    _("%s is a web page, not a .tstream or .torrent (give the "
 				      "link to the file itself)"),
 				    url);
 	case SP_URL_WRONG_TYPE:
-		return sp_error_set(err, -EBADMSG,
-				    _("%s is of type %s, not a .tstream or .torrent"), url,
-				    b->type);
+		return sp_error_set(
+		    err, -EBADMSG, _("%s is of type %s, not a .tstream or .torrent"), url, b->type);
 	default:
 		return sp_error_set(err, -EBADMSG, _("%s is not a .tstream or .torrent"), url);
 	}
@@ -135,10 +135,12 @@ static int save(struct sp_url_source *u, const struct body *b, struct sp_error *
 		tmp = "/tmp";
 	int w = snprintf(u->path, sizeof(u->path), "%s/swarmplay-url-XXXXXX", tmp);
 	if (w < 0 || (size_t)w >= sizeof(u->path))
-		return sp_error_set(err, -ENAMETOOLONG, _("the temporary folder's name is too long"));
+		return sp_error_set(err, -ENAMETOOLONG,
+				    _("the temporary folder's name is too long"));
 	int fd = mkstemp(u->path);
 	if (fd < 0)
-		return sp_error_set(err, -errno, _("cannot write %s: %s"), u->path, strerror(errno));
+		return sp_error_set(err, -errno, _("cannot write %s: %s"), u->path,
+				    strerror(errno));
 	u->temporary = true;
 	size_t off = 0;
 	while (off < b->len) {
@@ -146,13 +148,14 @@ static int save(struct sp_url_source *u, const struct body *b, struct sp_error *
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
 			close(fd);
-			return sp_error_set(err, -e, _("cannot write %s: %s"), u->path, strerror(e));
+			return sp_error_set(err, -e, _("cannot write %s: %s"), u->path,
+					    strerror(e));
 		}
 		off += (size_t)n;
 	}
-	return close(fd) < 0 ? sp_error_set(err, -errno, _("cannot write %s: %s"), u->path,
-					    strerror(errno))
-			     : 0;
+	return close(fd) < 0
+		   ? sp_error_set(err, -errno, _("cannot write %s: %s"), u->path, strerror(errno))
+		   : 0;
 }
 
 int sp_url_source_open(struct sp_url_source *u, const char **src, struct sp_error **err)
@@ -164,8 +167,10 @@ int sp_url_source_open(struct sp_url_source *u, const char **src, struct sp_erro
 			return sp_error_set(err, -EINVAL, _("%s: not a local file URI"), *src);
 		*src = u->path;
 		return 0;
-	case SP_URL_HTTP: break;
-	default: return 0;
+	case SP_URL_HTTP:
+		break;
+	default:
+		return 0;
 	}
 	struct body b = {0};
 	int r = get(*src, &b, err);

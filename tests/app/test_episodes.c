@@ -3,7 +3,10 @@
 #include "app/episodes.h"
 #include "harness.h"
 
-#define F(p, v) {p, v, false}
+#define F(p, v)                                                                                    \
+	{                                                                                          \
+		p, v, false                                                                        \
+	}
 
 SP_TEST(natural_order)
 {
@@ -12,7 +15,7 @@ SP_TEST(natural_order)
 	SP_CHECK(sp_episodes_natural_cmp("S02E01.mkv", "S01E10.mkv") > 0);
 	SP_CHECK(sp_episodes_natural_cmp("ep9.mp4", "ep10.mp4") < 0);
 	SP_CHECK(sp_episodes_natural_cmp("Ep007.mp4", "ep10.mp4") < 0); /* zeros, case */
-	SP_CHECK(sp_episodes_natural_cmp("a.mkv", "A.mkv") != 0);       /* still an order */
+	SP_CHECK(sp_episodes_natural_cmp("a.mkv", "A.mkv") != 0);	/* still an order */
 	SP_CHECK_INT(sp_episodes_natural_cmp("x1.mkv", "x1.mkv"), 0);
 	SP_CHECK(sp_episodes_natural_cmp("e1.mkv", "e01.mkv") != 0);
 	SP_CHECK(sp_episodes_natural_cmp("ep", "ep1") < 0);
@@ -34,9 +37,9 @@ SP_TEST(samples)
 SP_TEST(build_order)
 {
 	struct sp_episode_file f[] = {
-		F("Show/Show S01E10.mkv", true), F("Show/Show S01E02.mkv", true),
-		F("Show/Show S01E02.srt", false), F("Show/Sample/s.mkv", true),
-		{"Show/.pad/0", true, true}, F("Show/Show S01E01.mkv", true),
+	    F("Show/Show S01E10.mkv", true),  F("Show/Show S01E02.mkv", true),
+	    F("Show/Show S01E02.srt", false), F("Show/Sample/s.mkv", true),
+	    {"Show/.pad/0", true, true},      F("Show/Show S01E01.mkv", true),
 	};
 	int order[8];
 	SP_CHECK_INT(sp_episodes_build(f, 6, 0, -1, order, 8), 3);

@@ -47,8 +47,7 @@ SP_TEST(answers)
 	SP_CHECK_INT(sp_url_check("text/html; charset=utf-8", torrent, n), SP_URL_HTML);
 	SP_CHECK_INT(sp_url_check("Text/HTML", torrent, n), SP_URL_HTML);
 	static const char page[] = "\n  <!DOCTYPE html><html><body>d4:info</body></html>";
-	SP_CHECK_INT(sp_url_check("application/octet-stream", page, sizeof(page) - 1),
-		     SP_URL_HTML);
+	SP_CHECK_INT(sp_url_check("application/octet-stream", page, sizeof(page) - 1), SP_URL_HTML);
 	SP_CHECK_INT(sp_url_check("text/plain", torrent, n), SP_URL_WRONG_TYPE);
 	SP_CHECK_INT(sp_url_check("video/mp4", torrent, n), SP_URL_WRONG_TYPE);
 	SP_CHECK_INT(sp_url_check("application/json", "{}", 2), SP_URL_WRONG_TYPE);
