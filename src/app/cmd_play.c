@@ -569,7 +569,12 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 {
 	struct sp_play_list pl;
-	if (sp_play_list_init(&pl, t, o->file_index, o->all) < 0) {
+	/* without --file, the episode the last play stopped in */
+	int first = o->file_index, last = -1;
+	if (first < 0 && !o->no_resume && !o->pcfg.fast)
+		last = sp_play_list_resume_file(sp_torrent_metainfo(t));
+	if ((last < 0 || sp_play_list_init(&pl, t, last, o->all) < 0) &&
+	    sp_play_list_init(&pl, t, first, o->all) < 0) {
 		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), o->file_index);
 		return SP_EXIT_USAGE;
 	}
@@ -587,9 +592,10 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 			o->pcfg.volume = o->result.volume;
 			o->pcfg.muted = o->result.muted;
 			o->pcfg.fullscreen = o->result.fullscreen;
+		}
+		if (played > 1 || pl.cur > 0)
 			fprintf(stderr, _("swarmplay: file %d of %d: %s\n"), pl.cur + 1, pl.n,
 				sp_metainfo_file_path(sp_torrent_metainfo(t), sp_play_list_file(&pl)));
-		}
 		o->pcfg.has_next = sp_play_list_has_next(&pl);
 		o->pcfg.has_prev = sp_play_list_has_prev(&pl);
 		o->pcfg.exit_at_end = o->exit_at_end || o->pcfg.has_next;
@@ -602,6 +608,8 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 		      : o->result.skip < 0 ? SP_EPISODES_PREV
 		      : o->result.ended ? SP_EPISODES_END : SP_EPISODES_QUIT;
 	} while (code == SP_EXIT_OK && sp_play_list_advance(&pl, why));
+	if (!o->pcfg.fast && o->result.played)
+		sp_play_list_resume_save(&pl, why == SP_EPISODES_END);
 	sp_play_list_fini(&pl);
 	o->pl = NULL;
 	return code;

@@ -5,9 +5,11 @@
  * that those pieces come in deadline order after what still plays. Main
  * thread. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "app/play_list.h"
+#include "app/watch_later.h"
 
 static void want(struct sp_play_list *pl, int file, bool wanted)
 {
@@ -112,4 +114,33 @@ bool sp_play_list_advance(struct sp_play_list *pl, enum sp_episodes_why why)
 	pl->cur = next;
 	want(pl, sp_play_list_file(pl), true);
 	return true;
+}
+
+static void resume_key(const struct sp_metainfo *mi, char *out, size_t n)
+{
+	snprintf(out, n, "%s-list", sp_metainfo_info_hash(mi));
+}
+
+int sp_play_list_resume_file(const struct sp_metainfo *mi)
+{
+	char key[64];
+	double file;
+	resume_key(mi, key, sizeof(key));
+	if (!sp_watch_later_load(key, &file) || !(file >= 0) ||
+	    file >= sp_metainfo_num_files(mi))
+		return -1;
+	return (int)file;
+}
+
+void sp_play_list_resume_save(const struct sp_play_list *pl, bool finished)
+{
+	char key[64];
+	const struct sp_metainfo *mi = sp_torrent_metainfo(pl->t);
+	if (pl->n < 2)
+		return; /* one file: its position says it all */
+	resume_key(mi, key, sizeof(key));
+	if (finished)
+		sp_watch_later_forget(key);
+	else
+		sp_watch_later_save(key, sp_play_list_file(pl));
 }

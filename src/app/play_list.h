@@ -45,6 +45,14 @@ struct sp_reader *sp_play_list_reader(struct sp_play_list *pl, struct sp_error *
  * file's reader opens (once) and its lead follows the time left. */
 void sp_play_list_position(struct sp_play_list *pl, double pos_s, double duration_s);
 
+/* Which file of the torrent (mi) the last play of its list was quit in
+ * (watch_later.h, key "<info-hash>-list"), -1 when none: a series goes on
+ * at the episode where it stopped. */
+int sp_play_list_resume_file(const struct sp_metainfo *mi);
+/* Remember the current file as where the list stopped, or forget it
+ * (finished: the list played to its end). */
+void sp_play_list_resume_save(const struct sp_play_list *pl, bool finished);
+
 /* After the current file ended for why: move on; false when the list
  * stops there. A reader opened ahead for a file that no longer comes
  * next is closed. */

@@ -3,7 +3,8 @@
 them, for real under Xvfb (XTEST): a .tstream of three videos whose data
 is already on disk (-d, no peer) plays "Show 1" first (natural order);
 Enter goes to "Show 2" (the volume and mute set in "Show 1" go on), >
-to "Show 10", < back to "Show 2", and q quits there with exit 0. The file playing is told by its duration in the
+to "Show 10", < back to "Show 2", and q quits there with exit 0; the
+next play of the torrent starts at "Show 2" (where the list stopped). The file playing is told by its duration in the
 --stats-json file (20, 25 and 12 s); each key must act within KEY_S,
 well before the file would have ended by itself."""
 import os, signal, subprocess, sys, time
@@ -30,9 +31,15 @@ except SystemExit:
 stats = os.path.join(root, "stats.json")
 env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
 env.pop("SDL_VIDEODRIVER", None)
-player = subprocess.Popen([swarm.swarmplay(), "play", tstream, "-d", os.path.join(root, "seed"),
-                           "--no-tracker", "--no-resume", "--stats-json", stats], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def start(*extra):
+    return subprocess.Popen([swarm.swarmplay(), "play", tstream, "-d", os.path.join(root, "seed"),
+                             "--no-tracker", "--stats-json", stats] + list(extra), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+player = start("--no-resume")
 check = swarm.Checks()
 
 
@@ -75,6 +82,11 @@ try:
             print(out[-3000:])
     except subprocess.TimeoutExpired:
         check(False, "q quits")
+    os.unlink(stats)
+    player = start()
+    check(playing(25, timeout=60), "the next play starts at Show 2, where the list stopped")
+    xt.key("q")
+    player.communicate(timeout=30)
 finally:
     if player.poll() is None:
         player.kill()
