@@ -5,9 +5,10 @@ plays it frame-exact (ffmpeg's framemd5), and so do the same file as
 .torrent behind a redirect and as a file:// URI with an escaped space;
 `info` takes the URL too. Refused clearly, with exit 3: an HTML answer
 (text/html), HTML served as a .tstream, a torrent served as text/plain,
-and a 50 MB answer (over the cap before a byte of it is read); a 404 is a
-failure (exit 1) that names the status."""
-import os, shutil, subprocess, sys, urllib.parse
+and a 50 MB answer (over the cap before a byte of it is read), and an
+endless answer with no length (chunked, from a server of the test's own:
+cut at the cap); a 404 is a failure (exit 1) that names the status."""
+import os, shutil, socket, subprocess, sys, threading, urllib.parse
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import swarm
@@ -64,6 +65,34 @@ for name, rc_want, says in (("page.html", 3, "web page"), ("fake.tstream", 3, "w
     if not check(rc == rc_want and says in out and "Traceback" not in out,
                  "%s refused: exit %s (want %s), says %r" % (name, rc, rc_want, says)):
         print(out[-800:])
+
+
+def endless(listener):
+    """Answers one request with a chunked body that never ends."""
+    conn, _ = listener.accept()
+    try:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-bittorrent\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"d4:info" + b"0" * 65529
+        while True:
+            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(1)
+threading.Thread(target=endless, args=(listener,), daemon=True).start()
+rc, out = swarm.play(["http://127.0.0.1:%d/endless.tstream" % listener.getsockname()[1],
+                      "--no-tracker", "--fast"], timeout=60)
+if not check(rc == 3 and "over 16 MB" in out,
+             "an endless chunked answer cut at the cap: exit %s" % rc):
+    print(out[-800:])
+listener.close()
 nginx.stop()
 seeder.stop()
 check.finish()
