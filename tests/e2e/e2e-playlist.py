@@ -7,7 +7,8 @@ clip and a subtitle file, seeded by libtorrent.
   order:  `play --fast --exit-at-end --framehash` plays the three in
           natural order, the sample left out: the digests are ffmpeg's
           framemd5 of 1, then 2, then 10; `--file N` (2) starts there and
-          plays on to 10.
+          plays on to 10; with --all, from 10 (the last), file 1 is
+          downloaded all the same (not without: see switch).
   switch: paced from a seeder capped at 1.5 x the bitrate, from 2 to 10
           (apart in the torrent: the window of 2 does not run into 10,
           only the reader opened ahead asks for it), the next file's
@@ -60,6 +61,15 @@ if mode == "order":
                      "%s: %s played frame-exact in that order (%d of %d frames, rc %s)"
                      % (label, " ".join(want), len(got), len(expect), rc)):
             print(out[-1500:])
+    dl = os.path.join(root, "dl-all")
+    rc, out = swarm.play([tstream, "-d", dl, "--peer", seeder.peer, "--no-tracker", "--no-video",
+                          "--no-audio", "--exit-at-end", "--all", "--file", str(index["10"])],
+                         timeout=120)
+    have = os.path.join(dl, "Show", "Show 1.mkv")
+    got = os.stat(have).st_blocks * 512 if os.path.exists(have) else 0
+    check(rc == 0 and got >= os.path.getsize(eps["1"]),
+          "--all: 1, not played, downloaded too (%d of %d bytes, rc %s)"
+          % (got, os.path.getsize(eps["1"]), rc))
     seeder.stop()
     check.finish()
     sys.exit(0)
