@@ -18,10 +18,16 @@
    -nodisp turns video decoding off, so both are also measured with a
    window on SDL's dummy video driver, the same work), and ffmpeg's
    unpaced decode as the floor.
+3. The same with subtitles on (a SubRip file, one line a second, accents):
+   swarmplay play --sub (libass, window on SDL's dummy driver) vs ffplay
+   -vf subtitles= (libass burns them into each frame) and mpv --vo=null
+   --ao=null --sub-file (a second anchor: mpv decodes and times the
+   subtitles, with no video output to draw them on).
 
 Prints a markdown table (bench/play/README.md keeps one run). Environment:
 SWARMPLAY (the binary), SP_NPM_DIR (default: <src>/build-npm), BENCH_RUNS,
-BENCH_SECONDS, BENCH_RATE."""
+BENCH_SECONDS, BENCH_RATE; BENCH_SUBS_ONLY=1 runs part 3 alone (with the
+window rows of part 2 beside it)."""
 import os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -35,6 +41,7 @@ RATE = float(os.environ.get("BENCH_RATE", "2.0"))
 exe = swarm.swarmplay()
 lt = swarm.lt()
 swarm.need("ffmpeg", "ffplay")
+SUBS_ONLY = bool(os.environ.get("BENCH_SUBS_ONLY"))
 npm_dir = os.environ.get("SP_NPM_DIR", os.path.join(src_root, "build-npm"))
 peerflix = os.path.join(npm_dir, "node_modules", ".bin", "peerflix")
 root = swarm.workdir("bench-play")
@@ -48,6 +55,11 @@ subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y",
                 "-maxrate", "1200k", "-bufsize", "1200k", "-g", "50", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", media], check=True)
 tstream = swarm.create_tstream(media, os.path.join(root, "bench.tstream"), ["-q"])
+srt = os.path.join(seed_dir, "bench.srt")
+with open(srt, "w") as f:
+    for i in range(SECONDS):
+        f.write("%d\n00:00:%02d,100 --> 00:00:%02d,900\nLa mise en mémoire n°%d, déjà vue\n\n"
+                % (i + 1, i, i, i + 1))
 size = os.path.getsize(media)
 ti = lt.torrent_info(tstream)
 rate = int(size / SECONDS * RATE)
@@ -180,6 +192,8 @@ else:
 SWARMS = [("1 seeder at %.1f x bitrate" % RATE, 1), ("4 seeders at %.2f x bitrate each" %
                                                      (RATE / 4), 4)]
 only = os.environ.get("BENCH_CLIENTS")
+if SUBS_ONLY:
+    clients, SWARMS = [], []
 if only:
     clients = [c for c in clients if any(o in c[0] for o in only.split(","))]
 ttffs = {(sw, name): [] for sw, _ in SWARMS for name, _ in clients}
@@ -223,6 +237,23 @@ cpu_rows = [
      ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", media, "-f", "null", "-"], None),
 ]
 cpu_rows.append(("swarmplay play .tstream from the swarm (1 seeder), --no-video", None, None))
+sub_rows = [
+    ("swarmplay play --sub, window (SDL dummy)",
+     [exe, "play", media, "--exit-at-end", "--no-config", "--no-resume", "--sub", srt],
+     {"SDL_VIDEODRIVER": "dummy"}),
+    ("ffplay -vf subtitles=, window (SDL dummy)",
+     ["ffplay", "-loglevel", "error", "-autoexit", "-vf", "subtitles=" + srt, media],
+     {"SDL_VIDEODRIVER": "dummy"}),
+    ("mpv --vo=null --ao=null --sub-file",
+     ["mpv", "--no-config", "--really-quiet", "--vo=null", "--ao=null", "--sub-file=" + srt,
+      media], None),
+]
+if not shutil.which("mpv"):
+    print("mpv not found (Debian mpv): its row left out")
+    sub_rows = sub_rows[:2]
+if SUBS_ONLY:
+    cpu_rows = [r for r in cpu_rows if "window" in r[0]]
+cpu_rows += sub_rows
 
 
 def rusage_swarm():
@@ -270,6 +301,14 @@ print()
 for g in goals:
     print(g)
 if not cpu:
+    sys.exit(0)
+s = cpu["swarmplay play --sub, window (SDL dummy)"]
+for name in [r[0] for r in sub_rows[1:]]:
+    o = cpu[name]
+    print("goal with subtitles <= 1.1 x %s: CPU %.2f x (%s), RSS %.2f x (%s)"
+          % (name.split(" ")[0], s[0] / o[0], "met" if s[0] <= 1.1 * o[0] else "NOT met",
+             s[1] / o[1], "met" if s[1] <= 1.1 * o[1] else "NOT met"))
+if SUBS_ONLY:
     sys.exit(0)
 a = cpu["swarmplay play, window (SDL dummy)"][0] / cpu["ffplay -autoexit, window (SDL dummy)"][0]
 b = cpu["swarmplay play --no-video"][0] / cpu["ffplay -autoexit -nodisp (no video decoding)"][0]

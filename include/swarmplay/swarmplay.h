@@ -98,6 +98,9 @@ double sp_metainfo_bitrate(const struct sp_metainfo *mi, int file_index,
  * seconds from the .tstream (0: none given, or out of range). */
 int64_t sp_metainfo_file_offset(const struct sp_metainfo *mi, int i);
 bool sp_metainfo_file_is_pad(const struct sp_metainfo *mi, int i);
+/* A file with a video container's extension (.mp4, .mkv, .webm...), not
+ * a pad file: what a player lists (false out of range). */
+bool sp_metainfo_file_is_video(const struct sp_metainfo *mi, int i);
 double sp_metainfo_file_playtime(const struct sp_metainfo *mi, int i);
 
 /* Trackers by tier (BEP 12; a lone `announce` is one tier): URL i of
@@ -371,6 +374,14 @@ struct sp_torrent_stats {
 void sp_torrent_get_stats(struct sp_torrent *t, struct sp_torrent_stats *st);
 /* Copy of the verified-piece bitfield (wire order) into bits[len]. */
 int sp_torrent_get_pieces(struct sp_torrent *t, uint8_t *bits, size_t len);
+
+/* Whether file's pieces are worth fetching beyond the readers' windows
+ * (rarest first while nothing is due): all files are at first. A player
+ * of a many-file torrent unwants those it does not play, so that only
+ * what is watched is downloaded; a piece a wanted file shares stays
+ * wanted, and a reader's window is fetched whatever the file. Never
+ * blocks. 0, -EINVAL or -ENOMEM. */
+int sp_torrent_set_file_wanted(struct sp_torrent *t, int file, bool wanted);
 
 /* The stream reader: a file of the torrent as a blocking byte stream.
  * Reads return only SHA-1-verified bytes. */

@@ -11,6 +11,7 @@
 
 #include "app/cmd.h"
 #include "app/i18n.h"
+#include "app/url_fetch.h"
 #include "swarmplay/swarmplay.h"
 
 static const char *source_key(enum sp_bitrate_source s)
@@ -300,7 +301,8 @@ static void print_human(const struct sp_metainfo *mi)
 static void usage(FILE *f)
 {
 	fprintf(f, _("Usage: swarmplay info SOURCE [--json]\n"
-		     "Show what a .tstream, .torrent or magnet link holds.\n"
+		     "Show what a .tstream, .torrent or magnet link holds (a file,\n"
+		     "an http(s):// or a file:// URL).\n"
 		     "  --json   print one JSON object\n"));
 }
 
@@ -330,7 +332,11 @@ int sp_cmd_info(int argc, char **argv)
 		return SP_EXIT_USAGE;
 	}
 	struct sp_error *err = NULL;
-	struct sp_metainfo *mi = sp_metainfo_load(src, &err);
+	struct sp_url_source url; /* an http(s) URL fetched, a file: URI's path */
+	struct sp_metainfo *mi = NULL;
+	if (sp_url_source_open(&url, &src, &err) == 0)
+		mi = sp_metainfo_load(src, &err);
+	sp_url_source_close(&url);
 	if (!mi) {
 		int code = err ? sp_error_code(err) : -EBADMSG;
 		fprintf(stderr, _("swarmplay info: %s\n"), sp_error_msg(err));

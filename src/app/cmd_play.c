@@ -24,7 +24,9 @@
 #include "app/cmd.h"
 #include "app/config_file.h"
 #include "app/media.h"
+#include "app/play_list.h"
 #include "app/swarm_opts.h"
+#include "app/url_fetch.h"
 #include "app/watch_later.h"
 #include "app/clock.h"
 #include "app/i18n.h"
@@ -43,6 +45,9 @@ struct opts {
 	int cache_fd;       /* holds our cache directory (sp_cache_hold), or -1 */
 	bool no_resume;
 	char resume_key[96]; /* watch_later.h; empty: not resumable */
+	bool all;            /* --all: download every file, not just those played */
+	bool exit_at_end;    /* the user's, for the last file of the list */
+	struct sp_play_list *pl; /* a torrent's files (play_list.h) */
 	struct sp_player_result result;
 	struct sp_play_config pcfg;
 };
@@ -62,7 +67,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, _("Usage: swarmplay play SRC [OPTIONS]\n"
-		     "Play a .tstream, .torrent, magnet link or local media file.\n\n"
+		     "Play a .tstream, .torrent, magnet link or local media file;\n"
+		     "a .tstream or .torrent may be an http(s):// or file:// URL.\n\n"
 		     "  -d, --dir DIR        download into DIR (default: the cache)\n"
 		     "  --peer HOST:PORT     connect to this peer (repeatable)\n"
 		     "  --port N             listen port\n"
@@ -74,7 +80,9 @@ static void usage(FILE *f)
 		     "  --no-dht             do not use the DHT (BEP 5; on for public torrents)\n"
 		     "  --dht-node HOST:PORT a DHT node to start from (repeatable)\n"
 		     "  --no-port-mapping    do not map the listen port on the router\n"
-		     "  --file N             play file N of a multi-file torrent\n"
+		     "  --file N             start at file N of a multi-file torrent\n"
+		     "                       (its video files play in name order)\n"
+		     "  --all                download every file, not only those played\n"
 		     "  --start SECONDS      start at this position (default: where the\n"
 		     "                       last play of this file stopped)\n"
 		     "  --no-resume          start from the beginning\n"
@@ -103,17 +111,19 @@ static void usage(FILE *f)
 		     "  --screenshot-at POS:FILE  when playback reaches POS seconds,\n"
 		     "                       write the picture as a PNG into FILE (repeatable)\n"
 		     "  --hwdec MODE         auto, vaapi or no (default): hardware\n"
-		     "                       decoding when the machine has it\n\n"
+		     "                       decoding when the machine has it\n"
+		     "  --no-config          do not read swarmplay.conf\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
 		     "m mute, 9/0 volume, v subtitles on/off, j next subtitles,\n"
-		     "# next audio track, s screenshot, q quit.\n"));
+		     "# next audio track, s screenshot, > or Enter next file,\n"
+		     "< previous file, q quit.\n"));
 }
 
 enum {
 	OPT_FILE = SP_SWARM_OPT_END, OPT_START, OPT_FULL, OPT_NOVIDEO, OPT_NOAUDIO, OPT_VOLUME,
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
 	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH, OPT_AID, OPT_ALANG,
-	OPT_SUBCP, OPT_SHOTAT, OPT_HWDEC,
+	OPT_SUBCP, OPT_SHOTAT, OPT_HWDEC, OPT_ALL, OPT_NOCONFIG,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -161,7 +171,9 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 			return -EINVAL;
 		o->pcfg.volume = (int)v;
 		return 0;
-	case OPT_EXIT: o->pcfg.exit_at_end = true; return 0;
+	case OPT_EXIT: o->exit_at_end = o->pcfg.exit_at_end = true; return 0;
+	case OPT_ALL: o->all = true; return 0;
+	case OPT_NOCONFIG: return 0; /* sp_config_file_prepend saw it */
 	case OPT_STARTBUF:
 		if (sp_parse_num(arg, 0, 60, &v) < 0)
 			return -EINVAL;
@@ -230,6 +242,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option longs[] = {
 		SP_SWARM_LONGOPTS,
 		{"file", required_argument, NULL, OPT_FILE},
+		{"all", no_argument, NULL, OPT_ALL},
+		{"no-config", no_argument, NULL, OPT_NOCONFIG},
 		{"start", required_argument, NULL, OPT_START},
 		{"fullscreen", no_argument, NULL, OPT_FULL},
 		{"no-video", no_argument, NULL, OPT_NOVIDEO},
@@ -305,7 +319,15 @@ struct net_ctx {
 	int file;
 	uint8_t *bits;
 	size_t bits_len;
+	struct sp_play_list *pl;
 };
+
+/* The player's position: near the end, the next file's reader opens. */
+static void on_position(void *ctx, double pos_s, double duration_s)
+{
+	struct net_ctx *n = ctx;
+	sp_play_list_position(n->pl, pos_s, duration_s);
+}
 
 static bool piece_have(const uint8_t *bits, uint32_t i)
 {
@@ -508,7 +530,7 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 {
 	struct sp_error *e = NULL;
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
-	struct net_ctx n = {.s = s, .t = t, .mi = mi, .file = file};
+	struct net_ctx n = {.s = s, .t = t, .mi = mi, .file = file, .pl = o->pl};
 	n.bits_len = ((size_t)sp_metainfo_num_pieces(mi) + 7) / 8;
 	n.bits = calloc(1, n.bits_len + 1);
 	open_sidecar(o, t, file);
@@ -517,11 +539,12 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 	resume_load(o);
 	/* the reader's cursor gives the first pieces their deadlines: they
 	 * are asked for while the media module is still loading */
-	struct sp_reader *r = n.bits ? sp_torrent_open_reader(t, file, &e) : NULL;
+	struct sp_reader *r = n.bits ? sp_play_list_reader(o->pl, &e) : NULL;
 	const struct sp_media *media = sp_media_load_join(r ? &e : NULL);
 	int code;
 	if (r && media) {
 		o->pcfg.netinfo = on_netinfo;
+		o->pcfg.position = on_position;
 		o->pcfg.netinfo_ctx = &n;
 		const char *title = sp_metainfo_text(mi, SP_METAINFO_TITLE);
 		o->pcfg.title = title ? title : sp_metainfo_name(mi);
@@ -537,6 +560,58 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 		code = !e ? SP_EXIT_FAILURE : fail(e, r ? SP_EXIT_UNSUPPORTED : SP_EXIT_FAILURE);
 	}
 	free(n.bits);
+	return code;
+}
+
+/* The torrent's files one after the other (play_list.h): each play but
+ * the last ends at its end; the keys > and < end it for another file; a
+ * later file's first frame counts (ttff_ms) from the last one shown. */
+static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
+{
+	struct sp_play_list pl;
+	/* without --file, the episode the last play stopped in */
+	int first = o->file_index, last = -1;
+	if (first < 0 && !o->no_resume && !o->pcfg.fast)
+		last = sp_play_list_resume_file(sp_torrent_metainfo(t));
+	if ((last < 0 || sp_play_list_init(&pl, t, last, o->all) < 0) &&
+	    sp_play_list_init(&pl, t, first, o->all) < 0) {
+		fprintf(stderr, _("swarmplay: no such file in the torrent: %d\n"), o->file_index);
+		return SP_EXIT_USAGE;
+	}
+	o->pl = &pl;
+	int code, played = 0;
+	enum sp_episodes_why why;
+	do {
+		if (played++) {
+			o->pcfg.start_s = -1; /* --start is the first file's */
+			o->pcfg.resumed = false;
+			o->pcfg.framehash_append = true;
+			if (o->result.last_frame_us)
+				o->pcfg.t0_us = o->result.last_frame_us;
+			/* the viewer's volume, mute and fullscreen go on */
+			o->pcfg.volume = o->result.volume;
+			o->pcfg.muted = o->result.muted;
+			o->pcfg.fullscreen = o->result.fullscreen;
+		}
+		if (played > 1 || pl.cur > 0)
+			fprintf(stderr, _("swarmplay: file %d of %d: %s\n"), pl.cur + 1, pl.n,
+				sp_metainfo_file_path(sp_torrent_metainfo(t), sp_play_list_file(&pl)));
+		o->pcfg.has_next = sp_play_list_has_next(&pl);
+		o->pcfg.has_prev = sp_play_list_has_prev(&pl);
+		o->pcfg.exit_at_end = o->exit_at_end || o->pcfg.has_next;
+		o->pcfg.keep_window = pl.n > 1;
+		o->pcfg.sub_reader = NULL;
+		o->result = (struct sp_player_result){0};
+		code = play_from(o, s, t, sp_play_list_file(&pl));
+		why = quit_flag ? SP_EPISODES_QUIT
+		      : o->result.skip > 0 ? SP_EPISODES_NEXT
+		      : o->result.skip < 0 ? SP_EPISODES_PREV
+		      : o->result.ended ? SP_EPISODES_END : SP_EPISODES_QUIT;
+	} while (code == SP_EXIT_OK && sp_play_list_advance(&pl, why));
+	if (!o->pcfg.fast && o->result.played)
+		sp_play_list_resume_save(&pl, why == SP_EPISODES_END);
+	sp_play_list_fini(&pl);
+	o->pl = NULL;
 	return code;
 }
 
@@ -567,7 +642,7 @@ static int play_torrent(struct opts *o)
 		goto out;
 	}
 	sp_swarm_add_peers(t, &o->sw);
-	code = play_from(o, s, t, file);
+	code = play_list(o, s, t);
 	if (o->cache_fd >= 0)
 		trim_cache(o, dir, mi);
 out:
@@ -617,7 +692,14 @@ int sp_cmd_play(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sp_media_load_start(); /* FFmpeg and SDL2 load while the swarm starts */
-	int code = looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
+	struct sp_url_source url; /* an http(s) URL fetched, a file: URI's path */
+	struct sp_error *e = NULL;
+	int code;
+	if (sp_url_source_open(&url, &o.src, &e) < 0)
+		code = fail(e, sp_error_code(e) == -EIO ? SP_EXIT_FAILURE : SP_EXIT_BADINPUT);
+	else
+		code = looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
+	sp_url_source_close(&url);
 	sp_media_load_join(NULL); /* joined already, unless we failed early */
 	return code;
 }

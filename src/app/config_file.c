@@ -87,6 +87,9 @@ static char *option_of(char *line, int *bad)
 int sp_config_file_prepend(int argc, char ***argv)
 {
 	char path[PATH_MAX], line[CONF_LINE_MAX];
+	for (int i = 1; i < argc && strcmp((*argv)[i], "--"); i++)
+		if (!strcmp((*argv)[i], "--no-config"))
+			return argc; /* the command line alone */
 	if (kept || conf_path(path, sizeof(path)) < 0)
 		return argc;
 	FILE *f = fopen(path, "r");

@@ -21,7 +21,7 @@
 #define SP_MEDIA_SYMBOL "sp_media_module"
 /* Bump when struct sp_media or what the module expects of the program
  * changes; the program refuses a module of another ABI or version. */
-#define SP_MEDIA_ABI 5
+#define SP_MEDIA_ABI 6
 
 struct sp_reader;
 struct sp_play_config;

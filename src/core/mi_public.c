@@ -94,6 +94,12 @@ bool sp_metainfo_file_is_pad(const struct sp_metainfo *mi, int i)
 	return i >= 0 && (size_t)i < mi->num_files && mi->files[i].is_pad;
 }
 
+bool sp_metainfo_file_is_video(const struct sp_metainfo *mi, int i)
+{
+	return i >= 0 && (size_t)i < mi->num_files && !mi->files[i].is_pad &&
+	       sp_metainfo_is_video_path(mi->files[i].path);
+}
+
 double sp_metainfo_file_playtime(const struct sp_metainfo *mi, int i)
 {
 	if (i < 0 || (size_t)i >= mi->num_files)

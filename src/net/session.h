@@ -128,6 +128,7 @@ struct sp_torrent {
 	struct sp_piece_senders **senders; /* [num_pieces], lazily allocated */
 	struct sp_strike *strikes;
 	struct sp_bitfield have;   /* verified pieces (mirror of storage's) */
+	uint8_t *file_unwanted;    /* per file, NULL = all wanted (sp_torrent_set_file_wanted) */
 	bool started;              /* checked, picker and tracker running */
 	bool stopping;
 	bool pump_pending;

@@ -199,6 +199,63 @@ void sp_torrent_start_rule_update(struct sp_torrent *t)
 	pthread_mutex_unlock(&t->stats_lock);
 }
 
+/* ---- which files are worth fetching outside the windows ---- */
+
+struct wanted_job {
+	struct sp_torrent *t;
+	int file;
+	bool wanted;
+};
+
+/* A piece is wanted while a wanted file (not a pad, not empty) holds
+ * some of its bytes. */
+static bool piece_wanted(const struct sp_torrent *t, uint32_t piece)
+{
+	const struct sp_metainfo *mi = t->mi;
+	uint64_t a = (uint64_t)piece * mi->piece_length, b = a + mi->piece_length;
+	for (size_t i = 0; i < mi->num_files; i++) {
+		const struct sp_mi_file *f = &mi->files[i];
+		if (!f->is_pad && f->length && f->offset < b && f->offset + f->length > a &&
+		    !t->file_unwanted[i])
+			return true;
+	}
+	return false;
+}
+
+static void wanted_on_loop(void *arg)
+{
+	struct wanted_job *job = arg;
+	struct sp_torrent *t = job->t;
+	const struct sp_mi_file *f = &t->mi->files[job->file];
+	if (!t->s->stopping && f->length &&
+	    (t->file_unwanted || (t->file_unwanted = calloc(t->mi->num_files, 1)))) {
+		t->file_unwanted[job->file] = !job->wanted;
+		uint32_t first = (uint32_t)(f->offset / t->mi->piece_length);
+		uint32_t last = (uint32_t)((f->offset + f->length - 1) / t->mi->piece_length);
+		for (uint32_t pc = first; pc <= last; pc++) {
+			/* the inner pieces are the file's alone */
+			bool inner = pc > first && pc < last;
+			sp_picker_set_wanted(t->picker, pc, inner ? job->wanted : piece_wanted(t, pc));
+		}
+		sp_torrent_pump(t);
+	}
+	free(job);
+}
+
+int sp_torrent_set_file_wanted(struct sp_torrent *t, int file, bool wanted)
+{
+	if (!t || file < 0 || (size_t)file >= t->mi->num_files)
+		return -EINVAL;
+	struct wanted_job *job = malloc(sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	*job = (struct wanted_job){t, file, wanted};
+	int r = sp_session_post(t->s, wanted_on_loop, job);
+	if (r < 0)
+		free(job);
+	return r < 0 ? r : 0;
+}
+
 struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
 					 struct sp_error **err)
 {

@@ -166,6 +166,7 @@ fail:
 	if (t) {
 		sp_picker_free(t->picker);
 		free(t->senders);
+	free(t->file_unwanted);
 		sp_bitfield_fini(&t->have);
 		free(t->dir);
 		free(t);

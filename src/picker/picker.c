@@ -105,6 +105,10 @@
  *     seed, the others get the piece from it); and a patient seed gets
  *     no outside-window work (rule 6). The source then sends each piece
  *     about once. Off with seed_patience < 0.
+ * 14. A piece the owner does not want (sp_picker_set_wanted: no file it
+ *     plays or keeps) is fetched only inside a reader's window, never by
+ *     rule 6: a player downloads the files it plays, not the whole
+ *     torrent. The endgame (rule 10) then never comes.
  *
  * Every block that comes and is not wanted is counted by cause
  * (enum sp_picker_waste): the excess copy's origin (hedge, endgame, a
@@ -321,6 +325,7 @@ void sp_picker_free(struct sp_picker *p)
 	free(p->pending);
 	free(p->state);
 	free(p->parole);
+	free(p->unwanted);
 	free(p->dl);
 	free(p->avail);
 	free(p->order);
@@ -731,4 +736,18 @@ int64_t sp_picker_source_idle_ms(const struct sp_picker *p, uint32_t id, int64_t
 	if (s->idle_since && now_us > s->idle_since)
 		idle += now_us - s->idle_since;
 	return idle / 1000;
+}
+
+void sp_picker_set_wanted(struct sp_picker *p, uint32_t piece, bool wanted)
+{
+	if (piece >= p->cfg.num_pieces || (!p->unwanted && wanted))
+		return;
+	if (!p->unwanted && !(p->unwanted = calloc(p->cfg.num_pieces, 1)))
+		return; /* out of memory: everything stays wanted */
+	p->unwanted[piece] = !wanted;
+}
+
+bool sp_picker_wanted(const struct sp_picker *p, uint32_t piece)
+{
+	return piece < p->cfg.num_pieces && !pk_unwanted(p, piece);
 }

@@ -154,6 +154,12 @@ uint64_t sp_picker_cursor(const struct sp_picker *p, uint32_t reader);
 /* Bytes from the cursor that are already verified and contiguous. */
 uint64_t sp_picker_buffered(const struct sp_picker *p, uint32_t reader);
 
+/* Rule 14: whether pieces outside every window are worth fetching. All
+ * are wanted at first; an unwanted piece is fetched only inside a
+ * reader's window (a player's torrent of many files: the files played). */
+void sp_picker_set_wanted(struct sp_picker *p, uint32_t piece, bool wanted);
+bool sp_picker_wanted(const struct sp_picker *p, uint32_t piece);
+
 /* Ask for actions at time now: new requests (per source, up to its
  * pipeline depth), cancels (hedge losers, seeks, timeouts, moved
  * requests), re-requests of timed-out blocks. Fills at most max actions,

@@ -156,6 +156,8 @@ struct sp_picker {
 	uint32_t last_piece_len;
 	uint8_t *state;           /* per piece: PS_* */
 	uint8_t *parole;          /* per piece: failed once, one source only */
+	uint8_t *unwanted;        /* per piece, NULL = all wanted: fetched only
+				     inside a window (sp_picker_set_wanted) */
 	struct pk_piece_dl **dl;  /* per piece, NULL unless partial */
 	uint32_t have_count;
 	uint32_t fails;           /* pieces that failed their hash, ever */
@@ -305,5 +307,11 @@ bool pk_relay_front(const struct sp_picker *p, uint32_t piece);
 /* picker_base.c */
 void pk_next_sequential(struct sp_picker *p, int64_t now);
 void pk_next_swarmplayer(struct sp_picker *p, int64_t now);
+
+/* Rule 14: a piece no file we want holds is fetched only in a window. */
+static inline bool pk_unwanted(const struct sp_picker *p, uint32_t piece)
+{
+	return p->unwanted && p->unwanted[piece];
+}
 
 #endif

@@ -429,7 +429,7 @@ static bool fill_ahead(struct sp_picker *p, struct pk_source *s, int64_t now)
 		     i++) {
 			uint32_t pc = (uint32_t)i;
 			if (!pk_piece_open(p, pc) || p->win_stamp[pc] == p->win_gen ||
-			    !pk_src_has(s, pc) || !pk_src_may(p, s, pc))
+			    pk_unwanted(p, pc) || !pk_src_has(s, pc) || !pk_src_may(p, s, pc))
 				continue;
 			for (uint32_t b = 0; b < pk_nblocks(p, pc) && s->room; b++) {
 				if (pk_blk_state(p, pc, b))

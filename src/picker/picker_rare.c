@@ -44,7 +44,7 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	for (uint32_t j = 0; j < n && j < PK_PARTIAL_SCAN && left; j++) {
 		uint32_t pc = p->act[(start + j) % n];
 		if (pk_piece_open(p, pc) && outside(p, pc) && pk_src_has(s, pc) &&
-		    !take_blocks(p, s, pc, now, &left))
+		    !pk_unwanted(p, pc) && !take_blocks(p, s, pc, now, &left))
 			return;
 	}
 	/* seeds and web seeds can serve pieces no partial peer has */
@@ -52,7 +52,8 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	for (uint32_t scanned = 0; left && i < p->nneed && scanned < PK_RARE_SCAN;
 	     i++, scanned++) {
 		uint32_t pc = p->order[i];
-		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc))
+		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc) ||
+		    pk_unwanted(p, pc))
 			continue;
 		if (!take_blocks(p, s, pc, now, &left))
 			return;

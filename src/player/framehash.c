@@ -54,14 +54,14 @@ int sp_framehash_digest(const struct AVFrame *frame, unsigned char **buf, size_t
 	return 0;
 }
 
-struct sp_framehash *sp_framehash_open(const char *path, struct sp_error **err)
+struct sp_framehash *sp_framehash_open(const char *path, bool append, struct sp_error **err)
 {
 	struct sp_framehash *fh = calloc(1, sizeof(*fh));
 	if (!fh) {
 		sp_error_set(err, -ENOMEM, _("out of memory"));
 		return NULL;
 	}
-	fh->f = fopen(path, "w");
+	fh->f = fopen(path, append ? "a" : "w");
 	if (!fh->f) {
 		sp_error_set(err, -errno, _("cannot open %s: %s"), path, strerror(errno));
 		free(fh);

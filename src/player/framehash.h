@@ -5,12 +5,15 @@
 #ifndef SP_PLAYER_FRAMEHASH_H
 #define SP_PLAYER_FRAMEHASH_H
 
+#include <stdbool.h>
+
 #include "core/error.h"
 
 struct AVFrame;
 struct sp_framehash;
 
-struct sp_framehash *sp_framehash_open(const char *path, struct sp_error **err);
+/* append: after what the file holds (a playlist's later plays). */
+struct sp_framehash *sp_framehash_open(const char *path, bool append, struct sp_error **err);
 /* Hash one frame and append its digest line. 0 or negative errno. */
 int sp_framehash_add(struct sp_framehash *fh, const struct AVFrame *frame);
 /* Flushes and closes; 0 or negative errno (write error). NULL is fine. */

@@ -1,7 +1,8 @@
 /* input.c - keys and mouse: space pause, left/right -/+10 s, up/down
  * +/-60 s, click or drag on the progress bar to seek, f or double-click
  * for fullscreen, m mute, 9/0 volume, v show/hide subtitles, j next
- * subtitle track, # next audio track, s screenshot, q/Esc quit. Main
+ * subtitle track, # next audio track, s screenshot, > or Enter next
+ * file and < previous file of a torrent's playlist, q/Esc quit. Main
  * thread. */
 #include <math.h>
 #include <stdio.h>
@@ -40,9 +41,22 @@ static void change_volume(struct player *p, int delta)
 	sp_osd_message(p, msg);
 }
 
+/* The playlist's keys (mpv's): this play ends, cmd_play.c goes on. */
+static void skip(struct player *p, int dir)
+{
+	if ((dir > 0 && !p->cfg->has_next) || (dir < 0 && !p->cfg->has_prev))
+		return;
+	p->skip = dir;
+	p->quit = true;
+}
+
 static void on_key(struct player *p, SDL_Keycode k)
 {
 	switch (k) {
+	case SDLK_RETURN:
+	case SDLK_KP_ENTER:
+		skip(p, 1);
+		break;
 	case SDLK_q:
 	case SDLK_ESCAPE:
 		p->quit = true;
@@ -169,6 +183,10 @@ void sp_input_handle(struct player *p, const SDL_Event *ev)
 		/* '#' is a shifted key on most layouts: taken as typed text */
 		if (!strcmp(ev->text.text, "#"))
 			sp_player_cycle_audio(p);
+		else if (!strcmp(ev->text.text, ">"))
+			skip(p, 1);
+		else if (!strcmp(ev->text.text, "<"))
+			skip(p, -1);
 		break;
 	case SDL_MOUSEBUTTONDOWN:
 		on_button(p, &ev->button);

@@ -714,6 +714,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	sp_pktq_init(&p->sq);
 	open_sub_source(p);
 	atomic_store(&p->volume, cfg->volume < 0 ? 0 : cfg->volume > 100 ? 100 : cfg->volume);
+	atomic_store(&p->muted, cfg->muted);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	sp_pktq_init(&p->vq);
@@ -724,7 +725,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	    sp_frameq_init(&p->afq, SP_AUDIO_FRAMES) < 0)
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	if (cfg->framehash_path) {
-		p->fh = sp_framehash_open(cfg->framehash_path, err);
+		p->fh = sp_framehash_open(cfg->framehash_path, cfg->framehash_append, err);
 		if (!p->fh)
 			return -EIO;
 	}
@@ -832,7 +833,10 @@ int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 	if (cfg->result)
 		*cfg->result = (struct sp_player_result){
 			.played = p->opened && p->first_shown, .ended = p->ended,
-			.pos_s = p->pos, .duration_s = p->duration};
+			.pos_s = p->pos, .duration_s = p->duration, .skip = p->skip,
+			.last_frame_us = p->last_present_us, .volume = atomic_load(&p->volume),
+			.muted = atomic_load(&p->muted),
+			.fullscreen = p->win ? p->fullscreen : cfg->fullscreen};
 	int fr = fini_player(p);
 	if (r == 0 && fr < 0)
 		r = sp_error_set(err, fr, _("cannot write %s"), cfg->framehash_path);

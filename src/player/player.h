@@ -104,6 +104,7 @@ struct sp_play_config {
 	const char *stats_path;
 	int64_t t0_us;            /* command start (sp_now_us), for ttff_ms */
 	int volume;               /* 0..100 */
+	bool muted;
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
 	atomic_int *quit_flag;    /* optional: set from a signal handler, any thread */
@@ -144,6 +145,12 @@ struct sp_play_config {
 	const char *sub_reader_name;
 	const char *subhash_path;
 	bool resumed;             /* start_s is where the last play stopped */
+	/* a torrent's playlist (cmd_play.c): keys > and Enter end this play
+	 * for the next file when has_next, < for the previous when has_prev
+	 * (result->skip says which); --framehash appends to the file that
+	 * the playlist's first play wrote */
+	bool has_next, has_prev;
+	bool framehash_append;
 	/* optional: where playback stopped, for resuming (main thread, when
 	 * sp_player_run returns) */
 	struct sp_player_result *result;
@@ -159,6 +166,10 @@ struct sp_player_result {
 	bool ended;      /* played to the end */
 	double pos_s;    /* the last position shown */
 	double duration_s;
+	int skip;        /* the play ended for the next (+1) or previous (-1) file */
+	int64_t last_frame_us; /* monotonic time the last frame was shown, 0 none */
+	int volume;      /* as the viewer left them (a playlist's next file) */
+	bool muted, fullscreen;
 };
 
 /* The defaults: from the start, full volume, played once. Inline, so that

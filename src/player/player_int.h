@@ -166,6 +166,7 @@ struct player {
 	/* [main] playback state */
 	bool opened;           /* the container is open and threads run */
 	bool paused, buffering, ended, quit;
+	int skip;              /* the playlist keys: +1 next, -1 previous */
 	bool first_shown;
 	int shown_serial;
 	double pos;            /* last presented pts, seconds */

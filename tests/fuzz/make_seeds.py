@@ -176,6 +176,17 @@ def issue11():
     }
 
 
+def url():
+    """issue 15: a server's answer to play (a Content-Type line, then the
+    body) and a file: URI."""
+    return {
+        'url-answer.bin': b'application/x-bittorrent\n' + benc({b'announce': b'x:y',
+                                                                b'info': {b'name': b'a'}}),
+        'url-html.bin': b'text/html; charset=utf-8\n<!DOCTYPE html><html></html>',
+        'url-file.bin': b'file://localhost/a%20b.tstream',
+    }
+
+
 def main():
     seeds = {}
     seeds.update(issue11())
@@ -185,6 +196,7 @@ def main():
     seeds.update(krpc())
     seeds.update(webseed())
     seeds.update(mse())
+    seeds.update(url())
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), 'wb') as f:
             f.write(data)

@@ -611,6 +611,43 @@ SP_TEST(rarest_first_outside_window)
 	sp_picker_free(p);
 }
 
+/* Rule 14: pieces no wanted file holds are not fetched outside the
+ * windows (a player's other files), but a window still gets them. */
+SP_TEST(unwanted_pieces_only_in_a_window)
+{
+	struct sp_picker *p = mk(400, 0, 0);
+	seed(p, 1, 1e6, 0.05);
+	for (uint32_t i = 100; i < 400; i++)
+		sp_picker_set_wanted(p, i, false);
+	SP_CHECK(!sp_picker_wanted(p, 200) && sp_picker_wanted(p, 99));
+	sp_picker_set_wanted(p, 150, true);
+	SP_CHECK(sp_picker_wanted(p, 150));
+	sp_picker_cursor_set(p, 0, 0, 10000, 0); /* slow video: a short window */
+	struct sp_picker_action a[4096];
+	bool any_past = false, cursor = false, got150 = false;
+	for (int round = 0; round < 20; round++) {
+		size_t n = next(p, round * 100 * MS, a, 4096);
+		for (size_t i = 0; i < n; i++) {
+			if (a[i].type != SP_ACTION_REQUEST)
+				continue;
+			cursor |= a[i].piece == 0;
+			got150 |= a[i].piece == 150;
+			any_past |= a[i].piece >= 100 && a[i].piece != 150;
+			sp_picker_block_arrived(p, 1, a[i].piece, a[i].offset, round * 100 * MS);
+		}
+	}
+	SP_CHECK(cursor && got150);
+	SP_CHECK(!any_past);
+	/* a reader in the unwanted part: its window is fetched */
+	sp_picker_cursor_set(p, 1, 300ull * PLEN, 10000, 2 * SEC);
+	size_t n = next(p, 2 * SEC, a, 4096);
+	bool at300 = false;
+	for (size_t i = 0; i < n; i++)
+		at300 |= a[i].type == SP_ACTION_REQUEST && a[i].piece == 300;
+	SP_CHECK(at300);
+	sp_picker_free(p);
+}
+
 /* Endgame: with every block requested, an idle source duplicates the
  * last ones; the loser is cancelled when the first copy lands. */
 SP_TEST(endgame_and_loser_cancel)

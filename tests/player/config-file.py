@@ -5,7 +5,8 @@ value and a line that is no option) change the play: the frames are the
 run from 2 s (ffmpeg's framemd5), the stats file says volume 40, stderr
 names the bad line. The command line wins: --start 0 --volume 70 play
 every frame at volume 70. A file whose option is unknown is a usage
-error (exit 2), as on the command line."""
+error (exit 2), as on the command line. --no-config leaves the file
+out: every frame, volume 100."""
 import os, sys
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -48,6 +49,11 @@ print("command line over it: exit %s, %d/%d frames, volume %s" % (rc, len(got), 
                                                                  st.get("volume")))
 if rc != 0 or got != ref or st.get("volume") != 70:
     errors.append("the command line does not win: exit %s, %d/%d frames, volume %s"
+                  % (rc, len(got), len(ref), st.get("volume")))
+rc, out, got, st = run("noconfig", ["--no-config"])
+print("--no-config: exit %s, %d/%d frames, volume %s" % (rc, len(got), len(ref), st.get("volume")))
+if rc != 0 or got != ref or st.get("volume") != 100:
+    errors.append("--no-config still reads the file: exit %s, %d/%d frames, volume %s"
                   % (rc, len(got), len(ref), st.get("volume")))
 with open(conf, "a") as f:
     f.write("no-such-option=1\n")

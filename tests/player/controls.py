@@ -6,28 +6,13 @@ seeks there, right/left seek by 10 s, up by 60 s (to the end: the window
 stays), 9 lowers the volume, m mutes, f goes fullscreen and a double-click
 comes back, q quits. Each
 step is read back from the --stats-json file."""
-import ctypes, ctypes.util, os, signal, subprocess, sys, time
+import os, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import swarm
 
 swarm.need("ffmpeg", "Xvfb")
-try:
-    x11 = ctypes.CDLL("libX11.so.6")
-    xtst = ctypes.CDLL("libXtst.so.6")
-except OSError as e:
-    swarm.skip("libX11/libXtst not loadable: %s" % e)
-x11.XOpenDisplay.restype = ctypes.c_void_p
-x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-x11.XStringToKeysym.restype = ctypes.c_ulong
-x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
-x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-x11.XFlush.argtypes = [ctypes.c_void_p]
-x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-for fn in (xtst.XTestFakeKeyEvent, xtst.XTestFakeButtonEvent):
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
-xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                                      ctypes.c_ulong]
+import xtest
 
 W, H, SECONDS = 480, 270, 30
 root = swarm.workdir("controls")
@@ -35,10 +20,12 @@ media = swarm.make_video(os.path.join(root, "v.mp4"), "mp4", seconds=SECONDS,
                          size="%dx%d" % (W, H))
 # the screen is the window's size, so window and screen coordinates agree
 xvfb, display = swarm.start_xvfb(W, H)
-dpy = x11.XOpenDisplay(display.encode())
-if not dpy:
+try:
+    xt = xtest.XTest(display, W, H)
+except SystemExit:
     xvfb.kill()
-    swarm.skip("cannot open the Xvfb display")
+    raise
+key, click, drag = xt.key, xt.click, xt.drag
 
 stats = os.path.join(root, "stats.json")
 env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
@@ -52,34 +39,6 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         errors.append(what)
-
-
-def key(name):
-    code = x11.XKeysymToKeycode(dpy, x11.XStringToKeysym(name.encode()))
-    xtst.XTestFakeMotionEvent(dpy, -1, W // 2, H // 3, 0)  # focus follows the pointer
-    xtst.XTestFakeKeyEvent(dpy, code, 1, 0)
-    xtst.XTestFakeKeyEvent(dpy, code, 0, 0)
-    x11.XFlush(dpy)
-
-
-def click(x, y):
-    xtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
-    xtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
-    xtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
-    x11.XFlush(dpy)
-
-
-def drag(x0, x1, y, steps=8):
-    xtst.XTestFakeMotionEvent(dpy, -1, x0, y, 0)
-    xtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
-    x11.XFlush(dpy)
-    for i in range(1, steps + 1):
-        time.sleep(0.05)
-        xtst.XTestFakeMotionEvent(dpy, -1, x0 + (x1 - x0) * i // steps, y, 0)
-        x11.XFlush(dpy)
-    time.sleep(0.2)
-    xtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
-    x11.XFlush(dpy)
 
 
 def read_now():
@@ -175,7 +134,7 @@ finally:
     if player.poll() is None:
         player.kill()
         player.wait()
-    x11.XCloseDisplay(dpy)
+    xt.close()
     xvfb.send_signal(signal.SIGTERM)
     xvfb.wait(timeout=10)
 if errors:
