@@ -32,12 +32,9 @@
 #include "app/kiosk.h"
 #include "app/media.h"
 #include "app/swarm_opts.h"
-#include "core/clock.h"
-#include "core/error.h"
+#include "app/clock.h"
 #include "app/i18n.h"
-#include "core/metainfo.h"
 #include "player/player.h"
-#include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
 #define CACHE_MAX_DEFAULT (10ull << 30)
@@ -280,7 +277,7 @@ static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct s
 	if (it->t) {
 		struct sp_reader *rd = sp_torrent_open_reader(it->t, it->file, &e);
 		const struct sp_metainfo *mi = sp_torrent_metainfo(it->t);
-		r = rd ? media->play_reader(rd, mi->files[it->file].path, &pcfg, &e) : -EIO;
+		r = rd ? media->play_reader(rd, sp_metainfo_file_path(mi, it->file), &pcfg, &e) : -EIO;
 	} else {
 		r = media->play_file(it->src, &pcfg, &e);
 	}
@@ -416,7 +413,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		if (sp_kiosk_apply_pending(k, o) > 0)
 			trim(o, k);
 		int step = atomic_exchange(&k->step, 0);
-		int64_t now = sp_now_us(), wait_us;
+		int64_t now = sp_app_now_us(), wait_us;
 		long i = k->n ? next_index(k, k->cur, step < 0 ? -1 : 1, now, &wait_us) : -1;
 		if (i < 0) {
 			wait_idle(k, o, media, k->n ? wait_us : IDLE_WAIT_US);

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kiosk/playlist.h"
+#include "app/playlist.h"
 
 #include "app/swarm_opts.h"
 

@@ -29,9 +29,9 @@
 #include <event2/thread.h>
 
 #include "app/kiosk.h"
-#include "core/buf.h"
-#include "core/clock.h"
-#include "net/http_parse.h"
+#include "app/buf.h"
+#include "app/clock.h"
+#include "app/http_parse.h"
 #include "swarmplay/swarmplay.h"
 
 #define STATUS_MAX (1u << 20)
@@ -46,12 +46,12 @@ struct kiosk_status {
 	uint16_t port;
 };
 
-static int str(struct sp_buf *b, const char *s)
+static int str(struct app_buf *b, const char *s)
 {
-	int r = sp_buf_append(b, "\"", 1);
+	int r = app_buf_append(b, "\"", 1);
 	if (!r && s)
 		r = sp_http_escape(b, s, SP_HTTP_ESC_JSON);
-	return r ? r : sp_buf_append(b, "\"", 1);
+	return r ? r : app_buf_append(b, "\"", 1);
 }
 
 static const char *kind_name(enum sp_playlist_kind k)
@@ -59,24 +59,24 @@ static const char *kind_name(enum sp_playlist_kind k)
 	return k == SP_ITEM_TORRENT ? "torrent" : k == SP_ITEM_MAGNET ? "magnet" : "file";
 }
 
-static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
+static int item_json(struct app_buf *b, const struct kiosk *k, size_t i)
 {
 	const struct kiosk_item *it = &k->items[i];
-	int r = sp_buf_appendf(b, "%s{\"index\": %zu, \"line\": %d, \"kind\": \"%s\", \"src\": ",
+	int r = app_buf_appendf(b, "%s{\"index\": %zu, \"line\": %d, \"kind\": \"%s\", \"src\": ",
 			       i ? ", " : "", i, it->opt.line, kind_name(it->opt.kind));
 	r |= str(b, it->src);
-	r |= sp_buf_appendf(b, ", \"title\": ");
-	r |= it->title ? str(b, it->title) : sp_buf_appendf(b, "null");
+	r |= app_buf_appendf(b, ", \"title\": ");
+	r |= it->title ? str(b, it->title) : app_buf_appendf(b, "null");
 	if (it->hash[0])
-		r |= sp_buf_appendf(b, ", \"infohash\": \"%s\"", it->hash);
-	int64_t retry = it->retry_at_us - sp_now_us();
-	r |= sp_buf_appendf(b, ", \"plays\": %u, \"fails\": %d, \"retry_in_s\": %.1f, \"error\": ",
+		r |= app_buf_appendf(b, ", \"infohash\": \"%s\"", it->hash);
+	int64_t retry = it->retry_at_us - sp_app_now_us();
+	r |= app_buf_appendf(b, ", \"plays\": %u, \"fails\": %d, \"retry_in_s\": %.1f, \"error\": ",
 			    it->plays, it->fails, retry > 0 ? (double)retry / 1e6 : 0.0);
 	r |= str(b, it->error);
 	if (it->t) {
 		struct sp_torrent_stats st;
 		sp_torrent_get_stats(it->t, &st);
-		r |= sp_buf_appendf(b,
+		r |= app_buf_appendf(b,
 				    ", \"cache\": {\"state\": \"%s\", \"have\": %llu, \"total\": %llu, "
 				    "\"pinned\": %s, \"peers\": %d, \"from_peers\": %llu, "
 				    "\"from_webseed\": %llu, \"uploaded\": %llu}",
@@ -87,44 +87,44 @@ static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i)
 				    (unsigned long long)st.downloaded[SP_FROM_WEBSEED],
 				    (unsigned long long)st.uploaded);
 	} else {
-		r |= sp_buf_appendf(b, ", \"cache\": {\"state\": \"%s\"}",
+		r |= app_buf_appendf(b, ", \"cache\": {\"state\": \"%s\"}",
 				    it->opt.kind == SP_ITEM_MEDIA ? "local" : "not yet");
 	}
-	return r | sp_buf_appendf(b, "}");
+	return r | app_buf_appendf(b, "}");
 }
 
-static int status_json(struct sp_buf *b, struct kiosk *k)
+static int status_json(struct app_buf *b, struct kiosk *k)
 {
-	int r = sp_buf_appendf(b, "{\"playlist\": ");
+	int r = app_buf_appendf(b, "{\"playlist\": ");
 	r |= str(b, k->source);
-	r |= sp_buf_appendf(b, ", \"version\": %u, \"from_cache\": %s, \"last_fetch\": "
+	r |= app_buf_appendf(b, ", \"version\": %u, \"from_cache\": %s, \"last_fetch\": "
 			       "{\"at\": %lld, \"count\": %u, \"result\": ", k->version,
 			    k->from_cache ? "true" : "false", (long long)k->fetched_at, k->fetches);
 	r |= str(b, k->fetch_result);
-	r |= sp_buf_appendf(b, ", \"last_good\": %lld}, \"bad_lines\": %zu, \"errors\": [",
+	r |= app_buf_appendf(b, ", \"last_good\": %lld}, \"bad_lines\": %zu, \"errors\": [",
 			    (long long)k->good_at, k->bad_lines);
 	for (size_t i = 0; i < k->nerrors; i++) {
-		r |= sp_buf_appendf(b, "%s{\"line\": %d, \"error\": ", i ? ", " : "",
+		r |= app_buf_appendf(b, "%s{\"line\": %d, \"error\": ", i ? ", " : "",
 				    k->errors[i].line);
 		r |= str(b, k->errors[i].msg);
-		r |= sp_buf_appendf(b, "}");
+		r |= app_buf_appendf(b, "}");
 	}
-	r |= sp_buf_appendf(b, "], \"plays\": %u, \"current\": ", k->plays);
+	r |= app_buf_appendf(b, "], \"plays\": %u, \"current\": ", k->plays);
 	if (k->cur >= 0 && (size_t)k->cur < k->n) {
 		const struct kiosk_item *it = &k->items[k->cur];
-		r |= sp_buf_appendf(b, "{\"index\": %ld, \"src\": ", k->cur);
+		r |= app_buf_appendf(b, "{\"index\": %ld, \"src\": ", k->cur);
 		r |= str(b, it->src);
-		r |= sp_buf_appendf(b, ", \"title\": ");
-		r |= it->title ? str(b, it->title) : sp_buf_appendf(b, "null");
-		r |= sp_buf_appendf(b, ", \"position_s\": %.1f, \"duration_s\": %.1f}", k->pos_s,
+		r |= app_buf_appendf(b, ", \"title\": ");
+		r |= it->title ? str(b, it->title) : app_buf_appendf(b, "null");
+		r |= app_buf_appendf(b, ", \"position_s\": %.1f, \"duration_s\": %.1f}", k->pos_s,
 				    k->dur_s);
 	} else {
-		r |= sp_buf_appendf(b, "null");
+		r |= app_buf_appendf(b, "null");
 	}
-	r |= sp_buf_appendf(b, ", \"items\": [");
+	r |= app_buf_appendf(b, ", \"items\": [");
 	for (size_t i = 0; i < k->n; i++)
 		r |= item_json(b, k, i);
-	return r | sp_buf_appendf(b, "]}\n");
+	return r | app_buf_appendf(b, "]}\n");
 }
 
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
@@ -208,8 +208,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply_text(req, 404, "Not Found", "not found\n");
 		return;
 	}
-	struct sp_buf b;
-	sp_buf_init(&b, STATUS_MAX);
+	struct app_buf b;
+	app_buf_init(&b, STATUS_MAX);
 	pthread_mutex_lock(&st->k->mu);
 	int r = status_json(&b, st->k);
 	pthread_mutex_unlock(&st->k->mu);
@@ -217,7 +217,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply_text(req, 500, "Internal Server Error", "status too large\n");
 	else
 		reply(req, 200, "OK", "application/json", b.data, b.len);
-	sp_buf_fini(&b);
+	app_buf_fini(&b);
 }
 
 static void on_stop(evutil_socket_t fd, short what, void *arg)
