@@ -95,6 +95,13 @@ int sp_metainfo_main_file(const struct sp_metainfo *mi);
 /* Whether a path has a video container's extension (.mp4, .mkv, ...),
  * as play and serve's playlists decide; pure. */
 bool sp_metainfo_is_video_path(const char *path);
+/* The torrent's subtitle file for video file video_file: one of the same
+ * base name in the same folder, or in a Subs/ folder beside it, ending in
+ * .srt, .ass, .ssa or .vtt, with an optional language before that
+ * ("movie.fr.srt"); the first language of slang's comma list ("fr,en",
+ * NULL: none) that one has wins, then the first in the torrent. Its
+ * index, or -1 when there is none. Pure. */
+int sp_metainfo_subtitle_file(const struct sp_metainfo *mi, int video_file, const char *slang);
 uint64_t sp_metainfo_total_length(const struct sp_metainfo *mi); /* 0 for a magnet */
 uint32_t sp_metainfo_piece_length(const struct sp_metainfo *mi); /* 0 for a magnet */
 uint32_t sp_metainfo_num_pieces(const struct sp_metainfo *mi);   /* 0 for a magnet */
