@@ -277,7 +277,8 @@ static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct s
 	if (it->t) {
 		struct sp_reader *rd = sp_torrent_open_reader(it->t, it->file, &e);
 		const struct sp_metainfo *mi = sp_torrent_metainfo(it->t);
-		r = rd ? media->play_reader(rd, sp_metainfo_file_path(mi, it->file), &pcfg, &e) : -EIO;
+		r = rd ? media->play_reader(rd, sp_metainfo_file_path(mi, it->file), &pcfg, &e)
+		       : -EIO;
 	} else {
 		r = media->play_file(it->src, &pcfg, &e);
 	}

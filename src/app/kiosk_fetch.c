@@ -275,7 +275,8 @@ static void save_cached(struct kiosk *k, const struct fetch *f)
 	if (!r)
 		r = write_file(k->cache_meta, meta, (size_t)n);
 	if (r < 0)
-		APP_WARN("kiosk", "cannot keep the playlist in %s: %s", k->cache_list, strerror(-r));
+		APP_WARN("kiosk", "cannot keep the playlist in %s: %s", k->cache_list,
+			 strerror(-r));
 }
 
 /* One fetch of the list: a new list offered, or the last one kept. */

@@ -38,7 +38,8 @@ int sp_serve_file_path(struct app_buf *b, struct sp_torrent *t, int file)
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
 	int r = app_buf_appendf(b, "/%s/%d/", sp_metainfo_info_hash(mi), file);
 	return r < 0 ? r
-		     : sp_http_escape(b, base_name(sp_metainfo_file_path(mi, file)), SP_HTTP_ESC_PATH);
+		     : sp_http_escape(b, base_name(sp_metainfo_file_path(mi, file)),
+				      SP_HTTP_ESC_PATH);
 }
 
 /* base + path + ?token=...: a whole URL, escaped again for where it goes
@@ -52,7 +53,8 @@ static int append_url(struct app_buf *b, const char *base, struct sp_torrent *t,
 	if (!r && file >= 0)
 		r = sp_serve_file_path(&u, t, file);
 	if (!r && suffix)
-		r = app_buf_appendf(&u, "/%s%s", sp_metainfo_info_hash(sp_torrent_metainfo(t)), suffix);
+		r = app_buf_appendf(&u, "/%s%s", sp_metainfo_info_hash(sp_torrent_metainfo(t)),
+				    suffix);
 	if (!r && token)
 		r = app_buf_appendf(&u, "?token=");
 	if (!r && token)

@@ -149,8 +149,8 @@ void sp_serve_stream_gone(struct sp_serve_stream *s)
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	sp_reader_cancel(s->reader); /* wakes a read that waits */
-	APP_DEBUG("serve", "stream %p: a client closed its connection at byte %llu of %llu", (void *)s,
-		     (unsigned long long)s->sent, (unsigned long long)s->total);
+	APP_DEBUG("serve", "stream %p: a client closed its connection at byte %llu of %llu",
+		  (void *)s, (unsigned long long)s->sent, (unsigned long long)s->total);
 	if (done)
 		finish(s);
 	/* else the worker's last event_active brings us to on_worker */

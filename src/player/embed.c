@@ -335,8 +335,8 @@ static int set_option(struct sp_player *e, const char *name, const char *value,
 		char *end;
 		secs = strtod(value, &end);
 		if (end == value || *end || !(secs >= 0) || secs > 1e9)
-			return sp_error_set(err, -EINVAL, _("option %s: not a number of seconds: %s"),
-					    name, value);
+			return sp_error_set(
+			    err, -EINVAL, _("option %s: not a number of seconds: %s"), name, value);
 	}
 	if (value && options[row].kind == OPT_HWDEC && strcmp(value, "no") &&
 	    strcmp(value, "auto") && strcmp(value, "vaapi"))
