@@ -12,6 +12,7 @@
 # Usage: app-includes.sh SRCDIR [PROGRAM]
 set -uo pipefail
 prog=${2:-}
+[ -n "$prog" ] && prog=$(realpath "$prog") # before the cd: meson may give it relative
 cd "${1:?source dir}" || exit 1
 allow=tests/lib12/app-includes.allow
 actual=$(grep -o '^#include "[^"]*"' src/app/*.c src/app/*.h | sed 's/:#include "\(.*\)"/ \1/' |
@@ -32,7 +33,7 @@ if [ -n "$gone" ]; then
 fi
 [ $fail = 0 ] && echo "ok   src/app: $(echo "$actual" | grep -c .) private includes left, all in $allow"
 if [ -n "$prog" ] && command -v nm >/dev/null; then
-	syms=$(nm -D --undefined-only "$prog")
+	syms=$(nm -D --undefined-only "$prog") || fail=1
 	private=$(echo "$syms" | grep '@SWARMPLAY_PRIVATE')
 	public=$(echo "$syms" | grep -c '@SWARMPLAY_0')
 	if [ -n "$private" ] || [ "$public" = 0 ]; then
