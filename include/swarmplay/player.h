@@ -131,6 +131,28 @@ struct sp_player *sp_player_new(const struct sp_player_config *cfg, struct sp_er
  * thread but the player's own (not from on_event / on_frame). */
 void sp_player_free(struct sp_player *p);
 
+/* Options by name, as mpv's: set them after sp_player_new and before
+ * sp_player_open_* (-EBUSY after), from any one thread at a time. value
+ * is copied; NULL restores the default. 0, or -ENOENT for an unknown
+ * name and -EINVAL for a bad value, with *err. The names:
+ *   "framehash"    a path: the MD5 of each frame shown, one a line, as
+ *                  the fifth field of `ffmpeg -f framemd5` (tests, a
+ *                  signage screen's proof of play)
+ *   "subhash"      a path: each subtitle shown, its times and normal text
+ *   "sub-file"     an external subtitle file (.srt, .ass, .vtt) to show
+ *   "slang"        subtitle languages by preference, "fr,en"
+ *   "alang"        audio languages by preference, the same
+ *   "sub-codepage" text subtitles' charset (iconv's name); default UTF-8,
+ *                  else Windows-1252
+ *   "hwdec"        "no" (default), "auto" or "vaapi": a hardware decoder
+ *                  when the machine has one, else software, silently
+ *   "stop-at"      seconds: the play stops when the position reaches it,
+ *                  as at the end (END follows); 0 (default) none
+ *   "start-buffer" seconds of media buffered before the first frame
+ *                  (0: the player's own rule) */
+int sp_player_set_option(struct sp_player *p, const char *name, const char *value,
+			 struct sp_error **err);
+
 /* Start playing a torrent's file (sp_torrent_open_reader), which the
  * player takes over even on failure; name (the file's path) tells the
  * container by its extension. Once per player. Returns at once: the

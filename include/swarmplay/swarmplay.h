@@ -56,6 +56,17 @@ int sp_error_set(struct sp_error **err, int code, const char *fmt, ...)
  * Call before sp_session_new; cb must not block. */
 void sp_log_set_callback(void (*cb)(void *ctx, int level, const char *module, const char *msg),
 			 void *ctx);
+/* A host's own log lines, through the same callback (or stderr) and
+ * level as the library's: level 0 debug .. 3 error, module a short word
+ * ("serve", "kiosk"), a printf-style line without its newline (cut at
+ * about 1000 bytes). sp_log_enabled tells whether a line of that level
+ * would be written at all (to skip building it). Any thread. */
+bool sp_log_enabled(int level);
+void sp_log_write(int level, const char *module, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
 
 /* Sets the locale from the environment (setlocale(LC_ALL, "")) and binds
  * the library's message catalogue (text domain "swarmplay";
@@ -68,6 +79,9 @@ void sp_i18n_init(void);
 
 /* From a file path or a magnet: URI; NULL and *err on failure. */
 struct sp_metainfo *sp_metainfo_load(const char *src, struct sp_error **err);
+/* From a .torrent/.tstream's bytes in memory (len bytes, copied; a POST
+ * body, a playlist's download); NULL and *err on failure. */
+struct sp_metainfo *sp_metainfo_parse(const uint8_t *buf, size_t len, struct sp_error **err);
 void sp_metainfo_free(struct sp_metainfo *mi);
 const char *sp_metainfo_name(const struct sp_metainfo *mi);
 const char *sp_metainfo_info_hash(const struct sp_metainfo *mi); /* 40 hex digits */
@@ -78,6 +92,16 @@ const char *sp_metainfo_file_path(const struct sp_metainfo *mi, int i);
 int64_t sp_metainfo_file_length(const struct sp_metainfo *mi, int i); /* -1 out of range */
 /* The file that play chooses: the largest video file, else the largest; -1 none. */
 int sp_metainfo_main_file(const struct sp_metainfo *mi);
+/* Whether a path has a video container's extension (.mp4, .mkv, ...),
+ * as play and serve's playlists decide; pure. */
+bool sp_metainfo_is_video_path(const char *path);
+/* The torrent's subtitle file for video file video_file: one of the same
+ * base name in the same folder, or in a Subs/ folder beside it, ending in
+ * .srt, .ass, .ssa or .vtt, with an optional language before that
+ * ("movie.fr.srt"); the first language of slang's comma list ("fr,en",
+ * NULL: none) that one has wins, then the first in the torrent. Its
+ * index, or -1 when there is none. Pure. */
+int sp_metainfo_subtitle_file(const struct sp_metainfo *mi, int video_file, const char *slang);
 uint64_t sp_metainfo_total_length(const struct sp_metainfo *mi); /* 0 for a magnet */
 uint32_t sp_metainfo_piece_length(const struct sp_metainfo *mi); /* 0 for a magnet */
 uint32_t sp_metainfo_num_pieces(const struct sp_metainfo *mi);   /* 0 for a magnet */
@@ -223,6 +247,10 @@ int64_t sp_cache_usage(const char *cache_root);
  * Bytes freed, or a negative errno when the cache cannot be read. Not
  * while a session opens a folder it may remove (pass that one as keep). */
 int64_t sp_cache_trim(const char *cache_root, uint64_t max_bytes, const char *keep);
+/* A cache size as the command line gives it (--cache-max): digits with
+ * an optional K, M, G or T (powers of 1024). 0 and *out, or -EINVAL for
+ * anything else or an overflow. Pure. */
+int sp_cache_parse_size(const char *s, uint64_t *out);
 
 /* ---- session ---- */
 

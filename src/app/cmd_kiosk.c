@@ -1,5 +1,5 @@
 /* cmd_kiosk.c - swarmplay kiosk PLAYLIST: signage that plays a playlist
- * (kiosk/playlist.h) in a loop, unattended.
+ * (app/playlist.h) in a loop, unattended.
  *
  * One session for the whole run, with LSD on: every listed torrent joins
  * it when first prepared and stays while listed, so a screen seeds what
@@ -33,12 +33,9 @@
 #include "app/kiosk.h"
 #include "app/media.h"
 #include "app/swarm_opts.h"
-#include "core/clock.h"
-#include "core/error.h"
+#include "app/clock.h"
 #include "app/i18n.h"
-#include "core/metainfo.h"
 #include "player/player.h"
-#include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
 #define CACHE_MAX_DEFAULT (10ull << 30)
@@ -316,7 +313,8 @@ static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct s
 	if (it->t) {
 		struct sp_reader *rd = sp_torrent_open_reader(it->t, it->file, &e);
 		const struct sp_metainfo *mi = sp_torrent_metainfo(it->t);
-		r = rd ? media->play_reader(rd, mi->files[it->file].path, &pcfg, &e) : -EIO;
+		r = rd ? media->play_reader(rd, sp_metainfo_file_path(mi, it->file), &pcfg, &e)
+		       : -EIO;
 	} else {
 		r = media->play_file(it->src, &pcfg, &e);
 	}
@@ -453,7 +451,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 			trim(o, k);
 		int step = atomic_exchange(&k->step, 0);
 		long go_to = atomic_exchange(&k->go_to, -1); /* `ctl goto N`: now, waiting or not */
-		int64_t now = sp_now_us(), wait_us;
+		int64_t now = sp_app_now_us(), wait_us;
 		long i = k->n ? next_index(k, k->cur, step < 0 ? -1 : 1, now, &wait_us) : -1;
 		if (go_to >= 0 && (size_t)go_to < k->n)
 			i = go_to;
@@ -522,7 +520,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 	kio.cur = -1;
 	kio.go_to = -1;
 	kio.volume = -1;
-	kio.started_us = sp_now_us();
+	kio.started_us = sp_app_now_us();
 	if ((r = sp_kiosk_cache_paths(&kio)) < 0)
 		fprintf(stderr, _("swarmplay: no disk cache for the playlist: %s\n"), strerror(-r));
 	struct sigaction sa = {.sa_handler = on_signal};

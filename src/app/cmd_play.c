@@ -30,7 +30,6 @@
 #include "app/watch_later.h"
 #include "app/clock.h"
 #include "app/i18n.h"
-#include "core/subtext.h"
 #include "player/player.h"
 #include "swarmplay/swarmplay.h"
 
@@ -486,33 +485,12 @@ static void resume_save(struct opts *o)
 		fprintf(stderr, _("swarmplay: cannot save the position: %s\n"), strerror(-e));
 }
 
-/* A subtitle file of the torrent for the video (subtext.h), --slang's
- * language first: its index, or -1. */
-static int find_sidecar(const struct opts *o, const struct sp_metainfo *mi, int file)
-{
-	int best = -1, best_rank = 1 << 30;
-	const char *video = sp_metainfo_file_path(mi, file);
-	for (int i = 0; i < sp_metainfo_num_files(mi); i++) {
-		char lang[16];
-		if (i == file || sp_metainfo_file_is_pad(mi, i) ||
-		    !sp_subtext_sidecar(video, sp_metainfo_file_path(mi, i), lang, sizeof(lang)))
-			continue;
-		int rank = sp_subtext_lang_rank(o->pcfg.slang, lang);
-		rank = rank < 0 ? 1 << 20 : rank;
-		if (rank < best_rank) {
-			best = i;
-			best_rank = rank;
-		}
-	}
-	return best;
-}
-
 /* The torrent's subtitle file gets its reader first, so the picker gives
  * its pieces the earliest deadlines: it is small and needed at once. */
 static void open_sidecar(struct opts *o, struct sp_torrent *t, int file)
 {
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
-	int sf = o->pcfg.sub_path ? -1 : find_sidecar(o, mi, file);
+	int sf = o->pcfg.sub_path ? -1 : sp_metainfo_subtitle_file(mi, file, o->pcfg.slang);
 	if (sf < 0)
 		return;
 	struct sp_error *e = NULL;

@@ -30,11 +30,8 @@
 #include "app/cmd.h"
 #include "app/serve.h"
 #include "app/swarm_opts.h"
-#include "core/buf.h"
-#include "core/error.h"
+#include "app/buf.h"
 #include "app/i18n.h"
-#include "core/metainfo.h"
-#include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
 #define MAGNET_TIMEOUT_MS 60000
@@ -196,7 +193,7 @@ static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, siz
 	}
 	int r = -ESTALE;
 	for (int i = 0; i < 3 && r == -ESTALE; i++)
-		if ((r = sp_cache_dir(mi->info_hash_hex, out, n)) == 0)
+		if ((r = sp_cache_dir(sp_metainfo_info_hash(mi), out, n)) == 0)
 			r = sp_cache_hold(out);
 	if (r < 0)
 		return r;
@@ -206,7 +203,7 @@ static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, siz
 		o->hold_fds[o->nholds++] = r;
 	else
 		close(r); /* not held (never: the server's limit is the same) */
-	trim_cache(o, out, mi->info_hash_hex);
+	trim_cache(o, out, sp_metainfo_info_hash(mi));
 	snprintf(o->cache_dir, sizeof(o->cache_dir), "%s", out);
 	pthread_mutex_unlock(&o->mu);
 	return 0;
@@ -217,7 +214,7 @@ static int data_dir(struct opts *o, const struct sp_metainfo *mi, char *out, siz
 static struct sp_torrent *add_metainfo(void *arg, struct sp_metainfo *mi, struct sp_error **e)
 {
 	struct opts *o = arg;
-	if (mi->is_magnet) {
+	if (sp_metainfo_is_magnet(mi)) {
 		sp_swarm_add_initial_peers(mi, &o->sw);
 		mi = sp_session_fetch_metadata(o->session, mi, MAGNET_TIMEOUT_MS, e);
 		if (!mi)
@@ -244,7 +241,7 @@ static struct sp_torrent *add_source(struct opts *o, const char *src)
 {
 	struct sp_error *e = NULL;
 	struct sp_metainfo *mi = sp_metainfo_load(src, &e);
-	if (mi && mi->is_magnet)
+	if (mi && sp_metainfo_is_magnet(mi))
 		fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
 	struct sp_torrent *t = mi ? add_metainfo(o, mi, &e) : NULL;
 	if (!t) {
@@ -259,22 +256,22 @@ static char *file_url(const struct opts *o, uint16_t port, struct sp_torrent *t)
 {
 	const struct sp_metainfo *mi = sp_torrent_metainfo(t);
 	int file = sp_metainfo_main_file(mi);
-	struct sp_buf b;
-	sp_buf_init(&b, 16384);
+	struct app_buf b;
+	app_buf_init(&b, 16384);
 	bool v6 = strchr(o->host, ':') != NULL;
-	int r = sp_buf_appendf(&b, v6 ? "http://[%s]:%u" : "http://%s:%u", o->host, port);
+	int r = app_buf_appendf(&b, v6 ? "http://[%s]:%u" : "http://%s:%u", o->host, port);
 	if (!r && file >= 0)
 		r = sp_serve_file_path(&b, t, file);
 	if (!r && o->token)
-		r = sp_buf_appendf(&b, "?token=%s", o->token);
+		r = app_buf_appendf(&b, "?token=%s", o->token);
 	if (!r)
-		r = sp_buf_append(&b, "", 1);
+		r = app_buf_append(&b, "", 1);
 	if (r < 0) {
-		sp_buf_fini(&b);
+		app_buf_fini(&b);
 		return NULL;
 	}
 	size_t len;
-	return (char *)sp_buf_steal(&b, &len);
+	return (char *)app_buf_steal(&b, &len);
 }
 
 /* --open: mpv, vlc, ffplay by name, else a shell command the URL is

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kiosk/playlist.h"
+#include "app/playlist.h"
 
 #include "app/swarm_opts.h"
 
@@ -111,7 +111,7 @@ struct kiosk {
 	} preq;
 	bool paused;            /* [mu] as last asked */
 	int volume;             /* [mu] as last asked, -1 the item's own */
-	int64_t started_us;     /* sp_now_us at start: the uptime */
+	int64_t started_us;     /* sp_app_now_us at start: the uptime */
 };
 
 /* The requests for the item playing, taken (cleared in k): true if any.

@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,24 +28,22 @@
 #include <unistd.h>
 
 #include "app/kiosk.h"
-#include "core/buf.h"
-#include "core/log.h"
-#include "core/sha1.h"
-#include "storage/cache.h"
+#include "app/buf.h"
+#include "app/log.h"
 
 #define FETCH_TIMEOUT_S 60
 #define CONNECT_TIMEOUT_S 10
 #define ITEM_MAX_BYTES (32u << 20)
 
 struct fetch {
-	struct sp_buf body;
+	struct app_buf body;
 	char etag[256], last_modified[128];
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct fetch *f = arg;
-	return sp_buf_append(&f->body, p, size * n) < 0 ? 0 : size * n;
+	return app_buf_append(&f->body, p, size * n) < 0 ? 0 : size * n;
 }
 
 /* A header's value into out, trimmed, when its name is name. */
@@ -95,7 +94,7 @@ static long http_get(const char *url, const char *etag, const char *lm, size_t m
 		snprintf(line, sizeof(line), "If-Modified-Since: %s", lm);
 		hdr = curl_slist_append(hdr, line);
 	}
-	sp_buf_init(&f->body, max);
+	app_buf_init(&f->body, max);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -146,31 +145,42 @@ static int write_file(const char *path, const void *data, size_t len)
 }
 
 /* The whole file (at most max bytes) into b. 0 or -errno. */
-static int read_file(const char *path, size_t max, struct sp_buf *b)
+static int read_file(const char *path, size_t max, struct app_buf *b)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return -errno;
-	sp_buf_init(b, max);
+	app_buf_init(b, max);
 	char chunk[16384];
 	size_t n;
 	int r = 0;
 	while (!r && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		r = sp_buf_append(b, chunk, n);
+		r = app_buf_append(b, chunk, n);
 	if (!r && ferror(f))
 		r = -EIO;
 	fclose(f);
 	if (r < 0)
-		sp_buf_fini(b);
+		app_buf_fini(b);
 	return r < 0 ? (r == -EOVERFLOW ? -EFBIG : r) : 0;
+}
+
+/* The first n bytes (n <= 20) of s's SHA-1, as 2n hex digits: names in
+ * the cache that a URL always gets. */
+static void sha1_hex(const char *s, size_t n, char *hex)
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (!EVP_Digest(s, strlen(s), h, &len, EVP_sha1(), NULL))
+		memset(h, 0, sizeof(h));
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	hex[2 * n] = 0;
 }
 
 int sp_kiosk_cache_paths(struct kiosk *k)
 {
-	uint8_t h[SP_SHA1_LEN];
 	char hex[41], dir[4096];
-	sp_sha1(k->source, strlen(k->source), h);
-	sp_hex(h, 8, hex);
+	sha1_hex(k->source, 8, hex);
 	/* not 40 hex digits: the play cache's trim never takes it for a torrent */
 	int r = sp_cache_dir("kiosk", dir, sizeof(dir));
 	if (r < 0)
@@ -178,15 +188,14 @@ int sp_kiosk_cache_paths(struct kiosk *k)
 	snprintf(k->cache_list, sizeof(k->cache_list), "%.4000s/list-%s.m3u", dir, hex);
 	snprintf(k->cache_meta, sizeof(k->cache_meta), "%.4000s/list-%s.meta", dir, hex);
 	snprintf(k->item_dir, sizeof(k->item_dir), "%.4000s/items", dir);
-	return sp_mkdirs(k->item_dir, 0700);
+	/* dir exists (sp_cache_dir made it) */
+	return mkdir(k->item_dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 int sp_kiosk_item_path(const struct kiosk *k, const char *url, char *out, size_t outlen)
 {
-	uint8_t h[SP_SHA1_LEN];
 	char hex[41];
-	sp_sha1(url, strlen(url), h);
-	sp_hex(h, 10, hex);
+	sha1_hex(url, 10, hex);
 	return snprintf(out, outlen, "%s/%s.torrent", k->item_dir, hex) >= (int)outlen
 		       ? -ENAMETOOLONG
 		       : 0;
@@ -202,7 +211,7 @@ int sp_kiosk_fetch_item(const struct kiosk *k, const char *url, char *out, size_
 	int r = 0;
 	if (code == 200)
 		r = write_file(out, f.body.data, f.body.len);
-	sp_buf_fini(&f.body);
+	app_buf_fini(&f.body);
 	if (code == 200 && r == 0)
 		return 0;
 	if (r < 0)
@@ -234,12 +243,12 @@ static void set_result(struct kiosk *k, const char *fmt, const char *a, const ch
 /* The disk copy and its validators, at start. */
 static void load_cached(struct kiosk *k)
 {
-	struct sp_buf b;
+	struct app_buf b;
 	if (read_file(k->cache_list, SP_PLAYLIST_MAX_BYTES, &b) < 0)
 		return;
 	struct sp_error *e = NULL;
 	struct sp_playlist *pl = sp_playlist_parse((const char *)b.data, b.len, &e);
-	sp_buf_fini(&b);
+	app_buf_fini(&b);
 	sp_error_free(e);
 	if (!pl)
 		return;
@@ -266,7 +275,8 @@ static void save_cached(struct kiosk *k, const struct fetch *f)
 	if (!r)
 		r = write_file(k->cache_meta, meta, (size_t)n);
 	if (r < 0)
-		SP_WARN("kiosk", "cannot keep the playlist in %s: %s", k->cache_list, strerror(-r));
+		APP_WARN("kiosk", "cannot keep the playlist in %s: %s", k->cache_list,
+			 strerror(-r));
 }
 
 /* One fetch of the list: a new list offered, or the last one kept. */
@@ -309,8 +319,8 @@ static void fetch_once(struct kiosk *k)
 		}
 		sp_error_free(e);
 	}
-	sp_buf_fini(&f.body);
-	SP_INFO("kiosk", "playlist %s: %s", k->source, k->fetch_result);
+	app_buf_fini(&f.body);
+	APP_INFO("kiosk", "playlist %s: %s", k->source, k->fetch_result);
 }
 
 void *sp_kiosk_fetch_main(void *arg)

@@ -19,10 +19,8 @@
 
 #include "app/kiosk.h"
 #include "app/swarm_opts.h"
-#include "core/clock.h"
+#include "app/clock.h"
 #include "app/i18n.h"
-#include "core/metainfo.h"
-#include "storage/cache.h"
 #include "swarmplay/swarmplay.h"
 
 #define RETRY_MIN_US (10 * 1000000LL)
@@ -74,9 +72,9 @@ static void pin_cached(const struct kiosk *k, const struct kiosk_opts *o, struct
 	struct sp_metainfo *mi = sp_metainfo_load(src, NULL);
 	if (!mi)
 		return;
-	if (sp_cache_dir(mi->info_hash_hex, dir, sizeof(dir)) == 0 &&
+	if (sp_cache_dir(sp_metainfo_info_hash(mi), dir, sizeof(dir)) == 0 &&
 	    (it->hold_fd = sp_cache_hold(dir)) >= 0)
-		snprintf(it->hash, sizeof(it->hash), "%s", mi->info_hash_hex);
+		snprintf(it->hash, sizeof(it->hash), "%s", sp_metainfo_info_hash(mi));
 	if (it->hold_fd < 0)
 		it->hold_fd = -1;
 	sp_metainfo_free(mi);
@@ -154,7 +152,7 @@ void sp_kiosk_item_failed(struct kiosk *k, struct kiosk_item *it, const char *wh
 	pthread_mutex_lock(&k->mu);
 	it->fails++;
 	int64_t wait = RETRY_MIN_US << (it->fails < 7 ? it->fails - 1 : 6);
-	it->retry_at_us = sp_now_us() + (wait < RETRY_MAX_US ? wait : RETRY_MAX_US);
+	it->retry_at_us = sp_app_now_us() + (wait < RETRY_MAX_US ? wait : RETRY_MAX_US);
 	snprintf(it->error, sizeof(it->error), "%s", why);
 	pthread_mutex_unlock(&k->mu);
 	fprintf(stderr, _("swarmplay: item %s skipped: %s\n"), it->src, why);
@@ -207,7 +205,7 @@ static struct sp_metainfo *load_meta(struct kiosk *k, struct sp_session *s,
 	}
 	struct sp_error *e = NULL;
 	struct sp_metainfo *mi = sp_metainfo_load(src, &e);
-	if (mi && mi->is_magnet) {
+	if (mi && sp_metainfo_is_magnet(mi)) {
 		sp_swarm_add_initial_peers(mi, &o->sw);
 		mi = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
 	}
@@ -238,23 +236,23 @@ int sp_kiosk_prepare(struct kiosk *k, struct sp_session *s, const struct kiosk_o
 		return -1;
 	}
 	int file = sp_metainfo_main_file(mi);
-	struct sp_torrent *t = known_torrent(mi->info_hash_hex, &file);
+	struct sp_torrent *t = known_torrent(sp_metainfo_info_hash(mi), &file);
 	bool shared = t != NULL;
 	char dir[4096];
 	int hold = -1, r = 0;
 	if (o->sw.dir) {
-		snprintf(dir, sizeof(dir), "%s/%s", o->sw.dir, mi->info_hash_hex);
+		snprintf(dir, sizeof(dir), "%s/%s", o->sw.dir, sp_metainfo_info_hash(mi));
 	} else { /* pinned while listed, shared or not (pin_cached may have) */
-		bool pinned = it->hold_fd >= 0 && !strcmp(it->hash, mi->info_hash_hex);
+		bool pinned = it->hold_fd >= 0 && !strcmp(it->hash, sp_metainfo_info_hash(mi));
 		r = -ESTALE;
 		for (int i = 0; i < 3 && r == -ESTALE; i++)
-			if ((r = sp_cache_dir(mi->info_hash_hex, dir, sizeof(dir))) == 0)
+			if ((r = sp_cache_dir(sp_metainfo_info_hash(mi), dir, sizeof(dir))) == 0)
 				r = pinned ? 0 : (hold = sp_cache_hold(dir));
 		if (pinned)
 			hold = it->hold_fd;
 	}
 	char hex[41];
-	snprintf(hex, sizeof(hex), "%s", mi->info_hash_hex);
+	snprintf(hex, sizeof(hex), "%s", sp_metainfo_info_hash(mi));
 	struct sp_error *e = NULL;
 	if (!t && r >= 0 && file >= 0)
 		t = sp_session_add_torrent(s, mi, dir, false, &e);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #include "app/kiosk.h"
-#include "core/clock.h"
+#include "app/clock.h"
 #include "app/i18n.h"
 
 #if SP_HAVE_SD_DAEMON
@@ -64,7 +64,7 @@ void sp_kiosk_notify(const char *state)
 
 void sp_kiosk_watchdog(void)
 {
-	int64_t now = sp_now_us();
+	int64_t now = sp_app_now_us();
 	if (!watchdog_us || now - pinged_us < (int64_t)(watchdog_us / 2))
 		return;
 	pinged_us = now;

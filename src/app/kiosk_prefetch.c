@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #include "app/kiosk.h"
-#include "core/clock.h"
+#include "app/clock.h"
 #include "swarmplay/swarmplay.h"
 
 #define POLL_PERIOD_US 1000000LL
@@ -98,7 +98,7 @@ static long first_missing(struct kiosk *k, size_t playing, int64_t now)
 
 void sp_kiosk_prefetch_poll(struct kiosk_prefetch *pf, size_t playing, bool playing_complete)
 {
-	int64_t now = sp_now_us();
+	int64_t now = sp_app_now_us();
 	if (!pf || !playing_complete || now - pf->polled_us < POLL_PERIOD_US)
 		return;
 	pf->polled_us = now;

@@ -33,11 +33,11 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "app/buf.h"
+#include "app/clock.h"
+#include "app/http_parse.h"
 #include "app/kiosk.h"
 #include "app/kiosk_ctl_proto.h"
-#include "core/buf.h"
-#include "core/clock.h"
-#include "net/http_parse.h"
 #include "swarmplay/swarmplay.h"
 
 #define STATUS_MAX (1u << 20)
@@ -49,12 +49,12 @@ struct kiosk_status {
 	uint16_t port;
 };
 
-static int str(struct sp_buf *b, const char *s)
+static int str(struct app_buf *b, const char *s)
 {
-	int r = sp_buf_append(b, "\"", 1);
+	int r = app_buf_append(b, "\"", 1);
 	if (!r && s)
 		r = sp_http_escape(b, s, SP_HTTP_ESC_JSON);
-	return r ? r : sp_buf_append(b, "\"", 1);
+	return r ? r : app_buf_append(b, "\"", 1);
 }
 
 static const char *kind_name(enum sp_playlist_kind k)
@@ -69,18 +69,18 @@ struct totals {
 	uint64_t from[SP_FROM_COUNT], uploaded, have, total;
 };
 
-static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i, struct totals *tot)
+static int item_json(struct app_buf *b, const struct kiosk *k, size_t i, struct totals *tot)
 {
 	const struct kiosk_item *it = &k->items[i];
-	int r = sp_buf_appendf(b, "%s{\"index\": %zu, \"line\": %d, \"kind\": \"%s\", \"src\": ",
+	int r = app_buf_appendf(b, "%s{\"index\": %zu, \"line\": %d, \"kind\": \"%s\", \"src\": ",
 			       i ? ", " : "", i, it->opt.line, kind_name(it->opt.kind));
 	r |= str(b, it->src);
-	r |= sp_buf_appendf(b, ", \"title\": ");
-	r |= it->title ? str(b, it->title) : sp_buf_appendf(b, "null");
+	r |= app_buf_appendf(b, ", \"title\": ");
+	r |= it->title ? str(b, it->title) : app_buf_appendf(b, "null");
 	if (it->hash[0])
-		r |= sp_buf_appendf(b, ", \"infohash\": \"%s\"", it->hash);
-	int64_t retry = it->retry_at_us - sp_now_us();
-	r |= sp_buf_appendf(b, ", \"plays\": %u, \"fails\": %d, \"retry_in_s\": %.1f, \"error\": ",
+		r |= app_buf_appendf(b, ", \"infohash\": \"%s\"", it->hash);
+	int64_t retry = it->retry_at_us - sp_app_now_us();
+	r |= app_buf_appendf(b, ", \"plays\": %u, \"fails\": %d, \"retry_in_s\": %.1f, \"error\": ",
 			    it->plays, it->fails, retry > 0 ? (double)retry / 1e6 : 0.0);
 	r |= str(b, it->error);
 	if (it->t) {
@@ -95,9 +95,9 @@ static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i, struct t
 		tot->uploaded += st.uploaded;
 		tot->have += st.verified_bytes;
 		tot->total += st.total_length;
-		r |= sp_buf_appendf(b, ", \"down_rate\": %.0f, \"up_rate\": %.0f", st.down_rate,
+		r |= app_buf_appendf(b, ", \"down_rate\": %.0f, \"up_rate\": %.0f", st.down_rate,
 				    st.up_rate);
-		r |= sp_buf_appendf(b,
+		r |= app_buf_appendf(b,
 				    ", \"cache\": {\"state\": \"%s\", \"have\": %llu, \"total\": %llu, "
 				    "\"pinned\": %s, \"peers\": %d, \"from_peers\": %llu, "
 				    "\"from_webseed\": %llu, \"uploaded\": %llu}",
@@ -108,48 +108,48 @@ static int item_json(struct sp_buf *b, const struct kiosk *k, size_t i, struct t
 				    (unsigned long long)st.downloaded[SP_FROM_WEBSEED],
 				    (unsigned long long)st.uploaded);
 	} else {
-		r |= sp_buf_appendf(b, ", \"cache\": {\"state\": \"%s\"}",
+		r |= app_buf_appendf(b, ", \"cache\": {\"state\": \"%s\"}",
 				    it->opt.kind == SP_ITEM_MEDIA ? "local" : "not yet");
 	}
-	return r | sp_buf_appendf(b, "}");
+	return r | app_buf_appendf(b, "}");
 }
 
-static int status_json(struct sp_buf *b, struct kiosk *k)
+static int status_json(struct app_buf *b, struct kiosk *k)
 {
-	int r = sp_buf_appendf(b, "{\"playlist\": ");
+	int r = app_buf_appendf(b, "{\"playlist\": ");
 	r |= str(b, k->source);
-	r |= sp_buf_appendf(b, ", \"version\": %u, \"from_cache\": %s, \"last_fetch\": "
+	r |= app_buf_appendf(b, ", \"version\": %u, \"from_cache\": %s, \"last_fetch\": "
 			       "{\"at\": %lld, \"count\": %u, \"result\": ", k->version,
 			    k->from_cache ? "true" : "false", (long long)k->fetched_at, k->fetches);
 	r |= str(b, k->fetch_result);
-	r |= sp_buf_appendf(b, ", \"last_good\": %lld}, \"bad_lines\": %zu, \"errors\": [",
+	r |= app_buf_appendf(b, ", \"last_good\": %lld}, \"bad_lines\": %zu, \"errors\": [",
 			    (long long)k->good_at, k->bad_lines);
 	for (size_t i = 0; i < k->nerrors; i++) {
-		r |= sp_buf_appendf(b, "%s{\"line\": %d, \"error\": ", i ? ", " : "",
+		r |= app_buf_appendf(b, "%s{\"line\": %d, \"error\": ", i ? ", " : "",
 				    k->errors[i].line);
 		r |= str(b, k->errors[i].msg);
-		r |= sp_buf_appendf(b, "}");
+		r |= app_buf_appendf(b, "}");
 	}
-	r |= sp_buf_appendf(b, "], \"uptime_s\": %.1f, \"paused\": %s, \"volume\": %d",
-			    (double)(sp_now_us() - k->started_us) / 1e6,
+	r |= app_buf_appendf(b, "], \"uptime_s\": %.1f, \"paused\": %s, \"volume\": %d",
+			    (double)(sp_app_now_us() - k->started_us) / 1e6,
 			    k->paused ? "true" : "false", k->volume);
-	r |= sp_buf_appendf(b, ", \"plays\": %u, \"current\": ", k->plays);
+	r |= app_buf_appendf(b, ", \"plays\": %u, \"current\": ", k->plays);
 	if (k->cur >= 0 && (size_t)k->cur < k->n) {
 		const struct kiosk_item *it = &k->items[k->cur];
-		r |= sp_buf_appendf(b, "{\"index\": %ld, \"src\": ", k->cur);
+		r |= app_buf_appendf(b, "{\"index\": %ld, \"src\": ", k->cur);
 		r |= str(b, it->src);
-		r |= sp_buf_appendf(b, ", \"title\": ");
-		r |= it->title ? str(b, it->title) : sp_buf_appendf(b, "null");
-		r |= sp_buf_appendf(b, ", \"position_s\": %.1f, \"duration_s\": %.1f}", k->pos_s,
+		r |= app_buf_appendf(b, ", \"title\": ");
+		r |= it->title ? str(b, it->title) : app_buf_appendf(b, "null");
+		r |= app_buf_appendf(b, ", \"position_s\": %.1f, \"duration_s\": %.1f}", k->pos_s,
 				    k->dur_s);
 	} else {
-		r |= sp_buf_appendf(b, "null");
+		r |= app_buf_appendf(b, "null");
 	}
-	r |= sp_buf_appendf(b, ", \"items\": [");
+	r |= app_buf_appendf(b, ", \"items\": [");
 	struct totals t = {0};
 	for (size_t i = 0; i < k->n; i++)
 		r |= item_json(b, k, i, &t);
-	return r | sp_buf_appendf(b, "], \"totals\": {\"peers\": %d, \"seeds\": %d, "
+	return r | app_buf_appendf(b, "], \"totals\": {\"peers\": %d, \"seeds\": %d, "
 				     "\"down_rate\": %.0f, \"up_rate\": %.0f, \"from_peers\": %llu, "
 				     "\"from_webseed\": %llu, \"from_cache\": %llu, \"uploaded\": %llu, "
 				     "\"cache_have\": %llu, \"cache_total\": %llu}}\n",
@@ -234,8 +234,8 @@ static void control(struct kiosk_status *st, struct evhttp_request *req, const c
 
 char *sp_kiosk_status_dup(struct kiosk *k, size_t *len)
 {
-	struct sp_buf b;
-	sp_buf_init(&b, STATUS_MAX);
+	struct app_buf b;
+	app_buf_init(&b, STATUS_MAX);
 	pthread_mutex_lock(&k->mu);
 	int r = status_json(&b, k);
 	pthread_mutex_unlock(&k->mu);
@@ -245,7 +245,7 @@ char *sp_kiosk_status_dup(struct kiosk *k, size_t *len)
 		out[b.len] = 0;
 		*len = b.len;
 	}
-	sp_buf_fini(&b);
+	app_buf_fini(&b);
 	return out;
 }
 

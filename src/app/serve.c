@@ -45,24 +45,23 @@
 
 #include "app/serve_int.h"
 #include "app/i18n.h"
-#include "core/log.h"
-#include "core/metainfo.h"
-#include "net/http_parse.h"
+#include "app/log.h"
+#include "app/http_parse.h"
 
 #define MAX_HEADERS_SIZE 8192
 #define PAGE_MAX (4u << 20)
 
 void sp_serve_log(bool debug, const char *fmt, ...)
 {
-	enum sp_log_level l = debug ? SP_LOG_DEBUG : SP_LOG_INFO;
-	if (l < sp_log_get_level())
+	int l = debug ? APP_LOG_DEBUG : APP_LOG_INFO;
+	if (!sp_log_enabled(l))
 		return;
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	sp_log(l, "serve", "%s", line);
+	sp_log_write(l, "serve", "%s", line);
 }
 
 static void add_common_headers(struct evhttp_request *req)
@@ -90,7 +89,7 @@ static void reply_text(struct evhttp_request *req, int code, const char *reason,
 		evbuffer_free(b);
 }
 
-static void reply_buf(struct evhttp_request *req, const char *type, struct sp_buf *page)
+static void reply_buf(struct evhttp_request *req, const char *type, struct app_buf *page)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type", type);
@@ -144,8 +143,8 @@ static void serve_page(struct sp_serve *sv, struct evhttp_request *req,
 	char base[300];
 	base_url(sv, req, base, sizeof(base));
 	const char *tok = sv->token;
-	struct sp_buf page;
-	sp_buf_init(&page, PAGE_MAX);
+	struct app_buf page;
+	app_buf_init(&page, PAGE_MAX);
 	int rc = 0;
 	const char *type = "application/json";
 	if (r->kind == SP_HTTP_INDEX) {
@@ -158,7 +157,7 @@ static void serve_page(struct sp_serve *sv, struct evhttp_request *req,
 	} else {
 		struct sp_torrent *t = sp_serve_find(sv, r->hash_hex);
 		if (!t) {
-			sp_buf_fini(&page);
+			app_buf_fini(&page);
 			reply_text(req, 404, "Not Found", "no such torrent");
 			return;
 		}
@@ -169,7 +168,7 @@ static void serve_page(struct sp_serve *sv, struct evhttp_request *req,
 		reply_text(req, 500, "Internal Server Error", "the page is too large");
 	else
 		reply_buf(req, type, &page);
-	sp_buf_fini(&page);
+	app_buf_fini(&page);
 }
 
 static void set_length(struct evkeyvalq *h, uint64_t n)
@@ -184,31 +183,33 @@ static void serve_file(struct sp_serve *sv, struct evhttp_request *req,
 {
 	struct sp_torrent *t = sp_serve_find(sv, r->hash_hex);
 	const struct sp_metainfo *mi = t ? sp_torrent_metainfo(t) : NULL;
-	if (!mi || r->file_index >= mi->num_files || mi->files[r->file_index].is_pad) {
+	if (!mi || r->file_index >= (uint32_t)sp_metainfo_num_files(mi) ||
+	    sp_metainfo_file_is_pad(mi, (int)r->file_index)) {
 		reply_text(req, 404, "Not Found", t ? "no such file" : "no such torrent");
 		return;
 	}
-	const struct sp_mi_file *f = &mi->files[r->file_index];
+	uint64_t length = (uint64_t)sp_metainfo_file_length(mi, (int)r->file_index);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	const char *range = evhttp_find_header(evhttp_request_get_input_headers(req), "Range");
-	uint64_t first = 0, last = f->length ? f->length - 1 : 0;
-	int rc = sp_http_range_parse(range, f->length, &first, &last);
+	uint64_t first = 0, last = length ? length - 1 : 0;
+	int rc = sp_http_range_parse(range, length, &first, &last);
 	char v[96];
 	if (rc < 0) {
-		snprintf(v, sizeof(v), "bytes */%" PRIu64, f->length);
+		snprintf(v, sizeof(v), "bytes */%" PRIu64, length);
 		evhttp_add_header(h, "Content-Range", v);
 		reply_text(req, 416, "Range Not Satisfiable", "bad range");
 		return;
 	}
-	evhttp_add_header(h, "Content-Type", sp_http_content_type(f->path));
+	evhttp_add_header(h, "Content-Type",
+			  sp_http_content_type(sp_metainfo_file_path(mi, (int)r->file_index)));
 	evhttp_add_header(h, "Accept-Ranges", "bytes");
 	int code = rc == SP_HTTP_RANGE_PART ? 206 : 200;
 	if (code == 206) {
 		snprintf(v, sizeof(v), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first, last,
-			 f->length);
+			 length);
 		evhttp_add_header(h, "Content-Range", v);
 	}
-	uint64_t len = f->length ? last - first + 1 : 0;
+	uint64_t len = length ? last - first + 1 : 0;
 	set_length(h, len);
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD || len == 0) {
 		evhttp_send_reply(req, code, code == 206 ? "Partial Content" : "OK", NULL);
@@ -305,7 +306,7 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct sp_serve *sv = arg;
 	int e = EVUTIL_SOCKET_ERROR();
-	SP_INFO("serve", "cannot accept a connection: %s", strerror(e));
+	APP_INFO("serve", "cannot accept a connection: %s", strerror(e));
 	evconnlistener_disable(l);
 	struct timeval tv = {1, 0};
 	event_add(sv->resume_ev, &tv);

@@ -14,8 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf.h"
-#include "core/error.h"
+#include "app/buf.h"
 #include "swarmplay/swarmplay.h"
 
 #define SP_SERVE_MAX_TORRENTS 64
@@ -55,7 +54,7 @@ uint16_t sp_serve_port(const struct sp_serve *sv);
 int sp_serve_streams(const struct sp_serve *sv);
 /* Appends the path of a file's URL to b: "/<infohash>/<index>/<base
  * name, escaped>". 0 or -EOVERFLOW. */
-int sp_serve_file_path(struct sp_buf *b, struct sp_torrent *t, int file);
+int sp_serve_file_path(struct app_buf *b, struct sp_torrent *t, int file);
 /* Stops: every open response is cut, its reader closed; joins. NULL ok. */
 void sp_serve_free(struct sp_serve *sv);
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "app/serve.h"
-#include "core/buf.h"
+#include "app/buf.h"
 
 struct event;
 struct event_base;
@@ -88,11 +88,11 @@ void sp_serve_stream_stop_all(struct sp_serve *sv);
 /* ---- serve_pages.c ---- (no libevent: they fill a buffer) */
 /* base: "http://host:port" as the client reached us; token: appended to
  * the links when the server asks for one (NULL otherwise). */
-int sp_serve_page_index(struct sp_buf *b, const struct sp_serve *sv, bool json,
+int sp_serve_page_index(struct app_buf *b, const struct sp_serve *sv, bool json,
 			const char *base, const char *token);
-int sp_serve_page_m3u(struct sp_buf *b, struct sp_torrent *t, const char *base,
+int sp_serve_page_m3u(struct app_buf *b, struct sp_torrent *t, const char *base,
 		      const char *token);
-int sp_serve_page_stats(struct sp_buf *b, const struct sp_serve *sv);
+int sp_serve_page_stats(struct app_buf *b, const struct sp_serve *sv);
 /* The torrent whose info-hash is hex (lower case), or NULL. */
 struct sp_torrent *sp_serve_find(const struct sp_serve *sv, const char *hex);
 

@@ -35,7 +35,7 @@
 #include <event2/http.h>
 
 #include "app/serve_int.h"
-#include "core/log.h"
+#include "app/log.h"
 
 #define CHUNK (64 * 1024)
 #define HIGH (256 * 1024)
@@ -126,7 +126,7 @@ static void stream_free(struct sp_serve_stream *s)
 static void finish(struct sp_serve_stream *s)
 {
 	pthread_join(s->thread, NULL);
-	SP_DEBUG("serve", "stream %p finished", (void *)s);
+	APP_DEBUG("serve", "stream %p finished", (void *)s);
 	unlink_stream(s);
 	sp_reader_close(s->reader); /* its window goes */
 	stream_free(s);
@@ -149,8 +149,8 @@ void sp_serve_stream_gone(struct sp_serve_stream *s)
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	sp_reader_cancel(s->reader); /* wakes a read that waits */
-	SP_DEBUG("serve", "stream %p: a client closed its connection at byte %llu of %llu", (void *)s,
-		     (unsigned long long)s->sent, (unsigned long long)s->total);
+	APP_DEBUG("serve", "stream %p: a client closed its connection at byte %llu of %llu",
+		  (void *)s, (unsigned long long)s->sent, (unsigned long long)s->total);
 	if (done)
 		finish(s);
 	/* else the worker's last event_active brings us to on_worker */
@@ -181,7 +181,7 @@ static void end_ok(struct sp_serve_stream *s)
 static void end_cut(struct sp_serve_stream *s, int err)
 {
 	struct evhttp_connection *evcon = s->evcon;
-	SP_INFO("serve", "a response stops at byte %llu of %llu: %s",
+	APP_INFO("serve", "a response stops at byte %llu of %llu: %s",
 		    (unsigned long long)s->sent, (unsigned long long)s->total, strerror(-err));
 	sp_serve_conn_set_stream(s->conn, NULL);
 	s->req = NULL;
@@ -238,7 +238,7 @@ static void on_worker(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&s->mu);
 	bool done = s->done;
 	pthread_mutex_unlock(&s->mu);
-	SP_DEBUG("serve", "stream %p: worker event, done %d", (void *)s, done);
+	APP_DEBUG("serve", "stream %p: worker event, done %d", (void *)s, done);
 	if (done)
 		finish(s); /* the connection went first */
 }
@@ -277,7 +277,7 @@ int sp_serve_stream_start(struct sp_serve *sv, struct evhttp_request *req, int c
 	struct sp_error *err = NULL;
 	struct sp_reader *r = sp_torrent_open_reader(t, file, &err);
 	if (!r) {
-		SP_INFO("serve", "%s", sp_error_msg(err));
+		APP_INFO("serve", "%s", sp_error_msg(err));
 		sp_error_free(err);
 		return -EIO;
 	}

@@ -3,6 +3,7 @@
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ enum sp_log_level sp_log_get_level(void)
 	return (enum sp_log_level)l;
 }
 
-void sp_log(enum sp_log_level l, const char *module, const char *fmt, ...)
+static void vlog(enum sp_log_level l, const char *module, const char *fmt, va_list ap)
 {
 	static const char *const names[] = {"debug", "info", "warn", "error"};
 	if (l < sp_log_get_level() || l >= SP_LOG_NONE)
@@ -61,10 +62,7 @@ void sp_log(enum sp_log_level l, const char *module, const char *fmt, ...)
 	char line[1024];
 	void (*cb)(void *, int, const char *, const char *) = atomic_load(&handler);
 	if (cb) {
-		va_list ap;
-		va_start(ap, fmt);
 		vsnprintf(line, sizeof(line), fmt, ap);
-		va_end(ap);
 		cb(atomic_load(&handler_ctx), (int)l, module, line);
 		return;
 	}
@@ -72,10 +70,32 @@ void sp_log(enum sp_log_level l, const char *module, const char *fmt, ...)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	int n = snprintf(line, sizeof(line), "[%ld.%03ld %s %s] ", (long)ts.tv_sec,
 			 ts.tv_nsec / 1000000, names[l], module);
-	va_list ap;
-	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
 	fprintf(stderr, "%s\n", line);
+}
+
+void sp_log(enum sp_log_level l, const char *module, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(l, module, fmt, ap);
+	va_end(ap);
+}
+
+/* The public pair (swarmplay.h): a host's lines go where the library's
+ * go, at the same level. */
+bool sp_log_enabled(int l)
+{
+	return l >= (int)sp_log_get_level() && l >= SP_LOG_DEBUG && l < SP_LOG_NONE;
+}
+
+void sp_log_write(int l, const char *module, const char *fmt, ...)
+{
+	if (!sp_log_enabled(l))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vlog((enum sp_log_level)l, module, fmt, ap);
+	va_end(ap);
 }

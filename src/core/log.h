@@ -17,6 +17,12 @@ void sp_log(enum sp_log_level level, const char *module, const char *fmt, ...)
  * stderr (NULL: stderr again). */
 void sp_log_set_callback(void (*cb)(void *ctx, int level, const char *module, const char *msg),
 			 void *ctx);
+/* The public sp_log_enabled and sp_log_write (swarmplay.h): level as an
+ * int, 0 debug .. 3 error, as enum sp_log_level. */
+#include <stdbool.h>
+bool sp_log_enabled(int level);
+void sp_log_write(int level, const char *module, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #define SP_DEBUG(mod, ...) sp_log(SP_LOG_DEBUG, mod, __VA_ARGS__)
 #define SP_INFO(mod, ...) sp_log(SP_LOG_INFO, mod, __VA_ARGS__)

@@ -93,6 +93,14 @@ int sp_player_open_file(struct sp_player *p, const char *path, struct sp_error *
 	return mod->open_file(p, path, err);
 }
 
+int sp_player_set_option(struct sp_player *p, const char *name, const char *value,
+			 struct sp_error **err)
+{
+	if (!p)
+		return sp_error_set(err, -EINVAL, "%s", _("invalid player configuration"));
+	return mod->set_option(p, name, value, err);
+}
+
 int sp_player_play(struct sp_player *p)
 {
 	return p ? mod->command(p, SP_CMD_PLAY, 0, 0) : -EINVAL;

@@ -288,6 +288,74 @@ static int open_file(struct sp_player *e, const char *path, struct sp_error **er
 	return start(e, src, err);
 }
 
+/* sp_player_set_option's names: a string kept in e->opt[row] and pointed
+ * to from the player's configuration, or a number of seconds. */
+enum opt_kind { OPT_PATH, OPT_LIST, OPT_HWDEC, OPT_SECONDS };
+static const struct {
+	const char *name;
+	enum opt_kind kind;
+} options[] = {
+	{"framehash", OPT_PATH},  {"subhash", OPT_PATH},    {"sub-file", OPT_PATH},
+	{"slang", OPT_LIST},      {"alang", OPT_LIST},      {"sub-codepage", OPT_LIST},
+	{"hwdec", OPT_HWDEC},     {"stop-at", OPT_SECONDS}, {"start-buffer", OPT_SECONDS},
+};
+_Static_assert(sizeof(options) / sizeof(options[0]) <= SP_EMBED_OPT_STRINGS, "e->opt rows");
+
+static void point_option(struct sp_player *e, int row, const char *v, double secs)
+{
+	switch (row) {
+	case 0: e->pc.framehash_path = v; break;
+	case 1: e->pc.subhash_path = v; break;
+	case 2: e->pc.sub_path = v; break;
+	case 3: e->pc.slang = v; break;
+	case 4: e->pc.alang = v; break;
+	case 5: e->pc.sub_codepage = v; break;
+	case 6: e->pc.hwdec = v; break;
+	case 7: e->pc.stop_at_s = secs; break;
+	case 8: e->pc.start_buffer_s = secs; break;
+	}
+}
+
+static int set_option(struct sp_player *e, const char *name, const char *value,
+		      struct sp_error **err)
+{
+	if (!e || !name)
+		return sp_error_set(err, -EINVAL, _("invalid player configuration"));
+	if (e->src)
+		return sp_error_set(err, -EBUSY, _("option %s: the player has already opened its "
+						   "source"), name);
+	int row = -1;
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (!strcmp(options[i].name, name))
+			row = (int)i;
+	if (row < 0)
+		return sp_error_set(err, -ENOENT, _("unknown player option %s"), name);
+	double secs = 0;
+	if (value && options[row].kind == OPT_SECONDS) {
+		char *end;
+		secs = strtod(value, &end);
+		if (end == value || *end || !(secs >= 0) || secs > 1e9)
+			return sp_error_set(
+			    err, -EINVAL, _("option %s: not a number of seconds: %s"), name, value);
+	}
+	if (value && options[row].kind == OPT_HWDEC && strcmp(value, "no") &&
+	    strcmp(value, "auto") && strcmp(value, "vaapi"))
+		return sp_error_set(err, -EINVAL, _("option %s: not no, auto or vaapi: %s"), name,
+				    value);
+	if (value && options[row].kind == OPT_PATH && !*value)
+		return sp_error_set(err, -EINVAL, _("option %s: an empty path"), name);
+	char *copy = NULL;
+	bool string = options[row].kind != OPT_SECONDS;
+	if (value && string && !(copy = strdup(value)))
+		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	if (string) {
+		free(e->opt[row]);
+		e->opt[row] = copy;
+	}
+	point_option(e, row, copy, secs);
+	return 0;
+}
+
 static void destroy(struct sp_player *e)
 {
 	if (!e)
@@ -302,6 +370,8 @@ static void destroy(struct sp_player *e)
 	pthread_mutex_destroy(&e->audio_mu);
 	free(e->stats);
 	free(e->audio_device);
+	for (int i = 0; i < SP_EMBED_OPT_STRINGS; i++)
+		free(e->opt[i]);
 	free(e);
 }
 
@@ -362,4 +432,5 @@ const struct sp_player_module sp_player_module = {
     .next_event = next_event,
     .stats_json = stats_json,
     .audio_read = audio_read,
+    .set_option = set_option,
 };

@@ -22,9 +22,13 @@ struct SDL_Renderer;
 struct SDL_Texture;
 struct SwsContext;
 
+/* sp_player_set_option's strings, owned (embed.c's table). */
+enum { SP_EMBED_OPT_STRINGS = 16 };
+
 struct sp_player {
 	struct sp_player_config cfg; /* the host's, copied */
 	char *audio_device;
+	char *opt[SP_EMBED_OPT_STRINGS]; /* set_option's strings, by table row */
 	struct sp_play_config pc;    /* what sp_player_run plays with */
 	struct sp_play_hooks hooks;
 	struct sp_source *src;

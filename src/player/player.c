@@ -559,8 +559,10 @@ static void poll_net(struct player *p, int64_t now, bool force)
 static void check_stop_at(struct player *p)
 {
 	if (p->cfg->stop_at_s > 0 && p->first_shown &&
-	    sp_player_position(p) + 1e-6 >= p->cfg->stop_at_s)
+	    sp_player_position(p) + 1e-6 >= p->cfg->stop_at_s) {
 		p->quit = true;
+		emit(p, SP_PLAY_EV_END, 0); /* an embedder's stop-at ends as at the end */
+	}
 }
 
 /* --progress: one status line a second on stderr (the headless demo). */

@@ -1,5 +1,5 @@
 /* fuzz_http.c - libFuzzer target for what `swarmplay serve` parses from a
- * request (src/net/http_parse.c): the request target and the Range,
+ * request (src/app/http_parse.c): the request target and the Range,
  * Authorization and Host header values.
  *
  * Input layout: bytes 0..7 the file's size; the rest, split at the first
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "net/http_parse.h"
+#include "app/http_parse.h"
 
 static void check_route(const char *t, size_t n)
 {
@@ -63,10 +63,10 @@ static void check_route(const char *t, size_t n)
 
 static void check_escapes(const char *s)
 {
-	struct sp_buf b;
-	sp_buf_init(&b, 1 << 16);
+	struct app_buf b;
+	app_buf_init(&b, 1 << 16);
 	for (int m = SP_HTTP_ESC_HTML; m <= SP_HTTP_ESC_PATH; m++) {
-		sp_buf_reset(&b);
+		app_buf_reset(&b);
 		if (sp_http_escape(&b, s, (enum sp_http_escape_mode)m) < 0)
 			continue;
 		for (size_t i = 0; i < b.len; i++) {
@@ -79,7 +79,7 @@ static void check_escapes(const char *s)
 				abort();
 		}
 	}
-	sp_buf_fini(&b);
+	app_buf_fini(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /* fuzz_playlist.c - libFuzzer target for the kiosk's playlists
- * (src/kiosk/playlist.c), which come from an http(s) server.
+ * (src/app/playlist.c), which come from an http(s) server.
  *
  * It checks what the parser promises: a rejection says why; an accepted
  * list has 1..SP_PLAYLIST_MAX_ITEMS items, each a non-empty string
@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kiosk/playlist.h"
+#include "app/playlist.h"
+#include "core/error.h"
 
 static void check(const struct sp_playlist *pl)
 {

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "kiosk/playlist.h"
+#include "app/playlist.h"
+#include "core/error.h"
 
 static struct sp_playlist *parse(const char *s)
 {

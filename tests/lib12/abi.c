@@ -11,6 +11,8 @@ typedef void (*fn)(void);
 
 static const fn api[] = {
 	F(sp_error_code), F(sp_error_msg), F(sp_error_free), F(sp_error_set), F(sp_log_set_callback), F(sp_i18n_init),
+	F(sp_log_enabled), F(sp_log_write), F(sp_metainfo_parse), F(sp_metainfo_is_video_path),
+	F(sp_cache_parse_size), F(sp_metainfo_subtitle_file), F(sp_player_set_option),
 	F(sp_metainfo_load), F(sp_metainfo_free), F(sp_metainfo_name), F(sp_metainfo_info_hash),
 	F(sp_metainfo_num_files), F(sp_metainfo_file_path), F(sp_metainfo_file_length),
 	F(sp_metainfo_main_file), F(sp_metainfo_is_magnet), F(sp_metainfo_is_private),

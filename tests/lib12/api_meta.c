@@ -90,6 +90,82 @@ static void check_made(const struct sp_metainfo *mi)
 	CHECK(sp_metainfo_creation_date(mi) == 1700000000, "creation date");
 }
 
+static char logged[256];
+static int logged_level = -1;
+static void on_log(void *ctx, int level, const char *module, const char *msg)
+{
+	(void)ctx;
+	logged_level = level;
+	snprintf(logged, sizeof(logged), "%s: %s", module, msg);
+}
+
+/* What the swarmplay program takes from the public API (issue 12: src/app
+ * includes only swarmplay/ headers): a .torrent from bytes, the subtitle file
+ * of a video, video names, cache sizes, its own log lines. */
+static void check_program_calls(const char *root, const char *tstream)
+{
+	char dir[512], path[800];
+	snprintf(dir, sizeof(dir), "%s/film", root);
+	mkdir(dir, 0755);
+	const char *names[] = {"movie.mkv", "movie.en.srt", "movie.fr.srt", "other.srt"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		write_file(path, i ? 100 : 20000, 'm');
+	}
+	struct sp_create_config cc = {.piece_length = 16384};
+	snprintf(path, sizeof(path), "%s/film.torrent", root);
+	struct sp_error *err = NULL;
+	struct sp_metainfo *mi = sp_create(dir, path, &cc, &err);
+	CHECK(mi != NULL, "a film with subtitles: %s", sp_error_msg(err));
+	if (mi) {
+		/* sorted: movie.en.srt 0, movie.fr.srt 1, movie.mkv 2, other.srt 3 */
+		int v = sp_metainfo_main_file(mi);
+		CHECK(v == 2, "the video is file 2 (%d)", v);
+		CHECK(sp_metainfo_subtitle_file(mi, v, "fr,en") == 1, "fr first: movie.fr.srt");
+		CHECK(sp_metainfo_subtitle_file(mi, v, "de,en") == 0, "de none, en: movie.en.srt");
+		CHECK(sp_metainfo_subtitle_file(mi, v, NULL) == 0, "no list: the first");
+		CHECK(sp_metainfo_subtitle_file(mi, 3, NULL) == -1, "other.srt has none");
+		CHECK(sp_metainfo_subtitle_file(mi, 9, NULL) == -1, "out of range: -1");
+		sp_metainfo_free(mi);
+	}
+	sp_error_free(err);
+	err = NULL;
+
+	FILE *f = fopen(tstream, "rb");
+	static unsigned char buf[1 << 16];
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	if (f)
+		fclose(f);
+	mi = sp_metainfo_parse(buf, n, &err);
+	CHECK(mi && !strcmp(sp_metainfo_name(mi), "show"), "parsed from bytes: %s",
+	      sp_error_msg(err));
+	sp_metainfo_free(mi);
+	CHECK(!sp_metainfo_parse((const uint8_t *)"d4:spam", 7, &err) && sp_error_code(err) < 0 &&
+		      sp_error_msg(err)[0],
+	      "bad bytes: an error as a value (%s)", sp_error_msg(err));
+	sp_error_free(err);
+
+	CHECK(sp_metainfo_is_video_path("a/B.MKV") && sp_metainfo_is_video_path("x.mp4") &&
+		      !sp_metainfo_is_video_path("x.srt"),
+	      "video names");
+	uint64_t sz = 0;
+	CHECK(sp_cache_parse_size("3G", &sz) == 0 && sz == 3ull << 30, "3G");
+	CHECK(sp_cache_parse_size("12", &sz) == 0 && sz == 12, "12");
+	CHECK(sp_cache_parse_size("3X", &sz) == -EINVAL && sp_cache_parse_size("", &sz) == -EINVAL,
+	      "bad sizes: -EINVAL");
+
+	sp_log_set_callback(on_log, NULL);
+	CHECK(sp_log_enabled(3) && !sp_log_enabled(4) && !sp_log_enabled(-1), "error lines are on");
+	sp_log_write(3, "host", "line %d", 7);
+	CHECK(logged_level == 3 && !strcmp(logged, "host: line 7"), "a host's line: %s", logged);
+	logged[0] = 0;
+	if (!sp_log_enabled(0)) {
+		sp_log_write(0, "host", "debug");
+		CHECK(!logged[0], "a level not produced is not written");
+	}
+	sp_log_set_callback(NULL, NULL);
+}
+
 int main(void)
 {
 	char root[] = "/tmp/sp-api-meta-XXXXXX";
@@ -188,6 +264,8 @@ int main(void)
 	CHECK(sp_cache_trim(croot, 1, ha) == 0 && access(a, F_OK) == 0, "nor the one kept");
 	CHECK(sp_cache_trim(croot, 1, NULL) > 0 && access(a, F_OK) < 0, "released: trimmed");
 	CHECK(sp_cache_trim("/nonexistent-sp", 1, NULL) < 0, "an unreadable cache: -errno");
+
+	check_program_calls(root, out);
 
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -6,8 +6,13 @@
 # tests/lib12/app-includes.allow, a list that may only shrink. Fails on an
 # include that is neither public nor listed, and on a listed one that is
 # gone (so that the list says the truth: delete the line).
-# Usage: app-includes.sh SRCDIR
+# With the program (PROGRAM), the same at link time: it takes the core
+# from libswarmplay.so and binds none of its private symbols
+# (SWARMPLAY_PRIVATE, the player modules' own).
+# Usage: app-includes.sh SRCDIR [PROGRAM]
 set -uo pipefail
+prog=${2:-}
+[ -n "$prog" ] && prog=$(realpath "$prog") # before the cd: meson may give it relative
 cd "${1:?source dir}" || exit 1
 allow=tests/lib12/app-includes.allow
 actual=$(grep -o '^#include "[^"]*"' src/app/*.c src/app/*.h | sed 's/:#include "\(.*\)"/ \1/' |
@@ -27,4 +32,16 @@ if [ -n "$gone" ]; then
 	fail=1
 fi
 [ $fail = 0 ] && echo "ok   src/app: $(echo "$actual" | grep -c .) private includes left, all in $allow"
+if [ -n "$prog" ] && command -v nm >/dev/null; then
+	syms=$(nm -D --undefined-only "$prog") || fail=1
+	private=$(echo "$syms" | grep '@SWARMPLAY_PRIVATE')
+	public=$(echo "$syms" | grep -c '@SWARMPLAY_0')
+	if [ -n "$private" ] || [ "$public" = 0 ]; then
+		echo "FAIL the program binds libswarmplay's private symbols, or not the library at all ($public public):"
+		echo "$private"
+		fail=1
+	else
+		echo "ok   the program binds $public public symbols of libswarmplay.so, no private one"
+	fi
+fi
 exit $fail

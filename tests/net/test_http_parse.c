@@ -1,10 +1,10 @@
-/* test_http_parse.c - serve's request parsing (src/net/http_parse.c):
+/* test_http_parse.c - serve's request parsing (src/app/http_parse.c):
  * routes, path tricks, Range headers, tokens, types, natural order,
  * escaping. */
 #include <errno.h>
 
 #include "harness.h"
-#include "net/http_parse.h"
+#include "app/http_parse.h"
 
 #define HASH "0123456789abcdef0123456789ABCDEF01234567"
 #define HASH_LC "0123456789abcdef0123456789abcdef01234567"
@@ -220,23 +220,23 @@ SP_TEST(natural_order)
 
 SP_TEST(escaping)
 {
-	struct sp_buf b;
-	sp_buf_init(&b, 64);
+	struct app_buf b;
+	app_buf_init(&b, 64);
 	SP_CHECK_INT(sp_http_escape(&b, "<a href=\"x\">&'", SP_HTTP_ESC_HTML), 0);
-	SP_CHECK_INT(sp_buf_append(&b, "", 1), 0);
+	SP_CHECK_INT(app_buf_append(&b, "", 1), 0);
 	SP_CHECK_STR((char *)b.data, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-	sp_buf_reset(&b);
+	app_buf_reset(&b);
 	SP_CHECK_INT(sp_http_escape(&b, "a\"b\\c\n", SP_HTTP_ESC_JSON), 0);
-	SP_CHECK_INT(sp_buf_append(&b, "", 1), 0);
+	SP_CHECK_INT(app_buf_append(&b, "", 1), 0);
 	SP_CHECK_STR((char *)b.data, "a\\\"b\\\\c\\u000a");
-	sp_buf_reset(&b);
+	app_buf_reset(&b);
 	SP_CHECK_INT(sp_http_escape(&b, "d/clip one?#%.mp4", SP_HTTP_ESC_PATH), 0);
-	SP_CHECK_INT(sp_buf_append(&b, "", 1), 0);
+	SP_CHECK_INT(app_buf_append(&b, "", 1), 0);
 	SP_CHECK_STR((char *)b.data, "d/clip%20one%3F%23%25.mp4");
-	sp_buf_reset(&b);
+	app_buf_reset(&b);
 	SP_CHECK_INT(sp_http_escape(&b, "0123456789012345678901234567890123456789012345678901234567890123456789", SP_HTTP_ESC_HTML), -EOVERFLOW);
 	SP_CHECK_UINT(b.len, 0);
-	sp_buf_fini(&b);
+	app_buf_fini(&b);
 }
 
 SP_TEST_MAIN()

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "swarmplay/swarmplay.h" /* sp_error */
 
 #define SP_PLAYLIST_MAX_BYTES (1u << 20)
 #define SP_PLAYLIST_MAX_ITEMS 4096

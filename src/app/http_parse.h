@@ -6,7 +6,7 @@
  * line and headers; everything we decide on comes through here.
  *
  * Pure: no libevent, no allocation except in sp_http_escape (a ceilinged
- * sp_buf). Any thread; no shared state. */
+ * app_buf). Any thread; no shared state. */
 #ifndef SP_NET_HTTP_PARSE_H
 #define SP_NET_HTTP_PARSE_H
 
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf.h"
+#include "app/buf.h"
 
 #define SP_HTTP_MAX_TARGET 2048 /* longer request targets: 414 */
 #define SP_HTTP_MAX_TOKEN 256
@@ -87,6 +87,6 @@ enum sp_http_escape_mode {
 	SP_HTTP_ESC_PATH, /* percent-encodes all but unreserved bytes and '/' */
 };
 /* Appends s escaped to b; 0 or -EOVERFLOW (b's ceiling). */
-int sp_http_escape(struct sp_buf *b, const char *s, enum sp_http_escape_mode mode);
+int sp_http_escape(struct app_buf *b, const char *s, enum sp_http_escape_mode mode);
 
 #endif

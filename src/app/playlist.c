@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kiosk/playlist.h"
+#include "app/playlist.h"
 
 struct pending {
 	char *title;

@@ -10,7 +10,7 @@
  * a 400, never a file. Numbers saturate instead of wrapping.
  *
  * Pure: no I/O, no libevent; any thread. */
-#include "net/http_parse.h"
+#include "app/http_parse.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -415,33 +415,33 @@ static bool unreserved(unsigned char c)
 	       c == '.' || c == '_' || c == '~';
 }
 
-static int escape_one(struct sp_buf *b, unsigned char c, enum sp_http_escape_mode mode)
+static int escape_one(struct app_buf *b, unsigned char c, enum sp_http_escape_mode mode)
 {
 	switch (mode) {
 	case SP_HTTP_ESC_HTML:
 		switch (c) {
-		case '&': return sp_buf_append(b, "&amp;", 5);
-		case '<': return sp_buf_append(b, "&lt;", 4);
-		case '>': return sp_buf_append(b, "&gt;", 4);
-		case '"': return sp_buf_append(b, "&quot;", 6);
-		case '\'': return sp_buf_append(b, "&#39;", 5);
-		default: return sp_buf_append(b, &c, 1);
+		case '&': return app_buf_append(b, "&amp;", 5);
+		case '<': return app_buf_append(b, "&lt;", 4);
+		case '>': return app_buf_append(b, "&gt;", 4);
+		case '"': return app_buf_append(b, "&quot;", 6);
+		case '\'': return app_buf_append(b, "&#39;", 5);
+		default: return app_buf_append(b, &c, 1);
 		}
 	case SP_HTTP_ESC_JSON:
 		if (c == '"' || c == '\\')
-			return sp_buf_appendf(b, "\\%c", c);
+			return app_buf_appendf(b, "\\%c", c);
 		if (c < 0x20 || c == 0x7f)
-			return sp_buf_appendf(b, "\\u%04x", c);
-		return sp_buf_append(b, &c, 1);
+			return app_buf_appendf(b, "\\u%04x", c);
+		return app_buf_append(b, &c, 1);
 	case SP_HTTP_ESC_PATH:
 		if (unreserved(c) || c == '/')
-			return sp_buf_append(b, &c, 1);
-		return sp_buf_appendf(b, "%%%02X", c);
+			return app_buf_append(b, &c, 1);
+		return app_buf_appendf(b, "%%%02X", c);
 	}
 	return -EINVAL;
 }
 
-int sp_http_escape(struct sp_buf *b, const char *s, enum sp_http_escape_mode mode)
+int sp_http_escape(struct app_buf *b, const char *s, enum sp_http_escape_mode mode)
 {
 	size_t at = b->len;
 	for (; *s; s++) {
