@@ -12,9 +12,12 @@ clip and a subtitle file, seeded by libtorrent.
   switch: paced from a seeder capped at 1.5 x the bitrate, from 2 to 10
           (apart in the torrent: the window of 2 does not run into 10,
           only the reader opened ahead asks for it), the next file's
-          first frame follows the last one of the file before within
-          SWITCH_MAX_MS (ttff_ms of a later file in --stats-json counts
-          from that frame), with no stall in any file, every frame of
+          first piece is verified before the file before has shown its
+          last frame (the debug log's "piece N verified" against the
+          moment the stats turn to the next file, less its ttff_ms, which
+          counts from that last frame; the gap itself is printed, not
+          asserted: it is wall time on a shared machine), with no stall
+          in any file, every frame of
           the three shown in order; and only the played files are
           downloaded (1, before --file's, is not fetched).
 
@@ -24,7 +27,6 @@ import json, os, subprocess, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import swarm
 
-SWITCH_MAX_MS = 400
 mode = sys.argv[1] if len(sys.argv) > 1 else "order"
 swarm.need("ffmpeg")
 lt = swarm.lt()
@@ -81,15 +83,19 @@ print("episodes %.0f kB/s, seeder capped at %.0f kB/s" % (size / (3 * secs) / 1e
 seeder = swarm.Seeder(tstream, os.path.join(root, "seed"), rate)
 stats = os.path.join(root, "stats.json")
 hashes = os.path.join(root, "switch.md5")
-env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy")
+env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy", SWARMPLAY_LOG="debug")
+info = lt.torrent_info(tstream)
+first_of_10 = files.file_offset(index["10"]) // info.piece_length()
+logpath = os.path.join(root, "play.log")
+logf = open(logpath, "w")
 dl = os.path.join(root, "dl")
 p = subprocess.Popen([swarm.swarmplay(), "play", tstream, "-d", dl, "--peer", seeder.peer,
                       "--no-tracker", "--exit-at-end", "--stats-json", stats, "--framehash",
                       hashes, "--file", str(index["2"])],
-                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+                     stdout=logf, stderr=subprocess.STDOUT, env=env)
 # each file's figures replace the last one's: keep the last seen of each
 # (a new file: a new ttff_ms, or fewer frames than before)
-per_file, last = [], None
+per_file, last, switched_at = [], None, None
 end = time.time() + 120
 while p.poll() is None and time.time() < end:
     try:
@@ -101,13 +107,16 @@ while p.poll() is None and time.time() < end:
                st["frames_presented"] < last["frames_presented"])
         if new:
             per_file.append(st)
+            switched_at = time.monotonic()  # CLOCK_MONOTONIC, as the log's
         else:
             per_file[-1] = st
         last = st
     time.sleep(0.05)
 if p.poll() is None:
     swarm.terminate(p)
-out = p.stdout.read()
+logf.close()
+with open(logpath, errors="replace") as f:
+    out = f.read()
 st = swarm.read_json(stats) if os.path.exists(stats) else {}
 if per_file and st.get("ttff_ms") == per_file[-1].get("ttff_ms"):
     per_file[-1] = st  # the last file's final figures
@@ -123,8 +132,14 @@ for i, f in enumerate(per_file):
     check(f.get("stalls") == 0, "file %d: no stall (%s ms)" % (i + 1, f.get("stall_ms")))
 if len(per_file) == 2:
     gap = per_file[1]["ttff_ms"]
-    check(gap <= SWITCH_MAX_MS, "the switch: the next file's first frame %d ms after the last "
-          "one of the file before (at most %d)" % (gap, SWITCH_MAX_MS))
+    print("the switch: the next file's first frame %d ms after the last one of the file before"
+          % gap)
+    verified = [float(l[1:].split()[0]) for l in out.splitlines()
+                if l.startswith("[") and l.endswith("piece %d verified" % first_of_10)]
+    ended = switched_at - gap / 1000.0 if switched_at else None
+    check(verified and ended and verified[0] < ended,
+          "the switch: the next file's first piece (%d) verified %s s before the file before "
+          "ended" % (first_of_10, "%.2f" % (ended - verified[0]) if verified and ended else "-"))
 # only what is watched: 1 (before --file's) is not downloaded
 have = os.path.join(dl, "Show", "Show 1.mkv")
 e01 = os.path.getsize(eps["1"])
