@@ -168,12 +168,21 @@ static int64_t half_rtt(const struct vsim *s)
 /* How far piece is past the first piece viewer w lacks (as its HAVEs
  * told the source): a viewer plays near that first gap, so the smaller,
  * the sooner it needs the piece. */
+static uint32_t play_piece(const struct vsim *s, uint32_t w)
+{
+	return (uint32_t)(s->n[w].pos / s->sc->piece_length);
+}
+
 static uint32_t need_dist(const struct vsim *s, uint32_t w, uint32_t piece)
 {
-	const uint8_t *k = s->n[0].known[w];
 	uint32_t first = 0;
-	while (first < s->npieces && k[first])
-		first++;
+	if (s->sc->playpos) {
+		first = play_piece(s, w); /* sp_playpos: where it plays */
+	} else {
+		const uint8_t *k = s->n[0].known[w];
+		while (first < s->npieces && k[first])
+			first++;
+	}
 	return piece > first ? piece - first : 0;
 }
 
@@ -446,7 +455,11 @@ static void rechoke(struct vsim *s, uint32_t u)
 			.down_rate = (double)d->got_from[v] / 10.0,
 			.up_rate = (double)d->sent_to[v] / 10.0,
 			.forwarded = (double)d->fwd[v],
-			.behind = s->n[v].nhave < d->nhave || u == 0,
+			.behind = u == 0 || (s->sc->playpos ? s->n[v].pos < d->pos
+							     : s->n[v].nhave < d->nhave),
+			.lag_s = s->sc->playpos && u && d->pos > s->n[v].pos
+					 ? (d->pos - s->n[v].pos) / s->sc->bitrate
+					 : 0,
 			.age_s = (double)(s->now - s->n[v].join_us) / SEC,
 			.unchoked = d->unchoked[v]};
 	}

@@ -89,6 +89,15 @@ struct sp_peer {
 	uint32_t reqq;             /* its BEP 10 reqq, 0 = unknown */
 	uint8_t ut_metadata;       /* its BEP 9 extension id, 0 = none */
 	uint8_t ut_pex;            /* its BEP 11 extension id, 0 = none */
+	uint8_t sp_playpos;        /* its sp_playpos extension id, 0 = none */
+	/* where it plays, as its sp_playpos said (playpos.c) */
+	bool play_known;
+	uint32_t play_piece, play_rate; /* piece, bytes/s (0: not playing) */
+	int64_t play_us;                /* when it said so */
+	/* what we told it last */
+	bool play_sent;
+	uint32_t play_sent_piece, play_sent_rate;
+	int64_t play_sent_us;
 	uint16_t listen_port;      /* its BEP 10 "p", 0 = unknown */
 	int64_t pex_sent_us;
 	uint32_t metadata_size;    /* as it announced */
@@ -215,6 +224,18 @@ void sp_peer_on_cancel(struct sp_peer *p, const struct sp_wire_msg *m);
 bool sp_pex_allowed(const struct sp_torrent *t);
 void sp_pex_tick(struct sp_torrent *t, int64_t now);
 int sp_pex_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
+
+/* playpos.c: where the peers play (sp_playpos, issue 10) */
+#define SP_EXT_SP_PLAYPOS 3
+#define SP_PLAYPOS_NONE UINT32_MAX
+/* Every torrent tick: tell the peers that understand it where we play,
+ * when that differs from what they would reckon (at most every 500 ms). */
+void sp_playpos_tick(struct sp_torrent *t, int64_t now);
+/* Its message: malformed ones are ignored (0 always, or -ENOMEM). */
+int sp_playpos_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
+/* The piece it plays now, by its last message and rate; SP_PLAYPOS_NONE
+ * when it never said or is not playing. */
+uint32_t sp_playpos_of(const struct sp_peer *p, int64_t now);
 
 /* ext.c: BEP 10 extended handshake */
 int sp_ext_send_handshake(struct sp_peer *p);

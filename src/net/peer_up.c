@@ -45,10 +45,14 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 
 /* ---- uploads ---- */
 
-/* How far piece lies past the first piece q lacks: a viewer plays near
- * its first gap, so the smaller, the sooner it needs the piece. */
+/* How far piece lies past where q plays: the smaller, the sooner it
+ * needs the piece. Where it said it plays (sp_playpos), else its first
+ * gap (a viewer plays near it). */
 static uint32_t need_dist(struct sp_peer *q, uint32_t piece)
 {
+	uint32_t at = sp_playpos_of(q, sp_now_us());
+	if (at != SP_PLAYPOS_NONE)
+		return piece > at ? piece - at : 0;
 	if (q->gap_hint && !sp_bitfield_get(&q->have, q->gap_hint - 1))
 		q->gap_hint = 0; /* a bitfield replaced what we knew */
 	while (q->gap_hint < q->have.nbits && sp_bitfield_get(&q->have, q->gap_hint))
