@@ -33,6 +33,14 @@ struct sp_upload_req {
  * waits at most this long for the asker to get it there */
 #define SP_HANDOUT_HOLD_US 2000000
 #define SP_HANDOUT_LINGER_US 5000000 /* the mode outlasts the bottleneck this long */
+/* the hand-out is off while our uplink carries this share of every
+ * playing peer's stream, and twice the bitrate at least (sp_playpos
+ * tells the bitrate): holding would only delay a copy we can afford */
+#define SP_HANDOUT_AMPLE_SHARE 0.5
+#define SP_HANDOUT_AMPLE_MIN_X 2.0
+/* a viewer whose uplink is the bottleneck holds a request needed this
+ * many pieces later than the most urgent one waiting (peer_up.c) */
+#define SP_URGENT_SLACK 1
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */

@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "net/wire.h"
+#include "picker/picker.h"
 #include "storage/storage.h"
 
 bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
@@ -78,6 +79,46 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
+/* The distance of the request needed soonest, of all peers' queues. */
+static void urgent_refresh(struct sp_torrent *t)
+{
+	t->urgent_min = UINT32_MAX;
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing)
+			continue;
+		for (size_t i = 0; i < p->upq_len; i++) {
+			uint32_t d = need_dist(p, p->upq[i].piece);
+			if (d < t->urgent_min)
+				t->urgent_min = d;
+		}
+	}
+}
+
+/* Not handing out: FIFO, unless we play and our uplink is the
+ * bottleneck (t->urgent): then p's request needed soonest, and none
+ * while another peer's is needed more than SP_URGENT_SLACK pieces sooner
+ * (-1; spare: the uplink idles, serve anyway). */
+static ssize_t urgent_upload(struct sp_peer *p, bool spare)
+{
+	if (!p->t->urgent || !p->upq_len)
+		return 0;
+	size_t best = 0;
+	uint32_t bd = need_dist(p, p->upq[0].piece);
+	for (size_t i = 1; i < p->upq_len; i++) {
+		uint32_t d = need_dist(p, p->upq[i].piece);
+		if (d < bd) {
+			bd = d;
+			best = i;
+		}
+	}
+	if (!spare && (uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK) {
+		urgent_refresh(p->t); /* that one may be served by now */
+		if ((uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK)
+			return -1;
+	}
+	return (ssize_t)best;
+}
+
 /* The request to serve next: upq's first, or when handing out the first
  * that is not held; -1 when all are held (spare: then the one p needs
  * soonest). *refuse: held long enough, and a client that does not re-ask
@@ -87,7 +128,7 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
 {
 	*refuse = false;
 	if (!p->t->handout)
-		return 0;
+		return urgent_upload(p, spare);
 	uint32_t last = UINT32_MAX;
 	bool held = false;
 	for (size_t i = 0; i < p->upq_len; i++) {
@@ -239,6 +280,43 @@ void sp_peer_send_allowed_fast(struct sp_peer *p)
 }
 
 
+/* Is our uplink ample for the peers that play (sp_playpos told us the
+ * bitrate)? Our cap, else what we measured. Unknown bitrate: no. */
+static bool ample(const struct sp_torrent *t)
+{
+	double br = 0, up = (double)t->s->cfg.upload_rate_limit;
+	int leechers = 0;
+	for (const struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing || sp_peer_is_seed(p))
+			continue;
+		leechers++;
+		if (p->play_known && p->play_rate > br)
+			br = p->play_rate;
+	}
+	if (up <= 0)
+		up = t->up_rate;
+	double need = SP_HANDOUT_AMPLE_SHARE * leechers;
+	if (need < SP_HANDOUT_AMPLE_MIN_X)
+		need = SP_HANDOUT_AMPLE_MIN_X;
+	return br > 0 && up >= need * br;
+}
+
+/* Do we play (a viewer: it uploads while it watches), with the uplink the
+ * bottleneck (requests of two peers wait behind output that does not
+ * drain; then one, for SP_HANDOUT_LINGER_US)? Then t->urgent, and the
+ * distance of the request needed soonest. */
+static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
+{
+	double br = 0;
+	bool plays = t->picker && sp_picker_play_offset(t->picker, &br) != UINT64_MAX && br > 0;
+	if (plays && asking >= (t->urgent ? 1 : 2))
+		t->urgent_seen_us = now;
+	t->urgent = plays && !t->handout && t->urgent_seen_us &&
+		    now - t->urgent_seen_us < SP_HANDOUT_LINGER_US;
+	if (t->urgent)
+		urgent_refresh(t);
+}
+
 /* Every torrent tick: are we a seed whose uplink is the bottleneck?
  * Requests of two peers or more wait behind output that does not drain
  * (the kernel's part kept short by SP_PEER_NOTSENT_LOWAT: a slow link, or
@@ -258,9 +336,10 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 	if (sp_bitfield_full(&t->have) && asking >= (was ? 1 : 2))
 		t->handout_seen_us = now;
 	t->handout = sp_bitfield_full(&t->have) && t->handout_seen_us &&
-		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US;
+		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US && !ample(t);
 	if (was != t->handout)
 		SP_INFO("peer", "hand-out %s (%d peers waiting)", t->handout ? "on" : "off", asking);
+	urgent_tick(t, asking, now);
 	size_t queued = 0;
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
 		if (p->handshaked && !p->closing && p->upq_len)
@@ -268,7 +347,7 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 		if (p->handshaked && !p->closing)
 			queued += evbuffer_get_length(bufferevent_get_output(p->bev));
 	}
-	if (!t->handout || queued >= SP_PEER_OUT_LOW_WATER)
+	if (!(t->handout || t->urgent) || queued >= SP_PEER_OUT_LOW_WATER)
 		return;
 	/* the uplink idles while every request waits: spare capacity goes to
 	 * the held request needed soonest rather than to nobody */

@@ -102,6 +102,9 @@ int sp_playpos_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 		return 0;
 	}
 	uint32_t n = p->t->mi->num_pieces;
+	if (!p->play_known)
+		SP_INFO("peer", "%s: sp_playpos: plays at piece %u, %u B/s", p->name, pp.piece,
+			pp.rate);
 	p->play_known = true;
 	p->play_piece = pp.piece < n ? pp.piece : n;
 	p->play_rate = pp.rate;
