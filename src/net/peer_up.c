@@ -22,7 +22,17 @@
  * capacity is never left unused. What a piece costs us
  * then is about one copy, as with BEP 16 super-seeding, but in the
  * viewers' order and with every piece announced (non-swarmplay peers see
- * a seed, and get every piece, a little later when others have it). */
+ * a seed, and get every piece, a little later when others have it).
+ * Where a viewer plays is where its sp_playpos says (playpos.c), else its
+ * first gap. The hand-out is off while our uplink is ample (ample():
+ * half of every leecher's stream, twice the bitrate at least).
+ *
+ * A viewer uploading (t->urgent: we play, and our uplink is the
+ * bottleneck) serves each peer's request needed soonest first, and holds
+ * a peer's while another's waits that is needed more than
+ * SP_URGENT_SLACK pieces sooner: the viewer right behind us gets our
+ * newest pieces before those far behind, who have time to get them
+ * elsewhere. */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
