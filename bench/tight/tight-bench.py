@@ -254,6 +254,10 @@ def lt_client(cfg):
                     out.close()
                 except BrokenPipeError:
                     pass
+                try:  # sys.stdout leaves fd 1 open: the reader's EOF
+                    os.close(1)
+                except OSError:
+                    pass
             continue
         if piece == n and whole:
             break

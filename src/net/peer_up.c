@@ -321,8 +321,12 @@ static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
 	bool plays = t->picker && sp_picker_play_offset(t->picker, &br) != UINT64_MAX && br > 0;
 	if (plays && asking >= (t->urgent ? 1 : 2))
 		t->urgent_seen_us = now;
+	bool was = t->urgent;
 	t->urgent = plays && !t->handout && t->urgent_seen_us &&
 		    now - t->urgent_seen_us < SP_HANDOUT_LINGER_US;
+	if (was != t->urgent)
+		SP_INFO("peer", "uploads: needed soonest first %s (%d peers waiting)",
+			t->urgent ? "on" : "off", asking);
 	if (t->urgent)
 		urgent_refresh(t);
 }
