@@ -185,13 +185,23 @@ static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 	p->upq_len = k;
 }
 
+/* How much output a peer may have queued before we serve it more: less
+ * while the order of our uploads matters (hand-out, needed soonest
+ * first), so that what is committed in a peer's buffer does not delay a
+ * more urgent request of another. */
+static size_t out_water(const struct sp_torrent *t)
+{
+	return t->handout || t->urgent ? SP_PEER_OUT_ORDERED_WATER : SP_PEER_OUT_LOW_WATER;
+}
+
 static void serve(struct sp_peer *p, bool spare)
 {
 	/* per thread: each session has its own net thread */
 	static _Thread_local uint8_t block[SP_PEER_MAX_REQ_LEN];
 	struct evbuffer *out = bufferevent_get_output(p->bev);
 	int64_t now = p->t->handout ? sp_now_us() : 0;
-	while (p->upq_len && !p->closing && evbuffer_get_length(out) < SP_PEER_OUT_LOW_WATER) {
+	size_t water = out_water(p->t);
+	while (p->upq_len && !p->closing && evbuffer_get_length(out) < water) {
 		bool refuse;
 		ssize_t k = next_upload(p, now, spare, &refuse);
 		if (k < 0)
@@ -343,8 +353,7 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 	int asking = 0;
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		asking += p->handshaked && !p->closing && p->upq_len &&
-			  evbuffer_get_length(bufferevent_get_output(p->bev)) >=
-				  SP_PEER_OUT_LOW_WATER / 2;
+			  evbuffer_get_length(bufferevent_get_output(p->bev)) >= out_water(t) / 2;
 	bool was = t->handout;
 	int64_t now = sp_now_us();
 	if (sp_bitfield_full(&t->have) && asking >= (was ? 1 : 2))
@@ -361,7 +370,7 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 		if (p->handshaked && !p->closing)
 			queued += evbuffer_get_length(bufferevent_get_output(p->bev));
 	}
-	if (!(t->handout || t->urgent) || queued >= SP_PEER_OUT_LOW_WATER)
+	if (!(t->handout || t->urgent) || queued >= out_water(t))
 		return;
 	/* the uplink idles while every request waits: spare capacity goes to
 	 * the held request needed soonest rather than to nobody */
