@@ -186,12 +186,13 @@ static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 }
 
 /* How much output a peer may have queued before we serve it more: less
- * while the order of our uploads matters (hand-out, needed soonest
- * first), so that what is committed in a peer's buffer does not delay a
- * more urgent request of another. */
+ * while the order of our uploads matters (hand-out; a viewer, whose
+ * uploads go needed soonest first once its uplink is the bottleneck), so
+ * that what is committed in a peer's buffer does not delay a more urgent
+ * request of another, and the bottleneck shows early. */
 static size_t out_water(const struct sp_torrent *t)
 {
-	return t->handout || t->urgent ? SP_PEER_OUT_ORDERED_WATER : SP_PEER_OUT_LOW_WATER;
+	return t->handout || t->plays ? SP_PEER_OUT_ORDERED_WATER : SP_PEER_OUT_LOW_WATER;
 }
 
 static void serve(struct sp_peer *p, bool spare)
@@ -329,6 +330,7 @@ static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
 {
 	double br = 0;
 	bool plays = t->picker && sp_picker_play_offset(t->picker, &br) != UINT64_MAX && br > 0;
+	t->plays = plays;
 	if (plays && asking >= (t->urgent ? 1 : 2))
 		t->urgent_seen_us = now;
 	bool was = t->urgent;
