@@ -24,9 +24,9 @@ int sp_playpos_parse(const uint8_t *data, size_t len, struct sp_playpos *out)
 		if (ok) {
 			out->piece = (uint32_t)p->i;
 			int64_t v = rt ? rt->i : 0;
-			out->rate = v <= 0 ? 0
-				    : v > (int64_t)SP_PLAYPOS_MAX_RATE ? SP_PLAYPOS_MAX_RATE
-								       : (uint32_t)v;
+			if (v > (int64_t)SP_PLAYPOS_MAX_RATE)
+				v = SP_PLAYPOS_MAX_RATE;
+			out->rate = v > 0 ? (uint32_t)v : 0;
 			r = 0;
 		}
 	}

@@ -29,7 +29,7 @@
 
 struct sp_playpos {
 	uint32_t piece; /* < SP_PLAYPOS_MAX_PIECE (the caller checks its torrent's count) */
-	uint32_t rate;  /* bytes/s, <= SP_PLAYPOS_MAX_RATE */
+	uint32_t rate;	/* bytes/s, <= SP_PLAYPOS_MAX_RATE */
 };
 
 /* 0, or -EBADMSG: not a bencoded dictionary (with nothing after it), "p"

@@ -95,12 +95,9 @@ SP_TEST(handshake_id)
 		const char *msg;
 		int want;
 	} cases[] = {
-	    {"d1:md10:sp_playposi3eee", 3},
-	    {"d1:md10:sp_playposi255eee", 255},
-	    {"d1:md10:sp_playposi256eee", 0},
-	    {"d1:md10:sp_playposi0eee", 0},
-	    {"d1:md10:sp_playposi-3eee", 0},
-	    {"d1:md10:sp_playpos1:3ee", 0},
+	    {"d1:md10:sp_playposi3eee", 3},   {"d1:md10:sp_playposi255eee", 255},
+	    {"d1:md10:sp_playposi256eee", 0}, {"d1:md10:sp_playposi0eee", 0},
+	    {"d1:md10:sp_playposi-3eee", 0},  {"d1:md10:sp_playpos1:3ee", 0},
 	    {"d1:md11:ut_metadatai2eee", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
