@@ -38,6 +38,7 @@ struct sp_upload_req {
  * tells the bitrate): holding would only delay a copy we can afford */
 #define SP_HANDOUT_AMPLE_SHARE 0.5
 #define SP_HANDOUT_AMPLE_MIN_X 2.0
+#define SP_HANDOUT_AMPLE_SLACK 0.9
 /* a viewer whose uplink is the bottleneck holds a request needed this
  * many pieces later than the most urgent one waiting (peer_up.c) */
 #define SP_URGENT_SLACK 1

@@ -319,7 +319,9 @@ static bool ample(const struct sp_torrent *t)
 	double need = SP_HANDOUT_AMPLE_SHARE * leechers;
 	if (need < SP_HANDOUT_AMPLE_MIN_X)
 		need = SP_HANDOUT_AMPLE_MIN_X;
-	return br > 0 && up >= need * br;
+	/* a measured rate falls a little short of the link's (headers,
+	 * ramps): SP_HANDOUT_AMPLE_SLACK of it counts */
+	return br > 0 && up >= SP_HANDOUT_AMPLE_SLACK * need * br;
 }
 
 /* Do we play (a viewer: it uploads while it watches), with the uplink the
