@@ -6,7 +6,7 @@
  *   swarmplay-sim [--scenario NAME] [--policy 0|1|2] [--seeds N] [--seed FIRST] [--perf] [--check]
  *                 [--waste] (unwanted bytes by cause under each row)
  *   swarmplay-sim --viewers [--seeds N] [--choke all|tft|vod] [--norelay]
- *                 [--handout | --handout-idle]
+ *                 [--handout | --handout-idle] [--playpos]
  *                 (issue 10: a source and N viewers relaying; per viewer
  *                 first frame, stalls, up/down, and the source's copies)
  *
@@ -195,7 +195,7 @@ static void perf(bool lossy, bool deep)
  * viewers' uplinks at 1 x and 2 x, 4 and 8 viewers 3 s apart. Per viewer
  * (in join order) the mean first frame, stalled seconds (sum over the
  * runs) and up / down; the source's copies sent (mean). */
-static int viewers_table(int choke, bool norelay, int handout, bool check)
+static int viewers_table(int choke, bool norelay, int handout, bool playpos, bool check)
 {
 	static const double src_x[] = {1.2, 2.0}, view_x[] = {1.0, 2.0};
 	static const uint32_t nv[] = {4, 8};
@@ -219,6 +219,7 @@ static int viewers_table(int choke, bool norelay, int handout, bool check)
 				sc.picker_norelay = norelay;
 				sc.source_handout = handout > 0;
 				sc.handout_nospare = handout > 1;
+				sc.playpos = playpos;
 				double ttff[SIM_MAX_VIEWERS] = {0}, st[SIM_MAX_VIEWERS] = {0};
 				double copies = 0, up = 0, down = 0;
 				uint32_t unfinished = 0;
@@ -247,6 +248,7 @@ static int viewers_table(int choke, bool norelay, int handout, bool check)
 				printf("| %.1f x | %.0f x | %u | %s | %s | %s | %s%s | %.2f | %.2f |\n",
 				       src_x[a], view_x[b], sc.nviewers, choke_name[choke],
 				       norelay ? (handout ? "no relay, hand-out" : "before")
+					       : playpos ? (handout ? "relay, hand-out, playpos" : "relay, playpos")
 					       : (handout > 1 ? "relay, hand-out (idle)" : handout ? "relay, hand-out" : "relay"), f, g,
 				       unfinished ? " (some unfinished)" : "", down > 0 ? up / down : 0,
 				       copies / nseeds);
@@ -259,6 +261,7 @@ int main(int argc, char **argv)
 	const char *only = NULL;
 	bool check = false, do_perf = false, viewers = false, norelay = false;
 	int handout = 0;
+	bool playpos = false;
 	int choke = SIM_VCHOKE_TFT;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
@@ -283,6 +286,8 @@ int main(int argc, char **argv)
 			handout = 1;
 		else if (!strcmp(argv[i], "--handout-idle"))
 			handout = 2;
+		else if (!strcmp(argv[i], "--playpos"))
+			playpos = true;
 		else if (!strcmp(argv[i], "--choke") && i + 1 < argc) {
 			const char *m = argv[++i];
 			choke = !strcmp(m, "all") ? SIM_VCHOKE_ALL
@@ -294,7 +299,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (viewers)
-		return viewers_table(choke, norelay, handout, check);
+		return viewers_table(choke, norelay, handout, playpos, check);
 	if (do_perf) {
 		perf(false, false);
 		perf(true, false);

@@ -168,12 +168,21 @@ static int64_t half_rtt(const struct vsim *s)
 /* How far piece is past the first piece viewer w lacks (as its HAVEs
  * told the source): a viewer plays near that first gap, so the smaller,
  * the sooner it needs the piece. */
+static uint32_t play_piece(const struct vsim *s, uint32_t w)
+{
+	return (uint32_t)(s->n[w].pos / s->sc->piece_length);
+}
+
 static uint32_t need_dist(const struct vsim *s, uint32_t w, uint32_t piece)
 {
-	const uint8_t *k = s->n[0].known[w];
 	uint32_t first = 0;
-	while (first < s->npieces && k[first])
-		first++;
+	if (s->sc->playpos) {
+		first = play_piece(s, w); /* sp_playpos: where it plays */
+	} else {
+		const uint8_t *k = s->n[0].known[w];
+		while (first < s->npieces && k[first])
+			first++;
+	}
 	return piece > first ? piece - first : 0;
 }
 
@@ -256,12 +265,47 @@ static bool handout_pick(struct vsim *s)
 	return true;
 }
 
+/* sp_playpos tells the source the bitrate and who plays: its uplink is
+ * ample when it could carry half of every playing viewer's stream, and
+ * twice the bitrate at least; the
+ * hand-out is off then (peer_up.c, SP_HANDOUT_AMPLE): holding a request
+ * would only delay a duplicate the source can afford. */
+static bool ample(const struct vsim *s)
+{
+	if (!s->sc->playpos || getenv("SIM_NO_AMPLE"))
+		return false;
+	uint32_t playing = 0;
+	for (uint32_t v = 1; v < s->nn; v++)
+		playing += s->n[v].joined && s->n[v].state != PL_DONE;
+	double need = 0.5 * playing > 2.0 ? 0.5 * playing : 2.0;
+	return s->n[0].rate >= need * s->sc->bitrate;
+}
+
+/* sp_playpos: a viewer serves first the request needed soonest (the
+ * least distance from where its asker plays), not the oldest. */
+static void urgent_first(struct vsim *s, struct node *d)
+{
+	uint32_t best = UINT32_MAX, bi = 0;
+	for (uint32_t i = d->head; i < d->nq; i++) {
+		struct vreq *r = &d->q[i];
+		if (r->arrive > s->now || r->cancel_at <= s->now)
+			continue;
+		uint32_t dist = need_dist(s, r->from, r->piece);
+		if (dist < best) {
+			best = dist;
+			bi = i;
+		}
+	}
+	if (best != UINT32_MAX)
+		to_head(d, bi);
+}
+
 static void kick(struct vsim *s, uint32_t u)
 {
 	struct node *d = &s->n[u];
 	if (d->serving)
 		return;
-	if (u == 0 && s->sc->source_handout) {
+	if (u == 0 && s->sc->source_handout && !ample(s)) {
 		/* the first of the queue that arrived and is not cancelled */
 		while (d->head < d->nq && d->q[d->head].cancel_at <= s->now)
 			d->head++;
@@ -280,6 +324,8 @@ static void kick(struct vsim *s, uint32_t u)
 			return;
 		}
 	}
+	if (u && s->sc->playpos && !getenv("SIM_NO_URGENT"))
+		urgent_first(s, d);
 	while (d->head < d->nq) {
 		struct vreq *r = &d->q[d->head];
 		int64_t start = r->arrive > s->now ? r->arrive : s->now;
@@ -446,7 +492,11 @@ static void rechoke(struct vsim *s, uint32_t u)
 			.down_rate = (double)d->got_from[v] / 10.0,
 			.up_rate = (double)d->sent_to[v] / 10.0,
 			.forwarded = (double)d->fwd[v],
-			.behind = s->n[v].nhave < d->nhave || u == 0,
+			.behind = u == 0 || (s->sc->playpos ? s->n[v].pos < d->pos
+							     : s->n[v].nhave < d->nhave),
+			.lag_s = s->sc->playpos && u && d->pos > s->n[v].pos
+					 ? (d->pos - s->n[v].pos) / s->sc->bitrate
+					 : 0,
 			.age_s = (double)(s->now - s->n[v].join_us) / SEC,
 			.unchoked = d->unchoked[v]};
 	}

@@ -43,6 +43,10 @@ struct sim_vswarm {
 				  every request waits, the one needed soonest
 				  is served (spare capacity) */
 	bool handout_nospare;  /* ... but idle rather than that (BEP 16) */
+	bool playpos;          /* sp_playpos: every node knows where the others
+				  play (src/net/playpos.c): the hand-out ranks
+				  by it instead of the first gap, the choker
+				  ranks the nearest behind first */
 	bool check_invariants; /* sp_picker_check() after every call (slow) */
 };
 

@@ -213,7 +213,8 @@ def lt_client(cfg):
     """Runs inside the clients' namespace: a libtorrent streaming client as
     tuned in bench/play (sequential, deadlines on a 3-piece window ahead of
     the read position). Verified pieces go to stdout in order; "whole" on
-    stderr when the torrent turns to seeding, "stats {...}" at the end."""
+    stderr when the torrent turns to seeding, "stats {...}" at the end
+    (after seeding on while cfg["linger"], a path, does not exist)."""
     import libtorrent as lt
     window, step_ms = 3, 100
     ses = lt.session({"listen_interfaces": "0.0.0.0:6890",
@@ -253,12 +254,21 @@ def lt_client(cfg):
                     out.close()
                 except BrokenPipeError:
                     pass
+                try:  # sys.stdout leaves fd 1 open: the reader's EOF
+                    os.close(1)
+                except OSError:
+                    pass
             continue
         if piece == n and whole:
             break
         time.sleep(0.002)
+    # bench/viewers: a viewer that has played to the end seeds on until
+    # the file cfg["linger"] names exists
+    while cfg.get("linger") and not os.path.exists(cfg["linger"]) and time.time() < end:
+        time.sleep(0.2)
     st = h.status()
     print("stats " + json.dumps({"payload_down": st.total_payload_download,
+                                 "payload_up": st.total_payload_upload,
                                  "down": st.total_download,
                                  "redundant": st.total_redundant_bytes,
                                  "failed": st.total_failed_bytes}), file=sys.stderr, flush=True)

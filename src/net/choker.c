@@ -10,7 +10,9 @@
  *     unchoked, plus one optimistic slot rotating every OPTIMISTIC_US;
  *   - video on demand, Give-to-Get (a stream plays: the picker knows its
  *     bitrate; issue 10): every VOD_RECHOKE_US, peers behind us first (we
- *     have what they need soonest), those that pass on what we give them
+ *     have what they need soonest; behind in playback when we both know
+ *     where the other plays, sp_playpos, and then the nearest behind
+ *     first, else behind in pieces), those that pass on what we give them
  *     (`forwarded`: HAVEs of others for pieces that we sent them) before
  *     the rest, then the others by what they give us; slots sized to the
  *     uplink (one per half a bitrate of measured or capped upload, 2 to
@@ -63,20 +65,52 @@ static void fill_in(const struct sp_torrent *t, int64_t now, struct sp_choker_in
 		in->slots = SP_SESSION_DEFAULT_SLOTS;
 }
 
+/* Where we play (a piece) and at what rate, as we tell our peers:
+ * false when no stream plays. */
+static bool our_playpos(const struct sp_torrent *t, uint32_t *piece, double *rate)
+{
+	if (!t->picker)
+		return false;
+	uint64_t off = sp_picker_play_offset(t->picker, rate);
+	*piece = off == UINT64_MAX ? 0 : (uint32_t)(off / t->mi->piece_length);
+	return off != UINT64_MAX && *rate > 0;
+}
+
+/* Is p behind us, and by how many seconds (0: unknown)? By where we
+ * both play when both are known (sp_playpos), else by what we have. */
+static bool behind(const struct sp_torrent *t, struct sp_peer *p, int64_t now, bool known,
+		   uint32_t mine, double rate, double *lag_s)
+{
+	uint32_t theirs = known ? sp_playpos_of(p, now) : SP_PLAYPOS_NONE;
+	*lag_s = 0;
+	if (theirs == SP_PLAYPOS_NONE)
+		return p->have.count < t->have.count;
+	if (theirs >= mine)
+		return false;
+	*lag_s = (double)(mine - theirs) * (double)t->mi->piece_length / rate;
+	return true;
+}
+
 static size_t fill_cands(const struct sp_torrent *t, int64_t now, struct sp_choker_cand *c,
 			 struct sp_peer **by_id)
 {
 	size_t n = 0;
+	uint32_t mine = 0;
+	double rate = 0;
+	bool known = our_playpos(t, &mine, &rate);
 	for (struct sp_peer *p = t->peers; p && n < MAX_RANK; p = p->next) {
 		if (!p->handshaked || p->closing)
 			continue;
 		by_id[n] = p;
+		double lag = 0;
+		bool back = behind(t, p, now, known, mine, rate, &lag);
 		c[n] = (struct sp_choker_cand){
 			.id = (uint32_t)n + 1,
 			.interested = eligible(p),
 			.unchoked = !p->am_choking,
 			.snubbed = p->snubbed,
-			.behind = p->have.count < t->have.count,
+			.behind = back,
+			.lag_s = lag,
 			.down_rate = p->down_rate,
 			.up_rate = p->up_rate,
 			.lan = t->s->cfg.lsd && sp_addr_is_lan((const struct sockaddr *)&p->addr),

@@ -33,7 +33,8 @@ uint32_t sp_choker_slots(const struct sp_choker_in *in)
 	return k > SP_CHOKER_MAX_SLOTS ? SP_CHOKER_MAX_SLOTS : (uint32_t)k;
 }
 
-#define LAN_FIRST 1e15 /* above any rate and the VoD class */
+#define LAN_FIRST 1e15 /* above any rate and the VoD classes */
+#define LAG_MAX_S 1e9  /* keeps the class of known lags above the others */
 
 static void keys(const struct sp_choker_in *in, const struct sp_choker_cand *c,
 		 struct ranked *r)
@@ -45,7 +46,16 @@ static void keys(const struct sp_choker_in *in, const struct sp_choker_cand *c,
 		return;
 	}
 	/* Give-to-Get: those behind us need what we have; among them the
-	 * ones that pass it on first, so that our uplink feeds the swarm */
+	 * ones that pass it on first, so that our uplink feeds the swarm.
+	 * Where they play known (sp_playpos), the nearest behind us first: it
+	 * needs our newest pieces soonest and is the next link of the chain
+	 * to those behind it. */
+	if (c->behind && c->lag_s > 0) {
+		double lag = c->lag_s < LAG_MAX_S ? c->lag_s : LAG_MAX_S;
+		r->key1 = lan + 2e12 - lag;
+		r->key2 = c->forwarded;
+		return;
+	}
 	r->key1 = lan + (c->behind ? 1e12 + c->forwarded : c->snubbed ? -1.0 : c->down_rate);
 	r->key2 = c->behind ? c->down_rate + c->up_rate : c->forwarded;
 }

@@ -25,6 +25,8 @@ struct sp_choker_cand {
 	double forwarded;  /* pieces it announced (HAVE) that it got after we
 			      sent it some: what it passes on (Give-to-Get) */
 	double age_s;      /* connected for */
+	double lag_s;      /* how far behind us it plays, seconds, when both
+			      positions are known (sp_playpos); 0: unknown */
 	bool lan;          /* on the local network, and LAN peers come first
 			      (LSD on: the kiosk's screens serve each other
 			      before strangers on the internet) */
@@ -49,9 +51,11 @@ uint32_t sp_choker_slots(const struct sp_choker_in *in);
  * interested candidates are ever unchoked.
  *
  * Tit-for-tat: by down_rate (a snubbing peer last); seeding, by up_rate.
- * VoD: peers behind us first (we have what they need soonest), ranked by
- * forwarded then by what they give us, then the others by what they give
- * us; and the optimistic slot goes to a newcomer (younger than
+ * VoD: peers behind us first (we have what they need soonest): those
+ * whose lag_s is known by it, nearest first (it needs our newest pieces
+ * soonest, and passes them on to those behind it), then the others by
+ * forwarded and what they give us; then the peers not behind us by what
+ * they give us; and the optimistic slot goes to a newcomer (younger than
  * SP_CHOKER_NEW_S) first, at once rather than at the next rotation. */
 size_t sp_choker_rank(const struct sp_choker_in *in, const struct sp_choker_cand *c, size_t n,
 		      uint32_t *out, uint32_t *optimistic);

@@ -1,5 +1,6 @@
 /* ext.c - BEP 10 extension protocol: our extended handshake (v, reqq, p,
- * yourip for IPv4 and IPv6, m with ut_metadata and ut_pex, metadata_size
+ * yourip for IPv4 and IPv6, m with ut_metadata, ut_pex and our sp_playpos,
+ * metadata_size
  * when we have it) and theirs (reqq sizes our pipeline to them, v names
  * the client, yourip is a vote for our external address).
  * Net thread only. A malformed handshake closes the peer; unknown
@@ -16,6 +17,7 @@
 #include "core/log.h"
 #include "net/ext_parse.h"
 #include "net/peer.h"
+#include "net/playpos_msg.h"
 #include "net/wire.h"
 #include "picker/picker.h"
 
@@ -29,6 +31,8 @@ int sp_ext_send_handshake(struct sp_peer *p)
 	sp_benc_dict_begin(&b);
 	sp_benc_put_cstr(&b, "m");
 	sp_benc_dict_begin(&b);
+	sp_benc_put_cstr(&b, SP_PLAYPOS_NAME); /* keys in order: before "ut_" */
+	sp_benc_put_int(&b, SP_EXT_SP_PLAYPOS);
 	sp_benc_put_cstr(&b, "ut_metadata");
 	sp_benc_put_int(&b, SP_EXT_UT_METADATA);
 	if (sp_pex_allowed(p->t)) {
@@ -84,6 +88,7 @@ static int on_handshake(struct sp_peer *p, const uint8_t *data, size_t len)
 	}
 	p->ut_metadata = hs.ut_metadata;
 	p->ut_pex = hs.ut_pex;
+	p->sp_playpos = hs.sp_playpos;
 	p->listen_port = hs.listen_port;
 	p->metadata_size = hs.metadata_size;
 	/* BEP 10 "yourip": a vote for our external address (a peer we
@@ -105,5 +110,7 @@ int sp_ext_on_message(struct sp_peer *p, uint8_t ext_id, const uint8_t *data, si
 		return sp_meta_on_message(p, data, len);
 	if (ext_id == SP_EXT_UT_PEX)
 		return sp_pex_on_message(p, data, len);
+	if (ext_id == SP_EXT_SP_PLAYPOS)
+		return sp_playpos_on_message(p, data, len);
 	return 0; /* not one we advertised: ignore */
 }

@@ -39,6 +39,8 @@ int sp_ext_parse_handshake(const uint8_t *data, size_t len, struct sp_ext_hs *hs
 	hs->ut_metadata = um && um->i > 0 && um->i < 256 ? (uint8_t)um->i : 0;
 	const struct sp_benc *up = m ? sp_benc_dict_get_type(m, "ut_pex", SP_BENC_INT) : NULL;
 	hs->ut_pex = up && up->i > 0 && up->i < 256 ? (uint8_t)up->i : 0;
+	const struct sp_benc *sp = m ? sp_benc_dict_get_type(m, "sp_playpos", SP_BENC_INT) : NULL;
+	hs->sp_playpos = sp && sp->i > 0 && sp->i < 256 ? (uint8_t)sp->i : 0;
 	const struct sp_benc *lp = sp_benc_dict_get_type(root, "p", SP_BENC_INT);
 	hs->listen_port = lp && lp->i > 0 && lp->i < 65536 ? (uint16_t)lp->i : 0;
 	const struct sp_benc *ms = sp_benc_dict_get_type(root, "metadata_size", SP_BENC_INT);

@@ -20,6 +20,7 @@ struct sp_ext_hs {
 	uint32_t reqq;		/* "reqq" > 0, saturated at UINT32_MAX; 0 = absent */
 	uint8_t ut_metadata;	/* m.ut_metadata in 1..255 */
 	uint8_t ut_pex;		/* m.ut_pex in 1..255 */
+	uint8_t sp_playpos;	/* m.sp_playpos in 1..255 (ours: playpos_msg.h) */
 	uint16_t listen_port;	/* "p" in 1..65535 */
 	uint32_t metadata_size; /* "metadata_size" in 1..UINT32_MAX */
 	uint8_t yourip[16];	/* "yourip": our address as the peer sees it */

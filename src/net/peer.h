@@ -33,9 +33,21 @@ struct sp_upload_req {
  * waits at most this long for the asker to get it there */
 #define SP_HANDOUT_HOLD_US 2000000
 #define SP_HANDOUT_LINGER_US 5000000 /* the mode outlasts the bottleneck this long */
+/* the hand-out is off while our uplink carries this share of every
+ * playing peer's stream, and twice the bitrate at least (sp_playpos
+ * tells the bitrate): holding would only delay a copy we can afford */
+#define SP_HANDOUT_AMPLE_SHARE 0.5
+#define SP_HANDOUT_AMPLE_MIN_X 2.0
+#define SP_HANDOUT_AMPLE_SLACK 0.9
+/* a viewer whose uplink is the bottleneck holds a request needed this
+ * many pieces later than the most urgent one waiting (peer_up.c) */
+#define SP_URGENT_SLACK 1
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
+/* ... while the order of uploads matters (hand-out, needed soonest first):
+ * one block and a bit, so that little is committed ahead of an urgent one */
+#define SP_PEER_OUT_ORDERED_WATER (24 * 1024)
 #define SP_PEER_NOTSENT_LOWAT (32 * 1024) /* unsent bytes the kernel may hold (peer.c) */
 #define SP_PEER_MAX_REQ_LEN (128u * 1024u) /* largest request we serve */
 /* Back-pressure (peer_io.c): its input waits while we owe it this much */
@@ -89,6 +101,15 @@ struct sp_peer {
 	uint32_t reqq;             /* its BEP 10 reqq, 0 = unknown */
 	uint8_t ut_metadata;       /* its BEP 9 extension id, 0 = none */
 	uint8_t ut_pex;            /* its BEP 11 extension id, 0 = none */
+	uint8_t sp_playpos;        /* its sp_playpos extension id, 0 = none */
+	/* where it plays, as its sp_playpos said (playpos.c) */
+	bool play_known;
+	uint32_t play_piece, play_rate; /* piece, bytes/s (0: not playing) */
+	int64_t play_us;                /* when it said so */
+	/* what we told it last */
+	bool play_sent;
+	uint32_t play_sent_piece, play_sent_rate;
+	int64_t play_sent_us;
 	uint16_t listen_port;      /* its BEP 10 "p", 0 = unknown */
 	int64_t pex_sent_us;
 	uint32_t metadata_size;    /* as it announced */
@@ -215,6 +236,18 @@ void sp_peer_on_cancel(struct sp_peer *p, const struct sp_wire_msg *m);
 bool sp_pex_allowed(const struct sp_torrent *t);
 void sp_pex_tick(struct sp_torrent *t, int64_t now);
 int sp_pex_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
+
+/* playpos.c: where the peers play (sp_playpos, issue 10) */
+#define SP_EXT_SP_PLAYPOS 3
+#define SP_PLAYPOS_NONE UINT32_MAX
+/* Every torrent tick: tell the peers that understand it where we play,
+ * when that differs from what they would reckon (at most every 500 ms). */
+void sp_playpos_tick(struct sp_torrent *t, int64_t now);
+/* Its message: malformed ones are ignored (0 always, or -ENOMEM). */
+int sp_playpos_on_message(struct sp_peer *p, const uint8_t *data, size_t len);
+/* The piece it plays now, by its last message and rate; SP_PLAYPOS_NONE
+ * when it never said or is not playing. */
+uint32_t sp_playpos_of(const struct sp_peer *p, int64_t now);
 
 /* ext.c: BEP 10 extended handshake */
 int sp_ext_send_handshake(struct sp_peer *p);

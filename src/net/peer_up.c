@@ -22,7 +22,17 @@
  * capacity is never left unused. What a piece costs us
  * then is about one copy, as with BEP 16 super-seeding, but in the
  * viewers' order and with every piece announced (non-swarmplay peers see
- * a seed, and get every piece, a little later when others have it). */
+ * a seed, and get every piece, a little later when others have it).
+ * Where a viewer plays is where its sp_playpos says (playpos.c), else its
+ * first gap. The hand-out is off while our uplink is ample (ample():
+ * half of every leecher's stream, twice the bitrate at least).
+ *
+ * A viewer uploading (t->urgent: we play, and our uplink is the
+ * bottleneck) serves each peer's request needed soonest first, and holds
+ * a peer's while another's waits that is needed more than
+ * SP_URGENT_SLACK pieces sooner: the viewer right behind us gets our
+ * newest pieces before those far behind, who have time to get them
+ * elsewhere. */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
@@ -33,6 +43,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "net/wire.h"
+#include "picker/picker.h"
 #include "storage/storage.h"
 
 bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
@@ -45,10 +56,14 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 
 /* ---- uploads ---- */
 
-/* How far piece lies past the first piece q lacks: a viewer plays near
- * its first gap, so the smaller, the sooner it needs the piece. */
+/* How far piece lies past where q plays: the smaller, the sooner it
+ * needs the piece. Where it said it plays (sp_playpos), else its first
+ * gap (a viewer plays near it). */
 static uint32_t need_dist(struct sp_peer *q, uint32_t piece)
 {
+	uint32_t at = sp_playpos_of(q, sp_now_us());
+	if (at != SP_PLAYPOS_NONE)
+		return piece > at ? piece - at : 0;
 	if (q->gap_hint && !sp_bitfield_get(&q->have, q->gap_hint - 1))
 		q->gap_hint = 0; /* a bitfield replaced what we knew */
 	while (q->gap_hint < q->have.nbits && sp_bitfield_get(&q->have, q->gap_hint))
@@ -74,6 +89,46 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
+/* The distance of the request needed soonest, of all peers' queues. */
+static void urgent_refresh(struct sp_torrent *t)
+{
+	t->urgent_min = UINT32_MAX;
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing)
+			continue;
+		for (size_t i = 0; i < p->upq_len; i++) {
+			uint32_t d = need_dist(p, p->upq[i].piece);
+			if (d < t->urgent_min)
+				t->urgent_min = d;
+		}
+	}
+}
+
+/* Not handing out: FIFO, unless we play and our uplink is the
+ * bottleneck (t->urgent): then p's request needed soonest, and none
+ * while another peer's is needed more than SP_URGENT_SLACK pieces sooner
+ * (-1; spare: the uplink idles, serve anyway). */
+static ssize_t urgent_upload(struct sp_peer *p, bool spare)
+{
+	if (!p->t->urgent || !p->upq_len)
+		return 0;
+	size_t best = 0;
+	uint32_t bd = need_dist(p, p->upq[0].piece);
+	for (size_t i = 1; i < p->upq_len; i++) {
+		uint32_t d = need_dist(p, p->upq[i].piece);
+		if (d < bd) {
+			bd = d;
+			best = i;
+		}
+	}
+	if (!spare && (uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK) {
+		urgent_refresh(p->t); /* that one may be served by now */
+		if ((uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK)
+			return -1;
+	}
+	return (ssize_t)best;
+}
+
 /* The request to serve next: upq's first, or when handing out the first
  * that is not held; -1 when all are held (spare: then the one p needs
  * soonest). *refuse: held long enough, and a client that does not re-ask
@@ -83,7 +138,7 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
 {
 	*refuse = false;
 	if (!p->t->handout)
-		return 0;
+		return urgent_upload(p, spare);
 	uint32_t last = UINT32_MAX;
 	bool held = false;
 	for (size_t i = 0; i < p->upq_len; i++) {
@@ -130,13 +185,24 @@ static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 	p->upq_len = k;
 }
 
+/* How much output a peer may have queued before we serve it more: less
+ * while the order of our uploads matters (hand-out; a viewer, whose
+ * uploads go needed soonest first once its uplink is the bottleneck), so
+ * that what is committed in a peer's buffer does not delay a more urgent
+ * request of another, and the bottleneck shows early. */
+static size_t out_water(const struct sp_torrent *t)
+{
+	return t->handout || t->plays ? SP_PEER_OUT_ORDERED_WATER : SP_PEER_OUT_LOW_WATER;
+}
+
 static void serve(struct sp_peer *p, bool spare)
 {
 	/* per thread: each session has its own net thread */
 	static _Thread_local uint8_t block[SP_PEER_MAX_REQ_LEN];
 	struct evbuffer *out = bufferevent_get_output(p->bev);
 	int64_t now = p->t->handout ? sp_now_us() : 0;
-	while (p->upq_len && !p->closing && evbuffer_get_length(out) < SP_PEER_OUT_LOW_WATER) {
+	size_t water = out_water(p->t);
+	while (p->upq_len && !p->closing && evbuffer_get_length(out) < water) {
 		bool refuse;
 		ssize_t k = next_upload(p, now, spare, &refuse);
 		if (k < 0)
@@ -235,6 +301,50 @@ void sp_peer_send_allowed_fast(struct sp_peer *p)
 }
 
 
+/* Is our uplink ample for the peers that play (sp_playpos told us the
+ * bitrate)? Our cap, else what we measured. Unknown bitrate: no. */
+static bool ample(const struct sp_torrent *t)
+{
+	double br = 0, up = (double)t->s->cfg.upload_rate_limit;
+	int leechers = 0;
+	for (const struct sp_peer *p = t->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing || sp_peer_is_seed(p))
+			continue;
+		leechers++;
+		if (p->play_known && p->play_rate > br)
+			br = p->play_rate;
+	}
+	if (up <= 0)
+		up = t->up_rate;
+	double need = SP_HANDOUT_AMPLE_SHARE * leechers;
+	if (need < SP_HANDOUT_AMPLE_MIN_X)
+		need = SP_HANDOUT_AMPLE_MIN_X;
+	/* a measured rate falls a little short of the link's (headers,
+	 * ramps): SP_HANDOUT_AMPLE_SLACK of it counts */
+	return br > 0 && up >= SP_HANDOUT_AMPLE_SLACK * need * br;
+}
+
+/* Do we play (a viewer: it uploads while it watches), with the uplink the
+ * bottleneck (requests of two peers wait behind output that does not
+ * drain; then one, for SP_HANDOUT_LINGER_US)? Then t->urgent, and the
+ * distance of the request needed soonest. */
+static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
+{
+	double br = 0;
+	bool plays = t->picker && sp_picker_play_offset(t->picker, &br) != UINT64_MAX && br > 0;
+	t->plays = plays;
+	if (plays && asking >= (t->urgent ? 1 : 2))
+		t->urgent_seen_us = now;
+	bool was = t->urgent;
+	t->urgent = plays && !t->handout && t->urgent_seen_us &&
+		    now - t->urgent_seen_us < SP_HANDOUT_LINGER_US;
+	if (was != t->urgent)
+		SP_INFO("peer", "uploads: needed soonest first %s (%d peers waiting)",
+			t->urgent ? "on" : "off", asking);
+	if (t->urgent)
+		urgent_refresh(t);
+}
+
 /* Every torrent tick: are we a seed whose uplink is the bottleneck?
  * Requests of two peers or more wait behind output that does not drain
  * (the kernel's part kept short by SP_PEER_NOTSENT_LOWAT: a slow link, or
@@ -247,16 +357,16 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 	int asking = 0;
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		asking += p->handshaked && !p->closing && p->upq_len &&
-			  evbuffer_get_length(bufferevent_get_output(p->bev)) >=
-				  SP_PEER_OUT_LOW_WATER / 2;
+			  evbuffer_get_length(bufferevent_get_output(p->bev)) >= out_water(t) / 2;
 	bool was = t->handout;
 	int64_t now = sp_now_us();
 	if (sp_bitfield_full(&t->have) && asking >= (was ? 1 : 2))
 		t->handout_seen_us = now;
 	t->handout = sp_bitfield_full(&t->have) && t->handout_seen_us &&
-		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US;
+		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US && !ample(t);
 	if (was != t->handout)
 		SP_INFO("peer", "hand-out %s (%d peers waiting)", t->handout ? "on" : "off", asking);
+	urgent_tick(t, asking, now);
 	size_t queued = 0;
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
 		if (p->handshaked && !p->closing && p->upq_len)
@@ -264,7 +374,7 @@ void sp_peer_handout_tick(struct sp_torrent *t)
 		if (p->handshaked && !p->closing)
 			queued += evbuffer_get_length(bufferevent_get_output(p->bev));
 	}
-	if (!t->handout || queued >= SP_PEER_OUT_LOW_WATER)
+	if (!(t->handout || t->urgent) || queued >= out_water(t))
 		return;
 	/* the uplink idles while every request waits: spare capacity goes to
 	 * the held request needed soonest rather than to nobody */

@@ -146,6 +146,12 @@ struct sp_torrent {
 	bool handout;                    /* a seed whose uplink is the bottleneck
 					    (peer_up.c): rare pieces first */
 	int64_t handout_seen_us;         /* last seen so */
+	bool urgent;                     /* we play, and our uplink is the
+					    bottleneck (peer_up.c): the request
+					    needed soonest first */
+	uint32_t urgent_min;             /* then, its distance (pieces) */
+	bool plays;                      /* a stream plays from us (peer_up.c) */
+	int64_t urgent_seen_us;
 	uint64_t stats_wasted;
 	uint64_t wasted_by[SP_WASTE_COUNT]; /* stats_wasted by cause */
 	double down_rate, up_rate;

@@ -689,6 +689,7 @@ void sp_torrent_on_tick(evutil_socket_t fd, short what, void *arg)
 	rate_tick(t, now);
 	lost_tick(t, now);
 	sp_peer_handout_tick(t);
+	sp_playpos_tick(t, now);
 	sp_torrent_start_rule_update(t);
 	if (t->storage && now - t->last_resume_us > RESUME_EVERY_US) {
 		t->last_resume_us = now;

@@ -225,6 +225,10 @@ double sp_picker_rate(const struct sp_picker *p);
 /* The highest bitrate among the readers (bytes/s); 0 with no reader:
  * no stream plays (the choker's VoD ranking). */
 double sp_picker_bitrate(const struct sp_picker *p);
+/* The earliest reader's cursor (UINT64_MAX with no reader) and, in
+ * *bitrate, its bitrate (bytes/s, 0: unknown): where we play, for the
+ * peers (sp_playpos, issue 10). */
+uint64_t sp_picker_play_offset(const struct sp_picker *p, double *bitrate);
 /* Checks every bookkeeping invariant (picker_check.c): 0, or the number of
  * the first one broken. Costs O(blocks + requests): tests and the
  * simulator call it after every call, the session never. */

@@ -199,6 +199,18 @@ double sp_picker_bitrate(const struct sp_picker *p)
 	return pk_max_bitrate(p);
 }
 
+uint64_t sp_picker_play_offset(const struct sp_picker *p, double *bitrate)
+{
+	uint64_t off = UINT64_MAX;
+	*bitrate = 0;
+	for (uint32_t k = 0; k < p->nrd; k++)
+		if (p->rd[k].offset < off) {
+			off = p->rd[k].offset;
+			*bitrate = pk_reader_bitrate(&p->rd[k]);
+		}
+	return off;
+}
+
 /* The start buffer absorbs a loss of sources right after the start. Peers
  * that together bring more than (1 + PK_START_MARGIN_X) x the bitrate,
  * every usable one measured, refill a loss that much faster and need

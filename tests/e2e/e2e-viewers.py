@@ -8,7 +8,8 @@ be needed): the viewers must relay to each other.
 
 Checks: every frame of every viewer hashes as ffmpeg's framemd5 of the
 source; the source sent less than MAX_COPIES copies of the file (its
---stats-json "uploaded" and "copies_sent" agree); the viewers report what
+--stats-json "uploaded" and "copies_sent" agree), each viewer told the
+source where it plays (sp_playpos); the viewers report what
 they relayed (stats "uploaded", "relayed" and "ratio"). The copies bound
 fails on a source that sends each viewer its own copy (3 copies)."""
 import os, subprocess, sys, time
@@ -134,4 +135,9 @@ cs = sst.get("copies_sent")
 check(isinstance(cs, (int, float)) and abs(cs - copies) < 0.01,
       "the source's stats say %s copies" % cs)
 check(relayed > 0, "the viewers relayed %d bytes" % relayed)
+# sp_playpos: each viewer told the source where it plays (the log names
+# each peer once, at its first message)
+with open(os.path.join(root, "source.log"), errors="replace") as f:
+    told = len([line for line in f if "sp_playpos: plays at piece" in line])
+check(told >= VIEWERS, "%d viewers told the source where they play (sp_playpos)" % told)
 check.finish()

@@ -68,6 +68,8 @@ def ext():
         'ext-meta-data.bin': benc({'msg_type': 1, 'piece': 0, 'total_size': 40}) + b'd4:name4:testee' * 2 + b'0123456789',
         'ext-meta-request.bencode': benc({'msg_type': 0, 'piece': 2}),
         'ext-meta-reject.bencode': benc({'msg_type': 2, 'piece': 1}),
+        # sp_playpos (issue 10): where a swarmplay viewer plays
+        'playpos.bencode': benc({'p': 12, 'r': 400000}),
     }
 
 

@@ -2,8 +2,8 @@
  * (src/net/choker_rank.c): properties over random inputs (only interested
  * peers, each once, at most slots + 1, deterministic), tit-for-tat's
  * order, and the VoD ranking (issue 10): peers behind us first by what
- * they forward, a newcomer gets the optimistic slot, slots sized to the
- * uplink. */
+ * they forward, or by how near behind they play (sp_playpos), a newcomer
+ * gets the optimistic slot, slots sized to the uplink. */
 #include "harness.h"
 #include "net/choker_rank.h"
 
@@ -124,6 +124,36 @@ SP_TEST(vod_serves_those_behind_by_what_they_forward)
 	ci.vod = false;
 	k = sp_choker_rank(&ci, c, 6, out, &opt);
 	SP_CHECK(out[0] <= 3 && out[1] <= 3);
+}
+
+SP_TEST(vod_nearest_behind_in_playback_first)
+{
+	/* sp_playpos (issue 10): 2-5 play behind us, 8, 3, 20 and 12 s; 5
+	 * forwards the most, 1 is behind in pieces only (lag unknown). The
+	 * nearest behind come first, whatever they forward; then the one
+	 * whose lag is unknown by what it forwards */
+	static const double lag[] = {0, 8, 3, 20, 12};
+	struct sp_choker_cand c[5];
+	for (uint32_t i = 0; i < 5; i++)
+		c[i] = (struct sp_choker_cand){.id = i + 1, .interested = true, .behind = true,
+					       .lag_s = lag[i], .age_s = 100};
+	c[0].forwarded = 50;
+	c[4].forwarded = 40;
+	struct sp_choker_in ci = {.vod = true, .slots = 4, .rotate = true, .random = 1};
+	uint32_t out[8], opt = 0;
+	size_t k = sp_choker_rank(&ci, c, 5, out, &opt);
+	SP_CHECK_UINT(k, 5);
+	SP_CHECK_UINT(out[0], 3);
+	SP_CHECK_UINT(out[1], 2);
+	SP_CHECK_UINT(out[2], 5);
+	SP_CHECK_UINT(out[3], 4);
+	SP_CHECK_UINT(opt, 1);
+	/* a peer ahead of us (not behind) never outranks those behind */
+	c[1].behind = false;
+	c[1].down_rate = 1e9;
+	k = sp_choker_rank(&ci, c, 5, out, &opt);
+	SP_CHECK_UINT(out[0], 3);
+	SP_CHECK_UINT(out[1], 5);
 }
 
 SP_TEST(vod_newcomer_gets_the_optimistic_slot_at_once)

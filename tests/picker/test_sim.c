@@ -205,4 +205,41 @@ SP_TEST(viewers_source_hands_out_about_one_copy)
 		}
 }
 
+/* The same goals for eight viewers, once they tell where they play
+ * (sp_playpos: the hand-out and the choker rank by it, a viewer serves
+ * the request needed soonest first): source 1.2 x, uplinks of 2 x: no
+ * viewer stalls 0.5 s or more, at most 1.3 copies; 1 x: at most 2
+ * copies. Without sp_playpos the early viewers stall (9 s and more per
+ * run for the second): checked too, so these bounds can fail. */
+SP_TEST(viewers_eight_tell_where_they_play)
+{
+	static const double view_x[] = {2.0, 1.0}, max_copies[] = {1.3, 2.0};
+	for (int c = 0; c < 2; c++)
+		for (uint64_t k = 0; k < 3; k++) {
+			struct sim_vswarm sc;
+			struct sim_vresult r, b;
+			sim_vswarm_default(&sc, 1.2, view_x[c], 8);
+			sc.choke = SIM_VCHOKE_VOD;
+			sc.source_handout = true;
+			sc.playpos = true;
+			sc.check_invariants = k == 0;
+			sc.seed = 100 + k;
+			SP_CHECK_INT(sim_vswarm_run(&sc, &r), 0);
+			SP_CHECK_INT(r.invariant, 0);
+			SP_CHECK_UINT(r.choked_requests, 0);
+			SP_CHECK_CMP(r.source_copies, <=, max_copies[c]);
+			for (uint32_t i = 0; i < 8; i++) {
+				SP_CHECK(r.v[i].finished);
+				if (c == 0)
+					SP_CHECK_CMP(r.v[i].stall_s, <, 0.5);
+			}
+			if (c)
+				continue;
+			sc.playpos = false;
+			sc.check_invariants = false;
+			SP_CHECK_INT(sim_vswarm_run(&sc, &b), 0);
+			SP_CHECK_CMP(b.v[1].stall_s, >, 0.5);
+		}
+}
+
 SP_TEST_MAIN()
