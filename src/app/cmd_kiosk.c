@@ -409,6 +409,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 {
 	struct prep_ctx pc = {.k = k, .s = s, .o = o};
 	prefetch = sp_kiosk_prefetch_new(k, prepare_cb, &pc);
+	sp_kiosk_watchdog_start(s);
 	sp_kiosk_notify("READY=1\nSTATUS=waiting for the playlist");
 	while (!quit_flag) {
 		sp_kiosk_watchdog(); /* between two plays too */
@@ -432,6 +433,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		trim(o, k);
 	}
 	sp_kiosk_notify("STOPPING=1");
+	sp_kiosk_watchdog_stop();
 	sp_kiosk_prefetch_free(prefetch); /* waits for a job under way */
 	prefetch = NULL;
 }

@@ -129,11 +129,16 @@ void sp_kiosk_prefetch_poll(struct kiosk_prefetch *pf, size_t playing, bool play
 void sp_kiosk_prefetch_idle(struct kiosk_prefetch *pf);
 void sp_kiosk_prefetch_free(struct kiosk_prefetch *pf);
 
-/* systemd (kiosk_notify.c): init once, then sd_notify states; the
- * watchdog pings at most every WatchdogSec / 2. Main thread. */
+/* systemd (kiosk_notify.c): init once, then sd_notify states (main
+ * thread). The watchdog: sp_kiosk_watchdog marks the player loop's
+ * progress (main thread); between start and stop a thread pings every
+ * WatchdogSec / 2 while that and the session's net thread both progress
+ * (kiosk_watchdog.c). Nothing without WATCHDOG_USEC. */
 void sp_kiosk_notify_init(void);
 void sp_kiosk_notify(const char *state);
 void sp_kiosk_watchdog(void);
+void sp_kiosk_watchdog_start(struct sp_session *s);
+void sp_kiosk_watchdog_stop(void);
 
 struct kiosk_status;
 /* The status page on host:port (its own thread and event_base). token:
