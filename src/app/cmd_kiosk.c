@@ -427,7 +427,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		if (sp_kiosk_prepare(k, s, o, &k->items[i]) < 0)
 			continue;
 		k->stop_play = 0; /* then the step: a jump asked meanwhile is not lost */
-		if (atomic_load(&k->step))
+		if (atomic_load(&k->step) || sp_kiosk_wait_data(k, &k->items[i]) < 0)
 			continue;
 		play_item(k, o, media, (size_t)i);
 		trim(o, k);

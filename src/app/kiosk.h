@@ -100,6 +100,10 @@ int sp_kiosk_apply_pending(struct kiosk *k, const struct kiosk_opts *o);
 int sp_kiosk_prepare(struct kiosk *k, struct sp_session *s, const struct kiosk_opts *o,
 		     struct kiosk_item *it);
 void sp_kiosk_item_fini(struct kiosk_item *it);
+/* Main thread, before a play: a torrent item with no data yet waits for
+ * some; none within a deadline: failed (retried later), -1. -1 also when
+ * a stop or a jump is asked meanwhile (not a failure). 0 to play. */
+int sp_kiosk_wait_data(struct kiosk *k, struct kiosk_item *it);
 /* Records why the item failed and when to try it again. */
 void sp_kiosk_item_failed(struct kiosk *k, struct kiosk_item *it, const char *why);
 void sp_kiosk_items_fini(void);
