@@ -109,9 +109,17 @@
  *     equal availability are walked in an order shuffled per client, and
  *     outside the windows a seed or a web seed (the source beyond the
  *     site's WAN link) is given only pieces that no usable peer has
- *     (picker_rare.c): screens that download the same video at once
- *     fetch different pieces from outside and trade them on the LAN, so
- *     that the WAN carries each piece about once.
+ *     (while one is there), at most PK_SHARE_SEED_OUT blocks at a time
+ *     (what is asked and not yet received is invisible to the others:
+ *     picker_rare.c); in the windows, the peers are rule 13's relays
+ *     from their first moment (screens that boot together play in
+ *     step: none would be measured before each asked the seed for the
+ *     same first window), and a piece only seeds have is asked of them
+ *     up to PK_SHARE_SPREAD_S earlier than rule 13's margin, each client
+ *     its own per piece (picker_next.c): one asks first, the others
+ *     take the piece from it. Screens that download the same video at
+ *     once fetch different pieces from outside and trade them on the
+ *     LAN: the WAN carries each piece about once.
  *
  * Every block that comes and is not wanted is counted by cause
  * (enum sp_picker_waste): the excess copy's origin (hedge, endgame, a

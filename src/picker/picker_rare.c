@@ -61,8 +61,16 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	/* seeds and web seeds can serve pieces no partial peer has; in share
 	 * mode (rule 14) only those, while a usable peer may bring the rest */
 	bool source = s->have_all || s->kind == SP_SOURCE_WEBSEED;
-	uint32_t i = source ? 0 : p->bstart[1];
-	uint32_t end = source && p->cfg.share_seed && usable_peer(p) ? p->bstart[1] : p->nneed;
+	uint32_t i = source ? 0 : p->bstart[1], end = p->nneed;
+	if (source && p->cfg.share_seed) {
+		/* and few at a time, even before a peer of the site comes:
+		 * what we asked and have not received yet is invisible to
+		 * the others, who might ask it too */
+		if (usable_peer(p))
+			end = p->bstart[1];
+		uint32_t cap = s->nreq < PK_SHARE_SEED_OUT ? PK_SHARE_SEED_OUT - s->nreq : 0;
+		left = left < cap ? left : cap;
+	}
 	for (uint32_t scanned = 0; left && i < end && scanned < PK_RARE_SCAN;
 	     i++, scanned++) {
 		uint32_t pc = p->order[i];
