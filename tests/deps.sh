@@ -6,7 +6,7 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev gettext
       libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
       libsdl2-dev libass-dev fonts-dejavu-core libcurl4-openssl-dev libevent-dev libssl-dev
       libminiupnpc-dev libnatpmp-dev libsystemd-dev
-      ffmpeg transmission-cli aria2 python3-libtorrent opentracker nginx-light
+      ffmpeg transmission-cli aria2 python3-libtorrent opentracker nginx-light iproute2
       mktorrent strace mpv chromium miniupnpd-nftables nftables xvfb x11-utils desktop-file-utils libxml2-utils imagemagick groff-base appstream debhelper lintian nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -443,6 +443,7 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 {
 	struct prep_ctx pc = {.k = k, .s = s, .o = o};
 	prefetch = sp_kiosk_prefetch_new(k, prepare_cb, &pc);
+	sp_kiosk_watchdog_start(s);
 	sp_kiosk_notify("READY=1\nSTATUS=waiting for the playlist");
 	while (!quit_flag) {
 		sp_kiosk_watchdog(); /* between two plays too */
@@ -463,12 +464,14 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 		if (sp_kiosk_prepare(k, s, o, &k->items[i]) < 0)
 			continue;
 		k->stop_play = 0; /* then the step: a jump asked meanwhile is not lost */
-		if (atomic_load(&k->step) || atomic_load(&k->go_to) >= 0)
+		if (atomic_load(&k->step) || atomic_load(&k->go_to) >= 0 ||
+		    sp_kiosk_wait_data(k, &k->items[i]) < 0)
 			continue;
 		play_item(k, o, media, (size_t)i);
 		trim(o, k);
 	}
 	sp_kiosk_notify("STOPPING=1");
+	sp_kiosk_watchdog_stop();
 	sp_kiosk_prefetch_free(prefetch); /* waits for a job under way */
 	prefetch = NULL;
 }

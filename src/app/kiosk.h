@@ -126,6 +126,10 @@ int sp_kiosk_apply_pending(struct kiosk *k, const struct kiosk_opts *o);
 int sp_kiosk_prepare(struct kiosk *k, struct sp_session *s, const struct kiosk_opts *o,
 		     struct kiosk_item *it);
 void sp_kiosk_item_fini(struct kiosk_item *it);
+/* Main thread, before a play: a torrent item with no data yet waits for
+ * some; none within a deadline: failed (retried later), -1. -1 also when
+ * a stop or a jump is asked meanwhile (not a failure). 0 to play. */
+int sp_kiosk_wait_data(struct kiosk *k, struct kiosk_item *it);
 /* Records why the item failed and when to try it again. */
 void sp_kiosk_item_failed(struct kiosk *k, struct kiosk_item *it, const char *why);
 void sp_kiosk_items_fini(void);
@@ -155,11 +159,16 @@ void sp_kiosk_prefetch_poll(struct kiosk_prefetch *pf, size_t playing, bool play
 void sp_kiosk_prefetch_idle(struct kiosk_prefetch *pf);
 void sp_kiosk_prefetch_free(struct kiosk_prefetch *pf);
 
-/* systemd (kiosk_notify.c): init once, then sd_notify states; the
- * watchdog pings at most every WatchdogSec / 2. Main thread. */
+/* systemd (kiosk_notify.c): init once, then sd_notify states (main
+ * thread). The watchdog: sp_kiosk_watchdog marks the player loop's
+ * progress (main thread); between start and stop a thread pings every
+ * WatchdogSec / 2 while that and the session's net thread both progress
+ * (kiosk_watchdog.c). Nothing without WATCHDOG_USEC. */
 void sp_kiosk_notify_init(void);
 void sp_kiosk_notify(const char *state);
 void sp_kiosk_watchdog(void);
+void sp_kiosk_watchdog_start(struct sp_session *s);
+void sp_kiosk_watchdog_stop(void);
 
 /* The kiosk's event loop (kiosk_loop.c): one thread and event_base for
  * the status page and the control socket. new/free on the main thread. */

@@ -26,6 +26,8 @@
 #define RETRY_MIN_US (10 * 1000000LL)
 #define RETRY_MAX_US (600 * 1000000LL)
 #define MAGNET_TIMEOUT_MS 30000
+#define NODATA_TIMEOUT_US (20 * 1000000LL)
+#define NODATA_POLL_US 200000
 
 void sp_kiosk_item_fini(struct kiosk_item *it)
 {
@@ -283,6 +285,36 @@ int sp_kiosk_prepare(struct kiosk *k, struct sp_session *s, const struct kiosk_o
 	return 0;
 }
 
+/* Before the play: a torrent item that has nothing yet waits (a slice at
+ * a time) for its first verified bytes; none from any peer or web seed
+ * within NODATA_TIMEOUT_US and it is skipped, retried after the back-off
+ * (its peers are tried again meanwhile), instead of a play that would
+ * wait for data for ever. A stop or a jump asked meanwhile ends the wait
+ * (-1, the item not blamed). Main thread. */
+int sp_kiosk_wait_data(struct kiosk *k, struct kiosk_item *it)
+{
+	if (!it->t)
+		return 0;
+	int64_t until = sp_app_now_us() + NODATA_TIMEOUT_US;
+	for (;;) {
+		struct sp_torrent_stats st;
+		sp_torrent_get_stats(it->t, &st);
+		if (st.complete || (st.verified_bytes > 0 && !st.checking))
+			return 0;
+		if (atomic_load(&k->stop_play) || atomic_load(&k->step) || atomic_load(&k->go_to) >= 0)
+			return -1;
+		if (sp_app_now_us() >= until && !st.checking) {
+			char why[160];
+			snprintf(why, sizeof(why),
+				 "no data from any peer or web seed in %lld s (%d peers)",
+				 NODATA_TIMEOUT_US / 1000000, st.peers);
+			sp_kiosk_item_failed(k, it, why);
+			return -1;
+		}
+		sp_kiosk_watchdog(); /* the loop waits, alive */
+		usleep(NODATA_POLL_US);
+	}
+}
 
 void sp_kiosk_items_fini(void)
 {

@@ -150,6 +150,11 @@ static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo
 		.webseed_mode = s->cfg.webseed_mode,
 		.start_buffer_s = s->cfg.start_buffer_s,
 	};
+	/* LSD on (the kiosk): the picker's share mode, this client's own
+	 * order (picker.c, rule 15) */
+	for (int i = 0; s->cfg.lsd && i < 8; i++)
+		pc.share_seed = pc.share_seed << 8 | (uint8_t)(s->peer_id[12 + i] ^ mi->info_hash[i]);
+	pc.share_seed |= s->cfg.lsd; /* never 0 when on */
 	t->picker = sp_picker_new(&pc);
 	if (!t->picker) {
 		sp_error_set(err, -ENOMEM, _("out of memory"));

@@ -109,6 +109,21 @@
  *     plays or keeps) is fetched only inside a reader's window, never by
  *     rule 6: a player downloads the files it plays, not the whole
  *     torrent. The endgame (rule 10) then never comes.
+ * 15. Share mode (share_seed, the kiosks of a site with LSD): pieces of
+ *     equal availability are walked in an order shuffled per client, and
+ *     outside the windows a seed or a web seed (the source beyond the
+ *     site's WAN link) is given only pieces that no usable peer has
+ *     (while one is there), at most PK_SHARE_SEED_OUT blocks at a time
+ *     (what is asked and not yet received is invisible to the others:
+ *     picker_rare.c); in the windows, the peers are rule 13's relays
+ *     from their first moment (screens that boot together play in
+ *     step: none would be measured before each asked the seed for the
+ *     same first window), and a piece only seeds have is asked of them
+ *     up to PK_SHARE_SPREAD_S earlier than rule 13's margin, each client
+ *     its own per piece (picker_next.c): one asks first, the others
+ *     take the piece from it. Screens that download the same video at
+ *     once fetch different pieces from outside and trade them on the
+ *     LAN: the WAN carries each piece about once.
  *
  * Every block that comes and is not wanted is counted by cause
  * (enum sp_picker_waste): the excess copy's origin (hedge, endgame, a
@@ -279,6 +294,20 @@ struct sp_picker *sp_picker_new(const struct sp_picker_config *cfg)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		p->order[i] = p->pos[i] = i;
+	if (cfg->share_seed) /* rule 15: a shuffled order, each client its own */
+		for (uint64_t x = cfg->share_seed, i = n; i > 1; i--) {
+			x += 0x9e3779b97f4a7c15ull; /* splitmix64 */
+			uint64_t z = x;
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+			z ^= z >> 31;
+			uint32_t j = (uint32_t)(z % i);
+			uint32_t a = p->order[i - 1];
+			p->order[i - 1] = p->order[j];
+			p->order[j] = a;
+		}
+	for (uint32_t i = 0; i < n; i++)
+		p->pos[p->order[i]] = i;
 	p->bstart[0] = 0;
 	p->win_gen = 1;
 	for (uint32_t i = 0; i < n; i++)

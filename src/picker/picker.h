@@ -39,6 +39,13 @@ struct sp_picker_config {
 	/* Added for issue 10 (rule 13). */
 	double seed_patience;  /* 0 = default: seeds (have-all peers) are patient
 				  sources, other peers asked first; negative = off */
+	/* Added for issue 13 (the kiosks of a site). */
+	uint64_t share_seed;   /* 0 = off. Else share mode: pieces of equal
+				  availability in an order shuffled by this seed
+				  (each client its own), and outside the windows a
+				  seed or web seed is asked only for pieces no usable
+				  peer has: the peers of a LAN fetch different pieces
+				  from the source outside and trade them (rule 15) */
 };
 
 /* Picking policies: ours, and the two baselines the simulator compares

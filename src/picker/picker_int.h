@@ -56,6 +56,9 @@
 #define PK_SEED_PATIENT_X 1.0       /* rule 13 while the relays bring this x the bitrate */
 #define PK_SEED_SLACK_S 3.0         /* rule 13: a relay gets a block it brings this
 				       long before its deadline, else the seed may */
+#define PK_SHARE_SEED_OUT 6         /* rule 15: blocks out at a seed outside windows */
+#define PK_SHARE_SPREAD_S 3.0       /* rule 15: a frontier piece is asked of a seed
+				       up to this much earlier, each client its own */
 #define PK_SEED_FRONT 512           /* ... while a relay has a piece between the
 				       cursor and it, at most this far before it */
 

@@ -93,16 +93,33 @@ struct cands {
 	struct pk_source **peer, **ws, **seed;
 	uint32_t npeer, nws, nseed; /* seed: patient seeds (rule 13) */
 	bool frontier;       /* only seeds have the piece, a relay is near it */
+	double spread;       /* rule 15: asked of a seed this much earlier */
 	double ws_horizon_s; /* a fallback web seed serves deadlines this near */
 	bool ws_patient;     /* the peers carry the bitrate: wait before asking it */
 	bool ready; /* gathered for the current piece, peers in a heap */
 };
+
+/* Rule 14: how much earlier than rule 13's margin this client asks a
+ * seed for a frontier piece, its own per piece in [0, PK_SHARE_SPREAD_S):
+ * of the screens that play in step, one asks first and the others get
+ * the piece from it. 0 off share mode. */
+static double share_spread(const struct sp_picker *p, uint32_t piece)
+{
+	if (!p->cfg.share_seed)
+		return 0;
+	uint64_t z = p->cfg.share_seed ^ ((uint64_t)piece * 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return PK_SHARE_SPREAD_S * (double)(z >> 11) / (double)(1ull << 53);
+}
 
 static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 {
 	c->npeer = c->nws = c->nseed = 0;
 	c->ready = true;
 	c->frontier = false;
+	c->spread = 0;
 	struct pk_source **u = p->scratch + 2 * p->nsrc;
 	bool parole = p->parole[piece];
 	for (uint32_t k = 0; k < p->nusable; k++) {
@@ -120,7 +137,10 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 		for (uint32_t k = 0; k < c->nseed; k++)
 			c->peer[c->npeer++] = c->seed[k];
 		c->nseed = 0;
-		c->frontier = pk_relay_front(p, piece);
+		/* rule 15: in share mode every peer of the site is at that
+		 * frontier (screens play the same video at the same time) */
+		c->frontier = p->cfg.share_seed || pk_relay_front(p, piece);
+		c->spread = share_spread(p, piece);
 	}
 }
 
@@ -331,7 +351,8 @@ static struct pk_source *choose_free(const struct cands *c, double len, double d
 	 * shared, and asking early for that reason is what makes it send
 	 * each piece to every viewer */
 	if (c->frontier && b &&
-	    dl_s > b->c_rtt + len / fmax(b->erate, PK_UNKNOWN_RATE) + PK_SEED_MARGIN_S) {
+	    dl_s > b->c_rtt + len / fmax(b->erate, PK_UNKNOWN_RATE) + PK_SEED_MARGIN_S +
+			   c->spread) {
 		*defer = true; /* rule 13: the viewer due soonest asks the seed */
 		return NULL;
 	}

@@ -35,6 +35,17 @@ static bool outside(const struct sp_picker *p, uint32_t piece)
 	return p->win_stamp[piece] != p->win_gen;
 }
 
+/* A peer that is not a seed, usable this call (rule 15). */
+static bool usable_peer(const struct sp_picker *p)
+{
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (s->kind == SP_SOURCE_PEER && !s->have_all && s->c_usable)
+			return true;
+	}
+	return false;
+}
+
 void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit)
 {
 	uint32_t left = limit > s->room ? s->room : limit;
@@ -47,9 +58,20 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 		    !pk_unwanted(p, pc) && !take_blocks(p, s, pc, now, &left))
 			return;
 	}
-	/* seeds and web seeds can serve pieces no partial peer has */
-	uint32_t i = s->have_all || s->kind == SP_SOURCE_WEBSEED ? 0 : p->bstart[1];
-	for (uint32_t scanned = 0; left && i < p->nneed && scanned < PK_RARE_SCAN;
+	/* seeds and web seeds can serve pieces no partial peer has; in share
+	 * mode (rule 15) only those, while a usable peer may bring the rest */
+	bool source = s->have_all || s->kind == SP_SOURCE_WEBSEED;
+	uint32_t i = source ? 0 : p->bstart[1], end = p->nneed;
+	if (source && p->cfg.share_seed) {
+		/* and few at a time, even before a peer of the site comes:
+		 * what we asked and have not received yet is invisible to
+		 * the others, who might ask it too */
+		if (usable_peer(p))
+			end = p->bstart[1];
+		uint32_t cap = s->nreq < PK_SHARE_SEED_OUT ? PK_SHARE_SEED_OUT - s->nreq : 0;
+		left = left < cap ? left : cap;
+	}
+	for (uint32_t scanned = 0; left && i < end && scanned < PK_RARE_SCAN;
 	     i++, scanned++) {
 		uint32_t pc = p->order[i];
 		if (!pk_piece_open(p, pc) || !outside(p, pc) || !pk_src_has(s, pc) ||

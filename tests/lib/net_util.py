@@ -444,7 +444,7 @@ http {
     uwsgi_temp_path %(p)s/tmp/uwsgi;
     scgi_temp_path %(p)s/tmp/scgi;
     %(http_extra)s
-    server { listen 127.0.0.1:%(port)d%(ssl)s; root %(root)s; %(extra)s }
+    server { listen %(host)s:%(port)d%(ssl)s; root %(root)s; %(extra)s }
 }
 """
 
@@ -454,14 +454,16 @@ class Nginx:
     extra: directives added to the server block (e.g. "limit_rate 100k;");
     http_extra: directives for the http block; ssl: (certificate, key) to
     serve HTTPS; name: the directory under work for its config and logs
-    (two servers in one work directory need two names).
+    (two servers in one work directory need two names); netns, host: run
+    it in that network namespace (netns.py), listening on host there.
 
     url, port, access_log, error_log, prefix; stop(). The port is picked
     free, then bound by nginx: if something took it in between, nginx
     starts again on another one. Ready means its pid file is written (that
     is after it bound its port) and the port answers."""
 
-    def __init__(self, work, root, log, extra="", http_extra="", ssl=None, name="nginx"):
+    def __init__(self, work, root, log, extra="", http_extra="", ssl=None, name="nginx",
+                 netns=None, host="127.0.0.1"):
         exe = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
                                         else None)
         if not exe:
@@ -489,15 +491,18 @@ class Nginx:
         conf = os.path.join(prefix, "nginx.conf")
         pidfile = os.path.join(prefix, "nginx.pid")
         for attempt in range(5):
-            self.port = free_port()
+            self.port = 80 if netns else free_port()  # a namespace of the test's: all free
             with open(conf, "w") as f:
-                f.write(NGINX_CONF % {"p": prefix, "port": self.port, "root": os.path.abspath(root),
+                f.write(NGINX_CONF % {"p": prefix, "host": host, "port": self.port,
+                                      "root": os.path.abspath(root),
                                       "extra": ssl_dir + extra, "http_extra": http_extra,
                                       "ssl": " ssl" if ssl else ""})
             if os.path.exists(pidfile):
                 os.unlink(pidfile)
-            self.proc = subprocess.Popen([exe, "-c", conf, "-p", prefix], stdout=log,
+            wrap = ["ip", "netns", "exec", netns] if netns else []
+            self.proc = subprocess.Popen(wrap + [exe, "-c", conf, "-p", prefix], stdout=log,
                                          stderr=subprocess.STDOUT)
+            self.netns = netns
             if self._ready(pidfile):
                 break
             self.proc.wait()
@@ -507,13 +512,15 @@ class Nginx:
             print("nginx: port %d was taken meanwhile, again on another" % self.port)
         else:
             fail("nginx found no free port in 5 tries")
-        self.url = "%s://127.0.0.1:%d/" % ("https" if ssl else "http", self.port)
+        self.url = "%s://%s:%d/" % ("https" if ssl else "http", host, self.port)
 
     def _ready(self, pidfile, timeout=60):
         end = time.time() + timeout
         while time.time() < end:
             if self.proc.poll() is not None:
                 return False
+            if os.path.exists(pidfile) and self.netns:
+                return True  # written once it listens; its port is not ours to reach
             if os.path.exists(pidfile):
                 try:
                     socket.create_connection(("127.0.0.1", self.port), 1).close()

@@ -233,11 +233,12 @@ def _session(lt_mod, port, upload_limit=0):
 
 class Seeder:
     """libtorrent seeding the torrent's data from data_dir, upload capped
-    at rate bytes/s (0: no cap). It lives in this process's threads."""
+    at rate bytes/s (0: no cap), on port (0: one it picks). It lives in
+    this process's threads."""
 
-    def __init__(self, torrent, data_dir, rate=0):
+    def __init__(self, torrent, data_dir, rate=0, port=0):
         self.lt = lt()
-        self.ses = _session(self.lt, 0, rate)  # port 0: no race for a free one
+        self.ses = _session(self.lt, port, rate)  # port 0: no race for a free one
         self.port = self.ses.listen_port()
         self.h = self.ses.add_torrent({"ti": self.lt.torrent_info(torrent), "save_path": data_dir,
                                        "flags": self.lt.torrent_flags.seed_mode})

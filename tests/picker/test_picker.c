@@ -645,6 +645,70 @@ SP_TEST(unwanted_pieces_only_in_a_window)
 	for (size_t i = 0; i < n; i++)
 		at300 |= a[i].type == SP_ACTION_REQUEST && a[i].piece == 300;
 	SP_CHECK(at300);
+
+/* Rule 15, share mode (no reader: a kiosk's prefetch): two clients of a
+ * site asking one seed beyond the WAN start on different pieces (each
+ * its own shuffled order; without share mode both ask the same ones),
+ * and a piece a usable LAN peer has is asked of that peer, never of the
+ * seed. */
+static uint32_t first_pieces(uint64_t share_seed, uint32_t *pieces, size_t max)
+{
+	struct sp_picker_config c = {.total_length = 200ull * PLEN, .piece_length = PLEN,
+				     .num_pieces = 200, .share_seed = share_seed};
+	struct sp_picker *p = sp_picker_new(&c);
+	SP_CHECK(p != NULL);
+	seed(p, 1, 1e6, 0.05);
+	struct sp_picker_action a[64];
+	size_t n = next(p, 0, a, 64), k = 0;
+	for (size_t i = 0; i < n && k < max; i++)
+		if (a[i].type == SP_ACTION_REQUEST && (!k || pieces[k - 1] != a[i].piece))
+			pieces[k++] = a[i].piece;
+	sp_picker_free(p);
+	return (uint32_t)k;
+}
+
+static size_t common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			c += a[i] == b[j];
+	return c;
+}
+
+SP_TEST(share_mode_spreads_and_prefers_peers)
+{
+	uint32_t a[16], b[16], c[16], d[16];
+	size_t na = first_pieces(0x1234, a, 16), nb = first_pieces(0xbeef5, b, 16);
+	size_t nc = first_pieces(0, c, 16), nd = first_pieces(0, d, 16);
+	SP_CHECK(na > 0 && nb > 0 && nc > 0);
+	SP_CHECK_INT(common(c, nc, d, nd), nc);  /* off: the same pieces */
+	SP_CHECK_CMP(common(a, na, b, nb), <=, 1); /* on: different ones */
+
+	struct sp_picker_config cfg = {.total_length = 40ull * PLEN, .piece_length = PLEN,
+				       .num_pieces = 40, .share_seed = 7};
+	struct sp_picker *p = sp_picker_new(&cfg);
+	seed(p, 1, 1e6, 0.05);                 /* the seed beyond the WAN */
+	sp_picker_source_add(p, 2, SP_SOURCE_PEER); /* a screen of the site */
+	for (uint32_t i = 0; i < 40; i += 2)
+		sp_picker_source_have(p, 2, i);
+	sp_picker_source_choke(p, 2, false, false);
+	sp_picker_source_rate(p, 2, 1e6, 0.01);
+	struct sp_picker_action act[512];
+	size_t n = next(p, 0, act, 512);
+	size_t from_seed = 0, from_peer = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (act[i].type != SP_ACTION_REQUEST)
+			continue;
+		if (act[i].source == 1) {
+			SP_CHECK_INT(act[i].piece % 2, 1); /* only what the peer has not */
+			from_seed++;
+		} else {
+			SP_CHECK_INT(act[i].piece % 2, 0);
+			from_peer++;
+		}
+	}
+	SP_CHECK(from_seed > 0 && from_peer > 0);
 	sp_picker_free(p);
 }
 
