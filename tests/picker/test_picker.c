@@ -645,6 +645,8 @@ SP_TEST(unwanted_pieces_only_in_a_window)
 	for (size_t i = 0; i < n; i++)
 		at300 |= a[i].type == SP_ACTION_REQUEST && a[i].piece == 300;
 	SP_CHECK(at300);
+	sp_picker_free(p);
+}
 
 /* Rule 15, share mode (no reader: a kiosk's prefetch): two clients of a
  * site asking one seed beyond the WAN start on different pieces (each
