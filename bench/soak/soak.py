@@ -327,8 +327,12 @@ try:
         time.sleep(1)
 finally:
     alive = p.poll() is None
-    if wrap and alive:
+    if wrap and alive:  # the player first: the wrapper exits with it
         os.kill(pid, signal.SIGTERM)
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
     rc = swarm.terminate(p)
     if churn:
         churn.stop()
