@@ -52,7 +52,10 @@ concurrent = int(opt("peers", "20"))
 life = tuple(float(x) for x in opt("life", "20-60").split("-"))
 hostile_s = float(opt("hostile-s", "20"))
 hostile = "--no-hostile" not in sys.argv
-GROWTH_MIB = 8
+# the peers' output buffers may hold up to 16 MiB together while the
+# flooders run (SP_SESSION_OUT_CAP), which the allocator may keep: a
+# 30 s check sees a step (6.6 MiB once under load), the 10 min run the trend
+GROWTH_MIB = 16
 DRAIN_S = 60
 SQUATTERS = 10
 
