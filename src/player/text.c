@@ -20,6 +20,12 @@
 #define LINE_FRAME_H 256
 #define LINE_MARGIN 8 /* the outline must not touch the frame's edge */
 #define TEXT_MAX 512
+/* libass keeps every bitmap it rendered up to 128 + 64 MiB by default, and
+ * the OSD renders a new line whenever a figure changes (the bytes
+ * uploaded never repeat): a kiosk grew without end (bench/soak). Lines and
+ * subtitles need a few of them, and our own CACHE_LINES textures keep the
+ * OSD's hot ones. */
+#define ASS_CACHE_MB 4
 
 struct cached_line {
 	char *text;
@@ -102,6 +108,8 @@ struct sp_text *sp_text_new(SDL_Renderer *ren)
 		ass_set_message_cb(t->lib, ass_log, NULL);
 		t->ass = ass_renderer_init(t->lib);
 	}
+	if (t->ass)
+		ass_set_cache_limits(t->ass, 0, ASS_CACHE_MB);
 	if (t->ass)
 		t->osd = ass_new_track(t->lib);
 	if (t->osd)

@@ -12,15 +12,15 @@ seed. Asserted: the seed's RSS grows by less than RSS_BOUND_MB over the
 flood, and the honest copy is byte-identical.
 
 Before issue 11: RSS 12 -> 945 MB in 30 s."""
-import os, socket, sys, threading, time
+import os, sys, threading, time
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu
 import wire_peer as wp
+import hostile_peers
 import sanitizer
 
 RSS_BOUND_MB = 32
 FLOOD_S = 25
-RATE = 2000  # requests per second per flooder
 
 nu.swarmplay()
 root = nu.workdir("hostile-mflood")
@@ -32,46 +32,12 @@ if not wp.can_bind("127.0.0.3"):
     nu.skip("cannot bind 127.0.0.3 (loopback is not the whole 127/8 here)")
 wp.wait_ready(port, ih)  # its check is done
 stop = threading.Event()
-stats = {"meta": [0, 0], "choked": [0, 0]}  # connections, requests sent
-
-
-def flood(kind, src):
-    req = b"".join(
-        b"\0\0\0\x0d\x06" + i.to_bytes(4, "big") + b"\0\0\0\0" + (16384).to_bytes(4, "big")
-        for i in range(2))
-    while not stop.is_set():
-        try:
-            p = wp.Peer(port, ih, src=src, rcvbuf=4096, timeout=5)
-            p.handshake()
-            stats[kind][0] += 1
-            batch = req * (RATE // 100 // 2)
-            if kind == "meta":
-                p.ext_handshake({"ut_metadata": 3})
-                their = p.their_ext_id("ut_metadata")  # the last read
-                batch = (wp.Peer.meta_request_bytes(their, 0) +
-                         wp.Peer.meta_request_bytes(their, 1)) * (RATE // 100 // 2)
-            p.sock.settimeout(0.2)
-            while not stop.is_set():
-                t0 = time.time()
-                try:
-                    p.sock.sendall(batch)
-                    stats[kind][1] += RATE // 100
-                except socket.timeout:
-                    pass  # it stopped reading us: back-pressure
-                time.sleep(max(0, 0.01 - (time.time() - t0)))
-        except (OSError, EOFError):
-            pass  # dropped: come again
-        finally:
-            try:
-                p.close()
-            except NameError:
-                pass
-        time.sleep(0.05)
-
+counts = {"meta-flood": {}, "choked": {}}  # connections, requests sent
 
 base = wp.rss_kb(seed.pid)
-threads = [threading.Thread(target=flood, args=("meta", "127.0.0.2"), daemon=True),
-           threading.Thread(target=flood, args=("choked", "127.0.0.3"), daemon=True)]
+threads = [threading.Thread(target=hostile_peers.run, daemon=True,
+                            args=(kind, port, ih, src, stop, counts[kind]))
+           for kind, src in (("meta-flood", "127.0.0.2"), ("choked", "127.0.0.3"))]
 for t in threads:
     t.start()
 peak = base
@@ -99,14 +65,16 @@ dl.join(90)
 grown = (peak - base) / 1024
 print("seed RSS %.1f MB -> peak %.1f MB (+%.1f MB) in %d s; ut_metadata flooder: %d "
       "connections, %d requests sent; choked flooder: %d connections, %d requests sent" %
-      (base / 1024, peak / 1024, grown, FLOOD_S, stats["meta"][0], stats["meta"][1],
-       stats["choked"][0], stats["choked"][1]))
+      (base / 1024, peak / 1024, grown, FLOOD_S, counts["meta-flood"].get("connections", 0),
+       counts["meta-flood"].get("sent", 0), counts["choked"].get("connections", 0),
+       counts["choked"].get("sent", 0)))
 nu.stop(seed)
 if "s" not in honest:
     nu.fail("the honest download did not finish")
 print("honest download done %.1f s after the flood began" % honest["s"])
-if stats["meta"][1] < RATE * 2:
-    nu.fail("the flooder could not send (%d requests): the probe did not run" % stats["meta"][1])
+if counts["meta-flood"].get("sent", 0) < hostile_peers.RATE * 2:
+    nu.fail("the flooder could not send (%d requests): the probe did not run" %
+            counts["meta-flood"].get("sent", 0))
 if grown >= RSS_BOUND_MB and sanitizer.rss_bound_holds("metadata-flood"):
     nu.fail("RSS grew by %.1f MB under the flood (bound %d MB)" % (grown, RSS_BOUND_MB))
 print("ok")

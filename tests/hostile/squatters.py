@@ -17,6 +17,7 @@ import os, sys, threading, time
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu
 import wire_peer as wp
+import hostile_peers
 
 SQUATTERS = 60
 PER_IP = 8
@@ -29,38 +30,12 @@ if not wp.can_bind("127.0.0.62"):
     nu.skip("cannot bind 127.0.0.62 (loopback is not the whole 127/8 here)")
 wp.wait_ready(port, ih)
 
-alive = [False] * SQUATTERS
-answered = [0] * SQUATTERS
+counts = [{} for _ in range(SQUATTERS)]  # connections, alive (hostile_peers.run)
 stop = threading.Event()
 
 
-def squat(i):
-    while not stop.is_set():
-        p = None
-        try:
-            p = wp.Peer(port, ih, src="127.0.0.%d" % (i + 2), timeout=5)
-            p.handshake()
-            answered[i] += 1
-            alive[i] = True
-            p.send(wp.HAVE_NONE)
-            p.sock.settimeout(1)
-            last = 0
-            while not stop.is_set():
-                if time.time() - last > 2:
-                    p.keepalive()
-                    last = time.time()
-                try:
-                    if not p.sock.recv(65536):
-                        break  # dropped
-                except TimeoutError:
-                    pass
-        except (OSError, EOFError):
-            pass
-        finally:
-            alive[i] = False
-            if p:
-                p.close()
-        time.sleep(0.2)
+def alive():
+    return sum(c.get("alive", 0) for c in counts)
 
 
 # the per-address limit: 12 from one address, each kept open
@@ -77,18 +52,19 @@ for p in same:
     p.close()
 
 for i in range(SQUATTERS):
-    threading.Thread(target=squat, args=(i,), daemon=True).start()
-wp.wait_for(lambda: sum(alive) >= 50, 60, "the squatters hold the 50 slots")
-print("%d squatters connected" % sum(alive))
+    threading.Thread(target=hostile_peers.run, daemon=True,
+                     args=("squat", port, ih, "127.0.0.%d" % (i + 2), stop, counts[i])).start()
+wp.wait_for(lambda: alive() >= 50, 60, "the squatters hold the 50 slots")
+print("%d squatters connected" % alive())
 
 t0 = time.time()
 nu.download(root, "dl", torrent, content, extra=["--peer", "127.0.0.1:%d" % port], timeout=90)
 took = time.time() - t0
-turned = sum(answered) - SQUATTERS
+turned = sum(c.get("connections", 0) for c in counts) - SQUATTERS
 stop.set()
 nu.stop(seed)
 print("honest leecher done in %.1f s with %d squatters; %d squatter reconnections answered" %
-      (took, sum(alive), turned))
+      (took, alive(), turned))
 if len(same) > PER_IP:
     nu.fail("%d connections from one address were let in (limit %d)" % (len(same), PER_IP))
 print("ok")
