@@ -43,6 +43,7 @@ struct opts {
 	uint64_t cache_max; /* bytes the play cache may hold */
 	int cache_fd;       /* holds our cache directory (sp_cache_hold), or -1 */
 	bool no_resume;
+	bool volume_given, mute_given; /* else the last quit's (watch_later.h) */
 	char resume_key[96]; /* watch_later.h; empty: not resumable */
 	bool all;            /* --all: download every file, not just those played */
 	bool exit_at_end;    /* the user's, for the last file of the list */
@@ -94,7 +95,8 @@ static void usage(FILE *f)
 		     "  --fullscreen         start in fullscreen\n"
 		     "  --no-video           no window (frames still decoded and paced)\n"
 		     "  --no-audio           no sound\n"
-		     "  --volume N           volume 0-100\n"
+		     "  --volume N           volume 0-100 (default: as the last play quit)\n"
+		     "  --mute[=yes|no]      start muted (default: as the last play quit)\n"
 		     "  --exit-at-end        quit at the end instead of seeding on\n"
 		     "  --start-buffer SECS  video to have before playback starts (default 1)\n"
 		     "  --loop N             play N times in all, 0 = forever (kiosks)\n"
@@ -109,7 +111,9 @@ static void usage(FILE *f)
 		     "                       TARGET (for scripts; repeatable)\n"
 		     "  --screenshot-at POS:FILE  when playback reaches POS seconds,\n"
 		     "                       write the picture as a PNG into FILE (repeatable)\n"
-		     "  --hwdec MODE         auto, vaapi or no (default): hardware\n"
+		     "  --screenshot-dir DIR where key s writes its PNGs (default\n"
+		     "                       $XDG_PICTURES_DIR, else the current directory)\n"
+		     "  --hwdec MODE         auto, vaapi, vdpau or no (default): hardware\n"
 		     "                       decoding when the machine has it\n"
 		     "  --no-config          do not read swarmplay.conf\n\n"
 		     "Keys: space pause, left/right 10 s, up/down 60 s, f fullscreen,\n"
@@ -123,6 +127,7 @@ enum {
 	OPT_EXIT, OPT_FAST, OPT_HASH, OPT_JSON, OPT_PROGRESS, OPT_SEEKAT, OPT_LOOP, OPT_CACHEMAX,
 	OPT_STARTBUF, OPT_NORESUME, OPT_SUB, OPT_SLANG, OPT_SUBHASH, OPT_AID, OPT_ALANG,
 	OPT_SUBCP, OPT_SHOTAT, OPT_HWDEC, OPT_ALL, OPT_NOCONFIG,
+	OPT_SHOTDIR, OPT_MUTE,
 };
 
 /* A byte count with an optional K, M, G or T suffix (powers of 1024). */
@@ -169,6 +174,13 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		if (sp_parse_whole(arg, 0, 100, &v) < 0)
 			return -EINVAL;
 		o->pcfg.volume = (int)v;
+		o->volume_given = true;
+		return 0;
+	case OPT_MUTE:
+		if (arg && strcmp(arg, "yes") && strcmp(arg, "no"))
+			return -EINVAL;
+		o->pcfg.muted = !arg || !strcmp(arg, "yes");
+		o->mute_given = true;
 		return 0;
 	case OPT_EXIT: o->exit_at_end = o->pcfg.exit_at_end = true; return 0;
 	case OPT_ALL: o->all = true; return 0;
@@ -195,8 +207,10 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_SUBHASH: o->pcfg.subhash_path = arg; return 0;
 	case OPT_ALANG: o->pcfg.alang = arg; return 0;
 	case OPT_SUBCP: o->pcfg.sub_codepage = arg; return 0;
+	case OPT_SHOTDIR: o->pcfg.shot_dir = arg; return 0;
 	case OPT_HWDEC:
-		if (strcmp(arg, "auto") && strcmp(arg, "vaapi") && strcmp(arg, "no"))
+		if (strcmp(arg, "auto") && strcmp(arg, "vaapi") && strcmp(arg, "vdpau") &&
+		    strcmp(arg, "no"))
 			return -EINVAL;
 		o->pcfg.hwdec = arg;
 		return 0;
@@ -248,6 +262,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"no-video", no_argument, NULL, OPT_NOVIDEO},
 		{"no-audio", no_argument, NULL, OPT_NOAUDIO},
 		{"volume", required_argument, NULL, OPT_VOLUME},
+		{"mute", optional_argument, NULL, OPT_MUTE},
 		{"exit-at-end", no_argument, NULL, OPT_EXIT},
 		{"start-buffer", required_argument, NULL, OPT_STARTBUF},
 		{"loop", required_argument, NULL, OPT_LOOP},
@@ -266,6 +281,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"sub-codepage", required_argument, NULL, OPT_SUBCP},
 		{"screenshot-at", required_argument, NULL, OPT_SHOTAT},
 		{"hwdec", required_argument, NULL, OPT_HWDEC},
+		{"screenshot-dir", required_argument, NULL, OPT_SHOTDIR},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -485,6 +501,31 @@ static void resume_save(struct opts *o)
 		fprintf(stderr, _("swarmplay: cannot save the position: %s\n"), strerror(-e));
 }
 
+/* The volume and mute the last play quit with, unless given (--volume,
+ * --mute, swarmplay.conf) or a scripted run (--fast). */
+static void volume_load(struct opts *o)
+{
+	int volume = o->pcfg.volume;
+	bool muted = o->pcfg.muted;
+	if (o->pcfg.fast)
+		return;
+	int found = sp_volume_state_load(&volume, &muted);
+	if (!o->volume_given && (found & SP_VOLUME_STATE_VOLUME))
+		o->pcfg.volume = volume;
+	if (!o->mute_given && (found & SP_VOLUME_STATE_MUTE))
+		o->pcfg.muted = muted;
+}
+
+/* The volume and mute at quit, for the next play. */
+static void volume_save(const struct opts *o)
+{
+	if (o->pcfg.fast || !o->result.played)
+		return;
+	int e = sp_volume_state_save(o->result.volume, o->result.muted);
+	if (e < 0)
+		fprintf(stderr, _("swarmplay: cannot save the volume: %s\n"), strerror(-e));
+}
+
 /* The torrent's subtitle file gets its reader first, so the picker gives
  * its pieces the earliest deadlines: it is small and needed at once. */
 static void open_sidecar(struct opts *o, struct sp_torrent *t, int file)
@@ -673,10 +714,13 @@ int sp_cmd_play(int argc, char **argv)
 	struct sp_url_source url; /* an http(s) URL fetched, a file: URI's path */
 	struct sp_error *e = NULL;
 	int code;
-	if (sp_url_source_open(&url, &o.src, &e) < 0)
+	if (sp_url_source_open(&url, &o.src, &e) < 0) {
 		code = fail(e, sp_error_code(e) == -EIO ? SP_EXIT_FAILURE : SP_EXIT_BADINPUT);
-	else
+	} else {
+		volume_load(&o);
 		code = looks_like_torrent(o.src) ? play_torrent(&o) : play_file(&o);
+		volume_save(&o);
+	}
 	sp_url_source_close(&url);
 	sp_media_load_join(NULL); /* joined already, unless we failed early */
 	return code;

@@ -5,8 +5,8 @@
  * when the queue's serial changes (a seek) the codec is flushed before the
  * first packet of the new serial. The video thread hashes every decoded
  * frame (--framehash) in output order, before any is dropped for display.
- * The threads never call SDL. With --hwdec, a VAAPI device decodes when
- * there is one (else software, silently, as mpv falls back) and its frames
+ * The threads never call SDL. With --hwdec, a VAAPI or VDPAU device decodes
+ * when there is one (else software, silently, as mpv falls back) and its frames
  * are downloaded (av_hwframe_transfer_data) before anything else sees
  * them. */
 #include <errno.h>
@@ -33,37 +33,49 @@ static enum AVPixelFormat hw_get_format(AVCodecContext *avctx, const enum AVPixe
 	return avcodec_default_get_format(avctx, fmts); /* software after all */
 }
 
-/* --hwdec auto|vaapi: the codec's VAAPI configuration and a device, or
- * nothing (software decoding). */
+/* The codec's pixel format for a device type, or AV_PIX_FMT_NONE. */
+static enum AVPixelFormat hw_format(const AVCodec *codec, enum AVHWDeviceType type)
+{
+	for (int i = 0;; i++) {
+		const AVCodecHWConfig *hc = avcodec_get_hw_config(codec, i);
+		if (!hc)
+			return AV_PIX_FMT_NONE;
+		if (hc->device_type == type && (hc->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX))
+			return hc->pix_fmt;
+	}
+}
+
+/* --hwdec auto|vaapi|vdpau: the codec's configuration and a device (auto:
+ * VAAPI, then VDPAU), or nothing (software decoding). */
 static void try_hwdec(struct sp_decoder *d, AVCodecContext *avctx, const AVCodec *codec)
 {
+	static const struct {
+		const char *name, *label;
+		enum AVHWDeviceType type;
+	} kinds[] = {{"vaapi", "VAAPI", AV_HWDEVICE_TYPE_VAAPI},
+		     {"vdpau", "VDPAU", AV_HWDEVICE_TYPE_VDPAU}};
 	const char *mode = d->p->cfg->hwdec;
 	d->hw_fmt = -1;
 	if (!d->video || !mode || !strcmp(mode, "no"))
 		return;
-	enum AVPixelFormat fmt = AV_PIX_FMT_NONE;
-	for (int i = 0;; i++) {
-		const AVCodecHWConfig *hc = avcodec_get_hw_config(codec, i);
-		if (!hc)
-			break;
-		if (hc->device_type == AV_HWDEVICE_TYPE_VAAPI &&
-		    (hc->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX)) {
-			fmt = hc->pix_fmt;
-			break;
-		}
-	}
-	AVBufferRef *dev = NULL;
-	if (fmt == AV_PIX_FMT_NONE ||
-	    av_hwdevice_ctx_create(&dev, AV_HWDEVICE_TYPE_VAAPI, NULL, NULL, 0) < 0) {
-		SP_INFO("player", "hwdec %s: no VAAPI for %s here, decoding in software", mode,
-			codec->name);
+	bool any = !strcmp(mode, "auto");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!any && strcmp(mode, kinds[i].name))
+			continue;
+		enum AVPixelFormat fmt = hw_format(codec, kinds[i].type);
+		AVBufferRef *dev = NULL;
+		if (fmt == AV_PIX_FMT_NONE ||
+		    av_hwdevice_ctx_create(&dev, kinds[i].type, NULL, NULL, 0) < 0)
+			continue;
+		avctx->hw_device_ctx = dev;
+		avctx->opaque = d;
+		avctx->get_format = hw_get_format;
+		d->hw_fmt = fmt;
+		SP_INFO("player", "hwdec: %s for %s", kinds[i].label, codec->name);
 		return;
 	}
-	avctx->hw_device_ctx = dev;
-	avctx->opaque = d;
-	avctx->get_format = hw_get_format;
-	d->hw_fmt = fmt;
-	SP_INFO("player", "hwdec: VAAPI for %s", codec->name);
+	SP_INFO("player", "hwdec %s: no %s for %s here, decoding in software", mode,
+		any ? "VAAPI or VDPAU" : !strcmp(mode, "vdpau") ? "VDPAU" : "VAAPI", codec->name);
 }
 
 int sp_decoder_open(struct player *p, struct sp_decoder *d, AVStream *st, struct sp_pktq *q,

@@ -128,8 +128,11 @@ struct sp_play_config {
 	 * shown and its subtitles as a PNG into path */
 	struct { double at_s; const char *path; } shot_at[SP_PLAYER_SHOT_AT_MAX];
 	int nshot_at;
-	/* --hwdec: "auto", "vaapi" (a hardware decoder if the machine has
-	 * one, else software, silently), NULL or "no": software */
+	/* key s's folder (--screenshot-dir); NULL: $XDG_PICTURES_DIR, else
+	 * the current directory (sp_shot_dir) */
+	const char *shot_dir;
+	/* --hwdec: "auto", "vaapi", "vdpau" (a hardware decoder if the
+	 * machine has one, else software, silently), NULL or "no": software */
 	const char *hwdec;
 	/* subtitles (sub.c): --slang's comma list, an external file (--sub),
 	 * a subtitle file of the torrent read through its own reader, which

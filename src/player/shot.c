@@ -14,6 +14,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "player/player_int.h"
+#include "player/shot_dir.h"
 
 #define SHOT_SIDE_MAX 8192
 #define SHOT_NAMES_MAX 10000
@@ -104,20 +105,23 @@ int sp_shot_write(struct player *p, const char *path)
 	return r;
 }
 
-/* Key s: swarmplay-shotNNNN.png, the first free name in the current
- * directory, as mpv names its own. */
+/* Key s: swarmplay-shotNNNN.png, the first free name in --screenshot-dir,
+ * $XDG_PICTURES_DIR or the current directory (sp_shot_dir), as mpv names
+ * its own. */
 void sp_shot_key(struct player *p)
 {
-	char name[64], msg[128];
+	char dir[4096], name[4200], msg[4300];
 	struct stat st;
 	int i = 1;
+	sp_shot_dir(p->cfg->shot_dir, dir, sizeof(dir));
 	for (; i < SHOT_NAMES_MAX; i++) {
-		snprintf(name, sizeof(name), "swarmplay-shot%04d.png", i);
+		snprintf(name, sizeof(name), "%s/swarmplay-shot%04d.png", dir, i);
 		if (stat(name, &st) < 0 && errno == ENOENT)
 			break;
 	}
 	if (i == SHOT_NAMES_MAX || sp_shot_write(p, name) < 0) {
 		sp_osd_message(p, _("cannot take a screenshot"));
+		SP_WARN("player", "screenshot: cannot write into %s", dir);
 		return;
 	}
 	snprintf(msg, sizeof(msg), _("screenshot %s"), name);

@@ -28,7 +28,9 @@ except SystemExit:
 key, click, drag = xt.key, xt.click, xt.drag
 
 stats = os.path.join(root, "stats.json")
-env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
+# its own state folder: the volume and mute at quit persist (volume-state.py)
+env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy",
+           XDG_STATE_HOME=os.path.join(root, "state"))
 env.pop("SDL_VIDEODRIVER", None)
 player = subprocess.Popen([swarm.swarmplay(), "play", media, "--stats-json", stats], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

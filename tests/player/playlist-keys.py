@@ -29,7 +29,9 @@ except SystemExit:
     xvfb.kill()
     raise
 stats = os.path.join(root, "stats.json")
-env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
+# its own state folder: the volume and mute at quit persist (volume-state.py)
+env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy",
+           XDG_STATE_HOME=os.path.join(root, "state"))
 env.pop("SDL_VIDEODRIVER", None)
 
 

@@ -15,6 +15,7 @@
 #include "player/text.h"
 #include "player/framehash.h"
 #include "player/queue.h"
+#include "player/shot_dir.h"
 #include "player/source.h"
 
 static AVPacket *packet(int size, int64_t duration)
@@ -268,6 +269,38 @@ SP_TEST(source_file_errors)
 	SP_CHECK(sp_source_file_new("/tmp", &e) == NULL);
 	SP_CHECK_INT(e->code, -EINVAL);
 	sp_error_free(e);
+}
+
+SP_TEST(user_dirs_pictures)
+{
+	char out[64];
+	const char *text = "# written by xdg-user-dirs-update\n"
+			   "XDG_DESKTOP_DIR=\"$HOME/Desktop\"\n"
+			   "XDG_PICTURES_DIR=\"$HOME/Images\"\n";
+	SP_CHECK(sp_user_dirs_pictures(text, "/home/ana", out, sizeof(out)));
+	SP_CHECK_STR(out, "/home/ana/Images");
+	SP_CHECK(sp_user_dirs_pictures("  XDG_PICTURES_DIR=\"/srv/pics\"", NULL, out, sizeof(out)));
+	SP_CHECK_STR(out, "/srv/pics");
+	/* none, relative, unterminated, $HOME without a home, too long */
+	SP_CHECK(!sp_user_dirs_pictures("XDG_MUSIC_DIR=\"$HOME/Music\"\n", "/h", out, sizeof(out)));
+	SP_CHECK(!sp_user_dirs_pictures("XDG_PICTURES_DIR=\"pics\"\n", "/h", out, sizeof(out)));
+	SP_CHECK(!sp_user_dirs_pictures("XDG_PICTURES_DIR=\"/pics\n\"", "/h", out, sizeof(out)));
+	SP_CHECK(!sp_user_dirs_pictures("XDG_PICTURES_DIR=\"$HOME/P\"", "", out, sizeof(out)));
+	SP_CHECK(!sp_user_dirs_pictures("XDG_PICTURES_DIR=\"$HOMEX/P\"", "/h", out, sizeof(out)));
+	SP_CHECK(!sp_user_dirs_pictures(text, "/home/a-very-long-home-directory-name-for-the-test",
+					out, 20));
+	/* the option first, then the environment */
+	char dir[256];
+	sp_shot_dir("/opt/shots", dir, sizeof(dir));
+	SP_CHECK_STR(dir, "/opt/shots");
+	setenv("XDG_PICTURES_DIR", "/env/pics", 1);
+	sp_shot_dir(NULL, dir, sizeof(dir));
+	SP_CHECK_STR(dir, "/env/pics");
+	unsetenv("XDG_PICTURES_DIR");
+	setenv("XDG_CONFIG_HOME", "/nonexistent-config", 1);
+	setenv("HOME", "/nonexistent-home", 1);
+	sp_shot_dir(NULL, dir, sizeof(dir));
+	SP_CHECK_STR(dir, ".");
 }
 
 SP_TEST_MAIN()
