@@ -5,7 +5,9 @@ at that time (as RGB, within the YUV conversion's rounding), each nearer
 its own time's frame than the other's; a text subtitle (--sub, libass)
 is in the PNG, white in its bottom third. Then under Xvfb, key s writes
 swarmplay-shot0001.png and, pressed again, swarmplay-shot0002.png in the
-current directory."""
+current directory; with --screenshot-dir DIR into DIR (over
+$XDG_PICTURES_DIR), else into $XDG_PICTURES_DIR, else into the
+XDG_PICTURES_DIR of $XDG_CONFIG_HOME/user-dirs.dirs."""
 import ctypes, os, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -99,48 +101,89 @@ if x11 and subprocess.run(["which", "Xvfb"], capture_output=True).returncode == 
                                        ctypes.c_ulong]
     xvfb, display = swarm.start_xvfb(W, H)
     dpy = x11.XOpenDisplay(display.encode())
-    cwd = os.path.join(root, "cwd")
-    os.makedirs(cwd)
-    stats = os.path.join(root, "keys.json")
-    env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy")
-    env.pop("SDL_VIDEODRIVER", None)
-    p = subprocess.Popen([swarm.swarmplay(), "play", media, "--no-resume", "--loop", "0",
-                          "--stats-json", stats], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
 
-    def press_until(name, timeout=30):
+    def press_until(path, timeout=30):
         """Key s (again every second: an early press may beat the window's
         focus) until the file exists."""
         code = x11.XKeysymToKeycode(dpy, x11.XStringToKeysym(b"s"))
         end = time.time() + timeout
         last = 0
-        while time.time() < end and not os.path.exists(os.path.join(cwd, name)):
+        while time.time() < end and not os.path.exists(path):
             if time.time() - last >= 1.0:
                 xtst.XTestFakeKeyEvent(dpy, code, 1, 0)
                 xtst.XTestFakeKeyEvent(dpy, code, 0, 0)
                 x11.XFlush(dpy)
                 last = time.time()
             time.sleep(0.05)
-        return os.path.exists(os.path.join(cwd, name))
+        return os.path.exists(path)
+
+    def keys_run(name, extra, env_extra, shots):
+        """A play in its own current directory with env_extra; key s until
+        each of shots (paths) exists, in turn."""
+        cwd = os.path.join(root, name)
+        os.makedirs(cwd)
+        stats = os.path.join(root, name + ".json")
+        env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy",
+                   XDG_CONFIG_HOME=os.path.join(root, name + "-config"),
+                   HOME=os.path.join(root, name + "-home"))
+        env.pop("SDL_VIDEODRIVER", None)
+        env.pop("XDG_PICTURES_DIR", None)
+        env.update(env_extra)
+        p = subprocess.Popen([swarm.swarmplay(), "play", media, "--no-resume", "--loop", "0",
+                              "--stats-json", stats] + extra, cwd=cwd, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        got = []
+        try:
+            end = time.time() + 60
+            while time.time() < end:
+                try:
+                    if swarm.read_json(stats).get("ttff_ms") is not None:
+                        break
+                except (OSError, ValueError):
+                    pass
+                time.sleep(0.05)
+            for path in shots:
+                got.append(press_until(path))
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=30)
+        strays = [n for n in os.listdir(cwd) if n.endswith(".png")]
+        return cwd, got, sorted(strays)[:3]
 
     try:
-        end = time.time() + 60
-        while time.time() < end:
-            try:
-                if swarm.read_json(stats).get("ttff_ms") is not None:
-                    break
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.05)
-        check(press_until("swarmplay-shot0001.png"), "key s writes swarmplay-shot0001.png")
-        check(press_until("swarmplay-shot0002.png"), "key s again: swarmplay-shot0002.png")
+        cwd = os.path.join(root, "cwd")
+        _, got, _ = keys_run("cwd", [], {}, [os.path.join(cwd, "swarmplay-shot%04d.png" % i)
+                                             for i in (1, 2)])
+        check(got[0], "key s writes swarmplay-shot0001.png in the current directory")
+        check(got[1], "key s again: swarmplay-shot0002.png")
+        first = os.path.join(cwd, "swarmplay-shot0001.png")
+        if os.path.exists(first):
+            check(len(rgb_png(first)) == W * H * 3, "the key's PNG is %dx%d" % (W, H))
+        # --screenshot-dir wins over $XDG_PICTURES_DIR
+        opt, envdir = os.path.join(root, "opt-dir"), os.path.join(root, "env-dir")
+        os.makedirs(opt)
+        os.makedirs(envdir)
+        _, got, strays = keys_run("opt", ["--screenshot-dir", opt], {"XDG_PICTURES_DIR": envdir},
+                                  [os.path.join(opt, "swarmplay-shot0001.png")])
+        check(got[0] and not os.listdir(envdir) and not strays,
+              "--screenshot-dir DIR: the PNG in DIR, not in $XDG_PICTURES_DIR nor the "
+              "current directory (%s, %s, %s)" % (got[0], os.listdir(envdir), strays))
+        _, got, strays = keys_run("env", [], {"XDG_PICTURES_DIR": envdir},
+                                  [os.path.join(envdir, "swarmplay-shot0001.png")])
+        check(got[0] and not strays, "$XDG_PICTURES_DIR: the PNG there (%s, %s)" % (got[0], strays))
+        # xdg-user-dirs' file, $HOME-relative
+        pics = os.path.join(root, "dirs-home", "Images")
+        os.makedirs(pics)
+        os.makedirs(os.path.join(root, "dirs-config"))
+        with open(os.path.join(root, "dirs-config", "user-dirs.dirs"), "w") as f:
+            f.write('# xdg-user-dirs\nXDG_MUSIC_DIR="$HOME/Music"\n'
+                    'XDG_PICTURES_DIR="$HOME/Images"\n')
+        _, got, strays = keys_run("dirs", [], {}, [os.path.join(pics, "swarmplay-shot0001.png")])
+        check(got[0] and not strays,
+              "user-dirs.dirs' XDG_PICTURES_DIR: the PNG in $HOME/Images (%s, %s)" % (
+                  got[0], strays))
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.communicate(timeout=30)
         xvfb.send_signal(signal.SIGTERM)
         xvfb.wait(timeout=10)
-    first = os.path.join(cwd, "swarmplay-shot0001.png")
-    if os.path.exists(first):
-        check(len(rgb_png(first)) == W * H * 3, "the key's PNG is %dx%d" % (W, H))
 if errors:
     swarm.fail("; ".join(errors))
