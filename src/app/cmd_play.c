@@ -48,6 +48,7 @@ struct opts {
 	bool all;            /* --all: download every file, not just those played */
 	bool exit_at_end;    /* the user's, for the last file of the list */
 	struct sp_play_list *pl; /* a torrent's files (play_list.h) */
+	bool play_failed;    /* the last play_from's file could not be played */
 	struct sp_player_result result;
 	struct sp_play_config pcfg;
 };
@@ -567,9 +568,9 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 		o->pcfg.netinfo_ctx = &n;
 		const char *title = sp_metainfo_text(mi, SP_METAINFO_TITLE);
 		o->pcfg.title = title ? title : sp_metainfo_name(mi);
-		code = media->play_reader(r, sp_metainfo_file_path(mi, file), &o->pcfg, &e) < 0
-			       ? fail(e, SP_EXIT_FAILURE)
-			       : SP_EXIT_OK;
+		o->play_failed = media->play_reader(r, sp_metainfo_file_path(mi, file), &o->pcfg,
+						    &e) < 0;
+		code = o->play_failed ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
 		resume_save(o);
 	} else {
 		if (r)
@@ -582,9 +583,26 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 	return code;
 }
 
+/* What goes on from one file of the list to the next: the viewer's
+ * volume, mute, fullscreen, subtitles shown or hidden and audio track. */
+static void carry_over(struct opts *o)
+{
+	const struct sp_player_result *r = &o->result;
+	if (!r->played)
+		return; /* a file skipped: the one before's settings hold */
+	o->pcfg.volume = r->volume;
+	o->pcfg.muted = r->muted;
+	o->pcfg.fullscreen = r->fullscreen;
+	o->pcfg.sub_hidden = r->sub_hidden;
+	if (r->aid > 0)
+		o->pcfg.aid = r->aid;
+}
+
 /* The torrent's files one after the other (play_list.h): each play but
  * the last ends at its end; the keys > and < end it for another file; a
- * later file's first frame counts (ttff_ms) from the last one shown. */
+ * later file's first frame counts (ttff_ms) from the last one shown. A
+ * file that cannot be played is skipped for the next one, as mpv does;
+ * the exit status is then that failure's. */
 static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 {
 	struct sp_play_list pl;
@@ -598,7 +616,7 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 		return SP_EXIT_USAGE;
 	}
 	o->pl = &pl;
-	int code, played = 0;
+	int code, played = 0, skipped_code = SP_EXIT_OK;
 	enum sp_episodes_why why;
 	do {
 		if (played++) {
@@ -607,10 +625,7 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 			o->pcfg.framehash_append = true;
 			if (o->result.last_frame_us)
 				o->pcfg.t0_us = o->result.last_frame_us;
-			/* the viewer's volume, mute and fullscreen go on */
-			o->pcfg.volume = o->result.volume;
-			o->pcfg.muted = o->result.muted;
-			o->pcfg.fullscreen = o->result.fullscreen;
+			carry_over(o);
 		}
 		if (played > 1 || pl.cur > 0)
 			fprintf(stderr, _("swarmplay: file %d of %d: %s\n"), pl.cur + 1, pl.n,
@@ -620,8 +635,21 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 		o->pcfg.exit_at_end = o->exit_at_end || o->pcfg.has_next;
 		o->pcfg.keep_window = pl.n > 1;
 		o->pcfg.sub_reader = NULL;
+		struct sp_player_result before = o->result;
 		o->result = (struct sp_player_result){0};
+		o->play_failed = false;
 		code = play_from(o, s, t, sp_play_list_file(&pl));
+		if (code != SP_EXIT_OK && o->play_failed && !quit_flag && o->pcfg.has_next) {
+			fprintf(stderr, _("swarmplay: skipping file %d of %d: %s\n"), pl.cur + 1,
+				pl.n,
+				sp_metainfo_file_path(sp_torrent_metainfo(t), sp_play_list_file(&pl)));
+			if (skipped_code == SP_EXIT_OK)
+				skipped_code = code;
+			code = SP_EXIT_OK;
+			o->result = before; /* what the next file takes on */
+			why = SP_EPISODES_NEXT;
+			continue;
+		}
 		why = quit_flag ? SP_EPISODES_QUIT
 		      : o->result.skip > 0 ? SP_EPISODES_NEXT
 		      : o->result.skip < 0 ? SP_EPISODES_PREV
@@ -631,7 +659,7 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 		sp_play_list_resume_save(&pl, why == SP_EPISODES_END);
 	sp_play_list_fini(&pl);
 	o->pl = NULL;
-	return code;
+	return code == SP_EXIT_OK ? skipped_code : code;
 }
 
 static int play_torrent(struct opts *o)

@@ -710,6 +710,7 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 	p->vidx = p->aidx = -1;
 	p->shown_serial = -1;
 	p->sub_cur = p->sub_hash_track = -1;
+	p->sub_hidden = cfg->sub_hidden;
 	p->audio_switch = -1;
 	p->subhash_last_ms = INT64_MIN;
 	pthread_mutex_init(&p->sub_mu, NULL);
@@ -837,7 +838,8 @@ int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 			.played = p->opened && p->first_shown, .ended = p->ended,
 			.pos_s = p->pos, .duration_s = p->duration, .skip = p->skip,
 			.last_frame_us = p->last_present_us, .volume = atomic_load(&p->volume),
-			.muted = atomic_load(&p->muted),
+			.muted = atomic_load(&p->muted), .sub_hidden = p->sub_hidden,
+			.aid = p->audio_chosen ? sp_tracks_audio_number(p) : 0,
 			.fullscreen = p->win ? p->fullscreen : cfg->fullscreen};
 	int fr = fini_player(p);
 	if (r == 0 && fr < 0)

@@ -148,6 +148,7 @@ struct sp_play_config {
 	const char *sub_reader_name;
 	const char *subhash_path;
 	bool resumed;             /* start_s is where the last play stopped */
+	bool sub_hidden;          /* subtitles hidden from the start (key v) */
 	/* a torrent's playlist (cmd_play.c): keys > and Enter end this play
 	 * for the next file when has_next, < for the previous when has_prev
 	 * (result->skip says which); --framehash appends to the file that
@@ -173,6 +174,8 @@ struct sp_player_result {
 	int64_t last_frame_us; /* monotonic time the last frame was shown, 0 none */
 	int volume;      /* as the viewer left them (a playlist's next file) */
 	bool muted, fullscreen;
+	bool sub_hidden; /* key v */
+	int aid;         /* the audio track chosen (key #, from 1), 0: none chosen */
 };
 
 /* The defaults: from the start, full volume, played once. Inline, so that

@@ -121,6 +121,7 @@ struct player {
 	 * switch (key #), p->ast follows it on the main thread */
 	atomic_int a_stream;
 	int audio_switch;      /* [mu] the stream asked for, or -1 */
+	bool audio_chosen;     /* [main] the viewer changed it (key #, the API) */
 	struct sp_framehash *fh;
 	atomic_uint_least64_t frames_decoded;
 
@@ -330,5 +331,7 @@ void sp_player_toggle_pause(struct player *p);
 void sp_player_set_paused(struct player *p, bool paused);
 /* Audio track n (from 1) through a seek to where we are; -ENOENT. */
 int sp_tracks_set_audio(struct player *p, int n);
+/* The audio track playing (from 1, in the container's order), 0: none. */
+int sp_tracks_audio_number(const struct player *p);
 
 #endif

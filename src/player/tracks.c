@@ -68,6 +68,7 @@ void sp_player_cycle_audio(struct player *p)
 	}
 	k = next > cur ? k + 1 : 1;
 	p->ast = ic->streams[next];
+	p->audio_chosen = true;
 	double at = p->awaiting_seek ? p->seek_req_target : sp_player_position(p);
 	pthread_mutex_lock(&p->mu);
 	p->audio_switch = next;
@@ -93,10 +94,22 @@ int sp_tracks_set_audio(struct player *p, int n)
 	if (idx == p->ast->index)
 		return 0;
 	p->ast = ic->streams[idx];
+	p->audio_chosen = true;
 	double at = p->awaiting_seek ? p->seek_req_target : sp_player_position(p);
 	pthread_mutex_lock(&p->mu);
 	p->audio_switch = idx;
 	pthread_mutex_unlock(&p->mu);
 	sp_demux_seek(p, at);
 	return 0;
+}
+
+int sp_tracks_audio_number(const struct player *p)
+{
+	if (!p->opened || p->aidx < 0 || !p->ast)
+		return 0;
+	int k = 0;
+	for (int i = 0; i <= p->ast->index && i < (int)p->ic->nb_streams; i++)
+		if (is_audio(p->ic->streams[i]))
+			k++;
+	return k;
 }

@@ -20,8 +20,13 @@ clip and a subtitle file, seeded by libtorrent.
           in any file, every frame of
           the three shown in order; and only the played files are
           downloaded (1, before --file's, is not fetched).
+  skip:   "Show 2.mkv" is no video (random bytes): `play --fast
+          --exit-at-end --framehash` says it skips it and plays 1 then 10
+          frame-exact (as mpv goes on past a file it cannot play), and
+          exits with the failure's status (1); with --file 2 (the first
+          file played fails) it goes on to 10 the same way.
 
-Usage: e2e-playlist.py order|switch"""
+Usage: e2e-playlist.py order|switch|skip"""
 import json, os, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -39,6 +44,9 @@ for e in ("10", "2", "1"):
     eps[e] = swarm.make_video(os.path.join(top, "Show %s.mkv" % e), "mkv", seconds=secs,
                               bitrate="500k")
 swarm.make_video(os.path.join(top, "Sample", "show-sample.mkv"), "mkv", seconds=1)
+if mode == "skip":
+    with open(eps["2"], "wb") as f:
+        f.write(bytes((i * 7919 + 13) % 251 for i in range(300000)))
 with open(os.path.join(top, "Show 2.srt"), "w") as f:
     f.write("1\n00:00:00,500 --> 00:00:01,500\nHello\n\n")
 tstream = swarm.create_tstream(top, os.path.join(root, "show.tstream"))
@@ -46,8 +54,28 @@ files = lt.torrent_info(tstream).files()
 names = [files.file_path(i) for i in range(files.num_files())]
 index = {e: next(i for i, n in enumerate(names) if n.endswith(" %s.mkv" % e)) for e in eps}
 print("files:", names)
-ref = {e: swarm.framemd5(p) for e, p in eps.items()}
+ref = {e: swarm.framemd5(p) for e, p in eps.items() if not (mode == "skip" and e == "2")}
 check = swarm.Checks()
+
+if mode == "skip":
+    seeder = swarm.Seeder(tstream, os.path.join(root, "seed"))
+    for label, extra, want, want_rc in (("all", [], ["1", "10"], 1),
+                                        ("from2", ["--file", str(index["2"])], ["10"], 1)):
+        hashes = os.path.join(root, label + ".md5")
+        rc, out = swarm.play([tstream, "-d", os.path.join(root, "dl-" + label),
+                              "--peer", seeder.peer, "--no-tracker", "--fast", "--exit-at-end",
+                              "--framehash", hashes] + extra, timeout=120)
+        got = swarm.read_hashes(hashes) if os.path.exists(hashes) else []
+        expect = sum((ref[e] for e in want), [])
+        said = "skipping file" in out and "Show 2.mkv" in out
+        if not check(rc == want_rc and got == expect and said,
+                     "%s: %s played frame-exact (%d of %d frames), exit %s, %s"
+                     % (label, " ".join(want), len(got), len(expect), rc,
+                        "said it skips Show 2" if said else "no word of a skip")):
+            print(out[-1500:])
+    seeder.stop()
+    check.finish()
+    sys.exit(0)
 
 if mode == "order":
     seeder = swarm.Seeder(tstream, os.path.join(root, "seed"))
