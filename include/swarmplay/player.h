@@ -144,7 +144,7 @@ void sp_player_free(struct sp_player *p);
  *   "alang"        audio languages by preference, the same
  *   "sub-codepage" text subtitles' charset (iconv's name); default UTF-8,
  *                  else Windows-1252
- *   "hwdec"        "no" (default), "auto" or "vaapi": a hardware decoder
+ *   "hwdec"        "no" (default), "auto", "vaapi" or "vdpau": a hardware decoder
  *                  when the machine has one, else software, silently
  *   "stop-at"      seconds: the play stops when the position reaches it,
  *                  as at the end (END follows); 0 (default) none

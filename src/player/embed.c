@@ -339,9 +339,9 @@ static int set_option(struct sp_player *e, const char *name, const char *value,
 			    err, -EINVAL, _("option %s: not a number of seconds: %s"), name, value);
 	}
 	if (value && options[row].kind == OPT_HWDEC && strcmp(value, "no") &&
-	    strcmp(value, "auto") && strcmp(value, "vaapi"))
-		return sp_error_set(err, -EINVAL, _("option %s: not no, auto or vaapi: %s"), name,
-				    value);
+	    strcmp(value, "auto") && strcmp(value, "vaapi") && strcmp(value, "vdpau"))
+		return sp_error_set(err, -EINVAL, _("option %s: not no, auto, vaapi or vdpau: %s"),
+				    name, value);
 	if (value && options[row].kind == OPT_PATH && !*value)
 		return sp_error_set(err, -EINVAL, _("option %s: an empty path"), name);
 	char *copy = NULL;
