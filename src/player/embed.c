@@ -127,6 +127,11 @@ static void on_tick(void *ctx, struct player *p)
 	struct sp_player *e = ctx;
 	if (!p->opened)
 		return;
+	double pos = p->first_shown ? sp_player_position(p) : 0;
+	pthread_mutex_lock(&e->mu);
+	e->pos_s = isfinite(pos) && pos > 0 ? pos : 0;
+	e->dur_s = p->duration;
+	pthread_mutex_unlock(&e->mu);
 	if (!e->live && e->pc.audio_pull) { /* its audio is set up: pulls may start */
 		pthread_mutex_lock(&e->audio_mu);
 		e->live = p;
@@ -401,6 +406,16 @@ static bool next_event(struct sp_player *e, struct sp_player_event *ev)
 	return got;
 }
 
+static double get_position(struct sp_player *e, double *duration_s)
+{
+	pthread_mutex_lock(&e->mu);
+	double pos = e->pos_s;
+	if (duration_s)
+		*duration_s = e->dur_s;
+	pthread_mutex_unlock(&e->mu);
+	return pos;
+}
+
 static size_t stats_json(struct sp_player *e, char *buf, size_t len)
 {
 	if (!e)
@@ -433,4 +448,6 @@ const struct sp_player_module sp_player_module = {
     .stats_json = stats_json,
     .audio_read = audio_read,
     .set_option = set_option,
+    .screenshot = sp_embed_screenshot,
+    .get_position = get_position,
 };

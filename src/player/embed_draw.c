@@ -7,6 +7,7 @@
  * host's thread, as SDL requires; the decoders never wait for the host. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include <SDL2/SDL.h>
 #include <libavutil/imgutils.h>
@@ -165,4 +166,42 @@ void sp_embed_draw_fini(struct sp_player *e)
 	av_frame_free(&e->conv);
 	av_frame_free(&e->shown);
 	av_frame_free(&e->latest);
+}
+
+/* The frame shown last (not drawn yet, or in the texture: this is the
+ * drawing thread) as a PNG at the video's display size. */
+int sp_embed_screenshot(struct sp_player *e, const char *path)
+{
+	if (!e || !path || !*path || e->cfg.video != SP_PLAYER_VIDEO_RENDERER)
+		return -EINVAL;
+	pthread_mutex_lock(&e->mu);
+	const AVFrame *last = e->latest ? e->latest : e->shown;
+	AVFrame *f = last ? av_frame_clone(last) : NULL;
+	pthread_mutex_unlock(&e->mu);
+	if (!f)
+		return -ENODATA;
+	int w = f->width, h = f->height;
+	AVRational sar = f->sample_aspect_ratio;
+	if (sar.num > 0 && sar.den > 0 && sar.num != sar.den)
+		w = (int)((int64_t)w * sar.num / sar.den);
+	int r = -EINVAL;
+	struct SwsContext *sws = NULL;
+	uint8_t *rgb = NULL;
+	if (w <= 0 || h <= 0 || w > 8192 || h > 8192)
+		goto out;
+	r = -ENOMEM;
+	sws = sws_getContext(f->width, f->height, f->format, w, h, AV_PIX_FMT_RGB24,
+			     SWS_BICUBIC, NULL, NULL, NULL);
+	rgb = sws ? malloc((size_t)w * h * 3) : NULL;
+	if (!rgb)
+		goto out;
+	uint8_t *dst[4] = {rgb, NULL, NULL, NULL};
+	int stride[4] = {w * 3, 0, 0, 0};
+	sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, stride);
+	r = sp_shot_png(path, rgb, w, h);
+out:
+	free(rgb);
+	sws_freeContext(sws);
+	av_frame_free(&f);
+	return r;
 }

@@ -43,6 +43,7 @@ struct sp_player {
 	int ev_head, ev_count;       /* [mu] */
 	int efd;                     /* eventfd: readable while ev_count > 0 */
 	char *stats;                 /* [mu] the latest stats JSON */
+	double pos_s, dur_s;         /* [mu] as of the loop's last turn */
 	size_t stats_cap;
 	AVFrame *latest;             /* [mu] the frame shown last (renderer mode) */
 	bool latest_new;             /* [mu] not drawn yet */
@@ -62,5 +63,6 @@ struct sp_player {
 void sp_embed_on_frame(void *ctx, const AVFrame *f, double pts);
 int sp_embed_draw(struct sp_player *e, void *renderer, int x, int y, int w, int h);
 void sp_embed_draw_fini(struct sp_player *e);
+int sp_embed_screenshot(struct sp_player *e, const char *path);
 
 #endif

@@ -313,6 +313,9 @@ void sp_input_idle(struct player *p, int64_t now);
 /* shot.c [main]: the frame shown and its subtitles as a PNG (0 or a
  * negative errno); key s; --screenshot-at's next picture when due */
 int sp_shot_write(struct player *p, const char *path);
+/* [any] the PNG of a w x h RGB24 picture into path (the embedded
+ * player's screenshot too, embed_draw.c). 0 or a negative errno. */
+int sp_shot_png(const char *path, const uint8_t *rgb, int w, int h);
 void sp_shot_key(struct player *p);
 void sp_shot_scripted(struct player *p);
 
