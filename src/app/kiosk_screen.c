@@ -99,4 +99,5 @@ void sp_screen_free(struct sp_screen *s)
 	SDL_DestroyRenderer(s->ren);
 	SDL_DestroyWindow(s->win);
 	free(s);
+	SDL_Quit(); /* the last SDL user: its D-Bus connection goes too */
 }

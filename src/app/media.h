@@ -46,10 +46,11 @@ struct sp_media {
 	double (*probe_duration)(const char *path);
 	/* The kiosk's one window (kiosk_screen.c), kept across plays: made
 	 * (fullscreen or not, the pointer hidden unless osd; NULL and *err
-	 * when there is no display), titled, freed after the last player drawn into it.
-	 * screen_show reads its events, draws p's picture (black where none:
-	 * between plays, p NULL), with osd a position bar, and presents, then waits up to wait_ms or
-	 * until p has an event (sp_player_event_fd). Main thread. */
+	 * when there is no display), titled, freed after the last player (it
+	 * quits SDL). screen_show reads its events, draws p's picture (black
+	 * where none: between plays, p NULL), with osd a position bar, and
+	 * presents, then waits up to wait_ms or until p has an event
+	 * (sp_player_event_fd). Main thread. */
 	struct sp_screen *(*screen_new)(const char *title, bool fullscreen, bool osd,
 					struct sp_error **err);
 	void (*screen_title)(struct sp_screen *s, const char *title);
