@@ -21,8 +21,7 @@ struct sp_screen {
 	bool osd;
 };
 
-struct sp_screen *sp_screen_new(const char *title, bool fullscreen, bool osd,
-				 struct sp_error **err)
+struct sp_screen *sp_screen_new(const char *title, bool fullscreen, bool osd, struct sp_error **err)
 {
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1"); /* SIGTERM is the kiosk's */
 	if (!SDL_WasInit(SDL_INIT_VIDEO) && SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
@@ -35,8 +34,8 @@ struct sp_screen *sp_screen_new(const char *title, bool fullscreen, bool osd,
 		return NULL;
 	}
 	Uint32 flags = SDL_WINDOW_RESIZABLE | (fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
-	s->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 640,
-				  360, flags);
+	s->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 640, 360,
+				  flags);
 	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
 	if (s->win)
 		s->ren = SDL_CreateRenderer(s->win, -1,

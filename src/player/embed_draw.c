@@ -190,8 +190,8 @@ int sp_embed_screenshot(struct sp_player *e, const char *path)
 	if (w <= 0 || h <= 0 || w > 8192 || h > 8192)
 		goto out;
 	r = -ENOMEM;
-	sws = sws_getContext(f->width, f->height, f->format, w, h, AV_PIX_FMT_RGB24,
-			     SWS_BICUBIC, NULL, NULL, NULL);
+	sws = sws_getContext(f->width, f->height, f->format, w, h, AV_PIX_FMT_RGB24, SWS_BICUBIC,
+			     NULL, NULL, NULL);
 	rgb = sws ? malloc((size_t)w * h * 3) : NULL;
 	if (!rgb)
 		goto out;
