@@ -149,7 +149,10 @@ void sp_player_free(struct sp_player *p);
  *   "stop-at"      seconds: the play stops when the position reaches it,
  *                  as at the end (END follows); 0 (default) none
  *   "start-buffer" seconds of media buffered before the first frame
- *                  (0: the player's own rule) */
+ *                  (0: the player's own rule)
+ *   "sub-visibility" "yes" (default) or "no": whether sp_player_draw and
+ *                  sp_player_screenshot show the subtitle track chosen
+ *                  (slang's, else sub-file's, else the one marked default) */
 int sp_player_set_option(struct sp_player *p, const char *name, const char *value,
 			 struct sp_error **err);
 

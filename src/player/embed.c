@@ -132,6 +132,8 @@ static void on_tick(void *ctx, struct player *p)
 	e->pos_s = isfinite(pos) && pos > 0 ? pos : 0;
 	e->dur_s = p->duration;
 	pthread_mutex_unlock(&e->mu);
+	if (e->pc.sub_pictures)
+		sp_embed_sub_tick(e, p);
 	if (!e->live && e->pc.audio_pull) { /* its audio is set up: pulls may start */
 		pthread_mutex_lock(&e->audio_mu);
 		e->live = p;
@@ -251,6 +253,7 @@ static struct sp_player *create(const struct sp_player_config *cfg, struct sp_er
 	e->pc.quit_flag = &e->quit;
 	e->pc.hooks = &e->hooks;
 	e->pc.audio_device = e->audio_device;
+	e->pc.sub_pictures = cfg->video == SP_PLAYER_VIDEO_RENDERER; /* sub-visibility */
 	return e;
 }
 
@@ -295,7 +298,7 @@ static int open_file(struct sp_player *e, const char *path, struct sp_error **er
 
 /* sp_player_set_option's names: a string kept in e->opt[row] and pointed
  * to from the player's configuration, or a number of seconds. */
-enum opt_kind { OPT_PATH, OPT_LIST, OPT_HWDEC, OPT_SECONDS };
+enum opt_kind { OPT_PATH, OPT_LIST, OPT_HWDEC, OPT_SECONDS, OPT_YESNO };
 static const struct {
 	const char *name;
 	enum opt_kind kind;
@@ -303,6 +306,7 @@ static const struct {
 	{"framehash", OPT_PATH},  {"subhash", OPT_PATH},    {"sub-file", OPT_PATH},
 	{"slang", OPT_LIST},      {"alang", OPT_LIST},      {"sub-codepage", OPT_LIST},
 	{"hwdec", OPT_HWDEC},     {"stop-at", OPT_SECONDS}, {"start-buffer", OPT_SECONDS},
+	{"sub-visibility", OPT_YESNO},
 };
 _Static_assert(sizeof(options) / sizeof(options[0]) <= SP_EMBED_OPT_STRINGS, "e->opt rows");
 
@@ -318,6 +322,10 @@ static void point_option(struct sp_player *e, int row, const char *v, double sec
 	case 6: e->pc.hwdec = v; break;
 	case 7: e->pc.stop_at_s = secs; break;
 	case 8: e->pc.start_buffer_s = secs; break;
+	case 9:
+		e->pc.sub_pictures = e->cfg.video == SP_PLAYER_VIDEO_RENDERER &&
+				     !(v && !strcmp(v, "no"));
+		break;
 	}
 }
 
@@ -347,6 +355,9 @@ static int set_option(struct sp_player *e, const char *name, const char *value,
 	    strcmp(value, "auto") && strcmp(value, "vaapi"))
 		return sp_error_set(err, -EINVAL, _("option %s: not no, auto or vaapi: %s"), name,
 				    value);
+	if (value && options[row].kind == OPT_YESNO && strcmp(value, "yes") &&
+	    strcmp(value, "no"))
+		return sp_error_set(err, -EINVAL, _("option %s: not yes or no: %s"), name, value);
 	if (value && options[row].kind == OPT_PATH && !*value)
 		return sp_error_set(err, -EINVAL, _("option %s: an empty path"), name);
 	char *copy = NULL;

@@ -15,6 +15,16 @@
 #include <libswscale/swscale.h>
 
 #include "player/embed_int.h"
+#include "player/text.h"
+
+/* The picture's width with its sample aspect ratio applied. */
+static int display_width(const AVFrame *f)
+{
+	AVRational sar = f->sample_aspect_ratio;
+	if (sar.num > 0 && sar.den > 0 && sar.num != sar.den)
+		return (int)((int64_t)f->width * sar.num / sar.den);
+	return f->width;
+}
 
 /* The planes' geometry as ffmpeg's framemd5 packs them
  * (av_image_copy_to_buffer with alignment 1). */
@@ -57,12 +67,56 @@ void sp_embed_on_frame(void *ctx, const AVFrame *f, double pts)
 		av_frame_free(&ref);
 		return;
 	}
+	e->vid_w = display_width(f);
+	e->vid_h = f->height;
 	pthread_mutex_lock(&e->mu);
 	av_frame_free(&e->latest);
 	e->latest = ref;
 	e->latest_new = true;
 	pthread_mutex_unlock(&e->mu);
 	e->frames++;
+}
+
+void sp_embed_sub_tick(struct sp_player *e, struct player *p)
+{
+	if (e->cfg.video != SP_PLAYER_VIDEO_RENDERER || e->vid_w <= 0 || e->vid_h <= 0 ||
+	    e->vid_w > 8192 || e->vid_h > 8192)
+		return;
+	uint32_t *px = NULL;
+	SDL_Rect box = {0, 0, 0, 0};
+	int r = sp_sub_argb(p, e->vid_w, e->vid_h, &px, &box);
+	if (r == 0 || (r < 0 && !e->sub_any))
+		return;
+	e->sub_any = px != NULL;
+	pthread_mutex_lock(&e->mu);
+	free(e->sub.px);
+	e->sub = (struct sp_embed_sub){px, box.x, box.y, box.w, box.h, e->vid_w, e->vid_h};
+	e->sub_new = true;
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* The subtitle over the video's rectangle dst: its texture remade on the
+ * host's thread when the player's thread made a new picture. */
+static void draw_sub(struct sp_player *e, SDL_Renderer *ren, SDL_Rect dst, bool new_ren)
+{
+	pthread_mutex_lock(&e->mu);
+	if (e->sub_new || new_ren) {
+		if (e->sub_tex)
+			SDL_DestroyTexture(e->sub_tex);
+		e->sub_tex = NULL;
+		e->sub_at = e->sub;
+		if (e->sub.px)
+			e->sub_tex = sp_text_argb_texture(ren, e->sub.px, e->sub.w, e->sub.h);
+		e->sub_new = false;
+	}
+	pthread_mutex_unlock(&e->mu);
+	const struct sp_embed_sub *s = &e->sub_at;
+	if (!e->sub_tex || s->fw <= 0 || s->fh <= 0)
+		return;
+	double sx = (double)dst.w / s->fw, sy = (double)dst.h / s->fh;
+	SDL_Rect r = {dst.x + (int)lrint(s->x * sx), dst.y + (int)lrint(s->y * sy),
+		      (int)lrint(s->w * sx), (int)lrint(s->h * sy)};
+	SDL_RenderCopy(ren, e->sub_tex, NULL, &r);
 }
 
 /* The texture for a w x h picture, on the host's renderer. */
@@ -151,10 +205,12 @@ int sp_embed_draw(struct sp_player *e, void *renderer, int x, int y, int w, int 
 	SDL_SetRenderDrawColor(ren, r, g, b, a);
 	if (!e->shown)
 		return 0;
-	if ((fresh || e->ren != ren) && upload(e, ren, e->shown) < 0)
+	bool new_ren = e->ren != ren;
+	if ((fresh || new_ren) && upload(e, ren, e->shown) < 0)
 		return -ENOMEM;
 	SDL_Rect dst = fit(e->shown, x, y, w, h);
 	SDL_RenderCopy(ren, e->tex, NULL, &dst);
+	draw_sub(e, ren, dst, new_ren);
 	return 0;
 }
 
@@ -162,10 +218,32 @@ void sp_embed_draw_fini(struct sp_player *e)
 {
 	if (e->tex)
 		SDL_DestroyTexture(e->tex);
+	if (e->sub_tex)
+		SDL_DestroyTexture(e->sub_tex);
+	free(e->sub.px);
 	sws_freeContext(e->sws);
 	av_frame_free(&e->conv);
 	av_frame_free(&e->shown);
 	av_frame_free(&e->latest);
+}
+
+/* The subtitle's straight-alpha pixels over a w x h RGB24 picture. */
+static void blend_sub(uint8_t *rgb, int w, int h, const struct sp_embed_sub *s)
+{
+	for (int y = 0; s->px && y < s->h; y++) {
+		if (s->y + y < 0 || s->y + y >= h)
+			continue;
+		for (int x = 0; x < s->w; x++) {
+			if (s->x + x < 0 || s->x + x >= w)
+				continue;
+			uint32_t c = s->px[(size_t)y * s->w + x], a = c >> 24;
+			uint8_t *d = rgb + ((size_t)(s->y + y) * w + s->x + x) * 3;
+			for (int k = 0; a && k < 3; k++) {
+				uint32_t v = (c >> (16 - 8 * k)) & 255;
+				d[k] = (uint8_t)((v * a + d[k] * (255 - a)) / 255);
+			}
+		}
+	}
 }
 
 /* The frame shown last (not drawn yet, or in the texture: this is the
@@ -180,10 +258,7 @@ int sp_embed_screenshot(struct sp_player *e, const char *path)
 	pthread_mutex_unlock(&e->mu);
 	if (!f)
 		return -ENODATA;
-	int w = f->width, h = f->height;
-	AVRational sar = f->sample_aspect_ratio;
-	if (sar.num > 0 && sar.den > 0 && sar.num != sar.den)
-		w = (int)((int64_t)w * sar.num / sar.den);
+	int w = display_width(f), h = f->height;
 	int r = -EINVAL;
 	struct SwsContext *sws = NULL;
 	uint8_t *rgb = NULL;
@@ -198,6 +273,10 @@ int sp_embed_screenshot(struct sp_player *e, const char *path)
 	uint8_t *dst[4] = {rgb, NULL, NULL, NULL};
 	int stride[4] = {w * 3, 0, 0, 0};
 	sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, stride);
+	pthread_mutex_lock(&e->mu);
+	if (e->sub.fw == w && e->sub.fh == h)
+		blend_sub(rgb, w, h, &e->sub);
+	pthread_mutex_unlock(&e->mu);
 	r = sp_shot_png(path, rgb, w, h);
 out:
 	free(rgb);

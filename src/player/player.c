@@ -22,6 +22,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "player/player_int.h"
+#include "player/text.h"
 #include "swarmplay/swarmplay.h"
 
 #define MAX_SLEEP_S 0.01
@@ -742,6 +743,8 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 		int r = sp_render_init(p, err);
 		if (r < 0)
 			return r;
+	} else if (cfg->sub_pictures && !cfg->fast) {
+		p->text = sp_text_new(NULL); /* freed by sp_render_fini */
 	}
 	if (pthread_create(&p->demux_thread, NULL, sp_demux_thread, p) != 0)
 		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));

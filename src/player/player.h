@@ -146,6 +146,9 @@ struct sp_play_config {
 	const struct sp_play_hooks *hooks;
 	const char *audio_device;
 	bool audio_pull;          /* no device: the host pulls (sp_audio_pull) */
+	/* no window, yet the subtitles are rendered (libass without a
+	 * renderer) for a host that draws them: sp_sub_argb from its tick */
+	bool sub_pictures;
 };
 
 struct sp_player_result {

@@ -289,6 +289,11 @@ bool sp_sub_done(struct player *p);
 /* text in the w x h area at the window's top left, bitmaps on the
  * video's rectangle */
 void sp_sub_draw(struct player *p, int w, int h, SDL_Rect video);
+/* Without a window (cfg->sub_pictures): the text track shown, at the
+ * position, in a w x h frame as ARGB pixels (text.h's
+ * sp_text_track_argb: 1 changed, *px new or NULL; 0 unchanged; -1
+ * nothing to show). Main thread. */
+int sp_sub_argb(struct player *p, int w, int h, uint32_t **px, SDL_Rect *box);
 void sp_sub_cycle(struct player *p);
 void sp_sub_toggle(struct player *p);
 void sp_sub_stop(struct player *p);

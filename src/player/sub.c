@@ -424,6 +424,18 @@ void sp_sub_draw(struct player *p, int w, int h, SDL_Rect video)
 		sp_text_draw_track(p->text, t->ass, llround(pos * 1000), 0, 0, w, h);
 }
 
+int sp_sub_argb(struct player *p, int w, int h, uint32_t **px, SDL_Rect *box)
+{
+	*px = NULL;
+	if (p->sub_cur < 0 || p->sub_hidden || !p->opened || p->subs[p->sub_cur].bitmap)
+		return -1;
+	double pos = sp_player_position(p);
+	if (isnan(pos))
+		return 0;
+	return sp_text_track_argb(p->text, p->subs[p->sub_cur].ass, llround(pos * 1000), w, h, px,
+				  box);
+}
+
 void sp_sub_cycle(struct player *p)
 {
 	char msg[64];
