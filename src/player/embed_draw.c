@@ -84,13 +84,14 @@ void sp_embed_sub_tick(struct sp_player *e, struct player *p)
 		return;
 	uint32_t *px = NULL;
 	SDL_Rect box = {0, 0, 0, 0};
-	int r = sp_sub_argb(p, e->vid_w, e->vid_h, &px, &box);
+	int fw, fh;
+	int r = sp_sub_argb(p, e->vid_w, e->vid_h, &px, &box, &fw, &fh);
 	if (r == 0 || (r < 0 && !e->sub_any))
 		return;
 	e->sub_any = px != NULL;
 	pthread_mutex_lock(&e->mu);
 	free(e->sub.px);
-	e->sub = (struct sp_embed_sub){px, box.x, box.y, box.w, box.h, e->vid_w, e->vid_h};
+	e->sub = (struct sp_embed_sub){px, box.x, box.y, box.w, box.h, fw, fh};
 	e->sub_new = true;
 	pthread_mutex_unlock(&e->mu);
 }
@@ -227,17 +228,21 @@ void sp_embed_draw_fini(struct sp_player *e)
 	av_frame_free(&e->latest);
 }
 
-/* The subtitle's straight-alpha pixels over a w x h RGB24 picture. */
+/* The subtitle's straight-alpha pixels over a w x h RGB24 picture, from
+ * its fw x fh frame (nearest pixel). */
 static void blend_sub(uint8_t *rgb, int w, int h, const struct sp_embed_sub *s)
 {
-	for (int y = 0; s->px && y < s->h; y++) {
-		if (s->y + y < 0 || s->y + y >= h)
-			continue;
-		for (int x = 0; x < s->w; x++) {
-			if (s->x + x < 0 || s->x + x >= w)
-				continue;
-			uint32_t c = s->px[(size_t)y * s->w + x], a = c >> 24;
-			uint8_t *d = rgb + ((size_t)(s->y + y) * w + s->x + x) * 3;
+	if (!s->px || s->fw <= 0 || s->fh <= 0)
+		return;
+	int x0 = (int)((int64_t)s->x * w / s->fw), y0 = (int)((int64_t)s->y * h / s->fh);
+	int x1 = (int)((int64_t)(s->x + s->w) * w / s->fw);
+	int y1 = (int)((int64_t)(s->y + s->h) * h / s->fh);
+	for (int y = y0 < 0 ? 0 : y0; y < y1 && y < h; y++) {
+		int sy = (int)((int64_t)(y - y0) * s->h / (y1 - y0));
+		for (int x = x0 < 0 ? 0 : x0; x < x1 && x < w; x++) {
+			int sx = (int)((int64_t)(x - x0) * s->w / (x1 - x0));
+			uint32_t c = s->px[(size_t)sy * s->w + sx], a = c >> 24;
+			uint8_t *d = rgb + ((size_t)y * w + x) * 3;
 			for (int k = 0; a && k < 3; k++) {
 				uint32_t v = (c >> (16 - 8 * k)) & 255;
 				d[k] = (uint8_t)((v * a + d[k] * (255 - a)) / 255);
@@ -274,8 +279,7 @@ int sp_embed_screenshot(struct sp_player *e, const char *path)
 	int stride[4] = {w * 3, 0, 0, 0};
 	sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, stride);
 	pthread_mutex_lock(&e->mu);
-	if (e->sub.fw == w && e->sub.fh == h)
-		blend_sub(rgb, w, h, &e->sub);
+	blend_sub(rgb, w, h, &e->sub);
 	pthread_mutex_unlock(&e->mu);
 	r = sp_shot_png(path, rgb, w, h);
 out:

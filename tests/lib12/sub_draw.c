@@ -4,8 +4,8 @@
  * (tests/lib12/sub-draw.py makes a black clip whose subtitle shows from
  * 1.0 s to 2.5 s, and checks the screenshots).
  * Usage: sub-draw CLIP SUBFILE|- yes|no SHOT_PREFIX
- * Prints, for each draw, "draw POSITION LIT" (LIT: light pixels in the
- * bottom third of the drawn area), and writes SHOT_PREFIX-on.png at
+ * Prints, for each draw, "draw POSITION LIT" (LIT: pixels that are not
+ * black, the video's colour, in the bottom third of the drawn area), and writes SHOT_PREFIX-on.png at
  * about 1.7 s and SHOT_PREFIX-off.png at about 3.2 s. */
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +25,7 @@ static int lit_bottom(SDL_Surface *s)
 		for (int x = 0; x < W; x++) {
 			Uint8 r, g, b;
 			SDL_GetRGB(row[x], s->format, &r, &g, &b);
-			n += r > 160 && g > 160 && b > 160;
+			n += r > 100 || g > 100 || b > 100;
 		}
 	}
 	return n;
