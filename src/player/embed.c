@@ -8,7 +8,8 @@
  *   - events go to a ring under mu and wake the eventfd, and to the
  *     host's on_event;
  *   - frames go to on_frame or to the latest-frame slot that
- *     sp_player_draw takes on the host's thread (embed_draw.c);
+ *     sp_player_draw takes on the host's thread (embed_draw.c), and the
+ *     subtitle shown to its picture slot (each tick: embed_draw.c);
  *   - the stats JSON is copied under mu for sp_player_stats_json.
  * Threads: the host's (any) for the API; the player's for the hooks. */
 #include "config.h"

@@ -3,8 +3,12 @@
  * player's thread keeps a reference to the frame shown last, and
  * sp_player_draw, on the host's thread, uploads it to a texture of the
  * host's renderer (IYUV; other formats through swscale) and copies it
- * letterboxed into the host's rectangle. SDL is only ever called on the
- * host's thread, as SDL requires; the decoders never wait for the host. */
+ * letterboxed into the host's rectangle. The subtitle shown is made a
+ * picture on the player's thread each loop turn it changes (sub.c's
+ * sp_sub_argb: libass's or a bitmap's ARGB pixels) and kept under mu;
+ * sp_player_draw makes it a blending texture over the picture, and
+ * sp_player_screenshot blends it into its PNG. SDL is only ever called on
+ * the host's thread, as SDL requires; the decoders never wait for the host. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
