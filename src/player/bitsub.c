@@ -38,7 +38,7 @@ struct sp_bitsubs {
 	int serial;
 	SDL_Texture *tex;
 	const struct sp_bitpic *tex_pic; /* what tex holds */
-	const struct sp_bitpic *given;   /* what sp_bitsub_argb gave last */
+	const struct sp_bitpic *given;	 /* what sp_bitsub_argb gave last */
 	bool given_set;
 };
 

@@ -5,8 +5,8 @@
  * 1.0 s to 2.5 s, and checks the screenshots).
  * Usage: sub-draw CLIP SUBFILE|- yes|no SHOT_PREFIX
  * Prints, for each draw, "draw POSITION LIT" (LIT: pixels that are not
- * black, the video's colour, in the bottom third of the drawn area), and writes SHOT_PREFIX-on.png at
- * about 1.7 s and SHOT_PREFIX-off.png at about 3.2 s. */
+ * black, the video's colour, in the bottom third of the drawn area), and writes SHOT_PREFIX-on.png
+ * at about 1.7 s and SHOT_PREFIX-off.png at about 3.2 s. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,7 +21,8 @@ static int lit_bottom(SDL_Surface *s)
 {
 	int n = 0;
 	for (int y = H * 2 / 3; y < H; y++) {
-		const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + (size_t)y * s->pitch);
+		const Uint32 *row =
+		    (const Uint32 *)((const Uint8 *)s->pixels + (size_t)y * s->pitch);
 		for (int x = 0; x < W; x++) {
 			Uint8 r, g, b;
 			SDL_GetRGB(row[x], s->format, &r, &g, &b);
