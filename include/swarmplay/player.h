@@ -149,7 +149,10 @@ void sp_player_free(struct sp_player *p);
  *   "stop-at"      seconds: the play stops when the position reaches it,
  *                  as at the end (END follows); 0 (default) none
  *   "start-buffer" seconds of media buffered before the first frame
- *                  (0: the player's own rule) */
+ *                  (0: the player's own rule)
+ *   "sub-visibility" "yes" (default) or "no": whether sp_player_draw and
+ *                  sp_player_screenshot show the subtitle track chosen
+ *                  (slang's, else sub-file's, else the one marked default) */
 int sp_player_set_option(struct sp_player *p, const char *name, const char *value,
 			 struct sp_error **err);
 
@@ -186,6 +189,14 @@ int sp_player_set_audio_track(struct sp_player *p, int n);
  * it. 0, -EINVAL (another mode, a NULL renderer) or -ENOMEM. */
 int sp_player_draw(struct sp_player *p, void *renderer, int x, int y, int w, int h);
 
+/* SP_PLAYER_VIDEO_RENDERER: the frame shown last as a PNG into path, at
+ * the video's size (its sample aspect ratio applied), without the host's
+ * overlay (a signage screen's "what is on screen", `swarmplay ctl
+ * screenshot`). Any thread; encodes on the caller's (a few ms). 0,
+ * -ENODATA before the first frame, -EINVAL (another mode, no path), or a
+ * negative errno from writing the file. */
+int sp_player_screenshot(struct sp_player *p, const char *path);
+
 /* SP_PLAYER_AUDIO_PULL: fills buf with `frames` frames of 48000 Hz
  * stereo signed 16-bit native-endian interleaved sound (2 * frames
  * samples), silence where there is nothing to play (before the start,
@@ -194,6 +205,12 @@ int sp_player_draw(struct sp_player *p, void *renderer, int x, int y, int w, int
  * advances with what it takes. Never blocks on the network. Returns
  * frames, or 0 and silence for another mode. */
 size_t sp_player_audio_read(struct sp_player *p, int16_t *buf, size_t frames);
+
+/* The position of the picture shown (seconds; 0 before the first), as
+ * of the player's last loop turn (at most 10 ms old), and in
+ * *duration_s when not NULL the duration (0 unknown): a host's clock or
+ * progress bar between the once-a-second POSITION events. Any thread. */
+double sp_player_get_position(struct sp_player *p, double *duration_s);
 
 /* Readable while events are queued (an eventfd); owned by the player. */
 int sp_player_event_fd(const struct sp_player *p);

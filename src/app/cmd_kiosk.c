@@ -15,12 +15,13 @@
  * (kiosk_fetch.c) is applied between two plays; items that stay keep
  * their torrent and state (kiosk_items.c: applying, pinning, preparing).
  *
- * Main thread: the loop and the player (SDL's rule); the fetch thread
+ * Main thread: the loop and the window (SDL's rule); the fetch thread
  * and the event loop's thread (status page, control socket: kiosk_loop.c)
  * share `struct kiosk` (kiosk.h). SIGINT/SIGTERM end the play and the
  * kiosk. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@
 #include "app/swarm_opts.h"
 #include "app/clock.h"
 #include "app/i18n.h"
-#include "player/player.h"
+#include "swarmplay/player.h"
 #include "swarmplay/swarmplay.h"
 
 #define CACHE_MAX_DEFAULT (10ull << 30)
@@ -66,7 +67,7 @@ static void usage(FILE *f)
 		     "  --cache-max SIZE     keep the cache under SIZE (K, M, G; default\n"
 		     "                       10G); listed items are never removed\n"
 		     "  --windowed           a window instead of the full screen\n"
-		     "  --osd                show the on-screen display\n"
+		     "  --osd                show the pointer and the position\n"
 		     "  --no-video           no window (frames still decoded and paced)\n"
 		     "  --no-audio           no sound\n"
 		     "  --volume N           volume 0-100 (an item's volume= wins)\n"
@@ -205,69 +206,139 @@ static int prepare_cb(void *ctx, size_t index)
 	return sp_kiosk_prepare(c->k, c->s, c->o, &c->k->items[index]);
 }
 
-struct play_ctx {
-	struct kiosk *k;
-	struct sp_torrent *t;
-	size_t index;
-	bool complete; /* the item's torrent (a file: true) */
-	bool controlled; /* on_control was called in this play */
-};
+/* The kiosk's one window (media.h), made on first need; NULL with
+ * --no-video or without a display (the plays then show nothing). */
+static struct sp_screen *screen;
+static bool screen_tried;
 
-/* The OSD's and the stats' swarm figures (no piece map: no OSD by
- * default on a kiosk). */
-static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
+static struct sp_screen *get_screen(const struct kiosk_opts *o, const struct sp_media *media)
 {
-	struct play_ctx *c = ctx;
-	if (!c->t)
-		return;
-	struct sp_torrent_stats st;
-	sp_torrent_get_stats(c->t, &st);
-	out->torrent = true;
-	out->peers = st.peers;
-	out->down_rate = st.down_rate;
-	out->up_rate = st.up_rate;
-	out->from[SP_PLAYER_FROM_PEERS] = st.downloaded[SP_FROM_PEERS];
-	out->from[SP_PLAYER_FROM_WEBSEED] = st.downloaded[SP_FROM_WEBSEED];
-	out->from[SP_PLAYER_FROM_CACHE] = st.downloaded[SP_FROM_CACHE];
-	out->uploaded = st.uploaded;
-	out->complete = c->complete = st.complete;
-	out->checking = st.checking;
-	out->complete_at_us = st.complete_at_us;
-	out->progress = st.total_length ? (double)st.verified_bytes / (double)st.total_length : 0;
-}
-
-static void on_position(void *ctx, double pos_s, double duration_s)
-{
-	struct play_ctx *c = ctx;
-	pthread_mutex_lock(&c->k->mu);
-	c->k->pos_s = pos_s;
-	c->k->dur_s = duration_s;
-	pthread_mutex_unlock(&c->k->mu);
-	sp_kiosk_prefetch_poll(prefetch, c->index, c->complete);
-	sp_kiosk_watchdog(); /* the player's loop is alive */
+	if (screen || screen_tried || o->no_video)
+		return screen;
+	screen_tried = true;
+	struct sp_error *e = NULL;
+	screen = media->screen_new("swarmplay kiosk", !o->windowed, o->osd, &e);
+	if (!screen)
+		fprintf(stderr, "swarmplay: %s\n", sp_error_msg(e));
+	sp_error_free(e);
+	return screen;
 }
 
 /* `swarmplay ctl` pause, play, seek, volume and screenshot, for this
- * play; a play starts paused while the kiosk is (kiosk.h). */
-static void on_control(void *ctx, struct sp_play_control *out)
+ * play (kiosk.h's contract). */
+static void control(struct kiosk *k, struct sp_player *p)
 {
-	struct play_ctx *c = ctx;
 	struct kiosk_player_req q;
-	if (!c->controlled) {
-		c->controlled = true;
-		pthread_mutex_lock(&c->k->mu);
-		out->pause = c->k->paused ? 1 : -1;
-		pthread_mutex_unlock(&c->k->mu);
-	}
-	if (!sp_kiosk_take_player_req(c->k, &q))
+	if (!sp_kiosk_take_player_req(k, &q))
 		return;
 	if (q.pause_set)
-		out->pause = q.paused;
+		(q.paused ? sp_player_pause : sp_player_play)(p);
 	if (q.seek_set)
-		out->seek_s = q.seek_s;
+		sp_player_seek(p, q.seek_s, SP_PLAYER_SEEK_KEYFRAME);
 	if (q.volume_set)
-		out->volume = q.volume;
-	snprintf(out->shot, sizeof(out->shot), "%s", q.shot);
+		sp_player_set_volume(p, q.volume);
+	int r = q.shot[0] ? sp_player_screenshot(p, q.shot) : 0;
+	if (r < 0)
+		fprintf(stderr, _("swarmplay: cannot write the screenshot %s: %s\n"), q.shot,
+			strerror(-r));
+}
+
+/* A player for the item, configured; NULL and why. */
+static struct sp_player *new_player(struct kiosk *k, const struct kiosk_opts *o,
+				    const struct kiosk_item *it, size_t index, bool video,
+				    struct sp_error **e)
+{
+	struct sp_player_config pc;
+	sp_player_config_init(&pc);
+	pc.video = video ? SP_PLAYER_VIDEO_RENDERER : SP_PLAYER_VIDEO_NONE;
+	pc.audio = o->no_audio ? SP_PLAYER_AUDIO_NONE : SP_PLAYER_AUDIO_DEFAULT;
+	pc.volume = it->opt.volume >= 0 ? it->opt.volume : o->volume;
+	pthread_mutex_lock(&k->mu);
+	if (k->volume >= 0) /* asked by `ctl volume` */
+		pc.volume = k->volume;
+	pthread_mutex_unlock(&k->mu);
+	pc.start_s = it->opt.start_s;
+	struct sp_player *p = sp_player_new(&pc, e);
+	if (!p)
+		return NULL;
+	char v[4096];
+	int r = 0;
+	if (o->framehash_dir) {
+		snprintf(v, sizeof(v), "%s/%06u-%zu.md5", o->framehash_dir, k->plays + 1, index);
+		r = sp_player_set_option(p, "framehash", v, e);
+	}
+	if (r == 0 && it->opt.duration_s > 0) {
+		snprintf(v, sizeof(v), "%.6f",
+			 (it->opt.start_s > 0 ? it->opt.start_s : 0) + it->opt.duration_s);
+		r = sp_player_set_option(p, "stop-at", v, e);
+	}
+	if (r < 0) {
+		sp_player_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+#define FRAME_MS 10
+
+/* Runs the opened player until its end, an error or a stop: 1 played (a
+ * first frame or a position), 0 not, -1 an error (why). */
+static int run_player(struct kiosk *k, const struct sp_media *media, struct sp_player *p,
+		       size_t index, char *why, size_t whylen)
+{
+	struct sp_torrent *t = k->items[index].t;
+	bool played = false, done = false, failed = false, complete = !t;
+	int64_t ping_us = 0;
+	while (!done && !k->stop_play) {
+		if (screen)
+			media->screen_show(screen, p, FRAME_MS);
+		else
+			poll(&(struct pollfd){.fd = sp_player_event_fd(p), .events = POLLIN}, 1,
+			     FRAME_MS);
+		control(k, p);
+		struct sp_player_event ev;
+		while (!done && sp_player_next_event(p, &ev)) {
+			switch (ev.type) {
+			case SP_PLAYER_EVENT_FIRST_FRAME:
+			case SP_PLAYER_EVENT_POSITION:
+				played = true;
+				if (t) {
+					struct sp_torrent_stats st;
+					sp_torrent_get_stats(t, &st);
+					complete = st.complete;
+				}
+				pthread_mutex_lock(&k->mu);
+				k->pos_s = ev.position_s;
+				k->dur_s = ev.duration_s;
+				pthread_mutex_unlock(&k->mu);
+				sp_kiosk_prefetch_poll(prefetch, index, complete);
+				break;
+			case SP_PLAYER_EVENT_END:
+				played = true;
+				done = true;
+				break;
+			case SP_PLAYER_EVENT_ERROR:
+				snprintf(why, whylen, "%s", ev.message);
+				done = failed = true;
+				break;
+			default:
+				break;
+			}
+		}
+		if (played && !done) { /* the status's position, not a second late */
+			double dur, pos = sp_player_get_position(p, &dur);
+			pthread_mutex_lock(&k->mu);
+			k->pos_s = pos;
+			k->dur_s = dur;
+			pthread_mutex_unlock(&k->mu);
+		}
+		int64_t now = sp_app_now_us();
+		if (now - ping_us >= 1000000) { /* the loop is alive, paused or not */
+			ping_us = now;
+			sp_kiosk_watchdog();
+		}
+	}
+	return failed ? -1 : played;
 }
 
 /* One play of the item (a loop of loops=N is N of them). 0, or -1 and
@@ -275,59 +346,37 @@ static void on_control(void *ctx, struct sp_play_control *out)
 static int play_once(struct kiosk *k, const struct kiosk_opts *o, const struct sp_media *media,
 		     struct kiosk_item *it, size_t index, char *why, size_t whylen)
 {
-	struct sp_play_config pcfg;
-	struct sp_player_result res = {0};
-	struct play_ctx ctx = {.k = k, .t = it->t, .index = index, .complete = !it->t};
-	char hashes[4096];
-	sp_play_config_init(&pcfg);
-	pcfg.fullscreen = !o->windowed;
-	pcfg.no_video = o->no_video;
-	pcfg.no_audio = o->no_audio;
-	pcfg.exit_at_end = true;
-	pcfg.signage = !o->osd;
-	pcfg.keep_window = true; /* black between two items, never the desktop */
-	pcfg.volume = it->opt.volume >= 0 ? it->opt.volume : o->volume;
-	pthread_mutex_lock(&k->mu);
-	if (k->volume >= 0) /* asked by `ctl volume` */
-		pcfg.volume = k->volume;
-	pthread_mutex_unlock(&k->mu);
-	pcfg.start_s = it->opt.start_s;
-	if (it->opt.duration_s > 0)
-		pcfg.stop_at_s = (it->opt.start_s > 0 ? it->opt.start_s : 0) + it->opt.duration_s;
-	pcfg.quit_flag = &k->stop_play;
-	pcfg.result = &res;
-	pcfg.netinfo = on_netinfo;
-	pcfg.netinfo_ctx = &ctx;
-	pcfg.position = on_position;
-	pcfg.control = on_control;
 	struct kiosk_player_req stale; /* asked before this play: not for it */
 	sp_kiosk_take_player_req(k, &stale);
-	pcfg.title = it->title ? it->title : it->src;
-	if (o->framehash_dir) {
-		snprintf(hashes, sizeof(hashes), "%s/%06u-%zu.md5", o->framehash_dir, k->plays + 1,
-			 index);
-		pcfg.framehash_path = hashes;
-	}
+	if (get_screen(o, media))
+		media->screen_title(screen, it->title ? it->title : it->src);
 	struct sp_error *e = NULL;
-	int r;
-	if (it->t) {
+	struct sp_player *p = new_player(k, o, it, index, screen != NULL, &e);
+	int r = p ? 0 : -1;
+	pthread_mutex_lock(&k->mu);
+	bool paused = k->paused; /* a play starts paused while the kiosk is */
+	pthread_mutex_unlock(&k->mu);
+	if (p && paused)
+		sp_player_pause(p);
+	if (p && it->t) {
 		struct sp_reader *rd = sp_torrent_open_reader(it->t, it->file, &e);
 		const struct sp_metainfo *mi = sp_torrent_metainfo(it->t);
-		r = rd ? media->play_reader(rd, sp_metainfo_file_path(mi, it->file), &pcfg, &e)
+		r = rd ? sp_player_open_reader(p, rd, sp_metainfo_file_path(mi, it->file), &e)
 		       : -EIO;
-	} else {
-		r = media->play_file(it->src, &pcfg, &e);
+	} else if (p) {
+		r = sp_player_open_file(p, it->src, &e);
 	}
 	if (r < 0)
-		snprintf(why, whylen, "%s", sp_error_msg(e));
-	else if (!res.played && !k->stop_play)
+		snprintf(why, whylen, "%s", e ? sp_error_msg(e) : "cannot play");
+	else if ((r = run_player(k, media, p, index, why, whylen)) == 0 && !k->stop_play)
 		snprintf(why, whylen, "nothing could be played");
 	sp_error_free(e);
+	sp_player_free(p);
 	pthread_mutex_lock(&k->mu);
 	k->plays++;
 	k->pos_s = k->dur_s = 0;
 	pthread_mutex_unlock(&k->mu);
-	return r < 0 || (!res.played && !k->stop_play) ? -1 : 0;
+	return r < 0 || (r == 0 && !k->stop_play) ? -1 : 0;
 }
 
 /* Plays the item loops=N times. 0 played, -1 failed (item_failed). */
@@ -380,21 +429,16 @@ static long next_index(const struct kiosk *k, long from, int dir, int64_t now, i
 #define BLANK_SLICE_MS 250
 
 /* Nothing to play: wait for a list, a control request or a retry time;
- * meanwhile the window is black and answers (the media module's blank),
- * a slice at a time. */
+ * meanwhile the window is black and answers, a slice at a time. */
 static void wait_idle(struct kiosk *k, const struct kiosk_opts *o, const struct sp_media *media,
 		      int64_t us)
 {
 	sp_kiosk_watchdog(); /* nothing to play is a state, not a hang */
-	if (media->blank && !o->no_video) {
-		struct sp_play_config cfg;
-		sp_play_config_init(&cfg);
-		cfg.fullscreen = !o->windowed;
-		cfg.signage = !o->osd;
-		cfg.title = "swarmplay kiosk";
+	if (get_screen(o, media)) {
+		media->screen_title(screen, "swarmplay kiosk");
 		int64_t ms = us / 1000;
-		if (media->blank(&cfg, ms > BLANK_SLICE_MS ? BLANK_SLICE_MS : (int)ms) == 0)
-			return;
+		media->screen_show(screen, NULL, ms > BLANK_SLICE_MS ? BLANK_SLICE_MS : (int)ms);
+		return;
 	}
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -474,6 +518,9 @@ static void run(struct kiosk *k, const struct kiosk_opts *o, struct sp_session *
 	sp_kiosk_watchdog_stop();
 	sp_kiosk_prefetch_free(prefetch); /* waits for a job under way */
 	prefetch = NULL;
+	if (screen)
+		media->screen_free(screen);
+	screen = NULL;
 }
 
 static void kiosk_fini(struct kiosk *k)

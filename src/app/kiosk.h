@@ -99,8 +99,9 @@ struct kiosk {
 	 * (kiosk_ctl_apply.c); the playback takes it (sp_kiosk_take_player_req)
 	 * while a play runs. The contract for the playback: a play starts
 	 * with `paused` and `volume` below (as last asked) and drops a seek
-	 * or a screenshot asked before it began (cmd_kiosk.c: on_control,
-	 * through the player's sp_play_config.control). */
+	 * or a screenshot asked before it began (cmd_kiosk.c: control(), on
+	 * each turn of the play's loop, to sp_player_pause/play/seek/
+	 * set_volume/screenshot). */
 	struct kiosk_player_req {
 		bool pause_set, paused;   /* play / pause */
 		bool seek_set;

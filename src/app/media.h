@@ -1,6 +1,6 @@
 /* media.h - the media module: what of swarmplay needs FFmpeg and SDL2.
  *
- * The player (src/player) and the duration probing of `create`
+ * The player (src/player), the kiosk's window and the duration probing of `create`
  * live in a module (swarmplay-media.so) that the swarmplay program loads
  * only for them, so that `download`, `seed`, `info`, `--help` and
  * `--version` start without loading FFmpeg, SDL2 and the hundred and
@@ -15,16 +15,20 @@
 #ifndef SP_APP_MEDIA_H
 #define SP_APP_MEDIA_H
 
+#include <stdbool.h>
+
 #include "swarmplay/swarmplay.h"
 
 #define SP_MEDIA_MODULE_FILE "swarmplay-media.so"
 #define SP_MEDIA_SYMBOL "sp_media_module"
 /* Bump when struct sp_media or what the module expects of the program
  * changes; the program refuses a module of another ABI or version. */
-#define SP_MEDIA_ABI 6
+#define SP_MEDIA_ABI 8
 
 struct sp_reader;
 struct sp_play_config;
+struct sp_player;
+struct sp_screen;
 
 struct sp_media {
 	unsigned abi; /* SP_MEDIA_ABI */
@@ -40,10 +44,26 @@ struct sp_media {
 			 struct sp_error **err);
 	/* Duration of a media file in seconds, 0 when unknown or not media. */
 	double (*probe_duration)(const char *path);
-	/* The kiosk between plays: the window black, its events read, for
-	 * wait_ms (sp_player_blank). */
-	int (*blank)(const struct sp_play_config *cfg, int wait_ms);
+	/* The kiosk's one window (kiosk_screen.c), kept across plays: made
+	 * (fullscreen or not, the pointer hidden unless osd; NULL and *err
+	 * when there is no display), titled, freed after the last player (it
+	 * quits SDL). screen_show reads its events, draws p's picture (black
+	 * where none: between plays, p NULL), with osd a position bar, and
+	 * presents, then waits up to wait_ms or until p has an event
+	 * (sp_player_event_fd). Main thread. */
+	struct sp_screen *(*screen_new)(const char *title, bool fullscreen, bool osd,
+					struct sp_error **err);
+	void (*screen_title)(struct sp_screen *s, const char *title);
+	void (*screen_show)(struct sp_screen *s, struct sp_player *p, int wait_ms);
+	void (*screen_free)(struct sp_screen *s);
 };
+
+/* kiosk_screen.c, in the module */
+struct sp_screen *sp_screen_new(const char *title, bool fullscreen, bool osd,
+				 struct sp_error **err);
+void sp_screen_title(struct sp_screen *s, const char *title);
+void sp_screen_show(struct sp_screen *s, struct sp_player *p, int wait_ms);
+void sp_screen_free(struct sp_screen *s);
 
 /* Load the module once (later calls return the same table). NULL with
  * *err set (-ENOTSUP: missing, unloadable or of another version) when it

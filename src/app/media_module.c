@@ -61,5 +61,8 @@ const struct sp_media sp_media_module = {
 	.play_reader = play_reader,
 	.play_file = play_file,
 	.probe_duration = probe_duration,
-	.blank = sp_player_blank,
+	.screen_new = sp_screen_new,
+	.screen_title = sp_screen_title,
+	.screen_show = sp_screen_show,
+	.screen_free = sp_screen_free,
 };

@@ -133,6 +133,21 @@ int sp_player_set_audio_track(struct sp_player *p, int n)
 	return p ? mod->command(p, SP_CMD_AUDIO, 0, n) : -EINVAL;
 }
 
+double sp_player_get_position(struct sp_player *p, double *duration_s)
+{
+	if (!p) {
+		if (duration_s)
+			*duration_s = 0;
+		return 0;
+	}
+	return mod->get_position(p, duration_s);
+}
+
+int sp_player_screenshot(struct sp_player *p, const char *path)
+{
+	return p ? mod->screenshot(p, path) : -EINVAL;
+}
+
 int sp_player_draw(struct sp_player *p, void *renderer, int x, int y, int w, int h)
 {
 	return p ? mod->draw(p, renderer, x, y, w, h) : -EINVAL;

@@ -38,6 +38,8 @@ struct sp_bitsubs {
 	int serial;
 	SDL_Texture *tex;
 	const struct sp_bitpic *tex_pic; /* what tex holds */
+	const struct sp_bitpic *given;	 /* what sp_bitsub_argb gave last */
+	bool given_set;
 };
 
 static bool rect_ok(const AVSubtitleRect *r)
@@ -111,6 +113,8 @@ static void drop_first(struct sp_bitsubs *b, int k)
 	for (int i = 0; i < k; i++) {
 		if (b->tex_pic == b->pics[i])
 			b->tex_pic = NULL;
+		if (b->given == b->pics[i])
+			b->given_set = false;
 		sp_bitsub_pic_free(b->pics[i]);
 	}
 	memmove(b->pics, b->pics + k, (size_t)(b->n - k) * sizeof(b->pics[0]));
@@ -193,6 +197,30 @@ void sp_bitsub_draw(struct player *p, struct sp_subtrack *t, int64_t ms, SDL_Rec
 			(int)((int64_t)pic->w * video.w / cw),
 			(int)((int64_t)pic->h * video.h / ch)};
 	SDL_RenderCopy(p->ren, tex, NULL, &dst);
+}
+
+int sp_bitsub_argb(struct player *p, struct sp_subtrack *t, int64_t ms, uint32_t **px,
+		   SDL_Rect *box, int *cw, int *ch)
+{
+	*px = NULL;
+	struct sp_bitsubs *b = t->bits;
+	if (!b)
+		return 0;
+	const struct sp_bitpic *pic = b->serial == sp_pktq_serial(&p->sq) ? due(b, ms) : NULL;
+	if (b->given_set && pic == b->given)
+		return 0;
+	b->given = pic;
+	b->given_set = true;
+	*cw = pic && pic->canvas_w > 0 ? pic->canvas_w : p->vst ? p->vst->codecpar->width : 0;
+	*ch = pic && pic->canvas_h > 0 ? pic->canvas_h : p->vst ? p->vst->codecpar->height : 0;
+	if (!pic || *cw <= 0 || *ch <= 0)
+		return 1;
+	*px = malloc((size_t)pic->w * pic->h * 4);
+	if (*px) {
+		memcpy(*px, pic->argb, (size_t)pic->w * pic->h * 4);
+		*box = (SDL_Rect){pic->x, pic->y, pic->w, pic->h};
+	}
+	return 1;
 }
 
 void sp_bitsub_free(struct sp_subtrack *t)

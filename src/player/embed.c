@@ -8,7 +8,8 @@
  *   - events go to a ring under mu and wake the eventfd, and to the
  *     host's on_event;
  *   - frames go to on_frame or to the latest-frame slot that
- *     sp_player_draw takes on the host's thread (embed_draw.c);
+ *     sp_player_draw takes on the host's thread (embed_draw.c), and the
+ *     subtitle shown to its picture slot (each tick: embed_draw.c);
  *   - the stats JSON is copied under mu for sp_player_stats_json.
  * Threads: the host's (any) for the API; the player's for the hooks. */
 #include "config.h"
@@ -127,6 +128,13 @@ static void on_tick(void *ctx, struct player *p)
 	struct sp_player *e = ctx;
 	if (!p->opened)
 		return;
+	double pos = p->first_shown ? sp_player_position(p) : 0;
+	pthread_mutex_lock(&e->mu);
+	e->pos_s = isfinite(pos) && pos > 0 ? pos : 0;
+	e->dur_s = p->duration;
+	pthread_mutex_unlock(&e->mu);
+	if (e->pc.sub_pictures)
+		sp_embed_sub_tick(e, p);
 	if (!e->live && e->pc.audio_pull) { /* its audio is set up: pulls may start */
 		pthread_mutex_lock(&e->audio_mu);
 		e->live = p;
@@ -246,6 +254,7 @@ static struct sp_player *create(const struct sp_player_config *cfg, struct sp_er
 	e->pc.quit_flag = &e->quit;
 	e->pc.hooks = &e->hooks;
 	e->pc.audio_device = e->audio_device;
+	e->pc.sub_pictures = cfg->video == SP_PLAYER_VIDEO_RENDERER; /* sub-visibility */
 	return e;
 }
 
@@ -290,7 +299,7 @@ static int open_file(struct sp_player *e, const char *path, struct sp_error **er
 
 /* sp_player_set_option's names: a string kept in e->opt[row] and pointed
  * to from the player's configuration, or a number of seconds. */
-enum opt_kind { OPT_PATH, OPT_LIST, OPT_HWDEC, OPT_SECONDS };
+enum opt_kind { OPT_PATH, OPT_LIST, OPT_HWDEC, OPT_SECONDS, OPT_YESNO };
 static const struct {
 	const char *name;
 	enum opt_kind kind;
@@ -298,6 +307,7 @@ static const struct {
 	{"framehash", OPT_PATH},  {"subhash", OPT_PATH},    {"sub-file", OPT_PATH},
 	{"slang", OPT_LIST},      {"alang", OPT_LIST},      {"sub-codepage", OPT_LIST},
 	{"hwdec", OPT_HWDEC},     {"stop-at", OPT_SECONDS}, {"start-buffer", OPT_SECONDS},
+	{"sub-visibility", OPT_YESNO},
 };
 _Static_assert(sizeof(options) / sizeof(options[0]) <= SP_EMBED_OPT_STRINGS, "e->opt rows");
 
@@ -313,6 +323,10 @@ static void point_option(struct sp_player *e, int row, const char *v, double sec
 	case 6: e->pc.hwdec = v; break;
 	case 7: e->pc.stop_at_s = secs; break;
 	case 8: e->pc.start_buffer_s = secs; break;
+	case 9:
+		e->pc.sub_pictures = e->cfg.video == SP_PLAYER_VIDEO_RENDERER &&
+				     !(v && !strcmp(v, "no"));
+		break;
 	}
 }
 
@@ -342,6 +356,9 @@ static int set_option(struct sp_player *e, const char *name, const char *value,
 	    strcmp(value, "auto") && strcmp(value, "vaapi") && strcmp(value, "vdpau"))
 		return sp_error_set(err, -EINVAL, _("option %s: not no, auto, vaapi or vdpau: %s"),
 				    name, value);
+	if (value && options[row].kind == OPT_YESNO && strcmp(value, "yes") &&
+	    strcmp(value, "no"))
+		return sp_error_set(err, -EINVAL, _("option %s: not yes or no: %s"), name, value);
 	if (value && options[row].kind == OPT_PATH && !*value)
 		return sp_error_set(err, -EINVAL, _("option %s: an empty path"), name);
 	char *copy = NULL;
@@ -401,6 +418,16 @@ static bool next_event(struct sp_player *e, struct sp_player_event *ev)
 	return got;
 }
 
+static double get_position(struct sp_player *e, double *duration_s)
+{
+	pthread_mutex_lock(&e->mu);
+	double pos = e->pos_s;
+	if (duration_s)
+		*duration_s = e->dur_s;
+	pthread_mutex_unlock(&e->mu);
+	return pos;
+}
+
 static size_t stats_json(struct sp_player *e, char *buf, size_t len)
 {
 	if (!e)
@@ -433,4 +460,6 @@ const struct sp_player_module sp_player_module = {
     .stats_json = stats_json,
     .audio_read = audio_read,
     .set_option = set_option,
+    .screenshot = sp_embed_screenshot,
+    .get_position = get_position,
 };

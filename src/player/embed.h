@@ -11,7 +11,7 @@
 #define SP_PLAYER_MODULE_SYMBOL "sp_player_module"
 /* Bump when the table or what the module expects of the library changes;
  * the library refuses a module of another ABI or version. */
-#define SP_PLAYER_MODULE_ABI 2
+#define SP_PLAYER_MODULE_ABI 3
 
 enum sp_player_cmd {
 	SP_CMD_PLAY,
@@ -36,6 +36,8 @@ struct sp_player_module {
 	bool (*next_event)(struct sp_player *p, struct sp_player_event *ev);
 	size_t (*stats_json)(struct sp_player *p, char *buf, size_t len);
 	size_t (*audio_read)(struct sp_player *p, int16_t *buf, size_t frames);
+	double (*get_position)(struct sp_player *p, double *duration_s);
+	int (*screenshot)(struct sp_player *p, const char *path);
 	int (*set_option)(struct sp_player *p, const char *name, const char *value,
 			  struct sp_error **err);
 };

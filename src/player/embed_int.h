@@ -22,6 +22,13 @@ struct SDL_Renderer;
 struct SDL_Texture;
 struct SwsContext;
 
+/* A subtitle picture: straight ARGB pixels (w a row) at (x, y) of a
+ * fw x fh frame, the video's display size. */
+struct sp_embed_sub {
+	uint32_t *px; /* NULL: no subtitle shown */
+	int x, y, w, h, fw, fh;
+};
+
 /* sp_player_set_option's strings, owned (embed.c's table). */
 enum { SP_EMBED_OPT_STRINGS = 16 };
 
@@ -43,6 +50,7 @@ struct sp_player {
 	int ev_head, ev_count;       /* [mu] */
 	int efd;                     /* eventfd: readable while ev_count > 0 */
 	char *stats;                 /* [mu] the latest stats JSON */
+	double pos_s, dur_s;         /* [mu] as of the loop's last turn */
 	size_t stats_cap;
 	AVFrame *latest;             /* [mu] the frame shown last (renderer mode) */
 	bool latest_new;             /* [mu] not drawn yet */
@@ -50,17 +58,27 @@ struct sp_player {
 	pthread_mutex_t audio_mu;    /* one pull at a time, and none once closing */
 	struct player *live;         /* [audio_mu] open and pullable, or NULL */
 
+	struct sp_embed_sub sub;     /* [mu] the subtitle shown last (owned) */
+	bool sub_new;                /* [mu] not in sub_tex yet */
+	bool sub_any;                /* [player thread] sub.px was set */
+	int vid_w, vid_h;            /* [player thread] the last frame's display size */
+
 	AVFrame *shown;              /* [host] the frame in the texture */
 	struct SDL_Renderer *ren;    /* [host] */
 	struct SDL_Texture *tex;     /* [host] */
 	int tex_w, tex_h;
 	struct SwsContext *sws;      /* [host] to yuv420p, for other formats */
 	AVFrame *conv;
+	struct SDL_Texture *sub_tex; /* [host] sub's pixels, on ren */
+	struct sp_embed_sub sub_at;  /* [host] sub_tex's place (px unused) */
 };
 
 /* embed_draw.c */
 void sp_embed_on_frame(void *ctx, const AVFrame *f, double pts);
+/* The loop's turn (player's thread): the subtitle picture, when it changed. */
+void sp_embed_sub_tick(struct sp_player *e, struct player *p);
 int sp_embed_draw(struct sp_player *e, void *renderer, int x, int y, int w, int h);
 void sp_embed_draw_fini(struct sp_player *e);
+int sp_embed_screenshot(struct sp_player *e, const char *path);
 
 #endif

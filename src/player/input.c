@@ -151,12 +151,10 @@ static void on_motion(struct player *p, const SDL_MouseMotionEvent *m)
 	sp_demux_seek(p, f * p->duration);
 }
 
-/* In fullscreen the pointer hides after a few still seconds; on signage,
- * always. */
+/* In fullscreen the pointer hides after a few still seconds. */
 void sp_input_idle(struct player *p, int64_t now)
 {
-	bool hide = p->cfg->signage ||
-		    (p->fullscreen && now - p->last_input_us > CURSOR_HIDE_US);
+	bool hide = p->fullscreen && now - p->last_input_us > CURSOR_HIDE_US;
 	if (hide != p->cursor_hidden) {
 		SDL_ShowCursor(hide ? SDL_DISABLE : SDL_ENABLE);
 		p->cursor_hidden = hide;

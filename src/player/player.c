@@ -22,6 +22,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "player/player_int.h"
+#include "player/text.h"
 #include "swarmplay/swarmplay.h"
 
 #define MAX_SLEEP_S 0.01
@@ -614,25 +615,6 @@ static void scripted_seek(struct player *p)
 	p->seek_at_done++;
 }
 
-/* The host's remote control (the kiosk's socket): what it asks, now. */
-static void remote_control(struct player *p)
-{
-	if (!p->cfg->control || !p->opened)
-		return;
-	struct sp_play_control c = {.pause = -1, .seek_s = -1, .volume = -1};
-	p->cfg->control(p->cfg->netinfo_ctx, &c);
-	if (c.pause >= 0)
-		sp_player_set_paused(p, c.pause != 0);
-	if (c.seek_s >= 0)
-		sp_demux_seek(p, c.seek_s);
-	if (c.volume >= 0)
-		atomic_store(&p->volume, c.volume > 100 ? 100 : c.volume);
-	int r = c.shot[0] ? sp_shot_write(p, c.shot) : 0;
-	if (r < 0)
-		fprintf(stderr, _("swarmplay: cannot write the screenshot %s: %s\n"), c.shot,
-			strerror(-r));
-}
-
 static int main_loop(struct player *p, struct sp_error **err)
 {
 	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag)) {
@@ -652,7 +634,6 @@ static int main_loop(struct player *p, struct sp_error **err)
 		poll_net(p, now, false);
 		if (p->cfg->hooks && p->cfg->hooks->tick)
 			p->cfg->hooks->tick(p->cfg->hooks->ctx, p);
-		remote_control(p);
 		if (p->opened) {
 			sp_sub_poll(p);
 			scripted_seek(p);
@@ -763,6 +744,8 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 		int r = sp_render_init(p, err);
 		if (r < 0)
 			return r;
+	} else if (cfg->sub_pictures && !cfg->fast) {
+		p->text = sp_text_new(NULL); /* freed by sp_render_fini */
 	}
 	if (pthread_create(&p->demux_thread, NULL, sp_demux_thread, p) != 0)
 		return sp_error_set(err, -EAGAIN, _("cannot start a thread"));

@@ -80,14 +80,6 @@ struct sp_play_hooks {
 	void (*stats)(void *ctx, const char *json);
 };
 
-/* A remote control's requests for the play (sp_play_config.control). */
-struct sp_play_control {
-	int pause;       /* 1 pause, 0 play, -1 nothing asked */
-	double seek_s;   /* seek there (seconds from the start), < 0 none */
-	int volume;      /* 0..100, -1 none */
-	char shot[4096]; /* a PNG of the frame on screen into this path, "" none */
-};
-
 struct sp_play_config {
 	const char *title;        /* window title */
 	bool no_video;            /* no window; frames still paced and counted */
@@ -108,18 +100,13 @@ struct sp_play_config {
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
 	atomic_int *quit_flag;    /* optional: set from a signal handler, any thread */
-	/* optional (the kiosk): each play stops when the position reaches
-	 * stop_at_s (> 0), as at the end; position() is told the position
-	 * with netinfo's period, on the main thread, with netinfo_ctx */
+	/* optional (the public player's stop-at): each play stops when the
+	 * position reaches stop_at_s (> 0), as at the end; position() (play's
+	 * resume) is told the position with netinfo's period, on the main
+	 * thread, with netinfo_ctx */
 	double stop_at_s;
-	bool signage;             /* no on-screen display, the pointer hidden */
 	bool keep_window;         /* the window kept, black, for the next play */
 	void (*position)(void *ctx, double pos_s, double duration_s);
-	/* optional (the kiosk's remote control): asked once per loop turn
-	 * (at most 10 ms apart) once the container is open, on the main
-	 * thread, with netinfo_ctx; it fills what it wants done (out comes
-	 * with nothing asked) */
-	void (*control)(void *ctx, struct sp_play_control *out);
 	/* scripted seeks (tests, benchmarks): when the position first reaches
 	 * at_s, seek to to_s */
 	struct { double at_s, to_s; } seek_at[SP_PLAYER_SEEK_AT_MAX];
@@ -163,6 +150,9 @@ struct sp_play_config {
 	const struct sp_play_hooks *hooks;
 	const char *audio_device;
 	bool audio_pull;          /* no device: the host pulls (sp_audio_pull) */
+	/* no window, yet the subtitles are rendered (libass without a
+	 * renderer) for a host that draws them: sp_sub_argb from its tick */
+	bool sub_pictures;
 };
 
 struct sp_player_result {
@@ -190,10 +180,5 @@ static inline void sp_play_config_init(struct sp_play_config *cfg)
  * playable stream, no window). The source is borrowed. */
 int sp_player_run(struct sp_source *src, const struct sp_play_config *cfg,
 		  struct sp_error **err);
-
-/* Between plays (the kiosk, keep_window): the kept window (made if none
- * yet, as cfg says) shows black and its events are read for wait_ms.
- * With no_video, only waits. 0, or -ENODEV (no window). Main thread. */
-int sp_player_blank(const struct sp_play_config *cfg, int wait_ms);
 
 #endif

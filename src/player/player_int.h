@@ -290,6 +290,12 @@ bool sp_sub_done(struct player *p);
 /* text in the w x h area at the window's top left, bitmaps on the
  * video's rectangle */
 void sp_sub_draw(struct player *p, int w, int h, SDL_Rect video);
+/* Without a window (cfg->sub_pictures): the track shown, at the
+ * position, as ARGB pixels at *box of a *fw x *fh frame (text: the w x h
+ * asked, text.h's sp_text_track_argb; bitmaps: their canvas). 1 when it
+ * changed since the last call (*px malloc'd, or NULL: nothing shown), 0
+ * when not, -1 no track to show. Main thread. */
+int sp_sub_argb(struct player *p, int w, int h, uint32_t **px, SDL_Rect *box, int *fw, int *fh);
 void sp_sub_cycle(struct player *p);
 void sp_sub_toggle(struct player *p);
 void sp_sub_stop(struct player *p);
@@ -304,6 +310,11 @@ struct sp_bitpic *sp_bitsub_picture(const AVSubtitle *sub, int64_t start_ms, int
 void sp_bitsub_pic_free(struct sp_bitpic *pic);
 void sp_bitsub_add(struct sp_subtrack *t, struct sp_bitpic *pic, int64_t pos_ms);
 void sp_bitsub_draw(struct player *p, struct sp_subtrack *t, int64_t ms, SDL_Rect video);
+/* Without a window: the picture due at ms as ARGB pixels (a copy) in its
+ * cw x ch canvas; 1 when it changed since the last call (*px NULL: none
+ * due), 0 when not. */
+int sp_bitsub_argb(struct player *p, struct sp_subtrack *t, int64_t ms, uint32_t **px,
+		   SDL_Rect *box, int *cw, int *ch);
 void sp_bitsub_free(struct sp_subtrack *t);
 
 /* input.c [main] */
@@ -314,6 +325,9 @@ void sp_input_idle(struct player *p, int64_t now);
 /* shot.c [main]: the frame shown and its subtitles as a PNG (0 or a
  * negative errno); key s; --screenshot-at's next picture when due */
 int sp_shot_write(struct player *p, const char *path);
+/* [any] the PNG of a w x h RGB24 picture into path (the embedded
+ * player's screenshot too, embed_draw.c). 0 or a negative errno. */
+int sp_shot_png(const char *path, const uint8_t *rgb, int w, int h);
 void sp_shot_key(struct player *p);
 void sp_shot_scripted(struct player *p);
 

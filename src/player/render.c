@@ -2,9 +2,9 @@
  * the video's aspect ratio (letterboxed), with the OSD drawn on top.
  *
  * SDL takes yuv420p (IYUV), nv12 and nv21 directly; any other pixel format
- * is converted to yuv420p with swscale. With keep_window (the kiosk) the
- * window and its renderer outlive the play, cleared to black, and the
- * next play takes them over. Main thread only (SDL's rule). */
+ * is converted to yuv420p with swscale. With keep_window (the files of
+ * a torrent's playlist in `play`) the window and its renderer outlive the
+ * play, cleared to black, and the next play takes them over. Main thread only (SDL's rule). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -274,8 +274,7 @@ void sp_render_draw(struct player *p)
 	}
 	/* subtitles under the OSD: text above its panel (as last drawn) */
 	sp_sub_draw(p, w, p->osd_panel_y > 0 ? p->osd_panel_y : h, sp_render_video_rect(p, w, h));
-	if (!p->cfg->signage)
-		sp_osd_draw(p, w, h);
+	sp_osd_draw(p, w, h);
 	sp_text_gc(p->text);
 	SDL_RenderPresent(p->ren);
 }
@@ -286,35 +285,4 @@ void sp_render_toggle_fullscreen(struct player *p)
 		return;
 	p->fullscreen = !p->fullscreen;
 	SDL_SetWindowFullscreen(p->win, p->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
-}
-
-int sp_player_blank(const struct sp_play_config *cfg, int wait_ms)
-{
-	if (cfg->no_video || cfg->fast) {
-		SDL_Delay((Uint32)(wait_ms > 0 ? wait_ms : 0));
-		return 0;
-	}
-	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-	if (!SDL_WasInit(SDL_INIT_VIDEO) && SDL_InitSubSystem(SDL_INIT_VIDEO) < 0)
-		return -ENODEV;
-	if (!kept.win) {
-		if (create_window(cfg, &kept.win, &kept.ren, NULL) < 0)
-			return -ENODEV;
-		kept.fullscreen = cfg->fullscreen;
-		keep_at_exit();
-	}
-	SDL_SetWindowTitle(kept.win, cfg->title ? cfg->title : "swarmplay");
-	if (cfg->signage)
-		SDL_ShowCursor(SDL_DISABLE);
-	SDL_SetRenderDrawColor(kept.ren, 0, 0, 0, 255);
-	SDL_RenderClear(kept.ren);
-	SDL_RenderPresent(kept.ren);
-	Uint32 end = SDL_GetTicks() + (Uint32)(wait_ms > 0 ? wait_ms : 0);
-	SDL_Event ev;
-	for (;;) { /* read the window's events: a window that does not is "not responding" */
-		int left = (int)(end - SDL_GetTicks());
-		if (left <= 0 || !SDL_WaitEventTimeout(&ev, left))
-			break;
-	}
-	return 0;
 }

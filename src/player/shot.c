@@ -19,8 +19,7 @@
 #define SHOT_SIDE_MAX 8192
 #define SHOT_NAMES_MAX 10000
 
-/* The PNG of a w x h RGB24 picture into path. 0 or a negative errno. */
-static int write_png(const char *path, const uint8_t *rgb, int w, int h)
+int sp_shot_png(const char *path, const uint8_t *rgb, int w, int h)
 {
 	const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
 	AVCodecContext *c = codec ? avcodec_alloc_context3(codec) : NULL;
@@ -99,7 +98,7 @@ int sp_shot_write(struct player *p, const char *path)
 	uint8_t *rgb = grab(p, w, h);
 	if (!rgb)
 		return -EIO;
-	int r = write_png(path, rgb, w, h);
+	int r = sp_shot_png(path, rgb, w, h);
 	free(rgb);
 	p->last_osd_us = 0; /* the window again at once */
 	return r;

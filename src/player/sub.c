@@ -390,8 +390,9 @@ void sp_sub_poll(struct player *p)
 		struct sp_subevent *next = e->next;
 		struct sp_subtrack *t = &p->subs[e->track];
 		if (e->pic) {
-			double pos = p->ren ? sp_player_position(p) : NAN;
-			if (p->ren) /* the pictures are for the renderer */
+			bool shown = p->ren || p->cfg->sub_pictures; /* a renderer's or a host's */
+			double pos = shown ? sp_player_position(p) : NAN;
+			if (shown)
 				sp_bitsub_add(t, e->pic, isnan(pos) ? 0 : llround(pos * 1000));
 			else
 				sp_bitsub_pic_free(e->pic);
@@ -422,6 +423,22 @@ void sp_sub_draw(struct player *p, int w, int h, SDL_Rect video)
 		sp_bitsub_draw(p, t, llround(pos * 1000), video);
 	else if (t->ass)
 		sp_text_draw_track(p->text, t->ass, llround(pos * 1000), 0, 0, w, h);
+}
+
+int sp_sub_argb(struct player *p, int w, int h, uint32_t **px, SDL_Rect *box, int *fw, int *fh)
+{
+	*px = NULL;
+	*fw = w;
+	*fh = h;
+	if (p->sub_cur < 0 || p->sub_hidden || !p->opened)
+		return -1;
+	double pos = sp_player_position(p);
+	if (isnan(pos))
+		return 0;
+	struct sp_subtrack *t = &p->subs[p->sub_cur];
+	if (t->bitmap)
+		return sp_bitsub_argb(p, t, llround(pos * 1000), px, box, fw, fh);
+	return sp_text_track_argb(p->text, t->ass, llround(pos * 1000), w, h, px, box);
 }
 
 void sp_sub_cycle(struct player *p)

@@ -199,20 +199,34 @@ static void blend(uint32_t *px, int pitch, const SDL_Rect *box, const ASS_Image 
 	}
 }
 
-static SDL_Texture *images_texture(SDL_Renderer *ren, const ASS_Image *img, const SDL_Rect *box)
+uint32_t *sp_text_images_argb(const ASS_Image *img, SDL_Rect *box)
 {
+	if (!images_box(img, box))
+		return NULL;
 	uint32_t *px = calloc((size_t)box->w * box->h, 4);
 	if (!px)
 		return NULL;
 	for (; img; img = img->next)
 		if (img->w > 0 && img->h > 0)
 			blend(px, box->w, box, img);
-	SDL_Texture *tex = SDL_CreateTexture(ren, SDL_PIXELFORMAT_ARGB8888,
-					     SDL_TEXTUREACCESS_STATIC, box->w, box->h);
+	return px;
+}
+
+SDL_Texture *sp_text_argb_texture(SDL_Renderer *ren, const uint32_t *px, int w, int h)
+{
+	SDL_Texture *tex =
+	    SDL_CreateTexture(ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC, w, h);
 	if (tex) {
-		SDL_UpdateTexture(tex, NULL, px, box->w * 4);
+		SDL_UpdateTexture(tex, NULL, px, w * 4);
 		SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
 	}
+	return tex;
+}
+
+static SDL_Texture *images_texture(SDL_Renderer *ren, const ASS_Image *img, SDL_Rect *box)
+{
+	uint32_t *px = sp_text_images_argb(img, box);
+	SDL_Texture *tex = px ? sp_text_argb_texture(ren, px, box->w, box->h) : NULL;
 	free(px);
 	return tex;
 }
@@ -257,8 +271,7 @@ static int render_line(struct sp_text *t, const char *utf8, int px, struct sp_te
 	ASS_Image *img = e->Text ? ass_render_frame(t->ass, t->osd, 0, NULL) : NULL;
 	SDL_Rect box;
 	*out = (struct sp_text_line){0};
-	if (img && images_box(img, &box)) {
-		out->tex = images_texture(t->ren, img, &box);
+	if (img && (out->tex = images_texture(t->ren, img, &box))) {
 		out->dx = box.x - LINE_MARGIN;
 		out->dy = box.y - LINE_MARGIN;
 		out->tw = box.w;
@@ -336,10 +349,8 @@ void sp_text_draw_track(struct sp_text *t, ASS_Track *track, long long ms, int x
 			SDL_DestroyTexture(s->tex);
 		s->tex = NULL;
 		SDL_Rect box;
-		if (img && images_box(img, &box)) {
-			s->tex = images_texture(t->ren, img, &box);
+		if (img && (s->tex = images_texture(t->ren, img, &box)))
 			s->dst = (SDL_Rect){x + box.x, y + box.y, box.w, box.h};
-		}
 		s->track = track;
 		s->x = x;
 		s->y = y;
@@ -348,4 +359,27 @@ void sp_text_draw_track(struct sp_text *t, ASS_Track *track, long long ms, int x
 	}
 	if (s->tex)
 		SDL_RenderCopy(t->ren, s->tex, NULL, &s->dst);
+}
+
+int sp_text_track_argb(struct sp_text *t, ASS_Track *track, long long ms, int w, int h,
+		       uint32_t **px, SDL_Rect *box)
+{
+	*px = NULL;
+	if (!sp_text_ready(t) || !track || w <= 0 || h <= 0)
+		return -1;
+	struct sub_picture *s = &t->sub;
+	bool same_area = s->track == track && s->w == w && s->h == h;
+	ass_set_frame_size(t->ass, w, h);
+	ass_set_storage_size(t->ass, w, h);
+	ass_set_pixel_aspect(t->ass, 1.0);
+	int change = 0;
+	ASS_Image *img = ass_render_frame(t->ass, track, ms, &change);
+	if (same_area && !change)
+		return 0;
+	s->track = track;
+	s->w = w;
+	s->h = h;
+	if (img)
+		*px = sp_text_images_argb(img, box);
+	return 1;
 }

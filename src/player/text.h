@@ -56,4 +56,17 @@ void sp_text_gc(struct sp_text *t);
 void sp_text_draw_track(struct sp_text *t, ASS_Track *track, long long ms, int x, int y, int w,
 			int h);
 
+/* The same picture for a host that draws it itself (embed.c): in a
+ * w x h frame, as straight ARGB pixels (SDL_PIXELFORMAT_ARGB8888, box->w
+ * a row) covering *box. 1 when the picture changed since the last call
+ * (*px is then the new one, malloc'd, or NULL when there is no ink), 0
+ * when not, -1 when there is no text yet. No SDL call: any one thread. */
+int sp_text_track_argb(struct sp_text *t, ASS_Track *track, long long ms, int w, int h,
+		       uint32_t **px, SDL_Rect *box);
+/* libass's images blended into straight ARGB pixels over their union
+ * (*box); NULL without ink. */
+uint32_t *sp_text_images_argb(const ASS_Image *img, SDL_Rect *box);
+/* Such pixels as a static blending texture of ren (host's thread). */
+SDL_Texture *sp_text_argb_texture(SDL_Renderer *ren, const uint32_t *px, int w, int h);
+
 #endif

@@ -33,7 +33,8 @@ static const fn api[] = {
 	F(sp_reader_available), F(sp_reader_ready_to_start), F(sp_player_new), F(sp_player_free),
 	F(sp_player_open_reader), F(sp_player_open_file), F(sp_player_play), F(sp_player_pause),
 	F(sp_player_seek), F(sp_player_set_volume), F(sp_player_set_mute),
-	F(sp_player_set_audio_track), F(sp_player_draw), F(sp_player_event_fd),
+	F(sp_player_set_audio_track), F(sp_player_draw), F(sp_player_screenshot),
+	F(sp_player_get_position), F(sp_player_event_fd),
 	F(sp_player_next_event), F(sp_player_stats_json), F(sp_player_audio_read),
 };
 

@@ -4,7 +4,9 @@
  * end events through both the descriptor and the callback; pause holds
  * the frames; an exact seek shows the target's frame first, a keyframe
  * seek the keyframe's; volume and mute reach the stats snapshot; options
- * by name (sp_player_set_option).
+ * by name (sp_player_set_option); the position between POSITION events
+ * (sp_player_get_position); a renderer player's screenshot, a PNG at the
+ * clip's size (sp_player_screenshot).
  * Usage: api-check CLIP [FRAMEHASH] (6 s, 25 fps, a keyframe every
  * second; FRAMEHASH: where the framehash option writes). */
 #include <errno.h>
@@ -202,6 +204,37 @@ static void options_check(const char *clip, const char *fh)
 	CHECK(lines >= n, "options: framehash: %d MD5s for %d frames", lines, n);
 }
 
+/* Renderer mode without a renderer: the frame shown last is kept all the
+ * same, and sp_player_screenshot writes it as a PNG of the clip's size
+ * (320x240: api.py's clip). */
+static void screenshot_check(const char *clip, const char *fh)
+{
+	struct sp_player_config cfg;
+	struct sp_error *e = NULL;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s.shot.png", fh);
+	sp_player_config_init(&cfg);
+	cfg.audio = SP_PLAYER_AUDIO_NONE;
+	struct sp_player *p = sp_player_new(&cfg, &e);
+	CHECK(p && sp_player_screenshot(p, path) == -ENODATA, "screenshot before a frame: -ENODATA");
+	CHECK(p && sp_player_screenshot(p, NULL) == -EINVAL, "screenshot without a path: -EINVAL");
+	CHECK(p && sp_player_open_file(p, clip, &e) == 0, "screenshot: opens %s", clip);
+	CHECK(wait_for(p, SP_PLAYER_EVENT_FIRST_FRAME, NULL, 20), "screenshot: FIRST_FRAME");
+	int r = sp_player_screenshot(p, path);
+	unsigned char head[24] = {0};
+	FILE *f = fopen(path, "rb");
+	size_t got = f ? fread(head, 1, sizeof(head), f) : 0;
+	if (f)
+		fclose(f);
+	unsigned w = (unsigned)head[16] << 24 | head[17] << 16 | head[18] << 8 | head[19];
+	unsigned h = (unsigned)head[20] << 24 | head[21] << 16 | head[22] << 8 | head[23];
+	CHECK(r == 0 && got == sizeof(head) && !memcmp(head, "\x89PNG\r\n\x1a\n", 8) &&
+		  w == 320 && h == 240,
+	      "screenshot: %d, a PNG of %ux%u", r, w, h);
+	sp_player_free(p);
+	sp_error_free(e);
+}
+
 int main(int argc, char **argv)
 {
 	struct sp_error *e = NULL;
@@ -235,12 +268,24 @@ int main(int argc, char **argv)
 	CHECK(wait_for(p, 0, "\"state\": \"paused\"", 5), "pause: the stats say paused");
 	int n = atomic_load(&frames);
 	wait_for(p, -1, NULL, 0.4); /* no event to wait for: 0.4 s of a paused player */
+	double dur, at = sp_player_get_position(p, &dur);
 	CHECK(atomic_load(&frames) == n, "paused: no frame in 0.4 s (%d then %d)", n,
 	      atomic_load(&frames));
+	double dur2, at2 = sp_player_get_position(p, &dur2);
+	CHECK(at >= 0 && at < 6 && at2 == at && fabs(dur - 6) < 0.2 && dur2 == dur &&
+		  fabs(at - last_pts) < 0.05,
+	      "paused: get_position %.3f of %.3f s, the frame shown (%.3f), still %.3f", at, dur,
+	      last_pts, at2);
+	CHECK(sp_player_screenshot(p, "/nonexistent/x.png") == -EINVAL,
+	      "a callback player's screenshot: -EINVAL");
 	sp_player_play(p);
 	seek_and_watch(p, 4.2, SP_PLAYER_SEEK_EXACT, 3.0);
 	CHECK(fabs(first_after - 4.2) < 1e-3, "exact seek to 4.2: first frame at %.3f",
 	      first_after);
+	double until = now_s() + 1; /* as of the loop's next turn */
+	while ((at = sp_player_get_position(p, NULL)) < 4.2 - 1e-3 && now_s() < until)
+		wait_for(p, -1, NULL, 0.01);
+	CHECK(at >= 4.2 - 1e-3 && at < 6, "exact seek to 4.2: get_position %.3f", at);
 	seek_and_watch(p, 2.2, SP_PLAYER_SEEK_KEYFRAME, 1.5);
 	CHECK(fabs(first_after - 2.0) < 1e-3,
 	      "keyframe seek to 2.2: first frame at %.3f "
@@ -257,7 +302,9 @@ int main(int argc, char **argv)
 		      atomic_load(&seen_cb[t]));
 	sp_player_free(p);
 	pull_check(argv[1]);
-	if (argc == 3)
+	if (argc == 3) {
 		options_check(argv[1], argv[2]);
+		screenshot_check(argv[1], argv[2]);
+	}
 	return failures ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """bitmap-subs.py - bitmap subtitles (PGS, DVB, VobSub) on the picture.
-A PGS stream is written here (tests/player's own small .sup writer: two
+A PGS stream is written here (tests/lib/pgs.py, a small .sup writer: two
 boxes of flat colour with clears between them, on a 640x360 canvas) and
 muxed with a 320x180 video, so the boxes must be scaled by half; ffmpeg
 turns it into DVB (MKV and MPEG-TS) and DVD (VobSub) subtitles. Each file
@@ -14,7 +14,7 @@ stays."""
 import os, struct, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
-import swarm
+import pgs, swarm
 
 swarm.need("ffmpeg", "convert")
 CW, CH = 640, 360          # the subtitles' canvas
@@ -25,45 +25,12 @@ BG = (32, 48, 63)          # the video's colour as RGB (0x203040)
 root = swarm.workdir("bitmap-subs")
 
 
-def seg(t_ms, kind, data):
-    return b"PG" + struct.pack(">IIBH", t_ms * 90, 0, kind, len(data)) + data
-
-
-def rle_line(row):
-    out, i = bytearray(), 0
-    while i < len(row):
-        c, n = row[i], 1
-        while i + n < len(row) and row[i + n] == c and n < 16383:
-            n += 1
-        if c == 0:
-            out += bytes([0, n]) if n < 64 else bytes([0, 0x40 | (n >> 8), n & 255])
-        elif n < 3:
-            out += bytes([c]) * n
-        elif n < 64:
-            out += bytes([0, 0x80 | n, c])
-        else:
-            out += bytes([0, 0xC0 | (n >> 8), n & 255, c])
-        i += n
-    return bytes(out) + b"\0\0"
-
-
 def show(t_ms, box, ycrcb, number):
-    x, y, w, h = box
-    pcs = struct.pack(">HHBHBBBB", CW, CH, 0x10, number, 0x80, 0, 0, 1)
-    pcs += struct.pack(">HBBHH", 0, 0, 0, x, y)
-    wds = struct.pack(">BBHHHH", 1, 0, x, y, w, h)
-    pds = struct.pack(">BB", 0, 0) + bytes([1]) + bytes(ycrcb) + bytes([255])
-    rle = b"".join(rle_line([1] * w) for _ in range(h))
-    ods = struct.pack(">HBB", 0, 0, 0xC0) + (len(rle) + 4).to_bytes(3, "big")
-    ods += struct.pack(">HH", w, h) + rle
-    return (seg(t_ms, 0x16, pcs) + seg(t_ms, 0x17, wds) + seg(t_ms, 0x14, pds) +
-            seg(t_ms, 0x15, ods) + seg(t_ms, 0x80, b""))
+    return pgs.show(t_ms, box, ycrcb, number, (CW, CH))
 
 
 def clear(t_ms, box, number):
-    pcs = struct.pack(">HHBHBBBB", CW, CH, 0x10, number, 0x00, 0, 0, 0)
-    wds = struct.pack(">BBHHHH", 1, 0, *box)
-    return seg(t_ms, 0x16, pcs) + seg(t_ms, 0x17, wds) + seg(t_ms, 0x80, b"")
+    return pgs.clear(t_ms, box, number, (CW, CH))
 
 
 sup = os.path.join(root, "s.sup")
