@@ -46,6 +46,43 @@ static bool usable_peer(const struct sp_picker *p)
 	return false;
 }
 
+/* A piece no peer has that s may be asked for outside the windows. */
+static bool seed_piece(const struct sp_picker *p, const struct pk_source *s, uint32_t pc)
+{
+	return !p->avail[pc] && pk_piece_open(p, pc) && outside(p, pc) && pk_src_has(s, pc) &&
+	       !pk_unwanted(p, pc);
+}
+
+/* Rule 15 with partners (picker_share.c): of the pieces no peer has, a
+ * seed or web seed is asked for our slice's, in piece order; once none
+ * is left, for the other slices' from their last piece down, the next
+ * rank's slice first: each slice has one helper, which meets its owner
+ * at about one piece, and a screen gone quiet stalls nobody. */
+static void fill_slices(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t *left)
+{
+	uint32_t n = p->cfg.num_pieces, m = p->sh_m, k = p->sh_k, scanned = 0;
+	while (p->sh_next < n && p->state[p->sh_next] != PS_NEED)
+		p->sh_next++;
+	uint32_t i = p->sh_next + (k + m - p->sh_next % m) % m;
+	for (; *left && i < n && scanned < PK_RARE_SCAN; i += m, scanned++)
+		if (seed_piece(p, s, i) && !take_blocks(p, s, i, now, left))
+			return;
+	if (i < n)
+		return; /* our slice is not walked to its end: more of it later */
+	for (uint32_t d = 1; d < m && *left; d++) {
+		uint32_t t = (k + d) % m;
+		if (t >= n)
+			continue;
+		uint32_t top = t + (n - 1 - t) / m * m;
+		for (uint32_t j = top;; j -= m) {
+			if (seed_piece(p, s, j) && !take_blocks(p, s, j, now, left))
+				return;
+			if (!*left || j < m || ++scanned >= PK_RARE_SCAN)
+				break;
+		}
+	}
+}
+
 void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit)
 {
 	uint32_t left = limit > s->room ? s->room : limit;
@@ -70,6 +107,13 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 			end = p->bstart[1];
 		uint32_t cap = s->nreq < PK_SHARE_SEED_OUT ? PK_SHARE_SEED_OUT - s->nreq : 0;
 		left = left < cap ? left : cap;
+		/* with partners, pieces one of them has wait for it even
+		 * while it chokes us: a screen of the site unchokes its
+		 * LAN peers first, and the windows do not wait */
+		if (p->sh_m > 1) {
+			fill_slices(p, s, now, &left);
+			return;
+		}
 	}
 	for (uint32_t scanned = 0; left && i < end && scanned < PK_RARE_SCAN;
 	     i++, scanned++) {
@@ -97,6 +141,10 @@ void pk_endgame(struct sp_picker *p, int64_t now)
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		struct pk_source *s = p->src[k];
 		if (s->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary)
+			continue;
+		/* rule 15: with partners, a copy from outside the site costs
+		 * the WAN; a slow holder's request times out instead */
+		if (p->sh_m > 1 && (s->have_all || s->kind == SP_SOURCE_WEBSEED))
 			continue;
 		for (uint32_t i = 0; i < p->nact && s->room; i++) {
 			uint32_t pc = p->act[i];
