@@ -767,6 +767,36 @@ SP_TEST(share_mode_slices)
 		SP_CHECK_CMP(got[1][j] % 3, !=, 1);
 	for (size_t j = 1; j < n[1]; j++)
 		SP_CHECK_CMP(got[1][j], <, got[1][j - 1]);
+	for (size_t j = 0; j < n[1]; j++) /* the owner's next 4 are left to it */
+		SP_CHECK(got[1][j] > 11);
+	/* only the owner's last 4 are left: they wait for it, then for our
+	 * seed to have been idle 4 s (an owner gone quiet stalls nobody) */
+	{
+		struct sp_picker_config c2 = {.total_length = 30ull * PLEN, .piece_length = PLEN,
+					      .num_pieces = 30, .share_seed = key[1]};
+		struct sp_picker *q = sp_picker_new(&c2);
+		seed(q, 1, 1e6, 0.05);
+		sp_picker_source_add(q, 2, SP_SOURCE_PEER);
+		sp_picker_source_partner(q, 2, key[0]);
+		sp_picker_source_add(q, 3, SP_SOURCE_PEER);
+		sp_picker_source_partner(q, 3, key[2]);
+		for (uint32_t i = 0; i < 30; i++)
+			if (i % 3 != 2 || i > 11)
+				sp_picker_source_have(q, 2, i);
+		struct sp_picker_action qa[256];
+		size_t qn = next(q, 0, qa, 256), from_seed = 0;
+		for (size_t i = 0; i < qn; i++)
+			from_seed += qa[i].type == SP_ACTION_REQUEST && qa[i].source == 1;
+		SP_CHECK_UINT(from_seed, 0);
+		qn = next(q, 5000000, qa, 256);
+		for (size_t i = 0; i < qn; i++)
+			if (qa[i].type == SP_ACTION_REQUEST && qa[i].source == 1) {
+				SP_CHECK(qa[i].piece == 11 || qa[i].piece == 8); /* top down */
+				from_seed++;
+			}
+		SP_CHECK_CMP(from_seed, >, 0);
+		sp_picker_free(q);
+	}
 	/* partners that are seeds already do not count: no slices */
 	uint32_t all[32];
 	struct sp_picker_config cfg = {.total_length = 30ull * PLEN, .piece_length = PLEN,
