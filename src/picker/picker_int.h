@@ -59,7 +59,6 @@
 #define PK_SHARE_SEED_OUT 6         /* rule 15: blocks out at a seed outside windows */
 #define PK_SHARE_KEEP 4              /* rule 15: a slice's lowest pieces left to its owner */
 #define PK_SHARE_WAIT_US 4000000     /* ... until our seeds were idle this long */
-#define PK_SHARE_LISTEN_US 1500000   /* rule 15: no partner yet: only the start */
 #define PK_SHARE_SPREAD_S 3.0       /* rule 15: a frontier piece is asked of a seed
 				       up to this much earlier, each client its own */
 #define PK_SEED_FRONT 512           /* ... while a relay has a piece between the
@@ -193,8 +192,6 @@ struct sp_picker {
 	uint32_t sh_next;           /* rule 15: our slice is done below this piece */
 	int64_t sh_busy_us;         /* rule 15: a seed last had our requests out */
 	bool sh_busy_known;
-	int64_t sh_born_us;         /* rule 15: the first next() in share mode */
-	bool sh_born_known;
 
 	struct pk_reader *rd;
 	uint32_t nrd, caprd;
@@ -310,7 +307,6 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 /* picker_share.c: rule 15's slices */
 void pk_share_slice(struct sp_picker *p);
 uint32_t pk_share_dist(const struct sp_picker *p, uint32_t piece);
-bool pk_share_listen(struct sp_picker *p, int64_t now);
 void pk_endgame(struct sp_picker *p, int64_t now);
 
 /* picker_relay.c (rule 13) */

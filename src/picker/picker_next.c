@@ -38,8 +38,8 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 			s->rare_room = rr > s->room ? s->room : rr;
 		}
 	}
-	pk_share_slice(p);
 	pk_relay_prepare(p);
+	pk_share_slice(p);
 }
 
 /* Rule 4's and 10's price: a duplicate request takes a block's worth of
@@ -98,8 +98,6 @@ struct cands {
 	double ws_horizon_s; /* a fallback web seed serves deadlines this near */
 	bool ws_patient;     /* the peers carry the bitrate: wait before asking it */
 	bool ready; /* gathered for the current piece, peers in a heap */
-	bool listen;     /* rule 15: share mode, young, no partner known yet */
-	bool seeds_only; /* every candidate is a seed or a web seed */
 };
 
 /* Rule 15: how much earlier than rule 13's margin this client asks a
@@ -143,9 +141,6 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 		else
 			c->peer[c->npeer++] = s;
 	}
-	c->seeds_only = true;
-	for (uint32_t k = 0; k < c->npeer; k++)
-		c->seeds_only = c->seeds_only && c->peer[k]->have_all;
 	if (!c->npeer && c->nseed) { /* rule 13's frontier: only seeds have it */
 		for (uint32_t k = 0; k < c->nseed; k++)
 			c->peer[c->npeer++] = c->seed[k];
@@ -363,12 +358,6 @@ static struct pk_source *choose_free(const struct cands *c, double len, double d
 	/* the seed's own queue is left out: it looks slow because it is
 	 * shared, and asking early for that reason is what makes it send
 	 * each piece to every viewer */
-	/* rule 15: the first moment of a site's screen, before it knows its
-	 * partners, only the start is asked of the sources outside */
-	if (c->listen && c->seeds_only && dl_s > PK_WS_START_S) {
-		*defer = true;
-		return NULL;
-	}
 	if (c->frontier && b &&
 	    dl_s > b->c_rtt + len / fmax(b->erate, PK_UNKNOWN_RATE) + PK_SEED_MARGIN_S +
 			   c->spread) {
@@ -501,8 +490,7 @@ void pk_next_deadline(struct sp_picker *p, int64_t now)
 {
 	struct cands c = {.peer = p->scratch, .ws = p->scratch + p->nsrc,
 			  .seed = p->scratch + 3 * p->nsrc,
-			  .ws_horizon_s = p->ws_horizon_s, .ws_patient = ws_patient(p),
-			  .listen = pk_share_listen(p, now)};
+			  .ws_horizon_s = p->ws_horizon_s, .ws_patient = ws_patient(p)};
 	uint32_t budget = PK_EDF_MAX_BLOCKS;
 	for (uint32_t i = 0; i < p->nwin && any_urgent_room(p, p->deadline[p->wlist[i]], now); i++)
 		if (!edf_piece(p, p->wlist[i], now, &c, &budget))

@@ -112,8 +112,6 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	 * might ask it too */
 	bool source = s->have_all || s->kind == SP_SOURCE_WEBSEED;
 	bool share = source && p->cfg.share_seed;
-	if (share && pk_share_listen(p, now))
-		return; /* who else fetches this torrent is not known yet */
 	if (share) {
 		uint32_t cap = s->nreq < PK_SHARE_SEED_OUT ? PK_SHARE_SEED_OUT - s->nreq : 0;
 		left = left < cap ? left : cap;
@@ -122,14 +120,13 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	 * chokes us: a screen of the site unchokes its LAN peers first, and
 	 * the windows do not wait */
 	bool slices = share && p->sh_m > 1;
-	bool peers_first = slices || (share && usable_peer(p));
 	/* partial pieces first, from a rotating start so that sources spread
 	 * over them; a bounded walk: there can be thousands */
 	uint32_t n = p->nact, start = n ? (p->rr * 7919u + s->id) % n : 0;
 	for (uint32_t j = 0; j < n && j < PK_PARTIAL_SCAN && left; j++) {
 		uint32_t pc = p->act[(start + j) % n];
 		if (pk_piece_open(p, pc) && outside(p, pc) && pk_src_has(s, pc) &&
-		    !pk_unwanted(p, pc) && !(peers_first && p->avail[pc]) &&
+		    !pk_unwanted(p, pc) && !(slices && p->avail[pc]) &&
 		    !take_blocks(p, s, pc, now, &left))
 			return;
 	}
@@ -138,7 +135,7 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 		return;
 	}
 	uint32_t i = source ? 0 : p->bstart[1], end = p->nneed;
-	if (peers_first)
+	if (share && usable_peer(p))
 		end = p->bstart[1];
 	for (uint32_t scanned = 0; left && i < end && scanned < PK_RARE_SCAN;
 	     i++, scanned++) {

@@ -49,10 +49,8 @@ void pk_relay_prepare(struct sp_picker *p)
 	p->relays = p->relays && seeds <= PK_SEED_SOURCES && 2 * seeds <= relays + 1 && all > 0;
 	/* rule 15: the screens of a site are relays from their first
 	 * moment (they play in step: waiting for a measure, each would ask
-	 * the seed for the same first window), even while they choke us
-	 * (they have nothing we want yet) */
-	if (p->cfg.share_seed && (relays || p->sh_m > 1) && seeds <= PK_SEED_SOURCES &&
-	    (unmeasured || rate > 0 || p->sh_m > 1))
+	 * the seed for the same first window) */
+	if (p->cfg.share_seed && relays && seeds <= PK_SEED_SOURCES && (unmeasured || rate > 0))
 		p->relays = true;
 none:
 	for (uint32_t k = 0; k < p->nsrc; k++) {

@@ -50,18 +50,3 @@ uint32_t pk_share_dist(const struct sp_picker *p, uint32_t piece)
 {
 	return (p->sh_k + p->sh_m - piece % p->sh_m) % p->sh_m;
 }
-
-/* The first PK_SHARE_LISTEN_US of a torrent in share mode, while no
- * partner is known: LSD and the seed's PEX have not named the site's
- * other screens yet, and what we ask of the sources outside now may
- * be what they ask too. */
-bool pk_share_listen(struct sp_picker *p, int64_t now)
-{
-	if (!p->cfg.share_seed)
-		return false;
-	if (!p->sh_born_known) {
-		p->sh_born_us = now;
-		p->sh_born_known = true;
-	}
-	return p->sh_m == 1 && now - p->sh_born_us < PK_SHARE_LISTEN_US;
-}

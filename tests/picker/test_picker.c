@@ -653,19 +653,6 @@ SP_TEST(unwanted_pieces_only_in_a_window)
  * its own shuffled order; without share mode both ask the same ones),
  * and a piece a usable LAN peer has is asked of that peer, never of the
  * seed. */
-/* next() at 0, then 2 s later: share mode asks the seed outside the
- * windows nothing in its first 1.5 s while no partner is known (rule 15);
- * the actions of both calls, *early: the requests of the first. */
-static size_t share_next(struct sp_picker *p, struct sp_picker_action *a, size_t max,
-			 size_t *early)
-{
-	size_t n = next(p, 0, a, max);
-	*early = 0;
-	for (size_t i = 0; i < n; i++)
-		*early += a[i].type == SP_ACTION_REQUEST;
-	return n + next(p, 2000000, a + n, max - n);
-}
-
 static uint32_t first_pieces(uint64_t share_seed, uint32_t *pieces, size_t max)
 {
 	struct sp_picker_config c = {.total_length = 200ull * PLEN, .piece_length = PLEN,
@@ -673,9 +660,8 @@ static uint32_t first_pieces(uint64_t share_seed, uint32_t *pieces, size_t max)
 	struct sp_picker *p = sp_picker_new(&c);
 	SP_CHECK(p != NULL);
 	seed(p, 1, 1e6, 0.05);
-	struct sp_picker_action a[128];
-	size_t early, n = share_next(p, a, 128, &early), k = 0;
-	SP_CHECK(share_seed ? early == 0 : early > 0);
+	struct sp_picker_action a[64];
+	size_t n = next(p, 0, a, 64), k = 0;
 	for (size_t i = 0; i < n && k < max; i++)
 		if (a[i].type == SP_ACTION_REQUEST && (!k || pieces[k - 1] != a[i].piece))
 			pieces[k++] = a[i].piece;
@@ -711,7 +697,7 @@ SP_TEST(share_mode_spreads_and_prefers_peers)
 	sp_picker_source_choke(p, 2, false, false);
 	sp_picker_source_rate(p, 2, 1e6, 0.01);
 	struct sp_picker_action act[512];
-	size_t early, n = share_next(p, act, 512, &early);
+	size_t n = next(p, 0, act, 512);
 	size_t from_seed = 0, from_peer = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (act[i].type != SP_ACTION_REQUEST)
@@ -820,7 +806,7 @@ SP_TEST(share_mode_slices)
 	seed(p, 2, 1e6, 0.01);
 	sp_picker_source_partner(p, 2, key[1]);
 	struct sp_picker_action a[256];
-	size_t early, na = share_next(p, a, 256, &early), k = 0;
+	size_t na = next(p, 0, a, 256), k = 0;
 	for (size_t i = 0; i < na && k < 32; i++)
 		if (a[i].type == SP_ACTION_REQUEST)
 			all[k++] = a[i].piece;
