@@ -27,6 +27,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/lan_addr.h"
 #include "net/mse.h"
 #include "net/wire.h"
 #include "picker/picker.h"
@@ -393,6 +394,11 @@ static void after_handshake(struct sp_peer *p)
 		sp_peer_close(p, "out of memory");
 		return;
 	}
+	/* rule 15: a screen of the site (LSD on, a LAN address, our client) */
+	if (p->source_id && p->s->cfg.lsd && !memcmp(p->peer_id, "-SP", 3) &&
+	    sp_addr_is_lan((const struct sockaddr *)&p->addr))
+		sp_picker_source_partner(t->picker, p->source_id,
+					 sp_picker_share_key(p->peer_id, t->mi->info_hash));
 	if (p->ext)
 		sp_ext_send_handshake(p);
 	if (p->s->dht && p->peer_dht && !p->t->mi->private_flag) { /* BEP 5: our node */

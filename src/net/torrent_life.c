@@ -152,9 +152,8 @@ static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo
 	};
 	/* LSD on (the kiosk): the picker's share mode, this client's own
 	 * order (picker.c, rule 15) */
-	for (int i = 0; s->cfg.lsd && i < 8; i++)
-		pc.share_seed = pc.share_seed << 8 | (uint8_t)(s->peer_id[12 + i] ^ mi->info_hash[i]);
-	pc.share_seed |= s->cfg.lsd; /* never 0 when on */
+	if (s->cfg.lsd)
+		pc.share_seed = sp_picker_share_key(s->peer_id, mi->info_hash);
 	t->picker = sp_picker_new(&pc);
 	if (!t->picker) {
 		sp_error_set(err, -ENOMEM, _("out of memory"));

@@ -121,9 +121,19 @@
  *     same first window), and a piece only seeds have is asked of them
  *     up to PK_SHARE_SPREAD_S earlier than rule 13's margin, each client
  *     its own per piece (picker_next.c): one asks first, the others
- *     take the piece from it. Screens that download the same video at
- *     once fetch different pieces from outside and trade them on the
- *     LAN: the WAN carries each piece about once.
+ *     take the piece from it. With partners (the screens of the site the
+ *     owner names, sp_picker_source_partner, still downloading), the
+ *     pieces are cut in slices (picker_share.c): screen k of m, ranked
+ *     by share key, asks a seed outside the windows only for pieces
+ *     i % m == k that no peer has, in index order, then helps the next
+ *     rank's slice from its end down (so nothing waits on a screen gone
+ *     quiet); a piece partly received is finished from a seed only if
+ *     no peer has it; at the frontier the piece's slice owner asks
+ *     PK_SHARE_SPREAD_S early and the others at most half as early; and
+ *     the endgame (rule 10) copies nothing from a seed. Screens that
+ *     download the same video at once fetch different pieces from
+ *     outside and trade them on the LAN: the WAN carries each piece
+ *     about once.
  *
  * Every block that comes and is not wanted is counted by cause
  * (enum sp_picker_waste): the excess copy's origin (hedge, endgame, a

@@ -88,6 +88,13 @@ bool sp_picker_complete(const struct sp_picker *p);
 void sp_picker_source_add(struct sp_picker *p, uint32_t id, enum sp_source_kind kind);
 /* Its outstanding requests are dropped (no CANCEL actions needed). */
 void sp_picker_source_remove(struct sp_picker *p, uint32_t id);
+/* Rule 15 (share mode): source id is a partner of the site, a LAN peer
+ * whose key is sp_picker_share_key() of its peer id, compared with our
+ * share_seed to split the pieces fetched from outside into slices
+ * (picker_share.c). 0: not a partner. */
+void sp_picker_source_partner(struct sp_picker *p, uint32_t id, uint64_t key);
+/* The share key of a client: what its share_seed is (never 0). */
+uint64_t sp_picker_share_key(const uint8_t peer_id[20], const uint8_t info_hash[20]);
 void sp_picker_source_have(struct sp_picker *p, uint32_t id, uint32_t piece);
 void sp_picker_source_have_all(struct sp_picker *p, uint32_t id);
 /* bits in wire order, num_pieces bits. */

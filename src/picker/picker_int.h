@@ -57,6 +57,8 @@
 #define PK_SEED_SLACK_S 3.0         /* rule 13: a relay gets a block it brings this
 				       long before its deadline, else the seed may */
 #define PK_SHARE_SEED_OUT 6         /* rule 15: blocks out at a seed outside windows */
+#define PK_SHARE_KEEP 4              /* rule 15: a slice's lowest pieces left to its owner */
+#define PK_SHARE_WAIT_US 4000000     /* ... until our seeds were idle this long */
 #define PK_SHARE_SPREAD_S 3.0       /* rule 15: a frontier piece is asked of a seed
 				       up to this much earlier, each client its own */
 #define PK_SEED_FRONT 512           /* ... while a relay has a piece between the
@@ -142,6 +144,7 @@ struct pk_source {
 	uint32_t depth;
 	uint32_t room;            /* requests it may still be sent */
 	uint32_t rare_room;       /* part of room kept for rarest-first */
+	uint64_t share_key;       /* rule 15: a partner of the site (0: not) */
 };
 
 struct pk_reader {
@@ -185,6 +188,10 @@ struct sp_picker {
 	struct pk_source **scratch; /* 3 x nsrc pointers for one call */
 	uint32_t capscratch;
 	uint32_t nusable;           /* scratch[2 nsrc ...]: usable this call */
+	uint32_t sh_k, sh_m;        /* rule 15: this call's slice k of m (picker_share.c) */
+	uint32_t sh_next;           /* rule 15: our slice is done below this piece */
+	int64_t sh_busy_us;         /* rule 15: a seed last had our requests out */
+	bool sh_busy_known;
 
 	struct pk_reader *rd;
 	uint32_t nrd, caprd;
@@ -297,6 +304,9 @@ double pk_max_bitrate(const struct sp_picker *p);
 void pk_next_deadline(struct sp_picker *p, int64_t now);
 /* Rarest-first for source s, up to its room. */
 void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_t limit);
+/* picker_share.c: rule 15's slices */
+void pk_share_slice(struct sp_picker *p);
+uint32_t pk_share_dist(const struct sp_picker *p, uint32_t piece);
 void pk_endgame(struct sp_picker *p, int64_t now);
 
 /* picker_relay.c (rule 13) */

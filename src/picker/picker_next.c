@@ -39,6 +39,7 @@ static void prepare_sources(struct sp_picker *p, int64_t now)
 		}
 	}
 	pk_relay_prepare(p);
+	pk_share_slice(p);
 }
 
 /* Rule 4's and 10's price: a duplicate request takes a block's worth of
@@ -99,14 +100,21 @@ struct cands {
 	bool ready; /* gathered for the current piece, peers in a heap */
 };
 
-/* Rule 14: how much earlier than rule 13's margin this client asks a
- * seed for a frontier piece, its own per piece in [0, PK_SHARE_SPREAD_S):
+/* Rule 15: how much earlier than rule 13's margin this client asks a
+ * seed for a frontier piece, its own per piece in [0, PK_SHARE_SPREAD_S]:
  * of the screens that play in step, one asks first and the others get
- * the piece from it. 0 off share mode. */
+ * the piece from it. With partners, the piece's slice owner asks first,
+ * the others at most half as early, one after the other; else a draw per
+ * client and piece. 0 off share mode. */
 static double share_spread(const struct sp_picker *p, uint32_t piece)
 {
 	if (!p->cfg.share_seed)
 		return 0;
+	if (p->sh_m > 1) { /* slices: the piece's owner well first, then one by one */
+		uint32_t d = pk_share_dist(p, piece);
+		return d ? PK_SHARE_SPREAD_S * (double)(p->sh_m - d) / (double)(2 * p->sh_m)
+			 : PK_SHARE_SPREAD_S;
+	}
 	uint64_t z = p->cfg.share_seed ^ ((uint64_t)piece * 0x9e3779b97f4a7c15ull);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;

@@ -487,6 +487,8 @@ void sp_picker_piece_failed(struct sp_picker *p, uint32_t piece)
 		return; /* nothing of it was here */
 	}
 	p->state[piece] = PS_NEED;
+	if (p->sh_next > piece)
+		p->sh_next = piece; /* rule 15: needed again */
 	p->parole[piece] = 1;
 	p->free_blocks += nb;
 }
@@ -501,6 +503,8 @@ void sp_picker_piece_lost(struct sp_picker *p, uint32_t piece)
 		cancel_copies(p, piece, b, PK_ORIG_NORMAL);
 	pk_dl_drop(p, piece);
 	p->state[piece] = PS_NEED;
+	if (p->sh_next > piece)
+		p->sh_next = piece; /* rule 15: needed again */
 	p->free_blocks += nb;
 }
 

@@ -714,6 +714,114 @@ SP_TEST(share_mode_spreads_and_prefers_peers)
 	sp_picker_free(p);
 }
 
+/* Rule 15's slices: one screen (share key own) with two partners (keys
+ * p1, p2) asks the seed for the pieces of 30 that no peer has; have_mod3
+ * gives the partners every piece of that slice (3: none). */
+static size_t slice_pieces(uint64_t own, uint64_t p1, uint64_t p2, uint32_t have_mod3,
+			   uint32_t *pieces, size_t max)
+{
+	struct sp_picker_config cfg = {.total_length = 30ull * PLEN, .piece_length = PLEN,
+				       .num_pieces = 30, .share_seed = own};
+	struct sp_picker *p = sp_picker_new(&cfg);
+	SP_CHECK(p != NULL);
+	seed(p, 1, 1e6, 0.05);
+	uint64_t keys[2] = {p1, p2};
+	for (uint32_t k = 0; k < 2; k++) {
+		sp_picker_source_add(p, 2 + k, SP_SOURCE_PEER);
+		sp_picker_source_partner(p, 2 + k, keys[k]);
+		for (uint32_t i = 0; i < 30; i++)
+			if (i % 3 == have_mod3)
+				sp_picker_source_have(p, 2 + k, i);
+	}
+	struct sp_picker_action a[256];
+	size_t n = next(p, 0, a, 256), k = 0;
+	for (size_t i = 0; i < n && k < max; i++)
+		if (a[i].type == SP_ACTION_REQUEST && a[i].source == 1 &&
+		    (!k || pieces[k - 1] != a[i].piece))
+			pieces[k++] = a[i].piece;
+	sp_picker_free(p);
+	return k;
+}
+
+SP_TEST(share_mode_slices)
+{
+	/* three screens that see each other take disjoint slices */
+	uint64_t key[3] = {0x11, 0x5501, 0x9999};
+	uint32_t got[3][32];
+	size_t n[3];
+	for (int i = 0; i < 3; i++) {
+		n[i] = slice_pieces(key[i], key[(i + 1) % 3], key[(i + 2) % 3], 3, got[i], 32);
+		SP_CHECK_CMP(n[i], >, 0);
+		for (size_t j = 0; j < n[i]; j++)
+			SP_CHECK_UINT(got[i][j] % 3, (uint32_t)i); /* rank i, slice i */
+	}
+	SP_CHECK_INT(common(got[0], n[0], got[1], n[1]), 0);
+	SP_CHECK_INT(common(got[1], n[1], got[2], n[2]), 0);
+	SP_CHECK_UINT(got[1][0], 1); /* its own slice from the start */
+	/* the partners have all of ours (rank 1): the next rank's slice, from its
+	 * last piece down, with no piece a partner has */
+	n[1] = slice_pieces(key[1], key[0], key[2], 1, got[1], 32);
+	SP_CHECK_CMP(n[1], >, 0);
+	SP_CHECK_UINT(got[1][0], 29);
+	for (size_t j = 0; j < n[1]; j++)
+		SP_CHECK_CMP(got[1][j] % 3, !=, 1);
+	for (size_t j = 1; j < n[1]; j++)
+		SP_CHECK_CMP(got[1][j], <, got[1][j - 1]);
+	for (size_t j = 0; j < n[1]; j++) /* the owner's next 4 are left to it */
+		SP_CHECK(got[1][j] > 11);
+	/* only the owner's last 4 are left: they wait for it, then for our
+	 * seed to have been idle 4 s (an owner gone quiet stalls nobody) */
+	{
+		struct sp_picker_config c2 = {.total_length = 30ull * PLEN, .piece_length = PLEN,
+					      .num_pieces = 30, .share_seed = key[1]};
+		struct sp_picker *q = sp_picker_new(&c2);
+		seed(q, 1, 1e6, 0.05);
+		sp_picker_source_add(q, 2, SP_SOURCE_PEER);
+		sp_picker_source_partner(q, 2, key[0]);
+		sp_picker_source_add(q, 3, SP_SOURCE_PEER);
+		sp_picker_source_partner(q, 3, key[2]);
+		for (uint32_t i = 0; i < 30; i++)
+			if (i % 3 != 2 || i > 11)
+				sp_picker_source_have(q, 2, i);
+		struct sp_picker_action qa[256];
+		size_t qn = next(q, 0, qa, 256), from_seed = 0;
+		for (size_t i = 0; i < qn; i++)
+			from_seed += qa[i].type == SP_ACTION_REQUEST && qa[i].source == 1;
+		SP_CHECK_UINT(from_seed, 0);
+		qn = next(q, 5000000, qa, 256);
+		for (size_t i = 0; i < qn; i++)
+			if (qa[i].type == SP_ACTION_REQUEST && qa[i].source == 1) {
+				SP_CHECK(qa[i].piece == 11 || qa[i].piece == 8); /* top down */
+				from_seed++;
+			}
+		SP_CHECK_CMP(from_seed, >, 0);
+		sp_picker_free(q);
+	}
+	/* partners that are seeds already do not count: no slices */
+	uint32_t all[32];
+	struct sp_picker_config cfg = {.total_length = 30ull * PLEN, .piece_length = PLEN,
+				       .num_pieces = 30, .share_seed = key[0]};
+	struct sp_picker *p = sp_picker_new(&cfg);
+	seed(p, 1, 1e6, 0.05);
+	seed(p, 2, 1e6, 0.01);
+	sp_picker_source_partner(p, 2, key[1]);
+	struct sp_picker_action a[256];
+	size_t na = next(p, 0, a, 256), k = 0;
+	for (size_t i = 0; i < na && k < 32; i++)
+		if (a[i].type == SP_ACTION_REQUEST)
+			all[k++] = a[i].piece;
+	bool other = false;
+	for (size_t j = 0; j < k; j++)
+		other |= all[j] % 3 != 0;
+	SP_CHECK(other);
+	sp_picker_free(p);
+	/* the key is what share_seed is made of, never 0 */
+	uint8_t id[20] = {0}, ih[20] = {0};
+	SP_CHECK_UINT(sp_picker_share_key(id, ih), 1);
+	id[19] = 0x80;
+	SP_CHECK_UINT(sp_picker_share_key(id, ih), 0x81);
+}
+
 /* Endgame: with every block requested, an idle source duplicates the
  * last ones; the loser is cancelled when the first copy lands. */
 SP_TEST(endgame_and_loser_cancel)
