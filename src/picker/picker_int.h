@@ -57,6 +57,8 @@
 #define PK_SEED_SLACK_S 3.0         /* rule 13: a relay gets a block it brings this
 				       long before its deadline, else the seed may */
 #define PK_SHARE_SEED_OUT 6         /* rule 15: blocks out at a seed outside windows */
+#define PK_SHARE_LONE_US 10000000   /* ... with no partner, only this long after the
+				       first fill (the screens find each other) */
 #define PK_SHARE_KEEP 4              /* rule 15: a slice's lowest pieces left to its owner */
 #define PK_SHARE_WAIT_US 4000000     /* ... until our seeds were idle this long */
 #define PK_SHARE_SPREAD_S 3.0       /* rule 15: a frontier piece is asked of a seed
@@ -192,6 +194,8 @@ struct sp_picker {
 	uint32_t sh_next;           /* rule 15: our slice is done below this piece */
 	int64_t sh_busy_us;         /* rule 15: a seed last had our requests out */
 	bool sh_busy_known;
+	int64_t sh_first_us;        /* rule 15: the first fill from a seed */
+	bool sh_first_known;
 
 	struct pk_reader *rd;
 	uint32_t nrd, caprd;

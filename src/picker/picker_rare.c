@@ -107,12 +107,19 @@ void pk_fill_rare(struct sp_picker *p, struct pk_source *s, int64_t now, uint32_
 	uint32_t left = limit > s->room ? s->room : limit;
 	/* seeds and web seeds can serve pieces no partial peer has; in share
 	 * mode (rule 15) only those, while a usable peer may bring the rest,
-	 * and few at a time, even before a peer of the site comes: what we
-	 * asked and have not received yet is invisible to the others, who
-	 * might ask it too */
+	 * and few at a time, even before a peer of the site comes (for
+	 * PK_SHARE_LONE_US; with partners, always): what we asked and have not
+	 * received yet is invisible to the others, who might ask it too */
 	bool source = s->have_all || s->kind == SP_SOURCE_WEBSEED;
 	bool share = source && p->cfg.share_seed;
-	if (share) {
+	if (share && !p->sh_first_known) {
+		p->sh_first_known = true;
+		p->sh_first_us = now;
+	}
+	/* a client alone (no partner after the time screens take to find
+	 * each other: a lone `download --lsd`) is not held to the cap */
+	bool capped = share && (p->sh_m > 1 || now - p->sh_first_us < PK_SHARE_LONE_US);
+	if (capped) {
 		uint32_t cap = s->nreq < PK_SHARE_SEED_OUT ? PK_SHARE_SEED_OUT - s->nreq : 0;
 		left = left < cap ? left : cap;
 	}

@@ -714,6 +714,32 @@ SP_TEST(share_mode_spreads_and_prefers_peers)
 	sp_picker_free(p);
 }
 
+/* Rule 15 alone: a share-mode client with no partner holds a seed to
+ * PK_SHARE_SEED_OUT blocks only while the screens could still be finding
+ * each other; after PK_SHARE_LONE_US it asks as without share mode (a lone
+ * `download --lsd` is not throttled to 6 blocks a round trip). */
+SP_TEST(share_mode_alone_uncapped_after_discovery)
+{
+	struct sp_picker_config c = {.total_length = 200ull * PLEN, .piece_length = PLEN,
+				     .num_pieces = 200, .share_seed = 77};
+	struct sp_picker *p = sp_picker_new(&c);
+	SP_CHECK(p != NULL);
+	seed(p, 1, 1e7, 0.1); /* room for ~60 blocks */
+	struct sp_picker_action a[512];
+	size_t n = next(p, 0, a, 512), early = 0, late = 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i].type == SP_ACTION_REQUEST) {
+			early++; /* delivered, so that the seed is not snubbed */
+			sp_picker_block_arrived(p, 1, a[i].piece, a[i].offset, 11 * SEC);
+		}
+	n = next(p, 11 * SEC, a, 512);
+	for (size_t i = 0; i < n; i++)
+		late += a[i].type == SP_ACTION_REQUEST;
+	SP_CHECK(early > 0 && early <= 6);
+	SP_CHECK(late >= 20);
+	sp_picker_free(p);
+}
+
 /* Rule 15's slices: one screen (share key own) with two partners (keys
  * p1, p2) asks the seed for the pieces of 30 that no peer has; have_mod3
  * gives the partners every piece of that slice (3: none). */
