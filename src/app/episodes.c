@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "app/episodes.h"
+#include "app/http_parse.h"
 
 static bool is_digit(char c)
 {
@@ -23,42 +24,11 @@ static bool is_alnum(char c)
 	return is_digit(c) || (f >= 'a' && f <= 'z');
 }
 
-/* The digit runs at *a and *b as numbers: leading zeros aside, the longer
- * run is the greater number, else the first differing digit decides. Both
- * move past their run. */
-static int cmp_runs(const char **a, const char **b)
-{
-	while (**a == '0' && is_digit((*a)[1]))
-		(*a)++;
-	while (**b == '0' && is_digit((*b)[1]))
-		(*b)++;
-	size_t la = strspn(*a, "0123456789"), lb = strspn(*b, "0123456789");
-	int r = la != lb ? (la < lb ? -1 : 1) : memcmp(*a, *b, la);
-	*a += la;
-	*b += lb;
-	return r;
-}
-
+/* One natural order for the program: serve's pages and m3u sort with it
+ * too (app/http_parse.c). */
 int sp_episodes_natural_cmp(const char *a, const char *b)
 {
-	const char *p = a, *q = b;
-	while (*p && *q) {
-		if (is_digit(*p) && is_digit(*q)) {
-			int r = cmp_runs(&p, &q);
-			if (r)
-				return r < 0 ? -1 : 1;
-			continue;
-		}
-		int x = fold((unsigned char)*p), y = fold((unsigned char)*q);
-		if (x != y)
-			return x < y ? -1 : 1;
-		p++;
-		q++;
-	}
-	if (*p || *q)
-		return *p ? 1 : -1;
-	int r = strcmp(a, b); /* "E01" and "E1": still one order */
-	return r < 0 ? -1 : r > 0;
+	return sp_http_natural_cmp(a, b);
 }
 
 static bool word_sample(const char *s, size_t n)
