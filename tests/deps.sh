@@ -7,7 +7,7 @@ pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev gettext
       libsdl2-dev libass-dev fonts-dejavu-core libcurl4-openssl-dev libevent-dev libssl-dev
       libminiupnpc-dev libnatpmp-dev libsystemd-dev
       ffmpeg transmission-cli aria2 python3-libtorrent opentracker nginx-light iproute2
-      mktorrent strace mpv chromium miniupnpd-nftables nftables xvfb x11-utils desktop-file-utils libxml2-utils imagemagick groff-base appstream debhelper lintian nodejs npm)
+      mktorrent strace stress mpv chromium miniupnpd-nftables nftables xvfb x11-utils desktop-file-utils libxml2-utils imagemagick groff-base appstream debhelper lintian nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

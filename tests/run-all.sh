@@ -4,12 +4,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-bash tests/deps.sh || exit 1
+bash tests/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 build=${SP_BUILD_DIR:-build}
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" -Dwerror=true >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-fi
-ninja -C "$build" || { echo "0 passed, 1 failed"; exit 1; }
 SP_NPM_DIR=${SP_NPM_DIR:-$here/build-npm} meson test -C "$build" --num-processes 2 \
 	--print-errorlogs "$@"
 rc=$?
