@@ -1,5 +1,5 @@
 /* kiosk_fetch.c - the kiosk's playlist and its remote items, fetched
- * with libcurl (blocking easy handles, on the fetch thread or the main
+ * with libcurl (http_get.c: blocking, on the fetch thread or the main
  * thread, never on the session's loop).
  *
  * The list: a local file is read; an http(s) URL is fetched with
@@ -15,24 +15,22 @@
  * transfer within FETCH_TIMEOUT_S. */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app/kiosk.h"
 #include "app/buf.h"
+#include "app/http_get.h"
 #include "app/log.h"
 
 #define FETCH_TIMEOUT_S 60
-#define CONNECT_TIMEOUT_S 10
 #define ITEM_MAX_BYTES (32u << 20)
 
 struct fetch {
@@ -40,91 +38,44 @@ struct fetch {
 	char etag[256], last_modified[128];
 };
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
+static void on_header(const char *line, size_t len, void *arg)
 {
 	struct fetch *f = arg;
-	return app_buf_append(&f->body, p, size * n) < 0 ? 0 : size * n;
-}
-
-/* A header's value into out, trimmed, when its name is name. */
-static void header_value(const char *h, size_t len, const char *name, char *out, size_t n)
-{
-	size_t nl = strlen(name);
-	if (len <= nl || strncasecmp(h, name, nl) || h[nl] != ':')
-		return;
-	const char *v = h + nl + 1, *end = h + len;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	if ((size_t)(end - v) < n) {
-		memcpy(out, v, (size_t)(end - v));
-		out[end - v] = 0;
-	}
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct fetch *f = arg;
-	if (size * n >= 5 && !strncmp(p, "HTTP/", 5)) /* a new answer (a redirect's next) */
+	if (!line) { /* a new answer (a redirect's next) */
 		f->etag[0] = f->last_modified[0] = 0;
-	header_value(p, size * n, "ETag", f->etag, sizeof(f->etag));
-	header_value(p, size * n, "Last-Modified", f->last_modified, sizeof(f->last_modified));
-	return size * n;
+		return;
+	}
+	app_http_header_value(line, len, "ETag", f->etag, sizeof(f->etag));
+	app_http_header_value(line, len, "Last-Modified", f->last_modified,
+			      sizeof(f->last_modified));
 }
 
-/* GET url into f->body (at most max bytes). The HTTP code (304 with
- * validators), or -1 and why. */
+/* GET url into f->body (at most max bytes), with the validators of the
+ * last good answer. The HTTP code (304 with validators), or < 0; why
+ * says what went wrong. */
 static long http_get(const char *url, const char *etag, const char *lm, size_t max,
 		     struct fetch *f, char *why, size_t whylen)
 {
-	CURL *c = curl_easy_init();
-	if (!c) {
-		snprintf(why, whylen, "cannot start libcurl");
-		return -1;
-	}
-	char ebuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdr = NULL;
-	char line[400];
+	char inm[300], ims[160];
+	const char *hdr[3];
+	int n = 0;
 	if (etag && etag[0]) {
-		snprintf(line, sizeof(line), "If-None-Match: %s", etag);
-		hdr = curl_slist_append(hdr, line);
+		snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+		hdr[n++] = inm;
 	}
 	if (lm && lm[0]) {
-		snprintf(line, sizeof(line), "If-Modified-Since: %s", lm);
-		hdr = curl_slist_append(hdr, line);
+		snprintf(ims, sizeof(ims), "If-Modified-Since: %s", lm);
+		hdr[n++] = ims;
 	}
+	hdr[n] = NULL;
 	app_buf_init(&f->body, max);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "swarmplay-kiosk/" SP_VERSION);
-	CURLcode rc = curl_easy_perform(c);
-	long code = -1;
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		if (code != 200 && code != 304)
-			snprintf(why, whylen, "HTTP %ld", code);
-	} else if (rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(why, whylen, "over %zu bytes", max);
-	} else {
-		snprintf(why, whylen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	}
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
-	return code;
+	struct app_http_get g = {.url = url,
+				 .user_agent = "swarmplay-kiosk/" SP_VERSION,
+				 .timeout_s = FETCH_TIMEOUT_S,
+				 .headers = hdr,
+				 .on_header = on_header,
+				 .arg = f};
+	return app_http_get(&g, &f->body, why, whylen);
 }
 
 static int write_file(const char *path, const void *data, size_t len)
@@ -283,7 +234,7 @@ static void save_cached(struct kiosk *k, const struct fetch *f)
 static void fetch_once(struct kiosk *k)
 {
 	struct fetch f = {0};
-	char why[CURL_ERROR_SIZE + 64] = "", etag[256], lm[128];
+	char why[320] = "", etag[256], lm[128];
 	long code = 200;
 	pthread_mutex_lock(&k->mu);
 	snprintf(etag, sizeof(etag), "%s", k->etag);

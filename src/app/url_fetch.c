@@ -1,109 +1,53 @@
 /* url_fetch.c - a play or info source given as a URL (url_fetch.h): the
- * torrent fetched with a blocking libcurl easy handle on the main thread
+ * torrent fetched with a blocking libcurl GET (http_get.c) on the main thread
  * before any session exists, its body under a hard ceiling, judged by
  * url_check.c, then written to a temporary file that sp_metainfo_load
  * reads. Main thread. */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
+#include "app/http_get.h"
 #include "app/i18n.h"
 #include "app/url_check.h"
 #include "app/url_fetch.h"
 
-#define CONNECT_TIMEOUT_S 10
-#define MAX_REDIRECTS 5
-
 struct body {
-	char *data;
-	size_t len, cap;
-	bool over;
+	struct app_buf buf;
 	char type[128]; /* the last answer's Content-Type */
 };
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
+static void on_header(const char *line, size_t len, void *arg)
 {
 	struct body *b = arg;
-	size_t add = size * n;
-	if (add > SP_URL_MAX_BYTES - b->len) {
-		b->over = true;
-		return 0; /* libcurl stops: CURLE_WRITE_ERROR */
-	}
-	if (b->len + add > b->cap) {
-		size_t cap = b->cap ? b->cap : 64 * 1024;
-		while (cap < b->len + add)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d)
-			return 0;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, add);
-	b->len += add;
-	return add;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t len = size * n;
-	if (len >= 5 && !strncmp(p, "HTTP/", 5)) /* a new answer (after a redirect) */
+	if (!line) /* a new answer (after a redirect) */
 		b->type[0] = 0;
-	if (len > 13 && !strncasecmp(p, "Content-Type:", 13)) {
-		const char *v = p + 13, *end = p + len;
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-			end--;
-		size_t vn =
-		    (size_t)(end - v) < sizeof(b->type) ? (size_t)(end - v) : sizeof(b->type) - 1;
-		memcpy(b->type, v, vn);
-		b->type[vn] = 0;
-	}
-	return len;
+	else
+		app_http_header_value(line, len, "Content-Type", b->type, sizeof(b->type));
 }
 
-/* GET url into b. 0, or -EIO / -EBADMSG with *err. */
+/* GET url into b. 0, or -EIO / -EBADMSG / -ENOMEM with *err. */
 static int get(const char *url, struct body *b, struct sp_error **err)
 {
-	CURL *c = curl_easy_init();
-	if (!c)
+	char why[320];
+	struct app_http_get g = {.url = url,
+				 .user_agent = "swarmplay/" SP_VERSION,
+				 .timeout_s = SP_URL_TIMEOUT_S,
+				 .on_header = on_header,
+				 .arg = b};
+	long code = app_http_get(&g, &b->buf, why, sizeof(why));
+	if (code == -ENOMEM)
 		return sp_error_set(err, -ENOMEM, _("cannot start libcurl"));
-	char ebuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)SP_URL_TIMEOUT_S);
-	/* refused at once when the server says its length */
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SP_URL_MAX_BYTES);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "swarmplay/" SP_VERSION);
-	CURLcode rc = curl_easy_perform(c);
-	long code = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	if (rc == CURLE_FILESIZE_EXCEEDED || b->over)
+	if (code == -EFBIG)
 		return sp_error_set(err, -EBADMSG,
 				    _("%s: the answer is over %u MB: no torrent is that big"), url,
 				    SP_URL_MAX_BYTES >> 20);
-	if (rc != CURLE_OK)
-		return sp_error_set(err, -EIO, _("cannot fetch %s: %s"), url,
-				    ebuf[0] ? ebuf : curl_easy_strerror(rc));
+	if (code < 0)
+		return sp_error_set(err, -EIO, _("cannot fetch %s: %s"), url, why);
 	if (code != 200)
 		return sp_error_set(err, -EIO, _("cannot fetch %s: the server answered HTTP %ld"),
 				    url, code);
@@ -112,7 +56,7 @@ static int get(const char *url, struct body *b, struct sp_error **err)
 
 static int judge(const char *url, const struct body *b, struct sp_error **err)
 {
-	switch (sp_url_check(b->type, b->data, b->len)) {
+	switch (sp_url_check(b->type, (const char *)b->buf.data, b->buf.len)) {
 	case SP_URL_TORRENT:
 		return 0;
 	case SP_URL_HTML:
@@ -143,8 +87,8 @@ static int save(struct sp_url_source *u, const struct body *b, struct sp_error *
 				    strerror(errno));
 	u->temporary = true;
 	size_t off = 0;
-	while (off < b->len) {
-		ssize_t n = write(fd, b->data + off, b->len - off);
+	while (off < b->buf.len) {
+		ssize_t n = write(fd, b->buf.data + off, b->buf.len - off);
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
 			close(fd);
@@ -173,10 +117,11 @@ int sp_url_source_open(struct sp_url_source *u, const char **src, struct sp_erro
 		return 0;
 	}
 	struct body b = {0};
+	app_buf_init(&b.buf, SP_URL_MAX_BYTES);
 	int r = get(*src, &b, err);
 	r = r < 0 ? r : judge(*src, &b, err);
 	r = r < 0 ? r : save(u, &b, err);
-	free(b.data);
+	app_buf_fini(&b.buf);
 	if (r < 0) {
 		sp_url_source_close(u);
 		return r;

@@ -12,7 +12,9 @@
  * and never trusted beyond "this address claims this port for this
  * info-hash". SWARMPLAY_LSD=loopback keeps it on 127.0.0.1 (the tests: no
  * multicast leaves the machine; screens of one host still find each
- * other). */
+ * other); loopback:PORT also moves it off 6771, so that each test has an
+ * LSD of its own (two tests on one machine never see each other's
+ * screens). */
 #include "net/session.h"
 
 #include <arpa/inet.h>
@@ -44,8 +46,16 @@ static bool lsd_allowed(const struct sp_torrent *t)
 
 static bool loopback_only(void)
 {
-	const char *v = getenv("SWARMPLAY_LSD");
-	return v && !strcmp(v, "loopback");
+	uint16_t port;
+	return sp_lsd_env_parse(getenv("SWARMPLAY_LSD"), &port) != 0;
+}
+
+/* 6771, or the test's own port (SWARMPLAY_LSD=loopback:PORT) */
+static uint16_t lsd_port(void)
+{
+	uint16_t port = LSD_PORT;
+	sp_lsd_env_parse(getenv("SWARMPLAY_LSD"), &port);
+	return port;
 }
 
 static void send_one(struct sp_session *s, const char *msg, size_t len, const char *ifaddr)
@@ -53,7 +63,7 @@ static void send_one(struct sp_session *s, const char *msg, size_t len, const ch
 	struct in_addr ifa;
 	inet_pton(AF_INET, ifaddr, &ifa);
 	setsockopt(s->lsd_fd, IPPROTO_IP, IP_MULTICAST_IF, &ifa, sizeof(ifa));
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(LSD_PORT)};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(lsd_port())};
 	inet_pton(AF_INET, LSD_GROUP, &to.sin_addr);
 	if (sendto(s->lsd_fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		SP_DEBUG(MOD, "announce via %s: %s", ifaddr, strerror(errno));
@@ -65,7 +75,7 @@ static int message(char *msg, size_t len, struct sp_session *s, struct sp_torren
 	int n = snprintf(msg, len,
 			 "BT-SEARCH * HTTP/1.1\r\nHost: %s:%d\r\nPort: %u\r\nInfohash: %s\r\n"
 			 "cookie: %s\r\n\r\n\r\n",
-			 host, LSD_PORT, s->port, t->mi->info_hash_hex, s->lsd_cookie);
+			 host, lsd_port(), s->port, t->mi->info_hash_hex, s->lsd_cookie);
 	return n > 0 && (size_t)n < len ? n : -1;
 }
 
@@ -142,7 +152,7 @@ static int start4(struct sp_session *s)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one));
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(LSD_PORT)};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(lsd_port())};
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		int e = -errno;
 		close(fd);

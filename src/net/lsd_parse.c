@@ -80,3 +80,19 @@ int sp_lsd_parse(const char *buf, size_t len, struct sp_lsd_msg *out)
 	out->port = (uint16_t)port;
 	return 0;
 }
+
+int sp_lsd_env_parse(const char *v, uint16_t *port)
+{
+	if (!v || !*v)
+		return 0;
+	if (!strcmp(v, "loopback"))
+		return 1;
+	if (strncmp(v, "loopback:", 9) || v[9] < '0' || v[9] > '9')
+		return -EINVAL;
+	char *end;
+	long p = strtol(v + 9, &end, 10);
+	if (*end || p < 1 || p > 65535)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 1;
+}

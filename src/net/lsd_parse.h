@@ -26,4 +26,12 @@ struct sp_lsd_msg {
 /* 0, or -EBADMSG (not an announce, no valid port, or over the ceiling). */
 int sp_lsd_parse(const char *buf, size_t len, struct sp_lsd_msg *out);
 
+/* The SWARMPLAY_LSD environment variable (the tests'): NULL or "" is the
+ * normal LSD (0); "loopback" keeps it on 127.0.0.1 (1); "loopback:PORT"
+ * also multicasts and listens on PORT instead of 6771, so that tests on one
+ * machine each have their own LSD (1, *port set). Anything else: -EINVAL
+ * (taken as "loopback" by the caller: a test's typo never multicasts on
+ * the LAN). *port is left alone unless a PORT is given. */
+int sp_lsd_env_parse(const char *v, uint16_t *port);
+
 #endif

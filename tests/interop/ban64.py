@@ -14,7 +14,7 @@ libtorrent seed on 127.0.0.1. `swarmplay download --peer` all three must:
 
 The test runs itself again inside the namespace (--inside). Skips (77)
 without root or `ip netns`."""
-import binascii, os, signal, socket, subprocess, sys, time
+import binascii, os, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu  # noqa: E402
@@ -43,7 +43,7 @@ if "--inside" not in sys.argv:
     finally:
         subprocess.run(["ip", "netns", "del", ns])
 
-from net_liar import Liar  # noqa: E402
+from net_liar import Liar, finish_seed_download, handshake_answered, wait_log  # noqa: E402
 
 lt = nu.lt()
 nu.swarmplay()
@@ -56,10 +56,7 @@ info = lt.torrent_info(torrent)
 liars = [Liar(binascii.unhexlify(ih), info.num_pieces(), host=h) for h in (A, B)]
 
 # the honest seed, slowed so that both liars are asked before it is done
-ses = nu.lt_session(lt, 0, upload_limit=400_000)
-port = ses.listen_port()
-h = nu.lt_add(lt, ses, torrent, src, seed=True)
-nu.wait_lt_seeding(h)
+ses, port = nu.lt_seed(lt, torrent, src, upload_limit=400_000)
 
 dst = os.path.join(root, "dl")
 stats = os.path.join(root, "dl.json")
@@ -70,71 +67,27 @@ p, sp_port = nu.start_swarmplay_port(
      "[%s]:%d" % (B, liars[1].addr[1]), "--peer", "127.0.0.1:%d" % port], log_path)
 
 
-def log():
-    with open(log_path, errors="replace") as f:
-        return f.read()
-
-
 def both_banned(text):
     """Each liar banned, the second one with its /64 (either may lie first)."""
     return ("banned %s " % A in text and "banned %s " % B in text and
             ("banned %s and its /64" % A in text or "banned %s and its /64" % B in text))
 
 
-end = time.time() + 120
-while time.time() < end and p.poll() is None and not both_banned(log()):
-    time.sleep(0.1)
-if not both_banned(log()):
+if not wait_log(log_path, both_banned, p, 120):
     nu.stop(p)
     nu.show_log(log_path)
     nu.fail("not both liars banned, the second with its /64 (sent %d and %d bad blocks)"
             % (liars[0].blocks_sent, liars[1].blocks_sent))
 
-
-def dial_in(src_host):
-    """A handshake for our torrent from src_host; True when swarmplay answers."""
-    fam = socket.AF_INET6 if ":" in src_host else socket.AF_INET
-    c = socket.socket(fam, socket.SOCK_STREAM)
-    c.settimeout(5)
-    try:
-        c.bind((src_host, 0))
-        c.connect(("::1" if fam == socket.AF_INET6 else "127.0.0.1", sp_port))
-        c.sendall(b"\x13BitTorrent protocol" + bytes(8) + binascii.unhexlify(ih) +
-                  b"-LI0001-" + os.urandom(12))
-        return len(c.recv(68)) > 0
-    except OSError:  # reset, closed, timed out
-        return False
-    finally:
-        c.close()
-
-
 for who in (A, B, C):
-    if dial_in(who):
+    if handshake_answered(ih, sp_port, who):
         nu.stop(p)
         nu.fail("%s dialled in after the bans and got a handshake" % who)
-if not dial_in("127.0.0.1"):
+if not handshake_answered(ih, sp_port, "127.0.0.1"):
     nu.stop(p)
     nu.show_log(log_path)
     nu.fail("the control, 127.0.0.1 dialling in, got no handshake: the check is blind")
 
-while time.time() < end and p.poll() is None:
-    try:
-        if nu.read_json(stats).get("complete"):
-            break
-    except (OSError, ValueError):
-        pass
-    time.sleep(0.2)
-p.send_signal(signal.SIGINT)
-rc = p.wait(30)
-for li in liars:
-    li.stop()
-if rc != 0:
-    nu.show_log(log_path)
-    nu.fail("swarmplay exited with %s" % rc)
-diff = nu.same_tree(content, os.path.join(dst, os.path.basename(content)))
-if diff:
-    nu.fail("the copy is not the data: %s" % diff)
-if "banned 127.0.0.1" in log():
-    nu.fail("the honest seed was banned")
+finish_seed_download(p, stats, log_path, content, dst, 120, liars)
 print("ok: liars %s and %s banned (%d, %d bad blocks), then their /64: %s refused too; "
       "copy identical" % (A, B, liars[0].blocks_sent, liars[1].blocks_sent, C))

@@ -4,7 +4,7 @@ answers every request with garbage, next to an honest libtorrent seed
 (127.0.0.1, rate-limited so the liar gets its share of requests).
 swarmplay must ban the liar, never the honest seed, and finish with a
 byte-identical copy."""
-import binascii, os, sys, time
+import binascii, os, sys
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu
@@ -23,10 +23,7 @@ try:
 except OSError as e:
     nu.skip("cannot bind 127.0.0.2: %s" % e)
 
-ses = nu.lt_session(lt, 0, upload_limit=1_000_000)
-port = ses.listen_port()
-h = nu.lt_add(lt, ses, torrent, src, seed=True)
-nu.wait_lt_seeding(h)
+ses, port = nu.lt_seed(lt, torrent, src, upload_limit=1_000_000)
 
 # the liar first, so it is asked for as much as possible
 st = nu.download(root, "dl", torrent, content,

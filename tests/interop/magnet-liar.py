@@ -72,5 +72,8 @@ def late_seed():  # the honest seed shows up after the liar
 
 threading.Thread(target=late_seed, daemon=True).start()
 t0 = time.time()
-st = nu.download(root, "dl", magnet, content, extra=["--port", str(sp_port)], timeout=60)
+# 180 s is a guard, not a measure: the liar costs 15 s by design, and on a
+# loaded machine (issue 11: the suite under stress -c 2) the download may
+# take several times its 20 s; the broken code never completes at all
+st = nu.download(root, "dl", magnet, content, extra=["--port", str(sp_port)], timeout=180)
 print("ok: metadata and data despite the liar in %.1f s" % (time.time() - t0))

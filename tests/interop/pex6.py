@@ -16,19 +16,14 @@ the only way a peer learns another's address is PEX.
      source bit `pex`) at the other's [::1] listen port.
 
 Skips (77) when ::1 cannot be bound."""
-import os, socket, sys, time
+import os, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu  # noqa: E402
 
 lt = nu.lt()
 nu.swarmplay()
-try:
-    s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    s6.bind(("::1", 0))
-    s6.close()
-except OSError as e:
-    nu.skip("cannot bind ::1 (no IPv6 here?): %s" % e)
+nu.need_ipv6()
 root = nu.workdir("pex6")
 src = os.path.join(root, "seed")
 content = nu.make_payload(src, layout=[("clip.bin", 2_000_003), ("notes.txt", 10_001)])
@@ -37,19 +32,8 @@ nu.make_torrent(lt, content, torrent, piece_size=32768)
 
 
 def session6(upload_limit=0, dial_out=True):
-    s = lt.session({
-        "listen_interfaces": "[::1]:0", "enable_dht": False, "enable_lsd": False,
-        "enable_upnp": False, "enable_natpmp": False,
-        "allow_multiple_connections_per_ip": True, "alert_mask": 0, "tick_interval": 50,
-        "enable_outgoing_utp": False, "enable_incoming_utp": False,
-        "enable_outgoing_tcp": dial_out, "upload_rate_limit": upload_limit})
-    if upload_limit:
-        # loopback is exempt from rate limits unless put in the global class
-        f = lt.ip_filter()
-        f.add_rule("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-                   1 << lt.session.global_peer_class_id)
-        s.set_peer_class_filter(f)
-    return s
+    return nu.lt_session(lt, 0, upload_limit, host="::1", enable_outgoing_utp=False,
+                         enable_incoming_utp=False, enable_outgoing_tcp=dial_out)
 
 
 def add(ses, save, seed=False):

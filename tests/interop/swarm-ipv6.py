@@ -16,12 +16,7 @@ import net_util as nu
 
 lt = nu.lt()
 nu.swarmplay()
-try:
-    s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    s6.bind(("::1", 0))
-    s6.close()
-except OSError as e:
-    nu.skip("cannot bind ::1 (no IPv6 here?): %s" % e)
+nu.need_ipv6()
 root = nu.workdir("swarm-ipv6")
 src = os.path.join(root, "seed")
 content = nu.make_payload(src)
@@ -30,11 +25,9 @@ ih = nu.make_torrent(lt, content, torrent)
 
 
 def session6():
-    return lt.session({
-        "listen_interfaces": "[::1]:0", "enable_dht": True, "enable_lsd": False,
-        "enable_upnp": False, "enable_natpmp": False, "dht_bootstrap_nodes": "",
-        "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
-        "dht_block_ratelimit": 1000, "dht_announce_interval": 3, "alert_mask": 0})
+    return nu.lt_session(lt, 0, host="::1", enable_dht=True, dht_bootstrap_nodes="",
+                         dht_restrict_routing_ips=False, dht_restrict_search_ips=False,
+                         dht_block_ratelimit=1000, dht_announce_interval=3)
 
 
 nodes = [session6() for _ in range(3)]

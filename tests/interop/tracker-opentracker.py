@@ -11,6 +11,9 @@ us removes our address from the next peer list.
 usage: tracker-opentracker.py PATH/TO/tracker-announce"""
 import os, shutil, signal, socket, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
+import ports
+
 SKIP = 77
 
 
@@ -35,12 +38,7 @@ except ImportError:
     skip("python3-libtorrent is not importable from " + sys.executable)
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+free_port = ports.free_port  # TCP and UDP, no other test takes it meanwhile
 
 
 def announce(url, ih, port, *opts):
@@ -69,7 +67,7 @@ os.mkdir(data)
 with open(os.path.join(data, "payload.bin"), "wb") as f:
     f.write(os.urandom(200 * 1024))
 
-tport, uport = free_port(), free_port(socket.SOCK_DGRAM)
+tport, uport = free_port(), free_port()
 http_url = "http://127.0.0.1:%d/announce" % tport
 udp_url = "udp://127.0.0.1:%d/announce" % uport  # sends BEP 41 URLData
 

@@ -5,7 +5,7 @@ listens on, an HTTP tracker nobody listens on, then a real opentracker
 over UDP where a libtorrent seed announced itself. `swarmplay download`
 (no --peer) must get every byte, and its log must show both dead trackers
 reported before the working one answered."""
-import os, socket, subprocess, sys, time
+import os, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu
@@ -22,10 +22,7 @@ probe = os.path.join(root, "probe.torrent")
 ih = nu.make_torrent(lt, content, probe)
 tracker = nu.Opentracker(root, [ih], logs)
 ot_udp = "udp://127.0.0.1:%d/announce" % tracker.port
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-dead_udp = "udp://127.0.0.1:%d/announce" % s.getsockname()[1]
-s.close()
+dead_udp = "udp://127.0.0.1:%d/announce" % nu.free_port()  # held: nothing else binds it
 dead_http = "http://127.0.0.1:%d/announce" % nu.free_port()
 
 torrent = os.path.join(root, "t.torrent")

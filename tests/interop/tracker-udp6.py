@@ -9,7 +9,7 @@ IPv6 address (peers6), and downloads the torrent from it, byte-identical.
 this tracker: its UDP answers hold IPv4 peers only; opentracker from
 Debian is built IPv4-only. test-tracker-udp covers 18-byte peers.)
 Skips (77) without node, the npm package or ::1."""
-import json, os, shutil, socket, subprocess, sys, time
+import json, os, shutil, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
 import net_util as nu
@@ -20,12 +20,7 @@ npm = os.environ.get("SP_NPM_DIR", os.path.join(os.environ.get("SP_SRCDIR", ".")
 mod = os.path.join(npm, "node_modules", "bittorrent-tracker")
 if not shutil.which("node") or not os.path.isdir(mod):
     nu.skip("node or the npm bittorrent-tracker package is missing (tests/deps.sh)")
-try:
-    s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    s6.bind(("::1", 0))
-    s6.close()
-except OSError as e:
-    nu.skip("cannot bind ::1 (no IPv6 here?): %s" % e)
+nu.need_ipv6()
 w = nu.workdir("tracker-udp6")
 
 script = os.path.join(w, "tracker.js")

@@ -3,11 +3,13 @@
 payload with awkward sizes, v1 torrents, libtorrent / aria2c /
 transmission peers, running swarmplay, comparing trees byte for byte.
 
-Every helper stays on 127.0.0.1 and picks ports by binding port 0. A test
+Every helper stays on 127.0.0.1; free_port() is ports.py's (a port no
+other test takes meanwhile), libtorrent binds port 0 itself. A test
 that lacks a tool calls skip(), which exits 77."""
 import atexit, filecmp, json, os, random, re, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.parse, urllib.request
 import offline  # noqa: F401  (sets the no-outside-traffic environment)
+import ports
 
 SKIP = 77
 
@@ -55,12 +57,7 @@ def swarmplay():
     return exe
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = ports.free_port  # held for this test alone (ports.py)
 
 
 def workdir(name):
@@ -114,20 +111,40 @@ def same_tree(a, b):
     return None
 
 
-def lt_session(lt_mod, port, upload_limit=0, download_limit=0):
-    s = lt_mod.session({
-        "listen_interfaces": "127.0.0.1:%d" % port,
+def lt_session(lt_mod, port, upload_limit=0, download_limit=0, host="127.0.0.1", **settings):
+    """A libtorrent session listening on host:port only (port 0: its own
+    choice; host "::1" for an IPv6-only one), no DHT, LSD, UPnP or NAT-PMP,
+    several connections per address (every peer is on loopback); settings
+    add to or override these. Rate limits apply to loopback peers too."""
+    conf = {
+        "listen_interfaces": ("[%s]:%d" if ":" in host else "%s:%d") % (host, port),
         "enable_dht": False, "enable_lsd": False, "enable_upnp": False,
         "enable_natpmp": False, "allow_multiple_connections_per_ip": True,
         "alert_mask": 0, "tick_interval": 50,
         "upload_rate_limit": upload_limit, "download_rate_limit": download_limit,
-    })
+    }
+    conf.update(settings)
+    s = lt_mod.session(conf)
     if upload_limit or download_limit:
         # loopback is exempt from rate limits unless put in the global class
         f = lt_mod.ip_filter()
         f.add_rule("0.0.0.0", "255.255.255.255", 1 << lt_mod.session.global_peer_class_id)
+        f.add_rule("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                   1 << lt_mod.session.global_peer_class_id)
         s.set_peer_class_filter(f)
     return s
+
+
+def need_ipv6():
+    """Skips (77) unless ::1 can be bound, TCP and UDP (no IPv6 here)."""
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET6, kind)
+        try:
+            s.bind(("::1", 0))
+        except OSError as e:
+            skip("cannot bind ::1 (no IPv6 here?): %s" % e)
+        finally:
+            s.close()
 
 
 def lt_add(lt_mod, ses, torrent, save_path, seed=False):
@@ -145,6 +162,14 @@ def wait_lt_seeding(h, timeout=30):
             return
         time.sleep(0.1)
     fail("libtorrent did not start seeding")
+
+
+def lt_seed(lt_mod, torrent, save_path, upload_limit=0):
+    """An honest libtorrent seed of torrent on 127.0.0.1 (its files in
+    save_path, capped at upload_limit B/s), seeding: (session, port)."""
+    ses = lt_session(lt_mod, 0, upload_limit=upload_limit)
+    wait_lt_seeding(lt_add(lt_mod, ses, torrent, save_path, seed=True))
+    return ses, ses.listen_port()
 
 
 ARIA2_COMMON = ["--enable-dht=false", "--enable-dht6=false", "--enable-peer-exchange=false",

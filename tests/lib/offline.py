@@ -5,8 +5,11 @@ starts swarmplay through them): the swarmplay processes they start inherit
 an environment with no DHT bootstrap routers (SWARMPLAY_DHT_BOOTSTRAP
 empty, unless the caller already named local nodes), no port mapping on a
 gateway (SWARMPLAY_PORT_MAPPING=off), local service discovery on
-loopback only (SWARMPLAY_LSD=loopback: the kiosk turns LSD on), and a routing table kept in the
-build tree (XDG_STATE_HOME), never the user's, which names internet hosts.
+loopback only and on a port of this test's own (SWARMPLAY_LSD=loopback:PORT,
+a port from ports.py: the kiosk turns LSD on, and two tests that run at
+once, with the same clip, must not see each other's screens), and a
+routing table kept in the build tree (XDG_STATE_HOME), never the user's,
+which names internet hosts.
 meson's test_env sets the same; this covers a script run by hand. A test
 that needs one of them (the port-mapping test in its namespaces) passes
 its own value to that one process.
@@ -14,9 +17,14 @@ its own value to that one process.
 import os
 import tempfile
 
+import ports
+
 os.environ.setdefault("SWARMPLAY_DHT_BOOTSTRAP", "")
 os.environ["SWARMPLAY_PORT_MAPPING"] = "off"
-os.environ["SWARMPLAY_LSD"] = "loopback"  # the kiosk's LSD multicasts on 127.0.0.1 only
+# the kiosk's LSD multicasts on 127.0.0.1 only, on this test's own port (a
+# test started by another test keeps the port it was given)
+if not os.environ.get("SWARMPLAY_LSD", "").startswith("loopback:"):
+    os.environ["SWARMPLAY_LSD"] = "loopback:%d" % ports.free_port()
 _state = os.path.join(os.path.abspath(os.environ.get("SP_BUILDDIR", tempfile.gettempdir())),
                       "test-state")
 if not os.environ.get("XDG_STATE_HOME", "").startswith(_state):

@@ -5,7 +5,8 @@
   need(*tools)                      skip unless every tool is on PATH
   swarmplay()                       the built binary ($SWARMPLAY)
   workdir(name)                     a fresh directory under the build dir
-  free_port()                       a free TCP port on 127.0.0.1
+  free_port()                       a port on 127.0.0.1 no other test
+                                    takes meanwhile (ports.py)
   make_video(path, kind, seconds)   test media from lavfi (testsrc2 + sine)
                                     kind: mp4 (faststart), mp4-end (moov at
                                     the end), mkv (H.264+Opus), webm
@@ -22,10 +23,11 @@
                                     ending where ref ends, else why not
   runs(ref, got)                    got as [(start, length)] runs of ref
 
-Everything stays on 127.0.0.1; ports come from binding port 0 (libtorrent
-binds port 0 itself and says which it got)."""
+Everything stays on 127.0.0.1; ports come from ports.py (libtorrent binds
+port 0 itself and says which it got)."""
 import hashlib, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 import offline  # noqa: F401  (sets the no-outside-traffic environment)
+import ports
 
 SKIP = 77
 
@@ -119,12 +121,7 @@ def workdir(name):
     return tempfile.mkdtemp(prefix=name + "-", dir=d)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = ports.free_port  # held for this test alone (ports.py)
 
 
 _LAVFI = ["-f", "lavfi", "-i", "testsrc2=size={size}:rate=25:duration={sec}",

@@ -1,7 +1,8 @@
 /* test_lsd_parse.c - BEP 14 datagrams read (pure): an announce with two
  * info-hashes (upper case folded), the cookie, and what is refused: no
  * port, a port out of range or with junk, a hash not 40 hex digits, more
- * hashes than the ceiling, an over-long datagram, another method. */
+ * hashes than the ceiling, an over-long datagram, another method; the
+ * tests' SWARMPLAY_LSD values (loopback, loopback:PORT, junk). */
 #include "net/lsd_parse.h"
 #include "harness.h"
 
@@ -54,6 +55,25 @@ SP_TEST(refused)
 	SP_CHECK_INT(sp_lsd_parse(big, at, &m), -EBADMSG); /* over the ceiling */
 	SP_CHECK_INT(sp_lsd_parse(big, 1300, &m), 0);
 	SP_CHECK_INT(m.nhashes, SP_LSD_MAX_HASHES);
+}
+
+SP_TEST(env)
+{
+	uint16_t port = 6771;
+	SP_CHECK_INT(sp_lsd_env_parse(NULL, &port), 0);
+	SP_CHECK_INT(sp_lsd_env_parse("", &port), 0);
+	SP_CHECK_INT(sp_lsd_env_parse("loopback", &port), 1);
+	SP_CHECK_UINT(port, 6771);
+	SP_CHECK_INT(sp_lsd_env_parse("loopback:23456", &port), 1);
+	SP_CHECK_UINT(port, 23456);
+	port = 6771;
+	SP_CHECK_INT(sp_lsd_env_parse("loopback:0", &port), -EINVAL);
+	SP_CHECK_INT(sp_lsd_env_parse("loopback:65536", &port), -EINVAL);
+	SP_CHECK_INT(sp_lsd_env_parse("loopback:12x", &port), -EINVAL);
+	SP_CHECK_INT(sp_lsd_env_parse("loopback:-1", &port), -EINVAL);
+	SP_CHECK_INT(sp_lsd_env_parse("loopback:", &port), -EINVAL);
+	SP_CHECK_INT(sp_lsd_env_parse("lan", &port), -EINVAL);
+	SP_CHECK_UINT(port, 6771);
 }
 
 SP_TEST_MAIN()
