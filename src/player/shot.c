@@ -43,13 +43,23 @@ int sp_shot_png(const char *path, const uint8_t *rgb, int w, int h)
 	r = -EIO;
 	if (avcodec_send_frame(c, f) < 0 || avcodec_receive_packet(c, pkt) < 0)
 		goto out;
-	FILE *out = fopen(path, "wb");
+	/* written beside it, then renamed: whoever sees path (a test, a
+	 * monitor polling for it) reads a whole PNG */
+	char tmp[4200];
+	r = -ENAMETOOLONG;
+	if (snprintf(tmp, sizeof(tmp), "%s.part", path) >= (int)sizeof(tmp))
+		goto out;
+	FILE *out = fopen(tmp, "wb");
 	if (!out) {
 		r = -errno;
 		goto out;
 	}
 	bool ok = fwrite(pkt->data, 1, (size_t)pkt->size, out) == (size_t)pkt->size;
 	r = fclose(out) == 0 && ok ? 0 : -EIO;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		remove(tmp);
 out:
 	av_packet_free(&pkt);
 	f->data[0] = NULL;

@@ -152,18 +152,28 @@ try:
     wait(lambda s: s["last_fetch"]["count"] > before, "reload: the list fetched again", 20)
     rc, reply, _ = ctl("pause")
     check(rc == 0 and reply == {"ok": True, "pending": True}, "pause: %s" % reply)
-    check(status()["paused"] is True, "status: paused")
-    time.sleep(0.5)
-    p0 = status()["current"]["position_s"]
-    time.sleep(1.5)
+    # pending: the main thread applies it (on a loaded machine, later)
+    wait(lambda s: s["paused"] is True, "status: paused", 10)
+    # the position the player reports last, once two readings agree
+    # (a report on its way when the pause came may still land)
+    prev = None
+    for _ in range(50):
+        p0 = status()["current"]["position_s"]
+        if p0 == prev:
+            break
+        prev = p0
+        time.sleep(0.3)
+    time.sleep(1.5)  # that nothing moves: a loaded machine moves nothing either
     p1 = status()["current"]["position_s"]
     check(abs(p1 - p0) < 0.3, "paused: the position stays (%.1f s, 1.5 s later %.1f s)" %
           (p0, p1))
     rc, reply, _ = ctl("play")
-    check(rc == 0 and reply["ok"] and status()["paused"] is False, "play: %s, not paused" % reply)
-    time.sleep(1.5)
-    p2 = status()["current"]["position_s"]
-    check(p2 > p1 + 0.7, "playing again: the position moves on (%.1f s, then %.1f s)" % (p1, p2))
+    check(rc == 0 and reply["ok"], "play: %s" % reply)
+    wait(lambda s: s["paused"] is False, "status: not paused", 10)
+    st = wait(lambda s: s["current"]["position_s"] > p1 + 0.7,
+              "playing again: the position moves on past %.1f s" % (p1 + 0.7), 20)
+    check(True, "playing again: the position moves on (%.1f s, then %.1f s)"
+          % (p1, st["current"]["position_s"]))
     rc, reply, _ = ctl("volume", 30)
     check(rc == 0 and reply["ok"] and status()["volume"] == 30, "volume 30: %s" % reply)
     rc, reply, _ = ctl("seek", 25)
@@ -176,8 +186,7 @@ try:
     check(rc == 0 and reply["ok"], "screenshot FILE: %s" % reply)
     end = time.time() + 20
     while not os.path.exists(shot) and time.time() < end:
-        time.sleep(0.1)
-    time.sleep(0.3)
+        time.sleep(0.1)  # a PNG appears whole (written beside it, renamed)
     head = open(shot, "rb").read(24) if os.path.exists(shot) else b""
     size = struct.unpack(">II", head[16:24]) if len(head) == 24 else None
     check(head[:8] == b"\x89PNG\r\n\x1a\n" and size == (160, 120),
@@ -282,10 +291,11 @@ try:
     check(nfds(kiosk.pid) <= fds0 + 1, "open files: %d before, %d after (one is the other "
           "client)" % (fds0, nfds(kiosk.pid)))
     p0 = status()["current"]
-    time.sleep(1.5)
-    p1 = status()["current"]
-    check(p1["index"] != p0["index"] or p1["position_s"] > p0["position_s"],
-          "the kiosk plays on (%.1f s, then %.1f s)" % (p0["position_s"], p1["position_s"]))
+    st = wait(lambda s: s["current"] and (s["current"]["index"] != p0["index"] or
+                                          s["current"]["position_s"] > p0["position_s"]),
+              "the kiosk plays on past %.1f s" % p0["position_s"], 20)
+    check(True, "the kiosk plays on (%.1f s, then %.1f s)"
+          % (p0["position_s"], st["current"]["position_s"]))
     other.close()
 finally:
     code = swarm.terminate(kiosk)

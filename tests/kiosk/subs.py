@@ -57,8 +57,7 @@ def lit(path):
     """Pixels not black in the bottom third of the PNG."""
     end = time.time() + 20
     while not os.path.exists(path) and time.time() < end:
-        time.sleep(0.1)
-    time.sleep(0.3)
+        time.sleep(0.1)  # a PNG appears whole (written beside it, renamed)
     out = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", path, "-f",
                           "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True).stdout
     w, h = 320, 240
