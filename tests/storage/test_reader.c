@@ -111,8 +111,9 @@ SP_TEST(blocking_read_wakes_on_verify)
 	struct job j = {.r = r, .off = 5000, .len = sizeof(buf), .buf = buf};
 	pthread_t th;
 	pthread_create(&th, NULL, read_main, &j);
-	/* The read is waiting and has told the picker where it is. */
-	for (int i = 0; i < 100 && atomic_load(&cur.n) == 0; i++)
+	/* The read is waiting and has told the picker where it is (up to
+	 * 10 s: a loaded machine may start the thread late). */
+	for (int i = 0; i < 10000 && atomic_load(&cur.n) == 0; i++)
 		usleep(1000);
 	SP_CHECK_INT(atomic_load(&cur.n), 1);
 	SP_CHECK_UINT(atomic_load(&cur.last), 10000 + 5000);

@@ -672,7 +672,7 @@ SP_TEST(save_skipped_when_nothing_changed)
 	feed_piece(fx.st, fx.t, 1, 4096);
 	rec_wait(&fx.rec, &fx.rec.verified, 2);
 	sp_storage_request_save(fx.st); /* on a worker */
-	for (int i = 0; i < 100 && resume_ino(&fx) == a; i++)
+	for (int i = 0; i < 1000 && resume_ino(&fx) == a; i++) /* 10 s: fsync on a busy disk */
 		usleep(10000);
 	SP_CHECK(resume_ino(&fx) != a);
 	fx_fini(&fx);
@@ -750,7 +750,7 @@ SP_TEST(many_pieces_parallel)
 	/* A resume file was saved on the way (every 32 pieces), on a worker. */
 	char rp[200];
 	snprintf(rp, sizeof(rp), ".swarmplay/%s.resume", fx.t->mi.info_hash_hex);
-	for (int i = 0; i < 100 && !exists(fx.dir, rp); i++)
+	for (int i = 0; i < 1000 && !exists(fx.dir, rp); i++) /* 10 s: fsync on a busy disk */
 		usleep(10000);
 	SP_CHECK(exists(fx.dir, rp));
 	size_t len = 0;
