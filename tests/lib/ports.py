@@ -10,7 +10,7 @@ out by itself, and reserves it for the life of this process with an
 flock on a file named after it in $TMPDIR/swarmplay-test-ports/, which
 every test's free_port() respects: two tests never hold the same port.
 It is checked free (TCP and UDP: swarmplay's DHT shares its peer port)
-on the address asked for before it is returned.
+on every address of the family asked for before it is returned.
 
 Standard library only; imported by offline.py, net_util.py and swarm.py."""
 import errno, fcntl, os, random, socket, tempfile
@@ -34,11 +34,13 @@ def _pool():
 
 
 def _binds(port, host):
+    """Free on every address of host's family (swarmplay listens on all of
+    them), TCP and UDP: bound for a moment, never listened on."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
         s = socket.socket(family, kind)
         try:
-            s.bind((host, port))
+            s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", port))
         except OSError:
             return False
         finally:
