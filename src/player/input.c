@@ -129,6 +129,7 @@ static void on_button(struct player *p, const SDL_MouseButtonEvent *b)
 	if (bar_hit(p, b->x, b->y, &t)) {
 		p->dragging = true;
 		p->last_drag_seek_us = sp_now_us();
+		p->drag_target = t;
 		sp_demux_seek(p, t);
 		return;
 	}
@@ -148,7 +149,8 @@ static void on_motion(struct player *p, const SDL_MouseMotionEvent *m)
 		return;
 	double f = fmin(fmax((double)(m->x - bar.x) / bar.w, 0), 1);
 	p->last_drag_seek_us = now;
-	sp_demux_seek(p, f * p->duration);
+	p->drag_target = f * p->duration;
+	sp_demux_seek(p, p->drag_target);
 }
 
 /* In fullscreen the pointer hides after a few still seconds. */
@@ -191,9 +193,11 @@ void sp_input_handle(struct player *p, const SDL_Event *ev)
 		break;
 	case SDL_MOUSEBUTTONUP:
 		if (p->dragging && ev->button.button == SDL_BUTTON_LEFT) {
+			/* the drag ends where it is let go, however soon after
+			 * the last seek (a busy machine hands the motion and
+			 * the release over at once); a click seeks once */
 			double t;
-			if (bar_hit(p, ev->button.x, ev->button.y, &t) &&
-			    sp_now_us() - p->last_drag_seek_us >= DRAG_SEEK_PERIOD_US)
+			if (bar_hit(p, ev->button.x, ev->button.y, &t) && t != p->drag_target)
 				sp_demux_seek(p, t);
 			p->dragging = false;
 		}

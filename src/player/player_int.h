@@ -199,6 +199,7 @@ struct player {
 	bool cursor_hidden;
 	bool dragging;
 	int64_t last_drag_seek_us;
+	double drag_target; /* where the drag's last seek went */
 	char osd_msg[64];
 	int64_t osd_msg_until;
 	int osd_panel_y;        /* top of the OSD panel at the last draw */

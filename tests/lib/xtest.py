@@ -56,15 +56,17 @@ class XTest:
         self.xtst.XTestFakeButtonEvent(self.dpy, 1, 0, 0)
         self.x11.XFlush(self.dpy)
 
-    def drag(self, x0, x1, y, steps=8):
+    def drag(self, x0, x1, y, steps=8, pause=0.05, hold=0.2):
+        """Press at x0, move to x1 in steps (pause s apart), hold, release;
+        pause=hold=0: all at once, as a busy machine hands events over."""
         self.xtst.XTestFakeMotionEvent(self.dpy, -1, x0, y, 0)
         self.xtst.XTestFakeButtonEvent(self.dpy, 1, 1, 0)
         self.x11.XFlush(self.dpy)
         for i in range(1, steps + 1):
-            time.sleep(0.05)
+            time.sleep(pause)
             self.xtst.XTestFakeMotionEvent(self.dpy, -1, x0 + (x1 - x0) * i // steps, y, 0)
             self.x11.XFlush(self.dpy)
-        time.sleep(0.2)
+        time.sleep(hold)
         self.xtst.XTestFakeButtonEvent(self.dpy, 1, 0, 0)
         self.x11.XFlush(self.dpy)
 

@@ -112,6 +112,14 @@ try:
               abs(last_seek(st) - SECONDS * 0.7) < 1)
     check(last_seek(st) is not None and abs(last_seek(st) - SECONDS * 0.7) < 1,
           "a drag on the bar ends where it is let go (%s)" % last_seek(st))
+    # the same drag back to 2/5 with every event at once (a loaded machine
+    # hands them over together): it still ends where it is let go
+    n = len(st.get("seeks", []))
+    drag(bar_x + bar_w * 7 // 10, bar_x + bar_w * 2 // 5, H - 7 * s, pause=0, hold=0)
+    st = read(lambda st: len(st.get("seeks", [])) > n and
+              abs(last_seek(st) - SECONDS * 0.4) < 1, timeout=10)
+    check(last_seek(st) is not None and abs(last_seek(st) - SECONDS * 0.4) < 1,
+          "a drag in one burst ends where it is let go too (%s)" % last_seek(st))
     key("9")
     key("9")
     key("m")
