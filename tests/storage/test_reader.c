@@ -97,6 +97,20 @@ static void *read_main(void *arg)
 	return NULL;
 }
 
+/* Until r's read has found its piece missing and waits (up to 10 s: a
+ * loaded machine may start the thread late), and a moment more for it to
+ * block. */
+static void wait_waiting(struct sp_reader *r)
+{
+	struct sp_reader_stats rs = {0};
+	for (int i = 0; i < 10000 && !rs.waits; i++) {
+		usleep(1000);
+		sp_reader_get_stats(r, &rs);
+	}
+	SP_CHECK(rs.waits >= 1);
+	usleep(20000);
+}
+
 SP_TEST(blocking_read_wakes_on_verify)
 {
 	struct fixture fx = {0};
@@ -218,7 +232,8 @@ SP_TEST(two_readers_at_once)
 	pthread_t ta, tb;
 	pthread_create(&ta, NULL, read_main, &ja);
 	pthread_create(&tb, NULL, read_main, &jb);
-	usleep(20000);
+	wait_waiting(a);
+	wait_waiting(b);
 	give(&fx, 7); /* b's bytes: torrent 30000 -> piece 7 */
 	pthread_join(tb, NULL);
 	SP_CHECK_INT(atomic_load(&ja.done), 0);
@@ -370,7 +385,7 @@ SP_TEST(reader_outlives_storage)
 	struct job j = {.r = r, .off = 9000, .len = sizeof(buf), .buf = buf};
 	pthread_t th;
 	pthread_create(&th, NULL, read_main, &j);
-	usleep(20000);
+	wait_waiting(r);
 	sp_storage_free(fx.st); /* wakes the waiting read */
 	pthread_join(th, NULL);
 	SP_CHECK_INT(j.ret, -ECANCELED);
