@@ -47,10 +47,15 @@ struct opts {
  * a worker): an atomic, lock-free and so async-signal-safe, not a
  * volatile, which is safe only on the thread that reads it */
 static atomic_int stop_flag;
+/* the session whose magnet fetch a signal ends, while main waits in it */
+static struct sp_session *_Atomic sig_session;
 
 static void on_signal(int sig)
 {
 	stop_flag = sig;
+	struct sp_session *s = atomic_load(&sig_session);
+	if (s)
+		sp_session_cancel_fetches(s); /* sets a flag: async-signal-safe */
 }
 
 static void usage(FILE *f, bool seed_cmd)
@@ -258,7 +263,11 @@ static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metain
 	sp_swarm_add_initial_peers(mi, &o->sw);
 	fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
 	struct sp_error *err = NULL;
+	atomic_store(&sig_session, s);
+	if (stop_flag) /* a signal came before the store */
+		sp_session_cancel_fetches(s);
 	struct sp_metainfo *full = sp_session_fetch_metadata(s, mi, 60000, &err);
+	atomic_store(&sig_session, NULL);
 	if (!full) {
 		fprintf(stderr, _("swarmplay: %s\n"), sp_error_msg(err));
 		sp_error_free(err);

@@ -45,11 +45,17 @@
 
 static struct kiosk kio;
 static atomic_int quit_flag;
+/* the session whose magnet fetches a signal ends (an item's, a
+ * prefetch's) */
+static struct sp_session *_Atomic sig_session;
 
 static void on_signal(int sig)
 {
 	quit_flag = sig;
 	kio.stop_play = 1;
+	struct sp_session *s = atomic_load(&sig_session);
+	if (s)
+		sp_session_cancel_fetches(s); /* sets a flag: async-signal-safe */
 }
 
 static void usage(FILE *f)
@@ -582,6 +588,9 @@ int sp_cmd_kiosk(int argc, char **argv)
 	struct kiosk_servers sv = {0};
 	pthread_t fetcher;
 	int code = start(&o, &s, &sv);
+	atomic_store(&sig_session, s);
+	if (s && quit_flag) /* a signal came before the store */
+		sp_session_cancel_fetches(s);
 	bool fetching = code == SP_EXIT_OK && !pthread_create(&fetcher, NULL, sp_kiosk_fetch_main, &kio);
 	struct sp_error *e = NULL;
 	const struct sp_media *media = sp_media_load_join(&e);
@@ -594,6 +603,8 @@ int sp_cmd_kiosk(int argc, char **argv)
 	sp_error_free(e);
 	if (code == SP_EXIT_OK)
 		run(&kio, &o, s, media);
+	if (s) /* no magnet's fetch outlives the kiosk: a prefetch's may wait */
+		sp_session_cancel_fetches(s);
 	pthread_mutex_lock(&kio.mu);
 	kio.stopping = true;
 	pthread_cond_broadcast(&kio.cond);
@@ -601,6 +612,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 	if (fetching)
 		pthread_join(fetcher, NULL);
 	sp_kiosk_servers_stop(&sv);
+	atomic_store(&sig_session, NULL);
 	sp_session_free(s);
 	kiosk_fini(&kio);
 	return code;

@@ -59,10 +59,15 @@ struct opts {
 
 /* an atomic: the signal may land on any thread (cmd_download.c) */
 static atomic_int quit_flag;
+/* the session whose magnet fetch a signal ends, while main waits in it */
+static struct sp_session *_Atomic sig_session;
 
 static void on_signal(int sig)
 {
 	quit_flag = sig;
+	struct sp_session *s = atomic_load(&sig_session);
+	if (s)
+		sp_session_cancel_fetches(s); /* sets a flag: async-signal-safe */
 }
 
 static void usage(FILE *f)
@@ -467,7 +472,11 @@ static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metain
 	sp_swarm_add_initial_peers(mi, &o->sw);
 	fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
 	struct sp_error *e = NULL;
+	atomic_store(&sig_session, s);
+	if (quit_flag) /* a signal came before the store */
+		sp_session_cancel_fetches(s);
 	struct sp_metainfo *full = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
+	atomic_store(&sig_session, NULL);
 	if (!full)
 		fail(e, SP_EXIT_FAILURE);
 	return full;

@@ -26,8 +26,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <event2/bufferevent.h>
@@ -118,6 +121,19 @@ static bool make_room(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_se
 	return true;
 }
 
+/* A response is written in chunks of up to 64 KiB, each once the last
+ * is in the kernel: with Nagle's algorithm the short tail of a chunk (and
+ * of the headers) would wait for the client's ACK of what went before,
+ * up to its delayed-ACK time (40 ms and more on a LAN), at the start of
+ * every response. */
+static void no_delay(struct bufferevent *bev)
+{
+	int one = 1;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 /* Takes over one connection evhttp built since the last turn. */
 static void adopt_one(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_serve_conn **next)
 {
@@ -142,6 +158,8 @@ static void adopt_one(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_se
 		c->evcon = evcon;
 		evhttp_connection_set_closecb(evcon, on_close, c);
 	}
+	if (c->evcon)
+		no_delay(bev);
 	bufferevent_decref(bev);
 }
 
