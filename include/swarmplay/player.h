@@ -19,7 +19,11 @@
  * Video goes either to a renderer the host owns (sp_player_draw, on the
  * thread that owns that renderer, each time the host redraws: the host
  * draws its overlay after it and presents), or to cfg.on_frame on the
- * player's thread (hosts with their own GL, encoders, tests).
+ * player's thread (hosts with their own GL, encoders, tests), or to the
+ * player's own window (SP_PLAYER_VIDEO_WINDOW: `swarmplay play`'s, with
+ * its keys and OSD), which sp_player_run_* plays on the calling thread
+ * (the main thread, SDL's rule) instead of a thread of the player's:
+ * the callbacks then run on that thread.
  *
  * Ownership: sp_player_new's result is freed by sp_player_free (which
  * takes NULL); the reader given to sp_player_open_reader becomes the

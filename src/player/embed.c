@@ -1,7 +1,9 @@
 /* embed.c - the player module's side of the public player API
  * (swarmplay/player.h): one sp_player runs sp_player_run (player.c) on a
- * thread of its own, with no window (the host owns windows), and hooks
- * into its loop (struct sp_play_hooks):
+ * thread of its own (sp_player_open_*) or on the caller's
+ * (sp_player_run_*: the only way to the player's own window,
+ * SP_PLAYER_VIDEO_WINDOW, `swarmplay play`'s), and hooks into its loop
+ * (struct sp_play_hooks):
  *   - commands from the host wait in a small queue under mu; the loop's
  *     tick applies them on the player's thread, where the player's state
  *     lives (so no new locking inside the player);

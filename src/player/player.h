@@ -32,9 +32,8 @@ struct AVFrame;
 /* struct sp_player_netinfo (the OSD's and the stats' swarm figures) and
  * struct sp_player_result are the public player's (swarmplay/player.h). */
 
-/* What an embedding host (src/player/embed.c, the public player.h) hooks
- * into the loop; NULL for the swarmplay program. Called on the thread
- * that runs sp_player_run. */
+/* What the public player (src/player/embed.c, swarmplay/player.h) hooks
+ * into the loop. Called on the thread that runs sp_player_run. */
 enum sp_play_event {
 	SP_PLAY_EV_FIRST_FRAME = 1,
 	SP_PLAY_EV_BUFFERING_START, /* arg: 0 start, 1 seek, 2 stall */
