@@ -267,7 +267,8 @@ int sp_player_open_file(struct sp_player *p, const char *path, struct sp_error *
  * needs it (SDL's windows belong to the main thread); any video mode
  * takes it. Commands, events, callbacks and sp_player_stats_json work as
  * on the player's own thread (commands from other threads; the callbacks
- * run on this one). Once per player, instead of sp_player_open_*. */
+ * run on this one). Once per player, instead of sp_player_open_* (which
+ * refuses SP_PLAYER_VIDEO_WINDOW with -EINVAL). */
 int sp_player_run_reader(struct sp_player *p, struct sp_reader *r, const char *name,
 			 struct sp_error **err);
 int sp_player_run_file(struct sp_player *p, const char *path, struct sp_error **err);

@@ -302,7 +302,7 @@ static int start(struct sp_player *e, struct sp_source *src, bool here, struct s
 static int reader_start(struct sp_player *e, struct sp_reader *r, const char *name, bool here,
 			struct sp_error **err)
 {
-	if (!e || !r || e->opened) {
+	if (!e || !r || e->opened || (!here && e->cfg.video == SP_PLAYER_VIDEO_WINDOW)) {
 		if (r)
 			sp_reader_close(r);
 		return sp_error_set(err, -EINVAL, _("invalid player configuration"));
@@ -318,7 +318,7 @@ static int reader_start(struct sp_player *e, struct sp_reader *r, const char *na
 
 static int file_start(struct sp_player *e, const char *path, bool here, struct sp_error **err)
 {
-	if (!e || !path || e->opened)
+	if (!e || !path || e->opened || (!here && e->cfg.video == SP_PLAYER_VIDEO_WINDOW))
 		return sp_error_set(err, -EINVAL, _("invalid player configuration"));
 	e->opened = true;
 	struct sp_source *src = sp_source_file_new(path, err);
