@@ -26,7 +26,9 @@
 
 Prints a markdown table (bench/play/README.md keeps one run). Environment:
 SWARMPLAY (the binary), SP_NPM_DIR (default: <src>/build-npm), BENCH_RUNS,
-BENCH_SECONDS, BENCH_RATE; BENCH_SUBS_ONLY=1 runs part 3 alone (with the
+BENCH_SECONDS, BENCH_RATE, BENCH_CLIENTS (names, comma-separated),
+SWARMPLAY_BASELINE (another build's binary, timed beside SWARMPLAY in part 1);
+BENCH_SUBS_ONLY=1 runs part 3 alone (with the
 window rows of part 2 beside it)."""
 import os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -84,10 +86,10 @@ def kill_group(p):
             p.wait()
 
 
-def ttff_swarmplay(seeders):
+def ttff_swarmplay(seeders, binary=exe):
     stats = os.path.join(fresh("sp"), "stats.json")
     peers = [a for s in seeders for a in ("--peer", s.peer)]
-    p = subprocess.Popen([exe, "play", tstream, "-d", os.path.dirname(stats)] + peers +
+    p = subprocess.Popen([binary, "play", tstream, "-d", os.path.dirname(stats)] + peers +
                          ["--no-tracker", "--no-video", "--no-audio", "--stats-json", stats],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
@@ -183,6 +185,11 @@ def ttff_libtorrent(seeders, window=3, step_ms=100):
 
 
 clients = [("swarmplay", ttff_swarmplay), ("libtorrent (deadline, sequential)", ttff_libtorrent)]
+# another build of swarmplay, measured in the same runs (a change's before
+# and after): SWARMPLAY_BASELINE=path/to/swarmplay
+baseline = os.environ.get("SWARMPLAY_BASELINE")
+if baseline:
+    clients.insert(1, ("swarmplay baseline", lambda sd: ttff_swarmplay(sd, baseline)))
 if os.path.exists(peerflix):
     clients.append(("peerflix 0.39", ttff_peerflix))
 else:

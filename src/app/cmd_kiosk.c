@@ -583,7 +583,7 @@ int sp_cmd_kiosk(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sp_media_load_start();
+	sp_media_load_start(false);
 	struct sp_session *s = NULL;
 	struct kiosk_servers sv = {0};
 	pthread_t fetcher;

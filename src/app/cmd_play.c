@@ -5,16 +5,16 @@
  * without -d its data goes to the XDG cache (swarmplay/<infohash>) and is
  * kept, so a second play starts from the local cache. The player reads the
  * chosen file through the session's stream reader; a local file is read
- * directly. The player itself is in the media module (media.h), which a
- * thread loads while the session starts, connects and asks for the first
- * pieces: FFmpeg and SDL2 take some 75 ms to load, time the first frame
- * need not wait. Main thread: the player's loop runs here (SDL's rule);
- * the session runs its own net thread. SIGINT/SIGTERM end playback
- * cleanly. */
+ * directly. The player is libswarmplay's public one (swarmplay/player.h)
+ * in its own window (SP_PLAYER_VIDEO_WINDOW), fed the swarm's figures for
+ * its OSD; its module (FFmpeg, SDL2) loads on a thread while the session
+ * starts, connects and asks for the first pieces (media.h): they take
+ * some 75 ms to load, time the first frame need not wait. Main thread:
+ * the player's loop runs here (sp_player_run_*, SDL's rule); the session
+ * runs its own net thread. SIGINT/SIGTERM end playback cleanly. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +30,34 @@
 #include "app/watch_later.h"
 #include "app/clock.h"
 #include "app/i18n.h"
-#include "player/player.h"
+#include "swarmplay/player.h"
 #include "swarmplay/swarmplay.h"
 
 #define SNIFF_BYTES 4096
 #define MAGNET_TIMEOUT_MS 60000
+#define SCRIPTED_MAX 8 /* --seek-at, --screenshot-at: as many as the player takes */
+
+/* What play asks of the player (new_player): the player's configuration
+ * and options (swarmplay/player.h), as the command line gives them. */
+struct play_cfg {
+	const char *title;
+	bool no_video, no_audio, fullscreen, exit_at_end, fast, progress, muted;
+	double start_buffer_s; /* 0: the player's rule; < 0: none */
+	int loop;
+	double start_s;        /* < 0: from the beginning */
+	const char *framehash_path, *stats_path, *shot_dir, *hwdec, *slang, *sub_codepage;
+	const char *alang, *sub_path, *subhash_path;
+	int64_t t0_us;         /* ttff from: the command's start (sp_app_now_us) */
+	int volume;
+	int aid;
+	const char *seek_at[SCRIPTED_MAX]; /* "POS:TARGET", checked */
+	int nseek_at;
+	const char *shot_at[SCRIPTED_MAX]; /* "POS:FILE", checked */
+	int nshot_at;
+	struct sp_reader *sub_reader;      /* the torrent's subtitle file, or NULL */
+	const char *sub_reader_name;
+	bool resumed, sub_hidden, has_next, has_prev, framehash_append, keep_window;
+};
 
 struct opts {
 	const char *src;
@@ -50,15 +73,16 @@ struct opts {
 	struct sp_play_list *pl; /* a torrent's files (play_list.h) */
 	bool play_failed;    /* the last play_from's file could not be played */
 	struct sp_player_result result;
-	struct sp_play_config pcfg;
+	struct play_cfg pcfg;
 };
 
 #define CACHE_MAX_DEFAULT (10ull << 30)
 #define RESUME_END_S 5.0 /* stopped this close to the end: seen, start over */
 #define RESUME_MIN_S 1.0
 
-/* an atomic: the signal may land on any thread (cmd_download.c) */
-static atomic_int quit_flag;
+/* the signal may land on any thread (cmd_download.c); the player watches
+ * it (sp_player_set_quit_flag) */
+static volatile sig_atomic_t quit_flag;
 /* the session whose magnet fetch a signal ends, while main waits in it */
 static struct sp_session *_Atomic sig_session;
 
@@ -223,12 +247,12 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_SHOTAT: {
 		char *end;
 		int i = o->pcfg.nshot_at;
-		if (i >= SP_PLAYER_SHOT_AT_MAX)
+		if (i >= SCRIPTED_MAX)
 			return -EINVAL;
-		o->pcfg.shot_at[i].at_s = strtod(arg, &end);
-		if (end == arg || *end != ':' || !end[1] || !(o->pcfg.shot_at[i].at_s >= 0))
+		double at = strtod(arg, &end);
+		if (end == arg || *end != ':' || !end[1] || !(at >= 0))
 			return -EINVAL;
-		o->pcfg.shot_at[i].path = end + 1;
+		o->pcfg.shot_at[i] = arg;
 		o->pcfg.nshot_at++;
 		return 0;
 	}
@@ -240,14 +264,15 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_SEEKAT: {
 		char *end;
 		int i = o->pcfg.nseek_at;
-		if (i >= SP_PLAYER_SEEK_AT_MAX)
+		double to;
+		if (i >= SCRIPTED_MAX)
 			return -EINVAL;
-		o->pcfg.seek_at[i].at_s = strtod(arg, &end);
+		double at = strtod(arg, &end);
 		if (end == arg || *end != ':')
 			return -EINVAL;
-		if (sp_parse_num(end + 1, 0, 1e7, &o->pcfg.seek_at[i].to_s) < 0 ||
-		    !(o->pcfg.seek_at[i].at_s >= 0))
+		if (sp_parse_num(end + 1, 0, 1e7, &to) < 0 || !(at >= 0))
 			return -EINVAL;
+		o->pcfg.seek_at[i] = arg;
 		o->pcfg.nseek_at++;
 		return 0;
 	}
@@ -536,6 +561,86 @@ static void volume_save(const struct opts *o)
 		fprintf(stderr, _("swarmplay: cannot save the volume: %s\n"), strerror(-e));
 }
 
+/* Sets option name to value on p unless an earlier one failed (*err). */
+static void option(struct sp_player *p, const char *name, const char *value,
+		   struct sp_error **err)
+{
+	if (!*err && value)
+		sp_player_set_option(p, name, value, err);
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+/* The public player with play's configuration: its window (none with
+ * --no-video), its options, the torrent's subtitle reader (which it takes
+ * over), the quit flag. NULL and *err when it cannot be made. */
+static struct sp_player *new_player(struct opts *o, struct sp_error **err)
+{
+	struct play_cfg *c = &o->pcfg;
+	struct sp_reader *sub = c->sub_reader;
+	c->sub_reader = NULL;
+	struct sp_player_config cfg;
+	sp_player_config_init(&cfg);
+	cfg.video = c->no_video ? SP_PLAYER_VIDEO_NONE : SP_PLAYER_VIDEO_WINDOW;
+	cfg.audio = c->no_audio ? SP_PLAYER_AUDIO_NONE : SP_PLAYER_AUDIO_DEFAULT;
+	cfg.unpaced = c->fast;
+	cfg.start_s = c->start_s;
+	cfg.volume = c->volume;
+	cfg.loop = c->loop;
+	struct sp_player *p = sp_player_new(&cfg, err);
+	if (!p) {
+		if (sub)
+			sp_reader_close(sub);
+		return NULL;
+	}
+	char t0[32], buf[32], aid[16];
+	snprintf(t0, sizeof(t0), "%lld", (long long)c->t0_us);
+	snprintf(buf, sizeof(buf), "%.17g", c->start_buffer_s);
+	snprintf(aid, sizeof(aid), "%d", c->aid);
+	option(p, "terminal", "yes", err);
+	option(p, "ttff-from", t0, err);
+	option(p, "title", c->title, err);
+	option(p, "fullscreen", yes_no(c->fullscreen), err);
+	option(p, "exit-at-end", yes_no(c->exit_at_end), err);
+	option(p, "progress", yes_no(c->progress), err);
+	option(p, "mute", yes_no(c->muted), err);
+	option(p, "start-buffer", c->start_buffer_s < 0 ? "none" : buf, err);
+	option(p, "framehash", c->framehash_path, err);
+	option(p, "framehash-append", yes_no(c->framehash_append), err);
+	option(p, "stats-json", c->stats_path, err);
+	option(p, "subhash", c->subhash_path, err);
+	option(p, "sub-file", c->sub_path, err);
+	option(p, "slang", c->slang, err);
+	option(p, "alang", c->alang, err);
+	option(p, "aid", aid, err);
+	option(p, "sub-codepage", c->sub_codepage, err);
+	option(p, "sub-visibility", yes_no(!c->sub_hidden), err);
+	option(p, "hwdec", c->hwdec, err);
+	option(p, "screenshot-dir", c->shot_dir, err);
+	option(p, "keep-window", yes_no(c->keep_window), err);
+	option(p, "resumed", yes_no(c->resumed), err);
+	option(p, "playlist-next", yes_no(c->has_next), err);
+	option(p, "playlist-prev", yes_no(c->has_prev), err);
+	for (int i = 0; i < c->nseek_at; i++)
+		option(p, "seek-at", c->seek_at[i], err);
+	for (int i = 0; i < c->nshot_at; i++)
+		option(p, "screenshot-at", c->shot_at[i], err);
+	if (!*err && sub)
+		sp_player_set_sub_reader(p, sub, c->sub_reader_name, err);
+	else if (sub)
+		sp_reader_close(sub);
+	if (!*err)
+		sp_player_set_quit_flag(p, &quit_flag);
+	if (*err) {
+		sp_player_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* The torrent's subtitle file gets its reader first, so the picker gives
  * its pieces the earliest deadlines: it is small and needed at once. */
 static void open_sidecar(struct opts *o, struct sp_torrent *t, int file)
@@ -570,17 +675,24 @@ static int play_from(struct opts *o, struct sp_session *s, struct sp_torrent *t,
 	 * are asked for while the media module is still loading */
 	struct sp_reader *r = n.bits ? sp_play_list_reader(o->pl, &e) : NULL;
 	const struct sp_media *media = sp_media_load_join(r ? &e : NULL);
+	struct sp_player *p = NULL;
 	int code;
 	if (r && media) {
-		o->pcfg.netinfo = on_netinfo;
-		o->pcfg.position = on_position;
-		o->pcfg.netinfo_ctx = &n;
 		const char *title = sp_metainfo_text(mi, SP_METAINFO_TITLE);
 		o->pcfg.title = title ? title : sp_metainfo_name(mi);
-		o->play_failed = media->play_reader(r, sp_metainfo_file_path(mi, file), &o->pcfg,
-						    &e) < 0;
+		p = new_player(o, &e);
+	}
+	if (p) {
+		sp_player_set_netinfo_callback(p, on_netinfo, on_position, &n);
+		o->play_failed =
+		    sp_player_run_reader(p, r, sp_metainfo_file_path(mi, file), &e) < 0;
+		sp_player_get_result(p, &o->result);
+		sp_player_free(p);
 		code = o->play_failed ? fail(e, SP_EXIT_FAILURE) : SP_EXIT_OK;
 		resume_save(o);
+	} else if (r && media) { /* the player cannot be made (its module) */
+		sp_reader_close(r);
+		code = fail(e, SP_EXIT_UNSUPPORTED);
 	} else {
 		if (r)
 			sp_reader_close(r);
@@ -711,14 +823,18 @@ out:
 static int play_file(struct opts *o)
 {
 	struct sp_error *e = NULL;
-	const struct sp_media *media = sp_media_load_join(&e);
-	if (!media)
+	if (!sp_media_load_join(&e))
 		return fail(e, SP_EXIT_UNSUPPORTED);
 	const char *slash = strrchr(o->src, '/');
 	o->pcfg.title = slash ? slash + 1 : o->src;
 	sp_watch_later_key_file(o->src, o->resume_key, sizeof(o->resume_key));
 	resume_load(o);
-	int r = media->play_file(o->src, &o->pcfg, &e);
+	struct sp_player *p = new_player(o, &e);
+	if (!p)
+		return fail(e, SP_EXIT_UNSUPPORTED);
+	int r = sp_player_run_file(p, o->src, &e);
+	sp_player_get_result(p, &o->result);
+	sp_player_free(p);
 	if (r == 0)
 		resume_save(o);
 	if (r == -ENOENT)
@@ -729,7 +845,7 @@ static int play_file(struct opts *o)
 int sp_cmd_play(int argc, char **argv)
 {
 	struct opts o = {.file_index = -1, .cache_max = CACHE_MAX_DEFAULT, .cache_fd = -1};
-	sp_play_config_init(&o.pcfg);
+	o.pcfg = (struct play_cfg){.start_s = -1, .volume = 100, .loop = 1};
 	o.pcfg.t0_us = sp_app_process_start_us(); /* ttff from the spawn */
 	argc = sp_config_file_prepend(argc, &argv); /* swarmplay.conf, then the command line */
 	int r = parse_args(argc, argv, &o);
@@ -741,13 +857,11 @@ int sp_cmd_play(int argc, char **argv)
 		usage(stderr);
 		return SP_EXIT_USAGE;
 	}
-	o.pcfg.quit_flag = &quit_flag;
-	o.pcfg.result = &o.result;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sp_media_load_start(); /* FFmpeg and SDL2 load while the swarm starts */
+	sp_media_load_start(true); /* FFmpeg and SDL2 load while the swarm starts */
 	struct sp_url_source url; /* an http(s) URL fetched, a file: URI's path */
 	struct sp_error *e = NULL;
 	int code;

@@ -1,6 +1,8 @@
-/* media.h - the media module: what of swarmplay needs FFmpeg and SDL2.
+/* media.h - the media module: what of the swarmplay program needs FFmpeg
+ * and SDL2 beyond the public player (swarmplay/player.h, which
+ * libswarmplay loads on demand by itself).
  *
- * The player (src/player), the kiosk's window and the duration probing of `create`
+ * The kiosk's window and the duration probing of `create`
  * live in a module (swarmplay-media.so) that the swarmplay program loads
  * only for them, so that `download`, `seed`, `info`, `--help` and
  * `--version` start without loading FFmpeg, SDL2 and the hundred and
@@ -23,25 +25,14 @@
 #define SP_MEDIA_SYMBOL "sp_media_module"
 /* Bump when struct sp_media or what the module expects of the program
  * changes; the program refuses a module of another ABI or version. */
-#define SP_MEDIA_ABI 8
+#define SP_MEDIA_ABI 9
 
-struct sp_reader;
-struct sp_play_config;
 struct sp_player;
 struct sp_screen;
 
 struct sp_media {
 	unsigned abi; /* SP_MEDIA_ABI */
 	const char *version; /* SP_VERSION of the module's build */
-	/* Play a torrent's file through its stream reader, which the call
-	 * takes over (closed before it returns); name gives the container's
-	 * extension. 0, or a negative errno with *err. */
-	int (*play_reader)(struct sp_reader *r, const char *name,
-			   const struct sp_play_config *cfg, struct sp_error **err);
-	/* Play a local media file: 0; -ENOENT with *err when it cannot be
-	 * opened at all; another negative errno when playing fails. */
-	int (*play_file)(const char *path, const struct sp_play_config *cfg,
-			 struct sp_error **err);
 	/* Duration of a media file in seconds, 0 when unknown or not media. */
 	double (*probe_duration)(const char *path);
 	/* The kiosk's one window (kiosk_screen.c), kept across plays: made
@@ -72,11 +63,13 @@ const struct sp_media *sp_media_load(struct sp_error **err);
 
 /* The same on a thread of its own: `play` loads FFmpeg and SDL2 (some
  * 75 ms of the time to first frame) while the session connects and asks
- * for the first pieces. Start once; the first join returns what
- * sp_media_load would have (NULL and *err on failure), later ones the
- * same table (or NULL); join before exiting (a thread in dlopen must not
- * meet exit()). Without a start, join loads on the calling thread. */
-int sp_media_load_start(void);
+ * for the first pieces; with player, the thread loads the public player's
+ * module too (sp_player_preload), and fails as the module does. Start
+ * once; the first join returns what sp_media_load would have (NULL and
+ * *err on failure), later ones the same table (or NULL); join before
+ * exiting (a thread in dlopen must not meet exit()). Without a start,
+ * join loads on the calling thread. */
+int sp_media_load_start(bool player);
 const struct sp_media *sp_media_load_join(struct sp_error **err);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "app/media.h"
 #include "app/i18n.h"
+#include "swarmplay/player.h"
 
 static bool same_dir(const char *a, const char *b)
 {
@@ -77,7 +78,7 @@ const struct sp_media *sp_media_load(struct sp_error **err)
 /* ---- loading on a thread ---- */
 
 static pthread_t loader;
-static bool loader_started, loader_joined;
+static bool loader_started, loader_joined, loader_player;
 static const struct sp_media *loaded;
 static struct sp_error *load_err;
 
@@ -85,13 +86,16 @@ static void *load_main(void *arg)
 {
 	(void)arg;
 	loaded = sp_media_load(&load_err);
+	if (loaded && loader_player && sp_player_preload(&load_err) < 0)
+		loaded = NULL;
 	return NULL;
 }
 
-int sp_media_load_start(void)
+int sp_media_load_start(bool player)
 {
 	if (loader_started)
 		return 0;
+	loader_player = player;
 	int r = pthread_create(&loader, NULL, load_main, NULL);
 	if (r)
 		return -r;

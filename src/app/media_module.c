@@ -1,44 +1,15 @@
 /* media_module.c - the media module's entry (see media.h): the table the
- * program looks up by name: the player on a stream reader or a local
- * file (src/player), and create's duration probe (libavformat). The
- * program's cmd_play.c does everything else of `play`. Main thread. */
+ * program looks up by name: create's duration probe (libavformat) and
+ * the kiosk's window (kiosk_screen.c). `play` plays on the public player
+ * (swarmplay/player.h), as the kiosk does. Main thread. */
 #include "config.h"
 
 #include <libavformat/avformat.h>
 #include <libavutil/log.h>
 
-#include <errno.h>
-
 #include "app/media.h"
 #include "app/i18n.h"
-#include "player/player.h"
-#include "player/source.h"
 #include "swarmplay/swarmplay.h"
-
-static int play_reader(struct sp_reader *r, const char *name, const struct sp_play_config *cfg,
-		       struct sp_error **err)
-{
-	struct sp_source *src = sp_source_reader_new(r, name, true);
-	if (!src) {
-		sp_reader_close(r);
-		if (cfg->sub_reader)
-			sp_reader_close(cfg->sub_reader);
-		return sp_error_set(err, -ENOMEM, _("out of memory"));
-	}
-	int rc = sp_player_run(src, cfg, err);
-	sp_source_free(src);
-	return rc;
-}
-
-static int play_file(const char *path, const struct sp_play_config *cfg, struct sp_error **err)
-{
-	struct sp_source *src = sp_source_file_new(path, err);
-	if (!src)
-		return -ENOENT;
-	int rc = sp_player_run(src, cfg, err);
-	sp_source_free(src);
-	return rc;
-}
 
 static double probe_duration(const char *path)
 {
@@ -58,8 +29,6 @@ extern const struct sp_media sp_media_module;
 const struct sp_media sp_media_module = {
 	.abi = SP_MEDIA_ABI,
 	.version = SP_VERSION,
-	.play_reader = play_reader,
-	.play_file = play_file,
 	.probe_duration = probe_duration,
 	.screen_new = sp_screen_new,
 	.screen_title = sp_screen_title,

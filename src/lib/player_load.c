@@ -55,16 +55,21 @@ static void load(void)
 	mod = m; /* never unloaded: players' threads run its code */
 }
 
-struct sp_player *sp_player_new(const struct sp_player_config *cfg, struct sp_error **err)
+int sp_player_preload(struct sp_error **err)
 {
 	pthread_once(&once, load);
-	if (!mod) {
-		sp_error_set(err, -ENOTSUP,
-			     _("cannot load the media module that playing and "
-			       "probing videos need (%s)"),
-			     load_error);
+	if (!mod)
+		return sp_error_set(err, -ENOTSUP,
+				    _("cannot load the media module that playing and "
+				      "probing videos need (%s)"),
+				    load_error);
+	return 0;
+}
+
+struct sp_player *sp_player_new(const struct sp_player_config *cfg, struct sp_error **err)
+{
+	if (sp_player_preload(err) < 0)
 		return NULL;
-	}
 	return mod->create(cfg, err);
 }
 
@@ -91,6 +96,53 @@ int sp_player_open_file(struct sp_player *p, const char *path, struct sp_error *
 	if (!p)
 		return sp_error_set(err, -EINVAL, "%s", _("invalid player configuration"));
 	return mod->open_file(p, path, err);
+}
+
+int sp_player_run_reader(struct sp_player *p, struct sp_reader *r, const char *name,
+			 struct sp_error **err)
+{
+	if (!p) {
+		if (r)
+			sp_reader_close(r);
+		return sp_error_set(err, -EINVAL, "%s", _("invalid player configuration"));
+	}
+	return mod->run_reader(p, r, name, err);
+}
+
+int sp_player_run_file(struct sp_player *p, const char *path, struct sp_error **err)
+{
+	if (!p)
+		return sp_error_set(err, -EINVAL, "%s", _("invalid player configuration"));
+	return mod->run_file(p, path, err);
+}
+
+int sp_player_set_sub_reader(struct sp_player *p, struct sp_reader *r, const char *name,
+			     struct sp_error **err)
+{
+	if (!p) {
+		if (r)
+			sp_reader_close(r);
+		return sp_error_set(err, -EINVAL, "%s", _("invalid player configuration"));
+	}
+	return mod->set_sub_reader(p, r, name, err);
+}
+
+int sp_player_set_netinfo_callback(struct sp_player *p,
+				   void (*netinfo)(void *ctx, struct sp_player_netinfo *out),
+				   void (*position)(void *ctx, double pos_s, double duration_s),
+				   void *ctx)
+{
+	return p ? mod->set_netinfo(p, netinfo, position, ctx) : -EINVAL;
+}
+
+int sp_player_set_quit_flag(struct sp_player *p, const volatile sig_atomic_t *flag)
+{
+	return p ? mod->set_quit_flag(p, flag) : -EINVAL;
+}
+
+int sp_player_get_result(struct sp_player *p, struct sp_player_result *out)
+{
+	return p ? mod->get_result(p, out) : -EINVAL;
 }
 
 int sp_player_set_option(struct sp_player *p, const char *name, const char *value,
@@ -131,6 +183,11 @@ int sp_player_set_mute(struct sp_player *p, bool mute)
 int sp_player_set_audio_track(struct sp_player *p, int n)
 {
 	return p ? mod->command(p, SP_CMD_AUDIO, 0, n) : -EINVAL;
+}
+
+int sp_player_set_sub_track(struct sp_player *p, int n)
+{
+	return p ? mod->command(p, SP_CMD_SUB, 0, n) : -EINVAL;
 }
 
 double sp_player_get_position(struct sp_player *p, double *duration_s)

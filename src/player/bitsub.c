@@ -199,6 +199,12 @@ void sp_bitsub_draw(struct player *p, struct sp_subtrack *t, int64_t ms, SDL_Rec
 	SDL_RenderCopy(p->ren, tex, NULL, &dst);
 }
 
+void sp_bitsub_forget(struct sp_subtrack *t)
+{
+	if (t->bits)
+		t->bits->given_set = false;
+}
+
 int sp_bitsub_argb(struct player *p, struct sp_subtrack *t, int64_t ms, uint32_t **px,
 		   SDL_Rect *box, int *cw, int *ch)
 {

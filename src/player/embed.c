@@ -1,7 +1,9 @@
 /* embed.c - the player module's side of the public player API
  * (swarmplay/player.h): one sp_player runs sp_player_run (player.c) on a
- * thread of its own, with no window (the host owns windows), and hooks
- * into its loop (struct sp_play_hooks):
+ * thread of its own (sp_player_open_*) or on the caller's
+ * (sp_player_run_*: the only way to the player's own window,
+ * SP_PLAYER_VIDEO_WINDOW, `swarmplay play`'s), and hooks into its loop
+ * (struct sp_play_hooks):
  *   - commands from the host wait in a small queue under mu; the loop's
  *     tick applies them on the player's thread, where the player's state
  *     lives (so no new locking inside the player);
@@ -118,6 +120,9 @@ static void apply(struct player *p, const struct sp_embed_cmd *c)
 	case SP_CMD_AUDIO:
 		sp_tracks_set_audio(p, c->b);
 		break;
+	case SP_CMD_SUB:
+		sp_sub_set_track(p, c->b);
+		break;
 	}
 }
 
@@ -183,7 +188,8 @@ static size_t audio_read(struct sp_player *e, int16_t *buf, size_t frames)
 static int command(struct sp_player *e, enum sp_player_cmd cmd, double a, int b)
 {
 	if (!e || (cmd == SP_CMD_SEEK && !(a >= 0)) ||
-	    (cmd == SP_CMD_VOLUME && (b < 0 || b > 100)) || (cmd == SP_CMD_AUDIO && b < 1))
+	    (cmd == SP_CMD_VOLUME && (b < 0 || b > 100)) || (cmd == SP_CMD_AUDIO && b < 1) ||
+	    (cmd == SP_CMD_SUB && b < 0))
 		return -EINVAL;
 	pthread_mutex_lock(&e->mu);
 	int r = 0;
@@ -195,23 +201,38 @@ static int command(struct sp_player *e, enum sp_player_cmd cmd, double a, int b)
 	return r;
 }
 
+/* Plays e->src on the calling thread (the player's own, or the host's
+ * with sp_player_run_*); the sub reader is the player's from here on. */
+static int play(struct sp_player *e, struct sp_error **err)
+{
+	e->pc.sub_reader = e->sub_reader;
+	e->pc.sub_reader_name = e->sub_name;
+	e->sub_reader = NULL;
+	int r = sp_player_run(e->src, &e->pc, err);
+	if (r < 0) {
+		struct sp_player_event ev = {.type = SP_PLAYER_EVENT_ERROR, .error = r};
+		snprintf(ev.message, sizeof(ev.message), "%s", sp_error_msg(err ? *err : NULL));
+		push_event(e, &ev);
+	}
+	pthread_mutex_lock(&e->mu);
+	e->result = e->run_result;
+	e->result_ready = true;
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
 static void *run(void *arg)
 {
 	struct sp_player *e = arg;
 	struct sp_error *err = NULL;
-	int r = sp_player_run(e->src, &e->pc, &err);
-	if (r < 0) {
-		struct sp_player_event ev = {.type = SP_PLAYER_EVENT_ERROR, .error = r};
-		snprintf(ev.message, sizeof(ev.message), "%s", sp_error_msg(err));
-		push_event(e, &ev);
-	}
+	play(e, &err);
 	sp_error_free(err);
 	return NULL;
 }
 
 static struct sp_player *create(const struct sp_player_config *cfg, struct sp_error **err)
 {
-	if (!cfg || cfg->video > SP_PLAYER_VIDEO_CALLBACK || cfg->audio > SP_PLAYER_AUDIO_PULL ||
+	if (!cfg || cfg->video > SP_PLAYER_VIDEO_WINDOW || cfg->audio > SP_PLAYER_AUDIO_PULL ||
 	    (cfg->video == SP_PLAYER_VIDEO_CALLBACK && !cfg->on_frame)) {
 		sp_error_set(err, -EINVAL, _("invalid player configuration"));
 		return NULL;
@@ -236,14 +257,16 @@ static struct sp_player *create(const struct sp_player_config *cfg, struct sp_er
 	}
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_mutex_init(&e->audio_mu, NULL);
+	bool frames = cfg->video == SP_PLAYER_VIDEO_RENDERER ||
+		      cfg->video == SP_PLAYER_VIDEO_CALLBACK;
 	e->hooks = (struct sp_play_hooks){.ctx = e,
-					  .frame = sp_embed_on_frame,
+					  .frame = frames ? sp_embed_on_frame : NULL,
 					  .event = on_event,
 					  .tick = on_tick,
 					  .stats = on_stats,
 					  .closing = on_closing};
 	sp_play_config_init(&e->pc);
-	e->pc.no_video = true; /* the host owns every window */
+	e->pc.no_video = cfg->video != SP_PLAYER_VIDEO_WINDOW; /* else the host owns it */
 	e->pc.no_audio = cfg->audio == SP_PLAYER_AUDIO_NONE;
 	e->pc.audio_pull = cfg->audio == SP_PLAYER_AUDIO_PULL;
 	e->pc.fast = cfg->unpaced;
@@ -255,13 +278,18 @@ static struct sp_player *create(const struct sp_player_config *cfg, struct sp_er
 	e->pc.hooks = &e->hooks;
 	e->pc.audio_device = e->audio_device;
 	e->pc.sub_pictures = cfg->video == SP_PLAYER_VIDEO_RENDERER; /* sub-visibility */
+	e->pc.result = &e->run_result;
 	return e;
 }
 
-static int start(struct sp_player *e, struct sp_source *src, struct sp_error **err)
+/* here: the play runs on the calling thread (sp_player_run_*), its
+ * result returned; else on a thread of the player's. */
+static int start(struct sp_player *e, struct sp_source *src, bool here, struct sp_error **err)
 {
 	e->src = src;
-	e->pc.t0_us = sp_now_us();
+	e->pc.t0_us = e->t0_given ? e->t0_us : sp_now_us();
+	if (here)
+		return play(e, err);
 	if (pthread_create(&e->thread, NULL, run, e) != 0) {
 		e->src = NULL;
 		sp_source_free(src);
@@ -271,62 +299,288 @@ static int start(struct sp_player *e, struct sp_source *src, struct sp_error **e
 	return 0;
 }
 
-static int open_reader(struct sp_player *e, struct sp_reader *r, const char *name,
-		       struct sp_error **err)
+static int reader_start(struct sp_player *e, struct sp_reader *r, const char *name, bool here,
+			struct sp_error **err)
 {
-	if (!e || !r || e->src) {
+	if (!e || !r || e->opened || (!here && e->cfg.video == SP_PLAYER_VIDEO_WINDOW)) {
 		if (r)
 			sp_reader_close(r);
 		return sp_error_set(err, -EINVAL, _("invalid player configuration"));
 	}
+	e->opened = true;
 	struct sp_source *src = sp_source_reader_new(r, name ? name : "", true);
 	if (!src) {
 		sp_reader_close(r);
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	}
-	return start(e, src, err);
+	return start(e, src, here, err);
+}
+
+static int file_start(struct sp_player *e, const char *path, bool here, struct sp_error **err)
+{
+	if (!e || !path || e->opened || (!here && e->cfg.video == SP_PLAYER_VIDEO_WINDOW))
+		return sp_error_set(err, -EINVAL, _("invalid player configuration"));
+	e->opened = true;
+	struct sp_source *src = sp_source_file_new(path, err);
+	if (!src)
+		return -ENOENT;
+	return start(e, src, here, err);
+}
+
+static int open_reader(struct sp_player *e, struct sp_reader *r, const char *name,
+		       struct sp_error **err)
+{
+	return reader_start(e, r, name, false, err);
 }
 
 static int open_file(struct sp_player *e, const char *path, struct sp_error **err)
 {
-	if (!e || !path || e->src)
-		return sp_error_set(err, -EINVAL, _("invalid player configuration"));
-	struct sp_source *src = sp_source_file_new(path, err);
-	if (!src)
-		return -ENOENT;
-	return start(e, src, err);
+	return file_start(e, path, false, err);
+}
+
+static int run_reader(struct sp_player *e, struct sp_reader *r, const char *name,
+		      struct sp_error **err)
+{
+	return reader_start(e, r, name, true, err);
+}
+
+static int run_file(struct sp_player *e, const char *path, struct sp_error **err)
+{
+	return file_start(e, path, true, err);
+}
+
+static int set_sub_reader(struct sp_player *e, struct sp_reader *r, const char *name,
+			  struct sp_error **err)
+{
+	if (!e || !r || e->opened) {
+		if (r)
+			sp_reader_close(r);
+		return sp_error_set(err, e && e->opened ? -EBUSY : -EINVAL,
+				    _("invalid player configuration"));
+	}
+	char *copy = strdup(name ? name : "sub.srt");
+	if (!copy) {
+		sp_reader_close(r);
+		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	}
+	if (e->sub_reader)
+		sp_reader_close(e->sub_reader);
+	free(e->sub_name);
+	e->sub_reader = r;
+	e->sub_name = copy;
+	return 0;
+}
+
+static int set_netinfo(struct sp_player *e,
+		       void (*netinfo)(void *ctx, struct sp_player_netinfo *out),
+		       void (*position)(void *ctx, double pos_s, double duration_s), void *ctx)
+{
+	if (!e)
+		return -EINVAL;
+	if (e->opened)
+		return -EBUSY;
+	e->pc.netinfo = netinfo;
+	e->pc.position = position;
+	e->pc.netinfo_ctx = ctx;
+	return 0;
+}
+
+static int set_quit_flag(struct sp_player *e, const volatile sig_atomic_t *flag)
+{
+	if (!e)
+		return -EINVAL;
+	if (e->opened)
+		return -EBUSY;
+	e->pc.quit_signal = flag;
+	return 0;
+}
+
+static int get_result(struct sp_player *e, struct sp_player_result *out)
+{
+	if (!e || !out)
+		return -EINVAL;
+	pthread_mutex_lock(&e->mu);
+	bool ready = e->result_ready;
+	if (ready)
+		*out = e->result;
+	pthread_mutex_unlock(&e->mu);
+	return ready ? 0 : -EAGAIN;
 }
 
 /* sp_player_set_option's names: a string kept in e->opt[row] and pointed
- * to from the player's configuration, or a number of seconds. */
-enum opt_kind { OPT_PATH, OPT_LIST, OPT_HWDEC, OPT_SECONDS, OPT_YESNO };
+ * to from the player's configuration, or a value parsed into it. */
+enum opt_row {
+	O_FRAMEHASH, O_SUBHASH, O_SUBFILE, O_SLANG, O_ALANG, O_SUBCP, O_HWDEC, O_STOPAT,
+	O_STARTBUF, O_SUBVIS, O_AID, O_MUTE, O_STATS, O_FHAPPEND, O_T0, O_SEEKAT, O_SHOTAT,
+	O_EXITEND, O_PROGRESS, O_TERMINAL, O_TITLE, O_FULL, O_SHOTDIR, O_KEEPWIN, O_RESUMED,
+	O_NEXT, O_PREV, O_ROWS
+};
+enum opt_kind {
+	OPT_PATH, OPT_LIST, OPT_HWDEC, OPT_SECONDS, OPT_BUFFER, OPT_YESNO, OPT_TRACK, OPT_US,
+	OPT_SEEKAT, OPT_SHOTAT
+};
 static const struct {
 	const char *name;
 	enum opt_kind kind;
-} options[] = {
-	{"framehash", OPT_PATH},  {"subhash", OPT_PATH},    {"sub-file", OPT_PATH},
-	{"slang", OPT_LIST},      {"alang", OPT_LIST},      {"sub-codepage", OPT_LIST},
-	{"hwdec", OPT_HWDEC},     {"stop-at", OPT_SECONDS}, {"start-buffer", OPT_SECONDS},
-	{"sub-visibility", OPT_YESNO},
+	bool yes; /* OPT_YESNO's default */
+} options[O_ROWS] = {
+	[O_FRAMEHASH] = {"framehash", OPT_PATH},   [O_SUBHASH] = {"subhash", OPT_PATH},
+	[O_SUBFILE] = {"sub-file", OPT_PATH},      [O_SLANG] = {"slang", OPT_LIST},
+	[O_ALANG] = {"alang", OPT_LIST},           [O_SUBCP] = {"sub-codepage", OPT_LIST},
+	[O_HWDEC] = {"hwdec", OPT_HWDEC},          [O_STOPAT] = {"stop-at", OPT_SECONDS},
+	[O_STARTBUF] = {"start-buffer", OPT_BUFFER},
+	[O_SUBVIS] = {"sub-visibility", OPT_YESNO, true},
+	[O_AID] = {"aid", OPT_TRACK},              [O_MUTE] = {"mute", OPT_YESNO},
+	[O_STATS] = {"stats-json", OPT_PATH},      [O_FHAPPEND] = {"framehash-append", OPT_YESNO},
+	[O_T0] = {"ttff-from", OPT_US},            [O_SEEKAT] = {"seek-at", OPT_SEEKAT},
+	[O_SHOTAT] = {"screenshot-at", OPT_SHOTAT}, [O_EXITEND] = {"exit-at-end", OPT_YESNO},
+	[O_PROGRESS] = {"progress", OPT_YESNO},    [O_TERMINAL] = {"terminal", OPT_YESNO},
+	[O_TITLE] = {"title", OPT_LIST},           [O_FULL] = {"fullscreen", OPT_YESNO},
+	[O_SHOTDIR] = {"screenshot-dir", OPT_PATH}, [O_KEEPWIN] = {"keep-window", OPT_YESNO},
+	[O_RESUMED] = {"resumed", OPT_YESNO},      [O_NEXT] = {"playlist-next", OPT_YESNO},
+	[O_PREV] = {"playlist-prev", OPT_YESNO},
 };
-_Static_assert(sizeof(options) / sizeof(options[0]) <= SP_EMBED_OPT_STRINGS, "e->opt rows");
+_Static_assert((int)O_ROWS <= (int)SP_EMBED_OPT_STRINGS, "e->opt rows");
 
-static void point_option(struct sp_player *e, int row, const char *v, double secs)
+/* A parsed value: secs (seconds), num (a whole number), yes. */
+struct opt_val {
+	double secs;
+	long long num;
+	bool yes;
+};
+
+static void point_option(struct sp_player *e, enum opt_row row, const char *v,
+			 const struct opt_val *x)
 {
+	bool window = e->cfg.video == SP_PLAYER_VIDEO_WINDOW;
 	switch (row) {
-	case 0: e->pc.framehash_path = v; break;
-	case 1: e->pc.subhash_path = v; break;
-	case 2: e->pc.sub_path = v; break;
-	case 3: e->pc.slang = v; break;
-	case 4: e->pc.alang = v; break;
-	case 5: e->pc.sub_codepage = v; break;
-	case 6: e->pc.hwdec = v; break;
-	case 7: e->pc.stop_at_s = secs; break;
-	case 8: e->pc.start_buffer_s = secs; break;
-	case 9:
-		e->pc.sub_pictures = e->cfg.video == SP_PLAYER_VIDEO_RENDERER &&
-				     !(v && !strcmp(v, "no"));
+	case O_FRAMEHASH: e->pc.framehash_path = v; break;
+	case O_SUBHASH: e->pc.subhash_path = v; break;
+	case O_SUBFILE: e->pc.sub_path = v; break;
+	case O_SLANG: e->pc.slang = v; break;
+	case O_ALANG: e->pc.alang = v; break;
+	case O_SUBCP: e->pc.sub_codepage = v; break;
+	case O_HWDEC: e->pc.hwdec = v; break;
+	case O_STOPAT: e->pc.stop_at_s = x->secs; break;
+	case O_STARTBUF: e->pc.start_buffer_s = x->secs; break;
+	case O_SUBVIS:
+		e->pc.sub_pictures = e->cfg.video == SP_PLAYER_VIDEO_RENDERER && x->yes;
+		e->pc.sub_hidden = window && !x->yes;
 		break;
+	case O_AID: e->pc.aid = (int)x->num; break;
+	case O_MUTE: e->pc.muted = x->yes; break;
+	case O_STATS: e->pc.stats_path = v; break;
+	case O_FHAPPEND: e->pc.framehash_append = x->yes; break;
+	case O_T0:
+		e->t0_given = v != NULL;
+		e->t0_us = x->num;
+		break;
+	case O_EXITEND: e->pc.exit_at_end = x->yes; break;
+	case O_PROGRESS: e->pc.progress = x->yes; break;
+	case O_TERMINAL: e->pc.terminal = x->yes; break;
+	case O_TITLE: e->pc.title = v; break;
+	case O_FULL: e->pc.fullscreen = x->yes; break;
+	case O_SHOTDIR: e->pc.shot_dir = v; break;
+	case O_KEEPWIN: e->pc.keep_window = x->yes; break;
+	case O_RESUMED: e->pc.resumed = x->yes; break;
+	case O_NEXT: e->pc.has_next = x->yes; break;
+	case O_PREV: e->pc.has_prev = x->yes; break;
+	default: break;
+	}
+}
+
+/* seek-at's "POS:TARGET" and screenshot-at's "POS:FILE": one more, or
+ * all cleared (NULL). */
+static int add_scripted(struct sp_player *e, enum opt_row row, const char *name,
+			const char *value, struct sp_error **err)
+{
+	if (!value) {
+		if (row == O_SEEKAT)
+			e->pc.nseek_at = 0;
+		for (int i = 0; row == O_SHOTAT && i < e->pc.nshot_at; i++) {
+			free(e->shot_path[i]);
+			e->shot_path[i] = NULL;
+		}
+		if (row == O_SHOTAT)
+			e->pc.nshot_at = 0;
+		return 0;
+	}
+	char *end;
+	double at = strtod(value, &end);
+	int n = row == O_SEEKAT ? e->pc.nseek_at : e->pc.nshot_at;
+	if (end == value || *end != ':' || !end[1] || !(at >= 0) || at > 1e9)
+		return sp_error_set(err, -EINVAL, _("option %s: not POS:%s: %s"), name,
+				    row == O_SEEKAT ? "TARGET" : "FILE", value);
+	if (n >= SP_PLAYER_SEEK_AT_MAX)
+		return sp_error_set(err, -EINVAL, _("option %s: at most %d"), name,
+				    SP_PLAYER_SEEK_AT_MAX);
+	if (row == O_SEEKAT) {
+		char *tend;
+		double to = strtod(end + 1, &tend);
+		if (*tend || !(to >= 0) || to > 1e7)
+			return sp_error_set(err, -EINVAL, _("option %s: not POS:%s: %s"), name,
+					    "TARGET", value);
+		e->pc.seek_at[n].at_s = at;
+		e->pc.seek_at[n].to_s = to;
+		e->pc.nseek_at++;
+		return 0;
+	}
+	if (!(e->shot_path[n] = strdup(end + 1)))
+		return sp_error_set(err, -ENOMEM, _("out of memory"));
+	e->pc.shot_at[n].at_s = at;
+	e->pc.shot_at[n].path = e->shot_path[n];
+	e->pc.nshot_at++;
+	return 0;
+}
+
+static int parse_value(enum opt_row row, const char *name, const char *value,
+		       struct opt_val *x, struct sp_error **err)
+{
+	char *end;
+	x->yes = options[row].yes;
+	if (!value)
+		return 0;
+	switch (options[row].kind) {
+	case OPT_BUFFER:
+		if (!strcmp(value, "none")) {
+			x->secs = -1;
+			return 0;
+		}
+		/* fall through */
+	case OPT_SECONDS:
+		x->secs = strtod(value, &end);
+		if (end == value || *end || !(x->secs >= 0) || x->secs > 1e9)
+			return sp_error_set(
+			    err, -EINVAL, _("option %s: not a number of seconds: %s"), name, value);
+		return 0;
+	case OPT_TRACK:
+	case OPT_US:
+		errno = 0;
+		x->num = strtoll(value, &end, 10);
+		if (end == value || *end || errno || x->num < 0 ||
+		    (options[row].kind == OPT_TRACK && x->num > 1000))
+			return sp_error_set(err, -EINVAL, _("option %s: not a whole number: %s"),
+					    name, value);
+		return 0;
+	case OPT_HWDEC:
+		if (strcmp(value, "no") && strcmp(value, "auto") && strcmp(value, "vaapi") &&
+		    strcmp(value, "vdpau"))
+			return sp_error_set(err, -EINVAL,
+					    _("option %s: not no, auto, vaapi or vdpau: %s"), name,
+					    value);
+		return 0;
+	case OPT_YESNO:
+		if (strcmp(value, "yes") && strcmp(value, "no"))
+			return sp_error_set(err, -EINVAL, _("option %s: not yes or no: %s"), name,
+					    value);
+		x->yes = !strcmp(value, "yes");
+		return 0;
+	case OPT_PATH:
+		if (!*value)
+			return sp_error_set(err, -EINVAL, _("option %s: an empty path"), name);
+		return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -335,41 +589,31 @@ static int set_option(struct sp_player *e, const char *name, const char *value,
 {
 	if (!e || !name)
 		return sp_error_set(err, -EINVAL, _("invalid player configuration"));
-	if (e->src)
+	if (e->opened)
 		return sp_error_set(err, -EBUSY, _("option %s: the player has already opened its "
 						   "source"), name);
 	int row = -1;
-	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+	for (int i = 0; i < O_ROWS; i++)
 		if (!strcmp(options[i].name, name))
-			row = (int)i;
+			row = i;
 	if (row < 0)
 		return sp_error_set(err, -ENOENT, _("unknown player option %s"), name);
-	double secs = 0;
-	if (value && options[row].kind == OPT_SECONDS) {
-		char *end;
-		secs = strtod(value, &end);
-		if (end == value || *end || !(secs >= 0) || secs > 1e9)
-			return sp_error_set(
-			    err, -EINVAL, _("option %s: not a number of seconds: %s"), name, value);
-	}
-	if (value && options[row].kind == OPT_HWDEC && strcmp(value, "no") &&
-	    strcmp(value, "auto") && strcmp(value, "vaapi") && strcmp(value, "vdpau"))
-		return sp_error_set(err, -EINVAL, _("option %s: not no, auto, vaapi or vdpau: %s"),
-				    name, value);
-	if (value && options[row].kind == OPT_YESNO && strcmp(value, "yes") &&
-	    strcmp(value, "no"))
-		return sp_error_set(err, -EINVAL, _("option %s: not yes or no: %s"), name, value);
-	if (value && options[row].kind == OPT_PATH && !*value)
-		return sp_error_set(err, -EINVAL, _("option %s: an empty path"), name);
+	if (options[row].kind == OPT_SEEKAT || options[row].kind == OPT_SHOTAT)
+		return add_scripted(e, (enum opt_row)row, name, value, err);
+	struct opt_val x = {0};
+	int r = parse_value((enum opt_row)row, name, value, &x, err);
+	if (r < 0)
+		return r;
 	char *copy = NULL;
-	bool string = options[row].kind != OPT_SECONDS;
+	bool string = options[row].kind == OPT_PATH || options[row].kind == OPT_LIST ||
+		      options[row].kind == OPT_HWDEC || options[row].kind == OPT_US;
 	if (value && string && !(copy = strdup(value)))
 		return sp_error_set(err, -ENOMEM, _("out of memory"));
 	if (string) {
 		free(e->opt[row]);
 		e->opt[row] = copy;
 	}
-	point_option(e, row, copy, secs);
+	point_option(e, (enum opt_row)row, copy, &x);
 	return 0;
 }
 
@@ -381,6 +625,11 @@ static void destroy(struct sp_player *e)
 	if (e->started)
 		pthread_join(e->thread, NULL);
 	sp_source_free(e->src);
+	if (e->sub_reader) /* set, never played */
+		sp_reader_close(e->sub_reader);
+	free(e->sub_name);
+	for (int i = 0; i < SP_PLAYER_SHOT_AT_MAX; i++)
+		free(e->shot_path[i]);
 	sp_embed_draw_fini(e);
 	close(e->efd);
 	pthread_mutex_destroy(&e->mu);
@@ -462,4 +711,10 @@ const struct sp_player_module sp_player_module = {
     .set_option = set_option,
     .screenshot = sp_embed_screenshot,
     .get_position = get_position,
+    .run_reader = run_reader,
+    .run_file = run_file,
+    .set_sub_reader = set_sub_reader,
+    .set_netinfo = set_netinfo,
+    .set_quit_flag = set_quit_flag,
+    .get_result = get_result,
 };

@@ -11,7 +11,7 @@
 #define SP_PLAYER_MODULE_SYMBOL "sp_player_module"
 /* Bump when the table or what the module expects of the library changes;
  * the library refuses a module of another ABI or version. */
-#define SP_PLAYER_MODULE_ABI 3
+#define SP_PLAYER_MODULE_ABI 4
 
 enum sp_player_cmd {
 	SP_CMD_PLAY,
@@ -20,6 +20,7 @@ enum sp_player_cmd {
 	SP_CMD_VOLUME,   /* b */
 	SP_CMD_MUTE,     /* b */
 	SP_CMD_AUDIO,    /* b: track from 1 */
+	SP_CMD_SUB,      /* b: subtitle track from 1, 0 none */
 };
 
 struct sp_player_module {
@@ -40,6 +41,17 @@ struct sp_player_module {
 	int (*screenshot)(struct sp_player *p, const char *path);
 	int (*set_option)(struct sp_player *p, const char *name, const char *value,
 			  struct sp_error **err);
+	int (*run_reader)(struct sp_player *p, struct sp_reader *r, const char *name,
+			  struct sp_error **err);
+	int (*run_file)(struct sp_player *p, const char *path, struct sp_error **err);
+	int (*set_sub_reader)(struct sp_player *p, struct sp_reader *r, const char *name,
+			      struct sp_error **err);
+	int (*set_netinfo)(struct sp_player *p,
+			   void (*netinfo)(void *ctx, struct sp_player_netinfo *out),
+			   void (*position)(void *ctx, double pos_s, double duration_s),
+			   void *ctx);
+	int (*set_quit_flag)(struct sp_player *p, const volatile sig_atomic_t *flag);
+	int (*get_result)(struct sp_player *p, struct sp_player_result *out);
 };
 
 #endif

@@ -30,7 +30,7 @@ struct sp_embed_sub {
 };
 
 /* sp_player_set_option's strings, owned (embed.c's table). */
-enum { SP_EMBED_OPT_STRINGS = 16 };
+enum { SP_EMBED_OPT_STRINGS = 40 };
 
 struct sp_player {
 	struct sp_player_config cfg; /* the host's, copied */
@@ -42,6 +42,15 @@ struct sp_player {
 	pthread_t thread;
 	bool started;
 	atomic_int quit;             /* pc.quit_flag */
+	bool opened;                 /* sp_player_open_* or _run_* was called */
+	struct sp_reader *sub_reader; /* sp_player_set_sub_reader's, until opened */
+	char *sub_name;
+	char *shot_path[SP_PLAYER_SHOT_AT_MAX]; /* screenshot-at's files */
+	bool t0_given;               /* option ttff-from */
+	int64_t t0_us;
+	struct sp_player_result run_result; /* pc.result: the player's thread's */
+	struct sp_player_result result; /* [mu] a copy once result_ready */
+	bool result_ready;           /* [mu] */
 
 	pthread_mutex_t mu;
 	struct sp_embed_cmd cmds[64]; /* [mu] */

@@ -368,7 +368,7 @@ static void check_end(struct player *p, int64_t now)
 
 static void warn_no_audio(struct player *p, const char *why)
 {
-	if (p->cfg->hooks) /* a library never prints on its own: the host's log */
+	if (!p->cfg->terminal) /* a library never prints on its own: the host's log */
 		SP_WARN("player", "%s; playing with the video clock", why);
 	else
 		fprintf(stderr, _("swarmplay: %s; playing with the video clock\n"), why);
@@ -380,7 +380,7 @@ static void warn_no_audio(struct player *p, const char *why)
 static int quiet_stderr(struct player *p)
 {
 	/* an embedding host's stderr is its own, and its threads write to it */
-	if (sp_log_get_level() <= SP_LOG_DEBUG || p->cfg->hooks)
+	if (sp_log_get_level() <= SP_LOG_DEBUG || !p->cfg->terminal)
 		return -1;
 	fflush(stderr);
 	int saved = dup(STDERR_FILENO);
@@ -617,7 +617,8 @@ static void scripted_seek(struct player *p)
 
 static int main_loop(struct player *p, struct sp_error **err)
 {
-	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag)) {
+	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag) &&
+	       !(p->cfg->quit_signal && *p->cfg->quit_signal)) {
 		int64_t now = sp_now_us();
 		double remaining = MAX_SLEEP_S;
 		if (!p->opened) {

@@ -19,46 +19,21 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "swarmplay/player.h"
 
 struct sp_source;
 struct sp_reader;
 struct player;
 struct AVFrame;
 
-#define SP_PLAYER_MAP_CELLS 256
 #define SP_PLAYER_SEEK_AT_MAX 8
 #define SP_PLAYER_SHOT_AT_MAX 8
 
-enum { SP_PLAYER_FROM_PEERS, SP_PLAYER_FROM_WEBSEED, SP_PLAYER_FROM_CACHE, SP_PLAYER_FROM_N };
-/* Waste causes, in the order of enum sp_waste_cause (swarmplay.h). */
-#define SP_PLAYER_WASTE_N 6
+/* struct sp_player_netinfo (the OSD's and the stats' swarm figures) and
+ * struct sp_player_result are the public player's (swarmplay/player.h). */
 
-struct sp_player_netinfo {
-	bool torrent;          /* false: a local file, no swarm figures */
-	int peers;
-	double down_rate;      /* bytes/s */
-	double up_rate;
-	uint64_t from[SP_PLAYER_FROM_N]; /* verified bytes by source */
-	uint64_t uploaded;
-	uint64_t relayed;      /* of uploaded, sent before we had it all */
-	uint64_t wasted;       /* bytes received in vain: the sum of wasted_by */
-	uint64_t wasted_by[SP_PLAYER_WASTE_N]; /* by cause, as enum sp_waste_cause */
-	double progress;       /* 0..1, the played file */
-	bool complete;
-	bool checking;         /* verifying data already on disk (the cache) */
-	int64_t complete_at_us; /* monotonic time of 100 %, 0 if not yet */
-	uint8_t map[SP_PLAYER_MAP_CELLS]; /* 0..255: how much of each cell is here */
-	char reachable_json[256]; /* the port mapping, a JSON string ("" none) */
-	char reachable[160];      /* the same for people, the OSD's line ("reachable
-				     at A:P via UPnP", translated; "" mapping off) */
-	char error[256];          /* a storage fault ("disk full", translated):
-				     playback waits, the download goes on by
-				     itself once it clears; "" none */
-};
-
-/* What an embedding host (src/player/embed.c, the public player.h) hooks
- * into the loop; NULL for the swarmplay program. Called on the thread
- * that runs sp_player_run. */
+/* What the public player (src/player/embed.c, swarmplay/player.h) hooks
+ * into the loop. Called on the thread that runs sp_player_run. */
 enum sp_play_event {
 	SP_PLAY_EV_FIRST_FRAME = 1,
 	SP_PLAY_EV_BUFFERING_START, /* arg: 0 start, 1 seek, 2 stall */
@@ -100,6 +75,10 @@ struct sp_play_config {
 	void (*netinfo)(void *ctx, struct sp_player_netinfo *out);
 	void *netinfo_ctx;
 	atomic_int *quit_flag;    /* optional: set from a signal handler, any thread */
+	const volatile sig_atomic_t *quit_signal; /* the same, the host's (public API) */
+	/* the user's terminal: warnings on stderr, ALSA's messages kept off
+	 * it (the swarmplay program); else the log callback only */
+	bool terminal;
 	/* optional (the public player's stop-at): each play stops when the
 	 * position reaches stop_at_s (> 0), as at the end; position() (play's
 	 * resume) is told the position with netinfo's period, on the main
@@ -153,19 +132,6 @@ struct sp_play_config {
 	/* no window, yet the subtitles are rendered (libass without a
 	 * renderer) for a host that draws them: sp_sub_argb from its tick */
 	bool sub_pictures;
-};
-
-struct sp_player_result {
-	bool played;     /* the container opened and a position is known */
-	bool ended;      /* played to the end */
-	double pos_s;    /* the last position shown */
-	double duration_s;
-	int skip;        /* the play ended for the next (+1) or previous (-1) file */
-	int64_t last_frame_us; /* monotonic time the last frame was shown, 0 none */
-	int volume;      /* as the viewer left them (a playlist's next file) */
-	bool muted, fullscreen;
-	bool sub_hidden; /* key v */
-	int aid;         /* the audio track chosen (key #, from 1), 0: none chosen */
 };
 
 /* The defaults: from the start, full volume, played once. Inline, so that

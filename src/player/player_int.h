@@ -299,6 +299,9 @@ void sp_sub_draw(struct player *p, int w, int h, SDL_Rect video);
 int sp_sub_argb(struct player *p, int w, int h, uint32_t **px, SDL_Rect *box, int *fw, int *fh);
 void sp_sub_cycle(struct player *p);
 void sp_sub_toggle(struct player *p);
+/* The public sp_player_set_sub_track: track n from 1, 0 none; one beyond
+ * the list is ignored. The pictures a host draws are made again. */
+void sp_sub_set_track(struct player *p, int n);
 void sp_sub_stop(struct player *p);
 void sp_sub_fini(struct player *p);
 void sp_sub_fini_tracks(struct player *p);
@@ -316,6 +319,8 @@ void sp_bitsub_draw(struct player *p, struct sp_subtrack *t, int64_t ms, SDL_Rec
  * due), 0 when not. */
 int sp_bitsub_argb(struct player *p, struct sp_subtrack *t, int64_t ms, uint32_t **px,
 		   SDL_Rect *box, int *cw, int *ch);
+/* The next sp_bitsub_argb gives its picture even if it gave it last. */
+void sp_bitsub_forget(struct sp_subtrack *t);
 void sp_bitsub_free(struct sp_subtrack *t);
 
 /* input.c [main] */

@@ -459,6 +459,18 @@ void sp_sub_cycle(struct player *p)
 	sp_osd_message(p, msg);
 }
 
+void sp_sub_set_track(struct player *p, int n)
+{
+	if (n < 0 || n > p->nsubs)
+		return;
+	p->sub_cur = n - 1;
+	if (n > 0)
+		p->sub_hidden = false;
+	sp_text_forget(p->text);
+	for (int i = 0; i < p->nsubs; i++)
+		sp_bitsub_forget(&p->subs[i]);
+}
+
 void sp_sub_toggle(struct player *p)
 {
 	p->sub_hidden = !p->sub_hidden;

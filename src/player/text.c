@@ -361,6 +361,12 @@ void sp_text_draw_track(struct sp_text *t, ASS_Track *track, long long ms, int x
 		SDL_RenderCopy(t->ren, s->tex, NULL, &s->dst);
 }
 
+void sp_text_forget(struct sp_text *t)
+{
+	if (t)
+		t->sub.track = NULL;
+}
+
 int sp_text_track_argb(struct sp_text *t, ASS_Track *track, long long ms, int w, int h,
 		       uint32_t **px, SDL_Rect *box)
 {

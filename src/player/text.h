@@ -63,6 +63,9 @@ void sp_text_draw_track(struct sp_text *t, ASS_Track *track, long long ms, int x
  * when not, -1 when there is no text yet. No SDL call: any one thread. */
 int sp_text_track_argb(struct sp_text *t, ASS_Track *track, long long ms, int w, int h,
 		       uint32_t **px, SDL_Rect *box);
+/* The next sp_text_track_argb or sp_text_draw_track renders afresh, as
+ * if the track or the area had changed (another track chosen). */
+void sp_text_forget(struct sp_text *t);
 /* libass's images blended into straight ARGB pixels over their union
  * (*box); NULL without ink. */
 uint32_t *sp_text_images_argb(const ASS_Image *img, SDL_Rect *box);

@@ -36,6 +36,9 @@ static const fn api[] = {
 	F(sp_player_set_audio_track), F(sp_player_draw), F(sp_player_screenshot),
 	F(sp_player_get_position), F(sp_player_event_fd),
 	F(sp_player_next_event), F(sp_player_stats_json), F(sp_player_audio_read),
+	F(sp_player_run_reader), F(sp_player_run_file), F(sp_player_preload),
+	F(sp_player_set_sub_reader), F(sp_player_set_netinfo_callback),
+	F(sp_player_set_quit_flag), F(sp_player_get_result), F(sp_player_set_sub_track),
 };
 
 int main(void)
@@ -45,11 +48,16 @@ int main(void)
 	struct sp_video_frame fr;
 	struct sp_session_config sc;
 	struct sp_torrent_stats st;
+	struct sp_player_netinfo ni;
+	struct sp_player_result res;
 	sp_player_config_init(&cfg);
+	ni.map[SP_PLAYER_MAP_CELLS - 1] = 0;
+	res.skip = 0;
 	ev.type = SP_PLAYER_EVENT_FIRST_FRAME;
 	fr.planes = 0;
 	sc.port = 0;
 	st.peers = 0;
-	return (int)(sizeof(api) / sizeof(api[0])) - 79 + (cfg.volume != 100) + (ev.type != 1) +
-	       fr.planes + sc.port + st.peers;
+	return (int)(sizeof(api) / sizeof(api[0])) - 87 + (cfg.volume != 100) + (ev.type != 1) +
+	       fr.planes + sc.port + st.peers + ni.map[SP_PLAYER_MAP_CELLS - 1] + res.skip +
+	       (SP_PLAYER_VIDEO_WINDOW != 3);
 }

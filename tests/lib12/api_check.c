@@ -6,14 +6,18 @@
  * seek the keyframe's; volume and mute reach the stats snapshot; options
  * by name (sp_player_set_option); the position between POSITION events
  * (sp_player_get_position); a renderer player's screenshot, a PNG at the
- * clip's size (sp_player_screenshot).
+ * clip's size (sp_player_screenshot); playing on the calling thread
+ * (sp_player_run_file) with play's options, callbacks, quit flag and
+ * result (run_check).
  * Usage: api-check CLIP [FRAMEHASH] (6 s, 25 fps, a keyframe every
  * second; FRAMEHASH: where the framehash option writes). */
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -235,6 +239,106 @@ static void screenshot_check(const char *clip, const char *fh)
 	sp_error_free(e);
 }
 
+/* The calls `swarmplay play` is built on: sp_player_run_file plays on
+ * the calling thread and returns at the end (exit-at-end), the netinfo
+ * and position callbacks run on it, seek-at scripts a seek, the stats
+ * file counts ttff from ttff-from, the result says it ended; a window
+ * player refuses sp_player_open_*, a quit flag already set stops a play
+ * at once, and the new options and calls check their values. */
+static int netinfo_calls, position_calls;
+static double position_max;
+
+static void on_netinfo(void *ctx, struct sp_player_netinfo *out)
+{
+	(void)ctx;
+	netinfo_calls++;
+	out->torrent = false;
+}
+
+static void on_position(void *ctx, double pos, double dur)
+{
+	(void)ctx;
+	(void)dur;
+	position_calls++;
+	if (pos > position_max)
+		position_max = pos;
+}
+
+static void run_check(const char *clip, const char *fh)
+{
+	struct sp_player_config cfg;
+	struct sp_error *e = NULL;
+	struct sp_player_result res;
+	char stats[4096], t0[32];
+	snprintf(stats, sizeof(stats), "%s.stats.json", fh);
+	sp_player_config_init(&cfg);
+	cfg.video = SP_PLAYER_VIDEO_NONE;
+	cfg.audio = SP_PLAYER_AUDIO_NONE;
+	CHECK(sp_player_preload(&e) == 0, "run: sp_player_preload: 0");
+	struct sp_player *p = sp_player_new(&cfg, &e);
+	CHECK(p && sp_player_get_result(p, &res) == -EAGAIN, "run: no result before the play");
+	CHECK(sp_player_set_sub_track(p, -1) == -EINVAL, "run: sub track -1: -EINVAL");
+	CHECK(sp_player_set_option(p, "seek-at", "1:x", NULL) == -EINVAL &&
+		      sp_player_set_option(p, "screenshot-at", "1:", NULL) == -EINVAL &&
+		      sp_player_set_option(p, "aid", "one", NULL) == -EINVAL &&
+		      sp_player_set_option(p, "terminal", "maybe", NULL) == -EINVAL &&
+		      sp_player_set_option(p, "ttff-from", "-5", NULL) == -EINVAL,
+	      "run: bad seek-at, screenshot-at, aid, terminal, ttff-from: -EINVAL");
+	/* ttff from a second ago: the stats' ttff_ms is over 1000 */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(t0, sizeof(t0), "%lld", (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - 1000000);
+	int r = sp_player_set_option(p, "exit-at-end", "yes", &e);
+	r |= sp_player_set_option(p, "seek-at", "1.0:4.5", &e);
+	r |= sp_player_set_option(p, "start-buffer", "none", &e);
+	r |= sp_player_set_option(p, "stats-json", stats, &e);
+	r |= sp_player_set_option(p, "ttff-from", t0, &e);
+	r |= sp_player_set_netinfo_callback(p, on_netinfo, on_position, NULL);
+	CHECK(r == 0, "run: options and callbacks set: %s", sp_error_msg(e));
+	double start = now_s();
+	r = sp_player_run_file(p, clip, &e);
+	double took = now_s() - start;
+	/* 6 s played from 0 to 1 then from 4.5 to the end: some 2.5 s */
+	CHECK(r == 0 && took > 1.5 && took < 8, "run: sp_player_run_file returns 0 at the end "
+	      "after %.1f s (the seek at 1 s to 4.5 skipped 3.5 s)", took);
+	CHECK(sp_player_get_result(p, &res) == 0 && res.played && res.ended &&
+		  fabs(res.duration_s - 6) < 0.2 && res.pos_s > 5.5,
+	      "run: result played, ended, at %.2f of %.2f s", res.pos_s, res.duration_s);
+	CHECK(netinfo_calls > 0 && position_calls > 0 && position_max > 4.5,
+	      "run: netinfo %d and position %d calls (the last at %.2f s)", netinfo_calls,
+	      position_calls, position_max);
+	char buf[4096] = "";
+	FILE *f = fopen(stats, "r");
+	size_t got = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[got] = 0;
+	const char *tt = strstr(buf, "\"ttff_ms\": ");
+	long ttff = tt ? strtol(tt + 11, NULL, 10) : -1;
+	CHECK(ttff >= 1000, "run: stats-json written, ttff_ms %ld counted from ttff-from", ttff);
+	CHECK(strstr(buf, "\"target_s\": 4.500") != NULL, "run: seek-at 1.0:4.5 seeked to 4.5");
+	CHECK(sp_player_run_file(p, clip, &e) == -EINVAL, "run: a second run: -EINVAL");
+	sp_error_free(e), e = NULL;
+	sp_player_free(p);
+
+	static volatile sig_atomic_t quit = 1;
+	p = sp_player_new(&cfg, &e);
+	r = sp_player_set_quit_flag(p, &quit);
+	start = now_s();
+	r |= sp_player_run_file(p, clip, &e);
+	took = now_s() - start;
+	CHECK(r == 0 && took < 1 && sp_player_get_result(p, &res) == 0 && !res.ended,
+	      "run: the quit flag set: returns in %.2f s, not ended", took);
+	sp_player_free(p);
+
+	cfg.video = SP_PLAYER_VIDEO_WINDOW;
+	p = sp_player_new(&cfg, &e);
+	CHECK(p && sp_player_open_file(p, clip, &e) == -EINVAL,
+	      "run: a window player's sp_player_open_file: -EINVAL");
+	sp_error_free(e);
+	sp_player_free(p);
+}
+
 int main(int argc, char **argv)
 {
 	struct sp_error *e = NULL;
@@ -305,6 +409,7 @@ int main(int argc, char **argv)
 	if (argc == 3) {
 		options_check(argv[1], argv[2]);
 		screenshot_check(argv[1], argv[2]);
+		run_check(argv[1], argv[2]);
 	}
 	return failures ? 1 : 0;
 }

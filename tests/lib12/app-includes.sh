@@ -1,11 +1,11 @@
 #!/bin/bash
 # app-includes.sh - the swarmplay program (src/app/) is a client of the
 # public API like any host: its files include only swarmplay/*.h, app/*.h
-# (its own), config.h and system headers. The move is not finished: the
-# private headers it still includes are listed, file by file, in
-# tests/lib12/app-includes.allow, a list that may only shrink. Fails on an
-# include that is neither public nor listed, and on a listed one that is
-# gone (so that the list says the truth: delete the line).
+# (its own), config.h and system headers. tests/lib12/app-includes.allow
+# would list, file by file, a private header let through; the list may
+# only shrink, and it is empty. Fails on an include that is neither public
+# nor listed, and on a listed one that is gone (so that the list says the
+# truth: delete the line).
 # With the program (PROGRAM), the same at link time: it takes the core
 # from libswarmplay.so and binds none of its private symbols
 # (SWARMPLAY_PRIVATE, the player modules' own).

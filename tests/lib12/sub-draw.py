@@ -6,7 +6,9 @@ lit pixels in the bottom third while the line is shown, none before or
 after; sp_player_screenshot's PNG the same. Then the same line from the
 sub-file option over a clip without subtitles, none at all with
 sub-visibility=no, and a PGS (bitmap) track's red box, 1.0 s to 2.5 s,
-on a canvas twice the video's size (tests/lib/pgs.py)."""
+on a canvas twice the video's size (tests/lib/pgs.py). Last, the track
+switched mid-play (sp_player_set_sub_track): hidden at 1.3 s (0), none
+drawn until it shows again (track 1) at 1.9 s, then drawn."""
 import os, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.environ.get("SP_SRCDIR", "."), "tests", "lib"))
@@ -86,6 +88,31 @@ def run(name, clip, subfile, vis, shown):
     check(off == 0, "%s: the screenshot at 3.2 s: %d lit pixels" % (name, off))
 
 
+def run_switch():
+    prefix = os.path.join(root, "switch")
+    env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy")
+    r = subprocess.run([exe, with_subs, "-", "yes", prefix, "switch"], capture_output=True,
+                       text=True, env=env, timeout=120)
+    check(r.returncode == 0, "switch: sub-draw exits 0 (%d) %s" % (r.returncode,
+                                                                   r.stderr[-300:]))
+    lines = r.stdout.splitlines()
+    tracks = [(float(l.split()[1]), int(l.split()[2])) for l in lines if l.startswith("track ")]
+    check(len(tracks) == 2, "switch: two track changes made: %s" % tracks)
+    if len(tracks) != 2:
+        return
+    draws = [(float(l.split()[1]), int(l.split()[2])) for l in lines if l.startswith("draw ")]
+    before = [n for pos, n in draws if 1.1 <= pos <= tracks[0][0] - 0.05]
+    hidden = [n for pos, n in draws if tracks[0][0] + 0.1 <= pos <= tracks[1][0] - 0.05]
+    again = [n for pos, n in draws if tracks[1][0] + 0.1 <= pos <= 2.4]
+    check(before and min(before) > 100, "switch: drawn before the change: %s" % before[:3])
+    check(len(hidden) >= 5 and max(hidden) == 0,
+          "switch: track 0 hides it: %d draws, at most %s lit" %
+          (len(hidden), max(hidden) if hidden else "-"))
+    check(len(again) >= 3 and min(again) > 100,
+          "switch: track 1 shows it again: %d draws, lit %s" % (len(again), again[:3]))
+
+
+run_switch()
 run("track", with_subs, "-", "yes", True)
 run("sub-file", plain, srt, "yes", True)
 run("hidden", with_subs, "-", "no", False)

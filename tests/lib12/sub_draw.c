@@ -3,10 +3,12 @@
  * subtitle track over the video, and sp_player_screenshot has it too
  * (tests/lib12/sub-draw.py makes a black clip whose subtitle shows from
  * 1.0 s to 2.5 s, and checks the screenshots).
- * Usage: sub-draw CLIP SUBFILE|- yes|no SHOT_PREFIX
+ * Usage: sub-draw CLIP SUBFILE|- yes|no SHOT_PREFIX [switch]
  * Prints, for each draw, "draw POSITION LIT" (LIT: pixels that are not
  * black, the video's colour, in the bottom third of the drawn area), and writes SHOT_PREFIX-on.png
- * at about 1.7 s and SHOT_PREFIX-off.png at about 3.2 s. */
+ * at about 1.7 s and SHOT_PREFIX-off.png at about 3.2 s. With "switch",
+ * sp_player_set_sub_track hides the subtitles at 1.3 s (track 0) and
+ * shows track 1 again at 1.9 s ("track POSITION N" lines). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,8 +36,8 @@ static int lit_bottom(SDL_Surface *s)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: sub-draw CLIP SUBFILE|- yes|no SHOT_PREFIX\n");
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "switch"))) {
+		fprintf(stderr, "usage: sub-draw CLIP SUBFILE|- yes|no SHOT_PREFIX [switch]\n");
 		return 2;
 	}
 	SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_ARGB8888);
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 	snprintf(on, sizeof(on), "%s-on.png", argv[4]);
 	snprintf(off, sizeof(off), "%s-off.png", argv[4]);
 	bool shot_on = false, shot_off = false, ended = false;
+	int switched = argc == 6 ? 0 : 2; /* set_sub_track calls made */
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!ended) {
@@ -76,6 +79,15 @@ int main(int argc, char **argv)
 			ended |= ev.type == SP_PLAYER_EVENT_END;
 		}
 		double pos = sp_player_get_position(p, NULL);
+		if ((switched == 0 && pos >= 1.3) || (switched == 1 && pos >= 1.9)) {
+			int n = switched == 0 ? 0 : 1;
+			if (sp_player_set_sub_track(p, n) < 0) {
+				fprintf(stderr, "sp_player_set_sub_track failed\n");
+				return 1;
+			}
+			printf("track %.3f %d\n", pos, n);
+			switched++;
+		}
 		SDL_SetRenderDrawColor(ren, 0, 0, 0, 255);
 		SDL_RenderClear(ren);
 		if (sp_player_draw(p, ren, 0, 0, W, H) < 0) {
