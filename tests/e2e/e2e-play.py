@@ -50,7 +50,9 @@ assert rate < size
 if mode == "transmission":
     seeder = swarm.TransmissionSeeder(tstream, seed_dir, rate, os.path.join(root, "tr-home"))
 else:
-    seeder = swarm.Seeder(tstream, seed_dir, rate)
+    # seed: the leecher must get its copy from swarmplay alone, so the
+    # seeder must not connect to it when swarmplay passes it on by PEX
+    seeder = swarm.Seeder(tstream, seed_dir, rate, pex=(mode != "seed"))
 print("%s: %d bytes, %d frames, seeder capped at %d B/s on %s" % (kind, size, len(ref), rate,
                                                                    seeder.peer))
 errors = []

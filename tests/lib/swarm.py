@@ -230,15 +230,19 @@ def _session(lt_mod, port, upload_limit=0):
 
 class Seeder:
     """libtorrent seeding the torrent's data from data_dir, upload capped
-    at rate bytes/s (0: no cap), on port (0: one it picks). It lives in
-    this process's threads."""
+    at rate bytes/s (0: no cap), on port (0: one it picks); pex False: it
+    does not connect to peers swarmplay tells it of. It lives in this
+    process's threads."""
 
-    def __init__(self, torrent, data_dir, rate=0, port=0):
+    def __init__(self, torrent, data_dir, rate=0, port=0, pex=True):
         self.lt = lt()
         self.ses = _session(self.lt, port, rate)  # port 0: no race for a free one
         self.port = self.ses.listen_port()
+        flags = self.lt.torrent_flags.seed_mode
+        if not pex:  # it connects to no peer it is told of (ut_pex)
+            flags |= self.lt.torrent_flags.disable_pex
         self.h = self.ses.add_torrent({"ti": self.lt.torrent_info(torrent), "save_path": data_dir,
-                                       "flags": self.lt.torrent_flags.seed_mode})
+                                       "flags": flags})
         end = time.time() + 30
         while not self.h.status().is_seeding:
             if time.time() > end:
@@ -301,7 +305,12 @@ class Leecher:
         self.lt = lt()
         self.ses = _session(self.lt, 0)
         self.port = self.ses.listen_port()
-        self.h = self.ses.add_torrent({"ti": self.lt.torrent_info(torrent), "save_path": save_dir})
+        # no PEX: it learns of no peer but peer_port (swarmplay passes its
+        # seeder on by PEX, and a test that asks for "from swarmplay alone"
+        # would otherwise race the leecher's connection to that seeder)
+        self.h = self.ses.add_torrent({"ti": self.lt.torrent_info(torrent), "save_path": save_dir,
+                                       "flags": self.lt.torrent_flags.default_flags
+                                       | self.lt.torrent_flags.disable_pex})
         self.h.connect_peer(("127.0.0.1", peer_port))
 
     def connect(self, peer_port):
