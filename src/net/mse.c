@@ -192,16 +192,15 @@ static int on_ya(struct sp_mse *m, struct sp_buf *out)
 /* Find HASH('req1', S) within PadA's 512 bytes. */
 static int on_sync(struct sp_mse *m)
 {
-	for (; m->scanned + 20 <= m->in.len; m->scanned++) {
-		if (m->scanned > SP_MSE_MAX_PAD)
-			return -EPROTO;
+	for (; m->scanned <= SP_MSE_MAX_PAD && m->scanned + 20 <= m->in.len; m->scanned++) {
 		if (!memcmp(m->in.data + m->scanned, m->req1, 20)) {
 			sp_buf_consume(&m->in, m->scanned + 20);
 			m->st = ST_SKEY;
 			return 1;
 		}
 	}
-	return 0;
+	/* every place PadA allows was looked at: not there */
+	return m->scanned > SP_MSE_MAX_PAD ? -EPROTO : 0;
 }
 
 static int on_skey(struct sp_mse *m)
@@ -332,9 +331,7 @@ static int on_yb(struct sp_mse *m, struct sp_buf *out)
 /* B's encrypted VC, somewhere after its pad of up to 512 bytes. */
 static int on_vcsync(struct sp_mse *m)
 {
-	for (; m->scanned + 8 <= m->in.len; m->scanned++) {
-		if (m->scanned > SP_MSE_MAX_PAD)
-			return -EPROTO;
+	for (; m->scanned <= SP_MSE_MAX_PAD && m->scanned + 8 <= m->in.len; m->scanned++) {
 		if (!memcmp(m->in.data + m->scanned, m->vc_enc, 8)) {
 			uint8_t vc[8];
 			memcpy(vc, m->in.data + m->scanned, 8);
@@ -344,7 +341,8 @@ static int on_vcsync(struct sp_mse *m)
 			return 1;
 		}
 	}
-	return 0;
+	/* every place PadB allows was looked at: not there */
+	return m->scanned > SP_MSE_MAX_PAD ? -EPROTO : 0;
 }
 
 static int on_select(struct sp_mse *m)

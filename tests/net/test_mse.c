@@ -237,6 +237,16 @@ SP_TEST(refusals)
 		sp_buf_append(&junk, "\x77", 1);
 	SP_CHECK_INT(sp_mse_feed(m, junk.data, junk.len, &back), -EPROTO);
 	sp_mse_free(m);
+	/* ... told as soon as the last place the pad allows is in: Ya, 512
+	 * bytes of pad and 20 more (the fuzzer found it waited for a byte
+	 * more, on our side's VC search too) */
+	m = sp_mse_new(lookup, NULL);
+	SP_CHECK_INT(sp_mse_feed(m, junk.data, SP_MSE_KEY_LEN + SP_MSE_MAX_PAD + 20, &back),
+		     -EPROTO);
+	sp_mse_free(m);
+	m = sp_mse_new(lookup, NULL);
+	SP_CHECK_INT(sp_mse_feed(m, junk.data, SP_MSE_KEY_LEN + SP_MSE_MAX_PAD + 19, &back), 0);
+	sp_mse_free(m);
 	/* a plain BitTorrent handshake is not MSE */
 	m = sp_mse_new(lookup, NULL);
 	sp_buf_reset(&junk);
