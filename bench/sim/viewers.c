@@ -552,6 +552,10 @@ static void connect_pair(struct vsim *s, uint32_t v, uint32_t u)
 			if (du->have[i])
 				bits[i >> 3] |= (uint8_t)(0x80u >> (i & 7));
 		sp_picker_source_bitfield(dv->pk, u + 1, bits);
+		/* sp_playpos: u plays ahead of the newcomer, which trusts it as
+		 * a relay of the bitrate until measured (rule 13) */
+		if (s->sc->playpos && !getenv("SIM_NO_TRUST"))
+			sp_picker_source_trust(dv->pk, u + 1, s->sc->bitrate);
 		sp_picker_source_add(du->pk, v + 1, SP_SOURCE_PEER);
 		memset(bits, 0, (s->npieces + 7) / 8);
 		sp_picker_source_bitfield(du->pk, v + 1, bits);
