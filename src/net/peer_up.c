@@ -388,26 +388,32 @@ static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
 /* Every torrent tick: are we a seed whose uplink is the bottleneck?
  * Requests of two peers or more wait behind output that does not drain
  * (the kernel's part kept short by SP_PEER_NOTSENT_LOWAT: a slow link, or
- * the rate limit); requests that wait on a hold do not count. Then hand
- * out, while one peer's at least still waits so (the holds keep the
- * others' output short) and SP_HANDOUT_LINGER_US more; and serve what the
- * hold let go. */
+ * the rate limit); requests that wait on a hold do not count. Or two
+ * viewers play from us (sp_playpos) and our uplink is not ample for
+ * them: the test above is a race, lost at times for a minute while the
+ * kernel takes what we write (then every viewer gets every piece from
+ * us). Then hand out, while one peer's at least still waits so (the
+ * holds keep the others' output short) or two viewers play, and
+ * SP_HANDOUT_LINGER_US more; and serve what the hold let go. */
 void sp_peer_handout_tick(struct sp_torrent *t)
 {
-	int asking = 0, waiting = 0;
+	int asking = 0, waiting = 0, playing = 0;
+	int64_t now = sp_now_us();
 	for (struct sp_peer *p = t->peers; p; p = p->next) {
 		bool w = p->handshaked && !p->closing && p->upq_len;
 		waiting += w;
 		asking += w && evbuffer_get_length(bufferevent_get_output(p->bev)) >= out_water(t) / 2;
+		playing += p->handshaked && !p->closing && !sp_peer_is_seed(p) &&
+			   sp_playpos_of(p, now) != SP_PLAYPOS_NONE;
 	}
 	bool was = t->handout;
-	int64_t now = sp_now_us();
-	if (sp_bitfield_full(&t->have) && asking >= (was ? 1 : 2))
+	if (sp_bitfield_full(&t->have) && (asking >= (was ? 1 : 2) || playing >= 2))
 		t->handout_seen_us = now;
 	t->handout = sp_bitfield_full(&t->have) && t->handout_seen_us &&
 		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US && !ample(t);
 	if (was != t->handout)
-		SP_INFO("peer", "hand-out %s (%d peers waiting)", t->handout ? "on" : "off", asking);
+		SP_INFO("peer", "hand-out %s (%d peers waiting, %d viewers)", t->handout ? "on" : "off",
+			asking, playing);
 	urgent_tick(t, waiting, now);
 	size_t queued = 0;
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
