@@ -104,7 +104,11 @@
  *     (another viewer at that frontier: the one due soonest asks the
  *     seed, the others get the piece from it); and a patient seed gets
  *     no outside-window work (rule 6). The source then sends each piece
- *     about once. Off with seed_patience < 0.
+ *     about once. A relay the owner trusts (sp_picker_source_trust: a
+ *     viewer that plays ahead) counts until measured as bringing the
+ *     rate given, when choosing (rule 3) and here, not as a slow unknown:
+ *     the first blocks go to it, not to a source shared by every viewer.
+ *     Off with seed_patience < 0.
  * 14. A piece the owner does not want (sp_picker_set_wanted: no file it
  *     plays or keeps) is fetched only inside a reader's window, never by
  *     rule 6: a player downloads the files it plays, not the whole
