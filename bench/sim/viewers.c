@@ -281,8 +281,24 @@ static bool ample(const struct vsim *s)
 	return s->n[0].rate >= need * s->sc->bitrate;
 }
 
+/* src/net/peer_up.c's urgent_key: a request for a piece another viewer
+ * (not the asker, not us) has counts this many pieces later. */
+#define URGENT_ELSEWHERE 8
+
+static bool elsewhere(const struct vsim *s, const struct node *d, uint32_t from, uint32_t piece)
+{
+	if (getenv("SIM_NO_ELSEWHERE"))
+		return false;
+	for (uint32_t j = 1; j < s->nn; j++)
+		if (j != from && &s->n[j] != d && s->n[j].joined && d->connected[j] &&
+		    s->n[j].have[piece])
+			return true;
+	return false;
+}
+
 /* sp_playpos: a viewer serves first the request needed soonest (the
- * least distance from where its asker plays), not the oldest. */
+ * least distance from where its asker plays, later when another viewer
+ * has the piece), not the oldest. */
 static void urgent_first(struct vsim *s, struct node *d)
 {
 	uint32_t best = UINT32_MAX, bi = 0;
@@ -291,6 +307,8 @@ static void urgent_first(struct vsim *s, struct node *d)
 		if (r->arrive > s->now || r->cancel_at <= s->now)
 			continue;
 		uint32_t dist = need_dist(s, r->from, r->piece);
+		if (elsewhere(s, d, r->from, r->piece))
+			dist += URGENT_ELSEWHERE;
 		if (dist < best) {
 			best = dist;
 			bi = i;
