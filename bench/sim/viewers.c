@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "net/choker_rank.h"
+#include "net/upload_order.h"
 #include "picker/picker.h"
 
 #define TICK_US 50000
@@ -281,10 +282,8 @@ static bool ample(const struct vsim *s)
 	return s->n[0].rate >= need * s->sc->bitrate;
 }
 
-/* src/net/peer_up.c's urgent_key: a request for a piece another viewer
- * (not the asker, not us) has counts this many pieces later. */
-#define URGENT_ELSEWHERE 8
-
+/* src/net/peer_up.c's urgent_key (net/upload_order.h): a request for a
+ * piece another viewer (not the asker, not us) has counts later. */
 static bool elsewhere(const struct vsim *s, const struct node *d, uint32_t from, uint32_t piece)
 {
 	if (getenv("SIM_NO_ELSEWHERE"))
@@ -306,9 +305,8 @@ static void urgent_first(struct vsim *s, struct node *d)
 		struct vreq *r = &d->q[i];
 		if (r->arrive > s->now || r->cancel_at <= s->now)
 			continue;
-		uint32_t dist = need_dist(s, r->from, r->piece);
-		if (elsewhere(s, d, r->from, r->piece))
-			dist += URGENT_ELSEWHERE;
+		uint32_t dist = sp_upload_key(need_dist(s, r->from, r->piece),
+					      elsewhere(s, d, r->from, r->piece));
 		if (dist < best) {
 			best = dist;
 			bi = i;

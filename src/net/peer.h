@@ -39,12 +39,6 @@ struct sp_upload_req {
 #define SP_HANDOUT_AMPLE_SHARE 0.5
 #define SP_HANDOUT_AMPLE_MIN_X 2.0
 #define SP_HANDOUT_AMPLE_SLACK 0.9
-/* a viewer whose uplink is the bottleneck holds a request needed this
- * many pieces later than the most urgent one waiting (peer_up.c) */
-#define SP_URGENT_SLACK 1
-/* ... counting a request for a piece another viewer has this many
- * pieces later (it can get it there) */
-#define SP_URGENT_ELSEWHERE 8
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */

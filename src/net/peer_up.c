@@ -30,9 +30,12 @@
  * A viewer uploading (t->urgent: we play, and requests of two peers or
  * more wait) serves each peer's request needed soonest first, and holds
  * a peer's while another's waits that is needed more than
- * SP_URGENT_SLACK pieces sooner: the viewer right behind us gets our
- * newest pieces before those far behind, who have time to get them
- * elsewhere. */
+ * SP_URGENT_SLACK pieces sooner, a piece another viewer has counting
+ * SP_URGENT_ELSEWHERE pieces later (upload_order.c): the viewer right
+ * behind us gets our newest pieces before those far behind, who have
+ * time to get them elsewhere. While we play, each peer's output holds
+ * one block at a time and its socket 4 KiB unsent, so that requests
+ * wait in our queue, where the order is ours. */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
@@ -45,6 +48,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/upload_order.h"
 #include "net/wire.h"
 #include "picker/picker.h"
 #include "storage/storage.h"
@@ -92,18 +96,16 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
-/* The order of a viewer's uploads (t->urgent): how far the piece lies
- * past where p plays, plus SP_URGENT_ELSEWHERE when another viewer has
- * it (p may get it there: our uplink goes first to what only we have,
- * the newest pieces, which the viewer right behind us needs). */
+/* The order of a viewer's uploads (t->urgent, upload_order.h): how far
+ * the piece lies past where p plays, later when another viewer has it
+ * (p may get it there). */
 static uint32_t urgent_key(struct sp_peer *p, uint32_t piece)
 {
-	uint32_t d = need_dist(p, piece);
-	for (struct sp_peer *q = p->t->peers; q; q = q->next)
-		if (q != p && q->handshaked && !q->closing && !sp_peer_is_seed(q) &&
-		    sp_bitfield_get(&q->have, piece))
-			return d + SP_URGENT_ELSEWHERE;
-	return d;
+	bool elsewhere = false;
+	for (struct sp_peer *q = p->t->peers; q && !elsewhere; q = q->next)
+		elsewhere = q != p && q->handshaked && !q->closing && !sp_peer_is_seed(q) &&
+			    sp_bitfield_get(&q->have, piece);
+	return sp_upload_key(need_dist(p, piece), elsewhere);
 }
 
 /* The key of the request needed soonest, of all peers' queues. */
@@ -129,21 +131,15 @@ static ssize_t urgent_upload(struct sp_peer *p, bool spare)
 {
 	if (!p->t->urgent || !p->upq_len)
 		return 0;
-	size_t best = 0;
-	uint32_t bd = urgent_key(p, p->upq[0].piece);
-	for (size_t i = 1; i < p->upq_len; i++) {
-		uint32_t d = urgent_key(p, p->upq[i].piece);
-		if (d < bd) {
-			bd = d;
-			best = i;
-		}
-	}
-	if (!spare && (uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK) {
+	uint32_t keys[SP_PEER_MAX_UPLOAD_QUEUE];
+	for (size_t i = 0; i < p->upq_len; i++)
+		keys[i] = urgent_key(p, p->upq[i].piece);
+	ssize_t k = sp_upload_pick(keys, p->upq_len, p->t->urgent_min, spare);
+	if (k < 0) {
 		urgent_refresh(p->t); /* that one may be served by now */
-		if ((uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK)
-			return -1;
+		k = sp_upload_pick(keys, p->upq_len, p->t->urgent_min, spare);
 	}
-	return (ssize_t)best;
+	return k;
 }
 
 /* The request to serve next: upq's first, or when handing out the first
