@@ -42,7 +42,7 @@ struct sp_upload_req {
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
-/* ... while the order of uploads matters (hand-out, needed soonest first):
+/* ... while we hand out (a seed whose order of uploads matters):
  * one block and a bit, so that little is committed ahead of an urgent one */
 #define SP_PEER_OUT_ORDERED_WATER (24 * 1024)
 #define SP_PEER_NOTSENT_LOWAT (32 * 1024) /* unsent bytes the kernel may hold (peer.c) */

@@ -199,10 +199,11 @@ static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 }
 
 /* How much output a peer may have queued before we serve it more: less
- * while the order of our uploads matters (hand-out; a viewer, whose
- * uploads go needed soonest first once its uplink is the bottleneck), so
- * that what is committed in a peer's buffer does not delay a more urgent
- * request of another, and the bottleneck shows early. */
+ * while the order of our uploads matters (hand-out: a block and a bit; a
+ * viewer, whose uploads go needed soonest first when two peers wait: one
+ * block at a time), so that what is committed in a peer's buffer does
+ * not delay a more urgent request of another, and the bottleneck shows
+ * early. */
 static size_t out_water(const struct sp_torrent *t)
 {
 	if (t->plays)
