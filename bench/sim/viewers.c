@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "net/choker_rank.h"
+#include "net/upload_order.h"
 #include "picker/picker.h"
 
 #define TICK_US 50000
@@ -281,8 +282,22 @@ static bool ample(const struct vsim *s)
 	return s->n[0].rate >= need * s->sc->bitrate;
 }
 
+/* src/net/peer_up.c's urgent_key (net/upload_order.h): a request for a
+ * piece another viewer (not the asker, not us) has counts later. */
+static bool elsewhere(const struct vsim *s, const struct node *d, uint32_t from, uint32_t piece)
+{
+	if (getenv("SIM_NO_ELSEWHERE"))
+		return false;
+	for (uint32_t j = 1; j < s->nn; j++)
+		if (j != from && &s->n[j] != d && s->n[j].joined && d->connected[j] &&
+		    s->n[j].have[piece])
+			return true;
+	return false;
+}
+
 /* sp_playpos: a viewer serves first the request needed soonest (the
- * least distance from where its asker plays), not the oldest. */
+ * least distance from where its asker plays, later when another viewer
+ * has the piece), not the oldest. */
 static void urgent_first(struct vsim *s, struct node *d)
 {
 	uint32_t best = UINT32_MAX, bi = 0;
@@ -290,7 +305,8 @@ static void urgent_first(struct vsim *s, struct node *d)
 		struct vreq *r = &d->q[i];
 		if (r->arrive > s->now || r->cancel_at <= s->now)
 			continue;
-		uint32_t dist = need_dist(s, r->from, r->piece);
+		uint32_t dist = sp_upload_key(need_dist(s, r->from, r->piece),
+					      elsewhere(s, d, r->from, r->piece));
 		if (dist < best) {
 			best = dist;
 			bi = i;
@@ -552,6 +568,10 @@ static void connect_pair(struct vsim *s, uint32_t v, uint32_t u)
 			if (du->have[i])
 				bits[i >> 3] |= (uint8_t)(0x80u >> (i & 7));
 		sp_picker_source_bitfield(dv->pk, u + 1, bits);
+		/* sp_playpos: u plays ahead of the newcomer, which trusts it as
+		 * a relay of the bitrate until measured (rule 13) */
+		if (s->sc->playpos && !getenv("SIM_NO_TRUST"))
+			sp_picker_source_trust(dv->pk, u + 1, s->sc->bitrate);
 		sp_picker_source_add(du->pk, v + 1, SP_SOURCE_PEER);
 		memset(bits, 0, (s->npieces + 7) / 8);
 		sp_picker_source_bitfield(du->pk, v + 1, bits);

@@ -39,16 +39,19 @@ struct sp_upload_req {
 #define SP_HANDOUT_AMPLE_SHARE 0.5
 #define SP_HANDOUT_AMPLE_MIN_X 2.0
 #define SP_HANDOUT_AMPLE_SLACK 0.9
-/* a viewer whose uplink is the bottleneck holds a request needed this
- * many pieces later than the most urgent one waiting (peer_up.c) */
-#define SP_URGENT_SLACK 1
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */
 #define SP_PEER_CANCEL_RING 32       /* cancels remembered per peer */
 #define SP_PEER_OUT_LOW_WATER (64 * 1024) /* serve uploads while output is shorter */
-/* ... while the order of uploads matters (hand-out, needed soonest first):
+/* ... while we hand out (a seed whose order of uploads matters):
  * one block and a bit, so that little is committed ahead of an urgent one */
 #define SP_PEER_OUT_ORDERED_WATER (24 * 1024)
 #define SP_PEER_NOTSENT_LOWAT (32 * 1024) /* unsent bytes the kernel may hold (peer.c) */
+/* ... while we play (peer_up.c): what the kernel holds is sent in the
+ * order it came, whatever a more urgent request of another peer says */
+#define SP_PEER_NOTSENT_PLAY (4 * 1024)
+/* ... and our own output per peer while we play: one block is written
+ * at a time, the rest waits in the upload queue, in deadline order */
+#define SP_PEER_OUT_PLAY_WATER (8 * 1024)
 #define SP_PEER_MAX_REQ_LEN (128u * 1024u) /* largest request we serve */
 /* Back-pressure (peer_io.c): its input waits while we owe it this much */
 #define SP_PEER_OUT_CAP (512u * 1024u)
@@ -92,6 +95,8 @@ struct sp_peer {
 	bool got_bytes;            /* anything ever received */
 	bool peer_dht;             /* its handshake says it runs a DHT node */
 	uint32_t source_id;
+	bool lowat_play;           /* its socket's unsent part kept to
+				      SP_PEER_NOTSENT_PLAY (we play: peer_up.c) */
 
 	/* state */
 	bool am_choking, am_interested, peer_choking, peer_interested;

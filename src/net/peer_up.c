@@ -27,21 +27,28 @@
  * first gap. The hand-out is off while our uplink is ample (ample():
  * half of every leecher's stream, twice the bitrate at least).
  *
- * A viewer uploading (t->urgent: we play, and our uplink is the
- * bottleneck) serves each peer's request needed soonest first, and holds
+ * A viewer uploading (t->urgent: we play, and requests of two peers or
+ * more wait) serves each peer's request needed soonest first, and holds
  * a peer's while another's waits that is needed more than
- * SP_URGENT_SLACK pieces sooner: the viewer right behind us gets our
- * newest pieces before those far behind, who have time to get them
- * elsewhere. */
+ * SP_URGENT_SLACK pieces sooner, a piece another viewer has counting
+ * SP_URGENT_ELSEWHERE pieces later (upload_order.c): the viewer right
+ * behind us gets our newest pieces before those far behind, who have
+ * time to get them elsewhere. While we play, each peer's output holds
+ * one block at a time and its socket 4 KiB unsent, so that requests
+ * wait in our queue, where the order is ours. */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/upload_order.h"
 #include "net/wire.h"
 #include "picker/picker.h"
 #include "storage/storage.h"
@@ -89,7 +96,19 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
-/* The distance of the request needed soonest, of all peers' queues. */
+/* The order of a viewer's uploads (t->urgent, upload_order.h): how far
+ * the piece lies past where p plays, later when another viewer has it
+ * (p may get it there). */
+static uint32_t urgent_key(struct sp_peer *p, uint32_t piece)
+{
+	bool elsewhere = false;
+	for (struct sp_peer *q = p->t->peers; q && !elsewhere; q = q->next)
+		elsewhere = q != p && q->handshaked && !q->closing && !sp_peer_is_seed(q) &&
+			    sp_bitfield_get(&q->have, piece);
+	return sp_upload_key(need_dist(p, piece), elsewhere);
+}
+
+/* The key of the request needed soonest, of all peers' queues. */
 static void urgent_refresh(struct sp_torrent *t)
 {
 	t->urgent_min = UINT32_MAX;
@@ -97,7 +116,7 @@ static void urgent_refresh(struct sp_torrent *t)
 		if (!p->handshaked || p->closing)
 			continue;
 		for (size_t i = 0; i < p->upq_len; i++) {
-			uint32_t d = need_dist(p, p->upq[i].piece);
+			uint32_t d = urgent_key(p, p->upq[i].piece);
 			if (d < t->urgent_min)
 				t->urgent_min = d;
 		}
@@ -112,21 +131,15 @@ static ssize_t urgent_upload(struct sp_peer *p, bool spare)
 {
 	if (!p->t->urgent || !p->upq_len)
 		return 0;
-	size_t best = 0;
-	uint32_t bd = need_dist(p, p->upq[0].piece);
-	for (size_t i = 1; i < p->upq_len; i++) {
-		uint32_t d = need_dist(p, p->upq[i].piece);
-		if (d < bd) {
-			bd = d;
-			best = i;
-		}
-	}
-	if (!spare && (uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK) {
+	uint32_t keys[SP_PEER_MAX_UPLOAD_QUEUE];
+	for (size_t i = 0; i < p->upq_len; i++)
+		keys[i] = urgent_key(p, p->upq[i].piece);
+	ssize_t k = sp_upload_pick(keys, p->upq_len, p->t->urgent_min, spare);
+	if (k < 0) {
 		urgent_refresh(p->t); /* that one may be served by now */
-		if ((uint64_t)bd > (uint64_t)p->t->urgent_min + SP_URGENT_SLACK)
-			return -1;
+		k = sp_upload_pick(keys, p->upq_len, p->t->urgent_min, spare);
 	}
-	return (ssize_t)best;
+	return k;
 }
 
 /* The request to serve next: upq's first, or when handing out the first
@@ -186,13 +199,31 @@ static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 }
 
 /* How much output a peer may have queued before we serve it more: less
- * while the order of our uploads matters (hand-out; a viewer, whose
- * uploads go needed soonest first once its uplink is the bottleneck), so
- * that what is committed in a peer's buffer does not delay a more urgent
- * request of another, and the bottleneck shows early. */
+ * while the order of our uploads matters (hand-out: a block and a bit; a
+ * viewer, whose uploads go needed soonest first when two peers wait: one
+ * block at a time), so that what is committed in a peer's buffer does
+ * not delay a more urgent request of another, and the bottleneck shows
+ * early. */
 static size_t out_water(const struct sp_torrent *t)
 {
-	return t->handout || t->plays ? SP_PEER_OUT_ORDERED_WATER : SP_PEER_OUT_LOW_WATER;
+	if (t->plays)
+		return SP_PEER_OUT_PLAY_WATER;
+	return t->handout ? SP_PEER_OUT_ORDERED_WATER : SP_PEER_OUT_LOW_WATER;
+}
+
+/* While we play, the kernel keeps little unsent per socket: what it
+ * holds leaves in the order it came, and the request a peer needs
+ * soonest is to pass the far-ahead ones of another (on a shaped uplink
+ * 32 KiB per peer are a quarter of a second each). */
+static void tune_lowat(struct sp_peer *p, bool plays)
+{
+	if (p->lowat_play == plays || !p->bev)
+		return;
+	int fd = (int)bufferevent_getfd(p->bev);
+	int lowat = plays ? SP_PEER_NOTSENT_PLAY : SP_PEER_NOTSENT_LOWAT;
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+	p->lowat_play = plays;
 }
 
 static void serve(struct sp_peer *p, bool spare)
@@ -324,15 +355,21 @@ static bool ample(const struct sp_torrent *t)
 	return br > 0 && up >= SP_HANDOUT_AMPLE_SLACK * need * br;
 }
 
-/* Do we play (a viewer: it uploads while it watches), with the uplink the
- * bottleneck (requests of two peers wait behind output that does not
- * drain; then one, for SP_HANDOUT_LINGER_US)? Then t->urgent, and the
- * distance of the request needed soonest. */
+/* Do we play (a viewer: it uploads while it watches), with requests of
+ * two peers waiting (each peer's output is kept short while we play, so
+ * a request waits only behind one that is being sent; then one, for
+ * SP_HANDOUT_LINGER_US)? Then t->urgent, and the distance of the request
+ * needed soonest. Not only once output stops draining: the viewer right
+ * behind us must get our newest pieces before those far behind from the
+ * moment two ask, while the shaper's queue still hides the bottleneck. */
 static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
 {
 	double br = 0;
 	bool plays = t->picker && sp_picker_play_offset(t->picker, &br) != UINT64_MAX && br > 0;
 	t->plays = plays;
+	for (struct sp_peer *p = t->peers; p; p = p->next)
+		if (p->handshaked && !p->closing)
+			tune_lowat(p, plays);
 	if (plays && asking >= (t->urgent ? 1 : 2))
 		t->urgent_seen_us = now;
 	bool was = t->urgent;
@@ -348,25 +385,33 @@ static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
 /* Every torrent tick: are we a seed whose uplink is the bottleneck?
  * Requests of two peers or more wait behind output that does not drain
  * (the kernel's part kept short by SP_PEER_NOTSENT_LOWAT: a slow link, or
- * the rate limit); requests that wait on a hold do not count. Then hand
- * out, while one peer's at least still waits so (the holds keep the
- * others' output short) and SP_HANDOUT_LINGER_US more; and serve what the
- * hold let go. */
+ * the rate limit); requests that wait on a hold do not count. Or two
+ * viewers play from us (sp_playpos) and our uplink is not ample for
+ * them: the test above is a race, lost at times for a minute while the
+ * kernel takes what we write (then every viewer gets every piece from
+ * us). Then hand out, while one peer's at least still waits so (the
+ * holds keep the others' output short) or two viewers play, and
+ * SP_HANDOUT_LINGER_US more; and serve what the hold let go. */
 void sp_peer_handout_tick(struct sp_torrent *t)
 {
-	int asking = 0;
-	for (struct sp_peer *p = t->peers; p; p = p->next)
-		asking += p->handshaked && !p->closing && p->upq_len &&
-			  evbuffer_get_length(bufferevent_get_output(p->bev)) >= out_water(t) / 2;
-	bool was = t->handout;
+	int asking = 0, waiting = 0, playing = 0;
 	int64_t now = sp_now_us();
-	if (sp_bitfield_full(&t->have) && asking >= (was ? 1 : 2))
+	for (struct sp_peer *p = t->peers; p; p = p->next) {
+		bool w = p->handshaked && !p->closing && p->upq_len;
+		waiting += w;
+		asking += w && evbuffer_get_length(bufferevent_get_output(p->bev)) >= out_water(t) / 2;
+		playing += p->handshaked && !p->closing && !sp_peer_is_seed(p) &&
+			   sp_playpos_of(p, now) != SP_PLAYPOS_NONE;
+	}
+	bool was = t->handout;
+	if (sp_bitfield_full(&t->have) && (asking >= (was ? 1 : 2) || playing >= 2))
 		t->handout_seen_us = now;
 	t->handout = sp_bitfield_full(&t->have) && t->handout_seen_us &&
 		     now - t->handout_seen_us < SP_HANDOUT_LINGER_US && !ample(t);
 	if (was != t->handout)
-		SP_INFO("peer", "hand-out %s (%d peers waiting)", t->handout ? "on" : "off", asking);
-	urgent_tick(t, asking, now);
+		SP_INFO("peer", "hand-out %s (%d peers waiting, %d viewers)", t->handout ? "on" : "off",
+			asking, playing);
+	urgent_tick(t, waiting, now);
 	size_t queued = 0;
 	for (struct sp_peer *p = t->peers, *nx; p && (nx = p->next, 1); p = nx) {
 		if (p->handshaked && !p->closing && p->upq_len)

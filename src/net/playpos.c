@@ -11,8 +11,12 @@
  * What we learn is a hint, never trusted for more than an order: the
  * hand-out (peer_up.c) serves first the viewer that needs a piece soonest
  * and holds it for those that need it later; the choker ranks the peers
- * that play behind us first (Give-to-Get). A peer lying about it can only
- * move itself in those orders, as a peer can by its HAVEs and requests. */
+ * that play behind us first (Give-to-Get); our picker counts a viewer
+ * that plays as a relay of its bitrate until it has measured it (rule
+ * 13's trusted relay: the first pieces are asked of it, not the source;
+ * one that does not deliver looks slow within a second and the source
+ * takes its blocks). A peer lying about it can only move itself in those
+ * orders, as a peer can by its HAVEs and requests. */
 #include "net/peer.h"
 
 #include <event2/bufferevent.h>
@@ -109,5 +113,15 @@ int sp_playpos_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 	p->play_piece = pp.piece < n ? pp.piece : n;
 	p->play_rate = pp.rate;
 	p->play_us = sp_now_us();
+	/* a viewer that plays ahead of us (or we play nothing yet) is
+	 * trusted to relay at its bitrate until our picker has measured it
+	 * (rule 13): asked before the source */
+	if (p->source_id && p->t->picker) {
+		double br;
+		uint64_t ours = sp_picker_play_offset(p->t->picker, &br);
+		bool ahead = ours == UINT64_MAX ||
+			     (uint64_t)pp.piece * p->t->mi->piece_length >= ours;
+		sp_picker_source_trust(p->t->picker, p->source_id, ahead ? pp.rate : 0);
+	}
 	return 0;
 }

@@ -146,8 +146,8 @@ struct sp_torrent {
 	bool handout;                    /* a seed whose uplink is the bottleneck
 					    (peer_up.c): rare pieces first */
 	int64_t handout_seen_us;         /* last seen so */
-	bool urgent;                     /* we play, and our uplink is the
-					    bottleneck (peer_up.c): the request
+	bool urgent;                     /* we play, and requests of two peers
+					    wait (peer_up.c): the request
 					    needed soonest first */
 	uint32_t urgent_min;             /* then, its distance (pieces) */
 	bool plays;                      /* a stream plays from us (peer_up.c) */

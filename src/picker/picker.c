@@ -104,7 +104,11 @@
  *     (another viewer at that frontier: the one due soonest asks the
  *     seed, the others get the piece from it); and a patient seed gets
  *     no outside-window work (rule 6). The source then sends each piece
- *     about once. Off with seed_patience < 0.
+ *     about once. A relay the owner trusts (sp_picker_source_trust: a
+ *     viewer that plays ahead) counts until measured as bringing the
+ *     rate given, when choosing (rule 3) and here, not as a slow unknown:
+ *     the first blocks go to it, not to a source shared by every viewer.
+ *     Off with seed_patience < 0.
  * 14. A piece the owner does not want (sp_picker_set_wanted: no file it
  *     plays or keeps) is fetched only inside a reader's window, never by
  *     rule 6: a player downloads the files it plays, not the whole
@@ -517,7 +521,7 @@ double pk_src_rate(const struct pk_source *s)
 	 * for; ours counts busy time only: the higher is the nearer to what
 	 * the source can do */
 	double r = s->rate_in > s->rate_est ? s->rate_in : s->rate_est;
-	return r > 0 ? r : PK_UNKNOWN_RATE;
+	return r > 0 ? r : s->trust > 0 ? s->trust : PK_UNKNOWN_RATE;
 }
 
 double pk_src_rtt(const struct pk_source *s)
@@ -544,8 +548,9 @@ double pk_src_erate(const struct pk_source *s, int64_t now)
 double pk_src_crate(const struct pk_source *s, int64_t now)
 {
 	double r = pk_src_erate(s, now);
-	/* never measured: assume slow, so that it is tried on far deadlines */
-	if (s->rate_in <= 0 && s->rate_est <= 0 && r > PK_UNKNOWN_CHOOSE_RATE)
+	/* never measured: assume slow, so that it is tried on far deadlines;
+	 * a trusted relay (rule 13) at its rate, lowered if it goes quiet */
+	if (s->rate_in <= 0 && s->rate_est <= 0 && s->trust <= 0 && r > PK_UNKNOWN_CHOOSE_RATE)
 		r = PK_UNKNOWN_CHOOSE_RATE;
 	return r;
 }
@@ -731,6 +736,13 @@ void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_se
 		return;
 	s->rate_in = bytes_per_sec > 0 ? bytes_per_sec : 0;
 	s->rtt_in = rtt_s > 0 ? rtt_s : 0;
+}
+
+void sp_picker_source_trust(struct sp_picker *p, uint32_t id, double bytes_per_sec)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (s)
+		s->trust = bytes_per_sec > 0 ? bytes_per_sec : 0;
 }
 
 void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n)

@@ -106,6 +106,12 @@ void sp_picker_source_choke(struct sp_picker *p, uint32_t id, bool choked, bool 
  * Optional: without it (or with 0) the picker measures both from the
  * request and arrival times it is given; a caller's value wins. */
 void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_sec, double rtt_s);
+/* Rule 13's trusted relay: the source is a viewer that told us it plays
+ * (sp_playpos) at bytes_per_sec. Until measured it counts as bringing
+ * that much (not as a slow unknown): the seed is patient from the first
+ * moment, and the relay gets the blocks it has, the seed only those it
+ * would bring late. 0: no more. */
+void sp_picker_source_trust(struct sp_picker *p, uint32_t id, double bytes_per_sec);
 /* The source's maximum outstanding requests (BEP 10 reqq); 0 = default. */
 void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n);
 /* Does the source have a piece we still need? (drives `interested`) */

@@ -26,13 +26,16 @@ void pk_relay_prepare(struct sp_picker *p)
 	uint32_t seeds = 0, relays = 0;
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		const struct pk_source *s = p->src[k];
-		if (s->kind == SP_SOURCE_PEER && s->c_usable && (s->rate_in > 0 || s->rate_est > 0))
+		/* a trusted relay (a viewer that told us it plays) counts at
+		 * its rate until measured */
+		bool known = s->rate_in > 0 || s->rate_est > 0 || (s->trust > 0 && !s->have_all);
+		if (s->kind == SP_SOURCE_PEER && s->c_usable && known)
 			all += pk_src_rate(s);
 		if (s->kind == SP_SOURCE_PEER && s->c_usable)
 			*(s->have_all ? &seeds : &relays) += 1;
 		if (s->kind != SP_SOURCE_PEER || s->have_all || !s->c_usable)
 			continue;
-		if (s->rate_in > 0 || s->rate_est > 0)
+		if (known)
 			rate += pk_src_rate(s);
 		else
 			unmeasured = true; /* capacity still to come */

@@ -1411,3 +1411,47 @@ SP_TEST(liar_in_every_failed_piece_is_banned)
 }
 
 SP_TEST_MAIN()
+
+/* Rule 13's trusted relay: a viewer that told us it plays ahead
+ * (sp_picker_source_trust) counts at its bitrate before we have measured
+ * it, so the blocks it has are asked of it rather than of the source
+ * (measured, the source shared by the viewers brings less than the
+ * stream: without trust no relay is seen to carry it, the source is not
+ * patient and takes most blocks, being faster than an unknown peer); the
+ * source keeps only what the relay would bring too late. Counts of
+ * the first call's requests for the pieces both have. */
+static void trust_split(bool trust, size_t *from_seed, size_t *from_relay)
+{
+	const double br = 135000;
+	struct sp_picker *p = mk(40, SP_PICKER_DEADLINE, 0);
+	for (uint32_t i = 0; i < 10; i++) /* we play at 0 with 10 pieces buffered */
+		sp_picker_have_piece(p, i);
+	seed(p, 1, 0.6 * br, 0.02); /* the source, shared: measured at 0.6 x */
+	sp_picker_source_add(p, 2, SP_SOURCE_PEER); /* a viewer ahead of us */
+	for (uint32_t i = 0; i < 30; i++)
+		sp_picker_source_have(p, 2, i);
+	sp_picker_source_choke(p, 2, false, false);
+	if (trust)
+		sp_picker_source_trust(p, 2, br);
+	sp_picker_cursor_set(p, 0, 0, br, 0);
+	struct sp_picker_action act[512];
+	size_t n = next(p, 0, act, 512);
+	*from_seed = *from_relay = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (act[i].type != SP_ACTION_REQUEST || act[i].piece >= 30)
+			continue;
+		(*(act[i].source == 1 ? from_seed : from_relay))++;
+	}
+	sp_picker_free(p);
+}
+
+SP_TEST(trusted_relay_before_the_source)
+{
+	size_t seed_u, relay_u, seed_t, relay_t;
+	trust_split(false, &seed_u, &relay_u);
+	trust_split(true, &seed_t, &relay_t);
+	SP_CHECK_CMP(seed_u, >, 0);  /* unknown, the viewer waits for a measure */
+	SP_CHECK_INT(seed_t, 0);     /* trusted, it brings them in time */
+	SP_CHECK_CMP(relay_t, >=, relay_u);
+	SP_CHECK_CMP(relay_t, >, 0);
+}

@@ -1,0 +1,23 @@
+/* upload_order.c - the order of a viewer's uploads (upload_order.h).
+ * Pure. */
+#include "net/upload_order.h"
+
+uint32_t sp_upload_key(uint32_t dist, bool elsewhere)
+{
+	if (!elsewhere)
+		return dist;
+	return dist > UINT32_MAX - SP_URGENT_ELSEWHERE ? UINT32_MAX : dist + SP_URGENT_ELSEWHERE;
+}
+
+ssize_t sp_upload_pick(const uint32_t *keys, size_t n, uint32_t min_key, bool spare)
+{
+	if (!n)
+		return -1;
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (keys[i] < keys[best])
+			best = i;
+	if (!spare && (uint64_t)keys[best] > (uint64_t)min_key + SP_URGENT_SLACK)
+		return -1;
+	return (ssize_t)best;
+}

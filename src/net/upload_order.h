@@ -1,0 +1,33 @@
+/* upload_order.h - the order of a viewer's uploads (issue 10), as pure
+ * functions of what it knows of each request: how far the piece lies
+ * past where its asker plays, and whether another viewer has the piece.
+ * No sockets, no clock: peer_up.c, the viewer simulator's rule and the
+ * property tests use it. Any thread. */
+#ifndef SP_NET_UPLOAD_ORDER_H
+#define SP_NET_UPLOAD_ORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* a request held while another peer's waits whose key is more than this
+ * many pieces lower */
+#define SP_URGENT_SLACK 1
+/* a request for a piece another viewer has counts this many pieces
+ * later: the asker can get it there, and our uplink goes first to what
+ * only we have (the newest pieces, which the viewer right behind us
+ * needs soonest) */
+#define SP_URGENT_ELSEWHERE 8
+
+/* The key of a request: dist (pieces past where its asker plays) plus
+ * SP_URGENT_ELSEWHERE when another viewer has the piece. Saturates. */
+uint32_t sp_upload_key(uint32_t dist, bool elsewhere);
+
+/* Of one peer's n request keys, the one to serve: the lowest (the first
+ * of equal ones); -1 when that one is more than SP_URGENT_SLACK over
+ * min_key (another peer's request, needed sooner, goes first), unless
+ * spare (the uplink idles: serve anyway). -1 when n is 0. */
+ssize_t sp_upload_pick(const uint32_t *keys, size_t n, uint32_t min_key, bool spare);
+
+#endif

@@ -1,0 +1,64 @@
+/* test_upload_order.c - the order of a viewer's uploads as pure functions
+ * (src/net/upload_order.c, issue 10): properties over random keys (the
+ * lowest key is served, held only while another peer's is needed more
+ * than the slack sooner, never while the uplink idles) and the key's
+ * rule: a piece another viewer has comes after one only we have. */
+#include "harness.h"
+#include "net/upload_order.h"
+
+static uint64_t next(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 11;
+}
+
+SP_TEST(pick_properties_over_random_keys)
+{
+	uint64_t x = 7;
+	for (int run = 0; run < 5000; run++) {
+		uint32_t keys[64];
+		size_t n = next(&x) % 64;
+		for (size_t i = 0; i < n; i++)
+			keys[i] = (uint32_t)(next(&x) % 40);
+		uint32_t min_key = (uint32_t)(next(&x) % 40);
+		bool spare = next(&x) % 4 == 0;
+		ssize_t k = sp_upload_pick(keys, n, min_key, spare);
+		if (!n) {
+			SP_CHECK_INT(k, -1);
+			continue;
+		}
+		uint32_t lo = keys[0];
+		size_t first = 0;
+		for (size_t i = 1; i < n; i++)
+			if (keys[i] < lo) {
+				lo = keys[i];
+				first = i;
+			}
+		if (spare || lo <= min_key + SP_URGENT_SLACK) {
+			SP_CHECK_INT(k, (ssize_t)first); /* the lowest, the first of equals */
+		} else {
+			SP_CHECK_INT(k, -1); /* another's needed sooner goes first */
+		}
+	}
+}
+
+SP_TEST(what_only_we_have_goes_first)
+{
+	/* the viewer right behind us asks a piece only we have, 5 pieces
+	 * past where it plays; one far behind asks a piece the first has,
+	 * 1 piece past where it plays: ours goes first */
+	uint32_t near = sp_upload_key(5, false), far = sp_upload_key(1, true);
+	SP_CHECK_CMP(near, <, far);
+	uint32_t keys[2] = {far, near};
+	SP_CHECK_INT(sp_upload_pick(keys, 2, near, false), 1);
+	/* ... and the far one waits while the near one's is queued */
+	uint32_t fk[1] = {far};
+	SP_CHECK_INT(sp_upload_pick(fk, 1, near, false), -1);
+	SP_CHECK_INT(sp_upload_pick(fk, 1, near, true), 0); /* the uplink idles */
+	/* equal elsewhere: by distance; the key saturates */
+	SP_CHECK_CMP(sp_upload_key(2, true), <, sp_upload_key(3, true));
+	SP_CHECK_INT(sp_upload_key(UINT32_MAX - 1, true), UINT32_MAX);
+	SP_CHECK_INT(sp_upload_key(9, false), 9);
+}
+
+SP_TEST_MAIN()
