@@ -143,11 +143,13 @@ static void adopt_one(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_se
 	bool built = evcon && evhttp_connection_get_bufferevent(evcon) == c->bev;
 	struct bufferevent *bev = c->bev;
 	c->bev = NULL;
+	bool kept = false; /* c is freed in the other branches */
 	if (!built) { /* evhttp failed and let it go */
 		unlink_conn(c);
 	} else if (c->refuse && make_room(sv, c, next)) {
 		c->evcon = evcon;
 		evhttp_connection_set_closecb(evcon, on_close, c);
+		kept = true;
 	} else if (c->refuse) {
 		if (!sv->refused++ || sv->refused % 1000 == 0)
 			sp_serve_log(false, "%d connections: refusing more (%llu so far)",
@@ -157,8 +159,9 @@ static void adopt_one(struct sp_serve *sv, struct sp_serve_conn *c, struct sp_se
 	} else {
 		c->evcon = evcon;
 		evhttp_connection_set_closecb(evcon, on_close, c);
+		kept = true;
 	}
-	if (c->evcon)
+	if (kept)
 		no_delay(bev);
 	bufferevent_decref(bev);
 }
