@@ -115,21 +115,13 @@ int sp_playpos_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 	p->play_us = sp_now_us();
 	/* a viewer that plays ahead of us (or we play nothing yet) is
 	 * trusted to relay at its bitrate until our picker has measured it
-	 * (rule 13): asked before the source. One that plays within
-	 * NEAR_S of us is at our frontier: it and we split the pieces only
-	 * the source has, each asking for its own slice first (rule 13's
-	 * frontier slices), and it is trusted too, to bring us its slice */
+	 * (rule 13): asked before the source */
 	if (p->source_id && p->t->picker) {
 		double br;
 		uint64_t ours = sp_picker_play_offset(p->t->picker, &br);
-		uint64_t theirs = (uint64_t)pp.piece * p->t->mi->piece_length;
-		bool ahead = ours == UINT64_MAX || theirs >= ours;
-		bool near = sp_playpos_near(ours, theirs, br, pp.rate);
-		sp_picker_source_trust(p->t->picker, p->source_id,
-				       ahead || near ? pp.rate : 0);
-		sp_picker_source_near(p->t->picker, p->source_id,
-				      near ? sp_picker_share_key(p->peer_id, p->t->mi->info_hash)
-					   : 0);
+		bool ahead = ours == UINT64_MAX ||
+			     (uint64_t)pp.piece * p->t->mi->piece_length >= ours;
+		sp_picker_source_trust(p->t->picker, p->source_id, ahead ? pp.rate : 0);
 	}
 	return 0;
 }

@@ -44,12 +44,3 @@ int sp_playpos_build(struct sp_buf *b, const struct sp_playpos *pp)
 	sp_benc_put_int(b, rate);
 	return sp_benc_end(b);
 }
-
-bool sp_playpos_near(uint64_t ours, uint64_t theirs, double our_rate, uint32_t their_rate)
-{
-	double rate = our_rate > 0 ? our_rate : (double)their_rate;
-	if (ours == UINT64_MAX || !their_rate || rate <= 0)
-		return false;
-	double gap = ours > theirs ? (double)(ours - theirs) : (double)(theirs - ours);
-	return gap <= SP_PLAYPOS_NEAR_S * rate;
-}

@@ -15,7 +15,6 @@
 #ifndef SP_NET_PLAYPOS_MSG_H
 #define SP_NET_PLAYPOS_MSG_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,12 +39,5 @@ struct sp_playpos {
 int sp_playpos_parse(const uint8_t *data, size_t len, struct sp_playpos *out);
 /* Appends the payload for pp to b (rate clamped as the parser would). */
 int sp_playpos_build(struct sp_buf *b, const struct sp_playpos *pp);
-
-/* Rule 13's frontier slices: a viewer at byte offset theirs playing at
- * their_rate (0: paused) plays near us at ours (UINT64_MAX: we play
- * nothing) when the two are at most SP_PLAYPOS_NEAR_S of playback apart,
- * at our bitrate (their rate while ours is unknown). */
-#define SP_PLAYPOS_NEAR_S 2.5
-bool sp_playpos_near(uint64_t ours, uint64_t theirs, double our_rate, uint32_t their_rate);
 
 #endif

@@ -154,9 +154,6 @@ static struct sp_torrent *torrent_alloc(struct sp_session *s, struct sp_metainfo
 	 * order (picker.c, rule 15) */
 	if (s->cfg.lsd)
 		pc.share_seed = sp_picker_share_key(s->peer_id, mi->info_hash);
-	/* the same key splits the frontier among viewers that play near us
-	 * (rule 13, playpos.c) */
-	pc.slice_key = sp_picker_share_key(s->peer_id, mi->info_hash);
 	t->picker = sp_picker_new(&pc);
 	if (!t->picker) {
 		sp_error_set(err, -ENOMEM, _("out of memory"));

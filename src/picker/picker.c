@@ -117,6 +117,8 @@
  *     from it; one gone quiet leaves the seed our margin's time), and
  *     the endgame copies nothing from a seed. Viewers that joined
  *     together fetch different new pieces from the source and trade them.
+ *     The session leaves slice_key at 0: turned on for viewers within
+ *     2.5 s of each other it did not help (bench/viewers/README.md).
  *     Off with seed_patience < 0.
  * 14. A piece the owner does not want (sp_picker_set_wanted: no file it
  *     plays or keeps) is fetched only inside a reader's window, never by

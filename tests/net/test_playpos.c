@@ -109,21 +109,4 @@ SP_TEST(handshake_id)
 	}
 }
 
-/* Rule 13's frontier slices: near is within 2.5 s of playback at our
- * bitrate (theirs while ours is unknown), either way; never while either
- * plays nothing. */
-SP_TEST(near_viewers)
-{
-	const uint64_t r = 400000; /* B/s */
-	SP_CHECK(sp_playpos_near(10 * r, 10 * r, (double)r, r));
-	SP_CHECK(sp_playpos_near(10 * r, 12 * r, (double)r, r));
-	SP_CHECK(sp_playpos_near(12 * r, 10 * r, (double)r, r));
-	SP_CHECK(!sp_playpos_near(10 * r, 13 * r, (double)r, r));
-	SP_CHECK(!sp_playpos_near(13 * r, 10 * r, (double)r, r));
-	SP_CHECK(sp_playpos_near(10 * r, 12 * r, 0, (uint32_t)r)); /* our rate unknown */
-	SP_CHECK(!sp_playpos_near(10 * r, 10 * r, (double)r, 0)); /* they pause */
-	SP_CHECK(!sp_playpos_near(UINT64_MAX, 10 * r, (double)r, r)); /* we play nothing */
-	SP_CHECK(!sp_playpos_near(0, UINT64_MAX - 1, (double)r, r));
-}
-
 SP_TEST_MAIN()
