@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "picker/picker.h"
 #include "picker/picker_int.h" /* white-box checks of the rarity order */
+#include <string.h>
 
 #define MS 1000
 #define SEC 1000000
@@ -1454,4 +1455,81 @@ SP_TEST(trusted_relay_before_the_source)
 	SP_CHECK_INT(seed_t, 0);     /* trusted, it brings them in time */
 	SP_CHECK_CMP(relay_t, >=, relay_u);
 	SP_CHECK_CMP(relay_t, >, 0);
+}
+
+/* Rule 13's frontier slices: a viewer that plays near us (a partner,
+ * sp_picker_source_near) and we split the pieces only the source has,
+ * as rule 15 splits a site's: each asks the source early for its own
+ * slice, the partner's pieces only at rule 13's margin (which it keeps:
+ * a deadline only the source can meet is never given up). When (in
+ * steps of 100 ms, none arriving) each piece is first asked of the
+ * source, -1 never within 8 s. */
+#define NEAR_PIECES 24
+static void near_split(uint64_t ours, uint64_t theirs, int first[NEAR_PIECES])
+{
+	const double br = PLEN; /* a piece a second */
+	struct sp_picker_config c = {.total_length = NEAR_PIECES * PLEN - 1000,
+				     .piece_length = PLEN, .num_pieces = NEAR_PIECES,
+				     .slice_key = ours};
+	struct sp_picker *p = sp_picker_new(&c);
+	SP_CHECK(p != NULL);
+	seed(p, 1, 0.6 * br, 0.02); /* the source, shared by the viewers */
+	sp_picker_source_add(p, 2, SP_SOURCE_PEER); /* a viewer at our frontier */
+	for (uint32_t i = 0; i < 4; i++) {
+		sp_picker_source_have(p, 2, i);
+		sp_picker_have_piece(p, i);
+	}
+	sp_picker_source_choke(p, 2, false, false);
+	sp_picker_source_trust(p, 2, br);
+	sp_picker_source_near(p, 2, theirs);
+	sp_picker_cursor_set(p, 0, 0, br, 0);
+	for (int i = 0; i < NEAR_PIECES; i++)
+		first[i] = -1;
+	struct sp_picker_action act[512];
+	static struct track tr;
+	memset(&tr, 0, sizeof(tr));
+	for (int t = 0; t < 80; t++) {
+		int64_t now = (int64_t)t * 100 * MS;
+		/* the source sends a block every 400 ms, in the order asked */
+		for (size_t k = 0; t % 4 == 3 && k < tr.n; k++) {
+			if (tr.r[k].source != 1)
+				continue;
+			struct sp_picker_action r = tr.r[k];
+			memmove(&tr.r[k], &tr.r[k + 1], (tr.n - k - 1) * sizeof(r));
+			tr.n--;
+			tr.gone[tr.ngone++ % 256] = r;
+			sp_picker_block_arrived(p, 1, r.piece, r.offset, now);
+			if (sp_picker_piece_ready(p, r.piece))
+				sp_picker_have_piece(p, r.piece);
+			break;
+		}
+		size_t n = next(p, now, act, 512);
+		track_apply(&tr, act, n);
+		for (size_t i = 0; i < n; i++)
+			if (act[i].type == SP_ACTION_REQUEST && act[i].source == 1 &&
+			    first[act[i].piece] < 0)
+				first[act[i].piece] = t;
+	}
+	sp_picker_free(p);
+}
+
+SP_TEST(near_viewers_split_the_frontier)
+{
+	int alone[NEAR_PIECES], low[NEAR_PIECES], high[NEAR_PIECES];
+	near_split(5, 0, alone);
+	near_split(5, 9, low); /* key 5 < 9: rank 0, the even pieces */
+	near_split(9, 5, high);
+	int early[2] = {0, 0};
+	for (uint32_t i = 4; i < NEAR_PIECES; i++) {
+		int other = i % 2 ? low[i] : high[i], own = i % 2 ? high[i] : low[i];
+		if (alone[i] < 0 || alone[i] > 70)
+			continue; /* not due within the 8 s */
+		/* a partner's piece: still asked, at about rule 13's margin as
+		 * without partners (the source's queue differs: 1 s of slack) */
+		SP_CHECK(other >= 0 && other >= alone[i] - 10 && other <= alone[i] + 10);
+		SP_CHECK(own >= 0 && own <= alone[i]); /* ours: never later */
+		early[i % 2] += own <= alone[i] - 20;  /* ... and 2 s earlier */
+	}
+	SP_CHECK_CMP(early[0], >, 0); /* ... and some well earlier */
+	SP_CHECK_CMP(early[1], >, 0);
 }
