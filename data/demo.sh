@@ -38,9 +38,10 @@ fi
 
 size=$(stat -c %s "$video")
 rate=${SP_DEMO_RATE:-$((size * 3 / 2 / secs / 1000))}
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-echo "demo: seeding on 127.0.0.1:$port, capped at $rate kB/s"
-"$sp" seed "$work/demo.tstream" "$work/seed" --port "$port" --upload-limit "$rate" \
+# port 0: the seeder takes a free port itself and says which (a port
+# found free here could be taken by someone else before it listens; its
+# words in English, whatever the locale, to be read below)
+LC_ALL=C "$sp" seed "$work/demo.tstream" "$work/seed" --port 0 --upload-limit "$rate" \
 	--no-tracker >"$work/seed.log" 2>&1 &
 seeder=$!
 dl=$(mktemp -d "$work/play-XXXXXX")
@@ -50,7 +51,19 @@ cleanup() {
 	rm -rf "$dl"
 }
 trap cleanup EXIT
-sleep 1
+port=
+for _ in $(seq 300); do # until it listens (30 s at most)
+	port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$work/seed.log" | head -1)
+	[ -n "$port" ] && break
+	kill -0 "$seeder" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$port" ]; then
+	echo "demo: the seeder did not start:" >&2
+	cat "$work/seed.log" >&2
+	exit 1
+fi
+echo "demo: seeding on 127.0.0.1:$port, capped at $rate kB/s"
 play=("$sp" play "$work/demo.tstream" -d "$dl" --peer "127.0.0.1:$port" --no-tracker
       --stats-json "$work/stats.json")
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
