@@ -51,11 +51,13 @@ static struct sp_session *_Atomic sig_session;
 
 static void on_signal(int sig)
 {
+	int saved = errno;
 	quit_flag = sig;
 	kio.stop_play = 1;
 	struct sp_session *s = atomic_load(&sig_session);
 	if (s)
 		sp_session_cancel_fetches(s); /* sets a flag: async-signal-safe */
+	errno = saved;
 }
 
 static void usage(FILE *f)

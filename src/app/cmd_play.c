@@ -89,10 +89,19 @@ static struct sp_session *_Atomic sig_session;
 
 static void on_signal(int sig)
 {
-	quit_flag = sig;
+	int saved = errno;
+	/* atomic: SIGINT and SIGTERM may land on two threads at once */
+	__atomic_store_n(&quit_flag, sig, __ATOMIC_RELAXED);
 	struct sp_session *s = atomic_load(&sig_session);
 	if (s)
 		sp_session_cancel_fetches(s); /* sets a flag: async-signal-safe */
+	errno = saved;
+}
+
+/* the signal that asked us to quit, 0 none (any thread) */
+static int quit_signal(void)
+{
+	return __atomic_load_n(&quit_flag, __ATOMIC_RELAXED);
 }
 
 static void usage(FILE *f)
@@ -499,7 +508,7 @@ static struct sp_metainfo *fetch_metadata(struct sp_session *s, struct sp_metain
 	fprintf(stderr, _("fetching the torrent's metadata from peers...\n"));
 	struct sp_error *e = NULL;
 	atomic_store(&sig_session, s);
-	if (quit_flag) /* a signal came before the store */
+	if (quit_signal()) /* a signal came before the store */
 		sp_session_cancel_fetches(s);
 	struct sp_metainfo *full = sp_session_fetch_metadata(s, mi, MAGNET_TIMEOUT_MS, &e);
 	atomic_store(&sig_session, NULL);
@@ -761,7 +770,7 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 		o->result = (struct sp_player_result){0};
 		o->play_failed = false;
 		code = play_from(o, s, t, sp_play_list_file(&pl));
-		if (code != SP_EXIT_OK && o->play_failed && !quit_flag && o->pcfg.has_next) {
+		if (code != SP_EXIT_OK && o->play_failed && !quit_signal() && o->pcfg.has_next) {
 			fprintf(stderr, _("swarmplay: skipping file %d of %d: %s\n"), pl.cur + 1,
 				pl.n,
 				sp_metainfo_file_path(sp_torrent_metainfo(t), sp_play_list_file(&pl)));
@@ -772,7 +781,7 @@ static int play_list(struct opts *o, struct sp_session *s, struct sp_torrent *t)
 			why = SP_EPISODES_NEXT;
 			continue;
 		}
-		why = quit_flag ? SP_EPISODES_QUIT
+		why = quit_signal() ? SP_EPISODES_QUIT
 		      : o->result.skip > 0 ? SP_EPISODES_NEXT
 		      : o->result.skip < 0 ? SP_EPISODES_PREV
 		      : o->result.ended ? SP_EPISODES_END : SP_EPISODES_QUIT;

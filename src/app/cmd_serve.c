@@ -62,10 +62,12 @@ static struct sp_session *_Atomic sig_session;
 
 static void on_signal(int sig)
 {
+	int saved = errno;
 	stop_flag = sig;
 	struct sp_session *s = atomic_load(&sig_session);
 	if (s)
 		sp_session_cancel_fetches(s); /* sets a flag: async-signal-safe */
+	errno = saved;
 }
 
 static void usage(FILE *f)

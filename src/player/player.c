@@ -618,7 +618,7 @@ static void scripted_seek(struct player *p)
 static int main_loop(struct player *p, struct sp_error **err)
 {
 	while (!p->quit && !(p->cfg->quit_flag && *p->cfg->quit_flag) &&
-	       !(p->cfg->quit_signal && *p->cfg->quit_signal)) {
+	       !(p->cfg->quit_signal && __atomic_load_n(p->cfg->quit_signal, __ATOMIC_RELAXED))) {
 		int64_t now = sp_now_us();
 		double remaining = MAX_SLEEP_S;
 		if (!p->opened) {
