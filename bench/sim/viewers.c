@@ -288,9 +288,11 @@ static bool elsewhere(const struct vsim *s, const struct node *d, uint32_t from,
 {
 	if (getenv("SIM_NO_ELSEWHERE"))
 		return false;
+	/* a viewer behind the asker does not count (peer_up.c's has_for) */
+	uint32_t at = s->sc->playpos ? play_piece(s, from) : 0;
 	for (uint32_t j = 1; j < s->nn; j++)
 		if (j != from && &s->n[j] != d && s->n[j].joined && d->connected[j] &&
-		    s->n[j].have[piece])
+		    s->n[j].have[piece] && (!s->sc->playpos || play_piece(s, j) >= at))
 			return true;
 	return false;
 }

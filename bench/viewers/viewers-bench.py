@@ -29,7 +29,7 @@ frames' arrival (bench/tight's), their upload is their tc class.
 Usage: viewers-bench.py [SOURCE_X ...]   (default 1.2 2.0)
 Env: VIEWERS (3), VIEWER_X (2.0), SECONDS (40), JOIN_S (3), JOIN_SPREAD
 (0; > 0: the viewers join at random times over that many seconds, seeded
-by the run's number), SOURCES ("swarmplay,libtorrent"), VIEWER_KINDS
+by the run's number; RUN_FROM: the first run's number, 0), SOURCES ("swarmplay,libtorrent"), VIEWER_KINDS
 ("swarmplay"), RUNS (1), SP_LOG (the viewers' and source's SWARMPLAY_LOG,
 "info")."""
 import importlib.util, json, os, random, re, signal, subprocess, sys, time
@@ -46,6 +46,7 @@ SOURCES = os.environ.get("SOURCES", "swarmplay,libtorrent").split(",")
 JOIN_SPREAD = float(os.environ.get("JOIN_SPREAD", "0"))
 KINDS = os.environ.get("VIEWER_KINDS", "swarmplay").split(",")
 RUNS = int(os.environ.get("RUNS", "1"))
+RUN_FROM = int(os.environ.get("RUN_FROM", "0"))
 SP_LOG = os.environ.get("SP_LOG", "info")
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIGHT = os.path.join(HERE, "..", "tight", "tight-bench.py")
@@ -328,7 +329,7 @@ def main():
         swarm.skip("cannot make the namespaces: %s" % e)
     results = []
     try:
-        for rep in range(RUNS):
+        for rep in range(RUN_FROM, RUN_FROM + RUNS):
             for x in xs:
                 for kind in SOURCES:
                     r = run(net, kind, x, media, tstream, root, size, rep)

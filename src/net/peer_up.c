@@ -30,10 +30,10 @@
  * A viewer uploading (t->urgent: we play, and requests of two peers or
  * more wait) serves each peer's request needed soonest first, and holds
  * a peer's while another's waits that is needed more than
- * SP_URGENT_SLACK pieces sooner, a piece another viewer has counting
- * SP_URGENT_ELSEWHERE pieces later (upload_order.c): the viewer right
- * behind us gets our newest pieces before those far behind, who have
- * time to get them elsewhere. While we play, each peer's output holds
+ * SP_URGENT_SLACK pieces sooner, a piece another viewer not behind the
+ * asker has counting SP_URGENT_ELSEWHERE pieces later (upload_order.c):
+ * the viewer right behind us gets our newest pieces before those far
+ * behind, who have time to get them elsewhere. While we play, each peer's output holds
  * one block at a time and its socket 4 KiB unsent, so that requests
  * wait in our queue, where the order is ours. */
 #include "net/peer.h"
@@ -96,27 +96,43 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
-/* The order of a viewer's uploads (t->urgent, upload_order.h): how far
- * the piece lies past where p plays, later when another viewer has it
- * (p may get it there). */
-static uint32_t urgent_key(struct sp_peer *p, uint32_t piece)
+/* Could p get the piece from q: q has it, is a viewer, and does not play
+ * behind p (by their sp_playpos; rule 13 makes p's picker trust a viewer
+ * ahead of it, not one behind: a request a viewer behind has the piece
+ * for stays as urgent as it is, or it waits past the asker's deadline
+ * while nobody it asks would send it). */
+static bool has_for(struct sp_peer *q, struct sp_peer *p, uint32_t piece, uint32_t p_at,
+		    int64_t now)
 {
+	if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q) ||
+	    !sp_bitfield_get(&q->have, piece))
+		return false;
+	uint32_t q_at = p_at == SP_PLAYPOS_NONE ? SP_PLAYPOS_NONE : sp_playpos_of(q, now);
+	return q_at == SP_PLAYPOS_NONE || q_at >= p_at;
+}
+
+/* The order of a viewer's uploads (t->urgent, upload_order.h): how far
+ * the piece lies past where p plays, later when a viewer not behind p
+ * has it (p may get it there). */
+static uint32_t urgent_key(struct sp_peer *p, uint32_t piece, int64_t now)
+{
+	uint32_t p_at = sp_playpos_of(p, now);
 	bool elsewhere = false;
 	for (struct sp_peer *q = p->t->peers; q && !elsewhere; q = q->next)
-		elsewhere = q != p && q->handshaked && !q->closing && !sp_peer_is_seed(q) &&
-			    sp_bitfield_get(&q->have, piece);
+		elsewhere = has_for(q, p, piece, p_at, now);
 	return sp_upload_key(need_dist(p, piece), elsewhere);
 }
 
 /* The key of the request needed soonest, of all peers' queues. */
 static void urgent_refresh(struct sp_torrent *t)
 {
+	int64_t now = sp_now_us();
 	t->urgent_min = UINT32_MAX;
 	for (struct sp_peer *p = t->peers; p; p = p->next) {
 		if (!p->handshaked || p->closing)
 			continue;
 		for (size_t i = 0; i < p->upq_len; i++) {
-			uint32_t d = urgent_key(p, p->upq[i].piece);
+			uint32_t d = urgent_key(p, p->upq[i].piece, now);
 			if (d < t->urgent_min)
 				t->urgent_min = d;
 		}
@@ -132,8 +148,9 @@ static ssize_t urgent_upload(struct sp_peer *p, bool spare)
 	if (!p->t->urgent || !p->upq_len)
 		return 0;
 	uint32_t keys[SP_PEER_MAX_UPLOAD_QUEUE];
+	int64_t now = sp_now_us();
 	for (size_t i = 0; i < p->upq_len; i++)
-		keys[i] = urgent_key(p, p->upq[i].piece);
+		keys[i] = urgent_key(p, p->upq[i].piece, now);
 	ssize_t k = sp_upload_pick(keys, p->upq_len, p->t->urgent_min, spare);
 	if (k < 0) {
 		urgent_refresh(p->t); /* that one may be served by now */

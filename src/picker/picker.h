@@ -176,8 +176,10 @@ void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 /* The same with the reader's lead: seconds of media its consumer has read
  * ahead of playback (queued packets and frames). The byte at offset is then
  * due at now_us + lead_s rather than now_us, so deadlines follow the
- * playback clock and not the demuxer's read-ahead. cursor_set is this
- * with lead 0. */
+ * playback clock and not the demuxer's read-ahead. A report of the
+ * same offset and lead as the last keeps the last one's time (the lead
+ * was measured then: a reader waiting for its piece reminds the picker
+ * without moving the deadline). cursor_set is this with lead 0. */
 void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t offset,
 			       double bitrate, double lead_s, int64_t now_us);
 void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
@@ -213,6 +215,7 @@ struct sp_picker_stats {
 	uint64_t timeouts;        /* requests declared lost */
 	uint64_t cancels;         /* CANCEL actions emitted */
 	uint64_t ws_reclaimed;    /* blocks a fallback web seed gave back to peers */
+	uint64_t seed_reclaimed;  /* blocks a patient seed held, asked of a relay */
 	uint64_t wasted[SP_PICKER_WASTE_COUNT]; /* unwanted bytes by cause; the sum
 						   is duplicate_bytes + hash */
 	uint64_t moves;           /* requests moved to a sooner source (rule 4) */

@@ -56,6 +56,8 @@
 #define PK_SEED_PATIENT_X 1.0       /* rule 13 while the relays bring this x the bitrate */
 #define PK_SEED_SLACK_S 3.0         /* rule 13: a relay gets a block it brings this
 				       long before its deadline, else the seed may */
+#define PK_SEED_HELD_US 300000     /* rule 13: a patient seed that has not sent a
+				       block this long past its time is holding it */
 #define PK_SHARE_SEED_OUT 6         /* rule 15: blocks out at a seed outside windows */
 #define PK_SHARE_LONE_US 10000000   /* ... with no partner, only this long after the
 				       first fill (the screens find each other) */

@@ -279,6 +279,38 @@ static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	return 1;
 }
 
+/* Rule 13's other half: a patient seed that hands out (peer_up.c) holds
+ * a request for a piece a viewer already has, up to 2 s, so that the
+ * asker gets it there. A block such a seed has not sent well past the
+ * time it needed for it (round trip, what was queued ahead, the block
+ * itself, and PK_SEED_HELD_US), of a piece a relay has and would deliver
+ * before its deadline, goes to that relay: the seed sends each piece
+ * about once, and the asker does not wait out the hold. */
+static int reclaim_held(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
+			struct cands *c, struct pk_source *h, double len)
+{
+	const struct pk_piece_dl *d = p->dl[piece];
+	if (p->parole[piece])
+		return 0;
+	double rate = fmax(h->erate, PK_UNKNOWN_RATE);
+	double due_s = h->c_rtt + ((double)d->ahead[b] + len) / rate + PK_SEED_HELD_US / 1e6;
+	if ((double)(now - d->sent[b]) / 1e6 < due_s)
+		return 0;
+	int i = pk_req_find(h, piece, b);
+	if (i < 0)
+		return 0;
+	need_cands(p, piece, c);
+	double eta;
+	struct pk_source *s = best_of(c->peer, c->npeer, len, piece, b, true, &eta);
+	if (!s || !urgent_room(s) ||
+	    now + (int64_t)(eta * 1e6) > p->deadline[piece] - PK_HEDGE_SLACK_US)
+		return 0;
+	if (!move_req(p, h, (uint32_t)i, s, piece, b, now, len))
+		return -1;
+	p->st.seed_reclaimed++;
+	return 1;
+}
+
 /* Rule 4 for a requested block: if its request will miss the deadline and
  * another source would deliver clearly sooner, move it there (cancel and
  * re-request: free while the first source has not started it) or, if it is
@@ -290,6 +322,11 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	struct pk_source *h = pk_find(p, p->dl[piece]->holder[b]);
 	if (!h)
 		return 0;
+	if (h->c_patient) {
+		int rc = reclaim_held(p, piece, b, now, c, h, len);
+		if (rc)
+			return rc;
+	}
 	int64_t exp = pk_blk_eta(p, piece, b, h, h->erate, now);
 	if (exp <= p->deadline[piece] - PK_HEDGE_SLACK_US)
 		return h->kind == SP_SOURCE_WEBSEED && !p->ws_ordinary

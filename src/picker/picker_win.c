@@ -54,10 +54,20 @@ void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t of
 		if (offset + slack < r->offset || offset > r->offset + slack)
 			p->seek_pending = true;
 	}
+	int64_t lead_us = lead_s > 0 && lead_s < 3600 ? (int64_t)(lead_s * 1e6) : 0;
+	/* A report of the same place and lead says nothing new about the
+	 * clock (a reader reminding us while it waits, a bitrate change):
+	 * the lead was measured when it was first reported, and playback has
+	 * used it up since. Dating it now would push the piece the reader
+	 * waits for a second further out with every reminder, and the picker
+	 * would never see it due. A lead of 0 is "due now" whenever said. */
+	bool repeat = r->t_us && offset == r->offset && lead_us && lead_us == r->lead_us &&
+		      now_us >= r->t_us;
 	r->offset = offset;
 	r->bitrate = bitrate;
-	r->t_us = now_us;
-	r->lead_us = lead_s > 0 && lead_s < 3600 ? (int64_t)(lead_s * 1e6) : 0;
+	if (!repeat)
+		r->t_us = now_us;
+	r->lead_us = lead_us;
 	if (r->win_end < offset)
 		r->win_end = offset;
 }

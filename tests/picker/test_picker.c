@@ -1155,6 +1155,32 @@ SP_TEST(lead_moves_deadlines)
 	sp_picker_free(p);
 }
 
+/* A reader blocked on its piece reminds the picker every second with the
+ * lead it measured before it blocked: the deadline stays where that lead
+ * put it (playback went on meanwhile), it does not slide a second out
+ * with each reminder. A new lead, or a new place, dates it anew. */
+SP_TEST(lead_repeated_keeps_its_time)
+{
+	struct sp_picker *p = mk(100, 0, 0);
+	struct sp_picker_action a[64];
+	seed(p, 1, 1e6, 0.01);
+	sp_picker_cursor_set_lead(p, 0, 10ull * PLEN, 200000, 2.0, 1 * SEC);
+	next(p, 1 * SEC, a, 64);
+	SP_CHECK_INT(sp_picker_piece_deadline(p, 10), 3 * SEC);
+	for (int64_t now = 2 * SEC; now <= 5 * SEC; now += SEC) {
+		sp_picker_cursor_set_lead(p, 0, 10ull * PLEN, 200000, 2.0, now);
+		next(p, now, a, 64);
+		SP_CHECK_INT(sp_picker_piece_deadline(p, 10), 3 * SEC);
+	}
+	sp_picker_cursor_set_lead(p, 0, 10ull * PLEN, 200000, 1.0, 6 * SEC); /* measured anew */
+	next(p, 6 * SEC, a, 64);
+	SP_CHECK_INT(sp_picker_piece_deadline(p, 10), 7 * SEC);
+	sp_picker_cursor_set_lead(p, 0, 11ull * PLEN, 200000, 1.0, 8 * SEC); /* read on */
+	next(p, 8 * SEC, a, 64);
+	SP_CHECK_INT(sp_picker_piece_deadline(p, 11), 9 * SEC);
+	sp_picker_free(p);
+}
+
 /* Fallback at the start: while the peers are unknown (no rate measured)
  * the web seed gets only what is due within PK_WS_START_S; the peers the
  * rest. Once a peer is measured fast, the web seed gets nothing more. */
@@ -1455,6 +1481,68 @@ SP_TEST(trusted_relay_before_the_source)
 	SP_CHECK_INT(seed_t, 0);     /* trusted, it brings them in time */
 	SP_CHECK_CMP(relay_t, >=, relay_u);
 	SP_CHECK_CMP(relay_t, >, 0);
+}
+
+/* Rule 13's other half: a seed that hands out holds our request for a
+ * piece another viewer has (it waits for us to get it there). A block
+ * the seed has not sent well past its time, of a piece a trusted relay
+ * now has and brings before the deadline, is asked of the relay instead
+ * (cancelled at the seed). Without the relay's piece, or before the
+ * seed's time is past, nothing moves. (In a real swarm the viewer right
+ * behind the first waited out the seed's 2 s hold and stalled.) */
+static void held_run(bool relay_gets_it, uint32_t *moved, uint32_t *piece_out)
+{
+	const double br = PLEN; /* a piece a second */
+	struct sp_picker *p = mk(40, SP_PICKER_DEADLINE, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		sp_picker_have_piece(p, i);
+	seed(p, 1, 2 * br, 0.02); /* the source */
+	sp_picker_source_add(p, 2, SP_SOURCE_PEER); /* a viewer ahead of us */
+	for (uint32_t i = 0; i < 3; i++)
+		sp_picker_source_have(p, 2, i);
+	sp_picker_source_choke(p, 2, false, false);
+	sp_picker_source_trust(p, 2, 2 * br);
+	sp_picker_source_rate(p, 2, 2 * br, 0.02);
+	sp_picker_cursor_set_lead(p, 0, 0, br, 1.0, 0);
+	static struct track tr;
+	memset(&tr, 0, sizeof(tr));
+	/* the first piece asked of the seed, which then sends nothing */
+	uint32_t piece = UINT32_MAX;
+	int64_t now = 0;
+	for (; now < 3 * SEC && piece == UINT32_MAX; now += 50 * MS) {
+		step(p, &tr, now);
+		for (size_t k = 0; k < tr.n && piece == UINT32_MAX; k++)
+			if (tr.r[k].source == 1)
+				piece = tr.r[k].piece;
+	}
+	SP_CHECK(piece != UINT32_MAX);
+	*piece_out = piece;
+	if (relay_gets_it)
+		sp_picker_source_have(p, 2, piece); /* the first viewer got it */
+	struct sp_picker_stats st;
+	*moved = 0;
+	for (int64_t end = now + 3000 * MS; now < end; now += 50 * MS) {
+		step(p, &tr, now);
+		sp_picker_get_stats(p, &st);
+		/* nothing moves before the seed's time is past */
+		if (now < end - 3000 * MS + 250 * MS)
+			SP_CHECK_UINT(st.seed_reclaimed, 0);
+	}
+	sp_picker_get_stats(p, &st);
+	for (size_t k = 0; k < tr.n; k++)
+		if (tr.r[k].piece == piece)
+			SP_CHECK_UINT(tr.r[k].source, relay_gets_it ? 2 : 1);
+	*moved = (uint32_t)st.seed_reclaimed;
+	sp_picker_free(p);
+}
+
+SP_TEST(a_block_the_seed_holds_goes_to_the_relay_that_has_it)
+{
+	uint32_t moved, piece;
+	held_run(true, &moved, &piece);
+	SP_CHECK_CMP(moved, >, 0);
+	held_run(false, &moved, &piece);
+	SP_CHECK_UINT(moved, 0);
 }
 
 /* Rule 13's frontier slices: a viewer that plays near us (a partner,
