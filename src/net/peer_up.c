@@ -31,11 +31,12 @@
  * more wait) serves each peer's request needed soonest first, and holds
  * a peer's while another's waits that is needed more than
  * SP_URGENT_SLACK pieces sooner, a piece another viewer not behind the
- * asker has counting SP_URGENT_ELSEWHERE pieces later (upload_order.c):
- * the viewer right behind us gets our newest pieces before those far
- * behind, who have time to get them elsewhere. While we play, each peer's output holds
- * one block at a time and its socket 4 KiB unsent, so that requests
- * wait in our queue, where the order is ours. */
+ * asker has counting SP_URGENT_ELSEWHERE pieces later when the asker is
+ * a swarmplay viewer (upload_order.c): the viewer right behind us gets
+ * our newest pieces before those far behind, who have time to get them
+ * elsewhere. While we play, each peer's output holds one block at a
+ * time and its socket 4 KiB unsent, so that requests wait in our queue,
+ * where the order is ours. */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
@@ -107,18 +108,22 @@ static bool has_for(struct sp_peer *q, struct sp_peer *p, uint32_t piece, uint32
 	if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q) ||
 	    !sp_bitfield_get(&q->have, piece))
 		return false;
-	uint32_t q_at = p_at == SP_PLAYPOS_NONE ? SP_PLAYPOS_NONE : sp_playpos_of(q, now);
+	uint32_t q_at = sp_playpos_of(q, now);
 	return q_at == SP_PLAYPOS_NONE || q_at >= p_at;
 }
 
 /* The order of a viewer's uploads (t->urgent, upload_order.h): how far
  * the piece lies past where p plays, later when a viewer not behind p
- * has it (p may get it there). */
+ * has it (p may get it there). Only for a swarmplay viewer (one that
+ * says where it plays): its picker moves a request we keep waiting to
+ * whoever has the piece (rule 13); another client's waits for us, and
+ * then asks the source. */
 static uint32_t urgent_key(struct sp_peer *p, uint32_t piece, int64_t now)
 {
 	uint32_t p_at = sp_playpos_of(p, now);
 	bool elsewhere = false;
-	for (struct sp_peer *q = p->t->peers; q && !elsewhere; q = q->next)
+	for (struct sp_peer *q = p->t->peers; q && !elsewhere && p_at != SP_PLAYPOS_NONE;
+	     q = q->next)
 		elsewhere = has_for(q, p, piece, p_at, now);
 	return sp_upload_key(need_dist(p, piece), elsewhere);
 }

@@ -108,6 +108,11 @@
  *     viewer that plays ahead) counts until measured as bringing the
  *     rate given, when choosing (rule 3) and here, not as a slow unknown:
  *     the first blocks go to it, not to a source shared by every viewer.
+ *     A seed that hands out holds a request for a piece a viewer already
+ *     has (peer_up.c): a block a patient seed has not sent
+ *     PK_SEED_HELD_US past its time (round trip, what was queued ahead,
+ *     the block), of a piece a relay has and brings before the deadline,
+ *     is moved to that relay (picker_next.c's reclaim_held).
  *     Frontier slices (slice_key, outside share mode): the viewers that
  *     play near us (sp_picker_source_near, by sp_playpos) and we cut the
  *     pieces only seeds have in slices as rule 15's partners do
