@@ -274,6 +274,7 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 		if (sp_bitfield_get(&p->have, m->index))
 			return 0;
 		sp_bitfield_set(&p->have, m->index);
+		p->new_piece_us = sp_now_us();
 		sp_picker_source_have(t->picker, p->source_id, m->index);
 		sp_choker_have(t, p, m->index);
 		break;

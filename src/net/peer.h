@@ -32,6 +32,7 @@ struct sp_upload_req {
 /* a seed handing out (peer_up.c): a request for a piece another peer has
  * waits at most this long for the asker to get it there */
 #define SP_HANDOUT_HOLD_US 2000000
+#define SP_HANDOUT_STUCK_US 5000000 /* a peer without a new piece this long is not refused */
 #define SP_HANDOUT_LINGER_US 5000000 /* the mode outlasts the bottleneck this long */
 /* the hand-out is off while our uplink carries this share of every
  * playing peer's stream, and twice the bitrate at least (sp_playpos
@@ -138,6 +139,7 @@ struct sp_peer {
 	double forwarded;          /* Give-to-Get: others' HAVEs of pieces we sent it */
 	uint32_t gap_hint;         /* its first missing piece, as far as known (peer_up.c) */
 	struct sp_bitfield refused; /* pieces we rejected once (hand-out) */
+	int64_t new_piece_us;      /* when it last announced a piece (HAVE) */
 
 	/* accounting */
 	uint64_t downloaded, uploaded;        /* payload bytes, lifetime */

@@ -164,11 +164,23 @@ static ssize_t urgent_upload(struct sp_peer *p, bool spare)
 	return k;
 }
 
+/* Is p getting pieces (a HAVE, or its first moments with us, within
+ * SP_HANDOUT_STUCK_US)? */
+static bool progressing(const struct sp_peer *p, int64_t now)
+{
+	int64_t last = p->new_piece_us > p->connected_us ? p->new_piece_us : p->connected_us;
+	return now - last < SP_HANDOUT_STUCK_US;
+}
+
 /* The request to serve next: upq's first, or when handing out the first
  * that is not held; -1 when all are held (spare: then the one p needs
  * soonest). *refuse: held long enough, and a client that does not re-ask
  * elsewhere by itself (libtorrent asks a block of one peer only) is told
- * REJECT once per piece, so that it asks the peer that has it. */
+ * REJECT once per piece, so that it asks the peer that has it; but not a
+ * peer that has announced no new piece for SP_HANDOUT_STUCK_US: the
+ * others do not serve it (in a mixed swarm two streaming libtorrent
+ * viewers, refused their next pieces by every seed, stalled for good on
+ * the same piece), so we do. */
 static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *refuse)
 {
 	*refuse = false;
@@ -182,7 +194,7 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
 			return (ssize_t)i; /* a piece it has begun */
 		if (now - rq->at_us >= SP_HANDOUT_HOLD_US) {
 			*refuse = p->fast && !sp_bitfield_get(&p->refused, rq->piece) &&
-				  spread(p, rq->piece, true);
+				  progressing(p, now) && spread(p, rq->piece, true);
 			return (ssize_t)i; /* overdue */
 		}
 		if (rq->piece != last) {
