@@ -307,6 +307,9 @@ def run(net, kind, source_x, media, tstream, root, size, run_no=0):
 
 
 def main():
+    # SIGTERM and SIGINT unwind through the finally below: the namespaces
+    # and the nodes' processes go with the run
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if os.geteuid() != 0:
         swarm.skip("needs root for ip netns and tc")
     swarm.need("ffmpeg", "tc", "ip")
