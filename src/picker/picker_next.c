@@ -255,15 +255,12 @@ static bool move_req(struct sp_picker *p, struct pk_source *h, uint32_t i, struc
 	return true;
 }
 
-/* Rule 5's other half: a fallback web seed gives back a block it still
- * has queued (not yet in a transfer: expected later than
- * PK_WS_INFLIGHT_US from now) when a peer would deliver it before its
- * deadline. The server then sends only what no peer could. */
-static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
-		   struct cands *c, struct pk_source *h, int64_t exp, double len)
+/* Move h's request for the block to the relay (a usable peer, not a
+ * seed) that would bring it soonest, if that is before its deadline. 1
+ * when it did, 0 when no relay would, -1 when the output is full. */
+static int to_relay(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
+		    struct cands *c, struct pk_source *h, double len)
 {
-	if (exp <= now + PK_WS_INFLIGHT_US || p->parole[piece])
-		return 0;
 	int i = pk_req_find(h, piece, b);
 	if (i < 0)
 		return 0;
@@ -273,19 +270,31 @@ static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	if (!s || !urgent_room(s) ||
 	    now + (int64_t)(eta * 1e6) > p->deadline[piece] - PK_HEDGE_SLACK_US)
 		return 0;
-	if (!move_req(p, h, (uint32_t)i, s, piece, b, now, len))
-		return -1;
-	p->st.ws_reclaimed++;
-	return 1;
+	return move_req(p, h, (uint32_t)i, s, piece, b, now, len) ? 1 : -1;
+}
+
+/* Rule 5's other half: a fallback web seed gives back a block it still
+ * has queued (not yet in a transfer: expected later than
+ * PK_WS_INFLIGHT_US from now) when a peer would deliver it before its
+ * deadline. The server then sends only what no peer could. */
+static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
+		   struct cands *c, struct pk_source *h, int64_t exp, double len)
+{
+	if (exp <= now + PK_WS_INFLIGHT_US || p->parole[piece])
+		return 0;
+	int rc = to_relay(p, piece, b, now, c, h, len);
+	if (rc > 0)
+		p->st.ws_reclaimed++;
+	return rc;
 }
 
 /* Rule 13's other half: a patient seed that hands out (peer_up.c) holds
  * a request for a piece a viewer already has, up to 2 s, so that the
  * asker gets it there. A block such a seed has not sent well past the
- * time it needed for it (round trip, what was queued ahead, the block
- * itself, and PK_SEED_HELD_US), of a piece a relay has and would deliver
- * before its deadline, goes to that relay: the seed sends each piece
- * about once, and the asker does not wait out the hold. */
+ * time it needed for it (round trip, what was queued ahead when we asked,
+ * the block itself, and PK_SEED_HELD_US), of a piece a relay has and
+ * would deliver before its deadline, goes to that relay: the seed sends
+ * each piece about once, and the asker does not wait out the hold. */
 static int reclaim_held(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 			struct cands *c, struct pk_source *h, double len)
 {
@@ -296,19 +305,10 @@ static int reclaim_held(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t
 	double due_s = h->c_rtt + ((double)d->ahead[b] + len) / rate + PK_SEED_HELD_US / 1e6;
 	if ((double)(now - d->sent[b]) / 1e6 < due_s)
 		return 0;
-	int i = pk_req_find(h, piece, b);
-	if (i < 0)
-		return 0;
-	need_cands(p, piece, c);
-	double eta;
-	struct pk_source *s = best_of(c->peer, c->npeer, len, piece, b, true, &eta);
-	if (!s || !urgent_room(s) ||
-	    now + (int64_t)(eta * 1e6) > p->deadline[piece] - PK_HEDGE_SLACK_US)
-		return 0;
-	if (!move_req(p, h, (uint32_t)i, s, piece, b, now, len))
-		return -1;
-	p->st.seed_reclaimed++;
-	return 1;
+	int rc = to_relay(p, piece, b, now, c, h, len);
+	if (rc > 0)
+		p->st.seed_reclaimed++;
+	return rc;
 }
 
 /* Rule 4 for a requested block: if its request will miss the deadline and
