@@ -214,13 +214,26 @@ def lt_client(cfg):
     tuned in bench/play (sequential, deadlines on a 3-piece window ahead of
     the read position). Verified pieces go to stdout in order; "whole" on
     stderr when the torrent turns to seeding, "stats {...}" at the end
-    (after seeding on while cfg["linger"], a path, does not exist)."""
+    (after seeding on while cfg["linger"], a path, does not exist).
+    cfg["log"], a path: libtorrent's own peer, torrent and picker log goes
+    there (bench/viewers' LT_LOG)."""
     import libtorrent as lt
     window, step_ms = 3, 100
+    logf = open(cfg["log"], "w") if cfg.get("log") else None
+    mask = 0
+    if logf:
+        mask = (lt.alert_category.peer_log | lt.alert_category.torrent_log |
+                lt.alert_category.picker_log | lt.alert_category.error)
     ses = lt.session({"listen_interfaces": "0.0.0.0:6890",
                       "enable_dht": False, "enable_lsd": False, "enable_upnp": False,
-                      "enable_natpmp": False, "alert_mask": 0, "tick_interval": 100,
+                      "enable_natpmp": False, "alert_mask": mask, "tick_interval": 100,
                       "initial_picker_threshold": 0, "smooth_connects": False})
+    t_start = time.monotonic()
+
+    def drain():
+        if logf:
+            for a in ses.pop_alerts():
+                logf.write("%.3f %s\n" % (time.monotonic() - t_start, a.message()))
     ti = lt.torrent_info(cfg["torrent"])
     h = ses.add_torrent({"ti": ti, "save_path": cfg["dir"],
                          "flags": lt.torrent_flags.sequential_download})
@@ -261,11 +274,16 @@ def lt_client(cfg):
             continue
         if piece == n and whole:
             break
+        drain()
         time.sleep(0.002)
     # bench/viewers: a viewer that has played to the end seeds on until
     # the file cfg["linger"] names exists
     while cfg.get("linger") and not os.path.exists(cfg["linger"]) and time.time() < end:
+        drain()
         time.sleep(0.2)
+    drain()
+    if logf:
+        logf.close()
     st = h.status()
     print("stats " + json.dumps({"payload_down": st.total_payload_download,
                                  "payload_up": st.total_payload_upload,

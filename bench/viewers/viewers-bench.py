@@ -31,7 +31,8 @@ Env: VIEWERS (3), VIEWER_X (2.0), SECONDS (40), JOIN_S (3), JOIN_SPREAD
 (0; > 0: the viewers join at random times over that many seconds, seeded
 by the run's number; RUN_FROM: the first run's number, 0), SOURCES ("swarmplay,libtorrent"), VIEWER_KINDS
 ("swarmplay"), RUNS (1), SP_LOG (the viewers' and source's SWARMPLAY_LOG,
-"info")."""
+"info"), LT_LOG (1: each libtorrent viewer's own peer, torrent and picker
+log in ltN.log of the run's directory)."""
 import importlib.util, json, os, random, re, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
@@ -48,6 +49,7 @@ KINDS = os.environ.get("VIEWER_KINDS", "swarmplay").split(",")
 RUNS = int(os.environ.get("RUNS", "1"))
 RUN_FROM = int(os.environ.get("RUN_FROM", "0"))
 SP_LOG = os.environ.get("SP_LOG", "info")
+LT_LOG = os.environ.get("LT_LOG", "") not in ("", "0")
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIGHT = os.path.join(HERE, "..", "tight", "tight-bench.py")
 _spec = importlib.util.spec_from_file_location("tight_bench", TIGHT)
@@ -187,6 +189,8 @@ class Viewer:
         elif kind == "libtorrent":
             cfg = {"torrent": tstream, "dir": dl, "peers": peers, "timeout": SECONDS * 8 + 60,
                    "linger": linger}
+            if LT_LOG:
+                cfg["log"] = os.path.join(rd, "lt%d.log" % i)
             self.p = net.popen(i, ["/usr/bin/python3", TIGHT, "--lt-client", json.dumps(cfg)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             self.ff = tight.ffmpeg_reader("pipe:0", stdin=self.p.stdout)

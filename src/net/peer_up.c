@@ -332,14 +332,24 @@ int sp_peer_on_request(struct sp_peer *p, const struct sp_wire_msg *m)
 	return 0;
 }
 
+/* BEP 6: with the fast extension a CANCEL gets exactly one answer, the
+ * PIECE or a REJECT. A cancelled request we had not begun is answered
+ * REJECT: libtorrent keeps a cancelled block in its download queue until
+ * one of the two comes, and a peer whose queue looks full is asked
+ * nothing more (22 unanswered CANCELs stopped four streaming libtorrent
+ * viewers for good, the source alone having the piece they needed).
+ * One already sent, or one we never had, needs no answer. */
 void sp_peer_on_cancel(struct sp_peer *p, const struct sp_wire_msg *m)
 {
 	for (size_t i = 0; i < p->upq_len; i++) {
-		if (p->upq[i].piece == m->index && p->upq[i].offset == m->begin) {
-			memmove(p->upq + i, p->upq + i + 1, (p->upq_len - i - 1) * sizeof(*p->upq));
-			p->upq_len--;
-			return;
-		}
+		const struct sp_upload_req *rq = &p->upq[i];
+		if (rq->piece != m->index || rq->offset != m->begin || rq->length != m->length)
+			continue;
+		if (p->fast)
+			sp_peer_send_req(p, SP_WIRE_REJECT, rq->piece, rq->offset, rq->length);
+		memmove(p->upq + i, p->upq + i + 1, (p->upq_len - i - 1) * sizeof(*p->upq));
+		p->upq_len--;
+		return;
 	}
 }
 
