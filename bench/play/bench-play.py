@@ -90,7 +90,7 @@ def ttff_swarmplay(seeders, binary=exe):
     stats = os.path.join(fresh("sp"), "stats.json")
     peers = [a for s in seeders for a in ("--peer", s.peer)]
     p = subprocess.Popen([binary, "play", tstream, "-d", os.path.dirname(stats)] + peers +
-                         ["--no-tracker", "--no-video", "--no-audio", "--stats-json", stats],
+                         ["--no-tracker", "--no-video", "--no-audio", "--no-resume", "--stats-json", stats],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
     end = time.time() + 60
@@ -268,7 +268,7 @@ def rusage_swarm():
     time.sleep(0.3)
     try:
         return rusage_run([exe, "play", tstream, "-d", fresh("sp-cpu"), "--peer", seeder.peer,
-                           "--no-tracker", "--no-video", "--exit-at-end"])
+                           "--no-tracker", "--no-video", "--no-resume", "--exit-at-end"])
     finally:
         seeder.stop()
 

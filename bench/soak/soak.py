@@ -80,7 +80,7 @@ log = open(os.path.join(root, "play.log"), "w")
 wrap = os.environ.get("SOAK_WRAP", "").split()
 p = subprocess.Popen(wrap + [exe, "play", tstream, "--peer", seeder.peer, "--no-tracker",
                              "--port", str(port), "-d", os.path.join(root, "dl"), "--loop",
-                             "0", "--stats-json", stats],
+                             "0", "--no-resume", "--stats-json", stats],
                      env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

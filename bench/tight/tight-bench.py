@@ -555,7 +555,7 @@ def main():
         from time.monotonic()."""
         stats = os.path.join(d, "stats.json")
         logp = os.path.join(d, "swarmplay.log")
-        args = [exe, "play", src, "-d", os.path.join(d, "dl"), "--stats-json", stats] + \
+        args = [exe, "play", src, "-d", os.path.join(d, "dl"), "--no-resume", "--stats-json", stats] + \
             [a for p in peers for a in ("--peer", p)] + sp_args
         logf = open(logp, "w")
         t0 = time.monotonic()

@@ -181,7 +181,7 @@ class Viewer:
         log = open(os.path.join(rd, "viewer%d.log" % i), "w")
         if kind == "swarmplay":
             args = [swarm.swarmplay(), "play", tstream, "-d", dl, "--port", str(PORT),
-                    "--no-tracker", "--no-dht", "--no-video", "--no-audio", "--stats-json",
+                    "--no-tracker", "--no-dht", "--no-video", "--no-audio", "--no-resume", "--stats-json",
                     self.st]
             for p in peers:
                 args += ["--peer", p]

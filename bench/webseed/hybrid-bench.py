@@ -122,7 +122,7 @@ def play(k, mode, rep, seeders):
     stats, hashes = os.path.join(d, "stats.json"), os.path.join(d, "frames.md5")
     peers = [a for s in seeders for a in ("--peer", s.peer)]
     args = [exe, "play", tstream] + peers + [
-        "--no-tracker", "--no-video", "--no-audio", "--exit-at-end", "--webseed", mode,
+        "--no-tracker", "--no-video", "--no-audio", "--no-resume", "--exit-at-end", "--webseed", mode,
         "--stats-json", stats, "--framehash", hashes, "-d", os.path.join(d, "dl")]
     env = dict(os.environ, SDL_AUDIODRIVER="dummy", SDL_VIDEODRIVER="dummy",
                SWARMPLAY_LOG=os.environ.get("SWARMPLAY_LOG", "info"))

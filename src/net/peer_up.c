@@ -178,9 +178,9 @@ static bool progressing(const struct sp_peer *p, int64_t now)
  * elsewhere by itself (libtorrent asks a block of one peer only) is told
  * REJECT once per piece, so that it asks the peer that has it; but not a
  * peer that has announced no new piece for SP_HANDOUT_STUCK_US: the
- * others do not serve it (in a mixed swarm two streaming libtorrent
- * viewers, refused their next pieces by every seed, stalled for good on
- * the same piece), so we do. */
+ * others are not serving it, so we do. (The streaming libtorrent viewers
+ * that stopped for good on one piece, first blamed on these REJECTs,
+ * were waiting on CANCELs we left unanswered: sp_peer_on_cancel.) */
 static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *refuse)
 {
 	*refuse = false;
