@@ -215,6 +215,13 @@ static int viewers_table(int choke, bool norelay, int handout, bool playpos, boo
 				if (oa >= 0 && (a != oa || b != ob || c != oc))
 					continue;
 				sim_vswarm_default(&sc, src_x[a], view_x[b], nv[c]);
+				/* joins: SIM_JOIN_EVERY s apart (3), plus up to
+				 * SIM_JOIN_JITTER s at random (0): "0 20" is
+				 * bench/viewers' JOIN_SPREAD=20 */
+				if (getenv("SIM_JOIN_EVERY"))
+					sc.join_every_s = atof(getenv("SIM_JOIN_EVERY"));
+				if (getenv("SIM_JOIN_JITTER"))
+					sc.join_jitter_s = atof(getenv("SIM_JOIN_JITTER"));
 				sc.choke = choke;
 				sc.picker_norelay = norelay;
 				sc.source_handout = handout > 0;

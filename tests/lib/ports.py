@@ -9,11 +9,14 @@ picks a port below the kernel's ephemeral range
 out by itself, and reserves it for the life of this process with an
 flock on a file named after it in $TMPDIR/swarmplay-test-ports/, which
 every test's free_port() respects: two tests never hold the same port.
-It is checked free (TCP and UDP: swarmplay's DHT shares its peer port)
+A process removes its lock files when it exits, still holding the locks;
+one that took a lock on a file removed meanwhile (it opened the file
+before the removal) sees that the name no longer leads to its file and
+lets the port go. It is checked free (TCP and UDP: swarmplay's DHT shares its peer port)
 on every address of the family asked for before it is returned.
 
 Standard library only; imported by offline.py, net_util.py and swarm.py."""
-import errno, fcntl, os, random, socket, tempfile
+import atexit, errno, fcntl, os, random, socket, tempfile
 
 _DIR = os.path.join(tempfile.gettempdir(), "swarmplay-test-ports")
 _held = {}  # port -> the open lock file (kept until the process ends)
@@ -53,7 +56,8 @@ def _reserve(port):
     if port in _held:
         return False  # already handed out by this process: not twice
     os.makedirs(_DIR, mode=0o1777, exist_ok=True)
-    fd = os.open(os.path.join(_DIR, str(port)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    path = os.path.join(_DIR, str(port))
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:
@@ -61,12 +65,31 @@ def _reserve(port):
         if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
             return False
         raise
+    try:
+        same = os.stat(path).st_ino == os.fstat(fd).st_ino
+    except OSError:
+        same = False  # removed by the holder before us, after we opened it
+    if not same:
+        os.close(fd)
+        return False
     _held[port] = fd
     return True
 
 
-def _release(port):
-    os.close(_held.pop(port))
+def _release(port, remove=False):
+    fd = _held.pop(port)
+    if remove:  # while we hold the lock: see the top of the file
+        try:
+            os.unlink(os.path.join(_DIR, str(port)))
+        except OSError:
+            pass
+    os.close(fd)
+
+
+@atexit.register
+def _release_all():
+    for port in list(_held):
+        _release(port, remove=True)
 
 
 def _any_port(host):
