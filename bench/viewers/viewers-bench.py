@@ -32,7 +32,8 @@ Env: VIEWERS (3), VIEWER_X (2.0), SECONDS (40), JOIN_S (3), JOIN_SPREAD
 by the run's number; RUN_FROM: the first run's number, 0), SOURCES ("swarmplay,libtorrent"), VIEWER_KINDS
 ("swarmplay"), RUNS (1), SP_LOG (the viewers' and source's SWARMPLAY_LOG,
 "info"), LT_LOG (1: each libtorrent viewer's own peer, torrent and picker
-log in ltN.log of the run's directory)."""
+log in ltN.log of the run's directory), VIEWER_ARGS (more options for the
+swarmplay viewers' `play`, e.g. "--start-buffer 3")."""
 import importlib.util, json, os, random, re, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
@@ -50,6 +51,7 @@ RUNS = int(os.environ.get("RUNS", "1"))
 RUN_FROM = int(os.environ.get("RUN_FROM", "0"))
 SP_LOG = os.environ.get("SP_LOG", "info")
 LT_LOG = os.environ.get("LT_LOG", "") not in ("", "0")
+VIEWER_ARGS = os.environ.get("VIEWER_ARGS", "").split()
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIGHT = os.path.join(HERE, "..", "tight", "tight-bench.py")
 _spec = importlib.util.spec_from_file_location("tight_bench", TIGHT)
@@ -185,6 +187,7 @@ class Viewer:
                     self.st]
             for p in peers:
                 args += ["--peer", p]
+            args += VIEWER_ARGS
             self.p = net.popen(i, args, stdout=log, stderr=subprocess.STDOUT)
         elif kind == "libtorrent":
             cfg = {"torrent": tstream, "dir": dl, "peers": peers, "timeout": SECONDS * 8 + 60,

@@ -112,8 +112,9 @@ struct sp_peer {
 	bool play_known;
 	uint32_t play_piece, play_rate; /* piece, bytes/s (0: not playing) */
 	int64_t play_us;                /* when it said so */
+	bool play_starting;             /* it waits for its first start */
 	/* what we told it last */
-	bool play_sent;
+	bool play_sent, play_sent_starting;
 	uint32_t play_sent_piece, play_sent_rate;
 	int64_t play_sent_us;
 	uint16_t listen_port;      /* its BEP 10 "p", 0 = unknown */

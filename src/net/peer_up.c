@@ -66,12 +66,21 @@ bool sp_peer_allowed_fast(const struct sp_peer *p, uint32_t piece)
 
 /* How far piece lies past where q plays: the smaller, the sooner it
  * needs the piece. Where it said it plays (sp_playpos), else its first
- * gap (a viewer plays near it). */
+ * gap (a viewer plays near it). A viewer waiting for its first start
+ * needs it SP_URGENT_STARTING_S later: when several join at once, each
+ * newcomer's first pieces were "needed now" on every peer that had them,
+ * and the viewers already playing, a second or two of buffer each,
+ * stalled together half a second after every join (issue 10, random
+ * joins). */
 static uint32_t need_dist(struct sp_peer *q, uint32_t piece)
 {
 	uint32_t at = sp_playpos_of(q, sp_now_us());
-	if (at != SP_PLAYPOS_NONE)
-		return piece > at ? piece - at : 0;
+	if (at != SP_PLAYPOS_NONE) {
+		uint32_t d = piece > at ? piece - at : 0;
+		if (q->play_starting)
+			d += sp_upload_starting_pieces(q->play_rate, q->t->mi->piece_length);
+		return d;
+	}
 	if (q->gap_hint && !sp_bitfield_get(&q->have, q->gap_hint - 1))
 		q->gap_hint = 0; /* a bitfield replaced what we knew */
 	while (q->gap_hint < q->have.nbits && sp_bitfield_get(&q->have, q->gap_hint))

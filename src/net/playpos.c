@@ -48,18 +48,19 @@ uint32_t sp_playpos_of(const struct sp_peer *p, int64_t now)
 	return reckon(p->t, p->play_piece, p->play_rate, p->play_us, now);
 }
 
-static void send_pos(struct sp_peer *p, uint32_t piece, uint32_t rate, int64_t now)
+static void send_pos(struct sp_peer *p, uint32_t piece, uint32_t rate, bool starting, int64_t now)
 {
 	struct sp_buf b, msg;
 	sp_buf_init(&b, 64);
 	sp_buf_init(&msg, 96);
-	struct sp_playpos pp = {.piece = piece, .rate = rate};
+	struct sp_playpos pp = {.piece = piece, .rate = rate, .starting = starting};
 	if (sp_playpos_build(&b, &pp) == 0 &&
 	    sp_wire_build_extended(&msg, p->sp_playpos, b.data, b.len) == 0) {
 		sp_peer_write(p, msg.data, msg.len);
 		p->play_sent = true;
 		p->play_sent_piece = piece;
 		p->play_sent_rate = rate;
+		p->play_sent_starting = starting;
 		p->play_sent_us = now;
 	}
 	sp_buf_fini(&msg);
@@ -67,12 +68,15 @@ static void send_pos(struct sp_peer *p, uint32_t piece, uint32_t rate, int64_t n
 }
 
 /* Does the peer's reckoning of us differ from where we are? */
-static bool stale(const struct sp_peer *p, uint32_t piece, uint32_t rate, int64_t now)
+static bool stale(const struct sp_peer *p, uint32_t piece, uint32_t rate, bool starting,
+		  int64_t now)
 {
 	if (!p->play_sent)
 		return rate > 0;
 	if (!rate)
 		return p->play_sent_rate > 0;
+	if (starting != p->play_sent_starting)
+		return true;
 	uint32_t was = reckon(p->t, p->play_sent_piece, p->play_sent_rate, p->play_sent_us, now);
 	double dr = (double)rate - (double)p->play_sent_rate;
 	return was > piece + 1 || piece > was + 1 || dr * 10 > rate || -dr * 10 > rate;
@@ -89,12 +93,17 @@ void sp_playpos_tick(struct sp_torrent *t, int64_t now)
 		piece = (uint32_t)(off / t->mi->piece_length);
 		rate = br >= SP_PLAYPOS_MAX_RATE ? SP_PLAYPOS_MAX_RATE : (uint32_t)br;
 	}
+	bool starting = rate && t->play_starting;
 	for (struct sp_peer *p = t->peers; p; p = p->next) {
-		if (!p->handshaked || p->closing || !p->sp_playpos ||
-		    (p->play_sent && now - p->play_sent_us < SEND_MIN_US))
+		if (!p->handshaked || p->closing || !p->sp_playpos)
 			continue;
-		if (stale(p, piece, rate, now))
-			send_pos(p, rate ? piece : p->play_sent_piece, rate, now);
+		/* at most every SEND_MIN_US; but that we have begun to play,
+		 * at once: until then our peers serve us last */
+		bool begun = p->play_sent && p->play_sent_starting && !starting;
+		if (p->play_sent && now - p->play_sent_us < SEND_MIN_US && !begun)
+			continue;
+		if (stale(p, piece, rate, starting, now))
+			send_pos(p, rate ? piece : p->play_sent_piece, rate, starting, now);
 	}
 }
 
@@ -112,6 +121,7 @@ int sp_playpos_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 	p->play_known = true;
 	p->play_piece = pp.piece < n ? pp.piece : n;
 	p->play_rate = pp.rate;
+	p->play_starting = pp.starting;
 	p->play_us = sp_now_us();
 	/* a viewer that plays ahead of us (or we play nothing yet) is
 	 * trusted to relay at its bitrate until our picker has measured it

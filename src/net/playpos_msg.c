@@ -19,14 +19,17 @@ int sp_playpos_parse(const uint8_t *data, size_t len, struct sp_playpos *out)
 	if (root->type == SP_BENC_DICT) {
 		const struct sp_benc *p = sp_benc_dict_get(root, "p");
 		const struct sp_benc *rt = sp_benc_dict_get(root, "r");
+		const struct sp_benc *w = sp_benc_dict_get(root, "w");
 		bool ok = p && p->type == SP_BENC_INT && p->i >= 0 &&
-			  p->i < (int64_t)SP_PLAYPOS_MAX_PIECE && (!rt || rt->type == SP_BENC_INT);
+			  p->i < (int64_t)SP_PLAYPOS_MAX_PIECE && (!rt || rt->type == SP_BENC_INT) &&
+			  (!w || w->type == SP_BENC_INT);
 		if (ok) {
 			out->piece = (uint32_t)p->i;
 			int64_t v = rt ? rt->i : 0;
 			if (v > (int64_t)SP_PLAYPOS_MAX_RATE)
 				v = SP_PLAYPOS_MAX_RATE;
 			out->rate = v > 0 ? (uint32_t)v : 0;
+			out->starting = w && w->i != 0;
 			r = 0;
 		}
 	}
@@ -42,5 +45,9 @@ int sp_playpos_build(struct sp_buf *b, const struct sp_playpos *pp)
 	sp_benc_put_int(b, pp->piece);
 	sp_benc_put_cstr(b, "r");
 	sp_benc_put_int(b, rate);
+	if (pp->starting) {
+		sp_benc_put_cstr(b, "w");
+		sp_benc_put_int(b, 1);
+	}
 	return sp_benc_end(b);
 }

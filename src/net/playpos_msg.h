@@ -8,7 +8,12 @@
  *   "p": the piece the player needs next (where its deadline window
  *        starts), an integer >= 0;
  *   "r": the playback rate in bytes/s, an integer >= 0 (0: paused, or no
- *        stream plays; then "p" is where it stopped).
+ *        stream plays; then "p" is where it stopped);
+ *   "w": 1 while the player waits for its first start (it buffers to
+ *        begin; no picture on screen moves yet), else 0 or absent. A
+ *        peer serving several viewers serves those already playing
+ *        first: a wait before the start costs a viewer a later first
+ *        frame, a wait after it a stall.
  * Unknown keys are ignored, so later versions may add some.
  *
  * Pure: bytes in, a struct out; any thread. */
@@ -30,11 +35,12 @@
 struct sp_playpos {
 	uint32_t piece; /* < SP_PLAYPOS_MAX_PIECE (the caller checks its torrent's count) */
 	uint32_t rate;	/* bytes/s, <= SP_PLAYPOS_MAX_RATE */
+	bool starting;	/* "w": waiting for its first start */
 };
 
 /* 0, or -EBADMSG: not a bencoded dictionary (with nothing after it), "p"
- * missing, not an integer, negative or >= SP_PLAYPOS_MAX_PIECE, "r" not
- * an integer. A negative "r" counts as 0. Never reads past data + len;
+ * missing, not an integer, negative or >= SP_PLAYPOS_MAX_PIECE, "r" or
+ * "w" not an integer. A negative "r" counts as 0; "w" other than 0 as 1. Never reads past data + len;
  * out is zeroed on error. */
 int sp_playpos_parse(const uint8_t *data, size_t len, struct sp_playpos *out);
 /* Appends the payload for pp to b (rate clamped as the parser would). */

@@ -185,18 +185,26 @@ void sp_torrent_start_rule_update(struct sp_torrent *t)
 	if (!t->picker)
 		return;
 	int64_t now = sp_now_us();
+	bool starting = false;
 	pthread_mutex_lock(&t->stats_lock);
 	for (int i = 0; i < SP_START_SLOTS; i++) {
 		struct sp_start_slot *sl = &t->start[i];
 		if (!sl->reader || now - sl->asked_us > START_ASK_FRESH_US)
 			continue;
 		uint64_t cur = sp_picker_cursor(t->picker, sl->reader);
-		if (cur == UINT64_MAX)
+		if (cur == UINT64_MAX) {
+			starting = true;
 			continue; /* the picker has not heard of it yet */
+		}
 		sl->piece = (uint32_t)(cur / t->mi->piece_length);
 		sl->ready = sp_picker_ready_to_start(t->picker, sl->reader, sl->ahead_s, 0);
+		starting |= !sl->ready;
 	}
 	pthread_mutex_unlock(&t->stats_lock);
+	/* the player asks only before its first start (later a stall ends by
+	 * its queue alone): a slot asked lately and not ready is a viewer
+	 * waiting to begin, and sp_playpos tells its peers */
+	t->play_starting = starting;
 }
 
 /* ---- which files are worth fetching outside the windows ---- */

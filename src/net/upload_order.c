@@ -21,3 +21,13 @@ ssize_t sp_upload_pick(const uint32_t *keys, size_t n, uint32_t min_key, bool sp
 		return -1;
 	return (ssize_t)best;
 }
+
+uint32_t sp_upload_starting_pieces(uint32_t rate, uint32_t piece_length)
+{
+	if (!piece_length)
+		return 2;
+	double n = SP_URGENT_STARTING_S * (double)rate / (double)piece_length;
+	if (n < 2)
+		return 2;
+	return n > 1e6 ? 1000000 : (uint32_t)(n + 0.999);
+}

@@ -19,6 +19,16 @@
  * only we have (the newest pieces, which the viewer right behind us
  * needs soonest) */
 #define SP_URGENT_ELSEWHERE 8
+/* a viewer that waits for its first start (sp_playpos "w") needs its
+ * pieces this many seconds of its stream later than its position says:
+ * those already playing go first (their wait would be a stall, its own
+ * is a later first frame). Two seconds: a playing viewer's buffer in a
+ * tight swarm. */
+#define SP_URGENT_STARTING_S 2.0
+
+/* SP_URGENT_STARTING_S of a stream of rate bytes/s, in pieces of
+ * piece_length (2 at least). */
+uint32_t sp_upload_starting_pieces(uint32_t rate, uint32_t piece_length);
 
 /* The key of a request: dist (pieces past where its asker plays) plus
  * SP_URGENT_ELSEWHERE when another viewer has the piece. Saturates. */

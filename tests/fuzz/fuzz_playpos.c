@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sp_playpos pp, again;
 	if (sp_playpos_parse(data, size, &pp) < 0) {
-		if (pp.piece || pp.rate)
+		if (pp.piece || pp.rate || pp.starting)
 			abort();
 		return 0;
 	}

@@ -70,6 +70,7 @@ def ext():
         'ext-meta-reject.bencode': benc({'msg_type': 2, 'piece': 1}),
         # sp_playpos (issue 10): where a swarmplay viewer plays
         'playpos.bencode': benc({'p': 12, 'r': 400000}),
+        'playpos-starting.bencode': benc({'p': 0, 'r': 400000, 'w': 1}),
     }
 
 

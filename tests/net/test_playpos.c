@@ -17,8 +17,10 @@ static int parse(const char *s, struct sp_playpos *pp)
 
 SP_TEST(round_trip)
 {
-	static const struct sp_playpos cases[] = {
-	    {0, 0}, {1, 400000}, {SP_PLAYPOS_MAX_PIECE - 1, SP_PLAYPOS_MAX_RATE}};
+	static const struct sp_playpos cases[] = {{0, 0, false},
+						  {1, 400000, false},
+						  {2, 400000, true},
+						  {SP_PLAYPOS_MAX_PIECE - 1, SP_PLAYPOS_MAX_RATE, false}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sp_buf b;
 		struct sp_playpos back;
@@ -27,11 +29,12 @@ SP_TEST(round_trip)
 		SP_CHECK_INT(sp_playpos_parse(b.data, b.len, &back), 0);
 		SP_CHECK_INT(back.piece, cases[i].piece);
 		SP_CHECK_INT(back.rate, cases[i].rate);
+		SP_CHECK_INT(back.starting, cases[i].starting);
 		sp_buf_fini(&b);
 	}
 	/* a rate past the bound is built as the bound */
 	struct sp_buf b;
-	struct sp_playpos big = {7, UINT32_MAX}, back;
+	struct sp_playpos big = {7, UINT32_MAX, false}, back;
 	sp_buf_init(&b, 64);
 	SP_CHECK_INT(sp_playpos_build(&b, &big), 0);
 	SP_CHECK_INT(sp_playpos_parse(b.data, b.len, &back), 0);
@@ -52,6 +55,16 @@ SP_TEST(hostile_values)
 	SP_CHECK_INT(pp.rate, 0);
 	SP_CHECK_INT(parse("d1:pi3e1:ri99999999999999ee", &pp), 0);
 	SP_CHECK_INT(pp.rate, SP_PLAYPOS_MAX_RATE);
+	/* "w": absent or 0, not waiting to start; any other integer, waiting */
+	SP_CHECK_INT(parse("d1:pi3e1:ri1ee", &pp), 0);
+	SP_CHECK_INT(pp.starting, 0);
+	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:wi0ee", &pp), 0);
+	SP_CHECK_INT(pp.starting, 0);
+	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:wi1ee", &pp), 0);
+	SP_CHECK_INT(pp.starting, 1);
+	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:wi-7ee", &pp), 0);
+	SP_CHECK_INT(pp.starting, 1);
+	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:w1:1e", &pp), -EBADMSG);
 	/* unknown keys are ignored */
 	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:xld1:ai1eeee", &pp), 0);
 	SP_CHECK_INT(pp.piece, 3);

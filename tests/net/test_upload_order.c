@@ -61,4 +61,22 @@ SP_TEST(what_only_we_have_goes_first)
 	SP_CHECK_INT(sp_upload_key(9, false), 9);
 }
 
+/* a viewer waiting for its first start needs its pieces
+ * SP_URGENT_STARTING_S of its stream later: 2 s of 135 kB/s in 64 KiB
+ * pieces is 5 pieces (rounded up), 2 at least, bounded for a huge rate */
+SP_TEST(a_viewer_still_starting_waits_behind_those_playing)
+{
+	SP_CHECK_INT(sp_upload_starting_pieces(135371, 65536), 5);
+	SP_CHECK_INT(sp_upload_starting_pieces(65536, 65536), 2);
+	SP_CHECK_INT(sp_upload_starting_pieces(1000, 1 << 20), 2);
+	SP_CHECK_INT(sp_upload_starting_pieces(0, 65536), 2);
+	SP_CHECK_INT(sp_upload_starting_pieces(400000, 0), 2);
+	SP_CHECK_INT(sp_upload_starting_pieces(UINT32_MAX, 1), 1000000);
+	/* a playing viewer's next piece 2 past its position goes before a
+	 * newcomer's first piece, as far as the order is concerned */
+	uint32_t keys[2] = {sp_upload_key(0 + sp_upload_starting_pieces(135371, 65536), false),
+			    sp_upload_key(2, false)};
+	SP_CHECK_INT(sp_upload_pick(keys, 2, 2, false), 1);
+}
+
 SP_TEST_MAIN()
