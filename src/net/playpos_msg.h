@@ -20,6 +20,7 @@
 #ifndef SP_NET_PLAYPOS_MSG_H
 #define SP_NET_PLAYPOS_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -48,23 +48,26 @@ SP_TEST(hostile_values)
 	SP_CHECK_INT(parse("d1:pi12e1:ri400000ee", &pp), 0);
 	SP_CHECK_INT(pp.piece, 12);
 	SP_CHECK_INT(pp.rate, 400000);
-	/* rate absent or negative: 0; huge: bounded */
-	SP_CHECK_INT(parse("d1:pi3ee", &pp), 0);
-	SP_CHECK_INT(pp.rate, 0);
-	SP_CHECK_INT(parse("d1:pi3e1:ri-5ee", &pp), 0);
-	SP_CHECK_INT(pp.rate, 0);
-	SP_CHECK_INT(parse("d1:pi3e1:ri99999999999999ee", &pp), 0);
-	SP_CHECK_INT(pp.rate, SP_PLAYPOS_MAX_RATE);
-	/* "w": absent or 0, not waiting to start; any other integer, waiting */
-	SP_CHECK_INT(parse("d1:pi3e1:ri1ee", &pp), 0);
-	SP_CHECK_INT(pp.starting, 0);
-	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:wi0ee", &pp), 0);
-	SP_CHECK_INT(pp.starting, 0);
-	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:wi1ee", &pp), 0);
-	SP_CHECK_INT(pp.starting, 1);
-	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:wi-7ee", &pp), 0);
-	SP_CHECK_INT(pp.starting, 1);
-	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:w1:1e", &pp), -EBADMSG);
+	/* rate absent or negative: 0; huge: bounded. "w" absent or 0: not
+	 * waiting to start; any other integer: waiting */
+	static const struct {
+		const char *in;
+		uint32_t rate;
+		bool starting;
+	} good[] = {
+	    {"d1:pi3ee", 0, false},
+	    {"d1:pi3e1:ri-5ee", 0, false},
+	    {"d1:pi3e1:ri99999999999999ee", SP_PLAYPOS_MAX_RATE, false},
+	    {"d1:pi3e1:ri1e1:wi0ee", 1, false},
+	    {"d1:pi3e1:ri1e1:wi1ee", 1, true},
+	    {"d1:pi3e1:ri1e1:wi-7ee", 1, true},
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		SP_CHECK_INT(parse(good[i].in, &pp), 0);
+		SP_CHECK_INT(pp.piece, 3);
+		SP_CHECK_INT(pp.rate, good[i].rate);
+		SP_CHECK_INT(pp.starting, good[i].starting);
+	}
 	/* unknown keys are ignored */
 	SP_CHECK_INT(parse("d1:pi3e1:ri1e1:xld1:ai1eeee", &pp), 0);
 	SP_CHECK_INT(pp.piece, 3);
@@ -79,15 +82,18 @@ SP_TEST(hostile_values)
 	    "d1:pi99999999999999999999ee",
 	    "d1:p1:3e",
 	    "d1:pi3e1:r3:abce",
+	    "d1:pi3e1:ri1e1:w1:1e",
 	    "d1:pi3eeX",
 	    "d1:pi3e",
 	    "d1:pli3eee",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		pp.piece = pp.rate = 9;
+		pp.starting = true;
 		SP_CHECK_INT(parse(bad[i], &pp), -EBADMSG);
 		SP_CHECK_INT(pp.piece, 0);
 		SP_CHECK_INT(pp.rate, 0);
+		SP_CHECK_INT(pp.starting, 0);
 	}
 	/* deep nesting costs nothing and is refused */
 	char deep[4096];
