@@ -12,7 +12,8 @@ every test's free_port() respects: two tests never hold the same port.
 A process removes its lock files when it exits, still holding the locks;
 one that took a lock on a file removed meanwhile (it opened the file
 before the removal) sees that the name no longer leads to its file and
-lets the port go. It is checked free (TCP and UDP: swarmplay's DHT shares its peer port)
+lets the port go. It is checked free (TCP and UDP: swarmplay's DHT
+shares its peer port)
 on every address of the family asked for before it is returned.
 
 Standard library only; imported by offline.py, net_util.py and swarm.py."""
