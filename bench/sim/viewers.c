@@ -283,16 +283,26 @@ static bool ample(const struct vsim *s)
 }
 
 /* src/net/peer_up.c's urgent_key (net/upload_order.h): a request for a
- * piece another viewer (not the asker, not us) has counts later. */
+ * piece another viewer (not the asker, not us) has counts later, unless
+ * that one plays behind the asker, or beyond us while we play ahead of
+ * the asker (sp_upload_alternative: the chain; SIM_NO_CHAIN=1 leaves
+ * that last part out). */
 static bool elsewhere(const struct vsim *s, const struct node *d, uint32_t from, uint32_t piece)
 {
 	if (getenv("SIM_NO_ELSEWHERE"))
 		return false;
-	/* a viewer behind the asker does not count (peer_up.c's has_for) */
+	uint32_t u = (uint32_t)(d - s->n);
 	uint32_t at = s->sc->playpos ? play_piece(s, from) : 0;
+	uint32_t u_at = s->sc->playpos && u && d->state != PL_DONE && !getenv("SIM_NO_CHAIN")
+				? play_piece(s, u)
+				: SP_UPLOAD_NOWHERE;
 	for (uint32_t j = 1; j < s->nn; j++)
 		if (j != from && &s->n[j] != d && s->n[j].joined && d->connected[j] &&
-		    s->n[j].have[piece] && (!s->sc->playpos || play_piece(s, j) >= at))
+		    s->n[j].have[piece] &&
+		    (!s->sc->playpos ||
+		     sp_upload_alternative(at, s->n[j].state != PL_DONE ? play_piece(s, j)
+									  : SP_UPLOAD_NOWHERE,
+					   u_at)))
 			return true;
 	return false;
 }

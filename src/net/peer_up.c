@@ -106,19 +106,19 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
-/* Could p get the piece from q: q has it, is a viewer, and does not play
- * behind p (by their sp_playpos; rule 13 makes p's picker trust a viewer
- * ahead of it, not one behind: a request a viewer behind has the piece
- * for stays as urgent as it is, or it waits past the asker's deadline
- * while nobody it asks would send it). */
+/* Could p get the piece from q rather than from us: q has it, is a
+ * viewer, and does not play behind p nor beyond us when we play ahead
+ * of p (by their sp_playpos, sp_upload_alternative). */
+_Static_assert(SP_PLAYPOS_NONE == SP_UPLOAD_NOWHERE, "one 'not known' for both");
+
 static bool has_for(struct sp_peer *q, struct sp_peer *p, uint32_t piece, uint32_t p_at,
 		    int64_t now)
 {
 	if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q) ||
 	    !sp_bitfield_get(&q->have, piece))
 		return false;
-	uint32_t q_at = sp_playpos_of(q, now);
-	return q_at == SP_PLAYPOS_NONE || q_at >= p_at;
+	uint32_t u_at = p->t->plays ? p->t->plays_at : SP_PLAYPOS_NONE;
+	return sp_upload_alternative(p_at, sp_playpos_of(q, now), u_at);
 }
 
 /* The order of a viewer's uploads (t->urgent, upload_order.h): how far
@@ -418,8 +418,10 @@ static bool ample(const struct sp_torrent *t)
 static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
 {
 	double br = 0;
-	bool plays = t->picker && sp_picker_play_offset(t->picker, &br) != UINT64_MAX && br > 0;
+	uint64_t off = t->picker ? sp_picker_play_offset(t->picker, &br) : UINT64_MAX;
+	bool plays = off != UINT64_MAX && br > 0;
 	t->plays = plays;
+	t->plays_at = plays ? (uint32_t)(off / t->mi->piece_length) : SP_PLAYPOS_NONE;
 	for (struct sp_peer *p = t->peers; p; p = p->next)
 		if (p->handshaked && !p->closing)
 			tune_lowat(p, plays);

@@ -151,6 +151,7 @@ struct sp_torrent {
 					    needed soonest first */
 	uint32_t urgent_min;             /* then, its distance (pieces) */
 	bool plays;                      /* a stream plays from us (peer_up.c) */
+	uint32_t plays_at;               /* then, the piece it plays */
 	int64_t urgent_seen_us;
 	uint64_t stats_wasted;
 	uint64_t wasted_by[SP_WASTE_COUNT]; /* stats_wasted by cause */

@@ -9,6 +9,15 @@ uint32_t sp_upload_key(uint32_t dist, bool elsewhere)
 	return dist > UINT32_MAX - SP_URGENT_ELSEWHERE ? UINT32_MAX : dist + SP_URGENT_ELSEWHERE;
 }
 
+bool sp_upload_alternative(uint32_t p_at, uint32_t q_at, uint32_t u_at)
+{
+	if (q_at == SP_UPLOAD_NOWHERE)
+		return true;
+	if (q_at < p_at)
+		return false;
+	return !(u_at != SP_UPLOAD_NOWHERE && u_at >= p_at && q_at > u_at);
+}
+
 ssize_t sp_upload_pick(const uint32_t *keys, size_t n, uint32_t min_key, bool spare)
 {
 	if (!n)

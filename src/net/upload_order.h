@@ -26,6 +26,24 @@
  * tight swarm. */
 #define SP_URGENT_STARTING_S 2.0
 
+/* A position not known: a viewer that does not say where it plays, or we
+ * who play nothing (a seed). Equal to SP_PLAYPOS_NONE. */
+#define SP_UPLOAD_NOWHERE UINT32_MAX
+
+/* Could a viewer that plays at p_at get a piece from another viewer that
+ * has it and plays at q_at, rather than from us at u_at (pieces; each
+ * SP_UPLOAD_NOWHERE if not known)? Not from one behind it (its picker
+ * trusts viewers ahead of it, not behind: rule 13). Not from one that
+ * plays beyond us when we play ahead of the asker: that one's uplink
+ * goes to the viewers between it and us, ours to the asker, and the
+ * viewers form a chain, each feeding the one behind it first. Otherwise,
+ * a viewer that does not say where it plays included, yes. With uplinks
+ * of one bitrate each the chain is the only way to carry the stream:
+ * when each viewer took the last one's requests as "to be had
+ * elsewhere", the two ahead served the two behind alike and the third
+ * idled (issue 10, bench/viewers, ninth part). */
+bool sp_upload_alternative(uint32_t p_at, uint32_t q_at, uint32_t u_at);
+
 /* SP_URGENT_STARTING_S of a stream of rate bytes/s, in pieces of
  * piece_length (2 at least). */
 uint32_t sp_upload_starting_pieces(uint32_t rate, uint32_t piece_length);

@@ -2,7 +2,8 @@
  * (src/net/upload_order.c, issue 10): properties over random keys (the
  * lowest key is served, held only while another peer's is needed more
  * than the slack sooner, never while the uplink idles) and the key's
- * rule: a piece another viewer has comes after one only we have. */
+ * rule: a piece another viewer has comes after one only we have, and
+ * which viewers count as "another" (the chain). */
 #include "harness.h"
 #include "net/upload_order.h"
 
@@ -77,6 +78,46 @@ SP_TEST(a_viewer_still_starting_waits_behind_those_playing)
 	uint32_t keys[2] = {sp_upload_key(0 + sp_upload_starting_pieces(135371, 65536), false),
 			    sp_upload_key(2, false)};
 	SP_CHECK_INT(sp_upload_pick(keys, 2, 2, false), 1);
+}
+
+/* Who else could serve a viewer at 10, we at 20 (N: not known) */
+SP_TEST(the_viewer_nearest_ahead_feeds_the_one_behind_it)
+{
+	const uint32_t N = SP_UPLOAD_NOWHERE;
+	static const struct {
+		uint32_t asker, other, us;
+		bool alt;
+	} cases[] = {
+		{10, 30, 20, false}, /* beyond us: its uplink is for those between */
+		{10, 21, 20, false},
+		{10, 20, 20, true},  /* level with us: either */
+		{10, 15, 20, true},  /* between us and the asker: nearer than we */
+		{10, 10, 20, true},
+		{10, 9, 20, false},  /* behind the asker: never trusted by it */
+		{10, 5, N, false},
+		{10, 30, N, true},   /* we play nothing (a seed): anyone ahead */
+		{10, 30, 5, true},   /* we play behind the asker */
+		{10, 30, 10, false}, /* level with the asker, it is still ours */
+		{10, N, 20, true},   /* a viewer that does not say where it plays */
+		{N, N, N, true},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool alt = sp_upload_alternative(cases[i].asker, cases[i].other, cases[i].us);
+		if (alt != cases[i].alt)
+			SP_FAIL("case %zu: asker %u, other %u, us %u: %d", i, cases[i].asker,
+				 cases[i].other, cases[i].us, alt);
+	}
+	/* a chain of four at 40, 30, 20, 10: the last one's request is to
+	 * be had elsewhere on each viewer ahead of it but the one right
+	 * ahead */
+	uint32_t at[4] = {40, 30, 20, 10};
+	for (int u = 0; u < 3; u++) {
+		bool any = false;
+		for (int q = 0; q < 3; q++)
+			if (q != u)
+				any |= sp_upload_alternative(at[3], at[q], at[u]);
+		SP_CHECK_INT(any, u != 2);
+	}
 }
 
 SP_TEST_MAIN()
