@@ -113,17 +113,6 @@
  *     PK_SEED_HELD_US past its time (round trip, what was queued ahead,
  *     the block), of a piece a relay has and brings before the deadline,
  *     is moved to that relay (picker_next.c's reclaim_held).
- *     Frontier slices (slice_key, outside share mode): the viewers that
- *     play near us (sp_picker_source_near, by sp_playpos) and we cut the
- *     pieces only seeds have in slices as rule 15's partners do
- *     (picker_share.c, ranked by key): a piece of our slice is asked of
- *     the seed up to PK_SHARE_SPREAD_S earlier than the margin, a
- *     partner's at the margin only (it asked first and we take the piece
- *     from it; one gone quiet leaves the seed our margin's time), and
- *     the endgame copies nothing from a seed. Viewers that joined
- *     together fetch different new pieces from the source and trade them.
- *     The session leaves slice_key at 0: turned on for viewers within
- *     2.5 s of each other it did not help (bench/viewers/README.md).
  *     Off with seed_patience < 0.
  * 14. A piece the owner does not want (sp_picker_set_wanted: no file it
  *     plays or keeps) is fetched only inside a reader's window, never by

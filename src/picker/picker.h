@@ -46,12 +46,6 @@ struct sp_picker_config {
 				  seed or web seed is asked only for pieces no usable
 				  peer has: the peers of a LAN fetch different pieces
 				  from the source outside and trade them (rule 15) */
-	/* Added for issue 10 (rule 13's frontier slices). */
-	uint64_t slice_key;    /* 0 = off. Else this client's sp_picker_share_key():
-				  outside share mode, the viewers that play near us
-				  (sp_picker_source_near) and we split the pieces
-				  only the seeds have into slices, each asking the
-				  seed early for its own */
 };
 
 /* Picking policies: ours, and the two baselines the simulator compares
@@ -99,12 +93,6 @@ void sp_picker_source_remove(struct sp_picker *p, uint32_t id);
  * share_seed to split the pieces fetched from outside into slices
  * (picker_share.c). 0: not a partner. */
 void sp_picker_source_partner(struct sp_picker *p, uint32_t id, uint64_t key);
-/* Rule 13's frontier slices (outside share mode, with slice_key): source
- * id is a viewer that plays near us (sp_playpos), whose key is
- * sp_picker_share_key() of its peer id: the pieces only seeds have are
- * split into slices among such viewers as rule 15 splits a site's
- * (picker_share.c). 0: not near. */
-void sp_picker_source_near(struct sp_picker *p, uint32_t id, uint64_t key);
 /* The share key of a client: what its share_seed is (never 0). */
 uint64_t sp_picker_share_key(const uint8_t peer_id[20], const uint8_t info_hash[20]);
 void sp_picker_source_have(struct sp_picker *p, uint32_t id, uint32_t piece);

@@ -149,7 +149,6 @@ struct pk_source {
 	uint32_t room;            /* requests it may still be sent */
 	uint32_t rare_room;       /* part of room kept for rarest-first */
 	uint64_t share_key;       /* rule 15: a partner of the site (0: not) */
-	uint64_t near_key;        /* rule 13: a viewer playing near us (0: not) */
 	double trust;             /* rule 13: a viewer's rate until measured (0: none) */
 };
 

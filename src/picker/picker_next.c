@@ -108,11 +108,8 @@ struct cands {
  * client and piece. 0 off share mode. */
 static double share_spread(const struct sp_picker *p, uint32_t piece)
 {
-	/* rule 13's frontier slices: the owner asks early, the others at
-	 * rule 13's margin, which no partner can make later (the owner
-	 * asked first, or has gone quiet: the seed still brings it) */
 	if (!p->cfg.share_seed)
-		return p->sh_m > 1 && !pk_share_dist(p, piece) ? PK_SHARE_SPREAD_S : 0;
+		return 0;
 	if (p->sh_m > 1) { /* slices: the piece's owner well first, then one by one */
 		uint32_t d = pk_share_dist(p, piece);
 		return d ? PK_SHARE_SPREAD_S * (double)(p->sh_m - d) / (double)(2 * p->sh_m)
@@ -150,7 +147,7 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 		c->nseed = 0;
 		/* rule 15: in share mode every peer of the site is at that
 		 * frontier (screens play the same video at the same time) */
-		c->frontier = p->cfg.share_seed || p->sh_m > 1 || pk_relay_front(p, piece);
+		c->frontier = p->cfg.share_seed || pk_relay_front(p, piece);
 		c->spread = share_spread(p, piece);
 	}
 }

@@ -8,11 +8,7 @@
  * with a key computed from their peer id as our share_seed is from ours
  * (sp_picker_share_key): sorted by key, this client and its m - 1
  * partners that are still downloading take rank k, each the same on every
- * screen that sees the same partners.
- *
- * Outside share mode the same slices cut rule 13's frontier among the
- * viewers that play near us (sp_picker_source_near; our key is the
- * config's slice_key). Pure logic; owner's thread. */
+ * screen that sees the same partners. Pure logic; owner's thread. */
 #include "picker/picker_int.h"
 
 uint64_t sp_picker_share_key(const uint8_t peer_id[20], const uint8_t info_hash[20])
@@ -30,28 +26,19 @@ void sp_picker_source_partner(struct sp_picker *p, uint32_t id, uint64_t key)
 		s->share_key = key;
 }
 
-void sp_picker_source_near(struct sp_picker *p, uint32_t id, uint64_t key)
-{
-	struct pk_source *s = pk_find(p, id);
-	if (s)
-		s->near_key = key;
-}
-
-/* This call's slice: p->sh_k of p->sh_m (1: no partner, no slices). In
- * share mode the partners are the site's screens; else, with a
- * slice_key, the viewers that play near us (rule 13's frontier). */
+/* This call's slice: p->sh_k of p->sh_m (1: no partner, no slices; the
+ * partners are the site's screens, in share mode only). */
 void pk_share_slice(struct sp_picker *p)
 {
 	uint32_t *k = &p->sh_k, *m = &p->sh_m;
 	*k = 0;
 	*m = 1;
-	bool site = p->cfg.share_seed != 0;
-	uint64_t ours = site ? p->cfg.share_seed : p->cfg.slice_key;
-	if (!ours || (!site && p->cfg.policy != SP_PICKER_DEADLINE))
+	uint64_t ours = p->cfg.share_seed;
+	if (!ours)
 		return;
 	for (uint32_t i = 0; i < p->nsrc; i++) {
 		const struct pk_source *s = p->src[i];
-		uint64_t key = site ? s->share_key : s->near_key;
+		uint64_t key = s->share_key;
 		if (!key || s->have_all || s->kind != SP_SOURCE_PEER || key == ours)
 			continue;
 		(*m)++;
