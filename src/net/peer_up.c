@@ -106,19 +106,23 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
-/* Could p get the piece from q rather than from us: q has it, is a
- * viewer, and does not play behind p nor beyond us when we play ahead
- * of p (by their sp_playpos, sp_upload_alternative). */
 _Static_assert(SP_PLAYPOS_NONE == SP_UPLOAD_NOWHERE, "one 'not known' for both");
 
+/* Could p get the piece from q rather than from us: q has it (or, when
+ * it plays between p and us, we are sending it the piece), is a viewer,
+ * and does not play behind p nor beyond us when we play ahead of p (by
+ * their sp_playpos, sp_upload_alternative). */
 static bool has_for(struct sp_peer *q, struct sp_peer *p, uint32_t piece, uint32_t p_at,
 		    int64_t now)
 {
-	if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q) ||
-	    !sp_bitfield_get(&q->have, piece))
+	if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q))
 		return false;
 	uint32_t u_at = p->t->plays ? p->t->plays_at : SP_PLAYPOS_NONE;
-	return sp_upload_alternative(p_at, sp_playpos_of(q, now), u_at);
+	uint32_t q_at = sp_playpos_of(q, now);
+	if (!sp_bitfield_get(&q->have, piece) &&
+	    !(sp_bitfield_get(&q->handed, piece) && sp_upload_between(p_at, q_at, u_at)))
+		return false;
+	return sp_upload_alternative(p_at, q_at, u_at);
 }
 
 /* The order of a viewer's uploads (t->urgent, upload_order.h): how far

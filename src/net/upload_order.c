@@ -18,6 +18,12 @@ bool sp_upload_alternative(uint32_t p_at, uint32_t q_at, uint32_t u_at)
 	return !(u_at != SP_UPLOAD_NOWHERE && u_at >= p_at && q_at > u_at);
 }
 
+bool sp_upload_between(uint32_t p_at, uint32_t q_at, uint32_t u_at)
+{
+	return p_at != SP_UPLOAD_NOWHERE && q_at != SP_UPLOAD_NOWHERE &&
+	       u_at != SP_UPLOAD_NOWHERE && p_at <= q_at && q_at <= u_at;
+}
+
 ssize_t sp_upload_pick(const uint32_t *keys, size_t n, uint32_t min_key, bool spare)
 {
 	if (!n)

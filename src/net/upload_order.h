@@ -44,6 +44,16 @@
  * idled (issue 10, bench/viewers, ninth part). */
 bool sp_upload_alternative(uint32_t p_at, uint32_t q_at, uint32_t u_at);
 
+/* Does a viewer at q_at play between the asker at p_at and us at u_at
+ * (each known, the asker not ahead of us)? Then a piece we are sending
+ * it counts as one it has for sp_upload_alternative: it will have the
+ * piece in a moment, and the asker gets it there, down the chain. Where
+ * several viewers joined within seconds of each other, the first one's
+ * uplink otherwise went to all of them alike, each its own copy of the
+ * newest pieces, and the one right behind it stalled (issue 10,
+ * bench/viewers, ninth part). */
+bool sp_upload_between(uint32_t p_at, uint32_t q_at, uint32_t u_at);
+
 /* SP_URGENT_STARTING_S of a stream of rate bytes/s, in pieces of
  * piece_length (2 at least). */
 uint32_t sp_upload_starting_pieces(uint32_t rate, uint32_t piece_length);

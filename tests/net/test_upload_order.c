@@ -107,6 +107,17 @@ SP_TEST(the_viewer_nearest_ahead_feeds_the_one_behind_it)
 			SP_FAIL("case %zu: asker %u, other %u, us %u: %d", i, cases[i].asker,
 				 cases[i].other, cases[i].us, alt);
 	}
+	/* a piece we are sending a viewer counts as one it has only while it
+	 * plays between the asker and us */
+	SP_CHECK(sp_upload_between(10, 15, 20));
+	SP_CHECK(sp_upload_between(10, 10, 20));
+	SP_CHECK(sp_upload_between(10, 20, 20));
+	SP_CHECK(!sp_upload_between(10, 21, 20)); /* beyond us */
+	SP_CHECK(!sp_upload_between(10, 9, 20));  /* behind the asker */
+	SP_CHECK(!sp_upload_between(10, 15, 5));  /* we play behind the asker */
+	SP_CHECK(!sp_upload_between(10, 15, N));
+	SP_CHECK(!sp_upload_between(10, N, 20));
+	SP_CHECK(!sp_upload_between(N, 15, 20));
 	/* a chain of four at 40, 30, 20, 10: the last one's request is to
 	 * be had elsewhere on each viewer ahead of it but the one right
 	 * ahead */
