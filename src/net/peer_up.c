@@ -30,13 +30,16 @@
  * A viewer uploading (t->urgent: we play, and requests of two peers or
  * more wait) serves each peer's request needed soonest first, and holds
  * a peer's while another's waits that is needed more than
- * SP_URGENT_SLACK pieces sooner, a piece another viewer not behind the
- * asker has counting SP_URGENT_ELSEWHERE pieces later when the asker is
- * a swarmplay viewer (upload_order.c): the viewer right behind us gets
- * our newest pieces before those far behind, who have time to get them
- * elsewhere. While we play, each peer's output holds one block at a
- * time and its socket 4 KiB unsent, so that requests wait in our queue,
- * where the order is ours. */
+ * SP_URGENT_SLACK pieces sooner, a piece another viewer has (or is
+ * getting from us) counting SP_URGENT_ELSEWHERE pieces later when the
+ * asker is a swarmplay viewer and that viewer plays neither behind it
+ * nor beyond us (upload_order.c: a chain, each viewer feeding the one
+ * right behind it first); one held SP_URGENT_HOLD_US so, the piece at
+ * a swarmplay viewer, is refused (REJECT), once per piece, so that its
+ * asker goes there. While we
+ * play, each peer's output holds one block at a time and its socket
+ * 4 KiB unsent, so that requests wait in our queue, where the order is
+ * ours. */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
@@ -141,6 +144,20 @@ static uint32_t urgent_key(struct sp_peer *p, uint32_t piece, int64_t now)
 	return sp_upload_key(need_dist(p, piece), elsewhere);
 }
 
+/* Is the piece for p at a swarmplay viewer (one that says where it
+ * plays, by has_for)? Only then is a held request refused: another
+ * client's choker may never serve p. */
+static bool at_viewer(struct sp_peer *p, uint32_t piece, int64_t now)
+{
+	uint32_t p_at = sp_playpos_of(p, now);
+	if (p_at == SP_PLAYPOS_NONE)
+		return false;
+	for (struct sp_peer *q = p->t->peers; q; q = q->next)
+		if (sp_playpos_of(q, now) != SP_PLAYPOS_NONE && has_for(q, p, piece, p_at, now))
+			return true;
+	return false;
+}
+
 /* The key of the request needed soonest, of all peers' queues. */
 static void urgent_refresh(struct sp_torrent *t)
 {
@@ -197,8 +214,23 @@ static bool progressing(const struct sp_peer *p, int64_t now)
 static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *refuse)
 {
 	*refuse = false;
-	if (!p->t->handout)
-		return urgent_upload(p, spare);
+	if (!p->t->handout) {
+		ssize_t k = urgent_upload(p, spare);
+		if (k >= 0 || !p->t->urgent || !p->fast)
+			return k;
+		/* all held: one held long while "elsewhere" is refused */
+		int64_t t = sp_now_us();
+		for (size_t i = 0; i < p->upq_len; i++) {
+			const struct sp_upload_req *rq = &p->upq[i];
+			bool elsewhere = at_viewer(p, rq->piece, t);
+			if (sp_upload_refuse(t - rq->at_us, elsewhere,
+					     sp_bitfield_get(&p->refused, rq->piece))) {
+				*refuse = true;
+				return (ssize_t)i;
+			}
+		}
+		return k;
+	}
 	uint32_t last = UINT32_MAX;
 	bool held = false;
 	for (size_t i = 0; i < p->upq_len; i++) {
@@ -230,8 +262,7 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
  * to be asked elsewhere), once per piece and peer. */
 static void refuse_piece(struct sp_peer *p, const struct sp_upload_req *rq)
 {
-	SP_DEBUG("peer", "%s: piece %u held 2 s, another peer has it: rejected", p->name,
-		 rq->piece);
+	SP_DEBUG("peer", "%s: piece %u held, another peer has it: rejected", p->name, rq->piece);
 	sp_bitfield_set(&p->refused, rq->piece);
 	sp_peer_send_req(p, SP_WIRE_REJECT, rq->piece, rq->offset, rq->length);
 	size_t k = 0;

@@ -24,6 +24,11 @@ bool sp_upload_between(uint32_t p_at, uint32_t q_at, uint32_t u_at)
 	       u_at != SP_UPLOAD_NOWHERE && p_at <= q_at && q_at <= u_at;
 }
 
+bool sp_upload_refuse(int64_t held_us, bool elsewhere, bool refused_before)
+{
+	return elsewhere && !refused_before && held_us >= SP_URGENT_HOLD_US;
+}
+
 ssize_t sp_upload_pick(const uint32_t *keys, size_t n, uint32_t min_key, bool spare)
 {
 	if (!n)

@@ -26,6 +26,18 @@
  * tight swarm. */
 #define SP_URGENT_STARTING_S 2.0
 
+/* A viewer's request we have held this long while counting it "to be
+ * had elsewhere" is refused (REJECT, once per piece and peer): its
+ * picker expected us to send it and learns of the hold only when it is
+ * late, after the deadline (2.5-3 s in the random-join runs); told no,
+ * it asks the viewer the order meant at once. A handing-out seed does
+ * the same after SP_HANDOUT_HOLD_US. */
+#define SP_URGENT_HOLD_US 1000000
+
+/* Refuse a request held held_us while counted elsewhere, unless the
+ * piece was refused to that peer before (then it is served in turn). */
+bool sp_upload_refuse(int64_t held_us, bool elsewhere, bool refused_before);
+
 /* A position not known: a viewer that does not say where it plays, or we
  * who play nothing (a seed). Equal to SP_PLAYPOS_NONE. */
 #define SP_UPLOAD_NOWHERE UINT32_MAX

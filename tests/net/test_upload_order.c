@@ -80,6 +80,16 @@ SP_TEST(a_viewer_still_starting_waits_behind_those_playing)
 	SP_CHECK_INT(sp_upload_pick(keys, 2, 2, false), 1);
 }
 
+/* A request held a second while "elsewhere" is refused, once per piece */
+SP_TEST(a_request_held_long_elsewhere_is_refused_once)
+{
+	SP_CHECK(sp_upload_refuse(SP_URGENT_HOLD_US, true, false));
+	SP_CHECK(sp_upload_refuse(5 * SP_URGENT_HOLD_US, true, false));
+	SP_CHECK(!sp_upload_refuse(SP_URGENT_HOLD_US - 1, true, false)); /* not yet */
+	SP_CHECK(!sp_upload_refuse(5 * SP_URGENT_HOLD_US, false, false)); /* only we have it */
+	SP_CHECK(!sp_upload_refuse(5 * SP_URGENT_HOLD_US, true, true));   /* asked again */
+}
+
 /* Who else could serve a viewer at 10, we at 20 (N: not known) */
 SP_TEST(the_viewer_nearest_ahead_feeds_the_one_behind_it)
 {
