@@ -8,9 +8,9 @@
  * REQUEST action goes to its source at once, and a source that leaves is
  * removed from the picker before it is freed. A piece's senders are
  * remembered until it verifies or fails, so a failure can be blamed: the
- * sole sender of a bad piece, or an address whose trust (+1 per good
- * piece it helped with, -2 per bad one) falls to SP_TRUST_BAN, is banned
- * for the session. Thread: net, except the sp_torrent_* public
+ * sole sender of a bad piece (no web seed sent a block of it), or an
+ * address whose trust (+1 per good piece it helped with, -2 per bad one)
+ * falls to SP_TRUST_BAN, is banned for the session. Thread: net, except the sp_torrent_* public
  * functions marked "any thread" in swarmplay.h, which post. */
 #include "net/session.h"
 
@@ -447,8 +447,12 @@ static void on_failed(void *ctx, uint32_t piece)
 	struct sp_piece_senders *ps = t->senders[piece];
 	t->senders[piece] = NULL;
 	if (ps) {
+		/* the sole sender only if no web seed sent a block of it: a
+		 * lying web seed on the peer's address got the honest peer
+		 * banned (webseed-lying, under load) */
+		bool sole = ps->n == 1 && !ps->webseed_bytes;
 		for (int i = 0; i < ps->n; i++)
-			blame(t, &ps->host[i], ps->n == 1);
+			blame(t, &ps->host[i], sole);
 		free(ps);
 	}
 	if (t->started) {
