@@ -36,10 +36,9 @@
  * nor beyond us (upload_order.c: a chain, each viewer feeding the one
  * right behind it first); one held SP_URGENT_HOLD_US so, the piece at
  * a swarmplay viewer, is refused (REJECT), once per piece, so that its
- * asker goes there. While we
- * play, each peer's output holds one block at a time and its socket
- * 4 KiB unsent, so that requests wait in our queue, where the order is
- * ours. */
+ * asker goes there. While we play, each peer's output holds one block
+ * at a time and its socket 4 KiB unsent, so that requests wait in our
+ * queue, where the order is ours. */
 #include "net/peer.h"
 
 #include <event2/buffer.h>
