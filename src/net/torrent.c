@@ -355,6 +355,10 @@ static void became_complete(struct sp_torrent *t)
 				 (unsigned long long)p->downloaded,
 				 (long long)sp_picker_source_idle_ms(t->picker, p->source_id, now));
 	t->complete_at_us = sp_now_us();
+	/* at once, not at the next tick: a host stopped in between (SIGTERM
+	 * to `swarmplay download`) would judge by a snapshot that says 63 of
+	 * 64 and report a failure (interop/mixed-swarm, under load) */
+	sp_torrent_publish_stats(t);
 	if (t->tracker)
 		sp_tracker_completed(t->tracker);
 	sp_storage_request_save(t->storage); /* fsync on a worker, not here */

@@ -54,12 +54,15 @@ while time.time() < end and len(finished) < 3:
             finished[name] = time.time() - t0
     if sp.poll() is not None:
         break
-# swarmplay's upload counter reaches its stats file a tick later: wait for
-# it (rather than sleep a tick) while swarmplay still seeds
+# swarmplay's upload counter and its own "complete" reach its stats file a
+# tick later: wait for them (rather than sleep a tick) while swarmplay
+# still seeds (the files can be whole on disk a moment before swarmplay
+# has verified the last piece: stopped then, it rightly reports failure)
 end = time.time() + 60
 while len(finished) == 3 and sp.poll() is None and time.time() < end:
     try:
-        if nu.read_json(stats)["uploaded"] > 0:
+        js = nu.read_json(stats)
+        if js["uploaded"] > 0 and js["complete"]:
             break
     except (OSError, ValueError, KeyError):
         pass
