@@ -127,6 +127,21 @@ static bool has_for(struct sp_peer *q, struct sp_peer *p, uint32_t piece, uint32
 	return sp_upload_alternative(p_at, q_at, u_at);
 }
 
+/* Could p (a swarmplay viewer) get the piece from another viewer (by
+ * has_for)? said_only: one that says where it plays; only then is a held
+ * request refused, another client's choker may never serve p. */
+static bool elsewhere_for(struct sp_peer *p, uint32_t piece, int64_t now, bool said_only)
+{
+	uint32_t p_at = sp_playpos_of(p, now);
+	if (p_at == SP_PLAYPOS_NONE)
+		return false;
+	for (struct sp_peer *q = p->t->peers; q; q = q->next)
+		if ((!said_only || sp_playpos_of(q, now) != SP_PLAYPOS_NONE) &&
+		    has_for(q, p, piece, p_at, now))
+			return true;
+	return false;
+}
+
 /* The order of a viewer's uploads (t->urgent, upload_order.h): how far
  * the piece lies past where p plays, later when a viewer not behind p
  * has it (p may get it there). Only for a swarmplay viewer (one that
@@ -135,26 +150,7 @@ static bool has_for(struct sp_peer *q, struct sp_peer *p, uint32_t piece, uint32
  * then asks the source. */
 static uint32_t urgent_key(struct sp_peer *p, uint32_t piece, int64_t now)
 {
-	uint32_t p_at = sp_playpos_of(p, now);
-	bool elsewhere = false;
-	for (struct sp_peer *q = p->t->peers; q && !elsewhere && p_at != SP_PLAYPOS_NONE;
-	     q = q->next)
-		elsewhere = has_for(q, p, piece, p_at, now);
-	return sp_upload_key(need_dist(p, piece), elsewhere);
-}
-
-/* Is the piece for p at a swarmplay viewer (one that says where it
- * plays, by has_for)? Only then is a held request refused: another
- * client's choker may never serve p. */
-static bool at_viewer(struct sp_peer *p, uint32_t piece, int64_t now)
-{
-	uint32_t p_at = sp_playpos_of(p, now);
-	if (p_at == SP_PLAYPOS_NONE)
-		return false;
-	for (struct sp_peer *q = p->t->peers; q; q = q->next)
-		if (sp_playpos_of(q, now) != SP_PLAYPOS_NONE && has_for(q, p, piece, p_at, now))
-			return true;
-	return false;
+	return sp_upload_key(need_dist(p, piece), elsewhere_for(p, piece, now, false));
 }
 
 /* The key of the request needed soonest, of all peers' queues. */
@@ -221,7 +217,7 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
 		int64_t t = sp_now_us();
 		for (size_t i = 0; i < p->upq_len; i++) {
 			const struct sp_upload_req *rq = &p->upq[i];
-			bool elsewhere = at_viewer(p, rq->piece, t);
+			bool elsewhere = elsewhere_for(p, rq->piece, t, true);
 			if (sp_upload_refuse(t - rq->at_us, elsewhere,
 					     sp_bitfield_get(&p->refused, rq->piece))) {
 				*refuse = true;
