@@ -264,6 +264,32 @@ static void peer_choked_us(struct sp_peer *p, bool choked)
 	sp_torrent_pump(p->t);
 }
 
+static void learn_have(struct sp_peer *p, uint32_t piece)
+{
+	sp_bitfield_set(&p->have, piece);
+	p->new_piece_us = sp_now_us();
+	sp_picker_source_have(p->t->picker, p->source_id, piece);
+	sp_choker_have(p->t, p, piece);
+}
+
+/* A bitfield after the first adds what it shows, as HAVEs would: aria2
+ * sends one instead of twenty HAVEs or more. A peer never loses a piece,
+ * so nothing is cleared, and the work over the connection's life is one
+ * pass per message (its own length) plus one HAVE per piece at most. */
+static int merge_bitfield(struct sp_peer *p, const uint8_t *bits, size_t len)
+{
+	uint32_t n = p->have.nbits;
+	if (len != sp_bitfield_bytes(n) || ((n & 7) && (bits[len - 1] & (0xffu >> (n & 7)))))
+		return -EPROTO;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t add = (uint8_t)(bits[i] & ~p->have.bits[i]);
+		for (uint32_t b = 0; add; b++, add = (uint8_t)(add << 1))
+			if (add & 0x80u)
+				learn_have(p, (uint32_t)(i * 8 + b));
+	}
+	return 0;
+}
+
 static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 {
 	struct sp_torrent *t = p->t;
@@ -273,32 +299,40 @@ static int on_have_like(struct sp_peer *p, const struct sp_wire_msg *m)
 			return -EPROTO;
 		if (sp_bitfield_get(&p->have, m->index))
 			return 0;
-		sp_bitfield_set(&p->have, m->index);
-		p->new_piece_us = sp_now_us();
-		sp_picker_source_have(t->picker, p->source_id, m->index);
-		sp_choker_have(t, p, m->index);
+		learn_have(p, m->index);
 		break;
 	case SP_WIRE_BITFIELD:
 		/* BEP 3 wants it first, but some clients send a have before it:
-		 * a late bitfield replaces what we knew (once). */
-		if (++p->piece_sets > SP_PEER_MAX_PIECE_SETS)
-			return -EALREADY;
+		 * the first bitfield replaces what we knew, later ones add. */
+		if (p->piece_set) {
+			int r = merge_bitfield(p, m->data, m->data_len);
+			if (r < 0)
+				return r;
+			break;
+		}
 		if (sp_bitfield_load(&p->have, m->data, m->data_len) < 0)
 			return -EPROTO;
+		p->piece_set = true;
 		sp_picker_source_bitfield(t->picker, p->source_id, p->have.bits);
 		break;
 	case SP_WIRE_HAVE_ALL:
 	case SP_WIRE_HAVE_NONE:
 		if (!p->fast)
 			return -EPROTO;
-		if (++p->piece_sets > SP_PEER_MAX_PIECE_SETS)
-			return -EALREADY; /* toggling: each costs a pass over every piece */
+		if (p->piece_set || p->have.count) {
+			/* Late: HAVE_ALL (aria2, on finishing) once more is a
+			 * no-op; HAVE_NONE would take back pieces, which no
+			 * honest peer does (toggling both cost a pass over
+			 * every piece each, before issue 11). */
+			if (m->type == SP_WIRE_HAVE_NONE)
+				return -EALREADY;
+			if (sp_bitfield_full(&p->have))
+				return 0;
+		}
+		p->piece_set = true;
 		if (m->type == SP_WIRE_HAVE_ALL) {
 			sp_bitfield_set_all(&p->have);
 			sp_picker_source_have_all(t->picker, p->source_id);
-		} else if (p->have.count) {
-			sp_bitfield_clear_all(&p->have);
-			sp_picker_source_bitfield(t->picker, p->source_id, p->have.bits);
 		}
 		break;
 	default:
@@ -512,7 +546,7 @@ static const char *close_reason(int r)
 	case -EMFILE: return "too many peers";
 	case -EADDRINUSE: return "too many connections from its address";
 	case -EEXIST: return "duplicate connection";
-	case -EALREADY: return "sent its pieces again and again";
+	case -EALREADY: return "took back pieces it said it had";
 	case -EDQUOT: return "too many requests while choked";
 	case -ENOBUFS: return "repeats its requests";
 	case -EOVERFLOW: return "message too long";

@@ -61,8 +61,6 @@ struct sp_upload_req {
 #define SP_PEER_STUCK_US (30 * 1000000LL) /* paused that long without draining: closed */
 /* A peer that asks this much while choked (REJECTs owed) is closed. */
 #define SP_PEER_MAX_CHOKED_REQS (2 * SP_PEER_MAX_UPLOAD_QUEUE)
-/* BITFIELD, HAVE_ALL, HAVE_NONE: one, and one late replacement */
-#define SP_PEER_MAX_PIECE_SETS 2
 
 struct sp_sent_req {
 	uint32_t piece, offset, length;
@@ -157,7 +155,7 @@ struct sp_peer {
 	int64_t paused_us;
 	uint32_t pauses;
 	uint32_t choked_reqs;      /* requests rejected since our last unchoke */
-	uint8_t piece_sets;        /* BITFIELD / HAVE_ALL / HAVE_NONE received */
+	bool piece_set;            /* a BITFIELD / HAVE_ALL / HAVE_NONE came */
 	bool ext_sent;             /* our BEP 10 handshake is out */
 	uint8_t *meta_owed;        /* bitmap: ut_metadata pieces asked, not yet sent */
 	uint32_t meta_num_owed;

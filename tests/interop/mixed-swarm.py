@@ -82,4 +82,9 @@ print("swarmplay: uploaded %d bytes, downloaded %d from peers" %
       (st["uploaded"], st["downloaded_peers"]))
 if st["uploaded"] <= 0:
     nu.fail("swarmplay uploaded nothing to the other leechers")
+# aria2c tells new pieces with whole bitfields, again and again: honest
+with open(sp_log, errors="replace") as f:
+    odd = [line.strip() for line in f if "took back pieces" in line]
+if odd:
+    nu.fail("swarmplay closed an honest client: %s" % odd[0])
 print("ok")
