@@ -17,7 +17,10 @@
  * relay; rule 13) and our uplink carries new pieces. Never longer: the
  * one who has it may choke the asker, or be slow. A piece being sent to a
  * peer is held only for those that need it no sooner (their first gap,
- * where a viewer plays, is no nearer it), and when every request waits
+ * where a viewer plays, is no nearer it); a piece nobody has yet is kept
+ * for the swarmplay viewer that needs it soonest, or of viewers about
+ * level, for the one that asked first (sp_upload_kept): it passes the
+ * piece on, and the two do not split our uplink. When every request waits
  * while the uplink idles, the one needed soonest is served: spare
  * capacity is never left unused. What a piece costs us
  * then is about one copy, as with BEP 16 super-seeding, but in the
@@ -103,6 +106,40 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 			return true;
 		if (!had && sp_bitfield_get(&q->handed, piece) &&
 		    need_dist(q, piece) <= need_dist(p, piece))
+			return true;
+	}
+	return false;
+}
+
+/* Has q asked us for a block of the piece before at_us? Among its first
+ * SP_KEPT_SCAN requests only: a viewer asks in playback order, and one
+ * about level with the asker asks for the piece near its queue's head;
+ * the walk stays short whatever a peer queues. */
+#define SP_KEPT_SCAN 64
+static bool asked_before(const struct sp_peer *q, uint32_t piece, int64_t at_us)
+{
+	size_t n = q->upq_len < SP_KEPT_SCAN ? q->upq_len : SP_KEPT_SCAN;
+	for (size_t i = 0; i < n; i++)
+		if (q->upq[i].piece == piece && q->upq[i].at_us < at_us)
+			return true;
+	return false;
+}
+
+/* Is rq's piece to be kept for another swarmplay viewer that lacks it
+ * and is not being sent it (sp_upload_kept: it needs the piece sooner
+ * than p, or about as soon and asked first)? p then gets it there. */
+static bool kept_for_other(struct sp_peer *p, const struct sp_upload_req *rq, int64_t now)
+{
+	uint32_t pd = need_dist(p, rq->piece);
+	for (struct sp_peer *q = p->t->peers; q; q = q->next) {
+		if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q) ||
+		    q->am_choking || sp_playpos_of(q, now) == SP_PLAYPOS_NONE)
+			continue;
+		if (sp_bitfield_get(&q->have, rq->piece) || sp_bitfield_get(&q->handed, rq->piece))
+			continue;
+		uint32_t qd = need_dist(q, rq->piece);
+		if (sp_upload_kept(pd, qd, false) ||
+		    (sp_upload_kept(pd, qd, true) && asked_before(q, rq->piece, rq->at_us)))
 			return true;
 	}
 	return false;
@@ -239,7 +276,8 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
 		}
 		if (rq->piece != last) {
 			last = rq->piece;
-			held = spread(p, rq->piece, false);
+			held = spread(p, rq->piece, false) ||
+			       kept_for_other(p, rq, now);
 		}
 		if (!held)
 			return (ssize_t)i;
@@ -330,6 +368,10 @@ static void serve(struct sp_peer *p, bool spare)
 		sp_peer_write(p, b.data, b.len);
 		sp_buf_fini(&b);
 		sp_peer_write(p, block, rq.length);
+		if (p->t->handout)
+			SP_DEBUG("peer", "%s: sent %u+%u (asked %lld ms ago%s)", p->name, rq.piece,
+				 rq.offset, (long long)((sp_now_us() - rq.at_us) / 1000),
+				 spare ? ", spare" : "");
 		p->uploaded += rq.length;
 		p->up_window += rq.length;
 		if (!sp_bitfield_full(&p->t->have))

@@ -24,6 +24,13 @@ bool sp_upload_between(uint32_t p_at, uint32_t q_at, uint32_t u_at)
 	       u_at != SP_UPLOAD_NOWHERE && p_at <= q_at && q_at <= u_at;
 }
 
+bool sp_upload_kept(uint32_t p_need, uint32_t q_need, bool q_asked_first)
+{
+	if ((uint64_t)q_need + SP_URGENT_SLACK < p_need)
+		return true;
+	return q_asked_first && (uint64_t)q_need <= (uint64_t)p_need + SP_URGENT_SLACK;
+}
+
 bool sp_upload_refuse(int64_t held_us, bool elsewhere, bool refused_before)
 {
 	return elsewhere && !refused_before && held_us >= SP_URGENT_HOLD_US;

@@ -66,6 +66,19 @@ bool sp_upload_alternative(uint32_t p_at, uint32_t q_at, uint32_t u_at);
  * bench/viewers, ninth part). */
 bool sp_upload_between(uint32_t p_at, uint32_t q_at, uint32_t u_at);
 
+/* A seed handing out: is a request for a piece, needed p_need pieces
+ * past where its asker plays, kept for another swarmplay viewer that
+ * lacks the piece, is not being sent it and needs it q_need pieces past
+ * where it plays? Yes when that one needs it more than SP_URGENT_SLACK
+ * pieces sooner, or about as soon (within SP_URGENT_SLACK either way)
+ * and asked us for it first (q_asked_first). Each new piece goes to one
+ * viewer, the one that plays nearest it, who passes it on. Served to
+ * two viewers as they asked, they shared the seed's uplink (a fair share
+ * per connection), and the first viewer of two that joined 1.7 s apart
+ * stalled 1-8 s while the seed sent the second one five times as much
+ * (issue 10, bench/viewers, tenth part). */
+bool sp_upload_kept(uint32_t p_need, uint32_t q_need, bool q_asked_first);
+
 /* SP_URGENT_STARTING_S of a stream of rate bytes/s, in pieces of
  * piece_length (2 at least). */
 uint32_t sp_upload_starting_pieces(uint32_t rate, uint32_t piece_length);

@@ -90,6 +90,36 @@ SP_TEST(a_request_held_long_elsewhere_is_refused_once)
 	SP_CHECK(!sp_upload_refuse(5 * SP_URGENT_HOLD_US, true, true));   /* asked again */
 }
 
+/* A seed's new piece goes to one viewer: the one that needs it soonest,
+ * or of two about level, the one that asked first */
+SP_TEST(a_handed_out_piece_is_kept_for_the_viewer_nearest_it)
+{
+	static const struct {
+		uint32_t asker, other;
+		bool other_first, kept;
+	} cases[] = {
+		{5, 1, false, true},   /* the other needs it much sooner */
+		{5, 1, true, true},
+		{3, 1, false, true},   /* two pieces sooner: more than the slack */
+		{2, 1, false, false},  /* about level, the asker came first: its own */
+		{2, 1, true, true},    /* about level, the other asked first */
+		{1, 1, true, true},
+		{1, 1, false, false},
+		{1, 2, true, true},    /* the other a piece later, but first */
+		{1, 3, true, false},   /* the asker needs it sooner */
+		{0, 9, true, false},
+		{UINT32_MAX, UINT32_MAX - 1, false, false},
+		{UINT32_MAX, 0, false, true},
+		{0, UINT32_MAX, true, false}, /* no wrap-around */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool kept = sp_upload_kept(cases[i].asker, cases[i].other, cases[i].other_first);
+		if (kept != cases[i].kept)
+			SP_FAIL("case %zu: asker %u, other %u, other first %d: %d", i,
+				 cases[i].asker, cases[i].other, cases[i].other_first, kept);
+	}
+}
+
 /* Who else could serve a viewer at 10, we at 20 (N: not known) */
 SP_TEST(the_viewer_nearest_ahead_feeds_the_one_behind_it)
 {
