@@ -204,6 +204,35 @@ static bool spread(const struct vsim *s, uint32_t v, uint32_t piece, bool had)
 	return false;
 }
 
+/* The source, handing out: is a new piece kept for another viewer that
+ * lacks it and needs it sooner, or about as soon and asked first
+ * (sp_upload_kept, as peer_up.c's kept_for_other; SIM_NO_KEPT=1 leaves
+ * it out)? Only with sp_playpos, as there. */
+static bool kept(const struct vsim *s, const struct vreq *r)
+{
+	const struct node *d = &s->n[0];
+	if (!s->sc->playpos || getenv("SIM_NO_KEPT"))
+		return false;
+	uint32_t pd = need_dist(s, r->from, r->piece);
+	for (uint32_t w = 1; w < s->nn; w++) {
+		if (w == r->from || !s->n[w].joined || s->n[w].state == PL_DONE ||
+		    d->known[w][r->piece] || d->handed[w][r->piece])
+			continue;
+		uint32_t wd = need_dist(s, w, r->piece);
+		if (sp_upload_kept(pd, wd, false))
+			return true;
+		if (!sp_upload_kept(pd, wd, true))
+			continue;
+		for (uint32_t j = d->head; j < d->nq; j++) {
+			const struct vreq *o = &d->q[j];
+			if (o->from == w && o->piece == r->piece && o->arrive < r->arrive &&
+			    o->cancel_at > s->now)
+				return true;
+		}
+	}
+	return false;
+}
+
 static void to_head(struct node *d, uint32_t i)
 {
 	struct vreq keep = d->q[i];
@@ -222,7 +251,8 @@ static bool handout_pick(struct vsim *s)
 		int64_t start = r->arrive > s->now ? r->arrive : s->now;
 		if (r->arrive > s->now || r->cancel_at <= start)
 			continue; /* not here yet, or cancelled: kick skips it */
-		bool pick = d->handed[r->from][r->piece] || !spread(s, r->from, r->piece, false);
+		bool pick = d->handed[r->from][r->piece] ||
+			    (!spread(s, r->from, r->piece, false) && !kept(s, r));
 		if (!pick && s->now - r->arrive >= HANDOUT_HOLD_US) {
 			if (!d->refused[r->from][r->piece] && spread(s, r->from, r->piece, true)) {
 				d->refused[r->from][r->piece] = 1;
