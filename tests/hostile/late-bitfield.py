@@ -39,21 +39,11 @@ def bitfield(n):
     return struct.pack(">IB", 1 + len(bits), wp.BITFIELD) + bytes(bits)
 
 
-def read(c, n):
-    buf = b""
-    while len(buf) < n:
-        d = c.recv(n - len(buf))
-        if not d:
-            raise EOFError
-        buf += d
-    return buf
-
-
 def serve(c):
     lock = threading.Lock()
     have = [8]
     try:
-        hs = read(c, 68)
+        hs = wp.recv_exact(c, 68)
         if hs[28:48] != ih_bytes:
             return
         c.sendall(wp.PSTR + bytes(8) + ih_bytes + b"-LB0001-" + os.urandom(12))
@@ -72,8 +62,8 @@ def serve(c):
                 pass
         threading.Thread(target=grow, daemon=True).start()
         while True:
-            (n,) = struct.unpack(">I", read(c, 4))
-            body = read(c, n) if n else b""
+            (n,) = struct.unpack(">I", wp.recv_exact(c, 4))
+            body = wp.recv_exact(c, n) if n else b""
             if n == 13 and body[0] == wp.REQUEST:
                 index, begin, length = struct.unpack(">III", body[1:])
                 if index >= have[0] or length > 1 << 17:

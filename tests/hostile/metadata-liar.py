@@ -51,27 +51,17 @@ answered, lied = threading.Event(), threading.Event()
 stats = {"conns": 0, "junk": 0}
 
 
-def read(c, n):
-    buf = b""
-    while len(buf) < n:
-        d = c.recv(n - len(buf))
-        if not d:
-            raise EOFError
-        buf += d
-    return buf
-
-
 def liar(c):
     try:
-        hs = read(c, 68)
+        hs = wp.recv_exact(c, 68)
         c.sendall(wp.PSTR + b"\0\0\0\0\0\x10\0\0" + hs[28:48] + b"-LI0001-" + os.urandom(12))
         body = wp.bencode({"m": {"ut_metadata": 3}, "metadata_size": info_size, "v": "liar"})
         c.sendall(struct.pack(">IBB", len(body) + 2, wp.EXTENDED, 0) + body)
         answered.set()
         theirs = 0
         while True:
-            (n,) = struct.unpack(">I", read(c, 4))
-            msg = read(c, n) if n else b""
+            (n,) = struct.unpack(">I", wp.recv_exact(c, 4))
+            msg = wp.recv_exact(c, n) if n else b""
             if not msg or msg[0] != wp.EXTENDED:
                 continue
             if msg[1] == 0:

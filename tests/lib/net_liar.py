@@ -14,6 +14,7 @@ Plain sockets and threads; loopback only. Their shared checks:
 import binascii, os, signal, socket, struct, threading, time
 import offline  # noqa: F401  (sets the no-outside-traffic environment)
 import net_util as nu
+import wire_peer as wp
 
 
 class Liar:
@@ -43,19 +44,9 @@ class Liar:
             self.connections += 1
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
-    @staticmethod
-    def _read(c, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = c.recv(n - len(buf))
-            if not chunk:
-                raise EOFError
-            buf += chunk
-        return buf
-
     def _serve(self, c):
         try:
-            hs = self._read(c, 68)
+            hs = wp.recv_exact(c, 68)
             if hs[28:48] != self.info_hash:
                 return
             c.sendall(b"\x13BitTorrent protocol" + bytes(8) + self.info_hash +
@@ -68,12 +59,12 @@ class Liar:
             c.sendall(struct.pack(">IB", 1 + nbytes, 5) + bytes(bits))
             c.sendall(struct.pack(">IB", 1, 1))  # unchoke
             while True:
-                (n,) = struct.unpack(">I", self._read(c, 4))
+                (n,) = struct.unpack(">I", wp.recv_exact(c, 4))
                 if n == 0:
                     continue
                 if n > 1 << 20:
                     return
-                body = self._read(c, n)
+                body = wp.recv_exact(c, n)
                 if body[0] == 6 and n == 13:  # request: answer with garbage
                     index, begin, length = struct.unpack(">III", body[1:])
                     if length > 1 << 17:

@@ -18,6 +18,7 @@ library; loopback only. Also what those tests share: a seed made with
   can_bind(addr)                      is 127.0.0.x usable here
   rss_kb(pid)                         VmRSS of pid in kB (0 once gone)
   wait_for(cond, timeout, what)       until cond() is true, else fail
+  recv_exact(sock, n)                 n bytes from a socket (EOFError at its end)
 """
 import json, os, random, re, socket, struct, subprocess, time
 import offline  # noqa: F401  (sets the no-outside-traffic environment)
@@ -136,6 +137,17 @@ class Peer:
             except OSError:
                 return True
         return False
+
+
+def recv_exact(sock, n):
+    """Exactly n bytes from sock; EOFError if it closes first."""
+    buf = b""
+    while len(buf) < n:
+        d = sock.recv(n - len(buf))
+        if not d:
+            raise EOFError
+        buf += d
+    return buf
 
 
 def make_seed(root, size, piece_size="16K", seed=11):
