@@ -111,6 +111,14 @@ static bool spread(struct sp_peer *p, uint32_t piece, bool had)
 	return false;
 }
 
+/* Is p getting pieces (a HAVE, or its first moments with us, within
+ * SP_HANDOUT_STUCK_US)? */
+static bool progressing(const struct sp_peer *p, int64_t now)
+{
+	int64_t last = p->new_piece_us > p->connected_us ? p->new_piece_us : p->connected_us;
+	return now - last < SP_HANDOUT_STUCK_US;
+}
+
 /* Has q asked us for a block of the piece before at_us? Among its first
  * SP_KEPT_SCAN requests only: a viewer asks in playback order, and one
  * about level with the asker asks for the piece near its queue's head;
@@ -127,13 +135,17 @@ static bool asked_before(const struct sp_peer *q, uint32_t piece, int64_t at_us)
 
 /* Is rq's piece to be kept for another swarmplay viewer that lacks it
  * and is not being sent it (sp_upload_kept: it needs the piece sooner
- * than p, or about as soon and asked first)? p then gets it there. */
+ * than p, or about as soon and asked first)? p then gets it there. Only
+ * for one getting pieces (progressing): one that says where it plays
+ * and then takes nothing holds nobody; a hold lasts SP_HANDOUT_HOLD_US
+ * at most in any case. */
 static bool kept_for_other(struct sp_peer *p, const struct sp_upload_req *rq, int64_t now)
 {
 	uint32_t pd = need_dist(p, rq->piece);
 	for (struct sp_peer *q = p->t->peers; q; q = q->next) {
 		if (q == p || !q->handshaked || q->closing || sp_peer_is_seed(q) ||
-		    q->am_choking || sp_playpos_of(q, now) == SP_PLAYPOS_NONE)
+		    q->am_choking || sp_playpos_of(q, now) == SP_PLAYPOS_NONE ||
+		    !progressing(q, now))
 			continue;
 		if (sp_bitfield_get(&q->have, rq->piece) || sp_bitfield_get(&q->handed, rq->piece))
 			continue;
@@ -224,14 +236,6 @@ static ssize_t urgent_upload(struct sp_peer *p, bool spare)
 		k = sp_upload_pick(keys, p->upq_len, p->t->urgent_min, spare);
 	}
 	return k;
-}
-
-/* Is p getting pieces (a HAVE, or its first moments with us, within
- * SP_HANDOUT_STUCK_US)? */
-static bool progressing(const struct sp_peer *p, int64_t now)
-{
-	int64_t last = p->new_piece_us > p->connected_us ? p->new_piece_us : p->connected_us;
-	return now - last < SP_HANDOUT_STUCK_US;
 }
 
 /* The request to serve next: upq's first, or when handing out the first
