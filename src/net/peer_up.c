@@ -255,11 +255,11 @@ static ssize_t next_upload(struct sp_peer *p, int64_t now, bool spare, bool *ref
 		if (k >= 0 || !p->t->urgent || !p->fast)
 			return k;
 		/* all held: one held long while "elsewhere" is refused */
-		int64_t t = sp_now_us();
+		int64_t at = sp_now_us();
 		for (size_t i = 0; i < p->upq_len; i++) {
 			const struct sp_upload_req *rq = &p->upq[i];
-			bool elsewhere = elsewhere_for(p, rq->piece, t, true);
-			if (sp_upload_refuse(t - rq->at_us, elsewhere,
+			bool elsewhere = elsewhere_for(p, rq->piece, at, true);
+			if (sp_upload_refuse(at - rq->at_us, elsewhere,
 					     sp_bitfield_get(&p->refused, rq->piece))) {
 				*refuse = true;
 				return (ssize_t)i;

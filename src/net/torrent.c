@@ -10,8 +10,9 @@
  * remembered until it verifies or fails, so a failure can be blamed: the
  * sole sender of a bad piece (no web seed sent a block of it), or an
  * address whose trust (+1 per good piece it helped with, -2 per bad one)
- * falls to SP_TRUST_BAN, is banned for the session. Thread: net, except the sp_torrent_* public
- * functions marked "any thread" in swarmplay.h, which post. */
+ * falls to SP_TRUST_BAN, is banned for the session. Thread: net, except
+ * the sp_torrent_* public functions marked "any thread" in swarmplay.h,
+ * which post. */
 #include "net/session.h"
 
 #include <arpa/inet.h>

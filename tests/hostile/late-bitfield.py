@@ -40,6 +40,7 @@ def bitfield(n):
 
 
 def serve(c):
+    state["connections"] += 1
     lock = threading.Lock()
     have = [8]
     try:
@@ -80,17 +81,7 @@ def serve(c):
         c.close()
 
 
-def accept():
-    while True:
-        try:
-            c, _ = ls.accept()
-        except OSError:
-            return
-        state["connections"] += 1
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
-
-
-threading.Thread(target=accept, daemon=True).start()
+wp.serve_each(ls, serve)
 nu.download(root, "dl", torrent, content, timeout=120,
             extra=["--peer", "127.0.0.1:%d" % ls.getsockname()[1]])
 ls.close()

@@ -52,6 +52,7 @@ stats = {"conns": 0, "junk": 0}
 
 
 def liar(c):
+    stats["conns"] += 1
     try:
         hs = wp.recv_exact(c, 68)
         c.sendall(wp.PSTR + b"\0\0\0\0\0\x10\0\0" + hs[28:48] + b"-LI0001-" + os.urandom(12))
@@ -88,14 +89,7 @@ def liar(c):
         c.close()
 
 
-def serve():
-    while True:
-        c, _ = ls.accept()
-        stats["conns"] += 1
-        threading.Thread(target=liar, args=(c,), daemon=True).start()
-
-
-threading.Thread(target=serve, daemon=True).start()
+wp.serve_each(ls, liar)
 magnet = "magnet:?xt=urn:btih:%s&dn=payload&x.pe=%s:%d" % (ih, LIAR, lport)
 sp_port = nu.free_port()
 

@@ -19,8 +19,11 @@ library; loopback only. Also what those tests share: a seed made with
   rss_kb(pid)                         VmRSS of pid in kB (0 once gone)
   wait_for(cond, timeout, what)       until cond() is true, else fail
   recv_exact(sock, n)                 n bytes from a socket (EOFError at its end)
+  serve_each(listener, handler)       a thread that accepts on listener and
+                                      runs handler(conn) in a thread each,
+                                      until listener is closed
 """
-import json, os, random, re, socket, struct, subprocess, time
+import json, os, random, re, socket, struct, subprocess, threading, time
 import offline  # noqa: F401  (sets the no-outside-traffic environment)
 
 import net_util as nu
@@ -148,6 +151,20 @@ def recv_exact(sock, n):
             raise EOFError
         buf += d
     return buf
+
+
+def serve_each(listener, handler):
+    """Accepts on listener in a daemon thread, each connection handed to
+    handler(conn) in a daemon thread of its own; ends when listener is
+    closed."""
+    def accept():
+        while True:
+            try:
+                c, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=handler, args=(c,), daemon=True).start()
+    threading.Thread(target=accept, daemon=True).start()
 
 
 def make_seed(root, size, piece_size="16K", seed=11):
