@@ -6,16 +6,20 @@
  * i x join_every_s (+ jitter), connects to every node already there, and
  * runs its own picker and player (the start rule is the player's:
  * sp_picker_ready_to_start over the next 3 s, and 1.5 s verified). Every
- * node serves the requests it gets, from all its peers, in the order
- * they reach it, one 16 KiB block at a time at its uplink's rate; a
+ * node serves the requests it gets, one 16 KiB block at a time at its
+ * uplink's rate: a viewer the one needed soonest (sp_playpos) or else in
+ * the order they reach it; the source its connections in turn, a block
+ * each, as a real seed's share its shaped uplink (each socket refilled as
+ * it drains; SIM_SOURCE_FIFO=1: one queue in arrival order instead); a
  * request reaches it half an RTT after it is sent, the block the
  * requester half an RTT after it is served; a CANCEL that reaches the
  * node before it starts the block removes it. A verified piece is
  * announced (HAVE) to every connected node half an RTT later. Who is
  * unchoked is the choke model's (viewers.h); a choke drops the queue of
  * that peer's requests but for the block in service. A source that hands
- * out (source_handout) picks from its queue the first request for a
- * piece no viewer has (as far as HAVEs told it) nor is being sent, holds
+ * out (source_handout) takes from each connection in turn its first
+ * request for a piece no viewer has (as far as HAVEs told it) nor is
+ * being sent (nor kept for a viewer that needs it sooner), holds
  * the others up to HANDOUT_HOLD_US and then, when a viewer has the piece,
  * rejects the request (once per piece and viewer), else serves it: the
  * rule of src/net/peer_up.c. Nobody tells a
@@ -83,6 +87,7 @@ struct node {
 	/* the source, handing out: per viewer, pieces it announced, pieces
 	 * we sent it blocks of, pieces we rejected it once */
 	uint8_t *known[MAXN], *handed[MAXN], *refused[MAXN];
+	uint32_t rr; /* the source: the peer it served last (per-connection turns) */
 	int64_t join_us, opt_us;
 	int state;
 	double pos;
@@ -240,41 +245,67 @@ static void to_head(struct node *d, uint32_t i)
 	d->q[d->head] = keep;
 }
 
-/* The request the source serves next moved to the head of its queue,
- * held ones left in their order; false when all wait. Overdue requests
- * for a piece a viewer has are rejected (EV_REJECT) on the way. */
-static bool handout_pick(struct vsim *s)
+/* Does the source, handing out, serve request r now? An overdue one
+ * for a piece a viewer has is rejected (EV_REJECT), with the viewer's
+ * other requests of that piece, and is not served. */
+static bool handout_serves(struct vsim *s, struct vreq *r)
 {
 	struct node *d = &s->n[0];
-	for (uint32_t i = d->head; i < d->nq; i++) {
-		struct vreq *r = &d->q[i];
-		int64_t start = r->arrive > s->now ? r->arrive : s->now;
-		if (r->arrive > s->now || r->cancel_at <= start)
-			continue; /* not here yet, or cancelled: kick skips it */
-		bool pick = d->handed[r->from][r->piece] ||
-			    (!spread(s, r->from, r->piece, false) && !kept(s, r));
-		if (!pick && s->now - r->arrive >= HANDOUT_HOLD_US) {
-			if (!d->refused[r->from][r->piece] && spread(s, r->from, r->piece, true)) {
-				d->refused[r->from][r->piece] = 1;
-				for (uint32_t j = d->head; j < d->nq; j++) {
-					struct vreq *o = &d->q[j];
-					if (o->from != r->from || o->piece != r->piece ||
-					    o->cancel_at <= s->now || o->arrive > s->now)
-						continue;
-					o->cancel_at = s->now;
-					push(s, (struct ev){.t = s->now + half_rtt(s), .type = EV_REJECT,
-							    .node = o->from, .peer = 0, .piece = o->piece,
-							    .block = o->block});
-				}
-				continue;
-			}
-			pick = true;
-		}
-		if (!pick)
-			continue;
-		to_head(d, i);
+	if (d->handed[r->from][r->piece] ||
+	    (!spread(s, r->from, r->piece, false) && !kept(s, r)))
 		return true;
+	if (s->now - r->arrive < HANDOUT_HOLD_US)
+		return false;
+	if (d->refused[r->from][r->piece] || !spread(s, r->from, r->piece, true))
+		return true;
+	d->refused[r->from][r->piece] = 1;
+	for (uint32_t j = d->head; j < d->nq; j++) {
+		struct vreq *o = &d->q[j];
+		if (o->from != r->from || o->piece != r->piece || o->cancel_at <= s->now ||
+		    o->arrive > s->now)
+			continue;
+		o->cancel_at = s->now;
+		push(s, (struct ev){.t = s->now + half_rtt(s), .type = EV_REJECT, .node = o->from,
+				    .peer = 0, .piece = o->piece, .block = o->block});
 	}
+	return false;
+}
+
+static bool live(const struct vsim *s, const struct vreq *r)
+{
+	return r->arrive <= s->now && r->cancel_at > s->now;
+}
+
+/* The request the source serves next moved to the head of its queue,
+ * the others left in their order; false when all wait. The source's
+ * connections take turns, a block each (a real seed's share its uplink
+ * about evenly: each socket is refilled as it drains), each its first
+ * request that is served (handout: handout_serves); SIM_SOURCE_FIFO=1:
+ * the first of one queue in arrival order instead. */
+static bool source_pick(struct vsim *s, bool handout)
+{
+	struct node *d = &s->n[0];
+	if (getenv("SIM_SOURCE_FIFO")) {
+		for (uint32_t i = d->head; i < d->nq; i++)
+			if (live(s, &d->q[i]) && (!handout || handout_serves(s, &d->q[i]))) {
+				to_head(d, i);
+				return true;
+			}
+	} else {
+		for (uint32_t k = 1; k <= s->nn; k++) {
+			uint32_t w = (d->rr + k) % s->nn;
+			for (uint32_t i = d->head; i < d->nq; i++) {
+				struct vreq *r = &d->q[i];
+				if (r->from != w || !live(s, r) || (handout && !handout_serves(s, r)))
+					continue;
+				d->rr = w;
+				to_head(d, i);
+				return true;
+			}
+		}
+	}
+	if (!handout)
+		return false;
 	/* every request is held: spare capacity goes to the one needed
 	 * soonest rather than to nobody */
 	if (s->sc->handout_nospare)
@@ -297,7 +328,7 @@ static bool handout_pick(struct vsim *s)
 }
 
 /* sp_playpos tells the source the bitrate and who plays: its uplink is
- * ample when it could carry half of every playing viewer's stream, and
+ * ample when it could carry every playing viewer's whole stream, and
  * twice the bitrate at least; the
  * hand-out is off then (peer_up.c, SP_HANDOUT_AMPLE): holding a request
  * would only delay a duplicate the source can afford. */
@@ -308,7 +339,8 @@ static bool ample(const struct vsim *s)
 	uint32_t playing = 0;
 	for (uint32_t v = 1; v < s->nn; v++)
 		playing += s->n[v].joined && s->n[v].state != PL_DONE;
-	double need = 0.5 * playing > 2.0 ? 0.5 * playing : 2.0;
+	double share = 1.0; /* SP_HANDOUT_AMPLE_SHARE */
+	double need = share * playing > 2.0 ? share * playing : 2.0;
 	return s->n[0].rate >= need * s->sc->bitrate;
 }
 
@@ -371,7 +403,7 @@ static void kick(struct vsim *s, uint32_t u)
 			d->head = d->nq = 0;
 			return;
 		}
-		if (!handout_pick(s)) {
+		if (!source_pick(s, true)) {
 			/* held: the tick looks again; a request on its way: then */
 			int64_t next = INT64_MAX;
 			for (uint32_t i = d->head; i < d->nq; i++)
@@ -384,6 +416,8 @@ static void kick(struct vsim *s, uint32_t u)
 	}
 	if (u && s->sc->playpos && !getenv("SIM_NO_URGENT"))
 		urgent_first(s, d);
+	else if (!u && !(s->sc->source_handout && !ample(s)))
+		source_pick(s, false);
 	while (d->head < d->nq) {
 		struct vreq *r = &d->q[d->head];
 		int64_t start = r->arrive > s->now ? r->arrive : s->now;

@@ -36,8 +36,12 @@ struct sp_upload_req {
 #define SP_HANDOUT_LINGER_US 5000000 /* the mode outlasts the bottleneck this long */
 /* the hand-out is off while our uplink carries this share of every
  * playing peer's stream, and twice the bitrate at least (sp_playpos
- * tells the bitrate): holding would only delay a copy we can afford */
-#define SP_HANDOUT_AMPLE_SHARE 0.5
+ * tells the bitrate): holding would only delay a copy we can afford. A
+ * whole stream each: our connections share the uplink about evenly, and
+ * the viewer at the frontier, whom only we can feed, needs all of its
+ * own (with half, 4 viewers behind 2 x stalled up to 22 s and cost 2-3.1
+ * copies where their uplinks were 1 x: bench/viewers, eleventh part) */
+#define SP_HANDOUT_AMPLE_SHARE 1.0
 #define SP_HANDOUT_AMPLE_MIN_X 2.0
 #define SP_HANDOUT_AMPLE_SLACK 0.9
 #define SP_PEER_MAX_SENT_REQ 1024    /* our requests outstanding to one peer */

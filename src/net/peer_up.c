@@ -28,7 +28,7 @@
  * a seed, and get every piece, a little later when others have it).
  * Where a viewer plays is where its sp_playpos says (playpos.c), else its
  * first gap. The hand-out is off while our uplink is ample (ample():
- * half of every leecher's stream, twice the bitrate at least).
+ * a whole stream for every leecher, twice the bitrate at least).
  *
  * A viewer uploading (t->urgent: we play, and requests of two peers or
  * more wait) serves each peer's request needed soonest first, and holds

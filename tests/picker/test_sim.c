@@ -141,39 +141,37 @@ SP_TEST(deterministic)
 	SP_CHECK_CMP(a.end_s, ==, b.end_s);
 }
 
-/* Issue 10: four viewers 3 s apart behind a source at 1.2 x the bitrate,
- * their own uplinks at 2 x. With rule 13 the source sends each piece
- * about once (before: 2.5-2.8 copies and stalls of 30-50 s per viewer),
- * the pickers' invariants hold after every call, and nobody asks a
- * choked peer. */
-SP_TEST(viewers_relay_and_the_source_sends_about_once)
+/* Issue 10: four viewers 3 s apart behind a source at 1.2 x the bitrate
+ * that serves requests as they come (no hand-out: a libtorrent seeder),
+ * its connections taking turns, the viewers' uplinks at 2 x. The model
+ * reproduces the issue's measurement of the code before rule 13 (3.58
+ * copies, 75-84 s of stalls per viewer); rule 13 alone does better but
+ * cannot make such a source send each piece once (the hand-out does: the
+ * next test). The pickers' invariants hold after every call, and nobody
+ * asks a choked peer. */
+SP_TEST(viewers_behind_a_plain_source)
 {
 	struct sim_vswarm sc;
 	sim_vswarm_default(&sc, 1.2, 2.0, 4);
 	sc.choke = SIM_VCHOKE_ALL;
 	sc.check_invariants = true;
-	double before = 0, after = 0;
 	for (uint64_t k = 0; k < 2; k++) {
 		struct sim_vresult r, b;
 		sc.seed = 100 + k;
+		sc.picker_norelay = true;
+		SP_CHECK_INT(sim_vswarm_run(&sc, &b), 0);
+		SP_CHECK_INT(b.invariant, 0);
+		SP_CHECK_CMP(b.source_copies, >, 3.3);
+		for (uint32_t i = 0; i < 4; i++)
+			SP_CHECK_CMP(b.v[i].stall_s, >, 50.0);
 		sc.picker_norelay = false;
 		SP_CHECK_INT(sim_vswarm_run(&sc, &r), 0);
 		SP_CHECK_INT(r.invariant, 0);
 		SP_CHECK_UINT(r.choked_requests, 0);
-		SP_CHECK_CMP(r.source_copies, <, 1.6);
-		double stall = 0;
-		for (uint32_t i = 0; i < 4; i++) {
+		for (uint32_t i = 0; i < 4; i++)
 			SP_CHECK(r.v[i].finished);
-			stall += r.v[i].stall_s;
-		}
-		SP_CHECK_CMP(stall, <, 20.0);
-		sc.picker_norelay = true;
-		SP_CHECK_INT(sim_vswarm_run(&sc, &b), 0);
-		SP_CHECK_INT(b.invariant, 0);
-		before += b.source_copies;
-		after += r.source_copies;
+		SP_CHECK_CMP(r.source_copies, <, b.source_copies - 0.2);
 	}
-	SP_CHECK_CMP(after, <, before * 0.7);
 }
 
 /* Issue 10's goals with the source handing out (src/net/peer_up.c's rule)
