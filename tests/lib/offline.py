@@ -9,12 +9,18 @@ loopback only and on a port of this test's own (SWARMPLAY_LSD=loopback:PORT,
 a port from ports.py: the kiosk turns LSD on, and two tests that run at
 once, with the same clip, must not see each other's screens), and a
 routing table kept in the build tree (XDG_STATE_HOME), never the user's,
-which names internet hosts.
+which names internet hosts: a directory of this test's own there, removed
+when it ends, so that no test starts where another left off (resume
+positions, a saved routing table); a process a test starts shares its
+test's.
 meson's test_env sets the same; this covers a script run by hand. A test
 that needs one of them (the port-mapping test in its namespaces) passes
 its own value to that one process.
 """
+import atexit
 import os
+import shutil
+import sys
 import tempfile
 
 import ports
@@ -27,5 +33,10 @@ if not os.environ.get("SWARMPLAY_LSD", "").startswith("loopback:"):
     os.environ["SWARMPLAY_LSD"] = "loopback:%d" % ports.free_port()
 _state = os.path.join(os.path.abspath(os.environ.get("SP_BUILDDIR", tempfile.gettempdir())),
                       "test-state")
-if not os.environ.get("XDG_STATE_HOME", "").startswith(_state):
-    os.environ["XDG_STATE_HOME"] = _state
+if os.environ.get("XDG_STATE_HOME", "").rstrip("/") in (_state, "") or \
+        not os.environ["XDG_STATE_HOME"].startswith(_state):
+    os.makedirs(_state, exist_ok=True)
+    _own = tempfile.mkdtemp(prefix="%s-" % os.path.basename(os.path.abspath(sys.argv[0]))[:40],
+                            dir=_state)
+    os.environ["XDG_STATE_HOME"] = _own
+    atexit.register(shutil.rmtree, _own, True)
