@@ -222,6 +222,15 @@ static int viewers_table(int choke, bool norelay, int handout, bool playpos, boo
 					sc.join_every_s = atof(getenv("SIM_JOIN_EVERY"));
 				if (getenv("SIM_JOIN_JITTER"))
 					sc.join_jitter_s = atof(getenv("SIM_JOIN_JITTER"));
+				/* bench/viewers' clip: SIM_BITRATE=135371
+				 * SIM_PIECE=65536; its shaped links' queues:
+				 * SIM_RTT=0.2 */
+				if (getenv("SIM_BITRATE"))
+					sc.bitrate = atof(getenv("SIM_BITRATE"));
+				if (getenv("SIM_PIECE"))
+					sc.piece_length = (uint32_t)atoi(getenv("SIM_PIECE"));
+				if (getenv("SIM_RTT"))
+					sc.rtt_s = atof(getenv("SIM_RTT"));
 				sc.choke = choke;
 				sc.picker_norelay = norelay;
 				sc.source_handout = handout > 0;

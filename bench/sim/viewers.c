@@ -813,6 +813,7 @@ static int setup(struct vsim *s, const struct sim_vswarm *sc, struct sim_vresult
 		return -EINVAL;
 	s->npieces = (uint32_t)((s->total + sc->piece_length - 1) / sc->piece_length);
 	s->bpp = sc->piece_length / SP_PICKER_BLOCK;
+	const char *joins = getenv("SIM_JOINS");
 	s->nn = sc->nviewers + 1;
 	res->nviewers = sc->nviewers;
 	struct sp_picker_config cfg = {.total_length = s->total, .piece_length = sc->piece_length,
@@ -842,6 +843,13 @@ static int setup(struct vsim *s, const struct sim_vswarm *sc, struct sim_vresult
 			return -ENOMEM;
 		res->v[i - 1].ttff_s = -1;
 		double t = (i - 1) * sc->join_every_s + sc->join_jitter_s * urand(s);
+		if (joins && *joins) { /* SIM_JOINS: the times given, one per viewer */
+			char *end;
+			double g = strtod(joins, &end);
+			if (end != joins)
+				t = g;
+			joins = end;
+		}
 		push(s, (struct ev){.t = (int64_t)(t * SEC), .type = EV_JOIN, .node = i});
 	}
 	push(s, (struct ev){.t = 0, .type = EV_TICK});
