@@ -315,7 +315,11 @@ def cap():
     check(bounded, "the server holds at most the cap of connections (%d fds, %d before)" %
           (srv.fds(), base_fds))
     grew = rss_kb(srv.proc.pid) - base_rss
-    check(grew < 24 * 1024, "260 connections and 4 stalled streams: the server grew %d kB" % grew)
+    print("260 connections and 4 stalled streams: the server grew %d kB" % grew)
+    # under ThreadSanitizer it grew 25.4 MB (its shadow memory), in CI
+    if sanitizer.rss_bound_holds("serve-cap"):
+        check(grew < 24 * 1024,
+              "260 connections and 4 stalled streams: the server grew %d kB" % grew)
     st, _, _ = serve.request(srv.port, "GET", "/stats.json", timeout=10)
     check(st == 200, "at the cap, a normal client is served at once (%d)" % st)
     j = json.loads(serve.request(srv.port, "GET", "/stats.json")[2])
