@@ -242,8 +242,13 @@ static int viewers_table(int choke, bool norelay, int handout, bool playpos, boo
 				for (unsigned k = 0; k < nseeds; k++) {
 					struct sim_vresult r;
 					sc.seed = (uint64_t)seed_base + k;
-					if (sim_vswarm_run(&sc, &r) < 0)
+					int rc = sim_vswarm_run(&sc, &r);
+					if (rc < 0) {
+						fprintf(stderr, "swarmplay-sim: %s (SIM_PIECE a "
+							"multiple of 16384, SIM_BITRATE > 0)\n",
+							strerror(-rc));
 						return 1;
+					}
 					copies += r.source_copies;
 					for (uint32_t i = 0; i < sc.nviewers; i++) {
 						ttff[i] += r.v[i].ttff_s;

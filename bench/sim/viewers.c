@@ -50,6 +50,7 @@
 #define OPTIMISTIC_US 30000000
 #define START_AHEAD_S 3.0
 #define HANDOUT_HOLD_US 2000000 /* SP_HANDOUT_HOLD_US */
+#define AMPLE_SHARE 1.0 /* SP_HANDOUT_AMPLE_SHARE */
 
 enum { EV_TICK, EV_SERVE, EV_DELIVER, EV_JOIN, EV_HAVE, EV_UNCHOKE, EV_RECHOKE, EV_REJECT, EV_KICK };
 
@@ -105,6 +106,7 @@ struct vsim {
 	uint64_t seq, rng;
 	int64_t now;
 	uint32_t done;
+	bool source_fifo; /* SIM_SOURCE_FIFO: the source serves one queue */
 };
 
 static uint64_t rnd(struct vsim *s)
@@ -285,7 +287,7 @@ static bool live(const struct vsim *s, const struct vreq *r)
 static bool source_pick(struct vsim *s, bool handout)
 {
 	struct node *d = &s->n[0];
-	if (getenv("SIM_SOURCE_FIFO")) {
+	if (s->source_fifo) {
 		for (uint32_t i = d->head; i < d->nq; i++)
 			if (live(s, &d->q[i]) && (!handout || handout_serves(s, &d->q[i]))) {
 				to_head(d, i);
@@ -339,8 +341,7 @@ static bool ample(const struct vsim *s)
 	uint32_t playing = 0;
 	for (uint32_t v = 1; v < s->nn; v++)
 		playing += s->n[v].joined && s->n[v].state != PL_DONE;
-	double share = 1.0; /* SP_HANDOUT_AMPLE_SHARE */
-	double need = share * playing > 2.0 ? share * playing : 2.0;
+	double need = AMPLE_SHARE * playing > 2.0 ? AMPLE_SHARE * playing : 2.0;
 	return s->n[0].rate >= need * s->sc->bitrate;
 }
 
@@ -395,7 +396,8 @@ static void kick(struct vsim *s, uint32_t u)
 	struct node *d = &s->n[u];
 	if (d->serving)
 		return;
-	if (u == 0 && s->sc->source_handout && !ample(s)) {
+	bool handing = u == 0 && s->sc->source_handout && !ample(s);
+	if (handing) {
 		/* the first of the queue that arrived and is not cancelled */
 		while (d->head < d->nq && d->q[d->head].cancel_at <= s->now)
 			d->head++;
@@ -416,7 +418,7 @@ static void kick(struct vsim *s, uint32_t u)
 	}
 	if (u && s->sc->playpos && !getenv("SIM_NO_URGENT"))
 		urgent_first(s, d);
-	else if (!u && !(s->sc->source_handout && !ample(s)))
+	else if (!u && !handing)
 		source_pick(s, false);
 	while (d->head < d->nq) {
 		struct vreq *r = &d->q[d->head];
@@ -813,6 +815,7 @@ static int setup(struct vsim *s, const struct sim_vswarm *sc, struct sim_vresult
 		return -EINVAL;
 	s->npieces = (uint32_t)((s->total + sc->piece_length - 1) / sc->piece_length);
 	s->bpp = sc->piece_length / SP_PICKER_BLOCK;
+	s->source_fifo = getenv("SIM_SOURCE_FIFO") != NULL;
 	const char *joins = getenv("SIM_JOINS");
 	s->nn = sc->nviewers + 1;
 	res->nviewers = sc->nviewers;
@@ -846,7 +849,7 @@ static int setup(struct vsim *s, const struct sim_vswarm *sc, struct sim_vresult
 		if (joins && *joins) { /* SIM_JOINS: the times given, one per viewer */
 			char *end;
 			double g = strtod(joins, &end);
-			if (end != joins)
+			if (end != joins && g >= 0)
 				t = g;
 			joins = end;
 		}

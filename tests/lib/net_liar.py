@@ -11,7 +11,7 @@ Plain sockets and threads; loopback only. Their shared checks:
                                          complete, then SIGINT: exit 0,
                                          copy identical, honest seed not
                                          banned"""
-import binascii, os, signal, socket, struct, threading, time
+import binascii, os, signal, socket, struct, time
 import offline  # noqa: F401  (sets the no-outside-traffic environment)
 import net_util as nu
 import wire_peer as wp
@@ -28,23 +28,13 @@ class Liar:
         self.sock.bind((host, 0))
         self.sock.listen(8)
         self.addr = self.sock.getsockname()
-        self.stopped = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        wp.serve_each(self.sock, self._serve)
 
     def stop(self):
-        self.stopped = True
         self.sock.close()
 
-    def _accept(self):
-        while not self.stopped:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
     def _serve(self, c):
+        self.connections += 1
         try:
             hs = wp.recv_exact(c, 68)
             if hs[28:48] != self.info_hash:

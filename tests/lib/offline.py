@@ -33,8 +33,8 @@ if not os.environ.get("SWARMPLAY_LSD", "").startswith("loopback:"):
     os.environ["SWARMPLAY_LSD"] = "loopback:%d" % ports.free_port()
 _state = os.path.join(os.path.abspath(os.environ.get("SP_BUILDDIR", tempfile.gettempdir())),
                       "test-state")
-if os.environ.get("XDG_STATE_HOME", "").rstrip("/") in (_state, "") or \
-        not os.environ["XDG_STATE_HOME"].startswith(_state):
+_given = os.environ.get("XDG_STATE_HOME", "").rstrip("/")
+if not _given.startswith(_state + os.sep):  # not a test's own one already
     os.makedirs(_state, exist_ok=True)
     _own = tempfile.mkdtemp(prefix="%s-" % os.path.basename(os.path.abspath(sys.argv[0]))[:40],
                             dir=_state)
