@@ -1439,6 +1439,31 @@ SP_TEST(liar_in_every_failed_piece_is_banned)
 
 SP_TEST_MAIN()
 
+/* Source id: a viewer ahead of us, unchoking us, with pieces [0, n). */
+static void viewer_ahead(struct sp_picker *p, uint32_t id, uint32_t n)
+{
+	sp_picker_source_add(p, id, SP_SOURCE_PEER);
+	for (uint32_t i = 0; i < n; i++)
+		sp_picker_source_have(p, id, i);
+	sp_picker_source_choke(p, id, false, false);
+}
+
+/* The first call's requests for pieces below end, counted by whom they
+ * go to: source 1 (the seed) or another (the relay); frees p. */
+static void first_split(struct sp_picker *p, uint32_t end, size_t *from_seed,
+			size_t *from_relay)
+{
+	struct sp_picker_action act[512];
+	size_t n = next(p, 0, act, 512);
+	*from_seed = *from_relay = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (act[i].type != SP_ACTION_REQUEST || act[i].piece >= end)
+			continue;
+		(*(act[i].source == 1 ? from_seed : from_relay))++;
+	}
+	sp_picker_free(p);
+}
+
 /* Rule 13's trusted relay: a viewer that told us it plays ahead
  * (sp_picker_source_trust) counts at its bitrate before we have measured
  * it, so the blocks it has are asked of it rather than of the source
@@ -1454,22 +1479,11 @@ static void trust_split(bool trust, size_t *from_seed, size_t *from_relay)
 	for (uint32_t i = 0; i < 10; i++) /* we play at 0 with 10 pieces buffered */
 		sp_picker_have_piece(p, i);
 	seed(p, 1, 0.6 * br, 0.02); /* the source, shared: measured at 0.6 x */
-	sp_picker_source_add(p, 2, SP_SOURCE_PEER); /* a viewer ahead of us */
-	for (uint32_t i = 0; i < 30; i++)
-		sp_picker_source_have(p, 2, i);
-	sp_picker_source_choke(p, 2, false, false);
+	viewer_ahead(p, 2, 30);
 	if (trust)
 		sp_picker_source_trust(p, 2, br);
 	sp_picker_cursor_set(p, 0, 0, br, 0);
-	struct sp_picker_action act[512];
-	size_t n = next(p, 0, act, 512);
-	*from_seed = *from_relay = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (act[i].type != SP_ACTION_REQUEST || act[i].piece >= 30)
-			continue;
-		(*(act[i].source == 1 ? from_seed : from_relay))++;
-	}
-	sp_picker_free(p);
+	first_split(p, 30, from_seed, from_relay);
 }
 
 SP_TEST(trusted_relay_before_the_source)
@@ -1497,10 +1511,7 @@ static void held_run(bool relay_gets_it, uint32_t *moved)
 	for (uint32_t i = 0; i < 3; i++)
 		sp_picker_have_piece(p, i);
 	seed(p, 1, 2 * br, 0.02); /* the source */
-	sp_picker_source_add(p, 2, SP_SOURCE_PEER); /* a viewer ahead of us */
-	for (uint32_t i = 0; i < 3; i++)
-		sp_picker_source_have(p, 2, i);
-	sp_picker_source_choke(p, 2, false, false);
+	viewer_ahead(p, 2, 3);
 	sp_picker_source_trust(p, 2, 2 * br);
 	sp_picker_source_rate(p, 2, 2 * br, 0.02);
 	sp_picker_cursor_set_lead(p, 0, 0, br, 1.0, 0);
@@ -1561,22 +1572,11 @@ static void holds_split(bool holds, size_t *from_seed, size_t *from_relay)
 	seed(p, 1, 8 * br, 0.02); /* the source: fast, but it holds */
 	if (holds)
 		sp_picker_source_holds(p, 1, true);
-	sp_picker_source_add(p, 2, SP_SOURCE_PEER); /* a viewer ahead of us */
-	for (uint32_t i = 0; i < 30; i++)
-		sp_picker_source_have(p, 2, i);
-	sp_picker_source_choke(p, 2, false, false);
+	viewer_ahead(p, 2, 30);
 	sp_picker_source_trust(p, 2, 3 * br);
 	sp_picker_source_rate(p, 2, 3 * br, 0.02);
 	sp_picker_cursor_set(p, 0, 0, br, 0);
-	struct sp_picker_action act[512];
-	size_t n = next(p, 0, act, 512);
-	*from_seed = *from_relay = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (act[i].type != SP_ACTION_REQUEST || act[i].piece >= 4)
-			continue;
-		(*(act[i].source == 1 ? from_seed : from_relay))++;
-	}
-	sp_picker_free(p);
+	first_split(p, 4, from_seed, from_relay);
 }
 
 SP_TEST(a_seed_that_holds_is_not_asked_for_what_a_relay_brings_on_time)
