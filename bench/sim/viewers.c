@@ -638,9 +638,6 @@ static void connect_pair(struct vsim *s, uint32_t v, uint32_t u)
 	sp_picker_source_add(dv->pk, u + 1, SP_SOURCE_PEER);
 	if (u == 0) {
 		sp_picker_source_have_all(dv->pk, 1);
-		/* a source that hands out holds what a viewer has (rule 13) */
-		if (s->sc->source_handout)
-			sp_picker_source_holds(dv->pk, 1, true);
 	} else {
 		uint8_t *bits = calloc((s->npieces + 7) / 8, 1);
 		if (!bits)

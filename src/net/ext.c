@@ -89,9 +89,6 @@ static int on_handshake(struct sp_peer *p, const uint8_t *data, size_t len)
 	p->ut_metadata = hs.ut_metadata;
 	p->ut_pex = hs.ut_pex;
 	p->sp_playpos = hs.sp_playpos;
-	/* a swarmplay seed hands out: it holds what another viewer has */
-	if (p->t && p->source_id)
-		sp_picker_source_holds(p->t->picker, p->source_id, hs.sp_playpos != 0);
 	p->listen_port = hs.listen_port;
 	p->metadata_size = hs.metadata_size;
 	/* BEP 10 "yourip": a vote for our external address (a peer we

@@ -97,9 +97,7 @@
  *     usable peers that are not seeds (relays) bring PK_SEED_PATIENT_X
  *     times the bitrate (or one is not measured yet), a window block goes
  *     to a seed only when no relay that has it is expected to bring it
- *     PK_SEED_SLACK_S before its deadline (nor sooner than the seed;
- *     PK_SEED_HELD_SLACK_S for a seed that holds a request for a piece a
- *     relay has, sp_picker_source_holds: it would send it late); a
+ *     PK_SEED_SLACK_S before its deadline (nor sooner than the seed); a
  *     block only seeds have
  *     goes to one only once it is due within the seed's time +
  *     PK_SEED_MARGIN_S if a relay holds a piece between our cursor and it
@@ -750,13 +748,6 @@ void sp_picker_source_trust(struct sp_picker *p, uint32_t id, double bytes_per_s
 	struct pk_source *s = pk_find(p, id);
 	if (s)
 		s->trust = bytes_per_sec > 0 ? bytes_per_sec : 0;
-}
-
-void sp_picker_source_holds(struct sp_picker *p, uint32_t id, bool holds)
-{
-	struct pk_source *s = pk_find(p, id);
-	if (s)
-		s->holds = holds;
 }
 
 void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n)

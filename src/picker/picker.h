@@ -112,10 +112,6 @@ void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_se
  * moment, and the relay gets the blocks it has, the seed only those it
  * would bring late. 0: no more. */
 void sp_picker_source_trust(struct sp_picker *p, uint32_t id, double bytes_per_sec);
-/* Rule 13: the source, when a seed, holds a request for a piece a relay
- * has (a swarmplay seed handing out, peer_up.c): a relay that brings a
- * block before its deadline gets it, even when the seed looks sooner. */
-void sp_picker_source_holds(struct sp_picker *p, uint32_t id, bool holds);
 /* The source's maximum outstanding requests (BEP 10 reqq); 0 = default. */
 void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n);
 /* Does the source have a piece we still need? (drives `interested`) */

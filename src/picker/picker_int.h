@@ -56,7 +56,6 @@
 #define PK_SEED_PATIENT_X 1.0       /* rule 13 while the relays bring this x the bitrate */
 #define PK_SEED_SLACK_S 3.0         /* rule 13: a relay gets a block it brings this
 				       long before its deadline, else the seed may */
-#define PK_SEED_HELD_SLACK_S 0.3    /* ... 0.3 s when the seed holds what a relay has */
 #define PK_SEED_HELD_US 300000     /* rule 13: a patient seed that has not sent a
 				       block this long past its time is holding it */
 #define PK_SHARE_SEED_OUT 6         /* rule 15: blocks out at a seed outside windows */
@@ -151,7 +150,6 @@ struct pk_source {
 	uint32_t rare_room;       /* part of room kept for rarest-first */
 	uint64_t share_key;       /* rule 15: a partner of the site (0: not) */
 	double trust;             /* rule 13: a viewer's rate until measured (0: none) */
-	bool holds;               /* rule 13: a seed that holds what a relay has */
 };
 
 struct pk_reader {

@@ -93,7 +93,6 @@ static double finish_s(const struct pk_source *s, double len)
 struct cands {
 	struct pk_source **peer, **ws, **seed;
 	uint32_t npeer, nws, nseed; /* seed: patient seeds (rule 13) */
-	double seed_slack;   /* rule 13: a relay this early gets the block */
 	bool frontier;       /* only seeds have the piece, a relay is near it */
 	double spread;       /* rule 15: asked of a seed this much earlier */
 	double ws_horizon_s; /* a fallback web seed serves deadlines this near */
@@ -142,12 +141,6 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 		else
 			c->peer[c->npeer++] = s;
 	}
-	/* seeds that hold what a relay has: a relay on time is asked, the
-	 * seed would send the block only after its hold */
-	bool holds = c->nseed > 0;
-	for (uint32_t k = 0; k < c->nseed; k++)
-		holds = holds && c->seed[k]->holds;
-	c->seed_slack = holds ? PK_SEED_HELD_SLACK_S : PK_SEED_SLACK_S;
 	if (!c->npeer && c->nseed) { /* rule 13's frontier: only seeds have it */
 		for (uint32_t k = 0; k < c->nseed; k++)
 			c->peer[c->npeer++] = c->seed[k];
@@ -211,7 +204,7 @@ static struct pk_source *choose(const struct cands *c, double len, uint32_t piec
 				double dl_s, bool dup, double *eta)
 {
 	struct pk_source *b = best_of(c->peer, c->npeer, len, piece, block, dup, eta);
-	if (c->nseed && (!b || *eta > dl_s - c->seed_slack)) {
+	if (c->nseed && (!b || *eta > dl_s - PK_SEED_SLACK_S)) {
 		double st; /* rule 13: a patient seed when no relay makes it */
 		struct pk_source *sd = best_of(c->seed, c->nseed, len, piece, block, dup, &st);
 		if (sd && (!b || st < *eta)) {
@@ -408,7 +401,7 @@ static struct pk_source *choose_free(const struct cands *c, double len, double d
 		*defer = true; /* rule 13: the viewer due soonest asks the seed */
 		return NULL;
 	}
-	if (c->nseed && (!b || eta > dl_s - c->seed_slack)) {
+	if (c->nseed && (!b || eta > dl_s - PK_SEED_SLACK_S)) {
 		double st;
 		struct pk_source *sd = best_of(c->seed, c->nseed, len, 0, 0, false, &st);
 		if (sd && (!b || st < eta)) {

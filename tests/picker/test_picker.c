@@ -1554,37 +1554,3 @@ SP_TEST(a_block_the_seed_holds_goes_to_the_relay_that_has_it)
 	SP_CHECK_UINT(moved, 0);
 }
 
-
-/* Rule 13 with a seed that holds (sp_picker_source_holds: a swarmplay
- * seed handing out keeps a request for a piece a relay has until it
- * sees that we cannot get it there): a block of such a piece goes to the
- * relay when the relay brings it before its deadline, even if the seed
- * looks sooner and the relay is not PK_SEED_SLACK_S early. In a real
- * swarm (2 x source, 4 viewers) the second viewer asked the seed for
- * pieces the first had, the seed held them 2 s, and it stalled 3 s.
- * Counts of the first call's requests for the pieces both have, due
- * within a few seconds (we play at 0 with one piece buffered). */
-static void holds_split(bool holds, size_t *from_seed, size_t *from_relay)
-{
-	const double br = PLEN; /* a piece a second */
-	struct sp_picker *p = mk(40, SP_PICKER_DEADLINE, 0);
-	sp_picker_have_piece(p, 0);
-	seed(p, 1, 8 * br, 0.02); /* the source: fast, but it holds */
-	if (holds)
-		sp_picker_source_holds(p, 1, true);
-	viewer_ahead(p, 2, 30);
-	sp_picker_source_trust(p, 2, 3 * br);
-	sp_picker_source_rate(p, 2, 3 * br, 0.02);
-	sp_picker_cursor_set(p, 0, 0, br, 0);
-	first_split(p, 4, from_seed, from_relay);
-}
-
-SP_TEST(a_seed_that_holds_is_not_asked_for_what_a_relay_brings_on_time)
-{
-	size_t seed_plain, relay_plain, seed_holds, relay_holds;
-	holds_split(false, &seed_plain, &relay_plain);
-	holds_split(true, &seed_holds, &relay_holds);
-	SP_CHECK_CMP(seed_plain, >, 0); /* it looks sooner: it gets some */
-	SP_CHECK_UINT(seed_holds, 0);   /* it would hold them: the relay */
-	SP_CHECK_CMP(relay_holds, >, relay_plain);
-}
