@@ -223,8 +223,7 @@ static int viewers_table(int choke, bool norelay, int handout, bool playpos, boo
 				if (getenv("SIM_JOIN_JITTER"))
 					sc.join_jitter_s = atof(getenv("SIM_JOIN_JITTER"));
 				/* bench/viewers' clip: SIM_BITRATE=135371
-				 * SIM_PIECE=65536; its shaped links' queues:
-				 * SIM_RTT=0.2 */
+				 * SIM_PIECE=65536; SIM_RTT in s (0.02) */
 				if (getenv("SIM_BITRATE"))
 					sc.bitrate = atof(getenv("SIM_BITRATE"));
 				if (getenv("SIM_PIECE"))
@@ -245,7 +244,8 @@ static int viewers_table(int choke, bool norelay, int handout, bool playpos, boo
 					int rc = sim_vswarm_run(&sc, &r);
 					if (rc < 0) {
 						fprintf(stderr, "swarmplay-sim: %s (SIM_PIECE a "
-							"multiple of 16384, SIM_BITRATE > 0)\n",
+							"multiple of 16384 up to 16 MiB, "
+							"SIM_BITRATE > 0, SIM_RTT 0-10 s)\n",
 							strerror(-rc));
 						return 1;
 					}

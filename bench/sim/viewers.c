@@ -51,6 +51,8 @@
 #define START_AHEAD_S 3.0
 #define HANDOUT_HOLD_US 2000000 /* SP_HANDOUT_HOLD_US */
 #define AMPLE_SHARE 1.0 /* SP_HANDOUT_AMPLE_SHARE */
+#define SIM_MAX_PIECE (16u << 20) /* SIM_PIECE at most */
+#define SIM_MAX_JOIN_S 3600.0     /* a SIM_JOINS time at most (s) */
 
 enum { EV_TICK, EV_SERVE, EV_DELIVER, EV_JOIN, EV_HAVE, EV_UNCHOKE, EV_RECHOKE, EV_REJECT, EV_KICK };
 
@@ -809,10 +811,13 @@ static int setup(struct vsim *s, const struct sim_vswarm *sc, struct sim_vresult
 	s->sc = sc;
 	s->res = res;
 	s->rng = sc->seed * 0x2545f4914f6cdd1dull + 7;
-	s->total = (uint64_t)(sc->bitrate * sc->duration_s);
-	if (!sc->piece_length || sc->piece_length % SP_PICKER_BLOCK || !s->total ||
-	    sc->nviewers > SIM_MAX_VIEWERS || !sc->nviewers)
+	/* the knobs come from the environment (main.c): finite and sane */
+	double bytes = sc->bitrate * sc->duration_s;
+	if (!(bytes >= 1 && bytes <= 1e12) || !(sc->rtt_s >= 0 && sc->rtt_s <= 10) ||
+	    !sc->piece_length || sc->piece_length % SP_PICKER_BLOCK ||
+	    sc->piece_length > SIM_MAX_PIECE || sc->nviewers > SIM_MAX_VIEWERS || !sc->nviewers)
 		return -EINVAL;
+	s->total = (uint64_t)bytes;
 	s->npieces = (uint32_t)((s->total + sc->piece_length - 1) / sc->piece_length);
 	s->bpp = sc->piece_length / SP_PICKER_BLOCK;
 	s->source_fifo = getenv("SIM_SOURCE_FIFO") != NULL;
@@ -849,7 +854,7 @@ static int setup(struct vsim *s, const struct sim_vswarm *sc, struct sim_vresult
 		if (joins && *joins) { /* SIM_JOINS: the times given, one per viewer */
 			char *end;
 			double g = strtod(joins, &end);
-			if (end != joins && g >= 0)
+			if (end != joins && g >= 0 && g <= SIM_MAX_JOIN_S)
 				t = g;
 			joins = end;
 		}
