@@ -3,7 +3,7 @@
 viewers-bench.py runs on the same join draw (issue 10, thirteenth part).
 
 One run of viewers-bench.py is noisier than most changes to the picker or
-the hand-out: the same draw of 8 random joins gave 1.5 to 18.3 s of
+the hand-out: the same draw of 8 random joins gave 0.1 to 18.3 s of
 stalls in all. A change is judged in pairs instead: for each draw given,
 a run without it (A) and one with it (B), in alternating order, and then
 compared pair by pair.
