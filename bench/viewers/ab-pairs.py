@@ -9,8 +9,11 @@ a run without it (A) and one with it (B), in alternating order, and then
 compared pair by pair.
 
 The change is an environment switch in a scratch build: code that reads
-getenv(VAR), off unless VAR is set (never committed). A runs set
-SP_AB_NONE=1, B runs VAR=1; the viewers and the source inherit it.
+getenv(VAR), off unless VAR is set (never committed). VAR is named
+SP_AB_<NAME> (so that no variable the bench reads is cleared or set by
+mistake). A runs set SP_AB_NONE=1, B runs VAR=1; the viewers and the
+source inherit it. Bad arguments exit 2, an OUT that is missing or holds
+a line that is not a tagged run exits 1, with the reason.
 
 Usage: ab-pairs.py VAR DRAW [DRAW...]   e.g. ab-pairs.py SP_AB_X 2 3 5 6 2 3 5 6
 Env: SWARMPLAY, SP_BUILDDIR (as for viewers-bench.py; default
@@ -24,7 +27,7 @@ Summary: per draw each run's worst viewer, stalls in all and the source's
 copies; per side the runs where every viewer stayed under 0.5 s (the
 issue's goal), the mean stalls and copies; and in how many pairs B's worst
 viewer stalled less than A's, and more (by over 0.1 s). Needs root, as viewers-bench.py."""
-import collections, glob, json, os, shutil, subprocess, sys
+import collections, glob, json, os, re, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -63,12 +66,21 @@ def run_one(var, draw, tag, out):
         print("draw %d %s: no result (exit %d)" % (draw, tag, p.returncode), file=sys.stderr)
 
 
-def summary(out):
+def load(out):
+    """OUT's tagged runs by draw; a line that is not one is an error."""
     runs = collections.defaultdict(lambda: {"A": [], "B": []})
-    for line in open(out):
-        r = json.loads(line)
-        st = [(v["stall_ms"] or 0) / 1000 for v in r["viewers"]]
-        runs[r["run"]][r["tag"]].append((max(st), sum(st), r["copies"], st))
+    with open(out) as f:
+        for n, line in enumerate(f, 1):
+            try:
+                r = json.loads(line)
+                st = [(v["stall_ms"] or 0) / 1000 for v in r["viewers"]]
+                runs[int(r["run"])][r["tag"]].append((max(st), sum(st), float(r["copies"]), st))
+            except (ValueError, KeyError, TypeError) as e:
+                raise ValueError("%s:%d: not a tagged run of viewers-bench.py (%s)" % (out, n, e))
+    return runs
+
+
+def summary(runs):
     tot = {t: [0, 0, 0.0, 0.0] for t in "AB"}
     better = worse = pairs = 0
     for d in sorted(runs):
@@ -100,17 +112,28 @@ def main():
         print(__doc__)
         return 2
     var = sys.argv[1]
-    try:
-        draws = [int(x) for x in sys.argv[2:]]
-    except ValueError:
-        print("ab-pairs.py: a draw is a run number (an integer)", file=sys.stderr)
+    # the switch only: a name the bench itself reads (VIEWERS, PATH...)
+    # would be unset for A and set to 1 for B
+    if not re.fullmatch(r"SP_AB_[A-Z0-9_]+", var) or var == "SP_AB_NONE":
+        print("ab-pairs.py: VAR is a scratch switch named SP_AB_<NAME>, not %r" % var,
+              file=sys.stderr)
         return 2
+    if not all(re.fullmatch(r"[0-9]+", x) for x in sys.argv[2:]):
+        print("ab-pairs.py: a draw is a run number (an integer >= 0)", file=sys.stderr)
+        return 2
+    draws = [int(x) for x in sys.argv[2:]]
     out = os.environ.get("OUT", "ab-%s.jsonl" % var)
     for i, d in enumerate(draws):
         for tag in ("AB" if i % 2 == 0 else "BA"):
             run_one(var, d, tag, out)
-    if os.path.exists(out):
-        summary(out)
+    if not os.path.exists(out):
+        print("ab-pairs.py: no runs: %s does not exist" % out, file=sys.stderr)
+        return 1
+    try:
+        summary(load(out))
+    except (OSError, ValueError) as e:
+        print("ab-pairs.py: %s" % e, file=sys.stderr)
+        return 1
     return 0
 
 
