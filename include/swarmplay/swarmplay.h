@@ -435,6 +435,14 @@ void sp_reader_set_bitrate(struct sp_reader *r, double bytes_per_sec);
  * 0 (the default) while nothing plays: before the start, after a seek.
  * Any thread, never blocks. */
 void sp_reader_set_lead(struct sp_reader *r, double seconds);
+/* The consumer waits for its first start (true: it buffers to begin,
+ * nothing plays yet) or plays (false, the default: a reader that never
+ * says, such as an HTTP stream's, counts as playing). Peers serving
+ * several viewers serve those that play first (sp_playpos "w"): a wait
+ * before the start costs a later first frame, one after it a stall. A
+ * player says true when it opens the stream and false when playback
+ * starts. Any thread, never blocks. */
+void sp_reader_set_waiting(struct sp_reader *r, bool waiting);
 /* Is [offset, offset+len) verified now? (the start rule, the OSD) */
 bool sp_reader_available(struct sp_reader *r, uint64_t offset, uint64_t len);
 /* Tribler's start rule: the data at the cursor is here and the expected

@@ -71,7 +71,7 @@ static bool our_playpos(const struct sp_torrent *t, uint32_t *piece, double *rat
 {
 	if (!t->picker)
 		return false;
-	uint64_t off = sp_picker_play_offset(t->picker, rate);
+	uint64_t off = sp_picker_play_offset(t->picker, sp_now_us(), rate);
 	*piece = off == UINT64_MAX ? 0 : (uint32_t)(off / t->mi->piece_length);
 	return off != UINT64_MAX && *rate > 0;
 }

@@ -494,7 +494,7 @@ static bool ample(const struct sp_torrent *t)
 static void urgent_tick(struct sp_torrent *t, int asking, int64_t now)
 {
 	double br = 0;
-	uint64_t off = t->picker ? sp_picker_play_offset(t->picker, &br) : UINT64_MAX;
+	uint64_t off = t->picker ? sp_picker_play_offset(t->picker, now, &br) : UINT64_MAX;
 	bool plays = off != UINT64_MAX && br > 0;
 	t->plays = plays;
 	t->plays_at = plays ? (uint32_t)(off / t->mi->piece_length) : SP_PLAYPOS_NONE;

@@ -15,8 +15,12 @@
  * that plays as a relay of its bitrate until it has measured it (rule
  * 13's trusted relay: the first pieces are asked of it, not the source;
  * one that does not deliver looks slow within a second and the source
- * takes its blocks). A peer lying about it can only move itself in those
- * orders, as a peer can by its HAVEs and requests. */
+ * takes its blocks), and leaves to a viewer that plays ahead of us a
+ * piece only the source has (it asks the source first and passes it
+ * on). A peer lying about it can only move itself in those orders, as a
+ * peer can by its HAVEs and requests, and delay our asking the source to
+ * what it would need to pass the piece on at the rate we measure of it
+ * (one that sends nothing soon counts as slow, and is not waited for). */
 #include "net/peer.h"
 
 #include <event2/bufferevent.h>
@@ -87,13 +91,13 @@ void sp_playpos_tick(struct sp_torrent *t, int64_t now)
 	if (!t->picker || t->meta_only)
 		return;
 	double br = 0;
-	uint64_t off = sp_picker_play_offset(t->picker, &br);
+	uint64_t off = sp_picker_play_offset(t->picker, now, &br);
 	uint32_t piece = 0, rate = 0;
 	if (off != UINT64_MAX && br > 0) {
 		piece = (uint32_t)(off / t->mi->piece_length);
 		rate = br >= SP_PLAYPOS_MAX_RATE ? SP_PLAYPOS_MAX_RATE : (uint32_t)br;
 	}
-	bool starting = rate && t->play_starting;
+	bool starting = rate && sp_picker_play_waiting(t->picker);
 	for (struct sp_peer *p = t->peers; p; p = p->next) {
 		if (!p->handshaked || p->closing || !p->sp_playpos)
 			continue;
@@ -128,10 +132,15 @@ int sp_playpos_on_message(struct sp_peer *p, const uint8_t *data, size_t len)
 	 * (rule 13): asked before the source */
 	if (p->source_id && p->t->picker) {
 		double br;
-		uint64_t ours = sp_picker_play_offset(p->t->picker, &br);
+		uint64_t ours = sp_picker_play_offset(p->t->picker, p->play_us, &br);
 		bool ahead = ours == UINT64_MAX ||
 			     (uint64_t)pp.piece * p->t->mi->piece_length >= ours;
 		sp_picker_source_trust(p->t->picker, p->source_id, ahead ? pp.rate : 0);
+		/* and where it plays: a piece nobody but the source has,
+		 * which it plays first, is left to it (rule 13) */
+		sp_picker_source_plays(p->t->picker, p->source_id,
+				       (uint64_t)p->play_piece * p->t->mi->piece_length, pp.rate,
+				       pp.starting, p->play_us);
 	}
 	return 0;
 }

@@ -5,8 +5,9 @@
  * whose extended handshake's "m" names it.
  *
  * The payload is a bencoded dictionary:
- *   "p": the piece the player needs next (where its deadline window
- *        starts), an integer >= 0;
+ *   "p": the piece the player plays (its reading position less what it
+ *        has read ahead and not yet played: where its deadlines are
+ *        now), an integer >= 0;
  *   "r": the playback rate in bytes/s, an integer >= 0 (0: paused, or no
  *        stream plays; then "p" is where it stopped);
  *   "w": 1 while the player waits for its first start (it buffers to

@@ -186,9 +186,6 @@ struct sp_torrent {
 		int64_t asked_us;  /* last asked (evaluated while recent) */
 		bool ready;
 	} start[SP_START_SLOTS];
-	/* net thread: a reader waits for its first start (a slot asked
-	 * lately, not ready): sp_playpos says so ("w") */
-	bool play_starting;
 
 	/* peer_slots.c: addresses turned over lately, kept out a while */
 #define SP_TURNED_MAX 64

@@ -90,6 +90,7 @@ struct cursor_job {
 	double bitrate, lead_s;
 	int64_t at_us; /* when the reader reported it */
 	bool remove;
+	bool waiting; /* its consumer waits for its first start */
 };
 
 static void cursor_on_loop(void *arg)
@@ -99,21 +100,23 @@ static void cursor_on_loop(void *arg)
 	if (!t->s->stopping) {
 		if (job->remove)
 			sp_picker_cursor_remove(t->picker, job->id);
-		else
+		else {
 			sp_picker_cursor_set_lead(t->picker, job->id, job->offset, job->bitrate,
 						  job->lead_s, job->at_us);
+			sp_picker_cursor_waiting(t->picker, job->id, job->waiting);
+		}
 		sp_torrent_pump(t);
 	}
 	free(job);
 }
 
 static void post_cursor(struct sp_torrent *t, uint32_t id, uint64_t off, double rate,
-			double lead_s, bool remove)
+			double lead_s, bool remove, bool waiting)
 {
 	struct cursor_job *job = malloc(sizeof(*job));
 	if (!job)
 		return;
-	*job = (struct cursor_job){t, id, off, rate, lead_s, sp_now_us(), remove};
+	*job = (struct cursor_job){t, id, off, rate, lead_s, sp_now_us(), remove, waiting};
 	if (sp_session_post(t->s, cursor_on_loop, job) < 0)
 		free(job);
 }
@@ -121,7 +124,7 @@ static void post_cursor(struct sp_torrent *t, uint32_t id, uint64_t off, double 
 static void reader_on_cursor(void *ctx, struct sp_reader *r, uint64_t off, double bitrate,
 			     double lead_s)
 {
-	post_cursor(ctx, sp_reader_id(r), off, bitrate, lead_s, false);
+	post_cursor(ctx, sp_reader_id(r), off, bitrate, lead_s, false, sp_reader_waiting(r));
 }
 
 static void reader_on_close(void *ctx, struct sp_reader *r)
@@ -133,7 +136,7 @@ static void reader_on_close(void *ctx, struct sp_reader *r)
 		if (t->start[i].reader == id)
 			t->start[i].reader = 0;
 	pthread_mutex_unlock(&t->stats_lock);
-	post_cursor(ctx, id, 0, 0, 0, true);
+	post_cursor(ctx, id, 0, 0, 0, true, false);
 }
 
 /* ---- the start rule (issue 9: the player and the simulator use one) ----
@@ -185,26 +188,18 @@ void sp_torrent_start_rule_update(struct sp_torrent *t)
 	if (!t->picker)
 		return;
 	int64_t now = sp_now_us();
-	bool starting = false;
 	pthread_mutex_lock(&t->stats_lock);
 	for (int i = 0; i < SP_START_SLOTS; i++) {
 		struct sp_start_slot *sl = &t->start[i];
 		if (!sl->reader || now - sl->asked_us > START_ASK_FRESH_US)
 			continue;
 		uint64_t cur = sp_picker_cursor(t->picker, sl->reader);
-		if (cur == UINT64_MAX) {
-			starting = true;
+		if (cur == UINT64_MAX)
 			continue; /* the picker has not heard of it yet */
-		}
 		sl->piece = (uint32_t)(cur / t->mi->piece_length);
 		sl->ready = sp_picker_ready_to_start(t->picker, sl->reader, sl->ahead_s, 0);
-		starting |= !sl->ready;
 	}
 	pthread_mutex_unlock(&t->stats_lock);
-	/* the player asks only before its first start (later a stall ends by
-	 * its queue alone): a slot asked lately and not ready is a viewer
-	 * waiting to begin, and sp_playpos tells its peers */
-	t->play_starting = starting;
 }
 
 /* ---- which files are worth fetching outside the windows ---- */
@@ -284,6 +279,6 @@ struct sp_reader *sp_torrent_open_reader(struct sp_torrent *t, int file_index,
 		return NULL;
 	}
 	/* The picker learns of the reader at once, before its first read. */
-	post_cursor(t, sp_reader_id(r), sp_reader_base(r), hint, 0, false);
+	post_cursor(t, sp_reader_id(r), sp_reader_base(r), hint, 0, false, false);
 	return r;
 }

@@ -112,7 +112,11 @@
  *     has (peer_up.c): a block a patient seed has not sent
  *     PK_SEED_HELD_US past its time (round trip, what was queued ahead,
  *     the block), of a piece a relay has and brings before the deadline,
- *     is moved to that relay (picker_next.c's reclaim_held).
+ *     is moved to that relay (picker_next.c's reclaim_held). A block only
+ *     seeds have is not asked of one while a viewer that plays ahead of
+ *     us (sp_picker_source_plays) would have it and pass it on
+ *     PK_SEED_LEAD_SLACK_S before its deadline: it needs the piece
+ *     sooner, asks first, and the seed would hold our request for it.
  *     Off with seed_patience < 0.
  * 14. A piece the owner does not want (sp_picker_set_wanted: no file it
  *     plays or keeps) is fetched only inside a reader's window, never by
@@ -748,6 +752,18 @@ void sp_picker_source_trust(struct sp_picker *p, uint32_t id, double bytes_per_s
 	struct pk_source *s = pk_find(p, id);
 	if (s)
 		s->trust = bytes_per_sec > 0 ? bytes_per_sec : 0;
+}
+
+void sp_picker_source_plays(struct sp_picker *p, uint32_t id, uint64_t offset,
+			    double bytes_per_sec, bool waiting, int64_t at_us)
+{
+	struct pk_source *s = pk_find(p, id);
+	if (!s)
+		return;
+	s->play_off = offset;
+	s->play_rate = bytes_per_sec > 0 ? bytes_per_sec : 0;
+	s->play_wait = waiting;
+	s->play_us = at_us;
 }
 
 void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n)

@@ -112,6 +112,16 @@ void sp_picker_source_rate(struct sp_picker *p, uint32_t id, double bytes_per_se
  * moment, and the relay gets the blocks it has, the seed only those it
  * would bring late. 0: no more. */
 void sp_picker_source_trust(struct sp_picker *p, uint32_t id, double bytes_per_sec);
+/* Rule 13's expectation: the source is a viewer that told us (sp_playpos)
+ * it plays from offset at bytes_per_sec as of at_us, or waits to begin
+ * there (waiting: its pieces are not due yet). A piece only seeds have,
+ * which it plays long enough before us to pass it on, is left to it: we
+ * ask a seed for it only once our deadline is within the time it needs
+ * to play the piece (none once late) and pass it on, and
+ * PK_SEED_LEAD_SLACK_S (a seed that hands out would hold our request for
+ * it anyway). bytes_per_sec 0: it plays nothing. */
+void sp_picker_source_plays(struct sp_picker *p, uint32_t id, uint64_t offset,
+			    double bytes_per_sec, bool waiting, int64_t at_us);
 /* The source's maximum outstanding requests (BEP 10 reqq); 0 = default. */
 void sp_picker_source_max_requests(struct sp_picker *p, uint32_t id, uint32_t n);
 /* Does the source have a piece we still need? (drives `interested`) */
@@ -170,6 +180,11 @@ void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
  * without moving the deadline). cursor_set is this with lead 0. */
 void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t offset,
 			       double bitrate, double lead_s, int64_t now_us);
+/* The reader's consumer waits for its first start (true) or plays (the
+ * default): until it plays, its lead is not used up (where it plays,
+ * sp_picker_play_offset, stays put) and sp_picker_play_waiting may say
+ * so to the peers. An unknown reader is ignored. */
+void sp_picker_cursor_waiting(struct sp_picker *p, uint32_t reader, bool waiting);
 void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
 /* The reader's cursor (torrent offset), UINT64_MAX for an unknown reader. */
 uint64_t sp_picker_cursor(const struct sp_picker *p, uint32_t reader);
@@ -248,10 +263,16 @@ double sp_picker_rate(const struct sp_picker *p);
 /* The highest bitrate among the readers (bytes/s); 0 with no reader:
  * no stream plays (the choker's VoD ranking). */
 double sp_picker_bitrate(const struct sp_picker *p);
-/* The earliest reader's cursor (UINT64_MAX with no reader) and, in
- * *bitrate, its bitrate (bytes/s, 0: unknown): where we play, for the
- * peers (sp_playpos, issue 10). */
-uint64_t sp_picker_play_offset(const struct sp_picker *p, double *bitrate);
+/* Where we play (UINT64_MAX with no reader): the earliest reader's
+ * cursor less the read-ahead its consumer has still to play (its lead,
+ * used up since at the bitrate), the byte whose deadline is now; in
+ * *bitrate, that reader's bitrate (bytes/s). For the peers (sp_playpos,
+ * issue 10): near a swarm's frontier every reader waits at the same
+ * piece, and only the lead tells who needs it sooner. */
+uint64_t sp_picker_play_offset(const struct sp_picker *p, int64_t now, double *bitrate);
+/* Does every reader's consumer wait for its first start
+ * (sp_picker_cursor_waiting)? false with no reader. */
+bool sp_picker_play_waiting(const struct sp_picker *p);
 /* Checks every bookkeeping invariant (picker_check.c): 0, or the number of
  * the first one broken. Costs O(blocks + requests): tests and the
  * simulator call it after every call, the session never. */

@@ -65,6 +65,9 @@
 #define PK_SHARE_WAIT_US 4000000     /* ... until our seeds were idle this long */
 #define PK_SHARE_SPREAD_S 3.0       /* rule 15: a frontier piece is asked of a seed
 				       up to this much earlier, each client its own */
+#define PK_SEED_LEAD_SLACK_S 0.3   /* rule 13: a frontier piece is left to a viewer
+				       that plays ahead until this long before
+				       our deadline and its time to pass it on */
 #define PK_SEED_FRONT 512           /* ... while a relay has a piece between the
 				       cursor and it, at most this far before it */
 
@@ -150,6 +153,10 @@ struct pk_source {
 	uint32_t rare_room;       /* part of room kept for rarest-first */
 	uint64_t share_key;       /* rule 15: a partner of the site (0: not) */
 	double trust;             /* rule 13: a viewer's rate until measured (0: none) */
+	uint64_t play_off;        /* rule 13: where the viewer said it plays, */
+	double play_rate;         /* at what rate (0: nothing), */
+	int64_t play_us;          /* as of when, */
+	bool play_wait;           /* and whether it waits to begin */
 };
 
 struct pk_reader {
@@ -159,6 +166,7 @@ struct pk_reader {
 	int64_t t_us;         /* when offset was reported */
 	int64_t lead_us;      /* then, the consumer's read-ahead of playback */
 	uint64_t win_end;     /* computed by the last next() */
+	bool waiting;         /* its consumer waits for its first start */
 };
 
 struct sp_picker {
@@ -293,6 +301,7 @@ int pk_emit(struct sp_picker *p, enum sp_action_type type, uint32_t src, uint32_
 double pk_dup_allowance(const struct sp_picker *p);
 /* Effective bitrate of a reader. */
 double pk_reader_bitrate(const struct pk_reader *r);
+double pk_reader_play_at(const struct pk_reader *r, int64_t now);
 
 
 /* picker_win.c */
@@ -323,6 +332,7 @@ void pk_relay_prepare(struct sp_picker *p);
  * a piece between a reader's cursor and it (at most PK_SEED_FRONT before
  * it), so that it may well fetch this one and pass it on? */
 bool pk_relay_front(const struct sp_picker *p, uint32_t piece);
+double pk_relay_leader_s(const struct sp_picker *p, uint32_t piece, int64_t now);
 
 /* picker_base.c */
 void pk_next_sequential(struct sp_picker *p, int64_t now);

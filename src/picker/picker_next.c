@@ -95,6 +95,7 @@ struct cands {
 	uint32_t npeer, nws, nseed; /* seed: patient seeds (rule 13) */
 	bool frontier;       /* only seeds have the piece, a relay is near it */
 	double spread;       /* rule 15: asked of a seed this much earlier */
+	double leader_s;     /* rule 13: a viewer ahead passes it on in this long */
 	double ws_horizon_s; /* a fallback web seed serves deadlines this near */
 	bool ws_patient;     /* the peers carry the bitrate: wait before asking it */
 	bool ready; /* gathered for the current piece, peers in a heap */
@@ -122,12 +123,13 @@ static double share_spread(const struct sp_picker *p, uint32_t piece)
 	return PK_SHARE_SPREAD_S * (double)(z >> 11) / (double)(1ull << 53);
 }
 
-static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
+static void gather(struct sp_picker *p, uint32_t piece, int64_t now, struct cands *c)
 {
 	c->npeer = c->nws = c->nseed = 0;
 	c->ready = true;
 	c->frontier = false;
 	c->spread = 0;
+	c->leader_s = INFINITY;
 	struct pk_source **u = p->scratch + 2 * p->nsrc;
 	bool parole = p->parole[piece];
 	for (uint32_t k = 0; k < p->nusable; k++) {
@@ -149,6 +151,7 @@ static void gather(struct sp_picker *p, uint32_t piece, struct cands *c)
 		 * frontier (screens play the same video at the same time) */
 		c->frontier = p->cfg.share_seed || pk_relay_front(p, piece);
 		c->spread = share_spread(p, piece);
+		c->leader_s = pk_relay_leader_s(p, piece, now);
 	}
 }
 
@@ -229,10 +232,10 @@ static uint32_t urgent_room(const struct pk_source *s)
 }
 
 /* The candidates of a piece, gathered once per piece and call. */
-static void need_cands(struct sp_picker *p, uint32_t piece, struct cands *c)
+static void need_cands(struct sp_picker *p, uint32_t piece, int64_t now, struct cands *c)
 {
 	if (!c->ready) {
-		gather(p, piece, c);
+		gather(p, piece, now, c);
 		heap_build(c->peer, c->npeer);
 	}
 }
@@ -261,7 +264,7 @@ static int to_relay(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now
 	int i = pk_req_find(h, piece, b);
 	if (i < 0)
 		return 0;
-	need_cands(p, piece, c);
+	need_cands(p, piece, now, c);
 	double eta;
 	struct pk_source *s = best_of(c->peer, c->npeer, len, piece, b, true, &eta);
 	if (!s || !urgent_room(s) ||
@@ -332,7 +335,7 @@ static int rescue(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 	int i = pk_req_find(h, piece, b);
 	if (i < 0)
 		return 0;
-	need_cands(p, piece, c);
+	need_cands(p, piece, now, c);
 	double eta;
 	struct pk_source *s = choose(c, len, piece, b, dl_s, true, &eta);
 	if (!s || s == h || !urgent_room(s))
@@ -401,6 +404,12 @@ static struct pk_source *choose_free(const struct cands *c, double len, double d
 		*defer = true; /* rule 13: the viewer due soonest asks the seed */
 		return NULL;
 	}
+	/* ... and while a viewer that plays ahead of us would still pass
+	 * it on in time, it is left to that viewer (it asks first) */
+	if (b && dl_s > c->leader_s + PK_SEED_LEAD_SLACK_S) {
+		*defer = true;
+		return NULL;
+	}
 	if (c->nseed && (!b || eta > dl_s - PK_SEED_SLACK_S)) {
 		double st;
 		struct pk_source *sd = best_of(c->seed, c->nseed, len, 0, 0, false, &st);
@@ -455,7 +464,7 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 				heap_build(c->peer, c->npeer); /* queues changed */
 			continue;
 		}
-		need_cands(p, piece, c);
+		need_cands(p, piece, now, c);
 		bool defer = false;
 		struct pk_source *s = p->parole[piece] && c->npeer > 1 ? parole_owner(p, piece, c)
 									: choose_free(c, len, dl_s, &defer);
@@ -471,7 +480,7 @@ static bool edf_piece(struct sp_picker *p, uint32_t piece, int64_t now, struct c
 			s->vq += len; /* reserved: it will take it when it has room */
 		}
 		if (p->parole[piece]) {
-			gather(p, piece, c); /* now only its owner may take it */
+			gather(p, piece, now, c); /* now only its owner may take it */
 			heap_build(c->peer, c->npeer);
 		} else if (c->npeer && s == c->peer[0]) {
 			s->key = finish_s(s, SP_PICKER_BLOCK);

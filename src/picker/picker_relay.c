@@ -14,6 +14,8 @@
  * Per call state only (c_patient, relays); owner's thread. */
 #include "picker/picker_int.h"
 
+#include <math.h>
+
 void pk_relay_prepare(struct sp_picker *p)
 {
 	p->relays = false;
@@ -80,4 +82,32 @@ bool pk_relay_front(const struct sp_picker *p, uint32_t piece)
 				return true;
 	}
 	return false;
+}
+
+/* Rule 13's expectation: a piece only seeds have is fetched first by a
+ * viewer that plays ahead of us (sp_picker_source_plays, reckoned at its
+ * rate since): it needs the piece sooner, and asks the seed sooner. Our
+ * request would only wait at a seed that hands out (held for that viewer)
+ * and then be moved late; so we wait for it to have the piece, then ask
+ * it. In how many seconds from now such a viewer should have passed us
+ * the piece: when it plays the piece (now, if it is late with it), plus
+ * its time to pass it on (round trip, the piece at what it brings us);
+ * the soonest of them, INFINITY with none. One that waits to begin does
+ * not count: its pieces are not due. */
+double pk_relay_leader_s(const struct sp_picker *p, uint32_t piece, int64_t now)
+{
+	double best = INFINITY, at = (double)piece * p->cfg.piece_length;
+	double len = pk_piece_len(p, piece);
+	for (uint32_t k = 0; k < p->nsrc; k++) {
+		const struct pk_source *s = p->src[k];
+		if (s->kind != SP_SOURCE_PEER || s->have_all || !s->c_usable || s->play_rate <= 0 ||
+		    s->play_wait)
+			continue;
+		double plays = (at - (double)s->play_off) / s->play_rate -
+			       (double)(now - s->play_us) / 1e6;
+		double t = fmax(plays, 0) + pk_src_rtt(s) + len / pk_src_rate(s);
+		if (t < best)
+			best = t;
+	}
+	return best;
 }

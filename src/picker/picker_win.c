@@ -72,6 +72,21 @@ void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t of
 		r->win_end = offset;
 }
 
+void sp_picker_cursor_waiting(struct sp_picker *p, uint32_t reader, bool waiting)
+{
+	struct pk_reader *r = reader_find(p, reader);
+	if (r)
+		r->waiting = waiting;
+}
+
+bool sp_picker_play_waiting(const struct sp_picker *p)
+{
+	for (uint32_t k = 0; k < p->nrd; k++)
+		if (!p->rd[k].waiting)
+			return false;
+	return p->nrd > 0;
+}
+
 void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader)
 {
 	struct pk_reader *r = reader_find(p, reader);
@@ -209,16 +224,32 @@ double sp_picker_bitrate(const struct sp_picker *p)
 	return pk_max_bitrate(p);
 }
 
-uint64_t sp_picker_play_offset(const struct sp_picker *p, double *bitrate)
+/* Where the reader's consumer plays now: its cursor less the read-ahead
+ * still to be played (the lead reported, used up since at the bitrate
+ * once it plays), never past the cursor (a reader that waits there plays
+ * no further). It is the byte whose deadline is now. */
+double pk_reader_play_at(const struct pk_reader *r, int64_t now)
 {
-	uint64_t off = UINT64_MAX;
+	int64_t used = r->waiting ? 0 : now - r->t_us;
+	double left = (double)(r->lead_us - used) / 1e6;
+	if (!r->lead_us || left <= 0)
+		return (double)r->offset;
+	double at = (double)r->offset - left * pk_reader_bitrate(r);
+	return at > 0 ? at : 0;
+}
+
+uint64_t sp_picker_play_offset(const struct sp_picker *p, int64_t now, double *bitrate)
+{
+	double off = INFINITY;
 	*bitrate = 0;
-	for (uint32_t k = 0; k < p->nrd; k++)
-		if (p->rd[k].offset < off) {
-			off = p->rd[k].offset;
+	for (uint32_t k = 0; k < p->nrd; k++) {
+		double at = pk_reader_play_at(&p->rd[k], now);
+		if (at < off) {
+			off = at;
 			*bitrate = pk_reader_bitrate(&p->rd[k]);
 		}
-	return off;
+	}
+	return p->nrd ? (uint64_t)off : UINT64_MAX;
 }
 
 /* The start buffer absorbs a loss of sources right after the start. Peers

@@ -157,6 +157,8 @@ static void update_buffering(struct player *p, int64_t now)
 			(long long)(p->start_hold_us / 1000));
 	}
 	p->buffering = false;
+	if (!p->started)
+		sp_source_set_waiting(p->src, false);
 	p->started = true;
 	apply_hold(p, now);
 	emit(p, SP_PLAY_EV_BUFFERING_END, 0);
@@ -689,6 +691,8 @@ static int init_player(struct player *p, struct sp_source *src, const struct sp_
 {
 	p->cfg = cfg;
 	p->src = src;
+	/* until playback starts, its peers serve those that play first */
+	sp_source_set_waiting(src, !cfg->fast);
 	p->vidx = p->aidx = -1;
 	p->shown_serial = -1;
 	p->sub_cur = p->sub_hash_track = -1;

@@ -155,6 +155,11 @@ static void reader_set_lead(void *ctx, double seconds)
 	sp_reader_set_lead(((struct reader_src *)ctx)->r, seconds);
 }
 
+static void reader_set_waiting(void *ctx, bool waiting)
+{
+	sp_reader_set_waiting(((struct reader_src *)ctx)->r, waiting);
+}
+
 static void reader_close(void *ctx)
 {
 	struct reader_src *rs = ctx;
@@ -172,6 +177,7 @@ static const struct sp_source_ops reader_ops = {
 	.ready = reader_ready,
 	.set_bitrate = reader_set_bitrate,
 	.set_lead = reader_set_lead,
+	.set_waiting = reader_set_waiting,
 	.close = reader_close,
 };
 
@@ -243,6 +249,12 @@ void sp_source_set_lead(struct sp_source *s, double seconds)
 {
 	if (s->ops->set_lead)
 		s->ops->set_lead(s->ctx, seconds);
+}
+
+void sp_source_set_waiting(struct sp_source *s, bool waiting)
+{
+	if (s->ops->set_waiting)
+		s->ops->set_waiting(s->ctx, waiting);
 }
 
 /* ---- AVIOContext bridge ---- */

@@ -33,6 +33,7 @@ struct sp_source_ops {
 	bool (*ready)(void *ctx, uint64_t off, double ahead_s);
 	void (*set_bitrate)(void *ctx, double bytes_per_sec);
 	void (*set_lead)(void *ctx, double seconds); /* optional */
+	void (*set_waiting)(void *ctx, bool waiting); /* optional */
 	void (*close)(void *ctx);
 };
 
@@ -58,6 +59,8 @@ bool sp_source_ready(struct sp_source *s, uint64_t off, double ahead_s);
 void sp_source_set_bitrate(struct sp_source *s, double bytes_per_sec);
 /* Seconds of media read but not played yet (sp_reader_set_lead). */
 void sp_source_set_lead(struct sp_source *s, double seconds);
+/* The player waits for its first start, or plays (sp_reader_set_waiting). */
+void sp_source_set_waiting(struct sp_source *s, bool waiting);
 
 /* The AVIOContext bridge: blocking reads at the context's position,
  * seeks including AVSEEK_SIZE. The source is borrowed and must outlive

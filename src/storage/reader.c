@@ -42,6 +42,7 @@ struct sp_reader {
 	_Atomic uint64_t lead_sent_bits; /* the lead last reported */
 	_Atomic uint64_t cursor;
 	_Atomic uint64_t read_end; /* torrent offset after the last byte read */
+	atomic_bool waiting;       /* the consumer waits for its first start */
 
 	/* reading thread */
 	uint64_t next_off;
@@ -174,6 +175,17 @@ void sp_reader_set_bitrate(struct sp_reader *r, double bytes_per_sec)
 	uint64_t old = atomic_exchange(&r->bitrate_bits, bits);
 	if (old != bits && bytes_per_sec > 0)
 		report(r, atomic_load(&r->cursor));
+}
+
+void sp_reader_set_waiting(struct sp_reader *r, bool waiting)
+{
+	if (r && atomic_exchange(&r->waiting, waiting) != waiting)
+		report(r, atomic_load(&r->cursor));
+}
+
+bool sp_reader_waiting(const struct sp_reader *r)
+{
+	return atomic_load(&r->waiting);
 }
 
 /* A lead that moved by less than this is not worth a report: the

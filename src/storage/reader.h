@@ -31,7 +31,8 @@ struct sp_reader_hooks {
 	 * bytes/s, 0 if unknown; lead_s the seconds of media read but not yet
 	 * played (sp_reader_set_lead): the byte at torrent_offset is needed
 	 * lead_s from now. Runs on the reading thread (or the one that
-	 * called sp_reader_set_bitrate): post it to the net thread for
+	 * called sp_reader_set_bitrate or sp_reader_set_waiting, which also
+	 * report; sp_reader_waiting says which): post it to the net thread for
 	 * sp_picker_cursor_set(); do not block. At most about once per piece
 	 * of reading, plus seeks. Optional. */
 	void (*on_cursor)(void *ctx, struct sp_reader *r, uint64_t torrent_offset,
@@ -63,6 +64,9 @@ double sp_reader_lead(const struct sp_reader *r);
  * seconds arrives within ahead_s at storage's verified-byte rate. The
  * reader's thread. */
 bool sp_reader_own_start_rule(struct sp_reader *r, uint64_t offset, double ahead_s);
+/* Does the consumer wait for its first start (sp_reader_set_waiting)?
+ * Any thread. */
+bool sp_reader_waiting(const struct sp_reader *r);
 /* The last position reported to on_cursor (torrent offset). */
 uint64_t sp_reader_cursor(const struct sp_reader *r);
 

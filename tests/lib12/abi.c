@@ -30,6 +30,7 @@ static const fn api[] = {
 	F(sp_waste_cause_name), F(sp_torrent_get_stats), F(sp_torrent_get_pieces),
 	F(sp_torrent_open_reader), F(sp_torrent_set_file_wanted), F(sp_reader_close), F(sp_reader_size), F(sp_reader_read),
 	F(sp_reader_cancel), F(sp_reader_resume), F(sp_reader_set_bitrate), F(sp_reader_set_lead),
+	F(sp_reader_set_waiting),
 	F(sp_reader_available), F(sp_reader_ready_to_start), F(sp_player_new), F(sp_player_free),
 	F(sp_player_open_reader), F(sp_player_open_file), F(sp_player_play), F(sp_player_pause),
 	F(sp_player_seek), F(sp_player_set_volume), F(sp_player_set_mute),

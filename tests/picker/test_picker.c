@@ -1554,3 +1554,97 @@ SP_TEST(a_block_the_seed_holds_goes_to_the_relay_that_has_it)
 	SP_CHECK_UINT(moved, 0);
 }
 
+
+/* Rule 13's expectation: a piece only the seed has is left to a viewer
+ * that plays far enough ahead of us to pass it on in time
+ * (sp_picker_source_plays): it asks the seed first, and a seed that hands
+ * out would hold our request for it (in a real swarm the viewer right
+ * behind the first waited out that hold and stalled). The seed is asked
+ * only once our deadline is near (the viewer's time to pass it on, and
+ * PK_SEED_LEAD_SLACK_S). ahead: how far the viewer plays ahead of us in
+ * seconds (0: no word of it); waits: it waits to begin (its pieces are
+ * not due: no expectation). have_at_us: when the viewer gets the piece
+ * (0: never). When the seed was first asked for the piece (INT64_MAX:
+ * never), and who was asked first. */
+static void leader_run(double ahead, bool waits, int64_t have_at_us, int64_t *seed_at,
+		       uint32_t *first)
+{
+	const double br = PLEN; /* a piece a second */
+	const uint32_t front = 6;
+	struct sp_picker *p = mk(40, SP_PICKER_DEADLINE, 0);
+	for (uint32_t i = 0; i < front; i++) /* we play from 0, 1 s of read-ahead */
+		sp_picker_have_piece(p, i);
+	seed(p, 1, 2 * br, 0.02); /* the source */
+	viewer_ahead(p, 2, front);
+	sp_picker_source_trust(p, 2, 8 * br); /* passes a piece on in 0.145 s */
+	sp_picker_source_rate(p, 2, 8 * br, 0.02);
+	if (ahead > 0) /* we play at t - 1 s: it at piece 0 at 1 s - ahead */
+		sp_picker_source_plays(p, 2, 0, br, waits, (int64_t)((1 - ahead) * SEC));
+	static struct track tr;
+	memset(&tr, 0, sizeof(tr));
+	*seed_at = INT64_MAX;
+	*first = 0;
+	for (int64_t now = 0; now <= 7 * SEC; now += 50 * MS) {
+		/* the read-ahead drains while the reader waits for the piece */
+		double t = (double)now / SEC, at = t < front ? t : front;
+		sp_picker_cursor_set_lead(p, 0, (uint64_t)(at * br), br, 1.0 - (t - at), now);
+		if (have_at_us && now == have_at_us)
+			sp_picker_source_have(p, 2, front);
+		step(p, &tr, now);
+		for (size_t k = 0; k < tr.n && *seed_at == INT64_MAX; k++)
+			if (tr.r[k].source == 1 && tr.r[k].piece == front)
+				*seed_at = now;
+		for (size_t k = 0; k < tr.n && !*first; k++)
+			if (tr.r[k].piece == front)
+				*first = tr.r[k].source;
+	}
+	sp_picker_free(p);
+}
+
+SP_TEST(a_frontier_piece_is_left_to_the_viewer_that_plays_it_first)
+{
+	int64_t none, plays, waits, near, given;
+	uint32_t first;
+	leader_run(0, false, 0, &none, &first); /* piece 6 is due at 7 s */
+	SP_CHECK_CMP(none, <, 5300 * MS); /* 2 s and the seed's time before */
+	SP_CHECK_UINT(first, 1);
+	leader_run(1.0, false, 0, &plays, &first);
+	SP_CHECK_CMP(plays, >=, 6500 * MS); /* 0.445 s before */
+	SP_CHECK_CMP(plays, <, 7 * SEC);
+	leader_run(1.0, true, 0, &waits, &first);
+	SP_CHECK_CMP(waits, ==, none);
+	leader_run(0.3, false, 0, &near, &first); /* too near to pass it on */
+	SP_CHECK_CMP(near, ==, none);
+	leader_run(1.0, false, 5300 * MS, &given, &first);
+	SP_CHECK_UINT(first, 2); /* it got the piece: asked there */
+}
+
+/* Where we play, as sp_playpos tells the peers: the earliest reader's
+ * cursor less the read-ahead its consumer has still to play, used up at
+ * the bitrate once it plays, never past the cursor (near a swarm's
+ * frontier every reader waits at the same piece, and only this tells
+ * who needs it sooner); a consumer that waits to begin plays nothing
+ * yet, and we wait only while every reader does. */
+SP_TEST(where_we_play_is_the_cursor_less_the_read_ahead)
+{
+	struct sp_picker *p = mk(40, SP_PICKER_DEADLINE, 0);
+	double br;
+	SP_CHECK(sp_picker_play_offset(p, 0, &br) == UINT64_MAX);
+	SP_CHECK(!sp_picker_play_waiting(p));
+	/* it reads at piece 10 with 2 s read ahead, a piece a second */
+	sp_picker_cursor_set_lead(p, 1, 10 * PLEN, PLEN, 2.0, 0);
+	SP_CHECK_UINT(sp_picker_play_offset(p, 0, &br), 8 * PLEN);
+	SP_CHECK_CMP(br, ==, PLEN);
+	SP_CHECK_UINT(sp_picker_play_offset(p, 1 * SEC, &br), 9 * PLEN);
+	SP_CHECK_UINT(sp_picker_play_offset(p, 5 * SEC, &br), 10 * PLEN);
+	sp_picker_cursor_waiting(p, 1, true);
+	SP_CHECK(sp_picker_play_waiting(p));
+	SP_CHECK_UINT(sp_picker_play_offset(p, 5 * SEC, &br), 8 * PLEN);
+	sp_picker_cursor_set_lead(p, 2, 20 * PLEN, PLEN, 0, 0); /* another plays */
+	SP_CHECK(!sp_picker_play_waiting(p));
+	SP_CHECK_UINT(sp_picker_play_offset(p, 5 * SEC, &br), 8 * PLEN);
+	sp_picker_cursor_waiting(p, 9, true); /* no such reader: nothing */
+	sp_picker_cursor_remove(p, 2);
+	SP_CHECK(sp_picker_play_waiting(p));
+	sp_picker_free(p);
+}

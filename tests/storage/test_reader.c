@@ -57,13 +57,15 @@ struct cursors {
 	atomic_int n, closed;
 	_Atomic uint64_t last;
 	_Atomic int lead_ms; /* the lead of the last report */
+	atomic_int waiting;  /* whether its consumer waited, then */
 };
 
 static void on_cursor(void *ctx, struct sp_reader *r, uint64_t off, double br, double lead)
 {
 	struct cursors *c = ctx;
-	(void)r, (void)br;
+	(void)br;
 	atomic_store(&c->lead_ms, (int)(lead * 1000 + 0.5));
+	atomic_store(&c->waiting, sp_reader_waiting(r));
 	atomic_store(&c->last, off);
 	atomic_fetch_add(&c->n, 1);
 }
@@ -298,6 +300,20 @@ SP_TEST(cursor_reports_on_seeks_and_boundaries)
 	sp_reader_set_lead(r, NAN); /* nonsense is nothing */
 	SP_CHECK_INT(atomic_load(&cur.n), 8);
 	SP_CHECK_CMP(sp_reader_lead(r), ==, 0);
+	/* Its consumer waits to begin, then plays: each change is said once,
+	 * where the reading is. */
+	SP_CHECK(!sp_reader_waiting(r)); /* a reader that never says plays */
+	uint64_t at = atomic_load(&cur.last);
+	sp_reader_set_waiting(r, true);
+	SP_CHECK_INT(atomic_load(&cur.n), 9);
+	SP_CHECK_INT(atomic_load(&cur.waiting), 1);
+	SP_CHECK_UINT(atomic_load(&cur.last), at);
+	sp_reader_set_waiting(r, true);
+	SP_CHECK_INT(atomic_load(&cur.n), 9);
+	sp_reader_set_waiting(r, false);
+	SP_CHECK_INT(atomic_load(&cur.n), 10);
+	SP_CHECK_INT(atomic_load(&cur.waiting), 0);
+	sp_reader_set_waiting(NULL, true); /* no reader: nothing */
 	struct sp_reader_stats rs;
 	sp_reader_get_stats(r, &rs);
 	SP_CHECK_UINT(rs.seeks, 2);
