@@ -18,9 +18,9 @@
  * takes its blocks), and leaves to a viewer that plays ahead of us a
  * piece only the source has (it asks the source first and passes it
  * on). A peer lying about it can only move itself in those orders, as a
- * peer can by its HAVEs and requests, and delay our asking the source to
- * what it would need to pass the piece on at the rate we measure of it
- * (one that sends nothing soon counts as slow, and is not waited for). */
+ * peer can by its HAVEs and requests, and delay our asking the source
+ * for a piece, once it has delivered to us, to the time the source
+ * needs for the piece itself (never to a stall the source could spare). */
 #include "net/peer.h"
 
 #include <event2/bufferevent.h>

@@ -114,8 +114,9 @@
  *     the block), of a piece a relay has and brings before the deadline,
  *     is moved to that relay (picker_next.c's reclaim_held). A block only
  *     seeds have is not asked of one while a viewer that plays ahead of
- *     us (sp_picker_source_plays) would have it and pass it on
- *     PK_SEED_LEAD_SLACK_S before its deadline: it needs the piece
+ *     us (sp_picker_source_plays), and has been seen to deliver, would
+ *     have it and pass it on PK_SEED_LEAD_SLACK_S before its deadline
+ *     (and before the seed's own time for the piece): it needs the piece
  *     sooner, asks first, and the seed would hold our request for it.
  *     Off with seed_patience < 0.
  * 14. A piece the owner does not want (sp_picker_set_wanted: no file it

@@ -117,9 +117,10 @@ void sp_picker_source_trust(struct sp_picker *p, uint32_t id, double bytes_per_s
  * there (waiting: its pieces are not due yet). A piece only seeds have,
  * which it plays long enough before us to pass it on, is left to it: we
  * ask a seed for it only once our deadline is within the time it needs
- * to play the piece (none once late) and pass it on, and
- * PK_SEED_LEAD_SLACK_S (a seed that hands out would hold our request for
- * it anyway). bytes_per_sec 0: it plays nothing. */
+ * to play the piece (none once late) and pass it on (never less than
+ * the seed's own time for the piece), and PK_SEED_LEAD_SLACK_S (a seed
+ * that hands out would hold our request for it anyway). Only once it has
+ * delivered to us (measured). bytes_per_sec 0: it plays nothing. */
 void sp_picker_source_plays(struct sp_picker *p, uint32_t id, uint64_t offset,
 			    double bytes_per_sec, bool waiting, int64_t at_us);
 /* The source's maximum outstanding requests (BEP 10 reqq); 0 = default. */

@@ -152,6 +152,16 @@ static void gather(struct sp_picker *p, uint32_t piece, int64_t now, struct cand
 		c->frontier = p->cfg.share_seed || pk_relay_front(p, piece);
 		c->spread = share_spread(p, piece);
 		c->leader_s = pk_relay_leader_s(p, piece, now);
+		/* never waited for past the time a seed needs for the piece
+		 * itself: a viewer that says it plays ahead and never gets
+		 * it costs us no stall the seed could have spared */
+		double st = INFINITY;
+		for (uint32_t k = 0; k < c->npeer; k++) {
+			const struct pk_source *s = c->peer[k];
+			st = fmin(st, s->c_rtt + pk_piece_len(p, piece) /
+					       fmax(s->erate, PK_UNKNOWN_RATE));
+		}
+		c->leader_s = fmax(c->leader_s, st);
 	}
 }
 

@@ -93,7 +93,9 @@ bool pk_relay_front(const struct sp_picker *p, uint32_t piece)
  * the piece: when it plays the piece (now, if it is late with it), plus
  * its time to pass it on (round trip, the piece at what it brings us);
  * the soonest of them, INFINITY with none. One that waits to begin does
- * not count: its pieces are not due. */
+ * not count: its pieces are not due; nor one that has sent us nothing
+ * yet (what it says of itself is not waited for until it has been seen
+ * to deliver, at the rate measured). */
 double pk_relay_leader_s(const struct sp_picker *p, uint32_t piece, int64_t now)
 {
 	double best = INFINITY, at = (double)piece * p->cfg.piece_length;
@@ -101,7 +103,7 @@ double pk_relay_leader_s(const struct sp_picker *p, uint32_t piece, int64_t now)
 	for (uint32_t k = 0; k < p->nsrc; k++) {
 		const struct pk_source *s = p->src[k];
 		if (s->kind != SP_SOURCE_PEER || s->have_all || !s->c_usable || s->play_rate <= 0 ||
-		    s->play_wait)
+		    s->play_wait || (s->rate_in <= 0 && s->rate_est <= 0))
 			continue;
 		double plays = (at - (double)s->play_off) / s->play_rate -
 			       (double)(now - s->play_us) / 1e6;

@@ -1560,14 +1560,16 @@ SP_TEST(a_block_the_seed_holds_goes_to_the_relay_that_has_it)
  * (sp_picker_source_plays): it asks the seed first, and a seed that hands
  * out would hold our request for it (in a real swarm the viewer right
  * behind the first waited out that hold and stalled). The seed is asked
- * only once our deadline is near (the viewer's time to pass it on, and
- * PK_SEED_LEAD_SLACK_S). ahead: how far the viewer plays ahead of us in
- * seconds (0: no word of it); waits: it waits to begin (its pieces are
- * not due: no expectation). have_at_us: when the viewer gets the piece
+ * only once our deadline is near (the viewer's time to pass it on, never
+ * less than the seed's own time for the piece, and PK_SEED_LEAD_SLACK_S).
+ * ahead: how far the viewer plays ahead of us in seconds (0: no word of
+ * it); waits: it waits to begin (its pieces are not due: no
+ * expectation); measured: we have seen it deliver (else what it says of
+ * itself is not waited for). have_at_us: when the viewer gets the piece
  * (0: never). When the seed was first asked for the piece (INT64_MAX:
  * never), and who was asked first. */
-static void leader_run(double ahead, bool waits, int64_t have_at_us, int64_t *seed_at,
-		       uint32_t *first)
+static void leader_run(double ahead, bool waits, bool measured, int64_t have_at_us,
+		       int64_t *seed_at, uint32_t *first)
 {
 	const double br = PLEN; /* a piece a second */
 	const uint32_t front = 6;
@@ -1577,7 +1579,8 @@ static void leader_run(double ahead, bool waits, int64_t have_at_us, int64_t *se
 	seed(p, 1, 2 * br, 0.02); /* the source */
 	viewer_ahead(p, 2, front);
 	sp_picker_source_trust(p, 2, 8 * br); /* passes a piece on in 0.145 s */
-	sp_picker_source_rate(p, 2, 8 * br, 0.02);
+	if (measured)
+		sp_picker_source_rate(p, 2, 8 * br, 0.02);
 	if (ahead > 0) /* we play at t - 1 s: it at piece 0 at 1 s - ahead */
 		sp_picker_source_plays(p, 2, 0, br, waits, (int64_t)((1 - ahead) * SEC));
 	static struct track tr;
@@ -1605,17 +1608,23 @@ SP_TEST(a_frontier_piece_is_left_to_the_viewer_that_plays_it_first)
 {
 	int64_t none, plays, waits, near, given;
 	uint32_t first;
-	leader_run(0, false, 0, &none, &first); /* piece 6 is due at 7 s */
+	int64_t unmeasured;
+	leader_run(0, false, true, 0, &none, &first); /* piece 6 is due at 7 s */
 	SP_CHECK_CMP(none, <, 5300 * MS); /* 2 s and the seed's time before */
 	SP_CHECK_UINT(first, 1);
-	leader_run(1.0, false, 0, &plays, &first);
-	SP_CHECK_CMP(plays, >=, 6500 * MS); /* 0.445 s before */
-	SP_CHECK_CMP(plays, <, 7 * SEC);
-	leader_run(1.0, true, 0, &waits, &first);
+	/* the seed's time for the piece (0.52 s at 2 x) and 0.3 s before;
+	 * not its time to pass it on (0.145 s): no later than the seed
+	 * could still bring it */
+	leader_run(1.0, false, true, 0, &plays, &first);
+	SP_CHECK_CMP(plays, >=, 6150 * MS);
+	SP_CHECK_CMP(plays, <, 6300 * MS);
+	leader_run(1.0, true, true, 0, &waits, &first);
 	SP_CHECK_CMP(waits, ==, none);
-	leader_run(0.3, false, 0, &near, &first); /* too near to pass it on */
+	leader_run(0.3, false, true, 0, &near, &first); /* too near to pass it on */
 	SP_CHECK_CMP(near, ==, none);
-	leader_run(1.0, false, 5300 * MS, &given, &first);
+	leader_run(1.0, false, false, 0, &unmeasured, &first); /* has sent us nothing */
+	SP_CHECK_CMP(unmeasured, ==, none);
+	leader_run(1.0, false, true, 5300 * MS, &given, &first);
 	SP_CHECK_UINT(first, 2); /* it got the piece: asked there */
 }
 
