@@ -103,7 +103,7 @@ static void cursor_on_loop(void *arg)
 		else {
 			sp_picker_cursor_set_lead(t->picker, job->id, job->offset, job->bitrate,
 						  job->lead_s, job->at_us);
-			sp_picker_cursor_waiting(t->picker, job->id, job->waiting);
+			sp_picker_cursor_waiting(t->picker, job->id, job->waiting, job->at_us);
 		}
 		sp_torrent_pump(t);
 	}

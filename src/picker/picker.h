@@ -182,10 +182,12 @@ void sp_picker_cursor_set(struct sp_picker *p, uint32_t reader, uint64_t offset,
 void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t offset,
 			       double bitrate, double lead_s, int64_t now_us);
 /* The reader's consumer waits for its first start (true) or plays (the
- * default): until it plays, its lead is not used up (where it plays,
- * sp_picker_play_offset, stays put) and sp_picker_play_waiting may say
- * so to the peers. An unknown reader is ignored. */
-void sp_picker_cursor_waiting(struct sp_picker *p, uint32_t reader, bool waiting);
+ * default), as of now_us: until it plays, its lead is not used up (where
+ * it plays, sp_picker_play_offset, stays put), and from now_us on it is;
+ * sp_picker_play_waiting may say so to the peers. An unknown reader is
+ * ignored. */
+void sp_picker_cursor_waiting(struct sp_picker *p, uint32_t reader, bool waiting,
+			      int64_t now_us);
 void sp_picker_cursor_remove(struct sp_picker *p, uint32_t reader);
 /* The reader's cursor (torrent offset), UINT64_MAX for an unknown reader. */
 uint64_t sp_picker_cursor(const struct sp_picker *p, uint32_t reader);

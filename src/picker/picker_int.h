@@ -167,6 +167,7 @@ struct pk_reader {
 	int64_t lead_us;      /* then, the consumer's read-ahead of playback */
 	uint64_t win_end;     /* computed by the last next() */
 	bool waiting;         /* its consumer waits for its first start */
+	int64_t plays_us;     /* when it stopped waiting (0: never waited) */
 };
 
 struct sp_picker {

@@ -156,12 +156,13 @@ static void gather(struct sp_picker *p, uint32_t piece, int64_t now, struct cand
 		 * itself: a viewer that says it plays ahead and never gets
 		 * it costs us no stall the seed could have spared */
 		double st = INFINITY;
-		for (uint32_t k = 0; k < c->npeer; k++) {
+		for (uint32_t k = 0; k < c->npeer && c->leader_s < INFINITY; k++) {
 			const struct pk_source *s = c->peer[k];
 			st = fmin(st, s->c_rtt + pk_piece_len(p, piece) /
 					       fmax(s->erate, PK_UNKNOWN_RATE));
 		}
-		c->leader_s = fmax(c->leader_s, st);
+		if (st < INFINITY)
+			c->leader_s = fmax(c->leader_s, st);
 	}
 }
 

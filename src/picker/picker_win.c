@@ -72,11 +72,15 @@ void sp_picker_cursor_set_lead(struct sp_picker *p, uint32_t reader, uint64_t of
 		r->win_end = offset;
 }
 
-void sp_picker_cursor_waiting(struct sp_picker *p, uint32_t reader, bool waiting)
+void sp_picker_cursor_waiting(struct sp_picker *p, uint32_t reader, bool waiting,
+			      int64_t now_us)
 {
 	struct pk_reader *r = reader_find(p, reader);
-	if (r)
-		r->waiting = waiting;
+	if (!r)
+		return;
+	if (r->waiting && !waiting)
+		r->plays_us = now_us; /* its clock starts now */
+	r->waiting = waiting;
 }
 
 bool sp_picker_play_waiting(const struct sp_picker *p)
@@ -225,12 +229,15 @@ double sp_picker_bitrate(const struct sp_picker *p)
 }
 
 /* Where the reader's consumer plays now: its cursor less the read-ahead
- * still to be played (the lead reported, used up since at the bitrate
- * once it plays), never past the cursor (a reader that waits there plays
- * no further). It is the byte whose deadline is now. */
+ * still to be played (the lead reported, used up at the bitrate since the
+ * report, or since it stopped waiting if that was later: a report made
+ * while it waited keeps its time when the same lead is said again),
+ * never past the cursor (a reader that waits there plays no further). It
+ * is the byte whose deadline is now. */
 double pk_reader_play_at(const struct pk_reader *r, int64_t now)
 {
-	int64_t used = r->waiting ? 0 : now - r->t_us;
+	int64_t since = r->plays_us > r->t_us ? r->plays_us : r->t_us;
+	int64_t used = r->waiting ? 0 : now - since;
 	double left = (double)(r->lead_us - used) / 1e6;
 	if (!r->lead_us || left <= 0)
 		return (double)r->offset;

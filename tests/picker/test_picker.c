@@ -1640,20 +1640,28 @@ SP_TEST(where_we_play_is_the_cursor_less_the_read_ahead)
 	double br;
 	SP_CHECK(sp_picker_play_offset(p, 0, &br) == UINT64_MAX);
 	SP_CHECK(!sp_picker_play_waiting(p));
-	/* it reads at piece 10 with 2 s read ahead, a piece a second */
-	sp_picker_cursor_set_lead(p, 1, 10 * PLEN, PLEN, 2.0, 0);
-	SP_CHECK_UINT(sp_picker_play_offset(p, 0, &br), 8 * PLEN);
+	/* at 1 s it reads at piece 10 with 2 s read ahead, a piece a second */
+	sp_picker_cursor_set_lead(p, 1, 10 * PLEN, PLEN, 2.0, 1 * SEC);
+	SP_CHECK_UINT(sp_picker_play_offset(p, 1 * SEC, &br), 8 * PLEN);
 	SP_CHECK_CMP(br, ==, PLEN);
-	SP_CHECK_UINT(sp_picker_play_offset(p, 1 * SEC, &br), 9 * PLEN);
-	SP_CHECK_UINT(sp_picker_play_offset(p, 5 * SEC, &br), 10 * PLEN);
-	sp_picker_cursor_waiting(p, 1, true);
+	SP_CHECK_UINT(sp_picker_play_offset(p, 2 * SEC, &br), 9 * PLEN);
+	SP_CHECK_UINT(sp_picker_play_offset(p, 6 * SEC, &br), 10 * PLEN);
+	sp_picker_cursor_waiting(p, 1, true, 6 * SEC);
 	SP_CHECK(sp_picker_play_waiting(p));
-	SP_CHECK_UINT(sp_picker_play_offset(p, 5 * SEC, &br), 8 * PLEN);
-	sp_picker_cursor_set_lead(p, 2, 20 * PLEN, PLEN, 0, 0); /* another plays */
+	SP_CHECK_UINT(sp_picker_play_offset(p, 6 * SEC, &br), 8 * PLEN);
+	sp_picker_cursor_set_lead(p, 2, 20 * PLEN, PLEN, 0, 6 * SEC); /* another plays */
 	SP_CHECK(!sp_picker_play_waiting(p));
-	SP_CHECK_UINT(sp_picker_play_offset(p, 5 * SEC, &br), 8 * PLEN);
-	sp_picker_cursor_waiting(p, 9, true); /* no such reader: nothing */
+	SP_CHECK_UINT(sp_picker_play_offset(p, 6 * SEC, &br), 8 * PLEN);
+	sp_picker_cursor_waiting(p, 9, true, 6 * SEC); /* no such reader: nothing */
 	sp_picker_cursor_remove(p, 2);
 	SP_CHECK(sp_picker_play_waiting(p));
+	/* it begins to play at 7 s, its queue as it was (the same report,
+	 * which keeps its time: the lead was measured at 1 s, but none of
+	 * it was played while it waited): from 8 pieces at 7 s, 9 at 8 s */
+	sp_picker_cursor_set_lead(p, 1, 10 * PLEN, PLEN, 2.0, 7 * SEC);
+	sp_picker_cursor_waiting(p, 1, false, 7 * SEC);
+	SP_CHECK(!sp_picker_play_waiting(p));
+	SP_CHECK_UINT(sp_picker_play_offset(p, 7 * SEC, &br), 8 * PLEN);
+	SP_CHECK_UINT(sp_picker_play_offset(p, 8 * SEC, &br), 9 * PLEN);
 	sp_picker_free(p);
 }
