@@ -372,7 +372,7 @@ static void serve(struct sp_peer *p, bool spare)
 		sp_peer_write(p, b.data, b.len);
 		sp_buf_fini(&b);
 		sp_peer_write(p, block, rq.length);
-		if (p->t->handout)
+		if (p->t->handout || p->t->plays)
 			SP_DEBUG("peer", "%s: sent %u+%u (asked %lld ms ago%s)", p->name, rq.piece,
 				 rq.offset, (long long)((sp_now_us() - rq.at_us) / 1000),
 				 spare ? ", spare" : "");

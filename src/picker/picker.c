@@ -111,8 +111,10 @@
  *     A seed that hands out holds a request for a piece a viewer already
  *     has (peer_up.c): a block a patient seed has not sent
  *     PK_SEED_HELD_US past its time (round trip, what was queued ahead,
- *     the block), of a piece a relay has and brings before the deadline,
- *     is moved to that relay (picker_next.c's reclaim_held). A block only
+ *     the block), of a piece a relay has and brings before the deadline
+ *     (or before the hold ends), is moved to that relay, at once when that
+ *     time would leave the relay under PK_SEED_HELD_LATE_US before the
+ *     deadline (picker_next.c's reclaim_held). A block only
  *     seeds have is not asked of one while a viewer that plays ahead of
  *     us (sp_picker_source_plays), and has been seen to deliver, would
  *     have it and pass it on PK_SEED_LEAD_SLACK_S before its deadline

@@ -58,6 +58,10 @@
 				       long before its deadline, else the seed may */
 #define PK_SEED_HELD_US 300000     /* rule 13: a patient seed that has not sent a
 				       block this long past its time is holding it */
+#define PK_SEED_HOLD_US 2000000    /* ... and holds it at most this long
+				       (peer_up.c's SP_HANDOUT_HOLD_US) */
+#define PK_SEED_HELD_LATE_US 800000 /* ... and one it holds is moved at once when
+				       that time leaves a relay less than this */
 #define PK_SHARE_SEED_OUT 6         /* rule 15: blocks out at a seed outside windows */
 #define PK_SHARE_LONE_US 10000000   /* ... with no partner, only this long after the
 				       first fill (the screens find each other) */

@@ -267,10 +267,10 @@ static bool move_req(struct sp_picker *p, struct pk_source *h, uint32_t i, struc
 }
 
 /* Move h's request for the block to the relay (a usable peer, not a
- * seed) that would bring it soonest, if that is before its deadline. 1
- * when it did, 0 when no relay would, -1 when the output is full. */
+ * seed) that would bring it soonest, if that is before by_us. 1 when it
+ * did, 0 when no relay would, -1 when the output is full. */
 static int to_relay(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
-		    struct cands *c, struct pk_source *h, double len)
+		    struct cands *c, struct pk_source *h, double len, int64_t by_us)
 {
 	int i = pk_req_find(h, piece, b);
 	if (i < 0)
@@ -278,8 +278,7 @@ static int to_relay(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now
 	need_cands(p, piece, now, c);
 	double eta;
 	struct pk_source *s = best_of(c->peer, c->npeer, len, piece, b, true, &eta);
-	if (!s || !urgent_room(s) ||
-	    now + (int64_t)(eta * 1e6) > p->deadline[piece] - PK_HEDGE_SLACK_US)
+	if (!s || !urgent_room(s) || now + (int64_t)(eta * 1e6) > by_us)
 		return 0;
 	return move_req(p, h, (uint32_t)i, s, piece, b, now, len) ? 1 : -1;
 }
@@ -293,19 +292,25 @@ static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 {
 	if (exp <= now + PK_WS_INFLIGHT_US || p->parole[piece])
 		return 0;
-	int rc = to_relay(p, piece, b, now, c, h, len);
+	int rc = to_relay(p, piece, b, now, c, h, len, p->deadline[piece] - PK_HEDGE_SLACK_US);
 	if (rc > 0)
 		p->st.ws_reclaimed++;
 	return rc;
 }
 
 /* Rule 13's other half: a patient seed that hands out (peer_up.c) holds
- * a request for a piece a viewer already has, up to 2 s, so that the
- * asker gets it there. A block such a seed has not sent well past the
- * time it needed for it (round trip, what was queued ahead when we asked,
- * the block itself, and PK_SEED_HELD_US), of a piece a relay has and
- * would deliver before its deadline, goes to that relay: the seed sends
- * each piece about once, and the asker does not wait out the hold. */
+ * a request for a piece a viewer already has, up to PK_SEED_HOLD_US, so
+ * that the asker gets it there. A block such a seed has not sent well
+ * past the time it needed for it (round trip, what was queued ahead when
+ * we asked, the block itself, and PK_SEED_HELD_US), of a piece a relay
+ * has, goes to that relay if it would deliver before the deadline, or
+ * at least before the hold ends: the seed sends each piece about once,
+ * and the asker does not wait out the hold. A block whose deadline that
+ * time would leave less than PK_SEED_HELD_LATE_US goes at once, when the
+ * relay's HAVE comes: two viewers in step (issue 10's draw 6) learn of
+ * the piece at the other a second before the deadline, and the seed's
+ * time, reckoned with what was queued there when we asked, ran past it,
+ * so the hold's REJECT came 2 s late, a stall every time. */
 static int reclaim_held(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 			struct cands *c, struct pk_source *h, double len)
 {
@@ -314,9 +319,12 @@ static int reclaim_held(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t
 		return 0;
 	double rate = fmax(h->erate, PK_UNKNOWN_RATE);
 	double due_s = h->c_rtt + ((double)d->ahead[b] + len) / rate + PK_SEED_HELD_US / 1e6;
-	if ((double)(now - d->sent[b]) / 1e6 < due_s)
+	int64_t held_at = d->sent[b] + (int64_t)(due_s * 1e6);
+	if (now < held_at && p->deadline[piece] - held_at >= PK_SEED_HELD_LATE_US)
 		return 0;
-	int rc = to_relay(p, piece, b, now, c, h, len);
+	int64_t by = p->deadline[piece] - PK_HEDGE_SLACK_US;
+	int64_t hold_end = d->sent[b] + PK_SEED_HOLD_US + (int64_t)(h->c_rtt * 1e6);
+	int rc = to_relay(p, piece, b, now, c, h, len, by > hold_end ? by : hold_end);
 	if (rc > 0)
 		p->st.seed_reclaimed++;
 	return rc;
