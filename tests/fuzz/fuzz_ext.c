@@ -32,6 +32,10 @@ static void check_hs(const uint8_t *data, size_t size)
 	sp_benc_dict_begin(&b);
 	sp_benc_put_cstr(&b, "m");
 	sp_benc_dict_begin(&b);
+	if (hs.sp_playpos) { /* keys in order: sp_playpos sorts first */
+		sp_benc_put_cstr(&b, "sp_playpos");
+		sp_benc_put_int(&b, hs.sp_playpos);
+	}
 	if (hs.ut_metadata) {
 		sp_benc_put_cstr(&b, "ut_metadata");
 		sp_benc_put_int(&b, hs.ut_metadata);
