@@ -310,7 +310,9 @@ static int reclaim(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
  * relay's HAVE comes: two viewers in step (issue 10's draw 6) learn of
  * the piece at the other a second before the deadline, and the seed's
  * time, reckoned with what was queued there when we asked, ran past it,
- * so the hold's REJECT came 2 s late, a stall every time. */
+ * so the hold's REJECT came 2 s late (both stalls of two traced runs).
+ * PK_SEED_HOLD_US is net's SP_HANDOUT_HOLD_US, restated: the picker
+ * does not see net's headers. */
 static int reclaim_held(struct sp_picker *p, uint32_t piece, uint32_t b, int64_t now,
 			struct cands *c, struct pk_source *h, double len)
 {
